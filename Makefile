@@ -1,0 +1,38 @@
+# `make run` and `make test` set everything up on a fresh machine: a virtualenv in .venv with
+# the locked dependencies (MediaPipe's models ship inside its wheel), then serve or test.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+# The first interpreter that runs and is a supported version (3.10-3.12); override with
+# `make PYTHON=/path/to/python3.x`.
+PYTHON ?= $(shell for p in python3 python3.12 python3.11 python3.10; do \
+	$$p -c 'import sys; sys.exit(not (3, 10) <= sys.version_info[:2] <= (3, 12))' >/dev/null 2>&1 \
+	&& { echo $$p; break; }; done)
+
+.PHONY: run test lint setup clean
+
+$(VENV)/.runtime: requirements.lock
+	@test -n "$(PYTHON)" || { echo "error: Python 3.10, 3.11 or 3.12 is needed (set PYTHON=...)" >&2; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -c "import mediapipe, aiortc, webrtcvad; print('runtime ready:', mediapipe.__version__)"
+	@touch $@
+
+$(VENV)/.test: $(VENV)/.runtime requirements-test.lock
+	$(PY) -m pip install --quiet -r requirements-test.lock
+	@touch $@
+
+setup: $(VENV)/.test
+
+run: $(VENV)/.runtime
+	$(PY) server.py
+
+lint: $(VENV)/.test
+	$(PY) -m ruff check .
+
+test: $(VENV)/.test lint
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

@@ -1,0 +1,199 @@
+"""Face presence and landmarks: MediaPipe's full-range detector finds faces, the face mesh
+(``refine_landmarks=True``, 478 points with irises) runs on an aligned crop of the largest.
+
+Why detector-first: the face mesh's built-in detector is the short-range BlazeFace model and
+misses faces smaller than ~60 px or far from the centre of a 640x480 frame (measured on
+scikit-image's astronaut photo, see ``docs/analyzers.md``). The full-range detector finds them
+down to ~45 px on the whole frame; a second pass over four overlapping, zoomed tiles finds them
+down to ~27 px. The mesh then sees an upright, well-framed face, whatever the framing of the
+camera.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from mediapipe.python.solutions import face_detection as mp_face_detection
+from mediapipe.python.solutions import face_mesh as mp_face_mesh
+
+MESH_POINTS = 478
+_CROP_SIZE = 256
+# The mesh wants the face to fill about half of its input, as its own detector frames it.
+_CROP_EXPAND = 2.0
+# Two boxes overlapping more than this are one face seen twice (tiles overlap).
+_NMS_IOU = 0.3
+
+
+@dataclass(frozen=True)
+class FaceBox:
+    """A detected face in frame pixels, with the two eye centres the detector reports."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    score: float
+    right_eye: tuple[float, float]
+    left_eye: tuple[float, float]
+
+    @property
+    def area(self) -> float:
+        return self.width * self.height
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        return (self.x + self.width / 2, self.y + self.height / 2)
+
+
+@dataclass(frozen=True)
+class FaceObservation:
+    """What one frame shows: how many faces, and the largest one's box and mesh.
+
+    ``landmarks`` is ``(478, 3)`` float32 in frame pixels (z on the same scale as x, smaller
+    is closer to the camera), or ``None`` when no face was found or the mesh failed on it.
+    """
+
+    faces: int
+    box: FaceBox | None
+    landmarks: np.ndarray | None
+    width: int
+    height: int
+
+    @property
+    def face(self) -> bool:
+        return self.faces > 0
+
+
+def _iou(a: FaceBox, b: FaceBox) -> float:
+    x0, y0 = max(a.x, b.x), max(a.y, b.y)
+    x1 = min(a.x + a.width, b.x + b.width)
+    y1 = min(a.y + a.height, b.y + b.height)
+    inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
+    union = a.area + b.area - inter
+    return inter / union if union > 0 else 0.0
+
+
+def suppress_duplicates(boxes: list[FaceBox]) -> list[FaceBox]:
+    """Greedy non-maximum suppression, best score first."""
+    kept: list[FaceBox] = []
+    for box in sorted(boxes, key=lambda b: b.score, reverse=True):
+        if all(_iou(box, k) < _NMS_IOU for k in kept):
+            kept.append(box)
+    return kept
+
+
+class FaceAnalyzer:
+    """Finds faces in RGB frames and meshes the largest.
+
+    Not thread-safe (MediaPipe graphs are not): give each stream its own instance and call it
+    from one thread. ``tile_scan`` turns the zoomed small-face pass on or off.
+    """
+
+    def __init__(
+        self,
+        *,
+        min_detection_confidence: float = 0.5,
+        tile_scan: bool = True,
+    ) -> None:
+        self._detector = mp_face_detection.FaceDetection(
+            model_selection=1, min_detection_confidence=min_detection_confidence
+        )
+        self._mesh = mp_face_mesh.FaceMesh(
+            static_image_mode=True,
+            max_num_faces=1,
+            refine_landmarks=True,
+            min_detection_confidence=0.3,
+        )
+        self._tile_scan = tile_scan
+
+    def close(self) -> None:
+        self._detector.close()
+        self._mesh.close()
+
+    def __enter__(self) -> FaceAnalyzer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def analyze(self, rgb: np.ndarray) -> FaceObservation:
+        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+            raise ValueError(f"expected an HxWx3 uint8 RGB frame, got {rgb.shape} {rgb.dtype}")
+        rgb = np.ascontiguousarray(rgb)
+        height, width = rgb.shape[:2]
+        boxes = self.detect(rgb)
+        if not boxes:
+            return FaceObservation(0, None, None, width, height)
+        largest = max(boxes, key=lambda b: b.area)
+        landmarks = self.mesh(rgb, largest)
+        return FaceObservation(len(boxes), largest, landmarks, width, height)
+
+    def detect(self, rgb: np.ndarray) -> list[FaceBox]:
+        """All faces in the frame: one full-frame pass, then zoomed tiles if it found none."""
+        boxes = self._detect_region(rgb, 0.0, 0.0)
+        if boxes or not self._tile_scan:
+            return boxes
+        height, width = rgb.shape[:2]
+        tile_w, tile_h = int(width * 0.625), int(height * 0.625)
+        found: list[FaceBox] = []
+        for y0 in (0, height - tile_h):
+            for x0 in (0, width - tile_w):
+                tile = np.ascontiguousarray(rgb[y0 : y0 + tile_h, x0 : x0 + tile_w])
+                found.extend(self._detect_region(tile, float(x0), float(y0)))
+        return suppress_duplicates(found)
+
+    def _detect_region(self, rgb: np.ndarray, x0: float, y0: float) -> list[FaceBox]:
+        height, width = rgb.shape[:2]
+        result = self._detector.process(rgb)
+        boxes: list[FaceBox] = []
+        for detection in result.detections or []:
+            rel = detection.location_data.relative_bounding_box
+            keypoints = detection.location_data.relative_keypoints
+            boxes.append(
+                FaceBox(
+                    x=x0 + rel.xmin * width,
+                    y=y0 + rel.ymin * height,
+                    width=rel.width * width,
+                    height=rel.height * height,
+                    score=float(detection.score[0]),
+                    right_eye=(x0 + keypoints[0].x * width, y0 + keypoints[0].y * height),
+                    left_eye=(x0 + keypoints[1].x * width, y0 + keypoints[1].y * height),
+                )
+            )
+        return boxes
+
+    def mesh(self, rgb: np.ndarray, box: FaceBox) -> np.ndarray | None:
+        """478 landmarks of the face in ``box``, in frame pixels, or ``None``.
+
+        The crop is rotated so the eyes are level: the mesh is most accurate on upright faces.
+        """
+        (rx, ry), (lx, ly) = box.right_eye, box.left_eye
+        # Subject's right eye is on the image's left; the angle of the eye line in the image.
+        angle = math.degrees(math.atan2(ly - ry, lx - rx))
+        side = max(box.width, box.height) * _CROP_EXPAND
+        scale = _CROP_SIZE / side
+        cx, cy = box.centre
+        to_crop = cv2.getRotationMatrix2D((cx, cy), angle, scale)
+        to_crop[0, 2] += _CROP_SIZE / 2 - cx
+        to_crop[1, 2] += _CROP_SIZE / 2 - cy
+        crop = cv2.warpAffine(
+            rgb,
+            to_crop,
+            (_CROP_SIZE, _CROP_SIZE),
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
+        result = self._mesh.process(crop)
+        if not result.multi_face_landmarks:
+            return None
+        points = np.array(
+            [(p.x, p.y, p.z) for p in result.multi_face_landmarks[0].landmark], dtype=np.float32
+        )
+        points *= _CROP_SIZE
+        back = cv2.invertAffineTransform(to_crop)
+        xy = points[:, :2] @ back[:, :2].T + back[:, 2]
+        z = points[:, 2] / scale
+        return np.column_stack([xy, z]).astype(np.float32)

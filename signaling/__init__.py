@@ -1,0 +1,1 @@
+"""HTTP signaling: settings, the aiohttp app, and framework-free offer handling."""

@@ -1,0 +1,97 @@
+"""The aiohttp application: routes, JSON errors, and teardown of every peer on shutdown."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from aiohttp import web
+
+from signaling.errors import ApiError, PayloadTooLarge
+from signaling.keys import REGISTRY, SETTINGS
+from signaling.offer import answer_offer, parse_offer
+from signaling.settings import Settings
+from webrtc.registry import SessionRegistry
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+VERSION = "0.1.0"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _error(status: int, code: str, message: str) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message}}, status=status)
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every failure leaves as JSON ``{"error": {"code", "message"}}`` with a 4xx/5xx status."""
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        return web.json_response(exc.to_json(), status=exc.status)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = exc.reason.lower().replace(" ", "_")
+        return _error(exc.status, code, exc.text or exc.reason)
+    except Exception:
+        log.exception("unhandled error in %s %s", request.method, request.path)
+        return _error(500, "internal", "internal server error")
+
+
+async def read_body(request: web.Request, limit: int) -> bytes:
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLarge(f"request body is over the {limit}-byte limit")
+    try:
+        return await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise PayloadTooLarge(f"request body is over the {limit}-byte limit") from None
+
+
+async def post_offer(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    body = await read_body(request, settings.max_body_bytes)
+    offer = parse_offer(body, max_sdp_bytes=settings.max_sdp_bytes)
+    answer = await answer_offer(offer, request.app[REGISTRY])
+    return web.json_response(answer.to_json())
+
+
+async def get_health(request: web.Request) -> web.Response:
+    registry = request.app[REGISTRY]
+    return web.json_response(
+        {
+            "status": "ok",
+            "version": VERSION,
+            "sessions": len(registry),
+            "sessions_opened": registry.opened,
+            "time": time.time(),
+        }
+    )
+
+
+async def get_index(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC_DIR / "index.html")
+
+
+async def _close_peers(app: web.Application) -> None:
+    registry = app[REGISTRY]
+    if len(registry):
+        log.info("shutting down: closing %d session(s)", len(registry))
+    await registry.close_all("server_shutdown")
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(middlewares=[json_errors], client_max_size=settings.max_body_bytes)
+    app[SETTINGS] = settings
+    app[REGISTRY] = SessionRegistry(settings.pipeline())
+    app.router.add_get("/", get_index)
+    app.router.add_get("/health", get_health)
+    app.router.add_post("/api/offer", post_offer)
+    app.router.add_static("/static/", STATIC_DIR, name="static")
+    app.on_shutdown.append(_close_peers)
+    return app

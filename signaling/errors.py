@@ -1,0 +1,53 @@
+"""Errors the API answers with: each has an HTTP status, a stable code and a message that
+carries the state explaining it."""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def to_json(self) -> dict[str, dict[str, str]]:
+        return {"error": {"code": self.code, "message": self.message}}
+
+
+class InvalidJson(ApiError):
+    code = "invalid_json"
+
+
+class InvalidOffer(ApiError):
+    code = "invalid_offer"
+
+
+class InvalidSdp(ApiError):
+    code = "invalid_sdp"
+
+
+class NoMedia(ApiError):
+    code = "no_media"
+
+
+class MissingDataChannel(ApiError):
+    code = "missing_data_channel"
+
+
+class OfferRejected(ApiError):
+    """aiortc parsed the SDP but could not negotiate it (codecs, ICE or DTLS parameters)."""
+
+    status = 422
+    code = "offer_rejected"
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+    code = "payload_too_large"
+
+
+class SessionConflict(ApiError):
+    status = 409
+    code = "session_conflict"

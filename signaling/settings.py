@@ -1,0 +1,44 @@
+"""Every setting of the server, read once from ``LENS_*`` environment variables."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from webrtc.config import PipelineConfig
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LENS_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest accepted request body.")
+    max_sdp_bytes: int = Field(32 * 1024, ge=512, description="Largest accepted SDP offer.")
+
+    video_fps: float = Field(5.0, gt=0, le=30)
+    max_analysis_width: int = Field(960, ge=160)
+    tile_scan: bool = True
+    audio_window_ms: int = Field(200, ge=20, le=2000, multiple_of=20)
+    vad_aggressiveness: int = Field(3, ge=0, le=3)
+    heartbeat_interval: float = Field(2.0, gt=0)
+    heartbeat_timeout: float = Field(10.0, gt=0)
+    connect_timeout: float = Field(20.0, gt=0)
+    max_buffered_bytes: int = Field(256 * 1024, ge=1024)
+
+    def pipeline(self) -> PipelineConfig:
+        return PipelineConfig(
+            video_fps=self.video_fps,
+            max_analysis_width=self.max_analysis_width,
+            tile_scan=self.tile_scan,
+            audio_window_ms=self.audio_window_ms,
+            vad_aggressiveness=self.vad_aggressiveness,
+            heartbeat_interval=self.heartbeat_interval,
+            heartbeat_timeout=self.heartbeat_timeout,
+            connect_timeout=self.connect_timeout,
+            max_buffered_bytes=self.max_buffered_bytes,
+        )

@@ -1,0 +1,117 @@
+// The demo page: camera preview, start/end, connection state and live readouts.
+import { LensClient } from "./lens-client.js";
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  preview: $("preview"), connect: $("connect"), disconnect: $("disconnect"), status: $("status"),
+  face: $("face"), faces: $("faces"), speech: $("speech"), loudness: $("loudness"),
+  meter: $("loudness-meter"), latency: $("latency"), rtt: $("rtt"), frames: $("frames"),
+  skipped: $("skipped"), session: $("session"),
+};
+
+const STATUS_TEXT = {
+  idle: "Not connected",
+  camera: "Asking for camera and microphone…",
+  connecting: "Connecting…",
+  connected: "Connected: analysing",
+  closed: "Session ended",
+  failed: "Connection failed",
+};
+
+let client = null;
+let stream = null;
+let framesAnalysed = 0;
+
+function showStatus(state, message) {
+  ui.status.dataset.state = state;
+  ui.status.textContent = message ? `${STATUS_TEXT[state]}: ${message}` : STATUS_TEXT[state];
+  const busy = state === "camera" || state === "connecting" || state === "connected";
+  ui.connect.disabled = busy;
+  ui.disconnect.disabled = !busy;
+}
+
+function setReadout(el, text, value) {
+  el.textContent = text;
+  if (value !== undefined) el.dataset.value = value;
+}
+
+function resetReadouts() {
+  for (const el of [ui.face, ui.speech]) setReadout(el, "–", "unknown");
+  for (const el of [ui.faces, ui.loudness, ui.latency, ui.rtt, ui.session]) el.textContent = "–";
+  ui.meter.value = -60;
+  framesAnalysed = 0;
+  ui.frames.textContent = "0";
+  ui.skipped.textContent = "0";
+}
+
+function onMessage(message) {
+  const now = Date.now() / 1000;
+  switch (message.type) {
+    case "session.ready":
+      ui.session.textContent = message.session_id.slice(0, 8);
+      break;
+    case "video.frame":
+      setReadout(ui.face, message.face ? "In view" : "Not in view", message.face ? "yes" : "no");
+      ui.faces.textContent = String(message.faces);
+      ui.frames.textContent = String(++framesAnalysed);
+      ui.skipped.textContent = String(message.frames_skipped);
+      // received_at is the server's clock: meaningful when page and server share a host.
+      ui.latency.textContent = `${Math.max(0, (now - message.received_at) * 1000).toFixed(0)} ms`;
+      break;
+    case "audio.window":
+      setReadout(ui.speech, message.speech ? "Speaking" : "Quiet", message.speech ? "speaking" : "quiet");
+      ui.loudness.textContent = `${message.rms_dbfs.toFixed(0)} dBFS`;
+      ui.meter.value = Math.max(-60, message.rms_dbfs);
+      break;
+    case "pong":
+      if (client?.rttMs != null) ui.rtt.textContent = `${client.rttMs.toFixed(0)} ms`;
+      break;
+    case "error":
+      console.warn("server:", message.code, message.message);
+      break;
+  }
+}
+
+async function start() {
+  resetReadouts();
+  showStatus("camera");
+  try {
+    stream = await navigator.mediaDevices.getUserMedia(LensClient.mediaConstraints());
+  } catch (err) {
+    const denied = err.name === "NotAllowedError" || err.name === "SecurityError";
+    showStatus("failed", denied ? "camera or microphone access was denied" : `no camera or microphone (${err.name})`);
+    return;
+  }
+  ui.preview.srcObject = stream;
+  client = new LensClient();
+  client.addEventListener("message", (e) => onMessage(e.detail));
+  client.addEventListener("state", (e) => {
+    const { state, message } = e.detail;
+    if (state === "failed" || state === "closed") stopCamera();
+    showStatus(state, message);
+  });
+  try {
+    await client.connect(stream);
+  } catch (err) {
+    // The client already reported the failure through its "state" event.
+    console.info("connect failed:", err.code, err.message);
+  }
+}
+
+function stopCamera() {
+  stream?.getTracks().forEach((t) => t.stop());
+  stream = null;
+  ui.preview.srcObject = null;
+}
+
+function stop() {
+  client?.close();
+  client = null;
+  stopCamera();
+  showStatus("closed");
+}
+
+ui.connect.addEventListener("click", start);
+ui.disconnect.addEventListener("click", stop);
+window.addEventListener("pagehide", () => client?.close());
+showStatus("idle");

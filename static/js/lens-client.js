@@ -1,0 +1,234 @@
+// Interview Lens browser client: sends camera and microphone to the server over WebRTC and
+// receives analysis results on the "analysis" data channel. No UI here: import it from any
+// frontend.
+//
+//   import { LensClient } from "/static/js/lens-client.js";
+//   const lens = new LensClient({ baseUrl: "" });
+//   lens.addEventListener("message", (e) => console.log(e.detail));
+//   lens.addEventListener("state", (e) => console.log(e.detail.state));
+//   await lens.connect(await navigator.mediaDevices.getUserMedia(LensClient.mediaConstraints()));
+//   lens.close();
+
+/** States a client goes through, in order; "failed" and "closed" are final. */
+export const STATES = ["idle", "connecting", "connected", "closed", "failed"];
+
+export class LensError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export class LensClient extends EventTarget {
+  /**
+   * @param {object} options
+   * @param {string} [options.baseUrl] server origin; "" for the page's own origin
+   * @param {RTCIceServer[]} [options.iceServers]
+   * @param {number} [options.maxFramerate] frames per second the browser sends (analysis
+   *   samples 5 fps by default; a little more keeps "latest frame wins" fresh)
+   * @param {number} [options.maxWidth] the sender scales video down to this width
+   * @param {number} [options.maxVideoBitrate] bits per second
+   */
+  constructor({
+    baseUrl = "",
+    iceServers = [],
+    maxFramerate = 15,
+    maxWidth = 640,
+    maxVideoBitrate = 600_000,
+  } = {}) {
+    super();
+    this.baseUrl = baseUrl.replace(/\/$/, "");
+    this.iceServers = iceServers;
+    this.maxFramerate = maxFramerate;
+    this.maxWidth = maxWidth;
+    this.maxVideoBitrate = maxVideoBitrate;
+    this.state = "idle";
+    this.sessionId = null;
+    this.rttMs = null;
+    this._pc = null;
+    this._channel = null;
+    this._heartbeat = null;
+    this._pingSent = new Map();
+    this._lastHeard = 0;
+    this._heartbeatTimeout = 10;
+  }
+
+  /** getUserMedia constraints that ask for no more than analysis needs. */
+  static mediaConstraints({ width = 640, height = 480, frameRate = 15 } = {}) {
+    return {
+      video: { width: { ideal: width }, height: { ideal: height }, frameRate: { max: frameRate } },
+      audio: { channelCount: 1, echoCancellation: true, noiseSuppression: false, autoGainControl: true },
+    };
+  }
+
+  _setState(state, detail = {}) {
+    if (this.state === state) return;
+    this.state = state;
+    this.dispatchEvent(new CustomEvent("state", { detail: { state, ...detail } }));
+  }
+
+  _fail(code, message) {
+    const error = new LensError(code, message);
+    this.dispatchEvent(new CustomEvent("error", { detail: error }));
+    this._teardown();
+    this._setState("failed", { code, message });
+    return error;
+  }
+
+  /** Connects with the given MediaStream; resolves once the data channel is open. */
+  async connect(stream) {
+    if (this.state === "connecting" || this.state === "connected") {
+      throw new LensError("already_connected", "close this client before connecting again");
+    }
+    this._setState("connecting");
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers });
+    this._pc = pc;
+    for (const track of stream.getTracks()) {
+      const encodings =
+        track.kind === "video"
+          ? [{ maxFramerate: this.maxFramerate, maxBitrate: this.maxVideoBitrate,
+               scaleResolutionDownBy: scaleFor(track, this.maxWidth) }]
+          : undefined;
+      pc.addTransceiver(track, { direction: "sendonly", streams: [stream], sendEncodings: encodings });
+    }
+    const channel = pc.createDataChannel("analysis");
+    this._channel = channel;
+    const opened = new Promise((resolve, reject) => {
+      channel.onopen = resolve;
+      pc.addEventListener("connectionstatechange", () => {
+        if (pc.connectionState === "failed") reject(new LensError("ice_failed", "could not reach the server's media port (ICE failed)"));
+      });
+    });
+    channel.onmessage = (event) => this._onMessage(event.data);
+    channel.onclose = () => {
+      if (this.state === "connected") this._fail("channel_closed", "the server closed the session");
+    };
+    pc.addEventListener("connectionstatechange", () => {
+      if (pc.connectionState === "failed" && this.state === "connected") {
+        this._fail("connection_failed", "the media connection to the server failed");
+      }
+    });
+
+    await pc.setLocalDescription(await pc.createOffer());
+    await iceGatheringComplete(pc);
+    let response;
+    try {
+      response = await fetch(`${this.baseUrl}/api/offer`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ sdp: pc.localDescription.sdp, type: pc.localDescription.type }),
+      });
+    } catch (err) {
+      throw this._fail("server_unreachable", `cannot reach the server: ${err.message}`);
+    }
+    let body = null;
+    try {
+      body = await response.json();
+    } catch {
+      body = null;
+    }
+    if (!response.ok) {
+      const code = body?.error?.code ?? `http_${response.status}`;
+      const message = body?.error?.message ?? `the server answered ${response.status}`;
+      throw this._fail(response.status === 503 ? "server_full" : code, message);
+    }
+    this.sessionId = body.session_id;
+    await pc.setRemoteDescription({ type: body.type, sdp: body.sdp });
+    try {
+      await withTimeout(opened, 15000, "the data channel did not open within 15 s");
+    } catch (err) {
+      throw this._fail(err.code ?? "connect_timeout", err.message);
+    }
+    this._lastHeard = performance.now();
+    this._setState("connected", { sessionId: this.sessionId });
+    this._startHeartbeat(2);
+    return this.sessionId;
+  }
+
+  _startHeartbeat(intervalSeconds) {
+    clearInterval(this._heartbeat);
+    let id = 0;
+    this._heartbeat = setInterval(() => {
+      if (this._channel?.readyState !== "open") return;
+      const silentFor = (performance.now() - this._lastHeard) / 1000;
+      if (silentFor > this._heartbeatTimeout) {
+        this._fail("server_silent", `no word from the server for ${silentFor.toFixed(0)} s`);
+        return;
+      }
+      const pingId = ++id;
+      this._pingSent.set(pingId, performance.now());
+      this.send({ type: "ping", id: pingId });
+    }, intervalSeconds * 1000);
+  }
+
+  _onMessage(data) {
+    this._lastHeard = performance.now();
+    let message;
+    try {
+      message = JSON.parse(data);
+    } catch {
+      return;
+    }
+    if (message.type === "session.ready") {
+      this._heartbeatTimeout = message.heartbeat_timeout;
+      this._startHeartbeat(message.heartbeat_interval);
+    } else if (message.type === "pong" && this._pingSent.has(message.id)) {
+      this.rttMs = performance.now() - this._pingSent.get(message.id);
+      this._pingSent.delete(message.id);
+    }
+    this.dispatchEvent(new CustomEvent("message", { detail: message }));
+    this.dispatchEvent(new CustomEvent(message.type, { detail: message }));
+  }
+
+  /** Sends a protocol message (an object) on the data channel. */
+  send(message) {
+    if (this._channel?.readyState === "open") this._channel.send(JSON.stringify(message));
+  }
+
+  _teardown() {
+    clearInterval(this._heartbeat);
+    this._heartbeat = null;
+    if (this._channel) {
+      this._channel.onclose = null;
+      this._channel.close();
+    }
+    this._pc?.close();
+    this._pc = null;
+    this._channel = null;
+  }
+
+  /** Ends the session: closes the channel and the peer connection. */
+  close() {
+    if (this.state === "closed" || this.state === "idle") return;
+    this._teardown();
+    this._setState("closed");
+  }
+}
+
+function scaleFor(track, maxWidth) {
+  const width = track.getSettings?.().width;
+  return width && width > maxWidth ? width / maxWidth : 1;
+}
+
+function iceGatheringComplete(pc) {
+  if (pc.iceGatheringState === "complete") return Promise.resolve();
+  return new Promise((resolve) => {
+    const check = () => {
+      if (pc.iceGatheringState === "complete") {
+        pc.removeEventListener("icegatheringstatechange", check);
+        resolve();
+      }
+    };
+    pc.addEventListener("icegatheringstatechange", check);
+    // Without STUN/TURN, host candidates are all there is; don't wait forever for the rest.
+    setTimeout(resolve, 3000);
+  });
+}
+
+function withTimeout(promise, ms, message) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new LensError("connect_timeout", message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,79 @@
+"""Shared fixtures: a real server on loopback and media made from real sources."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from aiohttp import web
+
+from signaling.app import create_app
+from signaling.keys import REGISTRY
+from signaling.settings import Settings
+from tests.media import SPEECH_TEXT, read_wav, speak
+from webrtc.registry import SessionRegistry
+
+for noisy in ("aioice", "aiortc"):
+    logging.getLogger(noisy).setLevel(logging.WARNING)
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@dataclass
+class RunningServer:
+    url: str
+    app: web.Application
+    runner: web.AppRunner
+
+    @property
+    def registry(self) -> SessionRegistry:
+        return self.app[REGISTRY]
+
+
+StartServer = Callable[..., Awaitable[RunningServer]]
+
+
+@pytest.fixture
+async def start_server() -> AsyncIterator[StartServer]:
+    """Starts the real app on an ephemeral loopback port; settings override ``LENS_*``."""
+    runners: list[web.AppRunner] = []
+
+    async def start(**overrides: object) -> RunningServer:
+        app = create_app(Settings(**{"port": 0, **overrides}))
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        runners.append(runner)
+        port = runner.addresses[0][1]
+        return RunningServer(f"http://127.0.0.1:{port}", app, runner)
+
+    yield start
+    for runner in runners:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def server(start_server: StartServer) -> RunningServer:
+    return await start_server()
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session")
+def speech(media_dir: Path) -> tuple[np.ndarray, int]:
+    """English speech from espeak-ng: mono float32 samples and their rate."""
+    return read_wav(speak(SPEECH_TEXT, media_dir / "speech.wav"))
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

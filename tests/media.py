@@ -1,0 +1,131 @@
+"""Test media made from real sources: scikit-image's astronaut photo and espeak-ng speech.
+
+In CI (``CI=true``) a missing tool fails loudly; on a developer machine the test is skipped
+with the reason, so a partial set-up still runs what it can.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import wave
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from analyzers import AUDIO_RATE
+
+BACKGROUND = 90
+
+
+def missing(message: str) -> None:
+    """A tool a test needs is absent: fail in CI, skip elsewhere."""
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def require_tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        missing(f"{name} is not installed (apt-get install {name}); .ci/run installs it")
+    assert path is not None
+    return path
+
+
+def astronaut() -> np.ndarray:
+    """The 512x512 RGB astronaut photo: a real, frontal, smiling face."""
+    from skimage import data
+
+    return data.astronaut()
+
+
+def place(
+    photo: np.ndarray,
+    *,
+    scale: float = 0.9,
+    centre: tuple[float, float] = (0.5, 0.5),
+    angle: float = 0.0,
+    size: tuple[int, int] = (640, 480),
+) -> np.ndarray:
+    """``photo`` scaled, placed with its centre at ``centre`` (fractions of the canvas) on a
+    grey ``size`` canvas, then the canvas rotated by ``angle`` degrees counter-clockwise."""
+    width, height = size
+    scaled = cv2.resize(photo, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    canvas = np.full((height, width, 3), BACKGROUND, np.uint8)
+    h, w = scaled.shape[:2]
+    x0, y0 = int(centre[0] * width - w / 2), int(centre[1] * height - h / 2)
+    xs, ys, xe, ye = max(0, x0), max(0, y0), min(width, x0 + w), min(height, y0 + h)
+    canvas[ys:ye, xs:xe] = scaled[ys - y0 : ye - y0, xs - x0 : xe - x0]
+    if angle:
+        rotation = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
+        canvas = cv2.warpAffine(
+            canvas, rotation, size, borderValue=(BACKGROUND, BACKGROUND, BACKGROUND)
+        )
+    return canvas
+
+
+def blank(size: tuple[int, int] = (640, 480)) -> np.ndarray:
+    return np.full((size[1], size[0], 3), BACKGROUND, np.uint8)
+
+
+def speak(text: str, path: Path, *, voice: str = "en", words_per_minute: int = 160) -> Path:
+    """Synthesise ``text`` with espeak-ng into a WAV file."""
+    espeak = require_tool("espeak-ng")
+    subprocess.run(
+        [espeak, "-v", voice, "-s", str(words_per_minute), "-w", str(path), text],
+        check=True,
+        capture_output=True,
+    )
+    return path
+
+
+def read_wav(path: Path) -> tuple[np.ndarray, int]:
+    """Mono float32 samples in -1..1 and the sample rate of a 16-bit PCM WAV file."""
+    with wave.open(str(path), "rb") as wav:
+        rate, channels = wav.getframerate(), wav.getnchannels()
+        pcm = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
+    samples = pcm.reshape(-1, channels).mean(axis=1) / 32768.0
+    return samples.astype(np.float32), rate
+
+
+def resample(samples: np.ndarray, rate: int, target: int = AUDIO_RATE) -> np.ndarray:
+    import librosa
+
+    return librosa.resample(samples, orig_sr=rate, target_sr=target).astype(np.float32)
+
+
+def write_wav(path: Path, samples: np.ndarray, rate: int) -> Path:
+    pcm = (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2")
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(pcm.tobytes())
+    return path
+
+
+def white_noise(seconds: float, dbfs: float, rate: int = AUDIO_RATE, seed: int = 0) -> np.ndarray:
+    noise = np.random.default_rng(seed).standard_normal(int(seconds * rate))
+    noise *= 10 ** (dbfs / 20) / np.sqrt(np.mean(noise**2))
+    return noise.astype(np.float32)
+
+
+SPEECH_TEXT = (
+    "Thank you for having me. I have spent five years building distributed systems, "
+    "and I enjoy working closely with product teams."
+)
+
+
+def write_y4m(path: Path, frames: list[np.ndarray], fps: int = 15) -> Path:
+    """A raw YUV4MPEG2 (4:2:0) video, the format Chromium's fake camera plays in a loop."""
+    height, width = frames[0].shape[:2]
+    with path.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        for frame in frames:
+            out.write(b"FRAME\n")
+            out.write(cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420).tobytes())
+    return path

@@ -1,0 +1,181 @@
+"""A headless client peer for tests: sends real video and audio to the server over WebRTC and
+collects every message that comes back on the ``analysis`` data channel.
+
+Also runnable as a process (``python -m tests.peer URL``) so a test can kill it with SIGKILL:
+a peer that vanishes without a goodbye.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import sys
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+from typing import Any
+
+import aiohttp
+import av
+import numpy as np
+from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import AudioStreamTrack, MediaStreamTrack, VideoStreamTrack
+
+AUDIO_SEND_RATE = 48_000
+AUDIO_FRAME_SAMPLES = 960  # 20 ms
+
+
+class StillsTrack(VideoStreamTrack):
+    """Plays RGB frames in a loop at 30 fps; ``frames`` may be switched while playing."""
+
+    def __init__(self, frames: Sequence[np.ndarray], *, hold: int = 1) -> None:
+        super().__init__()
+        self.frames = list(frames)
+        self.hold = hold
+        self._index = 0
+
+    async def recv(self) -> av.VideoFrame:
+        pts, time_base = await self.next_timestamp()
+        image = self.frames[(self._index // self.hold) % len(self.frames)]
+        self._index += 1
+        frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+        frame.pts, frame.time_base = pts, time_base
+        return frame
+
+
+class SamplesTrack(AudioStreamTrack):
+    """Plays mono float32 samples at 48 kHz in 20 ms frames, looping."""
+
+    def __init__(self, samples: np.ndarray) -> None:
+        super().__init__()
+        pcm = (np.clip(samples, -1.0, 1.0) * 32767.0).astype(np.int16)
+        pad = (-pcm.size) % AUDIO_FRAME_SAMPLES
+        self._pcm = np.concatenate([pcm, np.zeros(pad, np.int16)])
+        self._offset = 0
+        self._clock_start: float | None = None
+        self._sent = 0
+
+    async def recv(self) -> av.AudioFrame:
+        loop = asyncio.get_running_loop()
+        if self._clock_start is None:
+            self._clock_start = loop.time()
+        wait = self._clock_start + self._sent / AUDIO_SEND_RATE - loop.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        chunk = self._pcm[self._offset : self._offset + AUDIO_FRAME_SAMPLES]
+        self._offset = (self._offset + AUDIO_FRAME_SAMPLES) % self._pcm.size
+        frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = AUDIO_SEND_RATE
+        frame.pts = self._sent
+        frame.time_base = Fraction(1, AUDIO_SEND_RATE)
+        self._sent += AUDIO_FRAME_SAMPLES
+        return frame
+
+
+class ClientPeer:
+    """One client session: offer, answer, then messages until closed."""
+
+    def __init__(
+        self,
+        base_url: str,
+        tracks: Sequence[MediaStreamTrack],
+        *,
+        heartbeat: float | None = 1.0,
+        on_message: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.tracks = list(tracks)
+        self.heartbeat = heartbeat
+        self.messages: list[dict[str, Any]] = []
+        self.session_id: str | None = None
+        self.pc = RTCPeerConnection()
+        self.channel = self.pc.createDataChannel("analysis")
+        self._on_message = on_message
+        self._arrived = asyncio.Event()
+        self._heartbeat_task: asyncio.Task[None] | None = None
+        self.channel_open = asyncio.Event()
+        self.channel.on("open", self.channel_open.set)
+        self.channel.on("message", self._message)
+
+    def _message(self, raw: str | bytes) -> None:
+        message = json.loads(raw)
+        self.messages.append(message)
+        if self._on_message is not None:
+            self._on_message(message)
+        self._arrived.set()
+
+    async def connect(self, http: aiohttp.ClientSession) -> dict[str, Any]:
+        for track in self.tracks:
+            self.pc.addTransceiver(track, direction="sendonly")
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        local = self.pc.localDescription
+        async with http.post(
+            f"{self.base_url}/api/offer", json={"sdp": local.sdp, "type": local.type}
+        ) as response:
+            body = await response.json()
+            if response.status != 200:
+                raise RuntimeError(f"offer failed: {response.status} {body}")
+        self.session_id = body["session_id"]
+        await self.pc.setRemoteDescription(RTCSessionDescription(body["sdp"], body["type"]))
+        await asyncio.wait_for(self.channel_open.wait(), 15)
+        if self.heartbeat:
+            self._heartbeat_task = asyncio.create_task(self._ping_forever(self.heartbeat))
+        return body
+
+    async def _ping_forever(self, period: float) -> None:
+        n = 0
+        while self.channel.readyState == "open":
+            self.channel.send(json.dumps({"type": "ping", "id": n}))
+            n += 1
+            await asyncio.sleep(period)
+
+    async def wait_for(
+        self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 20.0
+    ) -> dict[str, Any]:
+        """The first message (already received or yet to come) that matches."""
+
+        async def first() -> dict[str, Any]:
+            seen = 0
+            while True:
+                for message in self.messages[seen:]:
+                    if predicate(message):
+                        return message
+                seen = len(self.messages)
+                self._arrived.clear()
+                await self._arrived.wait()
+
+        return await asyncio.wait_for(first(), timeout)
+
+    def of_type(self, kind: str) -> list[dict[str, Any]]:
+        return [m for m in self.messages if m.get("type") == kind]
+
+    async def close(self) -> None:
+        if self._heartbeat_task is not None:
+            self._heartbeat_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._heartbeat_task
+        for track in self.tracks:
+            track.stop()
+        await self.pc.close()
+
+
+async def _run_forever(url: str) -> None:
+    from tests.media import astronaut, place
+
+    video = StillsTrack([place(astronaut())])
+    tone = (0.1 * np.sin(2 * np.pi * 220 * np.arange(AUDIO_SEND_RATE) / AUDIO_SEND_RATE)).astype(
+        np.float32
+    )
+    peer = ClientPeer(url, [video, SamplesTrack(tone)])
+    async with aiohttp.ClientSession() as http:
+        body = await peer.connect(http)
+    print(json.dumps({"session_id": body["session_id"]}), flush=True)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("url")
+    asyncio.run(_run_forever(parser.parse_args().url))
+    sys.exit(0)

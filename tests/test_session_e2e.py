@@ -1,0 +1,121 @@
+"""End to end: a real aiortc client peer sends real media through POST /api/offer and the
+results arrive on the ``analysis`` data channel."""
+
+from __future__ import annotations
+
+import json
+
+import aiohttp
+import numpy as np
+
+from tests.conftest import RunningServer
+from tests.media import astronaut, blank, place, resample
+from tests.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
+
+
+async def connect(server: RunningServer, video: list[np.ndarray], audio: np.ndarray) -> ClientPeer:
+    peer = ClientPeer(server.url, [StillsTrack(video), SamplesTrack(audio)])
+    async with aiohttp.ClientSession() as http:
+        await peer.connect(http)
+    return peer
+
+
+async def test_face_and_speech_are_seen(
+    server: RunningServer, speech: tuple[np.ndarray, int]
+) -> None:
+    samples, rate = speech
+    peer = await connect(server, [place(astronaut())], resample(samples, rate, AUDIO_SEND_RATE))
+    try:
+        ready = await peer.wait_for(lambda m: m["type"] == "session.ready")
+        assert ready["session_id"] == peer.session_id and ready["v"] == 1
+        frame = await peer.wait_for(lambda m: m["type"] == "video.frame" and m["face"])
+        window = await peer.wait_for(lambda m: m["type"] == "audio.window" and m["speech"])
+        assert frame["faces"] == 1 and (frame["width"], frame["height"]) == (640, 480)
+        assert frame["received_at"] <= frame["sent_at"]
+        assert window["rms_dbfs"] > -40 and window["duration"] == 0.2
+        for message in peer.messages:
+            assert message["v"] == 1 and message["session_id"] == peer.session_id
+        # Sampled at 5 fps of media time: analysed frames are >= ~0.2 s apart, the rest skipped.
+        await peer.wait_for(lambda m: m["type"] == "video.frame" and m["t"] >= 1.5)
+        times = [m["t"] for m in peer.of_type("video.frame")]
+        assert times[0] < 0.1 and np.all(np.diff(times) >= 0.18)
+        assert peer.of_type("video.frame")[-1]["frames_skipped"] > 0
+        audio_times = [m["t"] for m in peer.of_type("audio.window")]
+        np.testing.assert_allclose(np.diff(audio_times), 0.2, atol=1e-3)
+    finally:
+        await peer.close()
+
+
+async def test_no_face_and_silence_are_seen_as_such(server: RunningServer) -> None:
+    peer = await connect(server, [blank()], np.zeros(AUDIO_SEND_RATE, np.float32))
+    try:
+        await peer.wait_for(lambda m: m["type"] == "video.frame" and m["t"] >= 1.0)
+        await peer.wait_for(lambda m: m["type"] == "audio.window" and m["t"] >= 1.0)
+        frames, windows = peer.of_type("video.frame"), peer.of_type("audio.window")
+        assert frames and not any(m["face"] for m in frames)
+        assert all(m["faces"] == 0 for m in frames)
+        assert windows and not any(m["speech"] for m in windows)
+    finally:
+        await peer.close()
+
+
+async def test_face_leaving_the_picture_is_reported(server: RunningServer) -> None:
+    video = StillsTrack([place(astronaut())])
+    peer = ClientPeer(server.url, [video])
+    async with aiohttp.ClientSession() as http:
+        await peer.connect(http)
+    try:
+        await peer.wait_for(lambda m: m["type"] == "video.frame" and m["face"])
+        video.frames = [blank()]
+        gone = await peer.wait_for(lambda m: m["type"] == "video.frame" and not m["face"])
+        video.frames = [place(astronaut())]
+        await peer.wait_for(
+            lambda m: m["type"] == "video.frame" and m["face"] and m["t"] > gone["t"]
+        )
+    finally:
+        await peer.close()
+
+
+async def test_ping_pong_and_garbage_on_the_channel(server: RunningServer) -> None:
+    peer = await connect(server, [blank()], np.zeros(AUDIO_SEND_RATE, np.float32))
+    try:
+        peer.channel.send(json.dumps({"type": "ping", "id": "abc-123"}))
+        pong = await peer.wait_for(lambda m: m["type"] == "pong" and m["id"] == "abc-123")
+        assert pong["session_id"] == peer.session_id
+        for garbage, code in [
+            ("{{{", "invalid_json"),
+            (b"\x00\xff", "binary_not_supported"),
+            ('{"type": "self-destruct"}', "unknown_type"),
+            ("[]", "invalid_message"),
+        ]:
+            peer.channel.send(garbage)
+            error = await peer.wait_for(lambda m, c=code: m["type"] == "error" and m["code"] == c)
+            assert error["message"]
+        # The session survives: results keep coming after the garbage.
+        last = peer.of_type("video.frame")[-1]["t"] if peer.of_type("video.frame") else -1
+        await peer.wait_for(lambda m: m["type"] == "video.frame" and m["t"] > last + 0.5)
+        assert len(server.registry) == 1
+    finally:
+        await peer.close()
+
+
+async def test_sessions_are_independent(
+    server: RunningServer, speech: tuple[np.ndarray, int]
+) -> None:
+    samples, rate = speech
+    with_face = await connect(
+        server, [place(astronaut())], resample(samples, rate, AUDIO_SEND_RATE)
+    )
+    without = await connect(server, [blank()], np.zeros(AUDIO_SEND_RATE, np.float32))
+    try:
+        assert with_face.session_id != without.session_id
+        await with_face.wait_for(lambda m: m["type"] == "video.frame" and m["t"] >= 1.0)
+        await without.wait_for(lambda m: m["type"] == "video.frame" and m["t"] >= 1.0)
+        without.channel.send("garbage")
+        await without.wait_for(lambda m: m["type"] == "error")
+        assert all(m["face"] for m in with_face.of_type("video.frame"))
+        assert not any(m["face"] for m in without.of_type("video.frame"))
+        assert not with_face.of_type("error")
+    finally:
+        await with_face.close()
+        await without.close()

@@ -1,0 +1,130 @@
+"""POST /api/offer and friends against a real server: every bad request gets its 4xx with a
+JSON error, and no failed offer leaves a peer connection behind."""
+
+from __future__ import annotations
+
+import re
+
+import aiohttp
+import pytest
+from aiortc import RTCPeerConnection
+from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
+
+from tests.conftest import RunningServer
+
+
+async def client_offer(*, video: bool = True, audio: bool = True, channel: bool = True) -> str:
+    pc = RTCPeerConnection()
+    try:
+        if video:
+            pc.addTransceiver(VideoStreamTrack(), direction="sendonly")
+        if audio:
+            pc.addTransceiver(AudioStreamTrack(), direction="sendonly")
+        if channel:
+            pc.createDataChannel("analysis")
+        await pc.setLocalDescription(await pc.createOffer())
+        return pc.localDescription.sdp
+    finally:
+        await pc.close()
+
+
+async def post(server: RunningServer, **kwargs: object) -> tuple[int, dict]:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{server.url}/api/offer", **kwargs) as response,
+    ):
+        assert response.content_type == "application/json"
+        return response.status, await response.json()
+
+
+async def test_a_good_offer_is_answered(server: RunningServer) -> None:
+    status, body = await post(server, json={"sdp": await client_offer(), "type": "offer"})
+    assert status == 200
+    assert body["type"] == "answer" and re.fullmatch(r"[0-9a-f]{32}", body["session_id"])
+    assert "a=candidate:" in body["sdp"], "all ICE candidates are gathered into the answer"
+    assert len(server.registry) == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status", "code"),
+    [
+        (dict(data=b"{not json"), 400, "invalid_json"),
+        (dict(data=b"\xff\xfe\x00"), 400, "invalid_json"),
+        (dict(json=["sdp", "offer"]), 400, "invalid_offer"),
+        (dict(json={"sdp": "v=0\r\n", "type": "answer"}), 400, "invalid_offer"),
+        (dict(json={"type": "offer"}), 400, "invalid_offer"),
+        (dict(json={"sdp": 42, "type": "offer"}), 400, "invalid_offer"),
+        (dict(json={"sdp": "hello", "type": "offer"}), 400, "invalid_sdp"),
+        (dict(json={"sdp": "v=0\r\nm=video\r\n", "type": "offer"}), 400, "invalid_sdp"),
+        (dict(data=b"x" * 70_000), 413, "payload_too_large"),
+        (
+            dict(json={"sdp": "v=0\r\n" + "a=x\r\n" * 8000, "type": "offer"}),
+            413,
+            "payload_too_large",
+        ),
+    ],
+    ids=[
+        "not-json",
+        "not-utf8",
+        "not-an-object",
+        "an-answer",
+        "no-sdp",
+        "sdp-not-a-string",
+        "sdp-garbage",
+        "sdp-truncated",
+        "body-too-large",
+        "sdp-too-large",
+    ],
+)
+async def test_bad_requests_get_a_4xx_and_a_json_error(
+    server: RunningServer, kwargs: dict, status: int, code: str
+) -> None:
+    got_status, body = await post(server, **kwargs)
+    assert (got_status, body["error"]["code"]) == (status, code)
+    assert body["error"]["message"]
+    assert len(server.registry) == 0
+
+
+async def test_offer_with_neither_audio_nor_video(server: RunningServer) -> None:
+    sdp = await client_offer(video=False, audio=False)
+    status, body = await post(server, json={"sdp": sdp, "type": "offer"})
+    assert (status, body["error"]["code"]) == (400, "no_media")
+    assert len(server.registry) == 0
+
+
+async def test_offer_without_a_data_channel(server: RunningServer) -> None:
+    sdp = await client_offer(channel=False)
+    status, body = await post(server, json={"sdp": sdp, "type": "offer"})
+    assert (status, body["error"]["code"]) == (400, "missing_data_channel")
+    assert "analysis" in body["error"]["message"]
+
+
+async def test_offer_aiortc_parses_but_cannot_negotiate_leaves_no_peer(
+    server: RunningServer,
+) -> None:
+    """Pins the failure where setRemoteDescription raised after the peer connection was
+    created: the session must be closed, not leaked."""
+    sdp = re.sub(r"a=ice-ufrag:.*\r\n", "", await client_offer())
+    status, body = await post(server, json={"sdp": sdp, "type": "offer"})
+    assert (status, body["error"]["code"]) == (422, "offer_rejected")
+    assert "ICE" in body["error"]["message"]
+    assert len(server.registry) == 0
+    assert server.registry.closed_by_reason == {"offer_rejected": 1}
+
+
+async def test_health_index_static_and_unknown_routes(server: RunningServer) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{server.url}/health") as response:
+            health = await response.json()
+            assert response.status == 200 and health["status"] == "ok"
+            assert health["sessions"] == 0
+        async with http.get(f"{server.url}/") as response:
+            assert response.status == 200 and "<html" in (await response.text()).lower()
+        async with http.get(f"{server.url}/static/js/lens-client.js") as response:
+            assert response.status == 200 and "export" in await response.text()
+        async with http.get(f"{server.url}/nope") as response:
+            assert response.status == 404
+            assert (await response.json())["error"]["code"] == "not_found"
+        async with http.get(f"{server.url}/api/offer") as response:
+            assert response.status == 405
+            assert (await response.json())["error"]["code"] == "method_not_allowed"

@@ -1,0 +1,87 @@
+"""Loudness and voice activity on espeak-ng speech, digital silence and white noise."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analyzers import AUDIO_RATE
+from analyzers.audio import AudioWindowAnalyzer
+from analyzers.loudness import SILENCE_DBFS, rms_dbfs
+from analyzers.voice import FRAME_SAMPLES, VoiceActivityDetector, spectral_flatness
+from tests.media import resample, white_noise
+
+
+def sine(hz: float, amplitude: float, seconds: float = 1.0) -> np.ndarray:
+    t = np.arange(int(seconds * AUDIO_RATE)) / AUDIO_RATE
+    return (amplitude * np.sin(2 * np.pi * hz * t)).astype(np.float32)
+
+
+def windows(samples: np.ndarray, window_ms: int = 200) -> list[np.ndarray]:
+    size = AUDIO_RATE * window_ms // 1000
+    return [samples[i : i + size] for i in range(0, samples.size - size + 1, size)]
+
+
+@pytest.fixture(scope="module")
+def speech16k(speech: tuple[np.ndarray, int]) -> np.ndarray:
+    samples, rate = speech
+    return resample(samples, rate)
+
+
+def test_rms_dbfs_of_known_signals() -> None:
+    # A full-scale sine is 3.01 dB below a full-scale square wave; -20 dB per 10x amplitude.
+    assert rms_dbfs(sine(440, 1.0)) == pytest.approx(-3.01, abs=0.01)
+    assert rms_dbfs(sine(440, 0.1)) == pytest.approx(-23.01, abs=0.01)
+    assert rms_dbfs(white_noise(1.0, -30.0)) == pytest.approx(-30.0, abs=0.01)
+    assert rms_dbfs(np.zeros(3200, np.float32)) == SILENCE_DBFS
+    assert rms_dbfs(np.zeros(0, np.float32)) == SILENCE_DBFS
+
+
+def test_spectral_flatness_separates_tones_from_noise() -> None:
+    assert spectral_flatness(sine(220, 0.5)[:FRAME_SAMPLES]) < 0.05
+    assert spectral_flatness(white_noise(0.02, -30.0)) > 0.4
+
+
+def test_speech_is_speech(speech16k: np.ndarray) -> None:
+    analyzer = AudioWindowAnalyzer(window_ms=200)
+    results = [analyzer.update(w, i * 0.2) for i, w in enumerate(windows(speech16k))]
+    speaking = [r for r in results if r.rms_dbfs > -40]
+    assert len(speaking) >= 10
+    # espeak leaves short gaps between words; nearly every loud window is still speech.
+    assert np.mean([r.speech for r in speaking]) >= 0.9
+    assert all(-40 < r.rms_dbfs < 0 for r in speaking)
+
+
+@pytest.mark.parametrize(
+    "samples",
+    [
+        pytest.param(np.zeros(AUDIO_RATE * 2, np.float32), id="digital-silence"),
+        pytest.param(white_noise(2.0, -30.0), id="white-noise--30dBFS"),
+        pytest.param(white_noise(2.0, -12.0, seed=1), id="white-noise--12dBFS"),
+        pytest.param(white_noise(2.0, -60.0, seed=2), id="room-hiss--60dBFS"),
+    ],
+)
+def test_silence_and_noise_are_not_speech(samples: np.ndarray) -> None:
+    """webrtcvad alone calls white noise speech; the flatness gate must reject it."""
+    analyzer = AudioWindowAnalyzer(window_ms=200)
+    results = [analyzer.update(w, i * 0.2) for i, w in enumerate(windows(samples))]
+    assert results and not any(r.speech for r in results)
+
+
+def test_speech_after_silence_is_found_in_the_right_window(speech16k: np.ndarray) -> None:
+    silence = np.zeros(AUDIO_RATE, np.float32)
+    samples = np.concatenate([silence, speech16k[: AUDIO_RATE * 2]])
+    analyzer = AudioWindowAnalyzer(window_ms=200)
+    flags = [analyzer.update(w, i * 0.2).speech for i, w in enumerate(windows(samples))]
+    assert not any(flags[:5]) and any(flags[5:])
+
+
+def test_window_and_frame_sizes_are_checked() -> None:
+    with pytest.raises(ValueError, match="multiple of 20"):
+        AudioWindowAnalyzer(window_ms=25)
+    with pytest.raises(ValueError, match="expected 3200 samples"):
+        AudioWindowAnalyzer(window_ms=200).update(np.zeros(100, np.float32), 0.0)
+    with pytest.raises(ValueError, match="320 samples"):
+        VoiceActivityDetector().frame_is_speech(np.zeros(100, np.float32))
+    with pytest.raises(ValueError, match="aggressiveness"):
+        VoiceActivityDetector(aggressiveness=4)

@@ -1,0 +1,27 @@
+"""What a session's media pipeline needs to know, independent of where settings come from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    video_fps: float = 5.0
+    """Frames analysed per second of media; the rest are drained and counted as skipped."""
+    max_analysis_width: int = 960
+    """Wider frames are scaled down (keeping aspect) before analysis."""
+    tile_scan: bool = True
+    """Look for small faces in zoomed tiles when the whole-frame pass finds none."""
+    audio_window_ms: int = 200
+    vad_aggressiveness: int = 3
+    audio_backlog_frames: int = 250
+    """Decoded audio frames (20 ms each) held while analysis catches up; older ones are dropped."""
+    heartbeat_interval: float = 2.0
+    """How often clients should send a ``ping``; advertised in ``session.ready``."""
+    heartbeat_timeout: float = 10.0
+    """A session whose channel has been silent this long is closed."""
+    connect_timeout: float = 20.0
+    """A session whose data channel has not opened after this long is closed."""
+    max_buffered_bytes: int = 256 * 1024
+    """Results are dropped (and counted) rather than queued beyond this outbound backlog."""

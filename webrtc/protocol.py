@@ -1,0 +1,177 @@
+"""The data-channel protocol, version 1: every message either side sends, typed.
+
+Server messages are frozen dataclasses serialised by :func:`encode`; client messages are parsed
+by :func:`parse_client_message`, which raises :class:`ProtocolError` (with an error code) for
+anything malformed or unknown. ``docs/protocol.md`` is the reference for integrators.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar
+
+from analyzers.audio import AudioWindowResult
+from analyzers.video import VideoFrameResult
+
+PROTOCOL_VERSION = 1
+MAX_CLIENT_MESSAGE_BYTES = 4096
+
+
+class ProtocolError(Exception):
+    """A client message the server cannot act on. ``code`` goes back in the ``error`` message."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ServerMessage:
+    type: ClassVar[str]
+    session_id: str
+    t: float
+
+    def to_dict(self) -> dict[str, Any]:
+        body = asdict(self)
+        return {"type": self.type, "v": PROTOCOL_VERSION, **body}
+
+
+@dataclass(frozen=True)
+class SessionReady(ServerMessage):
+    type: ClassVar[str] = "session.ready"
+    heartbeat_interval: float
+    heartbeat_timeout: float
+    video_fps: float
+    audio_window_ms: int
+
+
+@dataclass(frozen=True)
+class VideoFrame(ServerMessage):
+    type: ClassVar[str] = "video.frame"
+    face: bool
+    faces: int
+    width: int
+    height: int
+    received_at: float
+    analysis_ms: float
+    frames_skipped: int
+    sent_at: float = field(default=0.0)
+
+    @classmethod
+    def from_result(
+        cls,
+        session_id: str,
+        result: VideoFrameResult,
+        *,
+        received_at: float,
+        analysis_ms: float,
+        frames_skipped: int,
+    ) -> VideoFrame:
+        return cls(
+            session_id=session_id,
+            t=round(result.t, 3),
+            face=result.face,
+            faces=result.faces,
+            width=result.width,
+            height=result.height,
+            received_at=received_at,
+            analysis_ms=analysis_ms,
+            frames_skipped=frames_skipped,
+        )
+
+
+@dataclass(frozen=True)
+class AudioWindow(ServerMessage):
+    type: ClassVar[str] = "audio.window"
+    duration: float
+    speech: bool
+    voiced_fraction: float
+    rms_dbfs: float
+    received_at: float
+    sent_at: float = field(default=0.0)
+
+    @classmethod
+    def from_result(
+        cls, session_id: str, result: AudioWindowResult, *, received_at: float
+    ) -> AudioWindow:
+        return cls(
+            session_id=session_id,
+            t=round(result.t, 3),
+            duration=round(result.duration, 3),
+            speech=result.speech,
+            voiced_fraction=round(result.voiced_fraction, 3),
+            rms_dbfs=round(result.rms_dbfs, 2),
+            received_at=received_at,
+        )
+
+
+@dataclass(frozen=True)
+class Pong(ServerMessage):
+    type: ClassVar[str] = "pong"
+    id: str | int | float | None
+
+
+@dataclass(frozen=True)
+class Error(ServerMessage):
+    type: ClassVar[str] = "error"
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class SessionClosed(ServerMessage):
+    type: ClassVar[str] = "session.closed"
+    reason: str
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def encode(message: ServerMessage) -> str:
+    """JSON for the wire; stamps ``sent_at`` on messages that carry it."""
+    body = message.to_dict()
+    if "sent_at" in body:
+        body["sent_at"] = time.time()
+    return json.dumps({k: _finite(v) for k, v in body.items()}, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class Ping:
+    id: str | int | float | None
+
+
+ClientMessage = Ping
+
+
+def parse_client_message(raw: str | bytes) -> ClientMessage:
+    """Parse one data-channel message from the client or raise :class:`ProtocolError`."""
+    if isinstance(raw, bytes):
+        raise ProtocolError("binary_not_supported", "messages are JSON text, not binary")
+    if len(raw.encode("utf-8", "surrogatepass")) > MAX_CLIENT_MESSAGE_BYTES:
+        raise ProtocolError(
+            "message_too_large", f"messages are at most {MAX_CLIENT_MESSAGE_BYTES} bytes"
+        )
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise ProtocolError("invalid_json", f"message is not JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise ProtocolError("invalid_message", "a message is a JSON object with a 'type'")
+    kind = body.get("type")
+    if kind == "ping":
+        ping_id = body.get("id")
+        if ping_id is not None and not isinstance(ping_id, str | int | float):
+            raise ProtocolError("invalid_message", "ping 'id' must be a string or a number")
+        if isinstance(ping_id, str) and len(ping_id) > 128:
+            raise ProtocolError("invalid_message", "ping 'id' is at most 128 characters")
+        return Ping(id=ping_id)
+    if not isinstance(kind, str):
+        raise ProtocolError("invalid_message", "a message needs a string 'type'")
+    raise ProtocolError("unknown_type", f"unknown message type {kind[:64]!r}")

@@ -1,0 +1,126 @@
+"""Thin adapters between aiortc's remote tracks and the analysis pipelines.
+
+A :class:`TapTrack` wraps a remote track: each ``recv()`` pulls the next decoded frame, stamps
+when it reached the server and its media time, hands it to a sink and returns it unchanged.
+:func:`drain` reads a track at its full rate until it ends, because aiortc's receive queue is
+unbounded: a reader that falls behind means growing latency and memory. No analysis happens here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from av import AudioFrame, VideoFrame
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StampedFrame:
+    """A decoded frame with ``t`` (seconds since the track's first frame, from pts) and
+    ``received_at`` (Unix seconds when it reached the server track)."""
+
+    frame: VideoFrame | AudioFrame
+    t: float
+    received_at: float
+
+
+FrameSink = Callable[[StampedFrame], None]
+
+
+class MediaClock:
+    """Media time of frames of one track, from their pts, relative to the first frame."""
+
+    def __init__(self) -> None:
+        self._first_pts: int | None = None
+
+    def seconds(self, frame: VideoFrame | AudioFrame) -> float:
+        if frame.pts is None or frame.time_base is None:
+            raise ValueError("frame has no pts/time_base")
+        if self._first_pts is None:
+            self._first_pts = frame.pts
+        return float((frame.pts - self._first_pts) * Fraction(frame.time_base))
+
+
+class TapTrack(MediaStreamTrack):
+    """A server-side track that observes every frame of a remote track on its way through."""
+
+    def __init__(self, source: MediaStreamTrack, sink: FrameSink) -> None:
+        super().__init__()
+        self.kind = source.kind
+        self._source = source
+        self._sink = sink
+        self._clock = MediaClock()
+        self.frames_received = 0
+
+    async def recv(self) -> VideoFrame | AudioFrame:
+        frame = await self._source.recv()
+        received_at = time.time()
+        if not isinstance(frame, VideoFrame | AudioFrame):
+            raise MediaStreamError(f"expected decoded frames, got {type(frame).__name__}")
+        self.frames_received += 1
+        self._sink(StampedFrame(frame, self._clock.seconds(frame), received_at))
+        return frame
+
+
+async def drain(track: MediaStreamTrack) -> None:
+    """Read ``track`` as fast as frames arrive until it ends."""
+    try:
+        while True:
+            await track.recv()
+    except MediaStreamError:
+        # The track ended: reading on would spin, so stop here.
+        log.debug("%s track ended", track.kind)
+
+
+class LatestFrameSlot:
+    """Holds the newest video frame; a frame replaced before it was taken counts as skipped."""
+
+    def __init__(self) -> None:
+        self._frame: StampedFrame | None = None
+        self._ready = asyncio.Event()
+        self.replaced = 0
+
+    def put(self, frame: StampedFrame) -> None:
+        if self._frame is not None:
+            self.replaced += 1
+        self._frame = frame
+        self._ready.set()
+
+    async def take(self) -> StampedFrame:
+        await self._ready.wait()
+        self._ready.clear()
+        frame, self._frame = self._frame, None
+        assert frame is not None
+        return frame
+
+
+class BoundedFrameQueue:
+    """A FIFO of frames that drops its oldest entry when full, counting each drop."""
+
+    def __init__(self, capacity: int) -> None:
+        self._frames: deque[StampedFrame] = deque()
+        self._capacity = capacity
+        self._ready = asyncio.Event()
+        self.dropped = 0
+
+    def put(self, frame: StampedFrame) -> None:
+        if len(self._frames) >= self._capacity:
+            self._frames.popleft()
+            self.dropped += 1
+        self._frames.append(frame)
+        self._ready.set()
+
+    async def take_all(self) -> list[StampedFrame]:
+        await self._ready.wait()
+        self._ready.clear()
+        frames = list(self._frames)
+        self._frames.clear()
+        return frames
