@@ -1,0 +1,37 @@
+# Interview Lens: a slim runtime image. MediaPipe's face models ship inside its wheel, so the
+# image needs no download at run time; the build checks they load.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    LENS_HOST=0.0.0.0 \
+    LENS_PORT=8080
+
+# OpenCV (pulled in by MediaPipe) loads libGL and GLib.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libgl1 libglib2.0-0 \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY requirements.lock ./
+RUN pip install -r requirements.lock
+
+COPY server.py ./
+COPY analyzers ./analyzers
+COPY webrtc ./webrtc
+COPY signaling ./signaling
+COPY static ./static
+
+# Fail the build, not the first session, if the bundled models cannot be loaded.
+RUN python -c "from analyzers.face import FaceAnalyzer; FaceAnalyzer().close()"
+
+RUN useradd --system --uid 10001 --home-dir /app lens
+USER lens
+
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s \
+    CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"LENS_PORT\"]}/health', timeout=2)"
+
+CMD ["python", "server.py"]

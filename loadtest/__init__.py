@@ -1,0 +1,1 @@
+"""Capacity tooling: benchmarks of the analyzers and, later, the load-test client."""
