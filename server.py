@@ -33,6 +33,8 @@ def main(argv: list[str] | None = None) -> None:
     # aiortc and aioice log every packet-level detail at INFO.
     for noisy in ("aioice", "aiortc"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    log = logging.getLogger("lens")
+    log.info("Interview Lens serving on http://%s:%d", settings.host, settings.port)
     web.run_app(
         create_app(settings), host=settings.host, port=settings.port, print=None, access_log=None
     )
