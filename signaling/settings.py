@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from analyzers.models import default_cache_dir
 from webrtc.config import PipelineConfig
 
 
@@ -23,6 +25,12 @@ class Settings(BaseSettings):
     video_fps: float = Field(5.0, gt=0, le=30)
     max_analysis_width: int = Field(960, ge=160)
     tile_scan: bool = True
+    blink_fps: float = Field(15.0, ge=0, le=30)
+    expression_backend: Literal["fer", "deepface", "none"] = "fer"
+    model_dir: Path = Field(default_factory=default_cache_dir)
+    eye_contact_tolerance: float = Field(12.0, gt=0, le=45)
+    summary_interval: float = Field(2.0, gt=0)
+    summary_window: float = Field(30.0, gt=0)
     audio_window_ms: int = Field(200, ge=20, le=2000, multiple_of=20)
     vad_aggressiveness: int = Field(3, ge=0, le=3)
     heartbeat_interval: float = Field(2.0, gt=0)
@@ -30,11 +38,17 @@ class Settings(BaseSettings):
     connect_timeout: float = Field(20.0, gt=0)
     max_buffered_bytes: int = Field(256 * 1024, ge=1024)
 
-    def pipeline(self) -> PipelineConfig:
+    def pipeline(self, expression_model_path: Path | None = None) -> PipelineConfig:
         return PipelineConfig(
             video_fps=self.video_fps,
             max_analysis_width=self.max_analysis_width,
             tile_scan=self.tile_scan,
+            blink_fps=self.blink_fps,
+            expression_backend=self.expression_backend,
+            expression_model_path=expression_model_path,
+            eye_contact_tolerance=self.eye_contact_tolerance,
+            summary_interval=self.summary_interval,
+            summary_window=self.summary_window,
             audio_window_ms=self.audio_window_ms,
             vad_aggressiveness=self.vad_aggressiveness,
             heartbeat_interval=self.heartbeat_interval,

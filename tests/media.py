@@ -129,3 +129,32 @@ def write_y4m(path: Path, frames: list[np.ndarray], fps: int = 15) -> Path:
             out.write(b"FRAME\n")
             out.write(cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420).tobytes())
     return path
+
+
+def close_eyes(rgb: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """The same photo with both eyes shut: each eye opening is covered with the skin just below
+    it and a lash line is drawn from corner to corner."""
+    from analyzers.landmarks import (
+        LEFT_EYE_CORNERS,
+        LEFT_EYE_OUTLINE,
+        RIGHT_EYE_CORNERS,
+        RIGHT_EYE_OUTLINE,
+    )
+
+    shut = rgb.copy()
+    for outline, corners in (
+        (RIGHT_EYE_OUTLINE, RIGHT_EYE_CORNERS),
+        (LEFT_EYE_OUTLINE, LEFT_EYE_CORNERS),
+    ):
+        polygon = landmarks[list(outline), :2].astype(np.int32)
+        x, y, w, h = cv2.boundingRect(polygon)
+        pad = max(2, h // 3)
+        x, y, w, h = x - pad, y - pad, w + 2 * pad, h + 2 * pad
+        skin = cv2.resize(rgb[y + h : y + 2 * h, x : x + w], (w, h))
+        mask = np.zeros(rgb.shape[:2], np.uint8)
+        cv2.fillPoly(mask, [cv2.convexHull(polygon)], 255)
+        mask = cv2.dilate(mask, np.ones((5, 5), np.uint8))[y : y + h, x : x + w] > 0
+        shut[y : y + h, x : x + w][mask] = skin[mask]
+        a, b = (tuple(int(v) for v in landmarks[i, :2]) for i in corners)
+        cv2.line(shut, a, b, (70, 50, 45), 1, cv2.LINE_AA)
+    return cv2.GaussianBlur(shut, (3, 3), 0)

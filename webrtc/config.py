@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -13,6 +14,16 @@ class PipelineConfig:
     """Wider frames are scaled down (keeping aspect) before analysis."""
     tile_scan: bool = True
     """Look for small faces in zoomed tiles when the whole-frame pass finds none."""
+    blink_fps: float = 15.0
+    """Rate of the cheap eye pass between full analyses (0 = off): blinks last 100-400 ms."""
+    expression_backend: str = "fer"
+    """``fer``, ``deepface`` or ``none``."""
+    expression_model_path: Path | None = None
+    eye_contact_tolerance: float = 12.0
+    summary_interval: float = 2.0
+    """Seconds between ``summary`` messages."""
+    summary_window: float = 30.0
+    """Seconds of media a ``summary`` covers."""
     audio_window_ms: int = 200
     vad_aggressiveness: int = 3
     audio_backlog_frames: int = 250

@@ -19,9 +19,17 @@ import numpy as np
 
 from analyzers import AUDIO_RATE
 from analyzers.audio import AudioWindowAnalyzer, AudioWindowResult
-from analyzers.video import VideoFrameAnalyzer, VideoFrameResult
+from analyzers.blinks import Blink as BlinkResult
+from analyzers.sampling import VideoSampler
+from analyzers.video import (
+    VideoAnalysisOptions,
+    VideoFrameAnalyzer,
+    VideoFrameResult,
+    build_expression_model,
+)
+from analyzers.video_summary import VideoSummary
 from webrtc.config import PipelineConfig
-from webrtc.protocol import AudioWindow, Error, ServerMessage, VideoFrame
+from webrtc.protocol import AudioWindow, Blink, Error, ServerMessage, VideoFrame
 from webrtc.tracks import BoundedFrameQueue, LatestFrameSlot, StampedFrame
 
 log = logging.getLogger(__name__)
@@ -68,7 +76,8 @@ class _Pipeline:
 
 
 class VideoPipeline(_Pipeline):
-    """Analyses the newest frame at most ``video_fps`` times per second of media."""
+    """Analyses the newest frame ``video_fps`` times per second of media, and runs the cheap
+    eye pass on the newest frame ``blink_fps`` times per second in between."""
 
     kind = "video"
 
@@ -77,7 +86,9 @@ class VideoPipeline(_Pipeline):
         self.slot = LatestFrameSlot()
         self._analyzer: VideoFrameAnalyzer | None = None
         self.frames_analysed = 0
+        self.eye_passes = 0
         self._sampled_out = 0
+        self.summary: VideoSummary | None = None
 
     @property
     def frames_skipped(self) -> int:
@@ -86,49 +97,85 @@ class VideoPipeline(_Pipeline):
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
-        interval = 1.0 / self.config.video_fps
-        # A frame a little early for its slot on the grid still takes it: cameras jitter.
-        tolerance = min(0.02, interval / 4)
-        next_due = 0.0
+        sampler = VideoSampler(self.config.video_fps, self.config.blink_fps)
         while True:
             item = await self.slot.take()
-            if item.t < next_due - tolerance:
-                self._sampled_out += 1
-                continue
-            next_due += interval
-            if next_due <= item.t:
-                next_due = item.t + interval
-            try:
-                result, analysis_ms = await loop.run_in_executor(
-                    self._executor, self._analyse, item
-                )
-            except Exception as exc:
-                self._failed(item.t, exc)
-                continue
-            self.frames_analysed += 1
-            self._send(
-                VideoFrame.from_result(
-                    self.session_id,
-                    result,
-                    received_at=item.received_at,
-                    analysis_ms=round(analysis_ms, 2),
-                    frames_skipped=self.frames_skipped,
-                )
-            )
+            match sampler.decide(item.t):
+                case "full":
+                    await self._full_pass(loop, item)
+                case "eyes":
+                    await self._eye_pass(loop, item)
+                case _:
+                    self._sampled_out += 1
 
-    def _analyse(self, item: StampedFrame) -> tuple[VideoFrameResult, float]:
-        started = time.perf_counter()
+    async def _full_pass(self, loop: asyncio.AbstractEventLoop, item: StampedFrame) -> None:
+        try:
+            result, summary, analysis_ms = await loop.run_in_executor(
+                self._executor, self._analyse, item
+            )
+        except Exception as exc:
+            self._failed(item.t, exc)
+            return
+        self.frames_analysed += 1
+        self.summary = summary
+        if result.blink is not None:
+            self._send(Blink.from_result(self.session_id, result.blink))
+        self._send(
+            VideoFrame.from_result(
+                self.session_id,
+                result,
+                received_at=item.received_at,
+                analysis_ms=round(analysis_ms, 2),
+                frames_skipped=self.frames_skipped,
+            )
+        )
+
+    async def _eye_pass(self, loop: asyncio.AbstractEventLoop, item: StampedFrame) -> None:
+        try:
+            blink = await loop.run_in_executor(self._executor, self._probe_eyes, item)
+        except Exception as exc:
+            self._failed(item.t, exc)
+            return
+        self.eye_passes += 1
+        if blink is not None:
+            self._send(Blink.from_result(self.session_id, blink))
+
+    def _analyzer_for_thread(self) -> VideoFrameAnalyzer:
         if self._analyzer is None:
-            self._analyzer = VideoFrameAnalyzer(tile_scan=self.config.tile_scan)
-        frame = item.frame
-        assert isinstance(frame, av.VideoFrame)
+            model = build_expression_model(
+                self.config.expression_backend, self.config.expression_model_path
+            )
+            self._analyzer = VideoFrameAnalyzer(
+                model,
+                VideoAnalysisOptions(
+                    tile_scan=self.config.tile_scan,
+                    eye_contact_tolerance=self.config.eye_contact_tolerance,
+                    summary_window=self.config.summary_window,
+                ),
+            )
+        return self._analyzer
+
+    def _scaled(self, frame: av.VideoFrame, pixel_format: str) -> av.VideoFrame:
         max_width = self.config.max_analysis_width
-        if frame.width > max_width:
-            height = max(2, round(frame.height * max_width / frame.width / 2) * 2)
-            frame = frame.reformat(width=max_width, height=height, format="rgb24")
-        rgb = frame.to_ndarray(format="rgb24")
-        result = self._analyzer.update(rgb, item.t)
-        return result, (time.perf_counter() - started) * 1000.0
+        if frame.width <= max_width:
+            return frame
+        height = max(2, round(frame.height * max_width / frame.width / 2) * 2)
+        return frame.reformat(width=max_width, height=height, format=pixel_format)
+
+    def _analyse(self, item: StampedFrame) -> tuple[VideoFrameResult, VideoSummary, float]:
+        started = time.perf_counter()
+        analyzer = self._analyzer_for_thread()
+        assert isinstance(item.frame, av.VideoFrame)
+        rgb = self._scaled(item.frame, "rgb24").to_ndarray(format="rgb24")
+        result = analyzer.update(rgb, item.t)
+        summary = analyzer.summary(item.t)
+        return result, summary, (time.perf_counter() - started) * 1000.0
+
+    def _probe_eyes(self, item: StampedFrame) -> BlinkResult | None:
+        analyzer = self._analyzer_for_thread()
+        assert isinstance(item.frame, av.VideoFrame)
+        luma = self._scaled(item.frame, "gray").to_ndarray(format="gray")
+        return analyzer.update_eyes(luma, item.t)
 
     def _release(self) -> None:
         if self._analyzer is not None:

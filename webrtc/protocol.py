@@ -14,7 +14,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
 from analyzers.audio import AudioWindowResult
+from analyzers.blinks import Blink as BlinkResult
 from analyzers.video import VideoFrameResult
+from analyzers.video_summary import VideoSummary
 
 PROTOCOL_VERSION = 1
 MAX_CLIENT_MESSAGE_BYTES = 4096
@@ -49,6 +51,10 @@ class SessionReady(ServerMessage):
     audio_window_ms: int
 
 
+def _rounded(values: dict[str, float], digits: int) -> dict[str, float]:
+    return {k: round(v, digits) for k, v in values.items()}
+
+
 @dataclass(frozen=True)
 class VideoFrame(ServerMessage):
     type: ClassVar[str] = "video.frame"
@@ -59,6 +65,11 @@ class VideoFrame(ServerMessage):
     received_at: float
     analysis_ms: float
     frames_skipped: int
+    head_pose: dict[str, float] | None = None
+    gaze: dict[str, float] | None = None
+    eye_contact: bool | None = None
+    eyes: dict[str, float] | None = None
+    expression: dict[str, Any] | None = None
     sent_at: float = field(default=0.0)
 
     @classmethod
@@ -71,6 +82,12 @@ class VideoFrame(ServerMessage):
         analysis_ms: float,
         frames_skipped: int,
     ) -> VideoFrame:
+        pose, gaze, eyes, expression = (
+            result.head_pose,
+            result.gaze,
+            result.eyes,
+            result.expression,
+        )
         return cls(
             session_id=session_id,
             t=round(result.t, 3),
@@ -81,6 +98,69 @@ class VideoFrame(ServerMessage):
             received_at=received_at,
             analysis_ms=analysis_ms,
             frames_skipped=frames_skipped,
+            head_pose=None
+            if pose is None
+            else _rounded({"yaw": pose.yaw, "pitch": pose.pitch, "roll": pose.roll}, 1),
+            gaze=None
+            if gaze is None
+            else {
+                **_rounded({"horizontal": gaze.horizontal, "vertical": gaze.vertical}, 3),
+                **_rounded({"yaw": gaze.yaw, "pitch": gaze.pitch}, 1),
+            },
+            eye_contact=None if gaze is None else gaze.eye_contact,
+            eyes=None
+            if eyes is None
+            else _rounded({"ear_right": eyes.ear_right, "ear_left": eyes.ear_left}, 3),
+            expression=None
+            if expression is None
+            else {
+                "label": expression.label,
+                "scores": expression.scores,
+            },
+        )
+
+
+@dataclass(frozen=True)
+class Blink(ServerMessage):
+    type: ClassVar[str] = "blink"
+    duration: float
+
+    @classmethod
+    def from_result(cls, session_id: str, blink: BlinkResult) -> Blink:
+        return cls(session_id, round(blink.t, 3), round(blink.duration, 3))
+
+
+@dataclass(frozen=True)
+class Summary(ServerMessage):
+    """Rolling summary; ``t`` is session time. Fields of a missing track are ``None``."""
+
+    type: ClassVar[str] = "summary"
+    window: float | None = None
+    face_visible_ratio: float | None = None
+    eye_contact_ratio: float | None = None
+    head_stability: float | None = None
+    blinks_per_min: float | None = None
+    expression: dict[str, Any] | None = None
+
+    @classmethod
+    def from_results(cls, session_id: str, t: float, video: VideoSummary | None) -> Summary:
+        if video is None:
+            return cls(session_id, t)
+        expression = None
+        if video.expression_distribution is not None:
+            expression = {
+                "distribution": video.expression_distribution,
+                "dominant": video.dominant_expression,
+            }
+        return cls(
+            session_id,
+            t,
+            window=video.window,
+            face_visible_ratio=video.face_visible_ratio,
+            eye_contact_ratio=video.eye_contact_ratio,
+            head_stability=video.head_stability,
+            blinks_per_min=video.blinks_per_min,
+            expression=expression,
         )
 
 

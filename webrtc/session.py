@@ -19,7 +19,7 @@ from aiortc.mediastreams import MediaStreamTrack
 from webrtc.channel import CHANNEL_LABEL, ResultChannel
 from webrtc.config import PipelineConfig
 from webrtc.pipeline import AudioPipeline, VideoPipeline
-from webrtc.protocol import ServerMessage, SessionClosed, SessionReady
+from webrtc.protocol import ServerMessage, SessionClosed, SessionReady, Summary
 from webrtc.tracks import TapTrack, drain
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ class AnalysisSession:
         """Apply the client's offer and return the answer with every ICE candidate gathered."""
         self.state = "connecting"
         self._spawn(self._watch(), "watchdog")
+        self._spawn(self._summaries(), "summaries")
         await self.pc.setRemoteDescription(offer)
         await self.pc.setLocalDescription(await self.pc.createAnswer())
         local = self.pc.localDescription
@@ -144,6 +145,14 @@ class AnalysisSession:
             elif now - channel.last_seen > self.config.heartbeat_timeout:
                 self.request_close("heartbeat_timeout")
                 return
+
+    async def _summaries(self) -> None:
+        """A ``summary`` every ``summary_interval`` seconds once there is something to sum up."""
+        while True:
+            await asyncio.sleep(self.config.summary_interval)
+            video = self.video.summary if self.video is not None else None
+            if video is not None:
+                self.send(Summary.from_results(self.id, self.clock(), video))
 
     def request_close(self, reason: str) -> None:
         """Close from a callback or one of the session's own tasks, without waiting."""
