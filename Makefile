@@ -1,5 +1,5 @@
 # `make run` and `make test` set everything up on a fresh machine: a virtualenv in .venv with
-# the locked dependencies (MediaPipe's models ship inside its wheel), then serve or test.
+# the locked dependencies and the model files (fetched once into the cache), then serve or test.
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -9,7 +9,7 @@ PYTHON ?= $(shell for p in python3 python3.12 python3.11 python3.10; do \
 	$$p -c 'import sys; sys.exit(not (3, 10) <= sys.version_info[:2] <= (3, 12))' >/dev/null 2>&1 \
 	&& { echo $$p; break; }; done)
 
-.PHONY: run test lint setup clean
+.PHONY: run test lint setup clean models
 
 $(VENV)/.runtime: requirements.lock
 	@test -n "$(PYTHON)" || { echo "error: Python 3.10, 3.11 or 3.12 is needed (set PYTHON=...)" >&2; exit 1; }
@@ -19,19 +19,23 @@ $(VENV)/.runtime: requirements.lock
 	$(PY) -c "import mediapipe, aiortc, webrtcvad; print('runtime ready:', mediapipe.__version__)"
 	@touch $@
 
+# Model files that are not shipped inside a package: fetched once into the cache, verified.
+models: $(VENV)/.runtime
+	$(PY) server.py fetch-models
+
 $(VENV)/.test: $(VENV)/.runtime requirements-test.lock
 	$(PY) -m pip install --quiet -r requirements-test.lock
 	@touch $@
 
-setup: $(VENV)/.test
+setup: $(VENV)/.test models
 
-run: $(VENV)/.runtime
+run: $(VENV)/.runtime models
 	$(PY) server.py
 
 lint: $(VENV)/.test
 	$(PY) -m ruff check .
 
-test: $(VENV)/.test lint
+test: $(VENV)/.test models lint
 	$(PY) -m pytest
 
 clean:

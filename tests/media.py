@@ -158,3 +158,41 @@ def close_eyes(rgb: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
         a, b = (tuple(int(v) for v in landmarks[i, :2]) for i in corners)
         cv2.line(shut, a, b, (70, 50, 45), 1, cv2.LINE_AA)
     return cv2.GaussianBlur(shut, (3, 3), 0)
+
+
+def look_sideways(rgb: np.ndarray, landmarks: np.ndarray, shift: float) -> np.ndarray:
+    """The same photo with both irises moved along the eye by ``shift`` eye-widths (positive:
+    toward the image's right): the opening is refilled with its own sclera colour and the iris
+    disc is pasted at its new place, clipped to the opening."""
+    from analyzers.landmarks import (
+        LEFT_EYE_CORNERS,
+        LEFT_EYE_OUTLINE,
+        LEFT_IRIS,
+        RIGHT_EYE_CORNERS,
+        RIGHT_EYE_OUTLINE,
+        RIGHT_IRIS,
+    )
+
+    out = rgb.copy()
+    for outline, corners, iris in (
+        (RIGHT_EYE_OUTLINE, RIGHT_EYE_CORNERS, RIGHT_IRIS),
+        (LEFT_EYE_OUTLINE, LEFT_EYE_CORNERS, LEFT_IRIS),
+    ):
+        opening = np.zeros(rgb.shape[:2], np.uint8)
+        cv2.fillPoly(opening, [cv2.convexHull(landmarks[list(outline), :2].astype(np.int32))], 255)
+        inside = opening > 0
+        pixels = rgb[inside].astype(np.float32)
+        brightness = pixels.mean(axis=1)
+        sclera = pixels[brightness >= np.percentile(brightness, 70)].mean(axis=0)
+        centre = landmarks[iris, :2]
+        radius = float(np.mean(np.linalg.norm(landmarks[iris + 1 : iris + 5, :2] - centre, axis=1)))
+        width = float(np.linalg.norm(landmarks[corners[1], :2] - landmarks[corners[0], :2]))
+        dx = shift * width
+        disc = np.zeros(rgb.shape[:2], np.uint8)
+        cv2.circle(disc, tuple(round(float(v)) for v in centre), round(radius * 1.1), 255, -1)
+        moved_disc = cv2.warpAffine(disc, np.float32([[1, 0, dx], [0, 1, 0]]), disc.shape[::-1])
+        moved = cv2.warpAffine(rgb, np.float32([[1, 0, dx], [0, 1, 0]]), disc.shape[::-1])
+        out[inside] = sclera.astype(np.uint8)
+        paste = inside & (moved_disc > 0)
+        out[paste] = moved[paste]
+    return out

@@ -72,6 +72,10 @@ async def test_demo_page_shows_live_face_and_speech(
     await page.locator('#face[data-value="yes"]').wait_for(timeout=20_000)
     await page.locator('#speech[data-value="speaking"]').wait_for(timeout=20_000)
     assert await page.locator("#faces").inner_text() == "1"
+    await page.locator('#eye-contact[data-value="yes"]').wait_for(timeout=10_000)
+    await page.locator("#expression", has_text="happy").wait_for(timeout=10_000)
+    await page.locator("#dominant-expression", has_text="happy").wait_for(timeout=10_000)
+    assert (await page.locator("#head-pose").inner_text()).count("°") == 3
     assert int(await page.locator("#frames").inner_text()) > 0
     await page.screenshot(path=str(artifacts / "demo-live.png"), full_page=True)
     assert len(server.registry) == 1

@@ -8,7 +8,7 @@ import json
 import aiohttp
 import numpy as np
 
-from tests.conftest import RunningServer
+from tests.conftest import RunningServer, StartServer
 from tests.media import astronaut, blank, place, resample
 from tests.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
 
@@ -119,3 +119,35 @@ async def test_sessions_are_independent(
     finally:
         await with_face.close()
         await without.close()
+
+
+async def test_frames_carry_pose_gaze_expression_and_summaries_arrive(
+    start_server: StartServer,
+) -> None:
+    server = await start_server(summary_interval=0.5)
+    peer = await connect(server, [place(astronaut())], np.zeros(AUDIO_SEND_RATE, np.float32))
+    try:
+        frame = await peer.wait_for(lambda m: m["type"] == "video.frame" and m["face"])
+        assert set(frame["head_pose"]) == {"yaw", "pitch", "roll"}
+        assert abs(frame["head_pose"]["roll"]) < 8
+        assert frame["eye_contact"] is True
+        assert frame["expression"]["label"] == "happy"
+        assert set(frame["expression"]["scores"]) == {
+            "angry",
+            "disgust",
+            "fear",
+            "happy",
+            "sad",
+            "surprise",
+            "neutral",
+        }
+        assert frame["eyes"]["ear_left"] > 0.2
+        summary = await peer.wait_for(
+            lambda m: m["type"] == "summary" and m["head_stability"] is not None
+        )
+        assert summary["eye_contact_ratio"] == 1.0 and summary["face_visible_ratio"] == 1.0
+        assert summary["expression"]["dominant"] == "happy"
+        assert summary["head_stability"] > 0.8
+        assert all(len(json.dumps(m)) < 1100 for m in peer.messages), "fits one small-MTU packet"
+    finally:
+        await peer.close()

@@ -6,8 +6,14 @@ const ui = {
   preview: $("preview"), connect: $("connect"), disconnect: $("disconnect"), status: $("status"),
   face: $("face"), faces: $("faces"), speech: $("speech"), loudness: $("loudness"),
   meter: $("loudness-meter"), latency: $("latency"), rtt: $("rtt"), frames: $("frames"),
-  skipped: $("skipped"), session: $("session"),
+  skipped: $("skipped"), session: $("session"), eyeContact: $("eye-contact"),
+  expression: $("expression"), headPose: $("head-pose"), eyeContactRatio: $("eye-contact-ratio"),
+  headStability: $("head-stability"), blinkRate: $("blink-rate"),
+  dominantExpression: $("dominant-expression"),
 };
+
+const percent = (x) => (x == null ? "–" : `${Math.round(x * 100)} %`);
+const degrees = (x) => `${x > 0 ? "+" : ""}${x.toFixed(0)}°`;
 
 const STATUS_TEXT = {
   idle: "Not connected",
@@ -36,8 +42,11 @@ function setReadout(el, text, value) {
 }
 
 function resetReadouts() {
-  for (const el of [ui.face, ui.speech]) setReadout(el, "–", "unknown");
-  for (const el of [ui.faces, ui.loudness, ui.latency, ui.rtt, ui.session]) el.textContent = "–";
+  for (const el of [ui.face, ui.speech, ui.eyeContact]) setReadout(el, "–", "unknown");
+  for (const el of [ui.faces, ui.loudness, ui.latency, ui.rtt, ui.session, ui.expression,
+    ui.headPose, ui.eyeContactRatio, ui.headStability, ui.blinkRate, ui.dominantExpression]) {
+    el.textContent = "–";
+  }
   ui.meter.value = -60;
   framesAnalysed = 0;
   ui.frames.textContent = "0";
@@ -53,6 +62,12 @@ function onMessage(message) {
     case "video.frame":
       setReadout(ui.face, message.face ? "In view" : "Not in view", message.face ? "yes" : "no");
       ui.faces.textContent = String(message.faces);
+      if (message.eye_contact == null) setReadout(ui.eyeContact, "–", "unknown");
+      else setReadout(ui.eyeContact, message.eye_contact ? "Yes" : "Looking away", message.eye_contact ? "yes" : "no");
+      ui.expression.textContent = message.expression?.label ?? "–";
+      ui.headPose.textContent = message.head_pose
+        ? `${degrees(message.head_pose.yaw)} / ${degrees(message.head_pose.pitch)} / ${degrees(message.head_pose.roll)}`
+        : "–";
       ui.frames.textContent = String(++framesAnalysed);
       ui.skipped.textContent = String(message.frames_skipped);
       // received_at is the server's clock: meaningful when page and server share a host.
@@ -62,6 +77,12 @@ function onMessage(message) {
       setReadout(ui.speech, message.speech ? "Speaking" : "Quiet", message.speech ? "speaking" : "quiet");
       ui.loudness.textContent = `${message.rms_dbfs.toFixed(0)} dBFS`;
       ui.meter.value = Math.max(-60, message.rms_dbfs);
+      break;
+    case "summary":
+      ui.eyeContactRatio.textContent = percent(message.eye_contact_ratio);
+      ui.headStability.textContent = percent(message.head_stability);
+      ui.blinkRate.textContent = message.blinks_per_min == null ? "–" : message.blinks_per_min.toFixed(0);
+      ui.dominantExpression.textContent = message.expression?.dominant ?? "–";
       break;
     case "pong":
       if (client?.rttMs != null) ui.rtt.textContent = `${client.rttMs.toFixed(0)} ms`;
