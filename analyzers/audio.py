@@ -1,4 +1,12 @@
-"""Per-window audio analysis: everything measured on one window of 16 kHz mono speech."""
+"""Streaming audio analysis of 16 kHz mono float32 speech: push samples as they arrive, get back
+speech events as they happen and one result per window.
+
+Per 20 ms frame: voice activity, and speech start/stop events with hangover smoothing
+(:mod:`analyzers.speech`). Per window (default 200 ms): loudness, whether it was speech, pitch
+on voiced hops only, spectral centroid and flatness (:mod:`analyzers.prosody`), and syllable
+nuclei for the speaking rate (:mod:`analyzers.speaking_rate`). Rolling summaries come from
+:meth:`AudioAnalyzer.summary`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from analyzers import AUDIO_RATE
+from analyzers.audio_summary import AudioSummary, AudioSummaryTracker
+from analyzers.loudness import rms_dbfs
+from analyzers.prosody import FRAME, track
+from analyzers.speaking_rate import SYLLABLES_PER_WORD, SyllableCounter
+from analyzers.speech import FRAME_SECONDS, Pause, SpeechEvent, SpeechStarted, SpeechTracker
 from analyzers.voice import FRAME_SAMPLES, VoiceActivityDetector
 
 
@@ -17,31 +30,129 @@ class AudioWindowResult:
     t: float
     duration: float
     speech: bool
+    """Speech (after hangover smoothing) for at least half the window."""
     voiced_fraction: float
+    """Share of 20 ms frames the voice-activity detector called speech."""
     rms_dbfs: float
+    pitch_hz: float | None
+    """Median F0 over the window's voiced hops; ``None`` when fewer than 3 are voiced."""
+    spectral_centroid_hz: float | None
+    spectral_flatness: float | None
 
 
-class AudioWindowAnalyzer:
-    """Runs every audio analyzer on consecutive windows of ``window_ms`` milliseconds."""
+AudioOutput = AudioWindowResult | SpeechEvent | Pause
 
-    def __init__(self, *, window_ms: int = 200, vad_aggressiveness: int = 3) -> None:
-        window_samples = AUDIO_RATE * window_ms // 1000
+
+@dataclass(frozen=True)
+class AudioAnalysisOptions:
+    window_ms: int = 200
+    vad_aggressiveness: int = 3
+    min_pause: float = 0.6
+    summary_window: float = 30.0
+    language: str = "en"
+
+
+class AudioAnalyzer:
+    """One instance per stream, used from one thread."""
+
+    def __init__(self, options: AudioAnalysisOptions | None = None) -> None:
+        self.options = options or AudioAnalysisOptions()
+        window_samples = AUDIO_RATE * self.options.window_ms // 1000
         if window_samples <= 0 or window_samples % FRAME_SAMPLES:
-            raise ValueError(f"window_ms must be a positive multiple of 20, got {window_ms}")
+            raise ValueError(
+                f"window_ms must be a positive multiple of 20, got {self.options.window_ms}"
+            )
+        if self.options.language not in SYLLABLES_PER_WORD:
+            raise ValueError(
+                f"no syllables-per-word figure for language {self.options.language!r}; "
+                f"known: {', '.join(sorted(SYLLABLES_PER_WORD))}"
+            )
         self.window_samples = window_samples
-        self._vad = VoiceActivityDetector(aggressiveness=vad_aggressiveness)
-
-    def update(self, window: np.ndarray, t: float) -> AudioWindowResult:
-        if window.size != self.window_samples:
-            raise ValueError(f"expected {self.window_samples} samples, got {window.size}")
-        voice = self._vad.analyze(window)
-        return AudioWindowResult(
-            t=t,
-            duration=window.size / AUDIO_RATE,
-            speech=voice.speech,
-            voiced_fraction=voice.voiced_fraction,
-            rms_dbfs=voice.rms_dbfs,
+        self._vad = VoiceActivityDetector(aggressiveness=self.options.vad_aggressiveness)
+        self._speech = SpeechTracker(min_pause=self.options.min_pause)
+        self._syllables = SyllableCounter()
+        self._summary = AudioSummaryTracker(
+            window=self.options.summary_window,
+            syllables_per_word=SYLLABLES_PER_WORD[self.options.language],
         )
+        self._pending = np.zeros(0, np.float32)
+        self._pending_t: float | None = None
+        self._frame_offset = 0  # samples of _pending already given to the VAD
+        self._window_voiced = 0
+        self._window_speaking = 0
+        self._context = np.zeros(FRAME - FRAME_SAMPLES, np.float32)
+        self._t = 0.0
+
+    def push(self, samples: np.ndarray, t: float) -> list[AudioOutput]:
+        """Append samples whose first one is at media time ``t`` (used only to date the start
+        of the stream and after a gap; consecutive pushes are assumed contiguous)."""
+        if self._pending_t is None:
+            self._pending_t = t
+        self._pending = np.concatenate([self._pending, samples.astype(np.float32, copy=False)])
+        outputs: list[AudioOutput] = []
+        while self._frame_offset + FRAME_SAMPLES <= self._pending.size:
+            frame = self._pending[self._frame_offset : self._frame_offset + FRAME_SAMPLES]
+            frame_t = self._pending_t + self._frame_offset / AUDIO_RATE
+            voiced = self._vad.frame_is_speech(frame)
+            self._window_voiced += voiced
+            for event in self._speech.update(voiced, frame_t):
+                outputs.append(event)
+                if isinstance(event, Pause):
+                    self._summary.add_pause(event)
+                elif isinstance(event, SpeechStarted):
+                    self._summary.speech_started(event.t)
+                else:
+                    self._summary.speech_stopped(event.t)
+            self._window_speaking += self._speech.speaking
+            self._frame_offset += FRAME_SAMPLES
+            if self._frame_offset >= self.window_samples:
+                outputs.append(self._close_window())
+        return outputs
+
+    def _close_window(self) -> AudioWindowResult:
+        assert self._pending_t is not None
+        size = self.window_samples
+        window, self._pending = self._pending[:size], self._pending[size:]
+        t = self._pending_t
+        frames = size // FRAME_SAMPLES
+        hops = track(np.concatenate([self._context, window]), t - self._context.size / AUDIO_RATE)
+        self._context = window[-self._context.size :].copy()
+        self._syllables.update(hops.times, hops.syllable_db, hops.voiced)
+        f0 = hops.f0[hops.voiced]
+        level = rms_dbfs(window)
+        speaking_seconds = self._window_speaking * FRAME_SECONDS
+        self._summary.add_window(
+            t, size / AUDIO_RATE, speaking_seconds, self._window_voiced / frames, level, f0
+        )
+        result = AudioWindowResult(
+            t=t,
+            duration=size / AUDIO_RATE,
+            speech=self._window_speaking * 2 >= frames,
+            voiced_fraction=self._window_voiced / frames,
+            rms_dbfs=level,
+            pitch_hz=float(np.median(f0)) if f0.size >= 3 else None,
+            spectral_centroid_hz=float(np.mean(hops.centroid_hz[hops.voiced]))
+            if hops.voiced.any()
+            else None,
+            spectral_flatness=float(np.mean(hops.flatness[hops.voiced]))
+            if hops.voiced.any()
+            else None,
+        )
+        self._pending_t = t + size / AUDIO_RATE
+        self._frame_offset -= size
+        self._window_voiced = self._window_speaking = 0
+        self._t = self._pending_t
+        return result
+
+    def summary(self) -> AudioSummary:
+        window_start = self._t - self.options.summary_window
+        return self._summary.summary(self._t, self._syllables.count_since(window_start))
 
     def reset(self) -> None:
-        """Forget earlier windows (nothing yet: each window stands alone)."""
+        self._speech.reset()
+        self._syllables.reset()
+        self._summary.reset()
+        self._pending = np.zeros(0, np.float32)
+        self._pending_t = None
+        self._frame_offset = 0
+        self._window_voiced = self._window_speaking = 0

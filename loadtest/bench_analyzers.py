@@ -20,8 +20,8 @@ import numpy as np
 from mediapipe.python.solutions import face_detection, face_mesh
 from skimage import data
 
-from analyzers.audio import AudioWindowAnalyzer
 from analyzers.face import FaceAnalyzer
+from analyzers.voice import VoiceActivityDetector
 from tests.media import astronaut, blank, place, white_noise
 
 FRAMINGS: dict[str, Callable[[], np.ndarray]] = {
@@ -70,9 +70,9 @@ def main() -> None:
         ms = median_ms(lambda f=frame: analyzer.analyze(f), args.repeat)
         mark = {True: "yes", False: "no"}
         print(f"| {name} | {mark[mesh_found]} | {mark[full_found]} | {mark[found]} | {ms:.1f} |")
-    audio = AudioWindowAnalyzer(window_ms=200)
+    vad = VoiceActivityDetector()
     noise = white_noise(0.2, -30.0)
-    ms = median_ms(lambda: audio.update(noise, 0.0), args.repeat * 10)
+    ms = median_ms(lambda: vad.analyze(noise), args.repeat * 10)
     print(f"\nvoice activity, one 200 ms window: {ms:.3f} ms (median of {args.repeat * 10})")
 
 

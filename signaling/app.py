@@ -10,6 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from analyzers import prosody
 from analyzers.models import FER_MINI_XCEPTION, ModelRegistry
 from signaling.errors import ApiError, PayloadTooLarge
 from signaling.keys import REGISTRY, SETTINGS
@@ -100,6 +101,7 @@ async def _sessions(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     loop = asyncio.get_running_loop()
     model_path = await loop.run_in_executor(None, expression_model_path, settings)
+    await loop.run_in_executor(None, prosody.warm_up)
     app[REGISTRY] = SessionRegistry(settings.pipeline(model_path))
     yield
 

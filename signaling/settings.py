@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     summary_window: float = Field(30.0, gt=0)
     audio_window_ms: int = Field(200, ge=20, le=2000, multiple_of=20)
     vad_aggressiveness: int = Field(3, ge=0, le=3)
+    min_pause: float = Field(0.6, gt=0)
+    language: Literal["en", "cmn", "zh"] = "en"
     heartbeat_interval: float = Field(2.0, gt=0)
     heartbeat_timeout: float = Field(10.0, gt=0)
     connect_timeout: float = Field(20.0, gt=0)
@@ -51,6 +53,8 @@ class Settings(BaseSettings):
             summary_window=self.summary_window,
             audio_window_ms=self.audio_window_ms,
             vad_aggressiveness=self.vad_aggressiveness,
+            min_pause=self.min_pause,
+            language=self.language,
             heartbeat_interval=self.heartbeat_interval,
             heartbeat_timeout=self.heartbeat_timeout,
             connect_timeout=self.connect_timeout,

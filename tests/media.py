@@ -196,3 +196,31 @@ def look_sideways(rgb: np.ndarray, landmarks: np.ndarray, shift: float) -> np.nd
         paste = inside & (moved_disc > 0)
         out[paste] = moved[paste]
     return out
+
+
+def trim_silence(samples: np.ndarray, rate: int, floor_dbfs: float = -45.0) -> np.ndarray:
+    """``samples`` without leading and trailing stretches quieter than ``floor_dbfs`` (10 ms)."""
+    hop = rate // 100
+    n = samples.size // hop
+    levels = 20 * np.log10(np.sqrt(np.mean(samples[: n * hop].reshape(n, hop) ** 2, axis=1)) + 1e-9)
+    loud = np.nonzero(levels > floor_dbfs)[0]
+    return samples[loud[0] * hop : (loud[-1] + 1) * hop].copy()
+
+
+def phrase(
+    text: str,
+    path: Path,
+    *,
+    voice: str = "en",
+    words_per_minute: int = 160,
+    extra: tuple[str, ...] = (),
+) -> np.ndarray:
+    """One espeak-ng phrase at 16 kHz, trimmed to where the voice is."""
+    espeak = require_tool("espeak-ng")
+    subprocess.run(
+        [espeak, "-v", voice, "-s", str(words_per_minute), *extra, "-w", str(path), text],
+        check=True,
+        capture_output=True,
+    )
+    samples, rate = read_wav(path)
+    return trim_silence(resample(samples, rate), AUDIO_RATE)

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import sys
+import time
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any
@@ -55,11 +56,14 @@ class SamplesTrack(AudioStreamTrack):
         self._offset = 0
         self._clock_start: float | None = None
         self._sent = 0
+        self.started_at: float | None = None
+        """Unix time the first frame was handed to the sender: media time 0."""
 
     async def recv(self) -> av.AudioFrame:
         loop = asyncio.get_running_loop()
         if self._clock_start is None:
             self._clock_start = loop.time()
+            self.started_at = time.time()
         wait = self._clock_start + self._sent / AUDIO_SEND_RATE - loop.time()
         if wait > 0:
             await asyncio.sleep(wait)

@@ -76,6 +76,8 @@ async def test_demo_page_shows_live_face_and_speech(
     await page.locator("#expression", has_text="happy").wait_for(timeout=10_000)
     await page.locator("#dominant-expression", has_text="happy").wait_for(timeout=10_000)
     assert (await page.locator("#head-pose").inner_text()).count("°") == 3
+    await page.locator("#speaking-rate", has_text="wpm").wait_for(timeout=15_000)
+    assert (await page.locator("#pitch").inner_text()).endswith("Hz")
     assert int(await page.locator("#frames").inner_text()) > 0
     await page.screenshot(path=str(artifacts / "demo-live.png"), full_page=True)
     assert len(server.registry) == 1

@@ -4,12 +4,16 @@ results arrive on the ``analysis`` data channel."""
 from __future__ import annotations
 
 import json
+import time
+from pathlib import Path
 
 import aiohttp
 import numpy as np
+import pytest
 
+from analyzers import AUDIO_RATE
 from tests.conftest import RunningServer, StartServer
-from tests.media import astronaut, blank, place, resample
+from tests.media import astronaut, blank, phrase, place, resample
 from tests.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
 
 
@@ -149,5 +153,39 @@ async def test_frames_carry_pose_gaze_expression_and_summaries_arrive(
         assert summary["expression"]["dominant"] == "happy"
         assert summary["head_stability"] > 0.8
         assert all(len(json.dumps(m)) < 1100 for m in peer.messages), "fits one small-MTU packet"
+    finally:
+        await peer.close()
+
+
+async def test_speech_events_arrive_within_300_ms(
+    start_server: StartServer, media_dir: Path
+) -> None:
+    """Media time 0 is when the client handed the first audio frame to its sender, so the
+    client can date each change on its own clock and time the event's arrival."""
+    server = await start_server(summary_interval=0.5)
+    speech = phrase("Thank you for having me here today", media_dir / "latency.wav")
+    gap = np.zeros(AUDIO_RATE, np.float32)
+    clip = resample(np.concatenate([gap, speech, gap, speech, gap]), AUDIO_RATE, AUDIO_SEND_RATE)
+    audio = SamplesTrack(clip)
+    arrivals: dict[int, float] = {}
+    peer = ClientPeer(
+        server.url, [audio], on_message=lambda m: arrivals.setdefault(id(m), time.time())
+    )
+    async with aiohttp.ClientSession() as http:
+        await peer.connect(http)
+    try:
+        await peer.wait_for(lambda m: m["type"] == "speech.stopped" and m["t"] > 3.0, timeout=20)
+        assert audio.started_at is not None
+        events = [m for m in peer.messages if m["type"] in ("speech.started", "speech.stopped")]
+        assert [m["type"] for m in events[:4]] == ["speech.started", "speech.stopped"] * 2
+        delays = [arrivals[id(m)] - (audio.started_at + m["t"]) for m in events[:4]]
+        assert max(delays) <= 0.3, delays
+        started, stopped = events[0], events[1]
+        assert started["t"] == pytest.approx(1.0, abs=0.15)
+        assert stopped["duration"] == pytest.approx(speech.size / AUDIO_RATE, abs=0.2)
+        summary = await peer.wait_for(lambda m: m["type"] == "summary" and m["talk_ratio"])
+        assert summary["pitch"]["mean_hz"] > 60 and summary["loudness"]["mean_dbfs"] < 0
+        window = next(m for m in peer.of_type("audio.window") if m["pitch_hz"] is not None)
+        assert 60 <= window["pitch_hz"] <= 500 and window["spectral_centroid_hz"] > 0
     finally:
         await peer.close()

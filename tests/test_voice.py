@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from analyzers import AUDIO_RATE
-from analyzers.audio import AudioWindowAnalyzer
+from analyzers.audio import AudioAnalysisOptions, AudioAnalyzer, AudioWindowResult
 from analyzers.loudness import SILENCE_DBFS, rms_dbfs
 from analyzers.voice import FRAME_SAMPLES, VoiceActivityDetector, spectral_flatness
 from tests.media import resample, white_noise
@@ -17,9 +17,13 @@ def sine(hz: float, amplitude: float, seconds: float = 1.0) -> np.ndarray:
     return (amplitude * np.sin(2 * np.pi * hz * t)).astype(np.float32)
 
 
-def windows(samples: np.ndarray, window_ms: int = 200) -> list[np.ndarray]:
-    size = AUDIO_RATE * window_ms // 1000
-    return [samples[i : i + size] for i in range(0, samples.size - size + 1, size)]
+def analyse(samples: np.ndarray, chunk: int = 320) -> list[AudioWindowResult]:
+    """Stream ``samples`` through a fresh analyzer in 20 ms chunks; the window results."""
+    analyzer = AudioAnalyzer()
+    outputs = []
+    for i in range(0, samples.size, chunk):
+        outputs += analyzer.push(samples[i : i + chunk], i / AUDIO_RATE)
+    return [o for o in outputs if isinstance(o, AudioWindowResult)]
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +47,7 @@ def test_spectral_flatness_separates_tones_from_noise() -> None:
 
 
 def test_speech_is_speech(speech16k: np.ndarray) -> None:
-    analyzer = AudioWindowAnalyzer(window_ms=200)
-    results = [analyzer.update(w, i * 0.2) for i, w in enumerate(windows(speech16k))]
+    results = analyse(speech16k)
     speaking = [r for r in results if r.rms_dbfs > -40]
     assert len(speaking) >= 10
     # espeak leaves short gaps between words; nearly every loud window is still speech.
@@ -63,24 +66,23 @@ def test_speech_is_speech(speech16k: np.ndarray) -> None:
 )
 def test_silence_and_noise_are_not_speech(samples: np.ndarray) -> None:
     """webrtcvad alone calls white noise speech; the flatness gate must reject it."""
-    analyzer = AudioWindowAnalyzer(window_ms=200)
-    results = [analyzer.update(w, i * 0.2) for i, w in enumerate(windows(samples))]
+    results = analyse(samples)
     assert results and not any(r.speech for r in results)
+    assert not any(r.voiced_fraction > 0.1 for r in results)
 
 
 def test_speech_after_silence_is_found_in_the_right_window(speech16k: np.ndarray) -> None:
     silence = np.zeros(AUDIO_RATE, np.float32)
     samples = np.concatenate([silence, speech16k[: AUDIO_RATE * 2]])
-    analyzer = AudioWindowAnalyzer(window_ms=200)
-    flags = [analyzer.update(w, i * 0.2).speech for i, w in enumerate(windows(samples))]
+    flags = [r.speech for r in analyse(samples)]
     assert not any(flags[:5]) and any(flags[5:])
 
 
 def test_window_and_frame_sizes_are_checked() -> None:
     with pytest.raises(ValueError, match="multiple of 20"):
-        AudioWindowAnalyzer(window_ms=25)
-    with pytest.raises(ValueError, match="expected 3200 samples"):
-        AudioWindowAnalyzer(window_ms=200).update(np.zeros(100, np.float32), 0.0)
+        AudioAnalyzer(AudioAnalysisOptions(window_ms=25))
+    with pytest.raises(ValueError, match="no syllables-per-word figure for language 'xx'"):
+        AudioAnalyzer(AudioAnalysisOptions(language="xx"))
     with pytest.raises(ValueError, match="320 samples"):
         VoiceActivityDetector().frame_is_speech(np.zeros(100, np.float32))
     with pytest.raises(ValueError, match="aggressiveness"):

@@ -26,6 +26,10 @@ class PipelineConfig:
     """Seconds of media a ``summary`` covers."""
     audio_window_ms: int = 200
     vad_aggressiveness: int = 3
+    min_pause: float = 0.6
+    """Silences between speech at least this long (seconds) are pauses."""
+    language: str = "en"
+    """Language of the speech, for words per minute (``en``, ``cmn``)."""
     audio_backlog_frames: int = 250
     """Decoded audio frames (20 ms each) held while analysis catches up; older ones are dropped."""
     heartbeat_interval: float = 2.0

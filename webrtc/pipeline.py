@@ -18,7 +18,8 @@ import av
 import numpy as np
 
 from analyzers import AUDIO_RATE
-from analyzers.audio import AudioWindowAnalyzer, AudioWindowResult
+from analyzers.audio import AudioAnalysisOptions, AudioAnalyzer, AudioOutput, AudioWindowResult
+from analyzers.audio_summary import AudioSummary
 from analyzers.blinks import Blink as BlinkResult
 from analyzers.sampling import VideoSampler
 from analyzers.video import (
@@ -29,7 +30,7 @@ from analyzers.video import (
 )
 from analyzers.video_summary import VideoSummary
 from webrtc.config import PipelineConfig
-from webrtc.protocol import AudioWindow, Blink, Error, ServerMessage, VideoFrame
+from webrtc.protocol import Blink, Error, ServerMessage, VideoFrame, audio_message
 from webrtc.tracks import BoundedFrameQueue, LatestFrameSlot, StampedFrame
 
 log = logging.getLogger(__name__)
@@ -184,19 +185,17 @@ class VideoPipeline(_Pipeline):
 
 
 class AudioPipeline(_Pipeline):
-    """Resamples to 16 kHz mono float32 and analyses consecutive windows."""
+    """Resamples to 16 kHz mono float32 and streams it through the audio analyzers."""
 
     kind = "audio"
 
     def __init__(self, session_id: str, config: PipelineConfig, send: Send) -> None:
         super().__init__(session_id, config, send)
         self.queue = BoundedFrameQueue(config.audio_backlog_frames)
-        self._analyzer: AudioWindowAnalyzer | None = None
+        self._analyzer: AudioAnalyzer | None = None
         self._resampler: av.AudioResampler | None = None
-        self._pending: list[np.ndarray] = []
-        self._pending_samples = 0
-        self._pending_t = 0.0
         self.windows_analysed = 0
+        self.summary: AudioSummary | None = None
 
     @property
     def frames_dropped(self) -> int:
@@ -207,44 +206,41 @@ class AudioPipeline(_Pipeline):
         while True:
             frames = await self.queue.take_all()
             try:
-                results = await loop.run_in_executor(self._executor, self._process, frames)
+                outputs, summary = await loop.run_in_executor(self._executor, self._process, frames)
             except Exception as exc:
                 self._failed(frames[-1].t, exc)
                 continue
-            for result, received_at in results:
-                self.windows_analysed += 1
-                self._send(
-                    AudioWindow.from_result(self.session_id, result, received_at=received_at)
-                )
+            received_at = frames[-1].received_at
+            for output in outputs:
+                message = audio_message(self.session_id, output, received_at=received_at)
+                if message is not None:
+                    self._send(message)
+            self.windows_analysed += sum(isinstance(o, AudioWindowResult) for o in outputs)
+            if summary is not None:
+                self.summary = summary
 
-    def _process(self, frames: list[StampedFrame]) -> list[tuple[AudioWindowResult, float]]:
+    def _process(self, frames: list[StampedFrame]) -> tuple[list[AudioOutput], AudioSummary | None]:
         if self._analyzer is None:
-            self._analyzer = AudioWindowAnalyzer(
-                window_ms=self.config.audio_window_ms,
-                vad_aggressiveness=self.config.vad_aggressiveness,
+            self._analyzer = AudioAnalyzer(
+                AudioAnalysisOptions(
+                    window_ms=self.config.audio_window_ms,
+                    vad_aggressiveness=self.config.vad_aggressiveness,
+                    min_pause=self.config.min_pause,
+                    summary_window=self.config.summary_window,
+                    language=self.config.language,
+                )
             )
             self._resampler = av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE)
         assert self._resampler is not None
-        size = self._analyzer.window_samples
-        results: list[tuple[AudioWindowResult, float]] = []
+        outputs: list[AudioOutput] = []
         for item in frames:
             assert isinstance(item.frame, av.AudioFrame)
             for out in self._resampler.resample(item.frame):
-                if self._pending_samples == 0:
-                    self._pending_t = item.t
                 samples = out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
-                self._pending.append(samples)
-                self._pending_samples += samples.size
-            while self._pending_samples >= size:
-                buffer = np.concatenate(self._pending)
-                window, rest = buffer[:size], buffer[size:]
-                results.append((self._analyzer.update(window, self._pending_t), item.received_at))
-                self._pending = [rest] if rest.size else []
-                self._pending_samples = rest.size
-                self._pending_t += size / AUDIO_RATE
-        return results
+                outputs.extend(self._analyzer.push(samples, item.t))
+        windows = any(isinstance(o, AudioWindowResult) for o in outputs)
+        return outputs, self._analyzer.summary() if windows else None
 
     def _release(self) -> None:
         self._analyzer = None
         self._resampler = None
-        self._pending.clear()

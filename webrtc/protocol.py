@@ -13,8 +13,11 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
-from analyzers.audio import AudioWindowResult
+from analyzers.audio import AudioOutput, AudioWindowResult
+from analyzers.audio_summary import AudioSummary
 from analyzers.blinks import Blink as BlinkResult
+from analyzers.speech import SpeechStarted as SpeechStartedResult
+from analyzers.speech import SpeechStopped as SpeechStoppedResult
 from analyzers.video import VideoFrameResult
 from analyzers.video_summary import VideoSummary
 
@@ -141,27 +144,82 @@ class Summary(ServerMessage):
     head_stability: float | None = None
     blinks_per_min: float | None = None
     expression: dict[str, Any] | None = None
+    audio_window: float | None = None
+    talk_ratio: float | None = None
+    pauses: dict[str, Any] | None = None
+    pitch: dict[str, float] | None = None
+    loudness: dict[str, float | None] | None = None
+    speaking_rate: dict[str, float] | None = None
+    arousal: dict[str, Any] | None = None
 
     @classmethod
-    def from_results(cls, session_id: str, t: float, video: VideoSummary | None) -> Summary:
-        if video is None:
-            return cls(session_id, t)
-        expression = None
-        if video.expression_distribution is not None:
-            expression = {
-                "distribution": video.expression_distribution,
-                "dominant": video.dominant_expression,
-            }
-        return cls(
-            session_id,
-            t,
-            window=video.window,
-            face_visible_ratio=video.face_visible_ratio,
-            eye_contact_ratio=video.eye_contact_ratio,
-            head_stability=video.head_stability,
-            blinks_per_min=video.blinks_per_min,
-            expression=expression,
-        )
+    def from_results(
+        cls, session_id: str, t: float, video: VideoSummary | None, audio: AudioSummary | None
+    ) -> Summary:
+        fields: dict[str, Any] = {}
+        if video is not None:
+            expression = None
+            if video.expression_distribution is not None:
+                expression = {
+                    "distribution": video.expression_distribution,
+                    "dominant": video.dominant_expression,
+                }
+            fields.update(
+                window=video.window,
+                face_visible_ratio=video.face_visible_ratio,
+                eye_contact_ratio=video.eye_contact_ratio,
+                head_stability=video.head_stability,
+                blinks_per_min=video.blinks_per_min,
+                expression=expression,
+            )
+        if audio is not None:
+            pitch, rate, arousal = audio.pitch, audio.speaking_rate, audio.arousal
+            fields.update(
+                audio_window=round(audio.window, 3),
+                talk_ratio=_maybe(audio.talk_ratio, 3),
+                pauses={"count": audio.pause_count, "mean_s": _maybe(audio.pause_mean_s, 3)},
+                pitch=None
+                if pitch is None
+                else {
+                    **_rounded(
+                        {
+                            "mean_hz": pitch.mean_hz,
+                            "std_hz": pitch.std_hz,
+                            "range_hz": pitch.range_hz,
+                        },
+                        1,
+                    ),
+                    **_rounded(
+                        {
+                            "std_semitones": pitch.std_semitones,
+                            "range_semitones": pitch.range_semitones,
+                            "monotony": pitch.monotony,
+                        },
+                        3,
+                    ),
+                },
+                loudness={
+                    "mean_dbfs": _maybe(audio.loudness_mean_dbfs, 2),
+                    "std_db": _maybe(audio.loudness_std_db, 2),
+                },
+                speaking_rate=None
+                if rate is None
+                else {
+                    "syllables_per_s": round(rate.syllables_per_s, 2),
+                    "wpm": round(rate.wpm, 1),
+                },
+                arousal=None
+                if arousal is None
+                else {
+                    "label": arousal.label,
+                    "score": round(arousal.score, 3),
+                },
+            )
+        return cls(session_id, t, **fields)
+
+
+def _maybe(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
 
 
 @dataclass(frozen=True)
@@ -172,6 +230,9 @@ class AudioWindow(ServerMessage):
     voiced_fraction: float
     rms_dbfs: float
     received_at: float
+    pitch_hz: float | None = None
+    spectral_centroid_hz: float | None = None
+    spectral_flatness: float | None = None
     sent_at: float = field(default=0.0)
 
     @classmethod
@@ -186,7 +247,40 @@ class AudioWindow(ServerMessage):
             voiced_fraction=round(result.voiced_fraction, 3),
             rms_dbfs=round(result.rms_dbfs, 2),
             received_at=received_at,
+            pitch_hz=_maybe(result.pitch_hz, 1),
+            spectral_centroid_hz=_maybe(result.spectral_centroid_hz, 0),
+            spectral_flatness=_maybe(result.spectral_flatness, 4),
         )
+
+
+@dataclass(frozen=True)
+class SpeechStarted(ServerMessage):
+    type: ClassVar[str] = "speech.started"
+    received_at: float
+    sent_at: float = field(default=0.0)
+
+
+@dataclass(frozen=True)
+class SpeechStopped(ServerMessage):
+    type: ClassVar[str] = "speech.stopped"
+    duration: float
+    received_at: float
+    sent_at: float = field(default=0.0)
+
+
+def audio_message(
+    session_id: str, output: AudioOutput, *, received_at: float
+) -> ServerMessage | None:
+    """The message for one audio analysis output (pauses only feed the summary)."""
+    if isinstance(output, AudioWindowResult):
+        return AudioWindow.from_result(session_id, output, received_at=received_at)
+    if isinstance(output, SpeechStartedResult):
+        return SpeechStarted(session_id, round(output.t, 3), received_at=received_at)
+    if isinstance(output, SpeechStoppedResult):
+        return SpeechStopped(
+            session_id, round(output.t, 3), round(output.duration, 3), received_at=received_at
+        )
+    return None
 
 
 @dataclass(frozen=True)

@@ -151,8 +151,9 @@ class AnalysisSession:
         while True:
             await asyncio.sleep(self.config.summary_interval)
             video = self.video.summary if self.video is not None else None
-            if video is not None:
-                self.send(Summary.from_results(self.id, self.clock(), video))
+            audio = self.audio.summary if self.audio is not None else None
+            if video is not None or audio is not None:
+                self.send(Summary.from_results(self.id, self.clock(), video, audio))
 
     def request_close(self, reason: str) -> None:
         """Close from a callback or one of the session's own tasks, without waiting."""

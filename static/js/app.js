@@ -9,7 +9,9 @@ const ui = {
   skipped: $("skipped"), session: $("session"), eyeContact: $("eye-contact"),
   expression: $("expression"), headPose: $("head-pose"), eyeContactRatio: $("eye-contact-ratio"),
   headStability: $("head-stability"), blinkRate: $("blink-rate"),
-  dominantExpression: $("dominant-expression"),
+  dominantExpression: $("dominant-expression"), pitch: $("pitch"), talkRatio: $("talk-ratio"),
+  pauses: $("pauses"), speakingRate: $("speaking-rate"), arousal: $("arousal"),
+  pitchVariation: $("pitch-variation"),
 };
 
 const percent = (x) => (x == null ? "–" : `${Math.round(x * 100)} %`);
@@ -44,7 +46,8 @@ function setReadout(el, text, value) {
 function resetReadouts() {
   for (const el of [ui.face, ui.speech, ui.eyeContact]) setReadout(el, "–", "unknown");
   for (const el of [ui.faces, ui.loudness, ui.latency, ui.rtt, ui.session, ui.expression,
-    ui.headPose, ui.eyeContactRatio, ui.headStability, ui.blinkRate, ui.dominantExpression]) {
+    ui.headPose, ui.eyeContactRatio, ui.headStability, ui.blinkRate, ui.dominantExpression,
+    ui.pitch, ui.talkRatio, ui.pauses, ui.speakingRate, ui.arousal, ui.pitchVariation]) {
     el.textContent = "–";
   }
   ui.meter.value = -60;
@@ -77,12 +80,21 @@ function onMessage(message) {
       setReadout(ui.speech, message.speech ? "Speaking" : "Quiet", message.speech ? "speaking" : "quiet");
       ui.loudness.textContent = `${message.rms_dbfs.toFixed(0)} dBFS`;
       ui.meter.value = Math.max(-60, message.rms_dbfs);
+      if (message.pitch_hz != null) ui.pitch.textContent = `${message.pitch_hz.toFixed(0)} Hz`;
       break;
     case "summary":
       ui.eyeContactRatio.textContent = percent(message.eye_contact_ratio);
       ui.headStability.textContent = percent(message.head_stability);
       ui.blinkRate.textContent = message.blinks_per_min == null ? "–" : message.blinks_per_min.toFixed(0);
       ui.dominantExpression.textContent = message.expression?.dominant ?? "–";
+      if (message.talk_ratio != null) ui.talkRatio.textContent = percent(message.talk_ratio);
+      if (message.pauses) {
+        const { count, mean_s: mean } = message.pauses;
+        ui.pauses.textContent = count ? `${count} (avg ${mean.toFixed(1)} s)` : "none";
+      }
+      if (message.speaking_rate) ui.speakingRate.textContent = `${message.speaking_rate.wpm.toFixed(0)} wpm`;
+      if (message.arousal) ui.arousal.textContent = message.arousal.label;
+      if (message.pitch) ui.pitchVariation.textContent = `${message.pitch.std_semitones.toFixed(1)} st`;
       break;
     case "pong":
       if (client?.rttMs != null) ui.rtt.textContent = `${client.rttMs.toFixed(0)} ms`;

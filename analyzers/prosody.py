@@ -1,0 +1,103 @@
+"""Pitch, spectral shape and intensity of 16 kHz mono speech, per 10 ms hop.
+
+**Pitch** is YIN (``librosa.yin``, 60-500 Hz, 64 ms frames). YIN always returns a number, so a
+hop counts as voiced only when the signal is periodic at that period: the normalised
+autocorrelation at the YIN lag is at least ``min_periodicity`` (0.5; ~1 for a vowel or a tone,
+~0 for noise or silence) and the hop is louder than ``min_dbfs``. pYIN, which decides voicing
+itself, was measured at 108 ms of CPU per 200 ms window against 1.2 ms for YIN
+(``docs/analyzers.md``), too slow to run live.
+
+**Spectral centroid** (Hz, the spectrum's centre of mass: higher for crisper, brighter
+articulation) and **spectral flatness** (0 tonal .. 1 noise-like: higher for breathy or noisy
+voice) are the clarity proxies, over the voiced hops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import librosa
+import numpy as np
+
+from analyzers import AUDIO_RATE
+
+HOP = 160  # 10 ms
+FRAME = 1024  # 64 ms: two periods of the lowest pitch
+SYLLABLE_FRAME = 640  # 40 ms
+FMIN, FMAX = 60.0, 500.0
+_EPS = 1e-12
+
+
+@dataclass(frozen=True)
+class HopTrack:
+    """Per-hop measurements; arrays of one length."""
+
+    times: np.ndarray
+    f0: np.ndarray
+    voiced: np.ndarray
+    intensity_db: np.ndarray
+    """Level of the 64 ms frame, dBFS."""
+    syllable_db: np.ndarray
+    """Level of the central 40 ms of the frame, dBFS: sharp enough to separate syllables."""
+    centroid_hz: np.ndarray
+    flatness: np.ndarray
+
+
+def frames_of(samples: np.ndarray, frame: int = FRAME, hop: int = HOP) -> np.ndarray:
+    if samples.size < frame:
+        return np.zeros((0, frame), np.float32)
+    return librosa.util.frame(samples, frame_length=frame, hop_length=hop, axis=0)
+
+
+def periodicity(frames: np.ndarray, lags: np.ndarray) -> np.ndarray:
+    """Normalised autocorrelation of each frame at its lag."""
+    out = np.zeros(len(frames))
+    for i, (frame, lag) in enumerate(zip(frames, lags, strict=True)):
+        a, b = frame[: frame.size - lag], frame[lag:]
+        out[i] = np.dot(a, b) / (np.sqrt(np.dot(a, a) * np.dot(b, b)) + _EPS)
+    return out
+
+
+def track(
+    samples: np.ndarray,
+    t0: float,
+    *,
+    min_periodicity: float = 0.5,
+    min_dbfs: float = -50.0,
+) -> HopTrack:
+    """Measure ``samples`` (whose first sample is at media time ``t0``) per 10 ms hop. Each hop
+    is dated to the centre of its 64 ms frame."""
+    frames = frames_of(samples)
+    n = len(frames)
+    if n == 0:
+        empty = np.zeros(0)
+        return HopTrack(empty, empty, empty.astype(bool), empty, empty, empty, empty)
+    times = t0 + (np.arange(n) * HOP + FRAME / 2) / AUDIO_RATE
+    f0 = librosa.yin(
+        samples,
+        fmin=FMIN,
+        fmax=FMAX,
+        sr=AUDIO_RATE,
+        frame_length=FRAME,
+        hop_length=HOP,
+        center=False,
+    )[:n]
+    lags = np.clip(np.round(AUDIO_RATE / f0).astype(int), 1, FRAME // 2)
+    window = np.hanning(FRAME)
+    power = np.mean((frames * window) ** 2, axis=1) / np.mean(window**2)
+    intensity = 10 * np.log10(power + _EPS)
+    short = np.hanning(SYLLABLE_FRAME)
+    centre = frames[:, (FRAME - SYLLABLE_FRAME) // 2 : (FRAME + SYLLABLE_FRAME) // 2]
+    syllable_db = 10 * np.log10(np.mean((centre * short) ** 2, axis=1) / np.mean(short**2) + _EPS)
+    voiced = (periodicity(frames, lags) >= min_periodicity) & (intensity >= min_dbfs)
+    spectrum = np.abs(np.fft.rfft(frames * window, axis=1)) ** 2 + _EPS
+    freqs = np.fft.rfftfreq(FRAME, 1 / AUDIO_RATE)
+    centroid = (spectrum * freqs).sum(axis=1) / spectrum.sum(axis=1)
+    flatness = np.exp(np.mean(np.log(spectrum), axis=1)) / np.mean(spectrum, axis=1)
+    return HopTrack(times, f0, voiced, intensity, syllable_db, centroid, flatness)
+
+
+def warm_up() -> None:
+    """Compile librosa's numba kernels now (~3 s the first time), not in the first session."""
+    t = np.arange(AUDIO_RATE // 5) / AUDIO_RATE
+    track((0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), 0.0)

@@ -1,0 +1,86 @@
+"""Speech start and stop events from 20 ms voice-activity decisions, with hangover smoothing.
+
+Speech starts when ``onset_frames`` of the last ``onset_span`` frames are speech (3 of 5: 60 ms
+of voice within 100 ms), and is dated to the first voiced frame of that run. It stops when no
+frame has been speech for ``hangover`` seconds (default 0.18 s: longer than the gaps inside
+words and phrases), and is dated to the end of the last voiced frame. Events are therefore
+emitted at most ``hangover`` after the change. Silences of at least ``min_pause`` seconds
+between two stretches of speech are pauses.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+FRAME_SECONDS = 0.02
+
+
+@dataclass(frozen=True)
+class SpeechStarted:
+    t: float
+
+
+@dataclass(frozen=True)
+class SpeechStopped:
+    t: float
+    duration: float
+    """Seconds since the matching start."""
+
+
+@dataclass(frozen=True)
+class Pause:
+    t: float
+    """When the silence began (the end of the speech before it)."""
+    duration: float
+
+
+SpeechEvent = SpeechStarted | SpeechStopped
+
+
+class SpeechTracker:
+    def __init__(
+        self,
+        *,
+        onset_frames: int = 3,
+        onset_span: int = 5,
+        hangover: float = 0.18,
+        min_pause: float = 0.6,
+    ) -> None:
+        self._onset_frames = onset_frames
+        self._recent: deque[tuple[float, bool]] = deque(maxlen=onset_span)
+        self._hangover = hangover
+        self.min_pause = min_pause
+        self.speaking = False
+        self._started_at = 0.0
+        self._last_voiced_end = 0.0
+        self._stopped_at: float | None = None
+        self.pauses: list[Pause] = []
+
+    def update(self, voiced: bool, t: float) -> list[SpeechEvent | Pause]:
+        """Feed the decision for the 20 ms frame starting at ``t``; returns what it completes."""
+        self._recent.append((t, voiced))
+        events: list[SpeechEvent | Pause] = []
+        if voiced:
+            self._last_voiced_end = t + FRAME_SECONDS
+        if not self.speaking:
+            if sum(v for _, v in self._recent) >= self._onset_frames:
+                start = next(ts for ts, v in self._recent if v)
+                if self._stopped_at is not None and start - self._stopped_at >= self.min_pause:
+                    pause = Pause(self._stopped_at, start - self._stopped_at)
+                    self.pauses.append(pause)
+                    events.append(pause)
+                self.speaking = True
+                self._started_at = start
+                events.append(SpeechStarted(start))
+        elif t + FRAME_SECONDS - self._last_voiced_end >= self._hangover:
+            self.speaking = False
+            self._stopped_at = self._last_voiced_end
+            events.append(SpeechStopped(self._stopped_at, self._stopped_at - self._started_at))
+        return events
+
+    def reset(self) -> None:
+        self._recent.clear()
+        self.speaking = False
+        self._stopped_at = None
+        self.pauses.clear()

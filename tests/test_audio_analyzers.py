@@ -1,0 +1,190 @@
+"""Speech events, pauses, pitch, speaking rate and arousal on inputs whose truth is known:
+pure tones, espeak-ng phrases with silences of known length, sentences with a known number of
+syllables, spoken slowly and fast, in English and Mandarin."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from analyzers import AUDIO_RATE
+from analyzers.audio import AudioAnalysisOptions, AudioAnalyzer, AudioOutput, AudioWindowResult
+from analyzers.audio_summary import AudioSummary
+from analyzers.prosody import warm_up
+from analyzers.speech import Pause, SpeechStarted, SpeechStopped
+from tests.media import phrase, white_noise
+
+# Syllables counted by hand: the(1) quick(1) brown(1) fox(1) jumps(1) over(2) the(1) lazy(2)
+# dog(1) while(1) seven(2) happy(2) children(2) play(1) outside(2) in(1) the(1) garden(2).
+ENGLISH = (
+    "the quick brown fox jumps over the lazy dog while seven happy children play outside "
+    "in the garden"
+)
+ENGLISH_SYLLABLES = 25
+# One syllable per character.
+MANDARIN = "我们今天讨论一下这个项目的计划然后大家一起吃饭"
+MANDARIN_SYLLABLES = len(MANDARIN)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def compiled() -> None:
+    warm_up()
+
+
+def silence(seconds: float) -> np.ndarray:
+    return np.zeros(round(seconds * AUDIO_RATE), np.float32)
+
+
+def stream(
+    samples: np.ndarray, options: AudioAnalysisOptions | None = None, chunk: int = 320
+) -> tuple[list[tuple[float, AudioOutput]], AudioSummary]:
+    """Push ``samples`` in 20 ms chunks; each output with the media time of the end of the
+    chunk that produced it (when a live server would have sent it)."""
+    analyzer = AudioAnalyzer(options)
+    outputs = []
+    for i in range(0, samples.size, chunk):
+        produced_at = min(i + chunk, samples.size) / AUDIO_RATE
+        outputs += [(produced_at, o) for o in analyzer.push(samples[i : i + chunk], i / AUDIO_RATE)]
+    return outputs, analyzer.summary()
+
+
+def windows(outputs: list[tuple[float, AudioOutput]]) -> list[AudioWindowResult]:
+    return [o for _, o in outputs if isinstance(o, AudioWindowResult)]
+
+
+@pytest.mark.parametrize("hz", [110.0, 220.0, 440.0])
+def test_pitch_of_pure_tones_within_2_percent(hz: float) -> None:
+    t = np.arange(2 * AUDIO_RATE) / AUDIO_RATE
+    outputs, summary = stream((0.3 * np.sin(2 * np.pi * hz * t)).astype(np.float32))
+    pitches = [w.pitch_hz for w in windows(outputs)]
+    assert all(p is not None and p == pytest.approx(hz, rel=0.02) for p in pitches), pitches
+    assert summary.pitch is not None and summary.pitch.mean_hz == pytest.approx(hz, rel=0.02)
+    assert summary.pitch.std_semitones < 0.1 and summary.pitch.monotony > 0.95
+
+
+@pytest.mark.parametrize(
+    "samples",
+    [
+        pytest.param(silence(3.0), id="silence"),
+        pytest.param(white_noise(3.0, -30.0), id="white-noise--30dBFS"),
+    ],
+)
+def test_silence_and_noise_have_no_speech_and_no_pitch(samples: np.ndarray) -> None:
+    outputs, summary = stream(samples)
+    assert not [o for _, o in outputs if not isinstance(o, AudioWindowResult)], "no events"
+    assert not any(w.speech or w.pitch_hz is not None for w in windows(outputs))
+    assert summary.talk_ratio == 0.0 and summary.pitch is None and summary.speaking_rate is None
+
+
+@pytest.fixture(scope="module")
+def conversation(tmp_path_factory: pytest.TempPathFactory) -> tuple[np.ndarray, list]:
+    """Three phrases separated by silences of 0.8 s and 1.5 s, and where each phrase is."""
+    folder = tmp_path_factory.mktemp("phrases")
+    phrases = [
+        phrase("Thank you for having me", folder / "a.wav"),
+        phrase("I have five years of experience", folder / "b.wav"),
+        phrase("and I love this work", folder / "c.wav"),
+    ]
+    parts, spans, t = [silence(1.0)], [], 1.0
+    for samples, gap in zip(phrases, (0.8, 1.5, 1.0), strict=True):
+        spans.append((t, t + samples.size / AUDIO_RATE))
+        parts += [samples, silence(gap)]
+        t += samples.size / AUDIO_RATE + gap
+    return np.concatenate(parts), spans
+
+
+def test_speech_events_match_the_phrases(conversation: tuple[np.ndarray, list]) -> None:
+    samples, spans = conversation
+    outputs, summary = stream(samples)
+    starts = [(at, o) for at, o in outputs if isinstance(o, SpeechStarted)]
+    stops = [(at, o) for at, o in outputs if isinstance(o, SpeechStopped)]
+    assert len(starts) == len(stops) == 3
+    for (start, end), (start_at, started), (stop_at, stopped) in zip(
+        spans, starts, stops, strict=True
+    ):
+        assert started.t == pytest.approx(start, abs=0.15)
+        assert stopped.t == pytest.approx(end, abs=0.15)
+        assert stopped.duration == pytest.approx(end - start, abs=0.2)
+        # Known as soon as the audio that shows the change has arrived: within 300 ms.
+        assert start_at - start <= 0.3 and stop_at - end <= 0.3
+    pauses = [o for _, o in outputs if isinstance(o, Pause)]
+    assert [round(p.duration, 1) for p in pauses] == pytest.approx([0.8, 1.5], abs=0.15)
+    assert summary.pause_count == 2 and summary.pause_mean_s == pytest.approx(1.15, abs=0.1)
+    spoken = sum(end - start for start, end in spans)
+    assert summary.talk_ratio == pytest.approx(spoken / (samples.size / AUDIO_RATE), abs=0.05)
+
+
+def test_shorter_silences_are_not_pauses(conversation: tuple[np.ndarray, list]) -> None:
+    samples, _ = conversation
+    outputs, summary = stream(samples, AudioAnalysisOptions(min_pause=1.0))
+    assert summary.pause_count == 1
+    assert [round(o.duration, 1) for _, o in outputs if isinstance(o, Pause)] == [1.5]
+
+
+RATES = [
+    ("en", "en", ENGLISH, ENGLISH_SYLLABLES, 1.5),
+    ("cmn", "cmn-latn-pinyin", MANDARIN, MANDARIN_SYLLABLES, 1.0),
+]
+
+
+@pytest.mark.parametrize(
+    ("language", "voice", "text", "syllables", "per_word"), RATES, ids=["english", "mandarin"]
+)
+def test_speaking_rate_slow_and_fast(
+    tmp_path: Path, language: str, voice: str, text: str, syllables: int, per_word: float
+) -> None:
+    """Rates are ordered and within 20 % of the true rate: the syllables in the text over the
+    duration of the synthesised speech."""
+    measured, truth = [], []
+    for speed in (110, 200):
+        samples = phrase(text, tmp_path / f"{speed}.wav", voice=voice, words_per_minute=speed)
+        truth.append(syllables / (samples.size / AUDIO_RATE))
+        padded = np.concatenate([silence(0.5), samples, silence(0.5)])
+        _, summary = stream(padded, AudioAnalysisOptions(language=language))
+        assert summary.speaking_rate is not None
+        measured.append(summary.speaking_rate.syllables_per_s)
+        assert summary.speaking_rate.wpm == pytest.approx(
+            summary.speaking_rate.syllables_per_s * 60 / per_word
+        )
+    assert measured[0] < measured[1]
+    for got, true in zip(measured, truth, strict=True):
+        assert got == pytest.approx(true, rel=0.2), (measured, truth)
+
+
+def test_arousal_calm_for_a_flat_voice_animated_for_a_lively_one(tmp_path: Path) -> None:
+    text = "I think the project went well and the team learned a lot about what our users need"
+    flat = phrase(
+        f'<speak><prosody range="x-low">{text}</prosody></speak>',
+        tmp_path / "flat.wav",
+        extra=("-m",),
+    )
+    words = text.split()
+    lively = np.concatenate(
+        [
+            phrase(
+                " ".join(words[i : i + 3]),
+                tmp_path / f"l{i}.wav",
+                extra=("-p", "85", "-a", "200") if (i // 3) % 2 else ("-p", "25", "-a", "60"),
+            )
+            for i in range(0, len(words), 3)
+        ]
+    )
+    _, calm = stream(np.tile(flat, 2))
+    _, animated = stream(np.tile(lively, 2))
+    assert calm.arousal is not None and animated.arousal is not None
+    assert calm.arousal.label == "calm" and animated.arousal.label == "animated"
+    assert calm.pitch is not None and animated.pitch is not None
+    assert calm.pitch.monotony > 0.8 > animated.pitch.monotony
+    assert animated.loudness_std_db is not None and calm.loudness_std_db is not None
+    assert animated.loudness_std_db > calm.loudness_std_db
+
+
+def test_windows_carry_clarity_proxies(conversation: tuple[np.ndarray, list]) -> None:
+    samples, _ = conversation
+    spoken = [w for w in windows(stream(samples)[0]) if w.pitch_hz is not None]
+    assert len(spoken) > 10
+    assert all(200 < w.spectral_centroid_hz < 4000 for w in spoken)  # type: ignore[operator]
+    assert all(0 <= w.spectral_flatness < 0.3 for w in spoken)  # type: ignore[operator]
+    assert all(60 <= w.pitch_hz <= 500 for w in spoken)  # type: ignore[operator]
