@@ -2,8 +2,9 @@
 
 Speech starts when ``onset_frames`` of the last ``onset_span`` frames are speech (3 of 5: 60 ms
 of voice within 100 ms), and is dated to the first voiced frame of that run. It stops when no
-frame has been speech for ``hangover`` seconds (default 0.18 s: longer than the gaps inside
-words and phrases), and is dated to the end of the last voiced frame. Events are therefore
+frame has been speech for ``hangover`` seconds (default 0.15 s: longer than the gaps inside
+words and between most words; a comma's pause ends a stretch), and is dated to the end of the
+last voiced frame. Events are therefore
 emitted at most ``hangover`` after the change. Silences of at least ``min_pause`` seconds
 between two stretches of speech are pauses.
 """
@@ -44,7 +45,7 @@ class SpeechTracker:
         *,
         onset_frames: int = 3,
         onset_span: int = 5,
-        hangover: float = 0.18,
+        hangover: float = 0.15,
         min_pause: float = 0.6,
     ) -> None:
         self._onset_frames = onset_frames

@@ -20,7 +20,13 @@ import numpy as np
 from mediapipe.python.solutions import face_detection, face_mesh
 from skimage import data
 
+from analyzers.blinks import eye_boxes, eye_openness, eye_probe
+from analyzers.expression import aligned_face
 from analyzers.face import FaceAnalyzer
+from analyzers.gaze import estimate_gaze
+from analyzers.head_pose import head_pose
+from analyzers.models import FER_MINI_XCEPTION, ModelRegistry
+from analyzers.video import VideoFrameAnalyzer, build_expression_model
 from analyzers.voice import VoiceActivityDetector
 from tests.media import astronaut, blank, place, white_noise
 
@@ -49,6 +55,41 @@ def median_ms(fn: Callable[[], object], repeat: int) -> float:
     return statistics.median(times)
 
 
+def components(analyzer: FaceAnalyzer, repeat: int) -> None:
+    """Median ms of each video analyzer on the frontal 640x480 frame."""
+    frame = place(astronaut())
+    grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+    box = analyzer.detect(frame)[0]
+    landmarks = analyzer.mesh(frame, box)
+    assert landmarks is not None
+    pose = head_pose(landmarks)
+    boxes = eye_boxes(landmarks)
+    model = build_expression_model("fer", ModelRegistry().path(FER_MINI_XCEPTION))
+    assert model is not None
+    crop = aligned_face(frame, landmarks, model.input_size)
+    video = VideoFrameAnalyzer(model)
+    rows = [
+        (
+            "RGB frame to grey (for the eye probe, done by PyAV from the Y plane in the server)",
+            lambda: cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY),
+        ),
+        ("face detection, full range, whole frame", lambda: analyzer.detect(frame)),
+        ("face mesh on the aligned crop (478 points)", lambda: analyzer.mesh(frame, box)),
+        ("head pose", lambda: head_pose(landmarks)),
+        ("gaze and eye contact", lambda: estimate_gaze(landmarks, pose)),
+        ("eye aspect ratio", lambda: eye_openness(landmarks)),
+        ("eye probe (cheap pass between full analyses)", lambda: eye_probe(grey, boxes)),
+        ("expression: aligned 64x64 crop", lambda: aligned_face(frame, landmarks, 64)),
+        ("expression: FER mini-Xception inference", lambda: model.predict(crop)),
+        ("everything on one frame (VideoFrameAnalyzer.update)", lambda: video.update(frame, 0.0)),
+        ("rolling summary", lambda: video.summary(0.0)),
+    ]
+    print("\n| analyzer (640x480, face in view) | ms (median) |\n|---|---|")
+    for name, fn in rows:
+        print(f"| {name} | {median_ms(fn, repeat):.3f} |")
+    video.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30)
@@ -70,6 +111,7 @@ def main() -> None:
         ms = median_ms(lambda f=frame: analyzer.analyze(f), args.repeat)
         mark = {True: "yes", False: "no"}
         print(f"| {name} | {mark[mesh_found]} | {mark[full_found]} | {mark[found]} | {ms:.1f} |")
+    components(analyzer, args.repeat)
     vad = VoiceActivityDetector()
     noise = white_noise(0.2, -30.0)
     ms = median_ms(lambda: vad.analyze(noise), args.repeat * 10)

@@ -4,7 +4,6 @@ results arrive on the ``analysis`` data channel."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import aiohttp
@@ -157,32 +156,26 @@ async def test_frames_carry_pose_gaze_expression_and_summaries_arrive(
         await peer.close()
 
 
-async def test_speech_events_arrive_within_300_ms(
+async def test_speech_events_and_audio_summary_arrive(
     start_server: StartServer, media_dir: Path
 ) -> None:
-    """Media time 0 is when the client handed the first audio frame to its sender, so the
-    client can date each change on its own clock and time the event's arrival."""
+    """Two phrases with a second of silence around each: start, stop, start, stop, dated on the
+    media clock. (How soon they arrive is measured by ``loadtest.bench_events``.)"""
     server = await start_server(summary_interval=0.5)
-    speech = phrase("Thank you for having me here today", media_dir / "latency.wav")
+    speech = phrase("Thank you for having me here today", media_dir / "phrase.wav")
     gap = np.zeros(AUDIO_RATE, np.float32)
     clip = resample(np.concatenate([gap, speech, gap, speech, gap]), AUDIO_RATE, AUDIO_SEND_RATE)
-    audio = SamplesTrack(clip)
-    arrivals: dict[int, float] = {}
-    peer = ClientPeer(
-        server.url, [audio], on_message=lambda m: arrivals.setdefault(id(m), time.time())
-    )
+    peer = ClientPeer(server.url, [SamplesTrack(clip)])
     async with aiohttp.ClientSession() as http:
         await peer.connect(http)
     try:
         await peer.wait_for(lambda m: m["type"] == "speech.stopped" and m["t"] > 3.0, timeout=20)
-        assert audio.started_at is not None
         events = [m for m in peer.messages if m["type"] in ("speech.started", "speech.stopped")]
         assert [m["type"] for m in events[:4]] == ["speech.started", "speech.stopped"] * 2
-        delays = [arrivals[id(m)] - (audio.started_at + m["t"]) for m in events[:4]]
-        assert max(delays) <= 0.3, delays
-        started, stopped = events[0], events[1]
-        assert started["t"] == pytest.approx(1.0, abs=0.15)
-        assert stopped["duration"] == pytest.approx(speech.size / AUDIO_RATE, abs=0.2)
+        length = speech.size / AUDIO_RATE
+        assert events[0]["t"] == pytest.approx(1.0, abs=0.15)
+        assert events[1]["duration"] == pytest.approx(length, abs=0.2)
+        assert events[2]["t"] == pytest.approx(2.0 + length, abs=0.15)
         summary = await peer.wait_for(lambda m: m["type"] == "summary" and m["talk_ratio"])
         assert summary["pitch"]["mean_hz"] > 60 and summary["loudness"]["mean_dbfs"] < 0
         window = next(m for m in peer.of_type("audio.window") if m["pitch_hz"] is not None)
