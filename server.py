@@ -2,6 +2,8 @@
 
     python server.py [--host H] [--port P]     serve the API and the demo page
     python server.py fetch-models              download and verify model files into the cache
+    python server.py analyze FILE [--out report.html|report.json]
+                                               analyse a recorded file, write its report
 
 Settings come from ``LENS_*`` environment variables (see ``signaling/settings.py``); the
 command-line flags override them.
@@ -10,8 +12,12 @@ command-line flags override them.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
+import time
+from pathlib import Path
+from typing import TextIO
 
 from aiohttp import web
 
@@ -29,10 +35,73 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=__doc__,
     )
-    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "fetch-models"])
+    parser.add_argument(
+        "command", nargs="?", default="serve", choices=["serve", "fetch-models", "analyze"]
+    )
+    parser.add_argument("file", nargs="?", type=Path, help="the recording to analyse")
     parser.add_argument("--host", help="address to listen on (LENS_HOST)")
     parser.add_argument("--port", type=int, help="port to listen on (LENS_PORT)")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--out", type=Path, help="report file, .json or .html (default: FILE.report.html)"
+    )
+    args = parser.parse_args(argv)
+    if args.command == "analyze" and args.file is None:
+        parser.error("analyze needs a FILE")
+    if args.out is not None and args.out.suffix not in (".json", ".html"):
+        parser.error("--out must end in .json or .html")
+    return args
+
+
+class ProgressBar:
+    """``[#####-----]  45 %  12.3 / 27.0 s`` on stderr, redrawn at most 10 times a second."""
+
+    def __init__(self, stream: TextIO = sys.stderr) -> None:
+        self._stream = stream
+        self._last = 0.0
+
+    def __call__(self, done: float, total: float | None) -> None:
+        now = time.monotonic()
+        if now - self._last < 0.1:
+            return
+        self._last = now
+        if total:
+            share = min(1.0, done / total)
+            bar = "#" * round(share * 30)
+            line = f"[{bar:-<30}] {share:4.0%}  {done:6.1f} / {total:.1f} s"
+        else:
+            line = f"{done:6.1f} s analysed"
+        self._stream.write("\r" + line)
+        self._stream.flush()
+
+    def finish(self) -> None:
+        self._stream.write("\n")
+
+
+def analyze(settings: Settings, source: Path, out: Path | None) -> int:
+    from signaling.app import expression_model_path
+    from signaling.report_page import render_report
+    from webrtc.offline import MediaError, analyze_file
+
+    out = out or source.with_suffix(".report.html")
+    try:
+        config = settings.pipeline(expression_model_path(settings))
+    except ModelUnavailable as exc:
+        log.error("%s", exc)
+        return 1
+    bar = ProgressBar()
+    try:
+        report = analyze_file(source, config, progress=bar)
+    except MediaError as exc:
+        bar.finish()
+        log.error("%s", exc)
+        return 1
+    bar.finish()
+    if out.suffix == ".json":
+        out.write_text(json.dumps(report, indent=1))
+    else:
+        out.write_text(render_report(report))
+    log.info("report written to %s", out)
+    return 0
 
 
 def fetch_models(settings: Settings) -> int:
@@ -59,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     if args.command == "fetch-models":
         return fetch_models(settings)
+    if args.command == "analyze":
+        return analyze(settings, args.file, args.out)
     log.info("Interview Lens serving on http://%s:%d", settings.host, settings.port)
     try:
         web.run_app(

@@ -20,6 +20,7 @@ from analyzers.loudness import rms_dbfs
 from analyzers.prosody import FRAME, track
 from analyzers.speaking_rate import SYLLABLES_PER_WORD, SyllableCounter
 from analyzers.speech import FRAME_SECONDS, Pause, SpeechEvent, SpeechStarted, SpeechTracker
+from analyzers.timeline import AudioPoint
 from analyzers.voice import FRAME_SAMPLES, VoiceActivityDetector
 
 
@@ -71,10 +72,14 @@ class AudioAnalyzer:
         self._vad = VoiceActivityDetector(aggressiveness=self.options.vad_aggressiveness)
         self._speech = SpeechTracker(min_pause=self.options.min_pause)
         self._syllables = SyllableCounter()
+        per_word = SYLLABLES_PER_WORD[self.options.language]
         self._summary = AudioSummaryTracker(
-            window=self.options.summary_window,
-            syllables_per_word=SYLLABLES_PER_WORD[self.options.language],
+            window=self.options.summary_window, syllables_per_word=per_word
         )
+        self._session = AudioSummaryTracker(window=None, syllables_per_word=per_word)
+        self._trackers = (self._summary, self._session)
+        self.points: list[AudioPoint] = []
+        """Every analysed window, for the report's timelines."""
         self._pending = np.zeros(0, np.float32)
         self._pending_t: float | None = None
         self._frame_offset = 0  # samples of _pending already given to the VAD
@@ -97,12 +102,13 @@ class AudioAnalyzer:
             self._window_voiced += voiced
             for event in self._speech.update(voiced, frame_t):
                 outputs.append(event)
-                if isinstance(event, Pause):
-                    self._summary.add_pause(event)
-                elif isinstance(event, SpeechStarted):
-                    self._summary.speech_started(event.t)
-                else:
-                    self._summary.speech_stopped(event.t)
+                for tracker in self._trackers:
+                    if isinstance(event, Pause):
+                        tracker.add_pause(event)
+                    elif isinstance(event, SpeechStarted):
+                        tracker.speech_started(event.t)
+                    else:
+                        tracker.speech_stopped(event.t)
             self._window_speaking += self._speech.speaking
             self._frame_offset += FRAME_SAMPLES
             if self._frame_offset >= self.window_samples:
@@ -121,9 +127,10 @@ class AudioAnalyzer:
         f0 = hops.f0[hops.voiced]
         level = rms_dbfs(window)
         speaking_seconds = self._window_speaking * FRAME_SECONDS
-        self._summary.add_window(
-            t, size / AUDIO_RATE, speaking_seconds, self._window_voiced / frames, level, f0
-        )
+        for tracker in self._trackers:
+            tracker.add_window(
+                t, size / AUDIO_RATE, speaking_seconds, self._window_voiced / frames, level, f0
+            )
         result = AudioWindowResult(
             t=t,
             duration=size / AUDIO_RATE,
@@ -138,6 +145,7 @@ class AudioAnalyzer:
             if hops.voiced.any()
             else None,
         )
+        self.points.append(AudioPoint(t, result.speech, level, result.pitch_hz))
         self._pending_t = t + size / AUDIO_RATE
         self._frame_offset -= size
         self._window_voiced = self._window_speaking = 0
@@ -148,10 +156,21 @@ class AudioAnalyzer:
         window_start = self._t - self.options.summary_window
         return self._summary.summary(self._t, self._syllables.count_since(window_start))
 
+    def session_summary(self) -> AudioSummary:
+        """The same summary over the whole session."""
+        return self._session.summary(self._t, self._syllables.total)
+
+    @property
+    def seconds(self) -> float:
+        """Seconds of audio analysed."""
+        return len(self.points) * self.window_samples / AUDIO_RATE
+
     def reset(self) -> None:
         self._speech.reset()
         self._syllables.reset()
-        self._summary.reset()
+        self.points.clear()
+        for tracker in self._trackers:
+            tracker.reset()
         self._pending = np.zeros(0, np.float32)
         self._pending_t = None
         self._frame_offset = 0

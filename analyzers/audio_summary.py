@@ -106,7 +106,7 @@ class _Window:
 
 
 class AudioSummaryTracker:
-    def __init__(self, *, window: float = 30.0, syllables_per_word: float = 1.5) -> None:
+    def __init__(self, *, window: float | None = 30.0, syllables_per_word: float = 1.5) -> None:
         self._window = window
         self._syllables_per_word = syllables_per_word
         self._windows: deque[_Window] = deque()
@@ -125,7 +125,7 @@ class AudioSummaryTracker:
     def speaking_seconds(self, start: float, end: float) -> float:
         """Time inside speech stretches between ``start`` and ``end`` (an ongoing stretch
         counts up to ``end``): the dated segments, without the hangover."""
-        while self._segments and self._segments[0][1] < start:
+        while self._window is not None and self._segments and self._segments[0][1] < start:
             self._segments.popleft()
         spans = list(self._segments)
         if self._speaking_since is not None:
@@ -142,6 +142,8 @@ class AudioSummaryTracker:
         f0: np.ndarray,
     ) -> None:
         self._windows.append(_Window(t, duration, speech_seconds, voiced_fraction, rms_dbfs, f0))
+        if self._window is None:
+            return
         while self._windows and self._windows[0].t < t - self._window:
             self._windows.popleft()
 
@@ -149,7 +151,7 @@ class AudioSummaryTracker:
         self._pauses.append(pause)
 
     def summary(self, t: float, syllables: int) -> AudioSummary:
-        while self._pauses and self._pauses[0].t < t - self._window:
+        while self._window is not None and self._pauses and self._pauses[0].t < t - self._window:
             self._pauses.popleft()
         windows = list(self._windows)
         heard = sum(w.duration for w in windows)

@@ -121,6 +121,8 @@ class BlinkDetector:
         self._last_t: float | None = None
         self._blinks: deque[float] = deque()
         self._watched: deque[tuple[float, float]] = deque()  # (t, seconds of eyes in view)
+        self.total_blinks = 0
+        self.total_watched = 0.0
 
     def update(self, signal: str, value: float | None, t: float) -> Blink | None:
         """Feed one openness sample (``signal`` is ``"ear"`` or ``"probe"``); returns the blink
@@ -131,6 +133,7 @@ class BlinkDetector:
             return None
         if self._last_t is not None and 0 < t - self._last_t < 1.0:
             self._watched.append((t, t - self._last_t))
+            self.total_watched += t - self._last_t
         self._last_t = t
         ratio = self._baselines[signal].ratio(value)
         if ratio is None:
@@ -146,6 +149,7 @@ class BlinkDetector:
         if duration > self._max_blink:
             return None
         self._blinks.append(t)
+        self.total_blinks += 1
         return Blink(t=started, duration=duration)
 
     def blinks_per_min(self, t: float) -> float | None:
@@ -160,7 +164,15 @@ class BlinkDetector:
             return None
         return len(self._blinks) * 60.0 / seen
 
+    def session_blinks_per_min(self) -> float | None:
+        """Blinks per minute of eyes in view over the whole session."""
+        if self.total_watched < self._min_rate_seconds:
+            return None
+        return self.total_blinks * 60.0 / self.total_watched
+
     def reset(self) -> None:
+        self.total_blinks = 0
+        self.total_watched = 0.0
         for baseline in self._baselines.values():
             baseline.reset()
         self._closed_since = None

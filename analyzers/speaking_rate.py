@@ -40,6 +40,7 @@ class SyllableCounter:
         self._extreme_t = 0.0
         self._extreme_voiced = False
         self.nuclei: deque[float] = deque()
+        self.total = 0
 
     def _threshold(self, t: float) -> float:
         while self._levels and self._levels[0][0] < t - self._history:
@@ -61,6 +62,7 @@ class SyllableCounter:
                 elif db < self._extreme - self._min_dip:
                     if self._extreme > threshold and self._extreme_voiced:
                         self.nuclei.append(float(self._extreme_t))
+                        self.total += 1
                         found += 1
                     self._seeking_peak, self._extreme = False, db
             elif db < self._extreme:
@@ -80,3 +82,4 @@ class SyllableCounter:
         self._seeking_peak = True
         self._extreme = -np.inf
         self.nuclei.clear()
+        self.total = 0

@@ -21,6 +21,7 @@ from analyzers.face import FaceAnalyzer
 from analyzers.gaze import Gaze, estimate_gaze
 from analyzers.head_pose import HeadPose, HeadStability, head_pose
 from analyzers.models import ModelUnavailable
+from analyzers.timeline import VideoPoint
 from analyzers.video_summary import FrameFacts, VideoSummary, VideoSummaryTracker
 
 
@@ -64,6 +65,10 @@ class VideoFrameAnalyzer:
         self._stability = HeadStability(window=self.options.stability_window)
         self._blinks = BlinkDetector()
         self._summary = VideoSummaryTracker(window=self.options.summary_window)
+        self._session = VideoSummaryTracker(window=None)
+        self._stabilities: list[float] = []
+        self.points: list[VideoPoint] = []
+        """Every fully analysed frame, for the report's timelines."""
         self._eye_boxes: tuple[tuple[int, int, int, int], ...] | None = None
         self._head_stability: float | None = None
 
@@ -81,7 +86,7 @@ class VideoFrameAnalyzer:
             self._eye_boxes = None
             self._blinks.update("ear", None, t)
             self._head_stability = self._stability.update(None, t)
-            self._summary.add(FrameFacts(t, observation.face, None, None))
+            self._record(FrameFacts(t, observation.face, None, None), None)
             return VideoFrameResult(**base)
         pose = head_pose(landmarks)
         gaze = estimate_gaze(landmarks, pose, tolerance=self.options.eye_contact_tolerance)
@@ -93,11 +98,28 @@ class VideoFrameAnalyzer:
         if self._expression_model is not None:
             face = aligned_face(rgb, landmarks, self._expression_model.input_size)
             expression = self._smoother.update(self._expression_model.predict(face), t)
-        self._summary.add(
-            FrameFacts(t, True, gaze.eye_contact, expression.label if expression else None)
+        self._record(
+            FrameFacts(t, True, gaze.eye_contact, expression.label if expression else None), pose
         )
+        if self._head_stability is not None:
+            self._stabilities.append(self._head_stability)
         return VideoFrameResult(
             **base, head_pose=pose, gaze=gaze, eyes=eyes, expression=expression, blink=blink
+        )
+
+    def _record(self, facts: FrameFacts, pose: HeadPose | None) -> None:
+        self._summary.add(facts)
+        self._session.add(facts)
+        self.points.append(
+            VideoPoint(
+                facts.t,
+                facts.face,
+                facts.eye_contact,
+                None if pose is None else pose.yaw,
+                None if pose is None else pose.pitch,
+                None if pose is None else pose.roll,
+                facts.expression,
+            )
         )
 
     def update_eyes(self, luma: np.ndarray, t: float) -> Blink | None:
@@ -112,11 +134,22 @@ class VideoFrameAnalyzer:
             head_stability=self._head_stability, blinks_per_min=self._blinks.blinks_per_min(t)
         )
 
+    def session_summary(self) -> VideoSummary:
+        """The same summary over the whole session; head stability is the mean of the rolling
+        score over every frame that had one."""
+        stability = float(np.mean(self._stabilities)) if self._stabilities else None
+        return self._session.summary(
+            head_stability=stability, blinks_per_min=self._blinks.session_blinks_per_min()
+        )
+
     def reset(self) -> None:
         self._smoother.reset()
         self._stability.reset()
         self._blinks.reset()
         self._summary.reset()
+        self._session.reset()
+        self._stabilities.clear()
+        self.points.clear()
         self._eye_boxes = None
         self._head_stability = None
 

@@ -1,4 +1,5 @@
-"""Rolling summary of the video analysis over the last ``window`` seconds of media."""
+"""Summary of the video analysis over the last ``window`` seconds of media, or over the whole
+session with ``window=None`` (the end-of-session report uses the same definitions)."""
 
 from __future__ import annotations
 
@@ -31,12 +32,14 @@ class VideoSummary:
 
 
 class VideoSummaryTracker:
-    def __init__(self, *, window: float = 30.0) -> None:
+    def __init__(self, *, window: float | None = 30.0) -> None:
         self._window = window
         self._frames: deque[FrameFacts] = deque()
 
     def add(self, facts: FrameFacts) -> None:
         self._frames.append(facts)
+        if self._window is None:
+            return
         while self._frames and self._frames[0].t < facts.t - self._window:
             self._frames.popleft()
 

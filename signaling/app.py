@@ -12,11 +12,14 @@ from aiohttp import web
 
 from analyzers import prosody
 from analyzers.models import FER_MINI_XCEPTION, ModelRegistry
-from signaling.errors import ApiError, PayloadTooLarge
-from signaling.keys import REGISTRY, SETTINGS
-from signaling.offer import answer_offer, parse_offer
+from signaling import session_routes
+from signaling.bodies import read_body
+from signaling.errors import ApiError
+from signaling.keys import REGISTRY, SERVICE, SETTINGS, STORE
+from signaling.offer import parse_offer
+from signaling.sessions import SessionService
 from signaling.settings import Settings
-from webrtc.registry import SessionRegistry
+from signaling.storage import open_store
 
 log = logging.getLogger(__name__)
 
@@ -47,20 +50,11 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return _error(500, "internal", "internal server error")
 
 
-async def read_body(request: web.Request, limit: int) -> bytes:
-    if request.content_length is not None and request.content_length > limit:
-        raise PayloadTooLarge(f"request body is over the {limit}-byte limit")
-    try:
-        return await request.read()
-    except web.HTTPRequestEntityTooLarge:
-        raise PayloadTooLarge(f"request body is over the {limit}-byte limit") from None
-
-
 async def post_offer(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     body = await read_body(request, settings.max_body_bytes)
     offer = parse_offer(body, max_sdp_bytes=settings.max_sdp_bytes)
-    answer = await answer_offer(offer, request.app[REGISTRY])
+    answer = await request.app[SERVICE].offer(offer, offer.session_id)
     return web.json_response(answer.to_json())
 
 
@@ -72,6 +66,7 @@ async def get_health(request: web.Request) -> web.Response:
             "version": VERSION,
             "sessions": len(registry),
             "sessions_opened": registry.opened,
+            "store": request.app[STORE].health(),
             "time": time.time(),
         }
     )
@@ -96,23 +91,32 @@ def expression_model_path(settings: Settings) -> Path | None:
     return ModelRegistry(settings.model_dir).path(FER_MINI_XCEPTION)
 
 
-async def _sessions(app: web.Application) -> AsyncIterator[None]:
-    """Resolve model files before the first offer can arrive (a fetch runs off the loop)."""
+async def _services(app: web.Application) -> AsyncIterator[None]:
+    """Resolve model files and open the store before the first request can arrive (a model
+    fetch and librosa's kernel compilation run off the loop)."""
     settings = app[SETTINGS]
     loop = asyncio.get_running_loop()
     model_path = await loop.run_in_executor(None, expression_model_path, settings)
     await loop.run_in_executor(None, prosody.warm_up)
-    app[REGISTRY] = SessionRegistry(settings.pipeline(model_path))
+    store = open_store(settings)
+    await store.start()
+    service = SessionService(settings, store, model_path)
+    app[STORE] = store
+    app[SERVICE] = service
+    app[REGISTRY] = service.registry
     yield
+    service.close()
+    await store.close()
 
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[json_errors], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
-    app.cleanup_ctx.append(_sessions)
+    app.cleanup_ctx.append(_services)
     app.router.add_get("/", get_index)
     app.router.add_get("/health", get_health)
     app.router.add_post("/api/offer", post_offer)
+    session_routes.add_routes(app)
     app.router.add_static("/static/", STATIC_DIR, name="static")
     app.on_shutdown.append(_close_peers)
     return app

@@ -51,3 +51,32 @@ class PayloadTooLarge(ApiError):
 class SessionConflict(ApiError):
     status = 409
     code = "session_conflict"
+
+
+class NotFound(ApiError):
+    status = 404
+    code = "not_found"
+
+
+class SessionExpired(ApiError):
+    status = 410
+    code = "session_expired"
+
+
+class ReportNotReady(ApiError):
+    status = 409
+    code = "session_in_progress"
+
+
+class ServiceUnavailable(ApiError):
+    status = 503
+    code = "service_unavailable"
+
+
+class InvalidRequest(ApiError):
+    code = "invalid_request"
+
+
+class InvalidMedia(ApiError):
+    status = 422
+    code = "invalid_media"

@@ -1,14 +1,12 @@
-"""Answering an SDP offer, free of any web framework: bytes in, :class:`Answer` out, or an
-:class:`~signaling.errors.ApiError` saying exactly what was wrong. A failed offer never leaves a
-peer connection behind."""
+"""Reading and checking an SDP offer, free of any web framework: bytes in, :class:`Offer` out, or
+an :class:`~signaling.errors.ApiError` saying exactly what was wrong. Answering it is
+:meth:`signaling.sessions.SessionService.offer`."""
 
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 
-from aiortc import RTCSessionDescription
 from aiortc import sdp as aiortc_sdp
 
 from signaling.errors import (
@@ -17,17 +15,14 @@ from signaling.errors import (
     InvalidSdp,
     MissingDataChannel,
     NoMedia,
-    OfferRejected,
     PayloadTooLarge,
 )
-from webrtc.registry import SessionRegistry
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Offer:
     sdp: str
+    session_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,7 +59,10 @@ def parse_offer(body: bytes, *, max_sdp_bytes: int) -> Offer:
         raise InvalidOffer('"sdp" must be a non-empty string')
     if len(sdp.encode("utf-8", "surrogatepass")) > max_sdp_bytes:
         raise PayloadTooLarge(f"the SDP is over the {max_sdp_bytes}-byte limit")
-    return Offer(sdp=sdp)
+    session_id = data.get("session_id")
+    if session_id is not None and not isinstance(session_id, str):
+        raise InvalidOffer('"session_id" must be a string')
+    return Offer(sdp=sdp, session_id=session_id)
 
 
 def inspect_sdp(sdp: str) -> OfferMedia:
@@ -83,18 +81,3 @@ def inspect_sdp(sdp: str) -> OfferMedia:
             "the offer has no data channel: create one labelled 'analysis' before the offer"
         )
     return media
-
-
-async def answer_offer(offer: Offer, registry: SessionRegistry) -> Answer:
-    inspect_sdp(offer.sdp)
-    session = registry.create()
-    try:
-        local = await session.answer(RTCSessionDescription(sdp=offer.sdp, type="offer"))
-    except Exception as exc:
-        await session.close("offer_rejected")
-        log.info("offer rejected: %s: %s", type(exc).__name__, exc)
-        raise OfferRejected(f"the offer could not be negotiated: {exc}"[:300]) from None
-    except BaseException:
-        await session.close("cancelled")
-        raise
-    return Answer(sdp=local.sdp, session_id=session.id)

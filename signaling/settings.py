@@ -40,6 +40,21 @@ class Settings(BaseSettings):
     connect_timeout: float = Field(20.0, gt=0)
     max_buffered_bytes: int = Field(256 * 1024, ge=1024)
 
+    data_dir: Path = Path("data")
+    """SQLite database (sessions and reports) when Redis is not configured."""
+    redis_url: str | None = None
+    redis_prefix: str = "lens"
+    redis_buffer_size: int = Field(20_000, ge=100)
+    results_stream_maxlen: int = Field(20_000, ge=100)
+    session_record_ttl: int = Field(7 * 24 * 3600, ge=60)
+    """Seconds Redis keeps a session's record, results and report."""
+    session_ttl: float = Field(600.0, gt=0)
+    """Seconds a session created with POST /api/sessions waits for its offer."""
+    max_session_seconds: float = Field(3 * 3600.0, ge=0)
+    """Sessions are ended after this long (0 = no limit)."""
+    max_upload_bytes: int = Field(200 * 1024 * 1024, ge=1024)
+    max_upload_seconds: float = Field(1800.0, gt=0)
+
     def pipeline(self, expression_model_path: Path | None = None) -> PipelineConfig:
         return PipelineConfig(
             video_fps=self.video_fps,
@@ -59,4 +74,5 @@ class Settings(BaseSettings):
             heartbeat_timeout=self.heartbeat_timeout,
             connect_timeout=self.connect_timeout,
             max_buffered_bytes=self.max_buffered_bytes,
+            max_duration=self.max_session_seconds,
         )

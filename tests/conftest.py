@@ -38,12 +38,13 @@ StartServer = Callable[..., Awaitable[RunningServer]]
 
 
 @pytest.fixture
-async def start_server() -> AsyncIterator[StartServer]:
-    """Starts the real app on an ephemeral loopback port; settings override ``LENS_*``."""
+async def start_server(tmp_path: Path) -> AsyncIterator[StartServer]:
+    """Starts the real app on an ephemeral loopback port, storing in a temporary data dir;
+    settings override ``LENS_*``."""
     runners: list[web.AppRunner] = []
 
     async def start(**overrides: object) -> RunningServer:
-        app = create_app(Settings(**{"port": 0, **overrides}))
+        app = create_app(Settings(**{"port": 0, "data_dir": tmp_path / "data", **overrides}))
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)

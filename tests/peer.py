@@ -87,12 +87,13 @@ class ClientPeer:
         *,
         heartbeat: float | None = 1.0,
         on_message: Callable[[dict[str, Any]], None] | None = None,
+        session_id: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.tracks = list(tracks)
         self.heartbeat = heartbeat
         self.messages: list[dict[str, Any]] = []
-        self.session_id: str | None = None
+        self.session_id: str | None = session_id
         self.pc = RTCPeerConnection()
         self.channel = self.pc.createDataChannel("analysis")
         self._on_message = on_message
@@ -114,9 +115,10 @@ class ClientPeer:
             self.pc.addTransceiver(track, direction="sendonly")
         await self.pc.setLocalDescription(await self.pc.createOffer())
         local = self.pc.localDescription
-        async with http.post(
-            f"{self.base_url}/api/offer", json={"sdp": local.sdp, "type": local.type}
-        ) as response:
+        offer = {"sdp": local.sdp, "type": local.type}
+        if self.session_id is not None:
+            offer["session_id"] = self.session_id
+        async with http.post(f"{self.base_url}/api/offer", json=offer) as response:
             body = await response.json()
             if response.status != 200:
                 raise RuntimeError(f"offer failed: {response.status} {body}")
@@ -126,6 +128,9 @@ class ClientPeer:
         if self.heartbeat:
             self._heartbeat_task = asyncio.create_task(self._ping_forever(self.heartbeat))
         return body
+
+    def send(self, message: dict[str, Any]) -> None:
+        self.channel.send(json.dumps(message))
 
     async def _ping_forever(self, period: float) -> None:
         n = 0

@@ -4,12 +4,14 @@ when the client was last heard from (the application heartbeat)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 
 from aiortc import RTCDataChannel
 
 from webrtc.protocol import (
+    End,
     Error,
     Ping,
     Pong,
@@ -39,11 +41,15 @@ class ResultChannel:
         *,
         max_buffered_bytes: int,
         clock: Callable[[], float],
+        on_end: Callable[[], None],
+        on_sent: Callable[[ServerMessage, str], None] | None = None,
     ) -> None:
         self._channel = channel
         self._session_id = session_id
         self._max_buffered_bytes = max_buffered_bytes
         self._clock = clock
+        self._on_end = on_end
+        self._on_sent = on_sent
         self.last_seen = asyncio.get_running_loop().time()
         self.sent = 0
         self.dropped = 0
@@ -61,14 +67,27 @@ class ResultChannel:
         if self._channel.bufferedAmount > self._max_buffered_bytes:
             self.dropped += 1
             return False
+        wire = encode(message)
         try:
-            self._channel.send(encode(message))
+            self._channel.send(wire)
         except Exception as exc:  # the transport went away between the check and the send
             self.dropped += 1
             log.debug("session %s: send failed: %s", self._session_id, exc)
             return False
         self.sent += 1
+        if self._on_sent is not None:
+            self._on_sent(message, wire)
         return True
+
+    async def drain(self, timeout: float = 1.0) -> None:
+        """Wait (a little) until what was sent has left the channel's buffer."""
+        if not self.is_open or self._channel.bufferedAmount <= 0:
+            return
+        emptied = asyncio.Event()
+        self._channel.bufferedAmountLowThreshold = 0
+        self._channel.once("bufferedamountlow", emptied.set)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(emptied.wait(), timeout)
 
     def _on_message(self, raw: str | bytes) -> None:
         self.last_seen = asyncio.get_running_loop().time()
@@ -81,6 +100,8 @@ class ResultChannel:
             return
         if isinstance(message, Ping):
             self.send(Pong(self._session_id, self._clock(), message.id))
+        elif isinstance(message, End):
+            self._on_end()
 
     def close(self) -> None:
         self._channel.remove_all_listeners()

@@ -38,5 +38,7 @@ class PipelineConfig:
     """A session whose channel has been silent this long is closed."""
     connect_timeout: float = 20.0
     """A session whose data channel has not opened after this long is closed."""
+    max_duration: float = 0.0
+    """Sessions are closed after this many seconds (0 = no limit)."""
     max_buffered_bytes: int = 256 * 1024
     """Results are dropped (and counted) rather than queued beyond this outbound backlog."""

@@ -31,11 +31,36 @@ from analyzers.video import (
 from analyzers.video_summary import VideoSummary
 from webrtc.config import PipelineConfig
 from webrtc.protocol import Blink, Error, ServerMessage, VideoFrame, audio_message
-from webrtc.tracks import BoundedFrameQueue, LatestFrameSlot, StampedFrame
+from webrtc.report import AudioFinal, VideoFinal
+from webrtc.tracks import BoundedFrameQueue, LatestFrameSlot, StampedFrame, analysis_array
 
 log = logging.getLogger(__name__)
 
 Send = Callable[[ServerMessage], None]
+
+
+def build_video_analyzer(config: PipelineConfig) -> VideoFrameAnalyzer:
+    model = build_expression_model(config.expression_backend, config.expression_model_path)
+    return VideoFrameAnalyzer(
+        model,
+        VideoAnalysisOptions(
+            tile_scan=config.tile_scan,
+            eye_contact_tolerance=config.eye_contact_tolerance,
+            summary_window=config.summary_window,
+        ),
+    )
+
+
+def build_audio_analyzer(config: PipelineConfig) -> AudioAnalyzer:
+    return AudioAnalyzer(
+        AudioAnalysisOptions(
+            window_ms=config.audio_window_ms,
+            vad_aggressiveness=config.vad_aggressiveness,
+            min_pause=config.min_pause,
+            summary_window=config.summary_window,
+            language=config.language,
+        )
+    )
 
 
 class _Pipeline:
@@ -66,6 +91,9 @@ class _Pipeline:
 
     def _release(self) -> None:
         """Free the analyzers; runs on the pipeline thread."""
+
+    async def _on_thread(self, fn: Callable[[], object]) -> object:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
 
     async def close(self) -> None:
         """Release the analyzers on their own thread, then let the thread exit."""
@@ -143,31 +171,14 @@ class VideoPipeline(_Pipeline):
 
     def _analyzer_for_thread(self) -> VideoFrameAnalyzer:
         if self._analyzer is None:
-            model = build_expression_model(
-                self.config.expression_backend, self.config.expression_model_path
-            )
-            self._analyzer = VideoFrameAnalyzer(
-                model,
-                VideoAnalysisOptions(
-                    tile_scan=self.config.tile_scan,
-                    eye_contact_tolerance=self.config.eye_contact_tolerance,
-                    summary_window=self.config.summary_window,
-                ),
-            )
+            self._analyzer = build_video_analyzer(self.config)
         return self._analyzer
-
-    def _scaled(self, frame: av.VideoFrame, pixel_format: str) -> av.VideoFrame:
-        max_width = self.config.max_analysis_width
-        if frame.width <= max_width:
-            return frame
-        height = max(2, round(frame.height * max_width / frame.width / 2) * 2)
-        return frame.reformat(width=max_width, height=height, format=pixel_format)
 
     def _analyse(self, item: StampedFrame) -> tuple[VideoFrameResult, VideoSummary, float]:
         started = time.perf_counter()
         analyzer = self._analyzer_for_thread()
         assert isinstance(item.frame, av.VideoFrame)
-        rgb = self._scaled(item.frame, "rgb24").to_ndarray(format="rgb24")
+        rgb = analysis_array(item.frame, self.config.max_analysis_width, "rgb24")
         result = analyzer.update(rgb, item.t)
         summary = analyzer.summary(item.t)
         return result, summary, (time.perf_counter() - started) * 1000.0
@@ -175,8 +186,18 @@ class VideoPipeline(_Pipeline):
     def _probe_eyes(self, item: StampedFrame) -> BlinkResult | None:
         analyzer = self._analyzer_for_thread()
         assert isinstance(item.frame, av.VideoFrame)
-        luma = self._scaled(item.frame, "gray").to_ndarray(format="gray")
+        luma = analysis_array(item.frame, self.config.max_analysis_width, "gray")
         return analyzer.update_eyes(luma, item.t)
+
+    async def finish(self) -> VideoFinal | None:
+        """The whole-session summary and timeline points, read on the analysis thread."""
+
+        def read() -> VideoFinal | None:
+            if self._analyzer is None:
+                return None
+            return VideoFinal(self._analyzer.session_summary(), list(self._analyzer.points))
+
+        return await self._on_thread(read)  # type: ignore[return-value]
 
     def _release(self) -> None:
         if self._analyzer is not None:
@@ -221,15 +242,7 @@ class AudioPipeline(_Pipeline):
 
     def _process(self, frames: list[StampedFrame]) -> tuple[list[AudioOutput], AudioSummary | None]:
         if self._analyzer is None:
-            self._analyzer = AudioAnalyzer(
-                AudioAnalysisOptions(
-                    window_ms=self.config.audio_window_ms,
-                    vad_aggressiveness=self.config.vad_aggressiveness,
-                    min_pause=self.config.min_pause,
-                    summary_window=self.config.summary_window,
-                    language=self.config.language,
-                )
-            )
+            self._analyzer = build_audio_analyzer(self.config)
             self._resampler = av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE)
         assert self._resampler is not None
         outputs: list[AudioOutput] = []
@@ -240,6 +253,15 @@ class AudioPipeline(_Pipeline):
                 outputs.extend(self._analyzer.push(samples, item.t))
         windows = any(isinstance(o, AudioWindowResult) for o in outputs)
         return outputs, self._analyzer.summary() if windows else None
+
+    async def finish(self) -> AudioFinal | None:
+        def read() -> AudioFinal | None:
+            if self._analyzer is None:
+                return None
+            analyzer = self._analyzer
+            return AudioFinal(analyzer.session_summary(), list(analyzer.points), analyzer.seconds)
+
+        return await self._on_thread(read)  # type: ignore[return-value]
 
     def _release(self) -> None:
         self._analyzer = None

@@ -44,6 +44,13 @@ class ServerMessage:
         body = asdict(self)
         return {"type": self.type, "v": PROTOCOL_VERSION, **body}
 
+    def fields(self) -> dict[str, Any]:
+        """The message's own fields, without the envelope (type, v, session_id, t)."""
+        body = asdict(self)
+        for envelope in ("session_id", "t"):
+            body.pop(envelope)
+        return body
+
 
 @dataclass(frozen=True)
 class SessionReady(ServerMessage):
@@ -317,11 +324,26 @@ def encode(message: ServerMessage) -> str:
 
 
 @dataclass(frozen=True)
+class SessionReport(ServerMessage):
+    """The final summary, sent when the session ends while the channel is open."""
+
+    type: ClassVar[str] = "session.report"
+    summary: dict[str, Any]
+    quality: dict[str, Any]
+    report_url: str
+
+
+@dataclass(frozen=True)
 class Ping:
     id: str | int | float | None
 
 
-ClientMessage = Ping
+@dataclass(frozen=True)
+class End:
+    """The client ends the session: the server answers with ``session.report``, then closes."""
+
+
+ClientMessage = Ping | End
 
 
 def parse_client_message(raw: str | bytes) -> ClientMessage:
@@ -346,6 +368,8 @@ def parse_client_message(raw: str | bytes) -> ClientMessage:
         if isinstance(ping_id, str) and len(ping_id) > 128:
             raise ProtocolError("invalid_message", "ping 'id' is at most 128 characters")
         return Ping(id=ping_id)
+    if kind == "end":
+        return End()
     if not isinstance(kind, str):
         raise ProtocolError("invalid_message", "a message needs a string 'type'")
     raise ProtocolError("unknown_type", f"unknown message type {kind[:64]!r}")

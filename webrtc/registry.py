@@ -5,32 +5,61 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterator
+from typing import Any
+
+from aiortc import RTCConfiguration
 
 from webrtc.config import PipelineConfig
-from webrtc.session import AnalysisSession
+from webrtc.session import AnalysisSession, SessionHooks
+
+
+def new_session_id() -> str:
+    return uuid.uuid4().hex
 
 
 class SessionRegistry:
-    def __init__(self, config: PipelineConfig) -> None:
+    def __init__(self, config: PipelineConfig, hooks: SessionHooks | None = None) -> None:
         self.config = config
+        self.hooks = hooks or SessionHooks()
         self._sessions: dict[str, AnalysisSession] = {}
         self.opened = 0
         self.closed_by_reason: dict[str, int] = {}
+        on_closed = self.hooks.on_closed
 
-    def create(self, session_id: str | None = None) -> AnalysisSession:
-        session_id = session_id or uuid.uuid4().hex
+        def forget(session: AnalysisSession, report: dict[str, Any] | None) -> None:
+            if self._sessions.get(session.id) is session:
+                del self._sessions[session.id]
+            reason = session.close_reason or "unknown"
+            self.closed_by_reason[reason] = self.closed_by_reason.get(reason, 0) + 1
+            on_closed(session, report)
+
+        self._hooks = SessionHooks(
+            on_state=self.hooks.on_state,
+            on_message=self.hooks.on_message,
+            on_closed=forget,
+            report_url=self.hooks.report_url,
+        )
+
+    def create(
+        self,
+        session_id: str | None = None,
+        *,
+        created_at: float | None = None,
+        rtc_configuration: RTCConfiguration | None = None,
+    ) -> AnalysisSession:
+        session_id = session_id or new_session_id()
         if session_id in self._sessions:
             raise KeyError(f"session {session_id} already has a peer connection")
-        session = AnalysisSession(session_id, self.config, self._forget)
+        session = AnalysisSession(
+            session_id,
+            self.config,
+            self._hooks,
+            created_at=created_at,
+            rtc_configuration=rtc_configuration,
+        )
         self._sessions[session_id] = session
         self.opened += 1
         return session
-
-    def _forget(self, session: AnalysisSession) -> None:
-        if self._sessions.get(session.id) is session:
-            del self._sessions[session.id]
-        reason = session.close_reason or "unknown"
-        self.closed_by_reason[reason] = self.closed_by_reason.get(reason, 0) + 1
 
     def get(self, session_id: str) -> AnalysisSession | None:
         return self._sessions.get(session_id)

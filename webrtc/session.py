@@ -3,6 +3,8 @@ watchdog that closes it when the peer leaves, fails or goes silent.
 
 Everything a session starts (tasks, executor threads, the peer connection) is released by
 :meth:`AnalysisSession.close`, which is idempotent and safe to call from any of its own tasks.
+Closing builds the end-of-session report first and, when the channel is still open, sends it as
+``session.report``.
 """
 
 from __future__ import annotations
@@ -11,18 +13,39 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
 from typing import Any
 
-from aiortc import RTCDataChannel, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
 from webrtc.channel import CHANNEL_LABEL, ResultChannel
 from webrtc.config import PipelineConfig
 from webrtc.pipeline import AudioPipeline, VideoPipeline
-from webrtc.protocol import ServerMessage, SessionClosed, SessionReady, Summary
+from webrtc.protocol import (
+    ServerMessage,
+    SessionClosed,
+    SessionReady,
+    SessionReport,
+    Summary,
+)
+from webrtc.report import Quality, build_report
 from webrtc.tracks import TapTrack, drain
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class SessionHooks:
+    """How a session tells the rest of the server what happens to it. All are called on the
+    event loop and must not block."""
+
+    on_state: Callable[[AnalysisSession], None] = lambda session: None
+    on_message: Callable[[AnalysisSession, ServerMessage, str], None] | None = None
+    on_closed: Callable[[AnalysisSession, dict[str, Any] | None], None] = lambda session, report: (
+        None
+    )
+    report_url: Callable[[str], str] = field(default=lambda sid: f"/api/sessions/{sid}/report")
 
 
 class AnalysisSession:
@@ -30,24 +53,30 @@ class AnalysisSession:
         self,
         session_id: str,
         config: PipelineConfig,
-        on_closed: Callable[[AnalysisSession], None],
+        hooks: SessionHooks,
+        *,
+        created_at: float | None = None,
+        rtc_configuration: RTCConfiguration | None = None,
     ) -> None:
         self.id = session_id
         self.config = config
-        self.created_at = time.time()
+        self.hooks = hooks
+        self.created_at = created_at or time.time()
+        self.started_at: float | None = None
+        self.ended_at: float | None = None
         self.state = "new"
         self.close_reason: str | None = None
         self._loop = asyncio.get_running_loop()
         self._started = self._loop.time()
-        self._on_closed = on_closed
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closing: asyncio.Task[None] | None = None
         self._closed = asyncio.Event()
         self.channel: ResultChannel | None = None
         self.video: VideoPipeline | None = None
         self.audio: AudioPipeline | None = None
+        self._taps: list[TapTrack] = []
         self.extra_tracks = 0
-        self.pc = RTCPeerConnection()
+        self.pc = RTCPeerConnection(rtc_configuration)
         self.pc.on("datachannel", self._on_datachannel)
         self.pc.on("track", self._on_track)
         self.pc.on("connectionstatechange", self._on_connection_state)
@@ -56,9 +85,13 @@ class AnalysisSession:
         """Seconds since the session started: ``t`` of messages not tied to a track."""
         return round(self._loop.time() - self._started, 3)
 
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        self.hooks.on_state(self)
+
     async def answer(self, offer: RTCSessionDescription) -> RTCSessionDescription:
         """Apply the client's offer and return the answer with every ICE candidate gathered."""
-        self.state = "connecting"
+        self._set_state("connecting")
         self._spawn(self._watch(), "watchdog")
         self._spawn(self._summaries(), "summaries")
         await self.pc.setRemoteDescription(offer)
@@ -70,6 +103,23 @@ class AnalysisSession:
     def send(self, message: ServerMessage) -> None:
         if self.channel is not None:
             self.channel.send(message)
+
+    def counters(self) -> dict[str, Any]:
+        video, audio, channel = self.video, self.audio, self.channel
+        return {
+            "frames_received": sum(t.frames_received for t in self._taps if t.kind == "video"),
+            "frames_analysed": video.frames_analysed if video else 0,
+            "frames_skipped": video.frames_skipped if video else 0,
+            "eye_passes": video.eye_passes if video else 0,
+            "audio_seconds": round(
+                (audio.windows_analysed if audio else 0) * self.config.audio_window_ms / 1000, 3
+            ),
+            "audio_frames_dropped": audio.frames_dropped if audio else 0,
+            "messages_sent": channel.sent if channel else 0,
+            "messages_dropped": channel.dropped if channel else 0,
+            "protocol_errors": channel.protocol_errors if channel else 0,
+            "analysis_errors": (video.errors if video else 0) + (audio.errors if audio else 0),
+        }
 
     def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
         task = asyncio.create_task(coro, name=f"lens-{self.id}-{name}")
@@ -88,13 +138,20 @@ class AnalysisSession:
             log.info("session %s: ignoring data channel %r", self.id, channel.label)
             channel.close()
             return
+        on_message = self.hooks.on_message
         self.channel = ResultChannel(
-            channel, self.id, max_buffered_bytes=self.config.max_buffered_bytes, clock=self.clock
+            channel,
+            self.id,
+            max_buffered_bytes=self.config.max_buffered_bytes,
+            clock=self.clock,
+            on_end=lambda: self.request_close("ended"),
+            on_sent=None if on_message is None else lambda m, wire: on_message(self, m, wire),
         )
         channel.on("close", lambda: self.request_close("channel_closed"))
 
         def opened() -> None:
-            self.state = "active"
+            self.started_at = time.time()
+            self._set_state("active")
             self.send(
                 SessionReady(
                     self.id,
@@ -124,6 +181,8 @@ class AnalysisSession:
         else:
             # Analyse one track of each kind; drain the others so they cannot pile up.
             self.extra_tracks += 1
+        if isinstance(tap, TapTrack):
+            self._taps.append(tap)
         self._spawn(drain(tap), f"drain-{track.kind}-{track.id[:8]}")
 
     def _on_connection_state(self) -> None:
@@ -144,6 +203,9 @@ class AnalysisSession:
                     return
             elif now - channel.last_seen > self.config.heartbeat_timeout:
                 self.request_close("heartbeat_timeout")
+                return
+            if self.config.max_duration and now - self._started > self.config.max_duration:
+                self.request_close("max_duration")
                 return
 
     async def _summaries(self) -> None:
@@ -168,17 +230,67 @@ class AnalysisSession:
     async def wait_closed(self) -> None:
         await self._closed.wait()
 
+    async def _report(self) -> dict[str, Any] | None:
+        """The end-of-session report, or ``None`` if no media was ever analysed."""
+        video = await self.video.finish() if self.video is not None else None
+        audio = await self.audio.finish() if self.audio is not None else None
+        if video is None and audio is None:
+            return None
+        counters = self.counters()
+        quality = Quality(
+            frames_received=counters["frames_received"],
+            frames_analysed=counters["frames_analysed"],
+            frames_skipped=counters["frames_skipped"],
+            eye_passes=counters["eye_passes"],
+            face_visible_ratio=video.summary.face_visible_ratio if video else None,
+            audio_seconds=round(audio.seconds, 3) if audio else 0.0,
+            audio_frames_dropped=counters["audio_frames_dropped"],
+            messages_dropped=counters["messages_dropped"],
+            analysis_errors=counters["analysis_errors"],
+        )
+        return await self._loop.run_in_executor(
+            None,
+            lambda: build_report(
+                self.id,
+                source="live",
+                created_at=self.created_at,
+                started_at=self.started_at,
+                ended_at=self.ended_at or time.time(),
+                end_reason=self.close_reason or "unknown",
+                video=video,
+                audio=audio,
+                quality=quality,
+            ),
+        )
+
     async def _close(self, reason: str) -> None:
         self.close_reason = reason
-        self.state = "closing"
+        self.ended_at = time.time()
+        self._set_state("closing")
         log.info("session %s: closing (%s)", self.id, reason)
+        report: dict[str, Any] | None = None
         try:
-            self.send(SessionClosed(self.id, self.clock(), reason))
             tasks = list(self._tasks)
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            try:
+                report = await self._report()
+            except Exception:
+                log.exception("session %s: could not build the report", self.id)
+            if report is not None:
+                self.send(
+                    SessionReport(
+                        self.id,
+                        self.clock(),
+                        summary=report["summary"],
+                        quality=report["quality"],
+                        report_url=self.hooks.report_url(self.id),
+                    )
+                )
+            self.send(SessionClosed(self.id, self.clock(), reason))
             if self.channel is not None:
+                await self.channel.drain()
                 self.channel.close()
             await self.pc.close()
             for pipeline in (self.video, self.audio):
@@ -187,6 +299,6 @@ class AnalysisSession:
         except Exception:
             log.exception("session %s: error while closing", self.id)
         finally:
-            self.state = "closed"
+            self._set_state("closed")
             self._closed.set()
-            self._on_closed(self)
+            self.hooks.on_closed(self, report)

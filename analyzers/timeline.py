@@ -1,0 +1,80 @@
+"""Timelines for the end-of-session report: every analysed frame and window, downsampled into at
+most ``max_points`` bins of equal length so that a chart of an hour is as light as one of a
+minute."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class VideoPoint:
+    t: float
+    face: bool
+    eye_contact: bool | None
+    yaw: float | None
+    pitch: float | None
+    roll: float | None
+    expression: str | None
+
+
+@dataclass(frozen=True)
+class AudioPoint:
+    t: float
+    speech: bool
+    rms_dbfs: float
+    pitch_hz: float | None
+
+
+def bin_seconds(duration: float, max_points: int = 300, shortest: float = 1.0) -> float:
+    """Bin length: ``shortest`` seconds, or longer so that ``duration`` fits ``max_points``."""
+    return max(shortest, math.ceil(duration / max_points))
+
+
+def _bins(times: Sequence[float], width: float, n: int) -> list[list[int]]:
+    members: list[list[int]] = [[] for _ in range(n)]
+    for i, t in enumerate(times):
+        members[min(n - 1, max(0, int(t // width)))].append(i)
+    return members
+
+
+def _mean(values: list[float | None], digits: int) -> float | None:
+    present = [v for v in values if v is not None]
+    return round(float(np.mean(present)), digits) if present else None
+
+
+def video_timeline(points: Sequence[VideoPoint], width: float, n: int) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {
+        k: [] for k in ("face_visible", "eye_contact", "yaw", "pitch", "roll", "expression")
+    }
+    for members in _bins([p.t for p in points], width, n):
+        frames = [points[i] for i in members]
+        faces = [f for f in frames if f.face]
+        contact = [f.eye_contact for f in faces if f.eye_contact is not None]
+        labels = Counter(f.expression for f in faces if f.expression is not None)
+        out["face_visible"].append(round(len(faces) / len(frames), 3) if frames else None)
+        out["eye_contact"].append(round(sum(contact) / len(contact), 3) if contact else None)
+        out["yaw"].append(_mean([f.yaw for f in faces], 1))
+        out["pitch"].append(_mean([f.pitch for f in faces], 1))
+        out["roll"].append(_mean([f.roll for f in faces], 1))
+        out["expression"].append(labels.most_common(1)[0][0] if labels else None)
+    return out
+
+
+def audio_timeline(points: Sequence[AudioPoint], width: float, n: int) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {"talk": [], "rms_dbfs": [], "pitch_hz": []}
+    for members in _bins([p.t for p in points], width, n):
+        windows = [points[i] for i in members]
+        pitches = [w.pitch_hz for w in windows if w.pitch_hz is not None]
+        out["talk"].append(
+            round(sum(w.speech for w in windows) / len(windows), 3) if windows else None
+        )
+        out["rms_dbfs"].append(_mean([w.rms_dbfs for w in windows], 1))
+        out["pitch_hz"].append(round(float(np.median(pitches)), 1) if pitches else None)
+    return out

@@ -1,0 +1,268 @@
+"""The report as a page a person reads at a glance: headline figures, timelines, the expression
+distribution and a talk/pause bar, as inline SVG (no scripts, no external assets)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from html import escape
+from typing import Any
+
+WIDTH, PAD = 760, 40
+MISSING = "\u2013"  # an en dash, for figures the session did not produce
+COLOURS = {
+    "face_visible": "#9db4d9",
+    "eye_contact": "#1f8a4c",
+    "talk": "#2f6fed",
+    "rms_dbfs": "#b25e09",
+    "pitch_hz": "#7b3fb5",
+    "yaw": "#2f6fed",
+    "pitch": "#c0392b",
+    "roll": "#5b6475",
+}
+EXPRESSION_COLOURS = {
+    "happy": "#1f8a4c",
+    "neutral": "#8a94a6",
+    "surprise": "#2f6fed",
+    "sad": "#5b6fb5",
+    "angry": "#c0392b",
+    "fear": "#b25e09",
+    "disgust": "#7b3fb5",
+}
+
+
+def _pct(value: float | None) -> str:
+    return MISSING if value is None else f"{round(value * 100)} %"
+
+
+def _num(value: float | None, unit: str = "", digits: int = 0) -> str:
+    return MISSING if value is None else f"{value:.{digits}f}{unit}"
+
+
+def _when(ts: float | None) -> str:
+    if ts is None:
+        return MISSING
+    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def line_chart(
+    title: str,
+    t: list[float],
+    series: dict[str, list[float | None]],
+    low: float,
+    high: float,
+    unit: str,
+    areas: frozenset[str] = frozenset(),
+    height: int = 110,
+) -> str:
+    """Steps over the session, one per timeline bin (filled for the series named in
+    ``areas``); gaps where a value is missing."""
+    if not t:
+        return ""
+    step = t[1] - t[0] if len(t) > 1 else 1.0
+    span = max(t[-1] + step, 1e-9)
+    top = 20
+    inner_w, inner_h = WIDTH - 2 * PAD, height - 40
+
+    def x(ts: float) -> float:
+        return PAD + inner_w * ts / span
+
+    def y(v: float) -> float:
+        return top + inner_h * (1 - (min(max(v, low), high) - low) / (high - low))
+
+    parts = [
+        f'<svg viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{escape(title)}" '
+        f'class="chart">',
+        f'<text x="{PAD}" y="10" class="chart-title">{escape(title)}</text>',
+        f'<line x1="{PAD}" y1="{top + inner_h}" x2="{WIDTH - PAD}" y2="{top + inner_h}" '
+        'class="axis"/>',
+        f'<text x="{PAD - 4}" y="{y(high) + 4:.1f}" class="tick" text-anchor="end">'
+        f"{high:g}{unit}</text>",
+        f'<text x="{PAD - 4}" y="{y(low):.1f}" class="tick" text-anchor="end">{low:g}{unit}</text>',
+    ]
+    for name, values in series.items():
+        colour = COLOURS.get(name, "#333")
+        runs: list[list[tuple[float, float]]] = [[]]
+        for ts, v in zip(t, values, strict=False):
+            if v is None:
+                runs.append([])
+            else:
+                runs[-1] += [(x(ts), y(v)), (x(ts + step), y(v))]
+        for run in (r for r in runs if r):
+            points = " ".join(f"{px:.1f},{py:.1f}" for px, py in run)
+            if name in areas:
+                base = y(low)
+                parts.append(
+                    f'<polygon points="{run[0][0]:.1f},{base:.1f} {points} '
+                    f'{run[-1][0]:.1f},{base:.1f}" fill="{colour}" opacity="0.6"/>'
+                )
+            else:
+                parts.append(
+                    f'<polyline points="{points}" fill="none" stroke="{colour}" '
+                    'stroke-width="1.6"/>'
+                )
+    minutes = span / 60
+    parts.append(
+        f'<text x="{WIDTH - PAD}" y="{height - 4}" class="tick" text-anchor="end">'
+        f'{minutes:.1f} min</text><text x="{PAD}" y="{height - 4}" class="tick">0</text>'
+    )
+    legend_x = WIDTH - PAD
+    for name in reversed(list(series)):
+        label = name.replace("_", " ")
+        legend_x -= 8 * len(label) + 18
+        parts.append(
+            f'<rect x="{legend_x}" y="2" width="10" height="8" '
+            f'fill="{COLOURS.get(name, "#333")}"/><text x="{legend_x + 13}" y="10" '
+            f'class="tick">{escape(label)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def bar(title: str, shares: dict[str, float], colours: dict[str, str]) -> str:
+    """One horizontal bar split into shares (0..1) with a legend."""
+    inner = WIDTH - 2 * PAD
+    parts = [
+        f'<svg viewBox="0 0 {WIDTH} 56" role="img" aria-label="{escape(title)}" '
+        f'class="chart"><text x="{PAD}" y="10" class="chart-title">{escape(title)}</text>'
+    ]
+    x = float(PAD)
+    legend = []
+    for name, share in shares.items():
+        if share <= 0:
+            continue
+        w = inner * share
+        colour = colours.get(name, "#8a94a6")
+        parts.append(
+            f'<rect x="{x:.1f}" y="16" width="{w:.1f}" height="18" fill="{colour}">'
+            f"<title>{escape(name)} {share:.0%}</title></rect>"
+        )
+        legend.append(f'<tspan fill="{colour}">■</tspan> {escape(name)} {share:.0%}')
+        x += w
+    parts.append(f'<text x="{PAD}" y="50" class="tick">{"  ".join(legend)}</text></svg>')
+    return "".join(parts)
+
+
+def render_report(report: dict[str, Any]) -> str:
+    s = report["summary"]
+    q = report["quality"]
+    tl = report["timeline"]
+    t = tl["t"]
+    expression = s.get("expression") or {}
+    pauses = s.get("pauses") or {}
+    rate = s.get("speaking_rate") or {}
+    pitch = s.get("pitch") or {}
+    loudness = s.get("loudness") or {}
+    arousal = s.get("arousal") or {}
+    cards = [
+        ("Eye contact", _pct(s.get("eye_contact_ratio")), "of the time your face was in view"),
+        ("Head stability", _pct(s.get("head_stability")), "100 % is perfectly still"),
+        ("Blinks", _num(s.get("blinks_per_min"), " /min"), "15-20 per minute is typical"),
+        ("Mostly", expression.get("dominant") or MISSING, "facial expression"),
+        ("Talking", _pct(s.get("talk_ratio")), "of the session"),
+        (
+            "Pauses",
+            str(pauses.get("count", MISSING)),
+            f"average {_num(pauses.get('mean_s'), ' s', 1)}",
+        ),
+        (
+            "Speaking rate",
+            _num(rate.get("wpm"), " wpm"),
+            f"{_num(rate.get('syllables_per_s'), ' syllables/s', 1)}",
+        ),
+        (
+            "Pitch",
+            _num(pitch.get("mean_hz"), " Hz"),
+            f"varies {_num(pitch.get('std_semitones'), ' semitones', 1)}",
+        ),
+        ("Voice", arousal.get("label") or MISSING, "vocal arousal: pitch and loudness variation"),
+        (
+            "Loudness",
+            _num(loudness.get("mean_dbfs"), " dBFS"),
+            f"varies {_num(loudness.get('std_db'), ' dB', 1)}",
+        ),
+    ]
+    charts = []
+    if "face_visible" in tl:
+        charts.append(
+            line_chart(
+                "Face in view and eye contact",
+                t,
+                {"face_visible": tl["face_visible"], "eye_contact": tl["eye_contact"]},
+                0,
+                1,
+                "",
+                areas=frozenset({"face_visible"}),
+            )
+        )
+        charts.append(
+            line_chart(
+                "Head pose (degrees)",
+                t,
+                {"yaw": tl["yaw"], "pitch": tl["pitch"], "roll": tl["roll"]},
+                -45,
+                45,
+                "°",
+            )
+        )
+    if "talk" in tl:
+        charts.append(
+            line_chart("Speaking", t, {"talk": tl["talk"]}, 0, 1, "", areas=frozenset({"talk"}))
+        )
+        charts.append(line_chart("Loudness", t, {"rms_dbfs": tl["rms_dbfs"]}, -60, 0, " dB"))
+        charts.append(line_chart("Pitch", t, {"pitch_hz": tl["pitch_hz"]}, 50, 400, " Hz"))
+    if expression.get("distribution"):
+        charts.append(bar("Expression", expression["distribution"], EXPRESSION_COLOURS))
+    if s.get("talk_ratio") is not None:
+        talk = s["talk_ratio"]
+        charts.append(
+            bar(
+                "Talking and silence",
+                {"talking": talk, "silent": 1 - talk},
+                {"talking": "#2f6fed", "silent": "#d5dae3"},
+            )
+        )
+    card_html = "".join(
+        f'<div class="card"><div class="label">{escape(label)}</div>'
+        f'<div class="value">{escape(value)}</div><div class="note">{escape(note)}</div></div>'
+        for label, value, note in cards
+    )
+    quality_rows = "".join(
+        f"<tr><th>{escape(k.replace('_', ' '))}</th><td>{escape(str(v))}</td></tr>"
+        for k, v in q.items()
+    )
+    minutes = report["duration"] / 60
+    when = _when(report.get("started_at") or report.get("created_at"))
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Interview Lens report {escape(report["session_id"][:8])}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 0; padding: 1rem; background: #f6f7f9;
+  color: #1d2330; }}
+main {{ max-width: 820px; margin: 0 auto; }}
+h1 {{ font-size: 1.5rem; margin: 0 0 .25rem; }} .meta {{ color: #5b6475; margin: 0 0 1rem; }}
+.cards {{ display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr));
+  gap: .5rem; }}
+.card {{ background: #fff; border-radius: 10px; padding: .6rem .8rem;
+  box-shadow: 0 1px 3px rgb(0 0 0 / 8%); }}
+.label {{ font-size: .8rem; color: #5b6475; }} .value {{ font-size: 1.35rem; font-weight: 650; }}
+.note {{ font-size: .75rem; color: #5b6475; }}
+section {{ background: #fff; border-radius: 10px; padding: .8rem; margin-top: 1rem;
+  box-shadow: 0 1px 3px rgb(0 0 0 / 8%); }}
+.chart {{ width: 100%; height: auto; display: block; margin: .4rem 0; }}
+.chart-title {{ font-size: 11px; font-weight: 600; fill: #1d2330; }}
+.tick {{ font-size: 10px; fill: #5b6475; }} .axis {{ stroke: #c9ced8; }}
+table {{ border-collapse: collapse; font-size: .9rem; }}
+th {{ text-align: left; font-weight: 500; color: #5b6475; padding: .15rem 1rem .15rem 0; }}
+</style></head>
+<body><main>
+<h1>Interview report</h1>
+<p class="meta">Session {escape(report["session_id"])} · {escape(when)} · {minutes:.1f} min ·
+ended: {escape(str(report["end_reason"]))}</p>
+<div class="cards">{card_html}</div>
+<section aria-label="Timelines"><h2>Over the session</h2>{"".join(charts)}</section>
+<section aria-label="Data quality"><h2>Data quality</h2><table>{quality_rows}</table>
+<p class="note"><a href="?format=json">This report as JSON</a></p></section>
+<script type="application/json" id="report-data">{escape(json.dumps(report))}</script>
+</main></body></html>"""

@@ -1,0 +1,113 @@
+"""HTTP routes for sessions and reports; the logic is in :mod:`signaling.sessions`."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+
+from aiohttp import BodyPartReader, web
+
+from signaling.errors import InvalidRequest, PayloadTooLarge, ServiceUnavailable
+from signaling.keys import SERVICE, SETTINGS
+from signaling.report_page import render_report
+
+
+def _int_param(request: web.Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidRequest(f"query parameter {name!r} must be an integer") from None
+    if not low <= value <= high:
+        raise InvalidRequest(f"query parameter {name!r} must be between {low} and {high}")
+    return value
+
+
+async def post_session(request: web.Request) -> web.Response:
+    record = await request.app[SERVICE].create()
+    return web.json_response(
+        {
+            "session_id": record.id,
+            "expires_at": record.expires_at,
+            "ice_servers": [],
+            "token": None,
+        },
+        status=201,
+    )
+
+
+async def list_sessions(request: web.Request) -> web.Response:
+    offset = _int_param(request, "offset", 0, 0, 10**9)
+    limit = _int_param(request, "limit", 20, 1, 100)
+    sessions, total = await request.app[SERVICE].list(offset, limit)
+    return web.json_response(
+        {"sessions": sessions, "total": total, "offset": offset, "limit": limit}
+    )
+
+
+async def get_session(request: web.Request) -> web.Response:
+    return web.json_response(await request.app[SERVICE].get(request.match_info["session_id"]))
+
+
+async def delete_session(request: web.Request) -> web.Response:
+    await request.app[SERVICE].delete(request.match_info["session_id"])
+    return web.Response(status=204)
+
+
+def wants_html(request: web.Request) -> bool:
+    fmt = request.query.get("format")
+    if fmt is not None:
+        if fmt not in ("html", "json"):
+            raise InvalidRequest("format must be 'html' or 'json'")
+        return fmt == "html"
+    accept = request.headers.get("Accept", "")
+    return "text/html" in accept and "application/json" not in accept.split(",")[0]
+
+
+async def get_report(request: web.Request) -> web.Response:
+    report = await request.app[SERVICE].report(request.match_info["session_id"])
+    if wants_html(request):
+        return web.Response(text=render_report(report), content_type="text/html")
+    return web.json_response(report)
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/api/sessions", post_session)
+    app.router.add_get("/api/sessions", list_sessions)
+    app.router.add_get("/api/sessions/{session_id}", get_session)
+    app.router.add_delete("/api/sessions/{session_id}", delete_session)
+    app.router.add_get("/api/sessions/{session_id}/report", get_report)
+    app.router.add_post("/api/analyze", post_analyze)
+
+
+async def post_analyze(request: web.Request) -> web.Response:
+    """A recorded file, uploaded as multipart field ``file``, analysed like a live session."""
+    settings = request.app[SETTINGS]
+    service = request.app[SERVICE]
+    if not request.content_type.startswith("multipart/"):
+        raise InvalidRequest("upload the recording as multipart/form-data, field 'file'")
+    if request.content_length is not None and request.content_length > settings.max_upload_bytes:
+        raise PayloadTooLarge(f"uploads are at most {settings.max_upload_bytes} bytes")
+    if service.analysis_busy:
+        raise ServiceUnavailable("another upload is being analysed; retry shortly")
+    reader = await request.multipart()
+    with tempfile.TemporaryDirectory(prefix="lens-upload-") as tmp:
+        path = Path(tmp) / "upload"
+        size = 0
+        while True:
+            part = await reader.next()
+            if part is None:
+                raise InvalidRequest("the upload has no 'file' field")
+            if isinstance(part, BodyPartReader) and part.name == "file":
+                break
+        with path.open("wb") as out:
+            while chunk := await part.read_chunk(1 << 16):
+                size += len(chunk)
+                if size > settings.max_upload_bytes:
+                    raise PayloadTooLarge(f"uploads are at most {settings.max_upload_bytes} bytes")
+                await asyncio.to_thread(out.write, chunk)
+        report = await service.analyze_upload(path)
+    return web.json_response(report)

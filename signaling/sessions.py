@@ -1,0 +1,264 @@
+"""Sessions as the API sees them, free of any web framework: create, connect, inspect, end,
+erase, report. Keeps the store in step with the live sessions of this process."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import os
+import re
+import socket
+import time
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from aiortc import RTCSessionDescription
+
+from signaling.errors import (
+    InvalidMedia,
+    NotFound,
+    OfferRejected,
+    ReportNotReady,
+    ServiceUnavailable,
+    SessionConflict,
+    SessionExpired,
+)
+from signaling.offer import Answer, Offer, inspect_sdp
+from signaling.settings import Settings
+from signaling.storage import SessionRecord, Store, StoreUnavailable
+from webrtc.offline import MediaError, analyze_file
+from webrtc.protocol import ServerMessage
+from webrtc.registry import SessionRegistry, new_session_id
+from webrtc.session import AnalysisSession, SessionHooks
+
+log = logging.getLogger(__name__)
+
+SESSION_ID = re.compile(r"[0-9a-f]{32}")
+RECENT_REPORTS = 64
+
+
+def check_session_id(session_id: str) -> str:
+    if not SESSION_ID.fullmatch(session_id):
+        raise NotFound(f"no session {session_id[:40]!r}: ids are 32 hex digits")
+    return session_id
+
+
+class SessionService:
+    def __init__(self, settings: Settings, store: Store, model_path: Any = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.worker = f"{socket.gethostname()}:{os.getpid()}"
+        self.registry = SessionRegistry(
+            settings.pipeline(model_path),
+            SessionHooks(
+                on_state=self._on_state,
+                on_message=self._on_message,
+                on_closed=self._on_closed,
+            ),
+        )
+        self._records: dict[str, SessionRecord] = {}
+        self._reports: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._analysis_lock = asyncio.Lock()
+        self._analysis_executor = ThreadPoolExecutor(1, thread_name_prefix="lens-upload")
+
+    async def _stored(self, session_id: str) -> SessionRecord | None:
+        try:
+            return await self.store.get_session(session_id)
+        except StoreUnavailable as exc:
+            raise ServiceUnavailable(str(exc)) from None
+
+    async def create(self) -> SessionRecord:
+        now = time.time()
+        record = SessionRecord(
+            id=new_session_id(),
+            state="created",
+            created_at=now,
+            expires_at=now + self.settings.session_ttl,
+        )
+        try:
+            await self.store.put_session(record)
+        except StoreUnavailable as exc:
+            raise ServiceUnavailable(str(exc)) from None
+        self.store.enqueue_event("session.created", record.id)
+        return record
+
+    async def offer(self, offer: Offer, session_id: str | None) -> Answer:
+        inspect_sdp(offer.sdp)
+        now = time.time()
+        if session_id is None:
+            record = SessionRecord(
+                id=new_session_id(),
+                state="created",
+                created_at=now,
+                expires_at=now,
+            )
+            self.store.enqueue_event("session.created", record.id)
+        else:
+            check_session_id(session_id)
+            found = await self._stored(session_id)
+            if found is None or found.state in ("deleted",):
+                raise NotFound(f"no session {session_id}")
+            if found.state != "created" or self.registry.get(session_id) is not None:
+                raise SessionConflict(
+                    f"session {session_id} is {found.state}: an offer needs a new session"
+                )
+            if found.expires_at < now:
+                found.state = "expired"
+                self.store.enqueue_session(found)
+                raise SessionExpired(f"session {session_id} expired at {found.expires_at:.0f}")
+            record = found
+        self._records[record.id] = record
+        session = self.registry.create(record.id, created_at=record.created_at)
+        try:
+            local = await session.answer(RTCSessionDescription(sdp=offer.sdp, type="offer"))
+        except Exception as exc:
+            await session.close("offer_rejected")
+            log.info("offer rejected: %s: %s", type(exc).__name__, exc)
+            raise OfferRejected(f"the offer could not be negotiated: {exc}"[:300]) from None
+        except BaseException:
+            await session.close("cancelled")
+            raise
+        return Answer(sdp=local.sdp, session_id=session.id)
+
+    # Hooks from live sessions: on the event loop, never blocking.
+
+    def _update(self, session: AnalysisSession) -> SessionRecord | None:
+        record = self._records.get(session.id)
+        if record is None:
+            return None
+        record.state = {"closing": "ending", "closed": "ended"}.get(session.state, session.state)
+        record.started_at = session.started_at
+        record.ended_at = session.ended_at
+        record.end_reason = session.close_reason
+        record.counters = session.counters()
+        record.worker = None if session.state == "closed" else self.worker
+        return record
+
+    def _on_state(self, session: AnalysisSession) -> None:
+        record = self._update(session)
+        if record is not None and session.state in ("connecting", "active"):
+            self.store.enqueue_session(record)
+
+    def _on_message(self, session: AnalysisSession, message: ServerMessage, wire: str) -> None:
+        self.store.append_result(session.id, message.type, wire)
+
+    def _on_closed(self, session: AnalysisSession, report: dict[str, Any] | None) -> None:
+        record = self._update(session)
+        self._records.pop(session.id, None)
+        if record is None:
+            return
+        if record.end_reason == "deleted":
+            return
+        self.store.enqueue_session(record)
+        if report is not None:
+            self._reports[session.id] = report
+            while len(self._reports) > RECENT_REPORTS:
+                self._reports.popitem(last=False)
+            self.store.enqueue_report(session.id, report)
+        self.store.enqueue_event("session.ended", session.id)
+
+    # Reads and deletes.
+
+    async def get(self, session_id: str) -> dict[str, Any]:
+        check_session_id(session_id)
+        live = self.registry.get(session_id)
+        if live is not None and session_id in self._records:
+            return asdict(self._update(live))  # type: ignore[arg-type]
+        record = await self._stored(session_id)
+        if record is None:
+            raise NotFound(f"no session {session_id}")
+        return asdict(record)
+
+    async def list(self, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+        try:
+            records, total = await self.store.list_sessions(offset, limit)
+        except StoreUnavailable as exc:
+            raise ServiceUnavailable(str(exc)) from None
+        out = []
+        for record in records:
+            live = self.registry.get(record.id)
+            fresh = self._update(live) if live is not None else None
+            out.append(asdict(fresh or record))
+        return out, total
+
+    async def delete(self, session_id: str) -> None:
+        """End the session if it is live here, then erase everything stored about it."""
+        check_session_id(session_id)
+        live = self.registry.get(session_id)
+        if live is not None:
+            await live.close("deleted")
+        self._reports.pop(session_id, None)
+        await self.store.writer.drain()
+        try:
+            existed = await self.store.delete_session(session_id)
+        except StoreUnavailable as exc:
+            raise ServiceUnavailable(str(exc)) from None
+        if not existed and live is None:
+            raise NotFound(f"no session {session_id}")
+
+    async def report(self, session_id: str) -> dict[str, Any]:
+        check_session_id(session_id)
+        if self.registry.get(session_id) is not None:
+            raise ReportNotReady(
+                f"session {session_id} is in progress: the report comes at its end"
+            )
+        if session_id in self._reports:
+            return self._reports[session_id]
+        try:
+            report = await self.store.get_report(session_id)
+        except StoreUnavailable as exc:
+            raise ServiceUnavailable(str(exc)) from None
+        if report is None:
+            record = await self._stored(session_id)
+            if record is None:
+                raise NotFound(f"no session {session_id}")
+            if record.state in ("created", "connecting", "active", "ending"):
+                raise ReportNotReady(f"session {session_id} is {record.state}: no report yet")
+            raise NotFound(f"session {session_id} has no report: no media was analysed")
+        return report
+
+    @property
+    def analysis_busy(self) -> bool:
+        return self._analysis_lock.locked()
+
+    async def analyze_upload(self, path: Path) -> dict[str, Any]:
+        """Analyse an uploaded recording on the analysis thread (one at a time per process)
+        and keep it as an ended session of source ``upload``."""
+        async with self._analysis_lock:
+            session_id = new_session_id()
+            loop = asyncio.get_running_loop()
+            try:
+                report = await loop.run_in_executor(
+                    self._analysis_executor,
+                    functools.partial(
+                        analyze_file,
+                        path,
+                        self.registry.config,
+                        max_seconds=self.settings.max_upload_seconds,
+                        session_id=session_id,
+                    ),
+                )
+            except MediaError as exc:
+                raise InvalidMedia(str(exc)) from None
+        record = SessionRecord(
+            id=session_id,
+            state="ended",
+            created_at=report["created_at"],
+            expires_at=report["created_at"],
+            source="upload",
+            started_at=report["started_at"],
+            ended_at=report["ended_at"],
+            end_reason="file_end",
+            counters=report["quality"],
+        )
+        self.store.enqueue_session(record)
+        self._reports[session_id] = report
+        self.store.enqueue_report(session_id, report)
+        return report
+
+    def close(self) -> None:
+        self._analysis_executor.shutdown(wait=False, cancel_futures=True)

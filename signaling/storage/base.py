@@ -1,0 +1,77 @@
+"""The storage interface and the session record it keeps."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+
+class StoreUnavailable(RuntimeError):
+    """The store cannot answer now (Redis is down); the API answers 503."""
+
+
+@dataclass
+class SessionRecord:
+    id: str
+    state: str
+    """``created`` → ``connecting`` → ``active`` → ``ended`` (or ``expired``)."""
+    created_at: float
+    expires_at: float
+    """Unix time after which a session that never connected can no longer be used."""
+    source: str = "live"
+    """``live`` (WebRTC) or ``upload`` (a recorded file)."""
+    started_at: float | None = None
+    ended_at: float | None = None
+    end_reason: str | None = None
+    counters: dict[str, Any] = field(default_factory=dict)
+    worker: str | None = None
+    """The server process holding the peer connection, while there is one."""
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> SessionRecord:
+        return cls(**json.loads(text))
+
+
+class Store(Protocol):
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def put_session(self, record: SessionRecord) -> None:
+        """Write now (API calls); raises :class:`StoreUnavailable`."""
+        ...
+
+    def enqueue_session(self, record: SessionRecord) -> None:
+        """Write behind (live sessions): never blocks, never raises."""
+        ...
+
+    def enqueue_event(self, name: str, session_id: str) -> None: ...
+
+    async def get_session(self, session_id: str) -> SessionRecord | None: ...
+
+    async def list_sessions(self, offset: int, limit: int) -> tuple[list[SessionRecord], int]:
+        """A page of sessions, newest first, and how many there are in all."""
+        ...
+
+    async def delete_session(self, session_id: str) -> bool:
+        """Erase the session's record, results and report; whether there was anything."""
+        ...
+
+    def append_result(self, session_id: str, message_type: str, body: str) -> None:
+        """Queue one live result for the session's result stream; never blocks, never raises."""
+        ...
+
+    def enqueue_report(self, session_id: str, report: dict[str, Any]) -> None: ...
+
+    async def get_report(self, session_id: str) -> dict[str, Any] | None: ...
+
+    def health(self) -> dict[str, Any]: ...
+
+    @property
+    def writer(self) -> Any:
+        """The write-behind buffer (its ``drain()`` waits until writes are stored)."""
+        ...

@@ -1,0 +1,153 @@
+"""The Redis store (``redis.asyncio``), for several workers and several machines.
+
+Keys (``prefix`` defaults to ``lens``; the full layout and expiry rules are in
+``docs/storage.md``): ``{prefix}:session:{id}`` (record, JSON string), ``{prefix}:sessions``
+(sorted set of ids by creation time), ``{prefix}:results:{id}`` (stream of live results, trimmed
+with ``MAXLEN ~``), ``{prefix}:report:{id}`` (report, JSON string) and ``{prefix}:events``
+(stream of ``session.created`` / ``session.ended``).
+
+Writes from live sessions go through a bounded :class:`WriteBuffer`, so a Redis outage never
+stalls analysis or the data channel; API reads and writes during an outage raise
+:class:`StoreUnavailable` (HTTP 503).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from signaling.storage.base import SessionRecord, StoreUnavailable
+from signaling.storage.buffer import Op, WriteBuffer
+
+TRANSIENT = (RedisConnectionError, RedisTimeoutError, OSError)
+
+
+class RedisStore:
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = "lens",
+        record_ttl: int = 7 * 24 * 3600,
+        stream_maxlen: int = 20_000,
+        buffer_size: int = 20_000,
+    ) -> None:
+        self.url = url
+        self.prefix = prefix
+        self.record_ttl = record_ttl
+        self.stream_maxlen = stream_maxlen
+        self._redis = aioredis.from_url(
+            url, socket_timeout=2.0, socket_connect_timeout=2.0, health_check_interval=10
+        )
+        self.writer = WriteBuffer(self._flush, capacity=buffer_size, transient=TRANSIENT)
+
+    def key(self, kind: str, session_id: str | None = None) -> str:
+        base = f"{self.prefix}:{kind}"
+        return base if session_id is None else f"{base}:{session_id}"
+
+    async def start(self) -> None:
+        self.writer.start()
+
+    async def close(self) -> None:
+        await self.writer.close()
+        await self._redis.aclose()
+
+    async def _flush(self, batch: list[Op]) -> None:
+        pipe = self._redis.pipeline(transaction=False)
+        for op in batch:
+            kind = op[0]
+            if kind == "result":
+                _, session_id, message_type, body = op
+                stream = self.key("results", session_id)
+                pipe.xadd(
+                    stream,
+                    {"type": message_type, "body": body},
+                    maxlen=self.stream_maxlen,
+                    approximate=True,
+                )
+                pipe.expire(stream, self.record_ttl)
+            elif kind == "session":
+                self._queue_record(pipe, op[1])
+            elif kind == "report":
+                _, session_id, text = op
+                pipe.set(self.key("report", session_id), text, ex=self.record_ttl)
+            elif kind == "event":
+                _, name, session_id = op
+                pipe.xadd(
+                    self.key("events"),
+                    {"event": name, "session_id": session_id},
+                    maxlen=100_000,
+                    approximate=True,
+                )
+        await pipe.execute()
+
+    def _queue_record(self, pipe: Any, record: SessionRecord) -> None:
+        pipe.set(self.key("session", record.id), record.to_json(), ex=self.record_ttl)
+        pipe.zadd(self.key("sessions"), {record.id: record.created_at})
+
+    async def _call(self, coro: Any) -> Any:
+        try:
+            return await coro
+        except TRANSIENT as exc:
+            raise StoreUnavailable(f"Redis at {self.url} is unreachable: {exc}") from exc
+        except RedisError as exc:
+            raise StoreUnavailable(f"Redis error: {exc}") from exc
+
+    async def put_session(self, record: SessionRecord) -> None:
+        pipe = self._redis.pipeline(transaction=False)
+        self._queue_record(pipe, record)
+        await self._call(pipe.execute())
+
+    def enqueue_session(self, record: SessionRecord) -> None:
+        self.writer.put(("session", record))
+
+    def enqueue_event(self, name: str, session_id: str) -> None:
+        self.writer.put(("event", name, session_id))
+
+    async def get_session(self, session_id: str) -> SessionRecord | None:
+        text = await self._call(self._redis.get(self.key("session", session_id)))
+        return SessionRecord.from_json(text) if text else None
+
+    async def list_sessions(self, offset: int, limit: int) -> tuple[list[SessionRecord], int]:
+        index = self.key("sessions")
+        ids = await self._call(self._redis.zrevrange(index, offset, offset + limit - 1))
+        records: list[SessionRecord] = []
+        if ids:
+            texts = await self._call(
+                self._redis.mget([self.key("session", i.decode()) for i in ids])
+            )
+            expired = [i for i, text in zip(ids, texts, strict=True) if text is None]
+            if expired:  # their records expired: drop them from the index too
+                await self._call(self._redis.zrem(index, *expired))
+            records = [SessionRecord.from_json(t) for t in texts if t is not None]
+        total = await self._call(self._redis.zcard(index))
+        return records, int(total)
+
+    async def delete_session(self, session_id: str) -> bool:
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.delete(
+            self.key("session", session_id),
+            self.key("results", session_id),
+            self.key("report", session_id),
+        )
+        pipe.zrem(self.key("sessions"), session_id)
+        deleted, _ = await self._call(pipe.execute())
+        return int(deleted) > 0
+
+    def append_result(self, session_id: str, message_type: str, body: str) -> None:
+        self.writer.put(("result", session_id, message_type, body))
+
+    def enqueue_report(self, session_id: str, report: dict[str, Any]) -> None:
+        self.writer.put(("report", session_id, json.dumps(report, separators=(",", ":"))))
+
+    async def get_report(self, session_id: str) -> dict[str, Any] | None:
+        text = await self._call(self._redis.get(self.key("report", session_id)))
+        return json.loads(text) if text else None
+
+    def health(self) -> dict[str, Any]:
+        return {"kind": "redis", **self.writer.stats()}

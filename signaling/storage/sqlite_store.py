@@ -1,0 +1,151 @@
+"""The embedded store: sessions and reports in one SQLite file, written on one thread.
+
+Live results are not kept here: they reach the client over the data channel, and a platform
+that wants them as a stream configures Redis. WAL mode lets several worker processes on one
+machine share the file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from signaling.storage.base import SessionRecord
+from signaling.storage.buffer import Op, WriteBuffer
+
+T = TypeVar("T")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    created_at REAL NOT NULL,
+    record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_by_time ON sessions (created_at DESC);
+CREATE TABLE IF NOT EXISTS reports (
+    session_id TEXT PRIMARY KEY,
+    report TEXT NOT NULL
+);
+"""
+
+
+class SqliteStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lens-sqlite")
+        self._db: sqlite3.Connection | None = None
+        self.writer = WriteBuffer(self._flush, transient=(sqlite3.OperationalError,))
+
+    async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        def call() -> T:
+            assert self._db is not None, "store not started"
+            with self._db:
+                return fn(self._db)
+
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+
+    async def start(self) -> None:
+        def connect() -> None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, check_same_thread=False, timeout=10)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(SCHEMA)
+            self._db = db
+
+        await asyncio.get_running_loop().run_in_executor(self._executor, connect)
+        self.writer.start()
+
+    async def _flush(self, batch: list[Op]) -> None:
+        def write(db: sqlite3.Connection) -> None:
+            for op in batch:
+                if op[0] == "session":
+                    self._write_record(db, op[1])
+                elif op[0] == "report":
+                    self._write_report(db, op[1], op[2])
+
+        await self._run(write)
+
+    @staticmethod
+    def _write_record(db: sqlite3.Connection, record: SessionRecord) -> None:
+        db.execute(
+            "INSERT INTO sessions (id, created_at, record) VALUES (?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET record = excluded.record",
+            (record.id, record.created_at, record.to_json()),
+        )
+
+    @staticmethod
+    def _write_report(db: sqlite3.Connection, session_id: str, report: dict[str, Any]) -> None:
+        db.execute(
+            "INSERT INTO reports (session_id, report) VALUES (?, ?) "
+            "ON CONFLICT (session_id) DO UPDATE SET report = excluded.report",
+            (session_id, json.dumps(report, separators=(",", ":"))),
+        )
+
+    async def close(self) -> None:
+        await self.writer.close()
+
+        def disconnect() -> None:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+        await asyncio.get_running_loop().run_in_executor(self._executor, disconnect)
+        self._executor.shutdown(wait=True)
+
+    async def put_session(self, record: SessionRecord) -> None:
+        await self._run(lambda db: self._write_record(db, record))
+
+    def enqueue_session(self, record: SessionRecord) -> None:
+        self.writer.put(("session", record))
+
+    def enqueue_event(self, name: str, session_id: str) -> None:
+        """Lifecycle events are published on Redis only."""
+
+    async def get_session(self, session_id: str) -> SessionRecord | None:
+        row = await self._run(
+            lambda db: db.execute(
+                "SELECT record FROM sessions WHERE id = ?", (session_id,)
+            ).fetchone()
+        )
+        return SessionRecord.from_json(row[0]) if row else None
+
+    async def list_sessions(self, offset: int, limit: int) -> tuple[list[SessionRecord], int]:
+        def page(db: sqlite3.Connection) -> tuple[list[SessionRecord], int]:
+            rows = db.execute(
+                "SELECT record FROM sessions ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+                (limit, offset),
+            ).fetchall()
+            total = db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]
+            return [SessionRecord.from_json(r[0]) for r in rows], int(total)
+
+        return await self._run(page)
+
+    async def delete_session(self, session_id: str) -> bool:
+        def erase(db: sqlite3.Connection) -> bool:
+            gone = db.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount
+            gone += db.execute("DELETE FROM reports WHERE session_id = ?", (session_id,)).rowcount
+            return gone > 0
+
+        return await self._run(erase)
+
+    def append_result(self, session_id: str, message_type: str, body: str) -> None:
+        """Live results are not stored in SQLite (see the module docstring)."""
+
+    def enqueue_report(self, session_id: str, report: dict[str, Any]) -> None:
+        self.writer.put(("report", session_id, report))
+
+    async def get_report(self, session_id: str) -> dict[str, Any] | None:
+        row = await self._run(
+            lambda db: db.execute(
+                "SELECT report FROM reports WHERE session_id = ?", (session_id,)
+            ).fetchone()
+        )
+        return json.loads(row[0]) if row else None
+
+    def health(self) -> dict[str, Any]:
+        return {"kind": "sqlite", "path": str(self.path), **self.writer.stats()}

@@ -1,0 +1,210 @@
+"""The session API end to end: create, connect by id, end from the data channel, read the
+report as JSON and as a page, page through sessions, delete, and survive a restart."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import aiohttp
+import numpy as np
+import pytest
+
+from tests.conftest import RunningServer, StartServer
+from tests.media import astronaut, place, read_wav, resample, speak
+from tests.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
+
+SUMMARY_FIELDS = {
+    "eye_contact_ratio",
+    "head_stability",
+    "blinks_per_min",
+    "expression",
+    "talk_ratio",
+    "pauses",
+    "pitch",
+    "loudness",
+    "speaking_rate",
+    "arousal",
+}
+
+
+async def api(server: RunningServer, method: str, path: str, **kwargs: object) -> tuple[int, dict]:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.request(method, server.url + path, **kwargs) as response,
+    ):
+        body = await response.json() if response.content_type == "application/json" else {}
+        return response.status, body
+
+
+async def connect(server: RunningServer, session_id: str | None, media: tuple) -> ClientPeer:
+    samples, rate = media
+    peer = ClientPeer(
+        server.url,
+        [StillsTrack([place(astronaut())]), SamplesTrack(resample(samples, rate, AUDIO_SEND_RATE))],
+        session_id=session_id,
+    )
+    async with aiohttp.ClientSession() as http:
+        await peer.connect(http)
+    return peer
+
+
+async def run_and_end(server: RunningServer, session_id: str | None, speech: tuple) -> dict:
+    """Connect, let analysis run ~3 s, send ``end``; the session.report message."""
+    peer = await connect(server, session_id, speech)
+    try:
+        await peer.wait_for(lambda m: m["type"] == "video.frame" and m["t"] >= 3.0)
+        peer.send({"type": "end"})
+        report = await peer.wait_for(lambda m: m["type"] == "session.report")
+        closed = await peer.wait_for(lambda m: m["type"] == "session.closed")
+        assert closed["reason"] == "ended"
+        return report
+    finally:
+        await peer.close()
+
+
+async def test_create_connect_end_and_read_the_report(
+    server: RunningServer, speech: tuple[np.ndarray, int]
+) -> None:
+    status, created = await api(server, "POST", "/api/sessions")
+    assert status == 201 and created["expires_at"] > 0 and created["ice_servers"] == []
+    session_id = created["session_id"]
+    status, record = await api(server, "GET", f"/api/sessions/{session_id}")
+    assert (status, record["state"]) == (200, "created")
+
+    message = await run_and_end(server, session_id, speech)
+    assert message["session_id"] == session_id
+    assert SUMMARY_FIELDS <= set(message["summary"])
+    assert message["summary"]["eye_contact_ratio"] == 1.0
+    assert message["summary"]["expression"]["dominant"] == "happy"
+    assert message["quality"]["frames_analysed"] >= 10
+    assert message["report_url"] == f"/api/sessions/{session_id}/report"
+
+    status, report = await api(server, "GET", message["report_url"])
+    assert status == 200 and report["session_id"] == session_id
+    assert report["summary"] == message["summary"]
+    assert report["end_reason"] == "ended" and report["source"] == "live"
+    timeline = report["timeline"]
+    assert len(timeline["t"]) >= 3
+    for series in ("face_visible", "eye_contact", "yaw", "talk", "rms_dbfs", "pitch_hz"):
+        assert len(timeline[series]) == len(timeline["t"])
+    assert report["quality"]["face_visible_ratio"] == 1.0
+    assert report["quality"]["audio_seconds"] > 2.0
+
+    status, record = await api(server, "GET", f"/api/sessions/{session_id}")
+    assert record["state"] == "ended" and record["end_reason"] == "ended"
+    assert record["counters"]["frames_analysed"] >= 10 and record["worker"] is None
+
+    async with aiohttp.ClientSession() as http:
+        for kwargs in ({"params": {"format": "html"}}, {"headers": {"Accept": "text/html"}}):
+            async with http.get(server.url + message["report_url"], **kwargs) as response:
+                page = await response.text()
+                assert response.status == 200 and response.content_type == "text/html"
+                assert "Interview report" in page and page.count("<svg") >= 5
+                assert "happy" in page
+
+
+async def test_a_live_session_shows_its_counters_and_has_no_report_yet(
+    server: RunningServer, speech: tuple[np.ndarray, int]
+) -> None:
+    peer = await connect(server, None, speech)
+    try:
+        await peer.wait_for(lambda m: m["type"] == "video.frame" and m["t"] >= 1.0)
+        status, record = await api(server, "GET", f"/api/sessions/{peer.session_id}")
+        assert record["state"] == "active" and record["counters"]["frames_analysed"] > 0
+        assert record["worker"] is not None
+        status, body = await api(server, "GET", f"/api/sessions/{peer.session_id}/report")
+        assert (status, body["error"]["code"]) == (409, "session_in_progress")
+    finally:
+        await peer.close()
+
+
+async def test_offers_naming_a_session(start_server: StartServer, speech: tuple) -> None:
+    server = await start_server(session_ttl=0.5)
+    missing = "0" * 32
+    peer = ClientPeer(server.url, [StillsTrack([place(astronaut())])], session_id=missing)
+    async with aiohttp.ClientSession() as http:
+        with pytest.raises(RuntimeError, match=r"404.*not_found"):
+            await peer.connect(http)
+        await peer.close()
+        _, created = await api(server, "POST", "/api/sessions")
+        await asyncio.sleep(0.6)
+        late = ClientPeer(
+            server.url, [StillsTrack([place(astronaut())])], session_id=created["session_id"]
+        )
+        with pytest.raises(RuntimeError, match=r"410.*session_expired"):
+            await late.connect(http)
+        await late.close()
+    assert len(server.registry) == 0
+
+
+async def test_a_session_is_used_once(server: RunningServer, speech: tuple) -> None:
+    _, created = await api(server, "POST", "/api/sessions")
+    first = await connect(server, created["session_id"], speech)
+    try:
+        second = ClientPeer(
+            server.url, [StillsTrack([place(astronaut())])], session_id=created["session_id"]
+        )
+        async with aiohttp.ClientSession() as http:
+            with pytest.raises(RuntimeError, match=r"409.*session_conflict"):
+                await second.connect(http)
+        await second.close()
+    finally:
+        await first.close()
+
+
+async def test_paging_newest_first(server: RunningServer) -> None:
+    ids = [(await api(server, "POST", "/api/sessions"))[1]["session_id"] for _ in range(5)]
+    seen = []
+    for offset in (0, 2, 4):
+        status, page = await api(server, "GET", f"/api/sessions?offset={offset}&limit=2")
+        assert status == 200 and page["total"] == 5 and page["limit"] == 2
+        seen += [s["id"] for s in page["sessions"]]
+    assert seen == ids[::-1]
+    for query in ("limit=0", "limit=101", "offset=-1", "limit=x"):
+        status, body = await api(server, "GET", f"/api/sessions?{query}")
+        assert (status, body["error"]["code"]) == (400, "invalid_request")
+
+
+async def test_delete_ends_a_live_session_and_erases_it(
+    server: RunningServer, speech: tuple[np.ndarray, int]
+) -> None:
+    peer = await connect(server, None, speech)
+    try:
+        await peer.wait_for(lambda m: m["type"] == "video.frame")
+        status, _ = await api(server, "DELETE", f"/api/sessions/{peer.session_id}")
+        assert status == 204
+        await peer.wait_for(lambda m: m["type"] == "session.closed" and m["reason"] == "deleted")
+        assert len(server.registry) == 0
+        for path in (f"/api/sessions/{peer.session_id}", f"/api/sessions/{peer.session_id}/report"):
+            status, body = await api(server, "GET", path)
+            assert (status, body["error"]["code"]) == (404, "not_found")
+        status, body = await api(server, "DELETE", f"/api/sessions/{peer.session_id}")
+        assert status == 404
+    finally:
+        await peer.close()
+
+
+async def test_bad_session_ids(server: RunningServer) -> None:
+    for path in ("/api/sessions/nope", "/api/sessions/" + "g" * 32 + "/report"):
+        status, body = await api(server, "GET", path)
+        assert (status, body["error"]["code"]) == (404, "not_found")
+
+
+async def test_report_survives_a_restart(
+    start_server: StartServer, tmp_path: Path, speech: tuple[np.ndarray, int]
+) -> None:
+    data_dir = tmp_path / "kept"
+    first = await start_server(data_dir=data_dir)
+    message = await run_and_end(first, None, speech)
+    await first.runner.cleanup()  # stops the server, flushing the store
+    second = await start_server(data_dir=data_dir)
+    status, report = await api(second, "GET", message["report_url"])
+    assert status == 200 and report["summary"] == message["summary"]
+    status, record = await api(second, "GET", f"/api/sessions/{message['session_id']}")
+    assert record["state"] == "ended"
+
+
+@pytest.fixture(scope="module")
+def speech(media_dir: Path) -> tuple[np.ndarray, int]:
+    return read_wav(speak("Thank you for having me here today", media_dir / "short.wav"))
