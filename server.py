@@ -58,10 +58,13 @@ class ProgressBar:
     def __init__(self, stream: TextIO = sys.stderr) -> None:
         self._stream = stream
         self._last = 0.0
+        self._total: float | None = None
+        self._done = 0.0
 
-    def __call__(self, done: float, total: float | None) -> None:
+    def __call__(self, done: float, total: float | None, *, force: bool = False) -> None:
+        self._done, self._total = done, total
         now = time.monotonic()
-        if now - self._last < 0.1:
+        if now - self._last < 0.1 and not force:
             return
         self._last = now
         if total:
@@ -73,7 +76,10 @@ class ProgressBar:
         self._stream.write("\r" + line)
         self._stream.flush()
 
-    def finish(self) -> None:
+    def finish(self, complete: bool = True) -> None:
+        """Draw the last state (the whole file, when it was read to the end) and end the line."""
+        done = self._total if complete and self._total else self._done
+        self(done, self._total, force=True)
         self._stream.write("\n")
 
 
@@ -92,7 +98,7 @@ def analyze(settings: Settings, source: Path, out: Path | None) -> int:
     try:
         report = analyze_file(source, config, progress=bar)
     except MediaError as exc:
-        bar.finish()
+        bar.finish(complete=False)
         log.error("%s", exc)
         return 1
     bar.finish()

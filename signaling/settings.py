@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     """SQLite database (sessions and reports) when Redis is not configured."""
     redis_url: str | None = None
     redis_prefix: str = "lens"
-    redis_buffer_size: int = Field(20_000, ge=100)
+    redis_buffer_size: int = Field(20_000, ge=10)
     results_stream_maxlen: int = Field(20_000, ge=100)
     session_record_ttl: int = Field(7 * 24 * 3600, ge=60)
     """Seconds Redis keeps a session's record, results and report."""

@@ -83,7 +83,16 @@ async def test_demo_page_shows_live_face_and_speech(
     assert len(server.registry) == 1
 
     await page.get_by_role("button", name="End session").click()
-    await status.filter(has_text="Session ended").wait_for(timeout=5_000)
+    await status.filter(has_text="Session ended").wait_for(timeout=10_000)
+    link = page.get_by_role("link", name="Open your report")
+    await link.wait_for(timeout=5_000)
+    report_url = await link.get_attribute("href")
+    assert report_url is not None and report_url.endswith("/report?format=html")
+    report_page = await browser.new_page()  # type: ignore[attr-defined]
+    await report_page.goto(server.url + report_url)
+    await report_page.get_by_role("heading", name="Interview report").wait_for()
+    assert await report_page.locator("svg").count() >= 5
+    await report_page.screenshot(path=str(artifacts / "report.png"), full_page=True)
     for _ in range(100):
         if len(server.registry) == 0:
             break

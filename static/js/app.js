@@ -11,7 +11,7 @@ const ui = {
   headStability: $("head-stability"), blinkRate: $("blink-rate"),
   dominantExpression: $("dominant-expression"), pitch: $("pitch"), talkRatio: $("talk-ratio"),
   pauses: $("pauses"), speakingRate: $("speaking-rate"), arousal: $("arousal"),
-  pitchVariation: $("pitch-variation"),
+  pitchVariation: $("pitch-variation"), report: $("report"), reportLink: $("report-link"),
 };
 
 const percent = (x) => (x == null ? "–" : `${Math.round(x * 100)} %`);
@@ -99,14 +99,24 @@ function onMessage(message) {
     case "pong":
       if (client?.rttMs != null) ui.rtt.textContent = `${client.rttMs.toFixed(0)} ms`;
       break;
+    case "session.report":
+      showReport(message);
+      break;
     case "error":
       console.warn("server:", message.code, message.message);
       break;
   }
 }
 
+function showReport(message) {
+  if (!message?.report_url) return;
+  ui.reportLink.href = `${message.report_url}?format=html`;
+  ui.report.hidden = false;
+}
+
 async function start() {
   resetReadouts();
+  ui.report.hidden = true;
   showStatus("camera");
   try {
     stream = await navigator.mediaDevices.getUserMedia(LensClient.mediaConstraints());
@@ -137,11 +147,15 @@ function stopCamera() {
   ui.preview.srcObject = null;
 }
 
-function stop() {
-  client?.close();
+async function stop() {
+  const ending = client;
   client = null;
+  ui.disconnect.disabled = true;
+  ui.status.textContent = "Ending: preparing your report…";
+  const report = await ending?.end();
   stopCamera();
   showStatus("closed");
+  showReport(report);
 }
 
 ui.connect.addEventListener("click", start);

@@ -51,6 +51,7 @@ export class LensClient extends EventTarget {
     this._pingSent = new Map();
     this._lastHeard = 0;
     this._heartbeatTimeout = 10;
+    this._ending = false;
   }
 
   /** getUserMedia constraints that ask for no more than analysis needs. */
@@ -101,7 +102,9 @@ export class LensClient extends EventTarget {
     });
     channel.onmessage = (event) => this._onMessage(event.data);
     channel.onclose = () => {
-      if (this.state === "connected") this._fail("channel_closed", "the server closed the session");
+      if (this.state === "connected" && !this._ending) {
+        this._fail("channel_closed", "the server closed the session");
+      }
     };
     pc.addEventListener("connectionstatechange", () => {
       if (pc.connectionState === "failed" && this.state === "connected") {
@@ -197,7 +200,31 @@ export class LensClient extends EventTarget {
     this._channel = null;
   }
 
-  /** Ends the session: closes the channel and the peer connection. */
+  /**
+   * Ends the session the clean way: asks the server for its final report, waits for it (up to
+   * `timeoutMs`), then closes. Resolves with the `session.report` message, or null if none came.
+   */
+  async end(timeoutMs = 5000) {
+    if (this.state !== "connected") {
+      this.close();
+      return null;
+    }
+    const report = new Promise((resolve) => {
+      const onReport = (event) => resolve(event.detail);
+      this.addEventListener("session.report", onReport, { once: true });
+      setTimeout(() => {
+        this.removeEventListener("session.report", onReport);
+        resolve(null);
+      }, timeoutMs);
+    });
+    this._ending = true;
+    this.send({ type: "end" });
+    const message = await report;
+    this.close();
+    return message;
+  }
+
+  /** Closes the channel and the peer connection at once (no report is waited for). */
   close() {
     if (this.state === "closed" || this.state === "idle") return;
     this._teardown();

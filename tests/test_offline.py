@@ -1,0 +1,135 @@
+"""Recorded files through the same analyzers: ``python server.py analyze`` and
+``POST /api/analyze``, with report figures checked against what the file is known to hold."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+import aiohttp
+import numpy as np
+import pytest
+
+from analyzers import AUDIO_RATE
+from tests.conftest import RunningServer, StartServer
+from tests.media import astronaut, blank, phrase, place, write_recording
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def recording(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
+    """20 s at 10 fps: 10 s of face then 10 s without; two single-clause phrases in the first
+    10 s. Returns the file and the true talk ratio."""
+    folder = tmp_path_factory.mktemp("recording")
+    speech = phrase("Thank you for having me here today", folder / "p.wav")
+    gap = np.zeros(2 * AUDIO_RATE, np.float32)
+    audio = np.concatenate([gap, speech, gap, speech])
+    audio = np.concatenate([audio, np.zeros(20 * AUDIO_RATE - audio.size, np.float32)])
+    frames = [place(astronaut())] * 100 + [blank()] * 100
+    path = write_recording(folder / "interview.mp4", frames, fps=10, audio=audio)
+    return path, 2 * speech.size / audio.size
+
+
+async def test_cli_writes_the_report(recording: tuple[Path, float], tmp_path: Path) -> None:
+    path, talk = recording
+    out = tmp_path / "report.json"
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "server.py",
+        "analyze",
+        str(path),
+        "--out",
+        str(out),
+        cwd=ROOT,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    _, stderr = await child.communicate()
+    assert child.returncode == 0, stderr.decode()[-2000:]
+    assert "100%" in stderr.decode(), "a progress bar reaching 100 %"
+    report = json.loads(out.read_text())
+    summary, quality = report["summary"], report["quality"]
+    assert report["source"] == "upload" and report["duration"] == pytest.approx(20, abs=0.3)
+    assert summary["face_visible_ratio"] == pytest.approx(0.5, abs=0.02)
+    assert quality["face_visible_ratio"] == pytest.approx(0.5, abs=0.02)
+    assert summary["talk_ratio"] == pytest.approx(talk, abs=0.05)
+    assert summary["expression"]["dominant"] == "happy"
+    assert quality["frames_received"] == 200
+    assert quality["audio_seconds"] == pytest.approx(20, abs=0.3)
+
+    html = tmp_path / "report.html"
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "server.py",
+        "analyze",
+        str(path),
+        "--out",
+        str(html),
+        cwd=ROOT,
+        stderr=asyncio.subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert await child.wait() == 0
+    assert "Interview report" in html.read_text() and html.read_text().count("<svg") >= 5
+
+
+async def test_cli_says_why_a_file_cannot_be_analysed(tmp_path: Path) -> None:
+    junk = tmp_path / "notes.mp4"
+    junk.write_bytes(b"these are not frames" * 100)
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "server.py",
+        "analyze",
+        str(junk),
+        cwd=ROOT,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    _, stderr = await child.communicate()
+    assert child.returncode == 1 and "cannot read notes.mp4" in stderr.decode()
+
+
+async def upload(server: RunningServer, name: str, data: bytes, field: str = "file") -> tuple:
+    form = aiohttp.FormData()
+    form.add_field(field, data, filename=name, content_type="video/mp4")
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{server.url}/api/analyze", data=form) as response,
+    ):
+        return response.status, await response.json()
+
+
+async def test_upload_is_analysed_and_kept(
+    server: RunningServer, recording: tuple[Path, float]
+) -> None:
+    path, talk = recording
+    status, report = await upload(server, "interview.mp4", path.read_bytes())
+    assert status == 200
+    assert report["summary"]["face_visible_ratio"] == pytest.approx(0.5, abs=0.02)
+    assert report["summary"]["talk_ratio"] == pytest.approx(talk, abs=0.05)
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{server.url}/api/sessions/{report['session_id']}/report") as r:
+            assert r.status == 200 and (await r.json())["summary"] == report["summary"]
+        async with http.get(f"{server.url}/api/sessions/{report['session_id']}") as r:
+            record = await r.json()
+            assert record["source"] == "upload" and record["state"] == "ended"
+
+
+async def test_bad_uploads(start_server: StartServer) -> None:
+    server = await start_server(max_upload_bytes=50_000)
+    status, body = await upload(server, "big.mp4", b"x" * 60_000)
+    assert (status, body["error"]["code"]) == (413, "payload_too_large")
+    status, body = await upload(server, "junk.mp4", b"not a video at all" * 50)
+    assert (status, body["error"]["code"]) == (422, "invalid_media")
+    status, body = await upload(server, "x.mp4", b"data", field="attachment")
+    assert (status, body["error"]["code"]) == (400, "invalid_request")
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{server.url}/api/analyze", json={"file": "x"}) as response,
+    ):
+        assert response.status == 400
+        assert (await response.json())["error"]["code"] == "invalid_request"
