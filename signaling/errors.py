@@ -8,9 +8,10 @@ class ApiError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.headers = headers or {}
 
     def to_json(self) -> dict[str, dict[str, str]]:
         return {"error": {"code": self.code, "message": self.message}}
@@ -80,3 +81,8 @@ class InvalidRequest(ApiError):
 class InvalidMedia(ApiError):
     status = 422
     code = "invalid_media"
+
+
+class ServerFull(ApiError):
+    status = 503
+    code = "server_full"

@@ -23,6 +23,7 @@ from signaling.errors import (
     NotFound,
     OfferRejected,
     ReportNotReady,
+    ServerFull,
     ServiceUnavailable,
     SessionConflict,
     SessionExpired,
@@ -88,6 +89,11 @@ class SessionService:
 
     async def offer(self, offer: Offer, session_id: str | None) -> Answer:
         inspect_sdp(offer.sdp)
+        if len(self.registry) >= self.settings.max_sessions:
+            raise ServerFull(
+                f"this server is analysing its maximum of {self.settings.max_sessions} sessions",
+                headers={"Retry-After": "30"},
+            )
         now = time.time()
         if session_id is None:
             record = SessionRecord(

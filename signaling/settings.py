@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest accepted request body.")
+    max_sessions: int = Field(20, ge=1)
+    """Live sessions one worker holds at once; further offers get 503 with Retry-After."""
     max_sdp_bytes: int = Field(32 * 1024, ge=512, description="Largest accepted SDP offer.")
 
     video_fps: float = Field(5.0, gt=0, le=30)

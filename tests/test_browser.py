@@ -1,27 +1,36 @@
-"""The demo page in real headless Chromium (Debian's ``/usr/bin/chromium``) with a fake camera
-playing the astronaut photo and a fake microphone playing espeak-ng speech."""
+"""The demo page in real headless Chromium (Debian's ``/usr/bin/chromium``), driven through
+Playwright as a person would use it. The fake camera plays the astronaut photo for 6 s and an
+empty frame for 4 s, in a loop; the fake microphone plays espeak-ng phrases with pauses.
+
+Screenshots land in ``test-artifacts/``.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
+import aiohttp
 import numpy as np
 import pytest
 
-from tests.conftest import RunningServer
-from tests.media import astronaut, missing, place, resample, write_wav, write_y4m
+from analyzers import AUDIO_RATE
+from tests.conftest import RunningServer, StartServer
+from tests.media import astronaut, blank, missing, phrase, place, resample, write_wav, write_y4m
+from tests.peer import ClientPeer, StillsTrack
 
 CHROMIUM = os.environ.get("LENS_TEST_CHROMIUM", "/usr/bin/chromium")
-
-
-@pytest.fixture(scope="module")
-def fake_media(media_dir: Path, speech: tuple[np.ndarray, int]) -> tuple[Path, Path]:
-    samples, rate = speech
-    video = write_y4m(media_dir / "face.y4m", [place(astronaut())] * 15)
-    audio = write_wav(media_dir / "speech48k.wav", resample(samples, rate, 48_000), 48_000)
-    return video, audio
+FACE_SECONDS, BLANK_SECONDS, FPS = 6, 4, 10
+BASE_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
@@ -31,71 +40,182 @@ def chromium() -> str:
     return CHROMIUM
 
 
+@pytest.fixture(scope="module")
+def fake_media(media_dir: Path) -> tuple[Path, Path]:
+    """A looping camera (face, then nobody) and microphone (phrases and 2.5 s pauses)."""
+    frames = [place(astronaut())] * (FACE_SECONDS * FPS) + [blank()] * (BLANK_SECONDS * FPS)
+    video = write_y4m(media_dir / "camera.y4m", frames, fps=FPS)
+    speech = phrase("Thank you for having me here today", media_dir / "mic.wav")
+    pause = np.zeros(int(2.5 * AUDIO_RATE), np.float32)
+    clip = np.concatenate([speech, pause, speech, pause])
+    audio = write_wav(media_dir / "mic48k.wav", resample(clip, AUDIO_RATE, 48_000), 48_000)
+    return video, audio
+
+
+Launch = Callable[..., Awaitable[Any]]
+
+
 @pytest.fixture
-async def browser(chromium: str, fake_media: tuple[Path, Path]) -> AsyncIterator[object]:
+async def launch(chromium: str, fake_media: tuple[Path, Path]) -> AsyncIterator[Launch]:
+    """Launches Chromium; ``camera_allowed=False`` leaves the permission prompt to be denied."""
     from playwright.async_api import async_playwright
 
     video, audio = fake_media
+    browsers = []
     async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=chromium,
-            args=[
-                "--use-fake-ui-for-media-stream",
+
+        async def start(*, camera_allowed: bool = True) -> Any:
+            flags = [
+                *BASE_FLAGS,
                 "--use-fake-device-for-media-stream",
                 f"--use-file-for-fake-video-capture={video}",
                 f"--use-file-for-fake-audio-capture={audio}",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+            ]
+            if camera_allowed:
+                flags.append("--use-fake-ui-for-media-stream")
+            browser = await playwright.chromium.launch(executable_path=chromium, args=flags)
+            browsers.append(browser)
+            return browser
+
         try:
-            yield chromium
+            yield start
         finally:
-            await chromium.close()
+            for browser in browsers:
+                await browser.close()
 
 
-async def test_demo_page_shows_live_face_and_speech(
-    server: RunningServer, browser: object, artifacts: Path
+async def open_page(browser: Any, url: str, **context: Any) -> tuple[Any, list[str]]:
+    """A page of the demo and the console errors it will log."""
+    page = await (await browser.new_context(**context)).new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    await page.goto(url)
+    return page, errors
+
+
+async def readout(page: Any, selector: str, value: str, timeout: float = 20_000) -> None:
+    await page.locator(f'{selector}[data-value="{value}"]').wait_for(timeout=timeout)
+
+
+async def test_a_person_connects_watches_and_ends(
+    server: RunningServer, launch: Launch, artifacts: Path
 ) -> None:
-    page = await browser.new_page(viewport={"width": 1200, "height": 900})  # type: ignore[attr-defined]
-    console_errors: list[str] = []
-    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: console_errors.append(str(e)))
-    await page.goto(server.url)
+    page, errors = await open_page(
+        await launch(), server.url, viewport={"width": 1200, "height": 1000}
+    )
     await page.get_by_role("button", name="Start session").click()
     status = page.get_by_role("status")
     await status.filter(has_text="Connected").wait_for(timeout=20_000)
-    await page.locator('#face[data-value="yes"]').wait_for(timeout=20_000)
-    await page.locator('#speech[data-value="speaking"]').wait_for(timeout=20_000)
-    assert await page.locator("#faces").inner_text() == "1"
-    await page.locator('#eye-contact[data-value="yes"]').wait_for(timeout=10_000)
+
+    # The face is there: presence, gaze, pose and expression fill in.
+    await readout(page, "#face", "yes")
+    await readout(page, "#eye-contact", "yes")
     await page.locator("#expression", has_text="happy").wait_for(timeout=10_000)
-    await page.locator("#dominant-expression", has_text="happy").wait_for(timeout=10_000)
     assert (await page.locator("#head-pose").inner_text()).count("°") == 3
+    assert await page.locator("#faces").inner_text() == "1"
+    await page.screenshot(path=str(artifacts / "browser-face.png"), full_page=True)
+
+    # The camera goes blank: the page says so, and the face readouts empty.
+    await readout(page, "#face", "no", timeout=15_000)
+    await readout(page, "#eye-contact", "unknown", timeout=2_000)
+    assert await page.locator("#faces").inner_text() == "0"
+    assert await page.locator("#expression").inner_text() == "\u2013"
+    await page.screenshot(path=str(artifacts / "browser-no-face.png"), full_page=True)
+    await readout(page, "#face", "yes", timeout=15_000)  # and back, as the clip loops
+
+    # Speech follows the pauses: speaking, quiet, speaking again.
+    await readout(page, "#speech", "speaking")
+    await readout(page, "#speech", "quiet", timeout=10_000)
+    await readout(page, "#speech", "speaking", timeout=10_000)
     await page.locator("#speaking-rate", has_text="wpm").wait_for(timeout=15_000)
     assert (await page.locator("#pitch").inner_text()).endswith("Hz")
     assert int(await page.locator("#frames").inner_text()) > 0
-    await page.screenshot(path=str(artifacts / "demo-live.png"), full_page=True)
+    await page.screenshot(path=str(artifacts / "browser-live.png"), full_page=True)
     assert len(server.registry) == 1
 
+    # Ending shows the report link; the report page has its charts.
     await page.get_by_role("button", name="End session").click()
     await status.filter(has_text="Session ended").wait_for(timeout=10_000)
     link = page.get_by_role("link", name="Open your report")
     await link.wait_for(timeout=5_000)
     report_url = await link.get_attribute("href")
     assert report_url is not None and report_url.endswith("/report?format=html")
-    report_page = await browser.new_page()  # type: ignore[attr-defined]
+    report_page = await page.context.new_page()
     await report_page.goto(server.url + report_url)
     await report_page.get_by_role("heading", name="Interview report").wait_for()
     assert await report_page.locator("svg").count() >= 5
-    await report_page.screenshot(path=str(artifacts / "report.png"), full_page=True)
-    for _ in range(100):
-        if len(server.registry) == 0:
-            break
-        await page.wait_for_timeout(50)
+    assert "happy" in await report_page.content()
+    await report_page.screenshot(path=str(artifacts / "browser-report.png"), full_page=True)
     assert len(server.registry) == 0
-    assert console_errors == []
+    assert errors == []
+
+
+async def failure_shown(page: Any, text: str) -> str:
+    await page.get_by_role("button", name="Start session").click()
+    status = page.get_by_role("status")
+    await status.filter(has_text=text).wait_for(timeout=20_000)
+    assert await status.get_attribute("data-state") == "failed"
+    assert await page.get_by_role("button", name="Start session").is_enabled(), "can retry"
+    return await status.inner_text()
+
+
+async def test_camera_denied(server: RunningServer, launch: Launch, artifacts: Path) -> None:
+    page, _ = await open_page(await launch(camera_allowed=False), server.url)
+    await failure_shown(page, "camera or microphone access was denied")
+    await page.screenshot(path=str(artifacts / "browser-camera-denied.png"))
+    assert len(server.registry) == 0
+
+
+async def test_server_unreachable(
+    start_server: StartServer, launch: Launch, artifacts: Path
+) -> None:
+    server = await start_server()
+    page, _ = await open_page(await launch(), server.url)
+    await server.runner.cleanup()
+    await failure_shown(page, "cannot reach the Interview Lens server")
+    await page.screenshot(path=str(artifacts / "browser-unreachable.png"))
+
+
+async def test_server_full(start_server: StartServer, launch: Launch, artifacts: Path) -> None:
+    server = await start_server(max_sessions=1)
+    occupant = ClientPeer(server.url, [StillsTrack([blank()])])
+    async with aiohttp.ClientSession() as http:
+        await occupant.connect(http)
+    try:
+        page, _ = await open_page(await launch(), server.url)
+        await failure_shown(page, "the server is busy with other interviews")
+        await page.screenshot(path=str(artifacts / "browser-server-full.png"))
+    finally:
+        await occupant.close()
+
+
+async def test_phone_viewport_and_labelled_controls(
+    server: RunningServer, launch: Launch, artifacts: Path
+) -> None:
+    page, errors = await open_page(
+        await launch(),
+        server.url,
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
+    await page.get_by_role("button", name="Start session").click()
+    await page.get_by_role("status").filter(has_text="Connected").wait_for(timeout=20_000)
+    await readout(page, "#face", "yes")
+    width = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"no sideways scrolling on a phone: {width}"
+    for name in ("Start session", "End session"):
+        box = await page.get_by_role("button", name=name).bounding_box()
+        assert box is not None and box["height"] >= 44 and box["x"] + box["width"] <= 390
+    unnamed = await page.evaluate(
+        """[...document.querySelectorAll('button, a, video, meter, input')]
+             .filter(el => !(el.getAttribute('aria-label') || el.textContent.trim()))
+             .map(el => el.outerHTML)"""
+    )
+    assert unnamed == [], unnamed
+    await page.screenshot(path=str(artifacts / "browser-phone.png"), full_page=True)
+    await page.get_by_role("button", name="End session").click()
+    await page.get_by_role("status").filter(has_text="Session ended").wait_for(timeout=10_000)
+    assert errors == []

@@ -10,7 +10,7 @@ import pytest
 from aiortc import RTCPeerConnection
 from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
 
-from tests.conftest import RunningServer
+from tests.conftest import RunningServer, StartServer
 
 
 async def client_offer(*, video: bool = True, audio: bool = True, channel: bool = True) -> str:
@@ -128,3 +128,15 @@ async def test_health_index_static_and_unknown_routes(server: RunningServer) -> 
         async with http.get(f"{server.url}/api/offer") as response:
             assert response.status == 405
             assert (await response.json())["error"]["code"] == "method_not_allowed"
+
+
+async def test_a_full_server_says_so_and_when_to_retry(start_server: StartServer) -> None:
+    server = await start_server(max_sessions=1)
+    status, _ = await post(server, json={"sdp": await client_offer(), "type": "offer"})
+    assert status == 200
+    async with aiohttp.ClientSession() as http, http.post(
+        f"{server.url}/api/offer", json={"sdp": await client_offer(), "type": "offer"}
+    ) as response:
+        assert response.status == 503 and response.headers["Retry-After"] == "30"
+        assert (await response.json())["error"]["code"] == "server_full"
+    assert len(server.registry) == 1

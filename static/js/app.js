@@ -17,6 +17,17 @@ const ui = {
 const percent = (x) => (x == null ? "–" : `${Math.round(x * 100)} %`);
 const degrees = (x) => `${x > 0 ? "+" : ""}${x.toFixed(0)}°`;
 
+// What a person is told when connecting fails, by error code; other codes show the server's
+// own message.
+const FAILURE_TEXT = {
+  server_full: "the server is busy with other interviews. Try again in a minute.",
+  server_unreachable: "cannot reach the Interview Lens server. Check your connection and retry.",
+  ice_failed: "the media connection was blocked (a firewall or VPN?). Try another network.",
+  connect_timeout: "the server did not answer in time. Retry in a moment.",
+  server_silent: "the server stopped answering.",
+  channel_closed: "the server ended the session.",
+};
+
 const STATUS_TEXT = {
   idle: "Not connected",
   camera: "Asking for camera and microphone…",
@@ -129,9 +140,9 @@ async function start() {
   client = new LensClient();
   client.addEventListener("message", (e) => onMessage(e.detail));
   client.addEventListener("state", (e) => {
-    const { state, message } = e.detail;
+    const { state, code, message } = e.detail;
     if (state === "failed" || state === "closed") stopCamera();
-    showStatus(state, message);
+    showStatus(state, FAILURE_TEXT[code] ?? message);
   });
   try {
     await client.connect(stream);
