@@ -134,9 +134,12 @@ async def test_a_full_server_says_so_and_when_to_retry(start_server: StartServer
     server = await start_server(max_sessions=1)
     status, _ = await post(server, json={"sdp": await client_offer(), "type": "offer"})
     assert status == 200
-    async with aiohttp.ClientSession() as http, http.post(
-        f"{server.url}/api/offer", json={"sdp": await client_offer(), "type": "offer"}
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{server.url}/api/offer", json={"sdp": await client_offer(), "type": "offer"}
+        ) as response,
+    ):
         assert response.status == 503 and response.headers["Retry-After"] == "30"
         assert (await response.json())["error"]["code"] == "server_full"
     assert len(server.registry) == 1
