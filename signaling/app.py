@@ -13,10 +13,11 @@ from aiohttp import web
 from analyzers import prosody
 from analyzers.models import FER_MINI_XCEPTION, ModelRegistry
 from signaling import session_routes
+from signaling.auth import Auth
 from signaling.bodies import read_body
 from signaling.errors import ApiError
-from signaling.keys import REGISTRY, SERVICE, SETTINGS, STORE
-from signaling.offer import parse_offer
+from signaling.keys import AUTH, REGISTRY, SERVICE, SETTINGS, STORE
+from signaling.offer import inspect_sdp, parse_offer
 from signaling.sessions import SessionService
 from signaling.settings import Settings
 from signaling.storage import open_store
@@ -54,6 +55,11 @@ async def post_offer(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     body = await read_body(request, settings.max_body_bytes)
     offer = parse_offer(body, max_sdp_bytes=settings.max_sdp_bytes)
+    media = inspect_sdp(offer.sdp)
+    kinds = tuple(k for k in ("video", "audio") if k in media.kinds)
+    request.app[AUTH].require_token(
+        request.headers.get("Authorization"), offer.session_id, "offer", kinds
+    )
     answer = await request.app[SERVICE].offer(offer, offer.session_id)
     return web.json_response(answer.to_json())
 
@@ -67,6 +73,7 @@ async def get_health(request: web.Request) -> web.Response:
             "sessions": len(registry),
             "sessions_opened": registry.opened,
             "store": request.app[STORE].health(),
+            "auth": "enabled" if request.app[AUTH].enabled else AUTH_DISABLED,
             "time": time.time(),
         }
     )
@@ -109,9 +116,19 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     await store.close()
 
 
+AUTH_DISABLED = "disabled: LENS_SECRET is not set, anyone can create sessions (development only)"
+
+
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[json_errors], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
+    app[AUTH] = Auth(
+        settings.secret.get_secret_value() if settings.secret else None,
+        settings.api_key.get_secret_value() if settings.api_key else None,
+        settings.token_ttl,
+    )
+    if not app[AUTH].enabled:
+        log.warning("AUTH IS OFF: %s", AUTH_DISABLED)
     app.cleanup_ctx.append(_services)
     app.router.add_get("/", get_index)
     app.router.add_get("/health", get_health)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from signaling.auth import Auth
 from signaling.sessions import SessionService
 from signaling.settings import Settings
 from signaling.storage import Store
 from webrtc.registry import SessionRegistry
 
 SETTINGS = web.AppKey("settings", Settings)
+AUTH = web.AppKey("auth", Auth)
 SERVICE = web.AppKey("sessions", SessionService)
 REGISTRY = web.AppKey("registry", SessionRegistry)
 STORE = web.AppKey("store", Store)

@@ -9,8 +9,10 @@ from pathlib import Path
 from aiohttp import BodyPartReader, web
 
 from signaling.errors import InvalidRequest, PayloadTooLarge, ServiceUnavailable
-from signaling.keys import SERVICE, SETTINGS
+from signaling.ice import ice_servers
+from signaling.keys import AUTH, SERVICE, SETTINGS
 from signaling.report_page import render_report
+from webrtc.registry import new_session_id
 
 
 def _int_param(request: web.Request, name: str, default: int, low: int, high: int) -> int:
@@ -26,20 +28,26 @@ def _int_param(request: web.Request, name: str, default: int, low: int, high: in
     return value
 
 
+def _platform(request: web.Request) -> None:
+    request.app[AUTH].require_api_key(request.headers.get("Authorization"))
+
+
 async def post_session(request: web.Request) -> web.Response:
+    _platform(request)
     record = await request.app[SERVICE].create()
     return web.json_response(
         {
             "session_id": record.id,
             "expires_at": record.expires_at,
-            "ice_servers": [],
-            "token": None,
+            "ice_servers": ice_servers(request.app[SETTINGS], record.id),
+            "token": request.app[AUTH].issue(record.id),
         },
         status=201,
     )
 
 
 async def list_sessions(request: web.Request) -> web.Response:
+    _platform(request)
     offset = _int_param(request, "offset", 0, 0, 10**9)
     limit = _int_param(request, "limit", 20, 1, 100)
     sessions, total = await request.app[SERVICE].list(offset, limit)
@@ -49,10 +57,12 @@ async def list_sessions(request: web.Request) -> web.Response:
 
 
 async def get_session(request: web.Request) -> web.Response:
+    _platform(request)
     return web.json_response(await request.app[SERVICE].get(request.match_info["session_id"]))
 
 
 async def delete_session(request: web.Request) -> web.Response:
+    _platform(request)
     await request.app[SERVICE].delete(request.match_info["session_id"])
     return web.Response(status=204)
 
@@ -68,13 +78,32 @@ def wants_html(request: web.Request) -> bool:
 
 
 async def get_report(request: web.Request) -> web.Response:
-    report = await request.app[SERVICE].report(request.match_info["session_id"])
+    session_id = request.match_info["session_id"]
+    # A browser following the report link cannot set headers: it may pass its token in the query.
+    authorization = request.headers.get("Authorization")
+    if authorization is None and "token" in request.query:
+        authorization = f"Bearer {request.query['token']}"
+    request.app[AUTH].require_key_or_token(authorization, session_id, "report")
+    report = await request.app[SERVICE].report(session_id)
     if wants_html(request):
         return web.Response(text=render_report(report), content_type="text/html")
     return web.json_response(report)
 
 
+async def get_ice_servers(request: web.Request) -> web.Response:
+    """``iceServers`` for a session: the platform asks with its key, a browser with its
+    session's token and ``?session_id=``."""
+    session_id = request.query.get("session_id") or new_session_id()
+    request.app[AUTH].require_key_or_token(
+        request.headers.get("Authorization"), session_id, "offer"
+    )
+    return web.json_response(
+        {"ice_servers": ice_servers(request.app[SETTINGS], session_id), "session_id": session_id}
+    )
+
+
 def add_routes(app: web.Application) -> None:
+    app.router.add_get("/api/ice-servers", get_ice_servers)
     app.router.add_post("/api/sessions", post_session)
     app.router.add_get("/api/sessions", list_sessions)
     app.router.add_get("/api/sessions/{session_id}", get_session)
@@ -85,6 +114,7 @@ def add_routes(app: web.Application) -> None:
 
 async def post_analyze(request: web.Request) -> web.Response:
     """A recorded file, uploaded as multipart field ``file``, analysed like a live session."""
+    _platform(request)
     settings = request.app[SETTINGS]
     service = request.app[SERVICE]
     if not request.content_type.startswith("multipart/"):

@@ -28,6 +28,7 @@ from signaling.errors import (
     SessionConflict,
     SessionExpired,
 )
+from signaling.ice import ice_servers, rtc_configuration
 from signaling.offer import Answer, Offer, inspect_sdp
 from signaling.settings import Settings
 from signaling.storage import SessionRecord, Store, StoreUnavailable
@@ -58,6 +59,7 @@ class SessionService:
             SessionHooks(
                 on_state=self._on_state,
                 on_message=self._on_message,
+                on_report=self._on_report,
                 on_closed=self._on_closed,
             ),
         )
@@ -118,7 +120,11 @@ class SessionService:
                 raise SessionExpired(f"session {session_id} expired at {found.expires_at:.0f}")
             record = found
         self._records[record.id] = record
-        session = self.registry.create(record.id, created_at=record.created_at)
+        session = self.registry.create(
+            record.id,
+            created_at=record.created_at,
+            rtc_configuration=rtc_configuration(ice_servers(self.settings, record.id)),
+        )
         try:
             local = await session.answer(RTCSessionDescription(sdp=offer.sdp, type="offer"))
         except Exception as exc:
@@ -152,18 +158,22 @@ class SessionService:
     def _on_message(self, session: AnalysisSession, message: ServerMessage, wire: str) -> None:
         self.store.append_result(session.id, message.type, wire)
 
+    def _keep(self, session_id: str, report: dict[str, Any]) -> None:
+        self._reports[session_id] = report
+        while len(self._reports) > RECENT_REPORTS:
+            self._reports.popitem(last=False)
+
+    def _on_report(self, session: AnalysisSession, report: dict[str, Any]) -> None:
+        if session.close_reason != "deleted":
+            self._keep(session.id, report)
+
     def _on_closed(self, session: AnalysisSession, report: dict[str, Any] | None) -> None:
         record = self._update(session)
         self._records.pop(session.id, None)
-        if record is None:
-            return
-        if record.end_reason == "deleted":
+        if record is None or record.end_reason == "deleted":
             return
         self.store.enqueue_session(record)
         if report is not None:
-            self._reports[session.id] = report
-            while len(self._reports) > RECENT_REPORTS:
-                self._reports.popitem(last=False)
             self.store.enqueue_report(session.id, report)
         self.store.enqueue_event("session.ended", session.id)
 
@@ -208,12 +218,12 @@ class SessionService:
 
     async def report(self, session_id: str) -> dict[str, Any]:
         check_session_id(session_id)
+        if session_id in self._reports:
+            return self._reports[session_id]
         if self.registry.get(session_id) is not None:
             raise ReportNotReady(
                 f"session {session_id} is in progress: the report comes at its end"
             )
-        if session_id in self._reports:
-            return self._reports[session_id]
         try:
             report = await self.store.get_report(session_id)
         except StoreUnavailable as exc:
@@ -262,7 +272,7 @@ class SessionService:
             counters=report["quality"],
         )
         self.store.enqueue_session(record)
-        self._reports[session_id] = report
+        self._keep(session_id, report)
         self.store.enqueue_report(session_id, report)
         return report
 

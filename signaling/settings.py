@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from analyzers.models import default_cache_dir
@@ -14,6 +14,22 @@ from webrtc.config import PipelineConfig
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LENS_", extra="ignore")
+
+    secret: SecretStr | None = None
+    """Signs session tokens (HS256). Unset: the server is open, for development only."""
+    api_key: SecretStr | None = None
+    """The platform's key for the management API; required with ``secret``."""
+    token_ttl: float = Field(6 * 3600.0, gt=0)
+
+    stun_urls: str = ""
+    """Comma-separated STUN URLs, e.g. ``stun:stun.example.org:3478``."""
+    turn_urls: str = ""
+    """Comma-separated TURN URLs, e.g.
+    ``turn:turn.example.org:3478?transport=udp,turns:turn.example.org:443?transport=tcp``."""
+    turn_secret: SecretStr | None = None
+    """coturn's ``static-auth-secret``."""
+    turn_ttl: int = Field(6 * 3600, ge=60)
+    """Seconds TURN credentials stay valid."""
 
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
@@ -56,6 +72,24 @@ class Settings(BaseSettings):
     """Sessions are ended after this long (0 = no limit)."""
     max_upload_bytes: int = Field(200 * 1024 * 1024, ge=1024)
     max_upload_seconds: float = Field(1800.0, gt=0)
+
+    @property
+    def stun_url_list(self) -> list[str]:
+        return [u.strip() for u in self.stun_urls.split(",") if u.strip()]
+
+    @property
+    def turn_url_list(self) -> list[str]:
+        return [u.strip() for u in self.turn_urls.split(",") if u.strip()]
+
+    @model_validator(mode="after")
+    def _auth_is_whole(self) -> Settings:
+        if (self.secret is None) != (self.api_key is None):
+            raise ValueError(
+                "set LENS_SECRET and LENS_API_KEY together (or neither, for development)"
+            )
+        if self.turn_url_list and self.turn_secret is None:
+            raise ValueError("LENS_TURN_URLS needs LENS_TURN_SECRET (coturn's static-auth-secret)")
+        return self
 
     def pipeline(self, expression_model_path: Path | None = None) -> PipelineConfig:
         return PipelineConfig(

@@ -88,12 +88,14 @@ class ClientPeer:
         heartbeat: float | None = 1.0,
         on_message: Callable[[dict[str, Any]], None] | None = None,
         session_id: str | None = None,
+        token: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.tracks = list(tracks)
         self.heartbeat = heartbeat
         self.messages: list[dict[str, Any]] = []
         self.session_id: str | None = session_id
+        self.token = token
         self.pc = RTCPeerConnection()
         self.channel = self.pc.createDataChannel("analysis")
         self._on_message = on_message
@@ -118,7 +120,8 @@ class ClientPeer:
         offer = {"sdp": local.sdp, "type": local.type}
         if self.session_id is not None:
             offer["session_id"] = self.session_id
-        async with http.post(f"{self.base_url}/api/offer", json=offer) as response:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        async with http.post(f"{self.base_url}/api/offer", json=offer, headers=headers) as response:
             body = await response.json()
             if response.status != 200:
                 raise RuntimeError(f"offer failed: {response.status} {body}")

@@ -37,6 +37,20 @@ async def api(server: RunningServer, method: str, path: str, **kwargs: object) -
         return response.status, body
 
 
+async def until_ended(server: RunningServer, session_id: str, timeout: float = 5.0) -> dict:
+    """The record once the session has finished closing (it reads ``ending`` until then)."""
+
+    async def poll() -> dict:
+        while True:
+            status, record = await api(server, "GET", f"/api/sessions/{session_id}")
+            assert status == 200 and record["state"] in ("ending", "ended")
+            if record["state"] == "ended":
+                return record
+            await asyncio.sleep(0.05)
+
+    return await asyncio.wait_for(poll(), timeout)
+
+
 async def connect(server: RunningServer, session_id: str | None, media: tuple) -> ClientPeer:
     samples, rate = media
     peer = ClientPeer(
@@ -91,8 +105,8 @@ async def test_create_connect_end_and_read_the_report(
     assert report["quality"]["face_visible_ratio"] == 1.0
     assert report["quality"]["audio_seconds"] > 2.0
 
-    status, record = await api(server, "GET", f"/api/sessions/{session_id}")
-    assert record["state"] == "ended" and record["end_reason"] == "ended"
+    record = await until_ended(server, session_id)
+    assert record["end_reason"] == "ended"
     assert record["counters"]["frames_analysed"] >= 10 and record["worker"] is None
 
     async with aiohttp.ClientSession() as http:

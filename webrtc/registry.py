@@ -36,6 +36,7 @@ class SessionRegistry:
         self._hooks = SessionHooks(
             on_state=self.hooks.on_state,
             on_message=self.hooks.on_message,
+            on_report=self.hooks.on_report,
             on_closed=forget,
             report_url=self.hooks.report_url,
         )

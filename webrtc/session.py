@@ -34,6 +34,8 @@ from webrtc.tracks import TapTrack, drain
 
 log = logging.getLogger(__name__)
 
+PC_CLOSE_TIMEOUT = 5.0
+
 
 @dataclass
 class SessionHooks:
@@ -42,8 +44,10 @@ class SessionHooks:
 
     on_state: Callable[[AnalysisSession], None] = lambda session: None
     on_message: Callable[[AnalysisSession, ServerMessage, str], None] | None = None
-    on_closed: Callable[[AnalysisSession, dict[str, Any] | None], None] = lambda session, report: (
-        None
+    on_report: Callable[[AnalysisSession, dict[str, Any]], None] = lambda session, report: None
+    """The report is built: called before ``session.report`` is sent, so it can be read at once."""
+    on_closed: Callable[[AnalysisSession, dict[str, Any] | None], None] = (
+        lambda session, report: None
     )
     report_url: Callable[[str], str] = field(default=lambda sid: f"/api/sessions/{sid}/report")
 
@@ -279,6 +283,7 @@ class AnalysisSession:
             except Exception:
                 log.exception("session %s: could not build the report", self.id)
             if report is not None:
+                self.hooks.on_report(self, report)
                 self.send(
                     SessionReport(
                         self.id,
@@ -292,7 +297,11 @@ class AnalysisSession:
             if self.channel is not None:
                 await self.channel.drain()
                 self.channel.close()
-            await self.pc.close()
+            try:
+                # Bounded: a TURN server that went away makes aioice retry its deallocation.
+                await asyncio.wait_for(self.pc.close(), PC_CLOSE_TIMEOUT)
+            except TimeoutError:
+                log.warning("session %s: peer connection close timed out", self.id)
             for pipeline in (self.video, self.audio):
                 if pipeline is not None:
                     await pipeline.close()

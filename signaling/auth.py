@@ -1,0 +1,150 @@
+"""Who may do what. With ``LENS_SECRET`` and ``LENS_API_KEY`` set, the platform authenticates
+with its API key (``Authorization: Bearer <key>``) to create and manage sessions, and each
+browser with its session's token: a JWT (HS256) naming the session, its expiry, what it may do
+(``scope``) and which analyzers it may use (``analyzers``). Without a secret the server is open,
+for development, and says so.
+
+Missing, malformed, forged or expired credentials are 401; valid credentials used for something
+they do not allow (another session, another scope, video when only audio was allowed) are 403.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+
+from signaling.errors import ApiError
+
+ALGORITHM = "HS256"
+ANALYZERS = ("video", "audio")
+
+
+class Unauthorized(ApiError):
+    status = 401
+    code = "unauthorized"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, headers={"WWW-Authenticate": 'Bearer realm="interview-lens"'})
+
+
+class Forbidden(ApiError):
+    status = 403
+    code = "forbidden"
+
+
+@dataclass(frozen=True)
+class SessionGrant:
+    session_id: str
+    expires_at: float
+    scope: tuple[str, ...]
+    analyzers: tuple[str, ...]
+
+
+def bearer(header: str | None) -> str | None:
+    if not header:
+        return None
+    kind, _, value = header.partition(" ")
+    return value.strip() if kind.lower() == "bearer" and value.strip() else None
+
+
+class Auth:
+    def __init__(self, secret: str | None, api_key: str | None, token_ttl: float) -> None:
+        self.secret = secret
+        self.api_key = api_key
+        self.token_ttl = token_ttl
+
+    @property
+    def enabled(self) -> bool:
+        return self.secret is not None
+
+    def issue(
+        self,
+        session_id: str,
+        *,
+        analyzers: tuple[str, ...] = ANALYZERS,
+        scope: tuple[str, ...] = ("offer", "report"),
+        now: float | None = None,
+    ) -> str | None:
+        if self.secret is None:
+            return None
+        issued = now if now is not None else time.time()
+        claims = {
+            "sub": session_id,
+            "iat": int(issued),
+            "exp": int(issued + self.token_ttl),
+            "scope": list(scope),
+            "analyzers": list(analyzers),
+        }
+        return jwt.encode(claims, self.secret, algorithm=ALGORITHM)
+
+    def require_api_key(self, authorization: str | None) -> None:
+        if not self.enabled:
+            return
+        presented = bearer(authorization)
+        if presented is None:
+            raise Unauthorized("this endpoint needs the platform's API key as a Bearer token")
+        assert self.api_key is not None
+        if not hmac.compare_digest(presented.encode(), self.api_key.encode()):
+            raise Unauthorized("the API key is not valid")
+
+    def grant(self, token: str | None) -> SessionGrant:
+        """The session token's grant; 401 when absent, malformed, forged or expired."""
+        assert self.secret is not None
+        if token is None:
+            raise Unauthorized("this endpoint needs the session's token as a Bearer token")
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                self.secret,
+                algorithms=[ALGORITHM],
+                options={"require": ["sub", "exp", "scope", "analyzers"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("the session token has expired") from None
+        except jwt.InvalidTokenError as exc:
+            raise Unauthorized(f"the session token is not valid: {exc}") from None
+        scope, analyzers = claims["scope"], claims["analyzers"]
+        if not isinstance(scope, list) or not isinstance(analyzers, list):
+            raise Unauthorized("the session token is not valid: malformed claims")
+        return SessionGrant(
+            str(claims["sub"]), float(claims["exp"]), tuple(scope), tuple(analyzers)
+        )
+
+    def require_token(
+        self,
+        authorization: str | None,
+        session_id: str | None,
+        scope: str,
+        kinds: tuple[str, ...] = (),
+    ) -> SessionGrant | None:
+        """Check a session token for ``scope`` on ``session_id``; ``None`` when auth is off."""
+        if not self.enabled:
+            return None
+        grant = self.grant(bearer(authorization))
+        if session_id is None:
+            raise Forbidden("name the session the token was issued for (session_id)")
+        if grant.session_id != session_id:
+            raise Forbidden(f"this token is for another session, not {session_id}")
+        if scope not in grant.scope:
+            raise Forbidden(f"this token does not allow {scope!r}")
+        refused = [k for k in kinds if k not in grant.analyzers]
+        if refused:
+            raise Forbidden(f"this token does not allow {' and '.join(refused)} analysis")
+        return grant
+
+    def require_key_or_token(self, authorization: str | None, session_id: str, scope: str) -> None:
+        """The platform (API key) or the session itself (its token) may read its report."""
+        if not self.enabled:
+            return
+        presented = bearer(authorization)
+        if (
+            presented is not None
+            and self.api_key is not None
+            and hmac.compare_digest(presented.encode(), self.api_key.encode())
+        ):
+            return
+        self.require_token(authorization, session_id, scope)

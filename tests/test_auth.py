@@ -1,0 +1,134 @@
+"""Tokens and keys: with LENS_SECRET and LENS_API_KEY set, the platform's key manages sessions,
+each session's JWT connects it and reads its report, and anything else is refused with 401 or
+403. Without them the server runs open and says so."""
+
+from __future__ import annotations
+
+import aiohttp
+import jwt
+import pydantic
+import pytest
+
+from signaling.auth import Auth
+from signaling.settings import Settings
+from tests.conftest import RunningServer, StartServer
+from tests.media import astronaut, place
+from tests.peer import ClientPeer, StillsTrack
+
+SECRET, KEY = "s3cret-for-tests-only-32-bytes-long", "platform-key"
+
+
+@pytest.fixture
+async def secured(start_server: StartServer) -> RunningServer:
+    return await start_server(secret=SECRET, api_key=KEY)
+
+
+async def call(
+    server: RunningServer, method: str, path: str, token: str | None = None, **kwargs: object
+) -> tuple[int, dict, aiohttp.typedefs.LooseHeaders]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with (
+        aiohttp.ClientSession() as http,
+        http.request(method, server.url + path, headers=headers, **kwargs) as response,
+    ):
+        body = await response.json() if response.content_type == "application/json" else {}
+        return response.status, body, response.headers
+
+
+async def new_session(server: RunningServer) -> dict:
+    status, body, _ = await call(server, "POST", "/api/sessions", KEY)
+    assert status == 201 and body["token"]
+    return body
+
+
+async def offer(server: RunningServer, session_id: str | None, token: str | None) -> ClientPeer:
+    peer = ClientPeer(
+        server.url, [StillsTrack([place(astronaut())])], session_id=session_id, token=token
+    )
+    async with aiohttp.ClientSession() as http:
+        await peer.connect(http)
+    return peer
+
+
+@pytest.mark.parametrize("key", [None, "wrong-key", "Basic cGxhdGZvcm0ta2V5"])
+async def test_management_needs_the_api_key(secured: RunningServer, key: str | None) -> None:
+    for method, path in [
+        ("POST", "/api/sessions"),
+        ("GET", "/api/sessions"),
+        ("GET", "/api/sessions/" + "0" * 32),
+        ("DELETE", "/api/sessions/" + "0" * 32),
+    ]:
+        status, body, headers = await call(secured, method, path, key)
+        assert (status, body["error"]["code"]) == (401, "unauthorized")
+        assert headers["WWW-Authenticate"].startswith("Bearer")
+
+
+async def test_the_session_token_connects_its_session_and_reads_its_report(
+    secured: RunningServer,
+) -> None:
+    created = await new_session(secured)
+    claims = jwt.decode(created["token"], SECRET, algorithms=["HS256"])
+    assert claims["sub"] == created["session_id"]
+    assert set(claims["analyzers"]) == {"video", "audio"} and "offer" in claims["scope"]
+    peer = await offer(secured, created["session_id"], created["token"])
+    try:
+        await peer.wait_for(lambda m: m["type"] == "video.frame")
+        peer.send({"type": "end"})
+        report = await peer.wait_for(lambda m: m["type"] == "session.report")
+    finally:
+        await peer.close()
+    url = report["report_url"]
+    assert (await call(secured, "GET", url))[0] == 401
+    assert (await call(secured, "GET", url, created["token"]))[0] == 200
+    assert (await call(secured, "GET", url, KEY))[0] == 200
+    status, _, _ = await call(secured, "GET", f"{url}?token={created['token']}&format=json")
+    assert status == 200, "a browser following the link passes its token in the query"
+    other = await new_session(secured)
+    status, body, _ = await call(secured, "GET", url, other["token"])
+    assert (status, body["error"]["code"]) == (403, "forbidden")
+
+
+def token(
+    session_id: str,
+    *,
+    secret: str = SECRET,
+    ttl: float = 600,
+    now: float | None = None,
+    analyzers: tuple[str, ...] = ("video", "audio"),
+    scope: tuple[str, ...] = ("offer",),
+) -> str:
+    return Auth(secret, KEY, ttl).issue(session_id, analyzers=analyzers, scope=scope, now=now) or ""
+
+
+async def test_offers_with_bad_tokens_are_refused(secured: RunningServer) -> None:
+    created = await new_session(secured)
+    sid = created["session_id"]
+    cases = [
+        (None, 401, "no token"),
+        ("not.a.jwt", 401, "garbage"),
+        (token(sid, secret="another-secret-another-secret-00"), 401, "forged"),
+        (token(sid, now=1_000_000.0), 401, "expired"),
+        (token("f" * 32), 403, "another session"),
+        (token(sid, analyzers=("audio",)), 403, "video not allowed"),
+        (token(sid, scope=("report",)), 403, "offer not in scope"),
+    ]
+    for bad, status, why in cases:
+        with pytest.raises(RuntimeError, match=f"offer failed: {status}"):
+            await offer(secured, sid, bad)
+        assert len(secured.registry) == 0, why
+    peer = await offer(secured, sid, created["token"])
+    await peer.close()
+
+
+async def test_open_mode_says_so(server: RunningServer, secured: RunningServer) -> None:
+    _, health, _ = await call(server, "GET", "/health")
+    assert health["auth"].startswith("disabled")
+    _, health, _ = await call(secured, "GET", "/health")
+    assert health["auth"] == "enabled"
+    status, body, _ = await call(server, "POST", "/api/sessions")
+    assert status == 201 and body["token"] is None
+
+
+def test_secret_and_key_come_together() -> None:
+    with pytest.raises(pydantic.ValidationError, match="LENS_SECRET and LENS_API_KEY together"):
+        Settings(secret="only-the-secret")
