@@ -8,9 +8,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     LENS_HOST=0.0.0.0 \
     LENS_PORT=8080 \
-    LENS_MODEL_DIR=/app/models
+    LENS_MODEL_DIR=/app/models \
+    LENS_DATA_DIR=/app/data \
+    LENS_UDP_PORTS=50000-50099
 
 # OpenCV (pulled in by MediaPipe) loads libGL and GLib.
+# hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libgl1 libglib2.0-0 \
     && rm -rf /var/lib/apt/lists/*
@@ -30,11 +33,12 @@ COPY static ./static
 RUN python server.py fetch-models \
     && python -c "from analyzers.face import FaceAnalyzer; FaceAnalyzer().close()"
 
-RUN useradd --system --uid 10001 --home-dir /app lens
-USER lens
+RUN useradd --system --uid 10001 --home-dir /app lens \
+    && mkdir -p /app/data && chown lens /app/data
+USER 10001
 
-EXPOSE 8080
+EXPOSE 8080 50000-50099/udp
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s \
-    CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"LENS_PORT\"]}/health', timeout=2)"
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ['LENS_PORT'] + '/health', timeout=2)"]
 
 CMD ["python", "server.py"]

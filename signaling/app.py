@@ -16,8 +16,10 @@ from signaling import session_routes
 from signaling.auth import Auth
 from signaling.bodies import read_body
 from signaling.errors import ApiError
-from signaling.keys import AUTH, REGISTRY, SERVICE, SETTINGS, STORE
+from signaling.keys import AUTH, LIMITER, REGISTRY, SERVICE, SETTINGS, STORE
+from signaling.limits import cors, rate_limit
 from signaling.offer import inspect_sdp, parse_offer
+from signaling.ratelimit import KeyedLimiter
 from signaling.sessions import SessionService
 from signaling.settings import Settings
 from signaling.storage import open_store
@@ -53,9 +55,10 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
 
 async def post_offer(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
+    rate_limit(request)
     body = await read_body(request, settings.max_body_bytes)
     offer = parse_offer(body, max_sdp_bytes=settings.max_sdp_bytes)
-    media = inspect_sdp(offer.sdp)
+    media = inspect_sdp(offer.sdp, settings.max_tracks)
     kinds = tuple(k for k in ("video", "audio") if k in media.kinds)
     request.app[AUTH].require_token(
         request.headers.get("Authorization"), offer.session_id, "offer", kinds
@@ -120,8 +123,9 @@ AUTH_DISABLED = "disabled: LENS_SECRET is not set, anyone can create sessions (d
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(middlewares=[json_errors], client_max_size=settings.max_body_bytes)
+    app = web.Application(middlewares=[json_errors, cors], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
+    app[LIMITER] = KeyedLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
     app[AUTH] = Auth(
         settings.secret.get_secret_value() if settings.secret else None,
         settings.api_key.get_secret_value() if settings.api_key else None,

@@ -86,3 +86,17 @@ class InvalidMedia(ApiError):
 class ServerFull(ApiError):
     status = 503
     code = "server_full"
+
+
+class TooManyTracks(ApiError):
+    code = "too_many_tracks"
+
+
+class RateLimited(ApiError):
+    status = 429
+    code = "rate_limited"
+
+
+class CorsForbidden(ApiError):
+    status = 403
+    code = "cors_forbidden"

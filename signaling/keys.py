@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from signaling.auth import Auth
+from signaling.ratelimit import KeyedLimiter
 from signaling.sessions import SessionService
 from signaling.settings import Settings
 from signaling.storage import Store
@@ -12,6 +13,7 @@ from webrtc.registry import SessionRegistry
 
 SETTINGS = web.AppKey("settings", Settings)
 AUTH = web.AppKey("auth", Auth)
+LIMITER = web.AppKey("limiter", KeyedLimiter)
 SERVICE = web.AppKey("sessions", SessionService)
 REGISTRY = web.AppKey("registry", SessionRegistry)
 STORE = web.AppKey("store", Store)

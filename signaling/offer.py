@@ -16,6 +16,7 @@ from signaling.errors import (
     MissingDataChannel,
     NoMedia,
     PayloadTooLarge,
+    TooManyTracks,
 )
 
 
@@ -65,7 +66,7 @@ def parse_offer(body: bytes, *, max_sdp_bytes: int) -> Offer:
     return Offer(sdp=sdp, session_id=session_id)
 
 
-def inspect_sdp(sdp: str) -> OfferMedia:
+def inspect_sdp(sdp: str, max_tracks: int | None = None) -> OfferMedia:
     """Parse with aiortc's own parser and check the offer has something to analyse."""
     if not sdp.lstrip().startswith("v=0"):
         raise InvalidSdp("SDP must start with 'v=0'")
@@ -76,6 +77,10 @@ def inspect_sdp(sdp: str) -> OfferMedia:
     media = OfferMedia(kinds=tuple(m.kind for m in description.media))
     if media.tracks == 0:
         raise NoMedia("the offer has neither audio nor video to analyse")
+    if max_tracks is not None and media.tracks > max_tracks:
+        raise TooManyTracks(
+            f"the offer has {media.tracks} audio and video tracks; at most {max_tracks} are taken"
+        )
     if "application" not in media.kinds:
         raise MissingDataChannel(
             "the offer has no data channel: create one labelled 'analysis' before the offer"

@@ -11,6 +11,7 @@ from aiohttp import BodyPartReader, web
 from signaling.errors import InvalidRequest, PayloadTooLarge, ServiceUnavailable
 from signaling.ice import ice_servers
 from signaling.keys import AUTH, SERVICE, SETTINGS
+from signaling.limits import rate_limit
 from signaling.report_page import render_report
 from webrtc.registry import new_session_id
 
@@ -34,6 +35,7 @@ def _platform(request: web.Request) -> None:
 
 async def post_session(request: web.Request) -> web.Response:
     _platform(request)
+    rate_limit(request)
     record = await request.app[SERVICE].create()
     return web.json_response(
         {

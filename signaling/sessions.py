@@ -90,7 +90,7 @@ class SessionService:
         return record
 
     async def offer(self, offer: Offer, session_id: str | None) -> Answer:
-        inspect_sdp(offer.sdp)
+        inspect_sdp(offer.sdp, self.settings.max_tracks)
         if len(self.registry) >= self.settings.max_sessions:
             raise ServerFull(
                 f"this server is analysing its maximum of {self.settings.max_sessions} sessions",

@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from analyzers.models import default_cache_dir
 from webrtc.config import PipelineConfig
+from webrtc.udp_ports import parse_port_range
 
 
 class Settings(BaseSettings):
@@ -31,11 +32,27 @@ class Settings(BaseSettings):
     turn_ttl: int = Field(6 * 3600, ge=60)
     """Seconds TURN credentials stay valid."""
 
+    udp_ports: str = ""
+    """WebRTC media ports, ``LOW-HIGH`` (e.g. ``50000-50199``); empty: any ephemeral port."""
+
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest accepted request body.")
+    max_tracks: int = Field(4, ge=1)
+    """Audio and video m-sections one offer may carry."""
+    rate_limit_per_minute: float = Field(60.0, gt=0)
+    """Session creations and offers one client address may make per minute (burst: 20)."""
+    rate_limit_burst: int = Field(20, ge=1)
+    trust_forwarded: bool = False
+    """Take the client address from ``X-Forwarded-For`` (only behind a proxy you run)."""
+    cors_origins: str = ""
+    """Comma-separated origins allowed to call the API from a browser (``*`` for any)."""
+    max_message_bytes: int = Field(1100, ge=400)
+    """Data-channel messages above this are sent in ``chunk`` messages (small-MTU paths)."""
+    channel_messages_per_second: float = Field(20.0, gt=0)
+    """Client messages a session accepts per second (burst twice that); the rest are dropped."""
     max_sessions: int = Field(20, ge=1)
     """Live sessions one worker holds at once; further offers get 503 with Retry-After."""
     max_sdp_bytes: int = Field(32 * 1024, ge=512, description="Largest accepted SDP offer.")
@@ -74,6 +91,10 @@ class Settings(BaseSettings):
     max_upload_seconds: float = Field(1800.0, gt=0)
 
     @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+    @property
     def stun_url_list(self) -> list[str]:
         return [u.strip() for u in self.stun_urls.split(",") if u.strip()]
 
@@ -87,6 +108,8 @@ class Settings(BaseSettings):
             raise ValueError(
                 "set LENS_SECRET and LENS_API_KEY together (or neither, for development)"
             )
+        if self.udp_ports:
+            parse_port_range(self.udp_ports)
         if self.turn_url_list and self.turn_secret is None:
             raise ValueError("LENS_TURN_URLS needs LENS_TURN_SECRET (coturn's static-auth-secret)")
         return self
@@ -111,4 +134,6 @@ class Settings(BaseSettings):
             connect_timeout=self.connect_timeout,
             max_buffered_bytes=self.max_buffered_bytes,
             max_duration=self.max_session_seconds,
+            max_message_bytes=self.max_message_bytes,
+            channel_messages_per_second=self.channel_messages_per_second,
         )

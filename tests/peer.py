@@ -94,6 +94,10 @@ class ClientPeer:
         self.tracks = list(tracks)
         self.heartbeat = heartbeat
         self.messages: list[dict[str, Any]] = []
+        """Every message received, ``chunk`` messages reassembled."""
+        self.wire_sizes: list[int] = []
+        self.chunked = 0
+        self._chunks: dict[int, dict[int, str]] = {}
         self.session_id: str | None = session_id
         self.token = token
         self.pc = RTCPeerConnection()
@@ -106,13 +110,28 @@ class ClientPeer:
         self.channel.on("message", self._message)
 
     def _message(self, raw: str | bytes) -> None:
+        self.wire_sizes.append(len(raw))
         message = json.loads(raw)
+        if message.get("type") == "chunk":
+            parts = self._chunks.setdefault(message["id"], {})
+            parts[message["index"]] = message["data"]
+            if len(parts) < message["count"]:
+                return
+            del self._chunks[message["id"]]
+            message = json.loads("".join(parts[i] for i in range(message["count"])))
+            self.chunked += 1
         self.messages.append(message)
         if self._on_message is not None:
             self._on_message(message)
         self._arrived.set()
 
-    async def connect(self, http: aiohttp.ClientSession) -> dict[str, Any]:
+    async def connect(
+        self, http: aiohttp.ClientSession, *, receive_only: bool = False
+    ) -> dict[str, Any]:
+        """Offer, answer, wait for the channel. ``receive_only`` offers one audio m-section
+        that sends nothing: a session with no media to analyse, for lifecycle tests at scale."""
+        if receive_only:
+            self.pc.addTransceiver("audio", direction="recvonly")
         for track in self.tracks:
             self.pc.addTransceiver(track, direction="sendonly")
         await self.pc.setLocalDescription(await self.pc.createOffer())
@@ -172,22 +191,28 @@ class ClientPeer:
         await self.pc.close()
 
 
-async def _run_forever(url: str) -> None:
+async def _run_forever(url: str, count: int, receive_only: bool) -> None:
     from tests.media import astronaut, place
 
-    video = StillsTrack([place(astronaut())])
-    tone = (0.1 * np.sin(2 * np.pi * 220 * np.arange(AUDIO_SEND_RATE) / AUDIO_SEND_RATE)).astype(
-        np.float32
-    )
-    peer = ClientPeer(url, [video, SamplesTrack(tone)])
+    peers = []
     async with aiohttp.ClientSession() as http:
-        body = await peer.connect(http)
-    print(json.dumps({"session_id": body["session_id"]}), flush=True)
+        for _ in range(count):
+            tracks: list[MediaStreamTrack] = []
+            if not receive_only:
+                tone = 0.1 * np.sin(2 * np.pi * 220 * np.arange(AUDIO_SEND_RATE) / AUDIO_SEND_RATE)
+                tracks = [StillsTrack([place(astronaut())]), SamplesTrack(tone.astype(np.float32))]
+            peer = ClientPeer(url, tracks)
+            body = await peer.connect(http, receive_only=receive_only)
+            peers.append(peer)
+            print(json.dumps({"session_id": body["session_id"]}), flush=True)
     await asyncio.Event().wait()
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("url")
-    asyncio.run(_run_forever(parser.parse_args().url))
+    parser.add_argument("--count", type=int, default=1)
+    parser.add_argument("--receive-only", action="store_true")
+    args = parser.parse_args()
+    asyncio.run(_run_forever(args.url, args.count, args.receive_only))
     sys.exit(0)

@@ -139,3 +139,46 @@ async def test_shutdown_closes_every_peer(start_server: StartServer) -> None:
     finally:
         for peer in peers:
             await peer.close()
+
+
+async def test_fifty_vanished_peers_are_all_freed(start_server: StartServer) -> None:
+    """Fifty client peers in one process, killed at once with SIGKILL: every session, task and
+    thread is freed within seconds of the heartbeat lapsing."""
+    server = await start_server(
+        heartbeat_timeout=2.0,
+        heartbeat_interval=0.5,
+        max_sessions=60,
+        rate_limit_per_minute=600,
+        rate_limit_burst=60,
+    )
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.peer",
+        server.url,
+        "--count",
+        "50",
+        "--receive-only",
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    ids = []
+    try:
+        assert child.stdout is not None
+        for _ in range(50):
+            line = await asyncio.wait_for(child.stdout.readline(), 60)
+            ids.append(json.loads(line)["session_id"])
+        assert len(server.registry) == 50
+        await asyncio.sleep(1.0)
+        assert len(server.registry) == 50, "heartbeats keep them alive"
+    finally:
+        child.send_signal(signal.SIGKILL)
+        await child.wait()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    for session_id in ids:
+        await wait_released(server, session_id, timeout=10)
+    assert loop.time() - started < 2.0 + 5.0
+    assert server.registry.closed_by_reason == {"heartbeat_timeout": 50}
+    assert not [t for t in threading.enumerate() if t.name.startswith("lens-video-")]

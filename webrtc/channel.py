@@ -17,9 +17,11 @@ from webrtc.protocol import (
     Pong,
     ProtocolError,
     ServerMessage,
+    chunked,
     encode,
     parse_client_message,
 )
+from webrtc.tokenbucket import TokenBucket
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,8 @@ class ResultChannel:
         clock: Callable[[], float],
         on_end: Callable[[], None],
         on_sent: Callable[[ServerMessage, str], None] | None = None,
+        max_message_bytes: int = 1100,
+        messages_per_second: float = 20.0,
     ) -> None:
         self._channel = channel
         self._session_id = session_id
@@ -50,6 +54,11 @@ class ResultChannel:
         self._clock = clock
         self._on_end = on_end
         self._on_sent = on_sent
+        self._max_message_bytes = max_message_bytes
+        self._inbound = TokenBucket(messages_per_second, 2 * messages_per_second)
+        self._rate_warned_at = -1.0
+        self._chunk_ids = 0
+        self.rate_limited = 0
         self.last_seen = asyncio.get_running_loop().time()
         self.sent = 0
         self.dropped = 0
@@ -68,8 +77,12 @@ class ResultChannel:
             self.dropped += 1
             return False
         wire = encode(message)
+        pieces = chunked(message, wire, self._max_message_bytes, self._chunk_ids)
+        if len(pieces) > 1:
+            self._chunk_ids += 1
         try:
-            self._channel.send(wire)
+            for piece in pieces:
+                self._channel.send(piece)
         except Exception as exc:  # the transport went away between the check and the send
             self.dropped += 1
             log.debug("session %s: send failed: %s", self._session_id, exc)
@@ -90,7 +103,22 @@ class ResultChannel:
             await asyncio.wait_for(emptied.wait(), timeout)
 
     def _on_message(self, raw: str | bytes) -> None:
-        self.last_seen = asyncio.get_running_loop().time()
+        now = asyncio.get_running_loop().time()
+        self.last_seen = now
+        if self._inbound.take():
+            # Over the budget: drop, and say so at most once a second.
+            self.rate_limited += 1
+            if now - self._rate_warned_at >= 1.0:
+                self._rate_warned_at = now
+                self.send(
+                    Error(
+                        self._session_id,
+                        self._clock(),
+                        "rate_limited",
+                        "too many messages; some were dropped",
+                    )
+                )
+            return
         try:
             message = parse_client_message(raw)
         except ProtocolError as exc:

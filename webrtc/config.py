@@ -38,6 +38,10 @@ class PipelineConfig:
     """A session whose channel has been silent this long is closed."""
     connect_timeout: float = 20.0
     """A session whose data channel has not opened after this long is closed."""
+    max_message_bytes: int = 1100
+    """Messages above this are split into ``chunk`` messages."""
+    channel_messages_per_second: float = 20.0
+    """Client messages accepted per second (burst twice that); the rest are dropped."""
     max_duration: float = 0.0
     """Sessions are closed after this many seconds (0 = no limit)."""
     max_buffered_bytes: int = 256 * 1024

@@ -309,6 +309,32 @@ class SessionClosed(ServerMessage):
     reason: str
 
 
+@dataclass(frozen=True)
+class Chunk(ServerMessage):
+    """One piece of a message too large for one small packet: concatenate the ``data`` of
+    ``count`` chunks with the same ``id``, in ``index`` order, and parse the result as JSON."""
+
+    type: ClassVar[str] = "chunk"
+    id: int
+    index: int
+    count: int
+    data: str
+
+
+def chunked(message: ServerMessage, wire: str, limit: int, chunk_id: int) -> list[str]:
+    """``wire`` as is when it fits ``limit`` bytes, else as ``chunk`` messages that each fit.
+    Pieces are at most half the room left by the envelope: re-escaping inside a JSON string at
+    most doubles a piece (the wire text is ASCII, as ``json.dumps`` writes it)."""
+    if len(wire) <= limit:
+        return [wire]
+    piece = max(1, (limit - 160) // 2)
+    parts = [wire[i : i + piece] for i in range(0, len(wire), piece)]
+    return [
+        encode(Chunk(message.session_id, message.t, chunk_id, index, len(parts), data))
+        for index, data in enumerate(parts)
+    ]
+
+
 def _finite(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None

@@ -46,8 +46,8 @@ class SessionHooks:
     on_message: Callable[[AnalysisSession, ServerMessage, str], None] | None = None
     on_report: Callable[[AnalysisSession, dict[str, Any]], None] = lambda session, report: None
     """The report is built: called before ``session.report`` is sent, so it can be read at once."""
-    on_closed: Callable[[AnalysisSession, dict[str, Any] | None], None] = (
-        lambda session, report: None
+    on_closed: Callable[[AnalysisSession, dict[str, Any] | None], None] = lambda session, report: (
+        None
     )
     report_url: Callable[[str], str] = field(default=lambda sid: f"/api/sessions/{sid}/report")
 
@@ -149,6 +149,8 @@ class AnalysisSession:
             max_buffered_bytes=self.config.max_buffered_bytes,
             clock=self.clock,
             on_end=lambda: self.request_close("ended"),
+            max_message_bytes=self.config.max_message_bytes,
+            messages_per_second=self.config.channel_messages_per_second,
             on_sent=None if on_message is None else lambda m, wire: on_message(self, m, wire),
         )
         channel.on("close", lambda: self.request_close("channel_closed"))

@@ -28,10 +28,14 @@ export class LensClient extends EventTarget {
    *   samples 5 fps by default; a little more keeps "latest frame wins" fresh)
    * @param {number} [options.maxWidth] the sender scales video down to this width
    * @param {number} [options.maxVideoBitrate] bits per second
+   * @param {string} [options.sessionId] a session created by your backend (POST /api/sessions)
+   * @param {string} [options.token] that session's token, when the server has auth on
    */
   constructor({
     baseUrl = "",
     iceServers = [],
+    sessionId = null,
+    token = null,
     maxFramerate = 15,
     maxWidth = 640,
     maxVideoBitrate = 600_000,
@@ -43,7 +47,8 @@ export class LensClient extends EventTarget {
     this.maxWidth = maxWidth;
     this.maxVideoBitrate = maxVideoBitrate;
     this.state = "idle";
-    this.sessionId = null;
+    this.sessionId = sessionId;
+    this.token = token;
     this.rttMs = null;
     this._pc = null;
     this._channel = null;
@@ -52,6 +57,7 @@ export class LensClient extends EventTarget {
     this._lastHeard = 0;
     this._heartbeatTimeout = 10;
     this._ending = false;
+    this._chunks = new Map();
   }
 
   /** getUserMedia constraints that ask for no more than analysis needs. */
@@ -116,10 +122,14 @@ export class LensClient extends EventTarget {
     await iceGatheringComplete(pc);
     let response;
     try {
+      const headers = { "Content-Type": "application/json" };
+      if (this.token) headers.Authorization = `Bearer ${this.token}`;
+      const offer = { sdp: pc.localDescription.sdp, type: pc.localDescription.type };
+      if (this.sessionId) offer.session_id = this.sessionId;
       response = await fetch(`${this.baseUrl}/api/offer`, {
         method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ sdp: pc.localDescription.sdp, type: pc.localDescription.type }),
+        headers,
+        body: JSON.stringify(offer),
       });
     } catch (err) {
       throw this._fail("server_unreachable", `cannot reach the server: ${err.message}`);
@@ -169,6 +179,15 @@ export class LensClient extends EventTarget {
     let message;
     try {
       message = JSON.parse(data);
+      if (message.type === "chunk") {
+        // A message too large for one small packet: put it back together.
+        const parts = this._chunks.get(message.id) ?? [];
+        parts[message.index] = message.data;
+        this._chunks.set(message.id, parts);
+        if (parts.filter((p) => p !== undefined).length < message.count) return;
+        this._chunks.delete(message.id);
+        message = JSON.parse(parts.join(""));
+      }
     } catch {
       return;
     }

@@ -1,0 +1,192 @@
+"""Fuzzing the edges a stranger can reach: POST /api/offer, /api/sessions, /api/analyze and the
+data channel get garbage SDP, JSON of wrong shapes, odd unicode, binary and oversized bodies.
+Never a 5xx, never a crash, and a session running alongside carries on unaffected."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Coroutine, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aiohttp
+import pytest
+from aiohttp import web
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from signaling.app import create_app
+from signaling.keys import REGISTRY
+from signaling.settings import Settings
+from tests.media import astronaut, place
+from tests.peer import ClientPeer, StillsTrack
+
+T = TypeVar("T")
+FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+sdp_lines = st.lists(
+    st.sampled_from(
+        [
+            "v=0",
+            "o=- 1 1 IN IP4 0.0.0.0",
+            "s=-",
+            "t=0 0",
+            "m=video 9 UDP/TLS/RTP/SAVPF 96",
+            "m=application 9 UDP/DTLS/SCTP webrtc-datachannel",
+            "a=mid:0",
+            "a=ice-ufrag:x",
+            "a=rtpmap:96 VP8/90000",
+            "c=IN IP4 0.0.0.0",
+        ]
+    )
+    | st.text(max_size=40),
+    max_size=12,
+).map(lambda lines: "\r\n".join(lines) + "\r\n")
+offers = st.one_of(
+    st.binary(max_size=2000),
+    st.text(max_size=2000).map(str.encode),
+    json_values.map(lambda v: json.dumps(v).encode()),
+    st.fixed_dictionaries({"sdp": sdp_lines, "type": st.just("offer")}).map(
+        lambda v: json.dumps(v).encode()
+    ),
+    st.fixed_dictionaries({"sdp": json_values, "type": json_values, "session_id": json_values}).map(
+        lambda v: json.dumps(v).encode()
+    ),
+    st.integers(70_000, 200_000).map(lambda n: b"x" * n),
+)
+
+
+class ServerThread:
+    """The app on its own event loop in a thread, with one live session for company."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.app = create_app(
+            Settings(port=0, data_dir=data_dir, rate_limit_per_minute=10**6, rate_limit_burst=10**6)
+        )
+        self.runner = web.AppRunner(self.app, access_log=None)
+        self.run(self.runner.setup())
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        self.run(site.start())
+        self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}"
+        self.http, self.witness = self.run(self._connect())
+
+    async def _connect(self) -> tuple[aiohttp.ClientSession, ClientPeer]:
+        """The HTTP client and the witness peer, made on the server thread's loop."""
+        http = aiohttp.ClientSession()
+        witness = ClientPeer(self.url, [StillsTrack([place(astronaut())])])
+        await witness.connect(http)
+        return http, witness
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 60) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    async def request(self, method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
+        async with self.http.request(method, self.url + path, **kwargs) as response:
+            body = await response.read()
+            is_json = response.content_type == "application/json"
+            return response.status, json.loads(body) if is_json else body
+
+    def witness_alive(self) -> None:
+        """The session running alongside still gets fresh results."""
+        frames = self.witness.of_type("video.frame")
+        last = frames[-1]["t"] if frames else -1.0
+        self.run(self.witness.wait_for(lambda m: m["type"] == "video.frame" and m["t"] > last))
+
+    def close(self) -> None:
+        self.run(self.witness.close())
+        self.run(self.http.close())
+        self.run(self.runner.cleanup())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def lens(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
+    server = ServerThread(tmp_path_factory.mktemp("fuzz"))
+    yield server
+    server.close()
+
+
+def assert_client_error(status: int, body: Any) -> None:
+    assert 400 <= status < 500, (status, body)
+    assert isinstance(body, dict) and body["error"]["code"] and body["error"]["message"]
+
+
+@FUZZ
+@given(body=offers)
+def test_offer_endpoint(lens: ServerThread, body: bytes) -> None:
+    status, answer = lens.run(lens.request("POST", "/api/offer", data=body))
+    assert_client_error(status, answer)
+    assert len(lens.app[REGISTRY]) == 1, "no peer connection left behind"
+
+
+@FUZZ
+@given(
+    method=st.sampled_from(["GET", "POST", "DELETE", "PUT", "PATCH"]),
+    tail=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40),
+    query=st.dictionaries(
+        st.sampled_from(["offset", "limit", "format", "token", "x"]),
+        st.text(max_size=12),
+        max_size=3,
+    ),
+    body=st.one_of(st.none(), st.binary(max_size=500), json_values.map(json.dumps)),
+)
+def test_session_endpoints(
+    lens: ServerThread, method: str, tail: str, query: dict, body: Any
+) -> None:
+    path = "/api/sessions/" + aiohttp.helpers.quote(tail, safe="") if tail else "/api/sessions"
+    status, answer = lens.run(lens.request(method, path, params=query, data=body))
+    assert status < 500, (status, answer)
+    if status >= 400:
+        assert_client_error(status, answer)
+
+
+@FUZZ
+@given(
+    field=st.sampled_from(["file", "upload", ""]),
+    data=st.binary(max_size=4000),
+    # aiohttp (rightly) will not send control characters in a header.
+    filename=st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=30),
+)
+def test_analyze_endpoint(lens: ServerThread, field: str, data: bytes, filename: str) -> None:
+    form = aiohttp.FormData()
+    form.add_field(field or "f", data, filename=filename or "x", content_type="video/mp4")
+    status, answer = lens.run(lens.request("POST", "/api/analyze", data=form))
+    assert_client_error(status, answer)
+
+
+@FUZZ
+@given(
+    message=st.one_of(
+        st.binary(max_size=3000),
+        st.text(max_size=3000),
+        json_values.map(json.dumps),
+        st.fixed_dictionaries({"type": st.text(max_size=20), "id": json_values}).map(json.dumps),
+    )
+)
+def test_data_channel(lens: ServerThread, message: str | bytes) -> None:
+    peer = lens.witness
+    before = len(peer.messages)
+    lens.loop.call_soon_threadsafe(peer.channel.send, message)
+    reply = lens.run(
+        peer.wait_for(lambda m: m["type"] in ("error", "pong") and peer.messages.index(m) >= before)
+    )
+    assert reply["type"] in ("error", "pong")
+
+
+def test_everything_still_works_after_the_fuzzing(lens: ServerThread) -> None:
+    lens.witness_alive()
+    status, health = lens.run(lens.request("GET", "/health"))
+    assert status == 200 and health["sessions"] == 1

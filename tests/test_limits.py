@@ -1,0 +1,175 @@
+"""Limits that keep one client from hurting the others: tracks per offer, per-address rate
+limits, the data channel's inbound budget, message size on the wire, session duration, the
+outbound backlog, and the CORS allow-list."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import aiohttp
+import numpy as np
+import pytest
+from aiortc import RTCPeerConnection
+from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
+
+from tests.conftest import RunningServer, StartServer
+from tests.media import astronaut, place
+from tests.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
+from webrtc.channel import ResultChannel
+from webrtc.protocol import Pong
+
+
+async def post(
+    server: RunningServer, path: str, headers: dict | None = None, **kwargs: Any
+) -> tuple[int, dict, Any]:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(server.url + path, headers=headers or {}, **kwargs) as response,
+    ):
+        body = await response.json() if response.content_type == "application/json" else {}
+        return response.status, body, response.headers
+
+
+async def test_too_many_tracks(server: RunningServer) -> None:
+    pc = RTCPeerConnection()
+    for _ in range(3):
+        pc.addTransceiver(VideoStreamTrack(), direction="sendonly")
+        pc.addTransceiver(AudioStreamTrack(), direction="sendonly")
+    pc.createDataChannel("analysis")
+    await pc.setLocalDescription(await pc.createOffer())
+    await pc.close()
+    status, body, _ = await post(
+        server, "/api/offer", json={"sdp": pc.localDescription.sdp, "type": "offer"}
+    )
+    assert (status, body["error"]["code"]) == (400, "too_many_tracks")
+    assert len(server.registry) == 0
+
+
+async def test_rate_limit_per_client_address(start_server: StartServer) -> None:
+    server = await start_server(rate_limit_per_minute=6, rate_limit_burst=3, trust_forwarded=True)
+    me, other = {"X-Forwarded-For": "192.0.2.1"}, {"X-Forwarded-For": "192.0.2.2"}
+    assert [(await post(server, "/api/sessions", me))[0] for _ in range(3)] == [201] * 3
+    status, body, headers = await post(server, "/api/sessions", me)
+    assert (status, body["error"]["code"]) == (429, "rate_limited")
+    assert 1 <= int(headers["Retry-After"]) <= 10
+    status, _, _ = await post(server, "/api/offer", me, data=b"{}")
+    assert status == 429, "offers share the budget"
+    assert (await post(server, "/api/sessions", other))[0] == 201, "other clients unaffected"
+
+
+async def test_flooding_the_channel_drops_and_says_so(server: RunningServer) -> None:
+    peer = ClientPeer(server.url, [StillsTrack([place(astronaut())])], heartbeat=None)
+    async with aiohttp.ClientSession() as http:
+        await peer.connect(http)
+    try:
+        for n in range(200):
+            peer.send({"type": "ping", "id": n})
+        await peer.wait_for(lambda m: m["type"] == "error" and m["code"] == "rate_limited")
+        await asyncio.sleep(0.5)
+        pongs = len(peer.of_type("pong"))
+        assert 20 <= pongs < 200
+        await asyncio.sleep(1.0)
+        peer.send({"type": "ping", "id": "after"})
+        await peer.wait_for(lambda m: m["type"] == "pong" and m["id"] == "after")
+        last = peer.of_type("video.frame")[-1]["t"]
+        await peer.wait_for(lambda m: m["type"] == "video.frame" and m["t"] > last)
+    finally:
+        await peer.close()
+
+
+async def test_large_messages_travel_in_chunks_under_the_limit(
+    start_server: StartServer, speech: tuple[np.ndarray, int]
+) -> None:
+    server = await start_server(max_message_bytes=400, summary_interval=0.5)
+    samples, rate = speech
+    from tests.media import resample
+
+    peer = ClientPeer(
+        server.url,
+        [StillsTrack([place(astronaut())]), SamplesTrack(resample(samples, rate, AUDIO_SEND_RATE))],
+    )
+    async with aiohttp.ClientSession() as http:
+        await peer.connect(http)
+    try:
+        await peer.wait_for(lambda m: m["type"] == "summary" and m["talk_ratio"] is not None)
+        peer.send({"type": "end"})
+        report = await peer.wait_for(lambda m: m["type"] == "session.report")
+    finally:
+        await peer.close()
+    assert max(peer.wire_sizes) <= 400 and peer.chunked >= 2
+    assert report["summary"]["expression"]["dominant"] == "happy"
+    async with aiohttp.ClientSession() as http, http.get(server.url + report["report_url"]) as r:
+        assert (await r.json())["summary"] == report["summary"]
+
+
+async def test_sessions_end_at_the_maximum_duration(start_server: StartServer) -> None:
+    server = await start_server(max_session_seconds=2.0)
+    peer = ClientPeer(server.url, [StillsTrack([place(astronaut())])])
+    async with aiohttp.ClientSession() as http:
+        await peer.connect(http)
+    try:
+        await peer.wait_for(lambda m: m["type"] == "session.report", timeout=10)
+        closed = await peer.wait_for(lambda m: m["type"] == "session.closed")
+        assert closed["reason"] == "max_duration"
+    finally:
+        await peer.close()
+
+
+class _StalledChannel:
+    """An RTCDataChannel whose peer has stopped reading: its buffer stays full."""
+
+    readyState = "open"
+    bufferedAmount = 10_000_000
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def on(self, *_: Any) -> None: ...
+
+    def send(self, data: str) -> None:
+        self.sent.append(data)
+
+
+async def test_a_stalled_client_costs_no_memory() -> None:
+    """Results are dropped and counted, not queued, past the outbound cap."""
+    stalled = _StalledChannel()
+    channel = ResultChannel(
+        stalled,
+        "s",
+        max_buffered_bytes=256 * 1024,
+        clock=lambda: 0.0,  # type: ignore[arg-type]
+        on_end=lambda: None,
+    )
+    for n in range(1000):
+        assert channel.send(Pong("s", 0.0, n)) is False
+    assert stalled.sent == [] and channel.dropped == 1000
+    stalled.bufferedAmount = 0
+    assert channel.send(Pong("s", 0.0, "ok")) and json.loads(stalled.sent[0])["id"] == "ok"
+
+
+@pytest.mark.parametrize(
+    ("origin", "allowed"), [("https://app.example.com", True), ("https://evil.example.net", False)]
+)
+async def test_cors_allow_list(start_server: StartServer, origin: str, allowed: bool) -> None:
+    server = await start_server(cors_origins="https://app.example.com, https://b.example.com")
+    async with aiohttp.ClientSession() as http:
+        async with http.options(
+            f"{server.url}/api/sessions",
+            headers={
+                "Origin": origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization, content-type",
+            },
+        ) as response:
+            if allowed:
+                assert response.status == 204
+                assert response.headers["Access-Control-Allow-Origin"] == origin
+                assert "Authorization" in response.headers["Access-Control-Allow-Headers"]
+            else:
+                assert response.status == 403
+                assert (await response.json())["error"]["code"] == "cors_forbidden"
+        async with http.get(f"{server.url}/health", headers={"Origin": origin}) as response:
+            assert response.status == 200
+            assert (response.headers.get("Access-Control-Allow-Origin") == origin) is allowed

@@ -1,0 +1,22 @@
+"""A token bucket: ``rate`` tokens per second up to ``burst``, one per event."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+
+class TokenBucket:
+    def __init__(self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic):
+        self.rate, self.burst, self._clock = rate, burst, clock
+        self.tokens, self._last = burst, clock()
+
+    def take(self) -> float:
+        """0 when a token was taken, else the seconds until one will be there."""
+        now = self._clock()
+        self.tokens = min(self.burst, self.tokens + (now - self._last) * self.rate)
+        self._last = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate

@@ -1,0 +1,59 @@
+"""WebRTC media on a fixed range of UDP ports, so a container can publish just that range.
+
+aiortc has no port-range option: aioice binds each host candidate with
+``loop.create_datagram_endpoint(local_addr=(address, 0))`` and the kernel picks any ephemeral
+port. :class:`PortRangeEventLoop` serves exactly those requests (a local address with port 0)
+from the configured range instead, round robin, skipping ports in use. Everything else is left
+to the kernel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import random
+from typing import Any
+
+BUSY = (errno.EADDRINUSE, errno.EACCES)
+
+
+def parse_port_range(text: str) -> range:
+    """``"50000-50199"`` -> ``range(50000, 50200)``."""
+    low, sep, high = text.partition("-")
+    try:
+        start, stop = int(low), int(high if sep else low)
+    except ValueError:
+        raise ValueError(f"a UDP port range is LOW-HIGH, got {text!r}") from None
+    if not 1024 <= start <= stop <= 65535:
+        raise ValueError(f"UDP ports must be within 1024-65535, low <= high; got {text!r}")
+    return range(start, stop + 1)
+
+
+class PortRangeEventLoop(asyncio.SelectorEventLoop):
+    def __init__(self, ports: range) -> None:
+        super().__init__()
+        self.ports = ports
+        self._next = random.randrange(len(ports))
+
+    async def create_datagram_endpoint(  # type: ignore[override]
+        self, protocol_factory: Any, local_addr: tuple[str, int] | None = None, **kwargs: Any
+    ) -> tuple[asyncio.DatagramTransport, asyncio.DatagramProtocol]:
+        if local_addr is None or local_addr[1] != 0:
+            return await super().create_datagram_endpoint(
+                protocol_factory, local_addr=local_addr, **kwargs
+            )
+        host = local_addr[0]
+        for _ in range(len(self.ports)):
+            port = self.ports[self._next]
+            self._next = (self._next + 1) % len(self.ports)
+            try:
+                return await super().create_datagram_endpoint(
+                    protocol_factory, local_addr=(host, port), **kwargs
+                )
+            except OSError as exc:
+                if exc.errno not in BUSY:
+                    raise
+        raise OSError(
+            errno.EADDRINUSE,
+            f"no free UDP port for {host} in {self.ports.start}-{self.ports.stop - 1}",
+        )
