@@ -13,10 +13,10 @@ from webrtc.protocol import (
     Ping,
     ProtocolError,
     SessionReady,
-    VideoFrame,
     encode,
     parse_client_message,
 )
+from webrtc.results import VideoFrame
 
 
 @pytest.mark.parametrize("ping_id", [7, "abc", 1.5, None])

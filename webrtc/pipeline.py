@@ -30,8 +30,9 @@ from analyzers.video import (
 )
 from analyzers.video_summary import VideoSummary
 from webrtc.config import PipelineConfig
-from webrtc.protocol import Blink, Error, ServerMessage, VideoFrame, audio_message
+from webrtc.protocol import Error, ServerMessage
 from webrtc.report import AudioFinal, VideoFinal
+from webrtc.results import Blink, VideoFrame, audio_message
 from webrtc.tracks import BoundedFrameQueue, LatestFrameSlot, StampedFrame, analysis_array
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,8 @@ from typing import Any
 from analyzers.audio_summary import AudioSummary
 from analyzers.timeline import AudioPoint, VideoPoint, audio_timeline, bin_seconds, video_timeline
 from analyzers.video_summary import VideoSummary
-from webrtc.protocol import PROTOCOL_VERSION, Summary
+from webrtc.protocol import PROTOCOL_VERSION
+from webrtc.results import Summary
 
 
 @dataclass(frozen=True)

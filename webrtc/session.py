@@ -27,9 +27,9 @@ from webrtc.protocol import (
     SessionClosed,
     SessionReady,
     SessionReport,
-    Summary,
 )
 from webrtc.report import Quality, build_report
+from webrtc.results import Summary
 from webrtc.tracks import TapTrack, drain
 
 log = logging.getLogger(__name__)

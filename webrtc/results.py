@@ -1,0 +1,245 @@
+"""Analysis results as data-channel messages: per frame, per window, speech events, blinks,
+and the rolling summary (whose fields the end-of-session report reuses)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from analyzers.audio import AudioOutput, AudioWindowResult
+from analyzers.audio_summary import AudioSummary
+from analyzers.blinks import Blink as BlinkResult
+from analyzers.speech import SpeechStarted as SpeechStartedResult
+from analyzers.speech import SpeechStopped as SpeechStoppedResult
+from analyzers.video import VideoFrameResult
+from analyzers.video_summary import VideoSummary
+from webrtc.protocol import ServerMessage
+
+
+def _rounded(values: dict[str, float], digits: int) -> dict[str, float]:
+    return {k: round(v, digits) for k, v in values.items()}
+
+
+@dataclass(frozen=True)
+class VideoFrame(ServerMessage):
+    type: ClassVar[str] = "video.frame"
+    face: bool
+    faces: int
+    width: int
+    height: int
+    received_at: float
+    analysis_ms: float
+    frames_skipped: int
+    head_pose: dict[str, float] | None = None
+    gaze: dict[str, float] | None = None
+    eye_contact: bool | None = None
+    eyes: dict[str, float] | None = None
+    expression: dict[str, Any] | None = None
+    sent_at: float = field(default=0.0)
+
+    @classmethod
+    def from_result(
+        cls,
+        session_id: str,
+        result: VideoFrameResult,
+        *,
+        received_at: float,
+        analysis_ms: float,
+        frames_skipped: int,
+    ) -> VideoFrame:
+        pose, gaze, eyes, expression = (
+            result.head_pose,
+            result.gaze,
+            result.eyes,
+            result.expression,
+        )
+        return cls(
+            session_id=session_id,
+            t=round(result.t, 3),
+            face=result.face,
+            faces=result.faces,
+            width=result.width,
+            height=result.height,
+            received_at=received_at,
+            analysis_ms=analysis_ms,
+            frames_skipped=frames_skipped,
+            head_pose=None
+            if pose is None
+            else _rounded({"yaw": pose.yaw, "pitch": pose.pitch, "roll": pose.roll}, 1),
+            gaze=None
+            if gaze is None
+            else {
+                **_rounded({"horizontal": gaze.horizontal, "vertical": gaze.vertical}, 3),
+                **_rounded({"yaw": gaze.yaw, "pitch": gaze.pitch}, 1),
+            },
+            eye_contact=None if gaze is None else gaze.eye_contact,
+            eyes=None
+            if eyes is None
+            else _rounded({"ear_right": eyes.ear_right, "ear_left": eyes.ear_left}, 3),
+            expression=None
+            if expression is None
+            else {
+                "label": expression.label,
+                "scores": expression.scores,
+            },
+        )
+
+
+@dataclass(frozen=True)
+class Blink(ServerMessage):
+    type: ClassVar[str] = "blink"
+    duration: float
+
+    @classmethod
+    def from_result(cls, session_id: str, blink: BlinkResult) -> Blink:
+        return cls(session_id, round(blink.t, 3), round(blink.duration, 3))
+
+
+@dataclass(frozen=True)
+class Summary(ServerMessage):
+    """Rolling summary; ``t`` is session time. Fields of a missing track are ``None``."""
+
+    type: ClassVar[str] = "summary"
+    window: float | None = None
+    face_visible_ratio: float | None = None
+    eye_contact_ratio: float | None = None
+    head_stability: float | None = None
+    blinks_per_min: float | None = None
+    expression: dict[str, Any] | None = None
+    audio_window: float | None = None
+    talk_ratio: float | None = None
+    pauses: dict[str, Any] | None = None
+    pitch: dict[str, float] | None = None
+    loudness: dict[str, float | None] | None = None
+    speaking_rate: dict[str, float] | None = None
+    arousal: dict[str, Any] | None = None
+
+    @classmethod
+    def from_results(
+        cls, session_id: str, t: float, video: VideoSummary | None, audio: AudioSummary | None
+    ) -> Summary:
+        fields: dict[str, Any] = {}
+        if video is not None:
+            expression = None
+            if video.expression_distribution is not None:
+                expression = {
+                    "distribution": video.expression_distribution,
+                    "dominant": video.dominant_expression,
+                }
+            fields.update(
+                window=video.window,
+                face_visible_ratio=video.face_visible_ratio,
+                eye_contact_ratio=video.eye_contact_ratio,
+                head_stability=video.head_stability,
+                blinks_per_min=video.blinks_per_min,
+                expression=expression,
+            )
+        if audio is not None:
+            pitch, rate, arousal = audio.pitch, audio.speaking_rate, audio.arousal
+            fields.update(
+                audio_window=round(audio.window, 3),
+                talk_ratio=_maybe(audio.talk_ratio, 3),
+                pauses={"count": audio.pause_count, "mean_s": _maybe(audio.pause_mean_s, 3)},
+                pitch=None
+                if pitch is None
+                else {
+                    **_rounded(
+                        {
+                            "mean_hz": pitch.mean_hz,
+                            "std_hz": pitch.std_hz,
+                            "range_hz": pitch.range_hz,
+                        },
+                        1,
+                    ),
+                    **_rounded(
+                        {
+                            "std_semitones": pitch.std_semitones,
+                            "range_semitones": pitch.range_semitones,
+                            "monotony": pitch.monotony,
+                        },
+                        3,
+                    ),
+                },
+                loudness={
+                    "mean_dbfs": _maybe(audio.loudness_mean_dbfs, 2),
+                    "std_db": _maybe(audio.loudness_std_db, 2),
+                },
+                speaking_rate=None
+                if rate is None
+                else {
+                    "syllables_per_s": round(rate.syllables_per_s, 2),
+                    "wpm": round(rate.wpm, 1),
+                },
+                arousal=None
+                if arousal is None
+                else {
+                    "label": arousal.label,
+                    "score": round(arousal.score, 3),
+                },
+            )
+        return cls(session_id, t, **fields)
+
+
+def _maybe(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+@dataclass(frozen=True)
+class AudioWindow(ServerMessage):
+    type: ClassVar[str] = "audio.window"
+    duration: float
+    speech: bool
+    voiced_fraction: float
+    rms_dbfs: float
+    received_at: float
+    pitch_hz: float | None = None
+    spectral_centroid_hz: float | None = None
+    spectral_flatness: float | None = None
+    sent_at: float = field(default=0.0)
+
+    @classmethod
+    def from_result(
+        cls, session_id: str, result: AudioWindowResult, *, received_at: float
+    ) -> AudioWindow:
+        return cls(
+            session_id=session_id,
+            t=round(result.t, 3),
+            duration=round(result.duration, 3),
+            speech=result.speech,
+            voiced_fraction=round(result.voiced_fraction, 3),
+            rms_dbfs=round(result.rms_dbfs, 2),
+            received_at=received_at,
+            pitch_hz=_maybe(result.pitch_hz, 1),
+            spectral_centroid_hz=_maybe(result.spectral_centroid_hz, 0),
+            spectral_flatness=_maybe(result.spectral_flatness, 4),
+        )
+
+
+@dataclass(frozen=True)
+class SpeechStarted(ServerMessage):
+    type: ClassVar[str] = "speech.started"
+    received_at: float
+    sent_at: float = field(default=0.0)
+
+
+@dataclass(frozen=True)
+class SpeechStopped(ServerMessage):
+    type: ClassVar[str] = "speech.stopped"
+    duration: float
+    received_at: float
+    sent_at: float = field(default=0.0)
+
+
+def audio_message(
+    session_id: str, output: AudioOutput, *, received_at: float
+) -> ServerMessage | None:
+    """The message for one audio analysis output (pauses only feed the summary)."""
+    if isinstance(output, AudioWindowResult):
+        return AudioWindow.from_result(session_id, output, received_at=received_at)
+    if isinstance(output, SpeechStartedResult):
+        return SpeechStarted(session_id, round(output.t, 3), received_at=received_at)
+    if isinstance(output, SpeechStoppedResult):
+        return SpeechStopped(
+            session_id, round(output.t, 3), round(output.duration, 3), received_at=received_at
+        )
+    return None
