@@ -1,6 +1,7 @@
 """Interview Lens server.
 
-    python server.py [--host H] [--port P]     serve the API and the demo page
+    python server.py [--host H] [--port P] [--workers N]
+                                               serve the API and the demo page
     python server.py fetch-models              download and verify model files into the cache
     python server.py analyze FILE [--out report.html|report.json]
                                                analyse a recorded file, write its report
@@ -14,6 +15,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import multiprocessing
+import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -24,6 +28,7 @@ from aiohttp import web
 from analyzers.models import MODELS, ModelRegistry, ModelUnavailable
 from signaling.app import create_app
 from signaling.settings import Settings
+from webrtc.udp_ports import PortRangeEventLoop, parse_port_range
 
 log = logging.getLogger("lens")
 
@@ -41,6 +46,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("file", nargs="?", type=Path, help="the recording to analyse")
     parser.add_argument("--host", help="address to listen on (LENS_HOST)")
     parser.add_argument("--port", type=int, help="port to listen on (LENS_PORT)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes sharing the port (SO_REUSEPORT); each owns the peers it answered",
+    )
     parser.add_argument(
         "--out", type=Path, help="report file, .json or .html (default: FILE.report.html)"
     )
@@ -122,21 +133,27 @@ def fetch_models(settings: Settings) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
-    overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
-    settings = Settings(**overrides)
+def setup_logging(settings: Settings) -> None:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     # aiortc and aioice log every packet-level detail at INFO.
     for noisy in ("aioice", "aiortc"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    if args.command == "fetch-models":
-        return fetch_models(settings)
-    if args.command == "analyze":
-        return analyze(settings, args.file, args.out)
-    log.info("Interview Lens serving on http://%s:%d", settings.host, settings.port)
+
+
+def serve(settings: Settings, *, reuse_port: bool = False) -> int:
+    """Serve until SIGINT or SIGTERM; every peer is closed cleanly on the way out."""
+    loop = None
+    if settings.udp_ports:
+        loop = PortRangeEventLoop(parse_port_range(settings.udp_ports))
+    log.info(
+        "Interview Lens serving on http://%s:%d (pid %d%s)",
+        settings.host,
+        settings.port,
+        os.getpid(),
+        f", media on UDP {settings.udp_ports}" if settings.udp_ports else "",
+    )
     try:
         web.run_app(
             create_app(settings),
@@ -144,11 +161,58 @@ def main(argv: list[str] | None = None) -> int:
             port=settings.port,
             print=None,
             access_log=None,
+            loop=loop,
+            reuse_port=reuse_port or None,
         )
     except ModelUnavailable as exc:
         log.error("cannot start: %s", exc)
         return 1
     return 0
+
+
+def _worker(overrides: dict[str, object]) -> None:
+    # The environment (every LENS_* setting) is inherited; only the flags travel as arguments.
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    setup_logging(settings)
+    sys.exit(serve(settings, reuse_port=True))
+
+
+def run_workers(overrides: dict[str, object], workers: int) -> int:
+    """``workers`` processes on one port (SO_REUSEPORT): the kernel spreads connections between
+    them; each owns the peers it answered; the store shares sessions and reports."""
+    context = multiprocessing.get_context("spawn")
+    processes = [
+        context.Process(target=_worker, args=(overrides,), name=f"lens-worker-{i}")
+        for i in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    log.info("started %d workers: %s", workers, ", ".join(str(p.pid) for p in processes))
+
+    def stop(signum: int, _frame: object) -> None:
+        for process in processes:
+            if process.pid is not None and process.is_alive():
+                os.kill(process.pid, signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for process in processes:
+        process.join()
+    return max((p.exitcode or 0) for p in processes)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+    settings = Settings(**overrides)
+    setup_logging(settings)
+    if args.command == "fetch-models":
+        return fetch_models(settings)
+    if args.command == "analyze":
+        return analyze(settings, args.file, args.out)
+    if args.workers > 1:
+        return run_workers(overrides, args.workers)
+    return serve(settings)
 
 
 if __name__ == "__main__":

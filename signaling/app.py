@@ -16,8 +16,9 @@ from signaling import session_routes
 from signaling.auth import Auth
 from signaling.bodies import read_body
 from signaling.errors import ApiError
-from signaling.keys import AUTH, LIMITER, REGISTRY, SERVICE, SETTINGS, STORE
+from signaling.keys import AUTH, LIMITER, METRICS, REGISTRY, SERVICE, SETTINGS, STORE
 from signaling.limits import cors, rate_limit
+from signaling.metrics import CONTENT_TYPE, Metrics
 from signaling.offer import inspect_sdp, parse_offer
 from signaling.ratelimit import KeyedLimiter
 from signaling.sessions import SessionService
@@ -75,11 +76,16 @@ async def get_health(request: web.Request) -> web.Response:
             "version": VERSION,
             "sessions": len(registry),
             "sessions_opened": registry.opened,
+            "worker": request.app[SERVICE].worker,
             "store": request.app[STORE].health(),
             "auth": "enabled" if request.app[AUTH].enabled else AUTH_DISABLED,
             "time": time.time(),
         }
     )
+
+
+async def get_metrics(request: web.Request) -> web.Response:
+    return web.Response(body=request.app[METRICS].render(), headers={"Content-Type": CONTENT_TYPE})
 
 
 async def get_index(request: web.Request) -> web.FileResponse:
@@ -110,11 +116,20 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     await loop.run_in_executor(None, prosody.warm_up)
     store = open_store(settings)
     await store.start()
-    service = SessionService(settings, store, model_path)
+    service = SessionService(
+        settings,
+        store,
+        model_path,
+        observe=lambda kind, seconds: app[METRICS].observe_analysis(kind, seconds),
+    )
     app[STORE] = store
     app[SERVICE] = service
     app[REGISTRY] = service.registry
+    app[METRICS] = Metrics(service.registry, store)
+    lag = asyncio.create_task(app[METRICS].watch_loop(), name="lens-loop-lag")
     yield
+    lag.cancel()
+    await asyncio.gather(lag, return_exceptions=True)
     service.close()
     await store.close()
 
@@ -136,6 +151,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_services)
     app.router.add_get("/", get_index)
     app.router.add_get("/health", get_health)
+    app.router.add_get("/metrics", get_metrics)
     app.router.add_post("/api/offer", post_offer)
     session_routes.add_routes(app)
     app.router.add_static("/static/", STATIC_DIR, name="static")

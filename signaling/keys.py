@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from signaling.auth import Auth
+from signaling.metrics import Metrics
 from signaling.ratelimit import KeyedLimiter
 from signaling.sessions import SessionService
 from signaling.settings import Settings
@@ -14,6 +15,7 @@ from webrtc.registry import SessionRegistry
 SETTINGS = web.AppKey("settings", Settings)
 AUTH = web.AppKey("auth", Auth)
 LIMITER = web.AppKey("limiter", KeyedLimiter)
+METRICS = web.AppKey("metrics", Metrics)
 SERVICE = web.AppKey("sessions", SessionService)
 REGISTRY = web.AppKey("registry", SessionRegistry)
 STORE = web.AppKey("store", Store)

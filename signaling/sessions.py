@@ -11,6 +11,7 @@ import re
 import socket
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
@@ -50,7 +51,13 @@ def check_session_id(session_id: str) -> str:
 
 
 class SessionService:
-    def __init__(self, settings: Settings, store: Store, model_path: Any = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        model_path: Any = None,
+        observe: Callable[[str, float], None] = lambda kind, seconds: None,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
@@ -60,6 +67,7 @@ class SessionService:
                 on_state=self._on_state,
                 on_message=self._on_message,
                 on_report=self._on_report,
+                on_analysis=observe,
                 on_closed=self._on_closed,
             ),
         )

@@ -24,6 +24,11 @@ from tests.media import astronaut, place
 from tests.peer import ClientPeer, StillsTrack
 
 T = TypeVar("T")
+# aiortc and aioice draw from `random` on the server thread while hypothesis generates inputs on
+# this one; hypothesis cannot tell the two apart and warns.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Do not use the `random` module inside strategies"
+)
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 json_values = st.recursive(
@@ -108,8 +113,18 @@ class ServerThread:
         self.run(self.witness.close())
         self.run(self.http.close())
         self.run(self.runner.cleanup())
+        self.run(self._cancel_leftovers())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
+        self.loop.close()
+
+    @staticmethod
+    async def _cancel_leftovers() -> None:
+        """ICE checks aioice may still have scheduled: end them before the loop goes."""
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 @pytest.fixture(scope="module")

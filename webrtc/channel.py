@@ -66,6 +66,10 @@ class ResultChannel:
         channel.on("message", self._on_message)
 
     @property
+    def buffered_amount(self) -> int:
+        return int(self._channel.bufferedAmount)
+
+    @property
     def is_open(self) -> bool:
         return self._channel.readyState == "open"
 

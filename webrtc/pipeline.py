@@ -67,10 +67,17 @@ def build_audio_analyzer(config: PipelineConfig) -> AudioAnalyzer:
 class _Pipeline:
     kind: str
 
-    def __init__(self, session_id: str, config: PipelineConfig, send: Send) -> None:
+    def __init__(
+        self,
+        session_id: str,
+        config: PipelineConfig,
+        send: Send,
+        observe: Callable[[str, float], None] = lambda kind, seconds: None,
+    ) -> None:
         self.session_id = session_id
         self.config = config
         self._send = send
+        self._observe = observe
         self._executor = ThreadPoolExecutor(
             max_workers=1, thread_name_prefix=f"lens-{self.kind}-{session_id}"
         )
@@ -111,8 +118,14 @@ class VideoPipeline(_Pipeline):
 
     kind = "video"
 
-    def __init__(self, session_id: str, config: PipelineConfig, send: Send) -> None:
-        super().__init__(session_id, config, send)
+    def __init__(
+        self,
+        session_id: str,
+        config: PipelineConfig,
+        send: Send,
+        observe: Callable[[str, float], None] = lambda kind, seconds: None,
+    ) -> None:
+        super().__init__(session_id, config, send, observe)
         self.slot = LatestFrameSlot()
         self._analyzer: VideoFrameAnalyzer | None = None
         self.frames_analysed = 0
@@ -148,6 +161,7 @@ class VideoPipeline(_Pipeline):
             return
         self.frames_analysed += 1
         self.summary = summary
+        self._observe("video", analysis_ms / 1000)
         if result.blink is not None:
             self._send(Blink.from_result(self.session_id, result.blink))
         self._send(
@@ -211,8 +225,14 @@ class AudioPipeline(_Pipeline):
 
     kind = "audio"
 
-    def __init__(self, session_id: str, config: PipelineConfig, send: Send) -> None:
-        super().__init__(session_id, config, send)
+    def __init__(
+        self,
+        session_id: str,
+        config: PipelineConfig,
+        send: Send,
+        observe: Callable[[str, float], None] = lambda kind, seconds: None,
+    ) -> None:
+        super().__init__(session_id, config, send, observe)
         self.queue = BoundedFrameQueue(config.audio_backlog_frames)
         self._analyzer: AudioAnalyzer | None = None
         self._resampler: av.AudioResampler | None = None
@@ -227,11 +247,13 @@ class AudioPipeline(_Pipeline):
         loop = asyncio.get_running_loop()
         while True:
             frames = await self.queue.take_all()
+            started = time.perf_counter()
             try:
                 outputs, summary = await loop.run_in_executor(self._executor, self._process, frames)
             except Exception as exc:
                 self._failed(frames[-1].t, exc)
                 continue
+            self._observe("audio", time.perf_counter() - started)
             received_at = frames[-1].received_at
             for output in outputs:
                 message = audio_message(self.session_id, output, received_at=received_at)

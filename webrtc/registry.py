@@ -24,6 +24,8 @@ class SessionRegistry:
         self._sessions: dict[str, AnalysisSession] = {}
         self.opened = 0
         self.closed_by_reason: dict[str, int] = {}
+        self.closed_totals: dict[str, float] = {}
+        """Counters of the sessions closed so far, summed (for metrics)."""
         on_closed = self.hooks.on_closed
 
         def forget(session: AnalysisSession, report: dict[str, Any] | None) -> None:
@@ -31,12 +33,15 @@ class SessionRegistry:
                 del self._sessions[session.id]
             reason = session.close_reason or "unknown"
             self.closed_by_reason[reason] = self.closed_by_reason.get(reason, 0) + 1
+            for name, value in session.counters().items():
+                self.closed_totals[name] = self.closed_totals.get(name, 0) + value
             on_closed(session, report)
 
         self._hooks = SessionHooks(
             on_state=self.hooks.on_state,
             on_message=self.hooks.on_message,
             on_report=self.hooks.on_report,
+            on_analysis=self.hooks.on_analysis,
             on_closed=forget,
             report_url=self.hooks.report_url,
         )

@@ -44,6 +44,8 @@ class SessionHooks:
 
     on_state: Callable[[AnalysisSession], None] = lambda session: None
     on_message: Callable[[AnalysisSession, ServerMessage, str], None] | None = None
+    on_analysis: Callable[[str, float], None] = lambda kind, seconds: None
+    """How long one analysis took (``video`` frame, ``audio`` batch), for metrics."""
     on_report: Callable[[AnalysisSession, dict[str, Any]], None] = lambda session, report: None
     """The report is built: called before ``session.report`` is sent, so it can be read at once."""
     on_closed: Callable[[AnalysisSession, dict[str, Any] | None], None] = lambda session, report: (
@@ -177,11 +179,11 @@ class AnalysisSession:
     def _on_track(self, track: MediaStreamTrack) -> None:
         tap: MediaStreamTrack = track
         if track.kind == "video" and self.video is None:
-            self.video = VideoPipeline(self.id, self.config, self.send)
+            self.video = VideoPipeline(self.id, self.config, self.send, self.hooks.on_analysis)
             tap = TapTrack(track, self.video.slot.put)
             self._spawn(self.video.run(), "video")
         elif track.kind == "audio" and self.audio is None:
-            self.audio = AudioPipeline(self.id, self.config, self.send)
+            self.audio = AudioPipeline(self.id, self.config, self.send, self.hooks.on_analysis)
             tap = TapTrack(track, self.audio.queue.put)
             self._spawn(self.audio.run(), "audio")
         else:

@@ -1,0 +1,117 @@
+"""``GET /metrics`` in Prometheus' text format: sessions, peers by state, frames received,
+analysed and skipped, analysis latency, event-loop lag, data-channel backlog, errors by kind.
+
+Counters of live sessions are read from them at scrape time and added to the totals of the
+sessions this worker has closed, so nothing is counted on the hot path but the analysis timings.
+Each app has its own registry (no process globals), so several apps can live in one process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from signaling.storage import Store
+from webrtc.registry import SessionRegistry
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+FRAME_COUNTERS = ("frames_received", "frames_analysed", "frames_skipped", "eye_passes")
+ERROR_COUNTERS = {
+    "analysis_errors": "analysis",
+    "protocol_errors": "protocol",
+    "messages_dropped": "message_dropped",
+    "audio_frames_dropped": "audio_frame_dropped",
+}
+
+
+class _SessionCollector(Collector):
+    def __init__(self, sessions: SessionRegistry, store: Store) -> None:
+        self._sessions = sessions
+        self._store = store
+
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        live = list(self._sessions)
+        by_state: dict[str, int] = {}
+        totals = dict(self._sessions.closed_totals)
+        backlog = 0
+        for session in live:
+            by_state[session.state] = by_state.get(session.state, 0) + 1
+            for name, value in session.counters().items():
+                if isinstance(value, int | float):
+                    totals[name] = totals.get(name, 0) + value
+            if session.channel is not None:
+                backlog += session.channel.buffered_amount
+        sessions = GaugeMetricFamily("lens_sessions", "Live sessions on this worker")
+        sessions.add_metric([], len(live))
+        yield sessions
+        peers = GaugeMetricFamily("lens_peers", "Peer connections by state", labels=["state"])
+        for state in ("new", "connecting", "active", "closing"):
+            peers.add_metric([state], by_state.get(state, 0))
+        yield peers
+        opened = CounterMetricFamily("lens_sessions_opened", "Sessions opened by this worker")
+        opened.add_metric([], self._sessions.opened)
+        yield opened
+        closed = CounterMetricFamily(
+            "lens_sessions_closed", "Sessions closed, by reason", labels=["reason"]
+        )
+        for reason, count in sorted(self._sessions.closed_by_reason.items()):
+            closed.add_metric([reason], count)
+        yield closed
+        for name in FRAME_COUNTERS:
+            family = CounterMetricFamily(f"lens_{name}", f"Video {name.replace('_', ' ')}")
+            family.add_metric([], totals.get(name, 0))
+            yield family
+        audio = CounterMetricFamily("lens_audio_seconds", "Seconds of audio analysed")
+        audio.add_metric([], totals.get("audio_seconds", 0.0))
+        yield audio
+        errors = CounterMetricFamily("lens_errors", "Errors and drops, by kind", labels=["kind"])
+        for name, kind in ERROR_COUNTERS.items():
+            errors.add_metric([kind], totals.get(name, 0))
+        store = self._store.health()
+        errors.add_metric(["store_write_dropped"], store.get("dropped", 0))
+        errors.add_metric(["store_failure"], store.get("failures", 0))
+        yield errors
+        pending = GaugeMetricFamily(
+            "lens_channel_backlog_bytes", "Bytes queued on data channels, all sessions"
+        )
+        pending.add_metric([], backlog)
+        yield pending
+        writes = GaugeMetricFamily("lens_store_pending_writes", "Writes waiting for the store")
+        writes.add_metric([], store.get("pending", 0))
+        yield writes
+
+
+class Metrics:
+    def __init__(self, sessions: SessionRegistry, store: Store) -> None:
+        self.registry = CollectorRegistry()
+        self.analysis = Histogram(
+            "lens_analysis_seconds",
+            "Time to analyse one video frame or one batch of audio",
+            ["kind"],
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0),
+        )
+        self.loop_lag = Histogram(
+            "lens_event_loop_lag_seconds",
+            "How late the event loop wakes a 250 ms timer",
+            registry=self.registry,
+            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
+        )
+        self.registry.register(_SessionCollector(sessions, store))
+
+    def observe_analysis(self, kind: str, seconds: float) -> None:
+        self.analysis.labels(kind).observe(seconds)
+
+    async def watch_loop(self, period: float = 0.25) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            started = loop.time()
+            await asyncio.sleep(period)
+            self.loop_lag.observe(max(0.0, loop.time() - started - period))
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,114 @@
+"""The real ``server.py`` as a person starts it: several workers on one port sharing sessions
+and reports through the store, and media on a configured UDP range."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.media import astronaut, place
+from tests.peer import ClientPeer, StillsTrack
+from tests.redis_server import free_port
+from tests.test_udp_ports import free_udp_range
+
+ROOT = Path(__file__).resolve().parent.parent
+CANDIDATE_PORT = re.compile(r"a=candidate:\S+ \d+ udp \d+ \S+ (\d+) typ host")
+Start = Callable[..., "asyncio.Future[str]"]
+
+
+@pytest.fixture
+async def start_cli(tmp_path: Path) -> AsyncIterator[Callable[..., object]]:
+    children: list[asyncio.subprocess.Process] = []
+
+    async def start(*args: str, **env: str) -> str:
+        port = free_port()
+        child = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "server.py",
+            "--port",
+            str(port),
+            *args,
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "PYTHONPATH": str(ROOT),
+                "LENS_DATA_DIR": str(tmp_path / "data"),
+                **env,
+            },
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        children.append(child)
+        url = f"http://127.0.0.1:{port}"
+        async with aiohttp.ClientSession() as http:
+            for _ in range(300):
+                try:
+                    async with http.get(f"{url}/health") as response:
+                        if response.status == 200:
+                            return url
+                except aiohttp.ClientError:
+                    await asyncio.sleep(0.1)
+        raise RuntimeError(f"server.py {' '.join(args)} did not start")
+
+    yield start
+    for child in children:
+        child.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(child.wait(), 20)
+
+
+async def fresh_get(url: str) -> dict:
+    """A request on a new connection, so the kernel may pick any worker."""
+    async with aiohttp.ClientSession() as http, http.get(url) as response:
+        assert response.status == 200
+        return await response.json()
+
+
+async def test_workers_share_sessions_and_reports(start_cli: Callable[..., object]) -> None:
+    url = await start_cli("--workers", "2")  # type: ignore[misc]
+    workers: set[str] = set()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30  # each worker loads its models before it listens
+    while len(workers) < 2 and loop.time() < deadline:
+        workers.add((await fresh_get(f"{url}/health"))["worker"])
+        await asyncio.sleep(0.05)
+    assert len(workers) == 2, "two processes answer on one port"
+    created = []
+    for _ in range(6):
+        async with aiohttp.ClientSession() as http, http.post(f"{url}/api/sessions") as response:
+            created.append((await response.json())["session_id"])
+    for _ in range(4):
+        listing = await fresh_get(f"{url}/api/sessions?limit=100")
+        assert {s["id"] for s in listing["sessions"]} >= set(created)
+    peer = ClientPeer(url, [StillsTrack([place(astronaut())])], session_id=created[0])
+    async with aiohttp.ClientSession() as http:
+        await peer.connect(http)
+    await peer.wait_for(lambda m: m["type"] == "video.frame")
+    peer.send({"type": "end"})
+    report = await peer.wait_for(lambda m: m["type"] == "session.report")
+    await peer.close()
+    await asyncio.sleep(0.5)  # the owning worker writes the report behind
+    for _ in range(6):
+        body = await fresh_get(url + report["report_url"])
+        assert body["summary"]["expression"]["dominant"] == "happy"
+
+
+async def test_media_uses_the_configured_udp_range(start_cli: Callable[..., object]) -> None:
+    ports = free_udp_range(20)
+    url = await start_cli(LENS_UDP_PORTS=f"{ports.start}-{ports[-1]}")  # type: ignore[misc]
+    peer = ClientPeer(url, [StillsTrack([place(astronaut())])])
+    async with aiohttp.ClientSession() as http:
+        answer = await peer.connect(http)
+    try:
+        await peer.wait_for(lambda m: m["type"] == "video.frame" and m["face"])
+    finally:
+        await peer.close()
+    used = [int(p) for p in CANDIDATE_PORT.findall(answer["sdp"])]
+    assert used and all(p in ports for p in used), (used, ports)
