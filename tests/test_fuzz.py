@@ -26,9 +26,7 @@ from tests.peer import ClientPeer, StillsTrack
 T = TypeVar("T")
 # aiortc and aioice draw from `random` on the server thread while hypothesis generates inputs on
 # this one; hypothesis cannot tell the two apart and warns.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Do not use the `random` module inside strategies"
-)
+pytestmark = pytest.mark.filterwarnings("ignore:Do not use the `random` module inside strategies")
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 json_values = st.recursive(
