@@ -45,6 +45,8 @@ class VideoFrameResult:
 @dataclass(frozen=True)
 class VideoAnalysisOptions:
     tile_scan: bool = True
+    track_every: int = 5
+    """Re-detect faces every this many frames; in between, follow the face by its landmarks."""
     eye_contact_tolerance: float = 12.0
     stability_window: float = 5.0
     summary_window: float = 30.0
@@ -59,7 +61,9 @@ class VideoFrameAnalyzer:
         options: VideoAnalysisOptions | None = None,
     ) -> None:
         self.options = options or VideoAnalysisOptions()
-        self._faces = FaceAnalyzer(tile_scan=self.options.tile_scan)
+        self._faces = FaceAnalyzer(
+            tile_scan=self.options.tile_scan, track_every=self.options.track_every
+        )
         self._expression_model = expression_model
         self._smoother = ExpressionSmoother()
         self._stability = HeadStability(window=self.options.stability_window)

@@ -176,6 +176,7 @@ class SessionService:
             self._keep(session.id, report)
 
     def _on_closed(self, session: AnalysisSession, report: dict[str, Any] | None) -> None:
+        self.store.forget_stream(session.id)
         record = self._update(session)
         self._records.pop(session.id, None)
         if record is None or record.end_reason == "deleted":

@@ -116,3 +116,33 @@ def test_video_frame_result_carries_media_time() -> None:
         assert not video.update(blank(), 1.45).face
     finally:
         video.close()
+
+
+def test_tracking_follows_a_moving_face_and_skips_the_detector() -> None:
+    """Pins the cost saving: with a face in view the detector runs once per ``track_every``
+    frames, and the landmarks still follow the face as it moves."""
+    with FaceAnalyzer(track_every=5) as tracker:
+        centroids = []
+        for i in range(10):  # 12.8 px to the right each frame
+            observation = tracker.analyze(
+                place(astronaut(), scale=0.6, centre=(0.4 + 0.02 * i, 0.5))
+            )
+            assert observation.face and observation.landmarks is not None
+            centroids.append(float(observation.landmarks[:, 0].mean()))
+        moved = np.diff(centroids)
+        np.testing.assert_allclose(moved, 12.8, atol=3.0)
+        assert tracker.detections == 2
+
+
+def test_tracking_notices_a_face_leaving_at_once_and_a_newcomer_soon() -> None:
+    with FaceAnalyzer(track_every=5) as tracker:
+        assert tracker.analyze(place(astronaut(), scale=0.6, centre=(0.25, 0.5))).faces == 1
+        assert not tracker.analyze(blank()).face, "the mesh finds no face: re-detect at once"
+        left = place(astronaut(), scale=0.6, centre=(0.25, 0.5))
+        both = np.where(
+            np.arange(640)[None, :, None] < 320,
+            left,
+            place(astronaut(), scale=0.6, centre=(0.75, 0.5)),
+        ).astype(np.uint8)
+        counts = [tracker.analyze(frame).faces for frame in [left] * 2 + [both] * 6]
+        assert counts[:2] == [1, 1] and counts[-1] == 2, counts

@@ -69,6 +69,11 @@ async def test_records_reports_results_and_their_keys(
             assert 0 < await client.ttl(key) <= 3600
         events = await client.xrange("t:events")
         assert events[-1][1] == {"event": "session.ended", "session_id": records[0].id}
+        # A batch retried after a pipeline died half-way is not stored twice.
+        batch = [("result", "f" * 32, f"1700000000000-{n}", "pong", "{}") for n in range(3)]
+        await store._flush(batch)
+        await store._flush(batch)
+        assert await client.xlen(f"t:results:{'f' * 32}") == 3
         assert await store.delete_session(records[0].id)
         assert await store.get_session(records[0].id) is None
         assert not await client.exists(f"t:results:{records[0].id}", f"t:report:{records[0].id}")

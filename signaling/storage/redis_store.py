@@ -14,6 +14,7 @@ stalls analysis or the data channel; API reads and writes during an outage raise
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -25,6 +26,11 @@ from signaling.storage.base import SessionRecord, StoreUnavailable
 from signaling.storage.buffer import Op, WriteBuffer
 
 TRANSIENT = (RedisConnectionError, RedisTimeoutError, OSError)
+
+
+def _already_stored(error: RedisError) -> bool:
+    """XADD of an entry a retried batch had already stored."""
+    return "equal or smaller than the target stream top item" in str(error)
 
 
 class RedisStore:
@@ -45,6 +51,9 @@ class RedisStore:
             url, socket_timeout=2.0, socket_connect_timeout=2.0, health_check_interval=10
         )
         self.writer = WriteBuffer(self._flush, capacity=buffer_size, transient=TRANSIENT)
+        # Per-session stream IDs, so a batch retried after a half-applied pipeline is refused
+        # entry by entry ("equal or smaller than the top item") instead of stored twice.
+        self._stream_ids: dict[str, tuple[int, int]] = {}
 
     def key(self, kind: str, session_id: str | None = None) -> str:
         base = f"{self.prefix}:{kind}"
@@ -62,11 +71,12 @@ class RedisStore:
         for op in batch:
             kind = op[0]
             if kind == "result":
-                _, session_id, message_type, body = op
+                _, session_id, entry_id, message_type, body = op
                 stream = self.key("results", session_id)
                 pipe.xadd(
                     stream,
                     {"type": message_type, "body": body},
+                    id=entry_id,
                     maxlen=self.stream_maxlen,
                     approximate=True,
                 )
@@ -84,7 +94,9 @@ class RedisStore:
                     maxlen=100_000,
                     approximate=True,
                 )
-        await pipe.execute()
+        for outcome in await pipe.execute(raise_on_error=False):
+            if isinstance(outcome, RedisError) and not _already_stored(outcome):
+                raise outcome
 
     def _queue_record(self, pipe: Any, record: SessionRecord) -> None:
         pipe.set(self.key("session", record.id), record.to_json(), ex=self.record_ttl)
@@ -140,7 +152,15 @@ class RedisStore:
         return int(deleted) > 0
 
     def append_result(self, session_id: str, message_type: str, body: str) -> None:
-        self.writer.put(("result", session_id, message_type, body))
+        millis, seq = self._stream_ids.get(session_id, (0, 0))
+        now = max(millis, int(time.time() * 1000))
+        seq = seq + 1 if now == millis else 0
+        self._stream_ids[session_id] = (now, seq)
+        self.writer.put(("result", session_id, f"{now}-{seq}", message_type, body))
+
+    def forget_stream(self, session_id: str) -> None:
+        """The session ended: its stream takes no more entries from this worker."""
+        self._stream_ids.pop(session_id, None)
 
     def enqueue_report(self, session_id: str, report: dict[str, Any]) -> None:
         self.writer.put(("report", session_id, json.dumps(report, separators=(",", ":"))))

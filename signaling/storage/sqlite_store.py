@@ -136,6 +136,9 @@ class SqliteStore:
     def append_result(self, session_id: str, message_type: str, body: str) -> None:
         """Live results are not stored in SQLite (see the module docstring)."""
 
+    def forget_stream(self, session_id: str) -> None:
+        """No result streams here."""
+
     def enqueue_report(self, session_id: str, report: dict[str, Any]) -> None:
         self.writer.put(("report", session_id, report))
 
