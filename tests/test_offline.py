@@ -34,23 +34,26 @@ def recording(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
     return path, 2 * speech.size / audio.size
 
 
-async def test_cli_writes_the_report(recording: tuple[Path, float], tmp_path: Path) -> None:
-    path, talk = recording
-    out = tmp_path / "report.json"
+async def run_cli(*args: str) -> tuple[int, str]:
+    """``python server.py ARGS`` in the repository: its exit code and what it wrote on stderr."""
     child = await asyncio.create_subprocess_exec(
         sys.executable,
         "server.py",
-        "analyze",
-        str(path),
-        "--out",
-        str(out),
+        *args,
         cwd=ROOT,
         stderr=asyncio.subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     _, stderr = await child.communicate()
-    assert child.returncode == 0, stderr.decode()[-2000:]
-    assert "100%" in stderr.decode(), "a progress bar reaching 100 %"
+    return int(child.returncode or 0), stderr.decode()
+
+
+async def test_cli_writes_the_report(recording: tuple[Path, float], tmp_path: Path) -> None:
+    path, talk = recording
+    out = tmp_path / "report.json"
+    code, stderr = await run_cli("analyze", str(path), "--out", str(out))
+    assert code == 0, stderr[-2000:]
+    assert "100%" in stderr, "a progress bar reaching 100 %"
     report = json.loads(out.read_text())
     summary, quality = report["summary"], report["quality"]
     assert report["source"] == "upload" and report["duration"] == pytest.approx(20, abs=0.3)
@@ -62,35 +65,16 @@ async def test_cli_writes_the_report(recording: tuple[Path, float], tmp_path: Pa
     assert quality["audio_seconds"] == pytest.approx(20, abs=0.3)
 
     html = tmp_path / "report.html"
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "server.py",
-        "analyze",
-        str(path),
-        "--out",
-        str(html),
-        cwd=ROOT,
-        stderr=asyncio.subprocess.DEVNULL,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    assert await child.wait() == 0
+    code, stderr = await run_cli("analyze", str(path), "--out", str(html))
+    assert code == 0, stderr[-2000:]
     assert "Interview report" in html.read_text() and html.read_text().count("<svg") >= 5
 
 
 async def test_cli_says_why_a_file_cannot_be_analysed(tmp_path: Path) -> None:
     junk = tmp_path / "notes.mp4"
     junk.write_bytes(b"these are not frames" * 100)
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "server.py",
-        "analyze",
-        str(junk),
-        cwd=ROOT,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    _, stderr = await child.communicate()
-    assert child.returncode == 1 and "cannot read notes.mp4" in stderr.decode()
+    code, stderr = await run_cli("analyze", str(junk))
+    assert code == 1 and "cannot read notes.mp4" in stderr
 
 
 async def upload(server: RunningServer, name: str, data: bytes, field: str = "file") -> tuple:
