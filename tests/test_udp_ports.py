@@ -56,9 +56,17 @@ def test_server_candidates_use_the_range(tmp_path: Path) -> None:
             await runner.cleanup()
 
     loop = PortRangeEventLoop(ports)
+    asyncio.set_event_loop(loop)  # as server.py's run_app does with it
     try:
         sdp, frames = loop.run_until_complete(asyncio.wait_for(scenario(), 60))
     finally:
+        # ICE checks aioice may still have scheduled: end them before the loop goes.
+        leftovers = asyncio.all_tasks(loop)
+        for task in leftovers:
+            task.cancel()
+        if leftovers:
+            loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
+        asyncio.set_event_loop(None)
         loop.close()
     used = [int(p) for p in CANDIDATE_PORT.findall(sdp)]
     assert used and all(p in ports for p in used), (used, ports)
@@ -70,12 +78,14 @@ def test_a_full_range_says_so() -> None:
     blocker = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     blocker.bind(("127.0.0.1", ports.start))
     loop = PortRangeEventLoop(ports)
+    asyncio.set_event_loop(loop)
     try:
         with pytest.raises(OSError, match=f"no free UDP port for 127.0.0.1 in {ports.start}"):
             loop.run_until_complete(
                 loop.create_datagram_endpoint(asyncio.DatagramProtocol, local_addr=("127.0.0.1", 0))
             )
     finally:
+        asyncio.set_event_loop(None)
         loop.close()
         blocker.close()
 
