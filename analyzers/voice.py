@@ -9,8 +9,6 @@ power spectrum, 0 = pure tone, 1 = white noise) is below ``max_flatness``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import webrtcvad
 
@@ -27,20 +25,9 @@ def spectral_flatness(frame: np.ndarray) -> float:
     return float(np.exp(np.mean(np.log(power))) / np.mean(power))
 
 
-@dataclass(frozen=True)
-class VoiceWindow:
-    """Voice activity over one analysis window."""
-
-    speech: bool
-    voiced_fraction: float
-    rms_dbfs: float
-
-
 class VoiceActivityDetector:
-    """Classifies 16 kHz mono float32 windows (a whole number of 20 ms frames).
-
-    ``min_voiced_fraction`` of the frames must be speech for the window to be speech.
-    """
+    """Classifies 20 ms frames of 16 kHz mono float32 audio; :mod:`analyzers.speech` turns the
+    decisions into speech stretches."""
 
     def __init__(
         self,
@@ -48,14 +35,12 @@ class VoiceActivityDetector:
         aggressiveness: int = 3,
         min_dbfs: float = -50.0,
         max_flatness: float = 0.3,
-        min_voiced_fraction: float = 0.3,
     ) -> None:
         if not 0 <= aggressiveness <= 3:
             raise ValueError(f"webrtcvad aggressiveness is 0..3, got {aggressiveness}")
         self._vad = webrtcvad.Vad(aggressiveness)
         self._min_dbfs = min_dbfs
         self._max_flatness = max_flatness
-        self._min_voiced_fraction = min_voiced_fraction
 
     def frame_is_speech(self, frame: np.ndarray) -> bool:
         if frame.size != FRAME_SAMPLES:
@@ -66,18 +51,3 @@ class VoiceActivityDetector:
         if not self._vad.is_speech(pcm, AUDIO_RATE):
             return False
         return spectral_flatness(frame) < self._max_flatness
-
-    def analyze(self, window: np.ndarray) -> VoiceWindow:
-        n_frames = window.size // FRAME_SAMPLES
-        if n_frames == 0 or window.size % FRAME_SAMPLES:
-            raise ValueError(
-                f"a window is a whole number of {FRAME_SAMPLES}-sample frames, got {window.size}"
-            )
-        frames = window.reshape(n_frames, FRAME_SAMPLES)
-        voiced = sum(self.frame_is_speech(f) for f in frames)
-        fraction = voiced / n_frames
-        return VoiceWindow(
-            speech=fraction >= self._min_voiced_fraction,
-            voiced_fraction=fraction,
-            rms_dbfs=rms_dbfs(window),
-        )

@@ -21,7 +21,6 @@ from tests.test_udp_ports import free_udp_range
 
 ROOT = Path(__file__).resolve().parent.parent
 CANDIDATE_PORT = re.compile(r"a=candidate:\S+ \d+ udp \d+ \S+ (\d+) typ host")
-Start = Callable[..., "asyncio.Future[str]"]
 
 
 @pytest.fixture

@@ -82,6 +82,10 @@ class _Pipeline:
             max_workers=1, thread_name_prefix=f"lens-{self.kind}-{session_id}"
         )
         self.errors = 0
+        self._setup()
+
+    def _setup(self) -> None:
+        """The kind's own state (its queue, its analyzer slot, its counters)."""
 
     def _failed(self, t: float, exc: BaseException) -> None:
         self.errors += 1
@@ -118,14 +122,7 @@ class VideoPipeline(_Pipeline):
 
     kind = "video"
 
-    def __init__(
-        self,
-        session_id: str,
-        config: PipelineConfig,
-        send: Send,
-        observe: Callable[[str, float], None] = lambda kind, seconds: None,
-    ) -> None:
-        super().__init__(session_id, config, send, observe)
+    def _setup(self) -> None:
         self.slot = LatestFrameSlot()
         self._analyzer: VideoFrameAnalyzer | None = None
         self.frames_analysed = 0
@@ -225,15 +222,8 @@ class AudioPipeline(_Pipeline):
 
     kind = "audio"
 
-    def __init__(
-        self,
-        session_id: str,
-        config: PipelineConfig,
-        send: Send,
-        observe: Callable[[str, float], None] = lambda kind, seconds: None,
-    ) -> None:
-        super().__init__(session_id, config, send, observe)
-        self.queue = BoundedFrameQueue(config.audio_backlog_frames)
+    def _setup(self) -> None:
+        self.queue = BoundedFrameQueue(self.config.audio_backlog_frames)
         self._analyzer: AudioAnalyzer | None = None
         self._resampler: av.AudioResampler | None = None
         self.windows_analysed = 0

@@ -125,6 +125,7 @@ class AnalysisSession:
             "messages_dropped": channel.dropped if channel else 0,
             "protocol_errors": channel.protocol_errors if channel else 0,
             "analysis_errors": (video.errors if video else 0) + (audio.errors if audio else 0),
+            "extra_tracks": self.extra_tracks,
         }
 
     def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
