@@ -147,6 +147,10 @@ def serve(settings: Settings, *, reuse_port: bool = False) -> int:
     loop = None
     if settings.udp_ports:
         loop = PortRangeEventLoop(parse_port_range(settings.udp_ports))
+    # The event loop and the analysis threads pass the GIL back and forth thousands of times a
+    # second; at Python's default 5 ms interval each return from native code can wait that long
+    # for it (docs/benchmarks.md measures both).
+    sys.setswitchinterval(settings.gil_switch_interval)
     log.info(
         "Interview Lens serving on http://%s:%d (pid %d%s)",
         settings.host,

@@ -108,12 +108,15 @@ class ReplayTrack(MediaStreamTrack):
         self._index = 0
         self._pts = 0
         self._start: float | None = None
+        self.started_at: float | None = None
+        """Unix time the first packet was sent: media time ``t`` was sent at ``started_at + t``."""
 
     async def recv(self) -> av.Packet:
         if self.readyState != "live":
             raise MediaStreamError
         if self._start is None:
             self._start = time.monotonic()
+            self.started_at = time.time()
         due = self._start + float(self._pts * self._time_base)
         delay = due - time.monotonic()
         if delay > 0:

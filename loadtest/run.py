@@ -24,12 +24,27 @@ class PeerResult:
     error: str | None = None
     messages: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
     """Every message with the Unix time it arrived."""
+    video_started_at: float | None = None
+    """Unix time the first video packet was sent."""
 
     @property
     def latencies_ms(self) -> list[float]:
         """Frame to result: the server's ``received_at`` to arrival here (one clock on loopback)."""
         return [
             (arrived - m["received_at"]) * 1000
+            for arrived, m in self.messages
+            if m.get("type") == "video.frame"
+        ]
+
+    @property
+    def sent_to_result_ms(self) -> list[float]:
+        """Frame sent (its media time on this peer's clock) to result: everything the server's
+        ``received_at`` leaves out, RTP, jitter buffer, decoding and any wait before the frame
+        reaches the server's track, included."""
+        if self.video_started_at is None:
+            return []
+        return [
+            (arrived - self.video_started_at - m["t"]) * 1000
             for arrived, m in self.messages
             if m.get("type") == "video.frame"
         ]
@@ -73,7 +88,8 @@ async def run_peer(
                     raise RuntimeError(f"session: {response.status} {created}")
             offer["session_id"] = created["session_id"]
             headers["Authorization"] = f"Bearer {created['token']}"
-        pc.addTransceiver(ReplayTrack("video", media.video, VIDEO_TIME_BASE), direction="sendonly")
+        video = ReplayTrack("video", media.video, VIDEO_TIME_BASE)
+        pc.addTransceiver(video, direction="sendonly")
         pc.addTransceiver(ReplayTrack("audio", media.audio, AUDIO_TIME_BASE), direction="sendonly")
         channel = pc.createDataChannel("analysis")
         channel.on("open", opened.set)
@@ -96,6 +112,7 @@ async def run_peer(
             await asyncio.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
         channel.send(json.dumps({"type": "end"}))
         await asyncio.sleep(0.5)
+        result.video_started_at = video.started_at
     except Exception as exc:
         result.error = f"{type(exc).__name__}: {exc}"[:300]
     finally:
@@ -112,6 +129,7 @@ def percentile(values: list[float], q: float) -> float | None:
 
 def summarise(results: list[PeerResult], wall_seconds: float) -> dict[str, Any]:
     latencies = [v for r in results for v in r.latencies_ms]
+    sent_to_result = [v for r in results for v in r.sent_to_result_ms]
     connects = [r.connect_ms for r in results if r.connect_ms is not None]
     messages = sum(len(r.messages) for r in results)
     failed = [r for r in results if r.error is not None or r.session_id is None]
@@ -122,6 +140,9 @@ def summarise(results: list[PeerResult], wall_seconds: float) -> dict[str, Any]:
         "errors": sorted({r.error for r in failed if r.error}),
         "connect_ms": {"p50": percentile(connects, 50), "p95": percentile(connects, 95)},
         "latency_ms": {q: percentile(latencies, int(q[1:])) for q in ("p50", "p95", "p99")},
+        "sent_to_result_ms": {
+            q: percentile(sent_to_result, int(q[1:])) for q in ("p50", "p95", "p99")
+        },
         "video_frames": len(latencies),
         "messages": messages,
         "messages_per_s": round(messages / wall_seconds, 1) if wall_seconds else None,

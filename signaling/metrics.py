@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 
-from prometheus_client import CollectorRegistry, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Histogram, ProcessCollector, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -83,6 +83,17 @@ class _SessionCollector(Collector):
         writes = GaugeMetricFamily("lens_store_pending_writes", "Writes waiting for the store")
         writes.add_metric([], store.get("pending", 0))
         yield writes
+        rate = self._sessions.scheduler.rate
+        fps = GaugeMetricFamily(
+            "lens_video_fps", "Full-analysis rate of every session, lowered under load"
+        )
+        fps.add_metric([], rate.fps)
+        yield fps
+        lowered = CounterMetricFamily(
+            "lens_video_fps_decreases", "Times load lowered the full-analysis rate"
+        )
+        lowered.add_metric([], rate.decreases)
+        yield lowered
 
 
 class Metrics:
@@ -102,6 +113,8 @@ class Metrics:
             buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
         )
         self.registry.register(_SessionCollector(sessions, store))
+        # process_cpu_seconds_total, process_resident_memory_bytes, open fds (Linux only).
+        ProcessCollector(registry=self.registry)
 
     def observe_analysis(self, kind: str, seconds: float) -> None:
         self.analysis.labels(kind).observe(seconds)

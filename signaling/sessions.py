@@ -104,6 +104,11 @@ class SessionService:
                 f"this server is analysing its maximum of {self.settings.max_sessions} sessions",
                 headers={"Retry-After": "30"},
             )
+        if self.registry.scheduler.rate.saturated(time.monotonic()):
+            raise ServerFull(
+                "this server's analysis is saturated: results would be late for every session",
+                headers={"Retry-After": "10"},
+            )
         now = time.time()
         if session_id is None:
             record = SessionRecord(
@@ -287,3 +292,4 @@ class SessionService:
 
     def close(self) -> None:
         self._analysis_executor.shutdown(wait=False, cancel_futures=True)
+        self.registry.shutdown()

@@ -58,6 +58,14 @@ class Settings(BaseSettings):
     max_sdp_bytes: int = Field(32 * 1024, ge=512, description="Largest accepted SDP offer.")
 
     video_fps: float = Field(5.0, gt=0, le=30)
+    min_video_fps: float = Field(2.0, gt=0, le=30)
+    """Under load, every session's full-analysis rate is lowered down to this."""
+    latency_target: float = Field(0.1, gt=0, le=5)
+    """Seconds (95th percentile, frame received to analysed) the rate is lowered to hold."""
+    analysis_threads: int = Field(0, ge=0, le=64)
+    """Threads shared by all sessions' analysis (0 = one per usable core)."""
+    gil_switch_interval: float = Field(0.001, gt=0, le=0.1)
+    """``sys.setswitchinterval`` for ``server.py``: how long a thread waits for the GIL."""
     max_analysis_width: int = Field(960, ge=160)
     tile_scan: bool = True
     blink_fps: float = Field(15.0, ge=0, le=30)
@@ -67,6 +75,8 @@ class Settings(BaseSettings):
     summary_interval: float = Field(2.0, gt=0)
     summary_window: float = Field(30.0, gt=0)
     audio_window_ms: int = Field(200, ge=20, le=2000, multiple_of=20)
+    audio_batch_ms: int = Field(100, ge=20, le=1000, multiple_of=20)
+    """Audio is handed to the analysis threads in batches this long."""
     vad_aggressiveness: int = Field(3, ge=0, le=3)
     min_pause: float = Field(0.6, gt=0)
     language: Literal["en", "cmn", "zh"] = "en"
@@ -117,6 +127,9 @@ class Settings(BaseSettings):
     def pipeline(self, expression_model_path: Path | None = None) -> PipelineConfig:
         return PipelineConfig(
             video_fps=self.video_fps,
+            min_video_fps=self.min_video_fps,
+            latency_target=self.latency_target,
+            analysis_threads=self.analysis_threads,
             max_analysis_width=self.max_analysis_width,
             tile_scan=self.tile_scan,
             blink_fps=self.blink_fps,
@@ -126,6 +139,7 @@ class Settings(BaseSettings):
             summary_interval=self.summary_interval,
             summary_window=self.summary_window,
             audio_window_ms=self.audio_window_ms,
+            audio_batch_ms=self.audio_batch_ms,
             vad_aggressiveness=self.vad_aggressiveness,
             min_pause=self.min_pause,
             language=self.language,

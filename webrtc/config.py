@@ -9,7 +9,16 @@ from pathlib import Path
 @dataclass(frozen=True)
 class PipelineConfig:
     video_fps: float = 5.0
-    """Frames analysed per second of media; the rest are drained and counted as skipped."""
+    """Frames fully analysed per second of media, at most; the rest are drained and counted as
+    skipped (the eye probe may still look at them)."""
+    min_video_fps: float = 2.0
+    """Under load the full-analysis rate of every session is lowered, down to this, to keep
+    results on time (``webrtc/scheduler.py``)."""
+    latency_target: float = 0.1
+    """Seconds from a frame reaching the server to its analysis being done that the 95th
+    percentile is held under, by lowering the rate."""
+    analysis_threads: int = 0
+    """Threads shared by every session's analysis (0 = one per usable core)."""
     max_analysis_width: int = 960
     """Wider frames are scaled down (keeping aspect) before analysis."""
     tile_scan: bool = True
@@ -30,6 +39,8 @@ class PipelineConfig:
     """Silences between speech at least this long (seconds) are pauses."""
     language: str = "en"
     """Language of the speech, for words per minute (``en``, ``cmn``)."""
+    audio_batch_ms: int = 100
+    """Decoded audio is analysed in batches of this much (speech events wait up to this long)."""
     audio_backlog_frames: int = 250
     """Decoded audio frames (20 ms each) held while analysis catches up; older ones are dropped."""
     heartbeat_interval: float = 2.0

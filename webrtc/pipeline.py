@@ -1,7 +1,8 @@
 """Per-track analysis pipelines: take frames from a tap, analyse them off the event loop.
 
-Each pipeline owns one single-thread executor. The analyzers are built, used and closed on that
-thread only (MediaPipe graphs are not thread-safe), and the event loop only ever awaits them.
+The analysis runs on the process's shared :class:`~webrtc.scheduler.AnalysisScheduler` threads.
+A pipeline's analyzers are built, used and closed by one job at a time (MediaPipe graphs are not
+thread-safe), under the pipeline's own lock, and the event loop only ever awaits them.
 An analyzer failure is logged with the session id, counted, reported once on the channel, and
 never ends the session.
 """
@@ -10,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import av
 import numpy as np
@@ -33,11 +35,13 @@ from webrtc.config import PipelineConfig
 from webrtc.protocol import Error, ServerMessage
 from webrtc.report import AudioFinal, VideoFinal
 from webrtc.results import Blink, VideoFrame, audio_message
+from webrtc.scheduler import AnalysisScheduler
 from webrtc.tracks import BoundedFrameQueue, LatestFrameSlot, StampedFrame, analysis_array
 
 log = logging.getLogger(__name__)
 
 Send = Callable[[ServerMessage], None]
+T = TypeVar("T")
 
 
 def build_video_analyzer(config: PipelineConfig) -> VideoFrameAnalyzer:
@@ -72,15 +76,15 @@ class _Pipeline:
         session_id: str,
         config: PipelineConfig,
         send: Send,
+        scheduler: AnalysisScheduler,
         observe: Callable[[str, float], None] = lambda kind, seconds: None,
     ) -> None:
         self.session_id = session_id
         self.config = config
         self._send = send
+        self._scheduler = scheduler
         self._observe = observe
-        self._executor = ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix=f"lens-{self.kind}-{session_id}"
-        )
+        self._lock = threading.Lock()
         self.errors = 0
         self._setup()
 
@@ -104,16 +108,29 @@ class _Pipeline:
     def _release(self) -> None:
         """Free the analyzers; runs on the pipeline thread."""
 
-    async def _on_thread(self, fn: Callable[[], object]) -> object:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+    async def _on_thread(self, fn: Callable[[], T]) -> T:
+        return await self._scheduler.run(self._lock, fn)
+
+    def _build(self) -> None:
+        """Create the analyzers if they are not there yet (loads models)."""
+
+    async def _prepare(self) -> None:
+        """Build the analyzers (about a second of model loading for video) outside the shared
+        threads, so that a session starting does not stall every other session's analysis.
+        A failure here is reported like any analysis failure, and retried on the first job."""
+
+        def build() -> None:
+            with self._lock:
+                self._build()
+
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, build)
+        except Exception as exc:
+            self._failed(0.0, exc)
 
     async def close(self) -> None:
-        """Release the analyzers on their own thread, then let the thread exit."""
-        loop = asyncio.get_running_loop()
-        try:
-            await loop.run_in_executor(self._executor, self._release)
-        finally:
-            self._executor.shutdown(wait=False)
+        """Release the analyzers, after any job of this pipeline still running."""
+        await self._on_thread(self._release)
 
 
 class VideoPipeline(_Pipeline):
@@ -136,26 +153,27 @@ class VideoPipeline(_Pipeline):
         return self.slot.replaced + self._sampled_out
 
     async def run(self) -> None:
-        loop = asyncio.get_running_loop()
+        await self._prepare()
         sampler = VideoSampler(self.config.video_fps, self.config.blink_fps)
+        rate = self._scheduler.rate
         while True:
             item = await self.slot.take()
+            sampler.set_full_fps(rate.fps)
             match sampler.decide(item.t):
                 case "full":
-                    await self._full_pass(loop, item)
+                    await self._full_pass(item)
                 case "eyes":
-                    await self._eye_pass(loop, item)
+                    await self._eye_pass(item)
                 case _:
                     self._sampled_out += 1
 
-    async def _full_pass(self, loop: asyncio.AbstractEventLoop, item: StampedFrame) -> None:
+    async def _full_pass(self, item: StampedFrame) -> None:
         try:
-            result, summary, analysis_ms = await loop.run_in_executor(
-                self._executor, self._analyse, item
-            )
+            result, summary, analysis_ms = await self._on_thread(lambda: self._analyse(item))
         except Exception as exc:
             self._failed(item.t, exc)
             return
+        self._scheduler.rate.observe(time.time() - item.received_at, time.monotonic())
         self.frames_analysed += 1
         self.summary = summary
         self._observe("video", analysis_ms / 1000)
@@ -171,9 +189,9 @@ class VideoPipeline(_Pipeline):
             )
         )
 
-    async def _eye_pass(self, loop: asyncio.AbstractEventLoop, item: StampedFrame) -> None:
+    async def _eye_pass(self, item: StampedFrame) -> None:
         try:
-            blink = await loop.run_in_executor(self._executor, self._probe_eyes, item)
+            blink = await self._on_thread(lambda: self._probe_eyes(item))
         except Exception as exc:
             self._failed(item.t, exc)
             return
@@ -181,9 +199,13 @@ class VideoPipeline(_Pipeline):
         if blink is not None:
             self._send(Blink.from_result(self.session_id, blink))
 
-    def _analyzer_for_thread(self) -> VideoFrameAnalyzer:
+    def _build(self) -> None:
         if self._analyzer is None:
             self._analyzer = build_video_analyzer(self.config)
+
+    def _analyzer_for_thread(self) -> VideoFrameAnalyzer:
+        self._build()
+        assert self._analyzer is not None
         return self._analyzer
 
     def _analyse(self, item: StampedFrame) -> tuple[VideoFrameResult, VideoSummary, float]:
@@ -209,7 +231,7 @@ class VideoPipeline(_Pipeline):
                 return None
             return VideoFinal(self._analyzer.session_summary(), list(self._analyzer.points))
 
-        return await self._on_thread(read)  # type: ignore[return-value]
+        return await self._on_thread(read)
 
     def _release(self) -> None:
         if self._analyzer is not None:
@@ -234,12 +256,15 @@ class AudioPipeline(_Pipeline):
         return self.queue.dropped
 
     async def run(self) -> None:
-        loop = asyncio.get_running_loop()
+        # 20 ms frames are handed to the analysis threads in batches: one hand-off per frame
+        # would cost more than the analysis of a frame.
+        batch = max(1, round(self.config.audio_batch_ms / 20))
+        await self._prepare()
         while True:
-            frames = await self.queue.take_all()
+            frames = await self.queue.take_all(at_least=batch)
             started = time.perf_counter()
             try:
-                outputs, summary = await loop.run_in_executor(self._executor, self._process, frames)
+                outputs, summary = await self._on_thread(lambda f=frames: self._process(f))
             except Exception as exc:
                 self._failed(frames[-1].t, exc)
                 continue
@@ -253,11 +278,14 @@ class AudioPipeline(_Pipeline):
             if summary is not None:
                 self.summary = summary
 
-    def _process(self, frames: list[StampedFrame]) -> tuple[list[AudioOutput], AudioSummary | None]:
+    def _build(self) -> None:
         if self._analyzer is None:
             self._analyzer = build_audio_analyzer(self.config)
             self._resampler = av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE)
-        assert self._resampler is not None
+
+    def _process(self, frames: list[StampedFrame]) -> tuple[list[AudioOutput], AudioSummary | None]:
+        self._build()
+        assert self._analyzer is not None and self._resampler is not None
         outputs: list[AudioOutput] = []
         for item in frames:
             assert isinstance(item.frame, av.AudioFrame)
@@ -274,7 +302,7 @@ class AudioPipeline(_Pipeline):
             analyzer = self._analyzer
             return AudioFinal(analyzer.session_summary(), list(analyzer.points), analyzer.seconds)
 
-        return await self._on_thread(read)  # type: ignore[return-value]
+        return await self._on_thread(read)
 
     def _release(self) -> None:
         self._analyzer = None

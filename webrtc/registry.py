@@ -10,6 +10,7 @@ from typing import Any
 from aiortc import RTCConfiguration
 
 from webrtc.config import PipelineConfig
+from webrtc.scheduler import AnalysisScheduler, RateController
 from webrtc.session import AnalysisSession, SessionHooks
 
 
@@ -17,10 +18,19 @@ def new_session_id() -> str:
     return uuid.uuid4().hex
 
 
+def build_scheduler(config: PipelineConfig) -> AnalysisScheduler:
+    rate = RateController(
+        config.video_fps, min(config.min_video_fps, config.video_fps), config.latency_target
+    )
+    return AnalysisScheduler(rate, config.analysis_threads)
+
+
 class SessionRegistry:
     def __init__(self, config: PipelineConfig, hooks: SessionHooks | None = None) -> None:
         self.config = config
         self.hooks = hooks or SessionHooks()
+        self.scheduler = build_scheduler(config)
+        """The analysis threads and rate every session of this process shares."""
         self._sessions: dict[str, AnalysisSession] = {}
         self.opened = 0
         self.closed_by_reason: dict[str, int] = {}
@@ -60,6 +70,7 @@ class SessionRegistry:
             session_id,
             self.config,
             self._hooks,
+            scheduler=self.scheduler,
             created_at=created_at,
             rtc_configuration=rtc_configuration,
         )
@@ -77,4 +88,9 @@ class SessionRegistry:
         return iter(list(self._sessions.values()))
 
     async def close_all(self, reason: str = "server_shutdown") -> None:
+        """Close every session; the analysis threads stay for sessions opened later."""
         await asyncio.gather(*(s.close(reason) for s in self), return_exceptions=True)
+
+    def shutdown(self) -> None:
+        """Let the analysis threads exit (after :meth:`close_all`)."""
+        self.scheduler.shutdown()

@@ -30,6 +30,7 @@ from webrtc.protocol import (
 )
 from webrtc.report import Quality, build_report
 from webrtc.results import Summary
+from webrtc.scheduler import AnalysisScheduler
 from webrtc.tracks import TapTrack, drain
 
 log = logging.getLogger(__name__)
@@ -61,12 +62,14 @@ class AnalysisSession:
         config: PipelineConfig,
         hooks: SessionHooks,
         *,
+        scheduler: AnalysisScheduler,
         created_at: float | None = None,
         rtc_configuration: RTCConfiguration | None = None,
     ) -> None:
         self.id = session_id
         self.config = config
         self.hooks = hooks
+        self._scheduler = scheduler
         self.created_at = created_at or time.time()
         self.started_at: float | None = None
         self.ended_at: float | None = None
@@ -180,11 +183,15 @@ class AnalysisSession:
     def _on_track(self, track: MediaStreamTrack) -> None:
         tap: MediaStreamTrack = track
         if track.kind == "video" and self.video is None:
-            self.video = VideoPipeline(self.id, self.config, self.send, self.hooks.on_analysis)
+            self.video = VideoPipeline(
+                self.id, self.config, self.send, self._scheduler, self.hooks.on_analysis
+            )
             tap = TapTrack(track, self.video.slot.put)
             self._spawn(self.video.run(), "video")
         elif track.kind == "audio" and self.audio is None:
-            self.audio = AudioPipeline(self.id, self.config, self.send, self.hooks.on_analysis)
+            self.audio = AudioPipeline(
+                self.id, self.config, self.send, self._scheduler, self.hooks.on_analysis
+            )
             tap = TapTrack(track, self.audio.queue.put)
             self._spawn(self.audio.run(), "audio")
         else:

@@ -128,8 +128,11 @@ class BoundedFrameQueue:
         self._frames.append(frame)
         self._ready.set()
 
-    async def take_all(self) -> list[StampedFrame]:
-        await self._ready.wait()
+    async def take_all(self, at_least: int = 1) -> list[StampedFrame]:
+        """Every frame queued, once there are ``at_least`` (batches cost one hand-off each)."""
+        while len(self._frames) < at_least:
+            self._ready.clear()
+            await self._ready.wait()
         self._ready.clear()
         frames = list(self._frames)
         self._frames.clear()

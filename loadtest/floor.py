@@ -1,0 +1,133 @@
+"""The floor: CPU per peer of decoding and analysing the load test's media, offline, in a loop.
+
+    python -m loadtest.floor [--seconds 60] [--runs 3]
+
+The same packets the load client replays (VP8 640x480 at 10 fps and Opus speech, encoded once)
+go through the decoders aiortc uses and the server's own pipeline steps (the sampling grid, the
+full analysis and the eye probe, resampling and the audio chain with its summaries), with no
+network, no event loop and no threads in between. Prints the median CPU milliseconds per second
+of media over ``--runs`` runs, in total and per part. Server CPU per peer under load, divided by
+this, is the cost of everything else: RTP, SRTP, DTLS, SCTP, asyncio and scheduling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from collections.abc import Callable
+from fractions import Fraction
+
+import av
+import numpy as np
+from aiortc.codecs.opus import OpusDecoder
+from aiortc.codecs.vpx import Vp8Decoder
+from aiortc.jitterbuffer import JitterFrame
+
+from analyzers import AUDIO_RATE
+from analyzers.audio import AudioWindowResult
+from analyzers.models import FER_MINI_XCEPTION, ModelRegistry
+from analyzers.sampling import VideoSampler
+from loadtest.media import VIDEO_TIME_BASE, EncodedMedia, encode
+from webrtc.config import PipelineConfig
+from webrtc.pipeline import build_audio_analyzer, build_video_analyzer
+from webrtc.tracks import analysis_array
+
+PARTS = ("video decode", "video analysis", "audio decode", "audio analysis")
+
+
+class _Clock:
+    """CPU seconds (all threads of the process) spent per part."""
+
+    def __init__(self) -> None:
+        self.spent = dict.fromkeys(PARTS, 0.0)
+
+    def run(self, part: str, fn: Callable[[], object]) -> object:
+        started = time.process_time()
+        try:
+            return fn()
+        finally:
+            self.spent[part] += time.process_time() - started
+
+
+def _loop(
+    packets: list[tuple[bytes, int]], seconds: float, time_base: Fraction
+) -> list[JitterFrame]:
+    """The packets repeated for ``seconds`` of media, with running timestamps."""
+    frames, pts = [], 0
+    while float(pts * time_base) < seconds:
+        for payload, duration in packets:
+            frames.append(JitterFrame(payload, pts))
+            pts += duration
+    return frames
+
+
+def run_once(media: EncodedMedia, seconds: float, config: PipelineConfig) -> dict[str, float]:
+    """CPU milliseconds per second of media, per part and in total."""
+    clock = _Clock()
+    video = build_video_analyzer(config)
+    audio = build_audio_analyzer(config)
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE)
+    sampler = VideoSampler(config.video_fps, config.blink_fps)
+    vp8, opus = Vp8Decoder(), OpusDecoder()
+    try:
+        for packet in _loop(media.video, seconds, VIDEO_TIME_BASE):
+            for frame in clock.run("video decode", lambda p=packet: vp8.decode(p)):  # type: ignore[attr-defined]
+                t = float(frame.pts * frame.time_base)
+                match sampler.decide(t):
+                    case "full":
+
+                        def full(f: av.VideoFrame = frame, t: float = t) -> None:
+                            video.update(analysis_array(f, config.max_analysis_width, "rgb24"), t)
+                            video.summary(t)
+
+                        clock.run("video analysis", full)
+                    case "eyes":
+                        clock.run(
+                            "video analysis",
+                            lambda f=frame, t=t: video.update_eyes(
+                                analysis_array(f, config.max_analysis_width, "gray"), t
+                            ),
+                        )
+        for packet in _loop(media.audio, seconds, Fraction(1, 48_000)):
+            for frame in clock.run("audio decode", lambda p=packet: opus.decode(p)):  # type: ignore[attr-defined]
+
+                def analyse(f: av.AudioFrame = frame) -> None:
+                    t = float(f.pts * f.time_base)
+                    outputs = []
+                    for out in resampler.resample(f):
+                        samples = out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
+                        outputs.extend(audio.push(samples, t))
+                    if any(isinstance(o, AudioWindowResult) for o in outputs):
+                        audio.summary()
+
+                clock.run("audio analysis", analyse)
+    finally:
+        video.close()
+    result = {part: spent * 1000 / seconds for part, spent in clock.spent.items()}
+    result["total"] = sum(result.values())
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="seconds of media per run")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--json", action="store_true", help="print the medians as JSON")
+    args = parser.parse_args()
+    config = PipelineConfig(expression_model_path=ModelRegistry().path(FER_MINI_XCEPTION))
+    media = encode()
+    run_once(media, 2.0, config)  # warm up: model loading and first-call costs
+    runs = [run_once(media, args.seconds, config) for _ in range(args.runs)]
+    medians = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+    if args.json:
+        print(json.dumps({k: round(v, 2) for k, v in medians.items()}))
+        return
+    print(f"CPU ms per second of media, median of {args.runs} runs of {args.seconds:.0f} s:")
+    for key, value in medians.items():
+        print(f"  {key:15} {value:7.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""The analysis threads of one server process, shared by every session, and the rate of full
+video analysis they can sustain.
+
+Why shared: with a thread per track, N sessions mean 2N analysis threads time-sliced on the same
+cores, so every frame's analysis is stretched N-fold and arrives late. A pool sized to the cores
+runs each job to completion; a session's job waits its turn instead, and since every pipeline
+takes the newest frame when its turn comes, waiting costs freshness, not a backlog.
+
+Why adaptive: past what the cores sustain at the configured rate, the choice is between late
+results for everyone and fewer results for everyone. :class:`RateController` watches how old
+frames are when their analysis is done (the frame-to-result latency, minus the last hop) and
+lowers the full-analysis rate of every session together when the 95th percentile passes its
+target, and raises it again when there is room. The eye probe keeps its own rate: blinks are
+short and it is cheap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+import numpy as np
+
+T = TypeVar("T")
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (``taskset`` and cgroups cpusets included)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class RateController:
+    """Full-analysis frames per second for every session of the process, adjusted once per
+    ``period`` seconds from the 95th percentile of recent frame-to-analysis latencies:
+    multiplied by ``decrease`` above ``target``, raised by a tenth of ``max_fps`` below
+    ``target * headroom``, always within ``[min_fps, max_fps]``."""
+
+    def __init__(
+        self,
+        max_fps: float,
+        min_fps: float,
+        target: float,
+        *,
+        period: float = 1.0,
+        decrease: float = 0.75,
+        headroom: float = 0.6,
+        min_samples: int = 5,
+    ) -> None:
+        if not 0 < min_fps <= max_fps:
+            raise ValueError(f"need 0 < min_fps <= max_fps, got {min_fps} and {max_fps}")
+        self.max_fps, self.min_fps, self.target = max_fps, min_fps, target
+        self.fps = max_fps
+        self._period, self._decrease, self._headroom = period, decrease, headroom
+        self._min_samples = min_samples
+        self._latencies: list[float] = []
+        self._since: float | None = None
+        self.p95: float | None = None
+        """The 95th percentile the last adjustment was made on."""
+        self.decreases = 0
+
+    def saturated(self, now: float) -> bool:
+        """At the lowest rate and, at the last adjustment (within three periods of ``now``),
+        still over target: more sessions would make every session late."""
+        return (
+            self.fps <= self.min_fps
+            and self.p95 is not None
+            and self.p95 > self.target
+            and self._since is not None
+            and now - self._since < 3 * self._period
+        )
+
+    def observe(self, latency: float, now: float) -> None:
+        """One frame's latency (seconds, received to analysed) at ``now`` (monotonic)."""
+        self._latencies.append(latency)
+        if self._since is None:
+            self._since = now
+        if now - self._since < self._period or len(self._latencies) < self._min_samples:
+            return
+        self.p95 = float(np.percentile(self._latencies, 95))
+        if self.p95 > self.target:
+            if self.fps > self.min_fps:
+                self.decreases += 1
+            self.fps = max(self.min_fps, self.fps * self._decrease)
+        elif self.p95 < self.target * self._headroom:
+            self.fps = min(self.max_fps, self.fps + self.max_fps / 10)
+        self._latencies.clear()
+        self._since = now
+
+
+class AnalysisScheduler:
+    """Runs analysis jobs on ``threads`` shared threads (default: one per usable core)."""
+
+    def __init__(self, rate: RateController, threads: int = 0) -> None:
+        self.threads = threads or usable_cores()
+        self.rate = rate
+        self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="lens-analysis")
+
+    async def run(self, lock: threading.Lock, fn: Callable[[], T]) -> T:
+        """``fn`` on a pool thread, holding ``lock``: one job at a time per owner of the lock,
+        even if a cancelled caller's job is still running when the next one starts."""
+
+        def locked() -> T:
+            with lock:
+                return fn()
+
+        return await asyncio.get_running_loop().run_in_executor(self._executor, locked)
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
