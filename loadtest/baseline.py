@@ -20,20 +20,25 @@ import time
 import uuid
 
 import av
-import numpy as np
 from aiohttp import web
 from aiortc import RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from analyzers import AUDIO_RATE
 from analyzers.models import FER_MINI_XCEPTION, ModelRegistry
 from analyzers.prosody import warm_up
 from analyzers.sampling import VideoSampler
 from webrtc.config import PipelineConfig
-from webrtc.pipeline import build_audio_analyzer, build_video_analyzer
+from webrtc.pipeline import (
+    audio_pass,
+    audio_resampler,
+    build_audio_analyzer,
+    build_video_analyzer,
+    eye_pass,
+    full_pass,
+)
 from webrtc.protocol import ServerMessage, encode
 from webrtc.results import VideoFrame, audio_message
-from webrtc.tracks import MediaClock, analysis_array
+from webrtc.tracks import MediaClock
 
 log = logging.getLogger("loadtest.baseline")
 
@@ -86,7 +91,7 @@ class InlineVideoTrack(MediaStreamTrack):
         decision = self.sampler.decide(t)
         if decision == "full":
             started = time.perf_counter()
-            result = self.analyzer.update(analysis_array(frame, width, "rgb24"), t)
+            result = full_pass(self.analyzer, frame, t, width)
             self.analyzer.summary(t)
             self.peer.send(
                 VideoFrame.from_result(
@@ -98,7 +103,7 @@ class InlineVideoTrack(MediaStreamTrack):
                 )
             )
         elif decision == "eyes":
-            self.analyzer.update_eyes(analysis_array(frame, width, "gray"), t)
+            eye_pass(self.analyzer, frame, t, width)
         return frame
 
 
@@ -110,7 +115,7 @@ class InlineAudioTrack(MediaStreamTrack):
         self.source, self.peer = source, peer
         self.clock = MediaClock()
         self.analyzer = build_audio_analyzer(peer.config) if peer.analyse else None
-        self.resampler = av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE)
+        self.resampler = audio_resampler()
 
     async def recv(self) -> av.AudioFrame:
         frame = await self.source.recv()
@@ -118,12 +123,10 @@ class InlineAudioTrack(MediaStreamTrack):
         if self.analyzer is None:
             return frame
         t = self.clock.seconds(frame)
-        for out in self.resampler.resample(frame):
-            samples = out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
-            for output in self.analyzer.push(samples, t):
-                message = audio_message(self.peer.id, output, received_at=received_at)
-                if message is not None:
-                    self.peer.send(message)
+        for output in audio_pass(self.analyzer, self.resampler, frame, t):
+            message = audio_message(self.peer.id, output, received_at=received_at)
+            if message is not None:
+                self.peer.send(message)
         return frame
 
 

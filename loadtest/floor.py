@@ -16,23 +16,27 @@ import argparse
 import json
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from fractions import Fraction
 
-import av
-import numpy as np
 from aiortc.codecs.opus import OpusDecoder
 from aiortc.codecs.vpx import Vp8Decoder
 from aiortc.jitterbuffer import JitterFrame
 
-from analyzers import AUDIO_RATE
 from analyzers.audio import AudioWindowResult
 from analyzers.models import FER_MINI_XCEPTION, ModelRegistry
 from analyzers.sampling import VideoSampler
 from loadtest.media import VIDEO_TIME_BASE, EncodedMedia, encode
 from webrtc.config import PipelineConfig
-from webrtc.pipeline import build_audio_analyzer, build_video_analyzer
-from webrtc.tracks import analysis_array
+from webrtc.pipeline import (
+    audio_pass,
+    audio_resampler,
+    build_audio_analyzer,
+    build_video_analyzer,
+    eye_pass,
+    full_pass,
+)
 
 PARTS = ("video decode", "video analysis", "audio decode", "audio analysis")
 
@@ -43,12 +47,13 @@ class _Clock:
     def __init__(self) -> None:
         self.spent = dict.fromkeys(PARTS, 0.0)
 
-    def run(self, part: str, fn: Callable[[], object]) -> object:
+    @contextmanager
+    def part(self, name: str) -> Iterator[None]:
         started = time.process_time()
         try:
-            return fn()
+            yield
         finally:
-            self.spent[part] += time.process_time() - started
+            self.spent[name] += time.process_time() - started
 
 
 def _loop(
@@ -68,41 +73,33 @@ def run_once(media: EncodedMedia, seconds: float, config: PipelineConfig) -> dic
     clock = _Clock()
     video = build_video_analyzer(config)
     audio = build_audio_analyzer(config)
-    resampler = av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE)
+    resampler = audio_resampler()
     sampler = VideoSampler(config.video_fps, config.blink_fps)
     vp8, opus = Vp8Decoder(), OpusDecoder()
+    width = config.max_analysis_width
     try:
         for packet in _loop(media.video, seconds, VIDEO_TIME_BASE):
-            for frame in clock.run("video decode", lambda p=packet: vp8.decode(p)):  # type: ignore[attr-defined]
+            with clock.part("video decode"):
+                frames = vp8.decode(packet)
+            for frame in frames:
                 t = float(frame.pts * frame.time_base)
-                match sampler.decide(t):
-                    case "full":
-
-                        def full(f: av.VideoFrame = frame, t: float = t) -> None:
-                            video.update(analysis_array(f, config.max_analysis_width, "rgb24"), t)
+                with clock.part("video analysis"):
+                    match sampler.decide(t):
+                        case "full":
+                            full_pass(video, frame, t, width)
                             video.summary(t)
-
-                        clock.run("video analysis", full)
-                    case "eyes":
-                        clock.run(
-                            "video analysis",
-                            lambda f=frame, t=t: video.update_eyes(
-                                analysis_array(f, config.max_analysis_width, "gray"), t
-                            ),
-                        )
+                        case "eyes":
+                            eye_pass(video, frame, t, width)
         for packet in _loop(media.audio, seconds, Fraction(1, 48_000)):
-            for frame in clock.run("audio decode", lambda p=packet: opus.decode(p)):  # type: ignore[attr-defined]
-
-                def analyse(f: av.AudioFrame = frame) -> None:
-                    t = float(f.pts * f.time_base)
-                    outputs = []
-                    for out in resampler.resample(f):
-                        samples = out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
-                        outputs.extend(audio.push(samples, t))
+            with clock.part("audio decode"):
+                frames = opus.decode(packet)
+            for frame in frames:
+                with clock.part("audio analysis"):
+                    outputs = audio_pass(
+                        audio, resampler, frame, float(frame.pts * frame.time_base)
+                    )
                     if any(isinstance(o, AudioWindowResult) for o in outputs):
                         audio.summary()
-
-                clock.run("audio analysis", analyse)
     finally:
         video.close()
     result = {part: spent * 1000 / seconds for part, spent in clock.spent.items()}

@@ -10,13 +10,19 @@ from typing import Any
 
 import av
 
-from analyzers import AUDIO_RATE
 from analyzers.sampling import VideoSampler
 from webrtc.config import PipelineConfig
-from webrtc.pipeline import build_audio_analyzer, build_video_analyzer
+from webrtc.pipeline import (
+    audio_pass,
+    audio_resampler,
+    build_audio_analyzer,
+    build_video_analyzer,
+    eye_pass,
+    full_pass,
+)
 from webrtc.registry import new_session_id
 from webrtc.report import AudioFinal, Quality, VideoFinal, build_report
-from webrtc.tracks import MediaClock, analysis_array
+from webrtc.tracks import MediaClock
 
 Progress = Callable[[float, float | None], None]
 """Called with the media seconds done and the file's duration (``None`` if unknown)."""
@@ -52,7 +58,7 @@ def analyze_file(
         video = build_video_analyzer(config) if video_stream is not None else None
         audio = build_audio_analyzer(config) if audio_stream is not None else None
         sampler = VideoSampler(config.video_fps, config.blink_fps)
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE)
+        resampler = audio_resampler()
         clocks = {"video": MediaClock(), "audio": MediaClock()}
         received = analysed = eye_passes = 0
         streams = [s for s in (video_stream, audio_stream) if s is not None]
@@ -65,17 +71,14 @@ def analyze_file(
                     received += 1
                     decision = sampler.decide(t)
                     if decision == "full":
-                        video.update(analysis_array(frame, config.max_analysis_width, "rgb24"), t)
+                        full_pass(video, frame, t, config.max_analysis_width)
                         analysed += 1
                     elif decision == "eyes":
-                        video.update_eyes(
-                            analysis_array(frame, config.max_analysis_width, "gray"), t
-                        )
+                        eye_pass(video, frame, t, config.max_analysis_width)
                         eye_passes += 1
                 elif isinstance(frame, av.AudioFrame) and audio is not None:
                     t = clocks["audio"].seconds(frame)
-                    for chunk in resampler.resample(frame):
-                        audio.push(chunk.to_ndarray().reshape(-1), t)
+                    audio_pass(audio, resampler, frame, t)
                 else:
                     continue
                 if max_seconds is not None and t > max_seconds:

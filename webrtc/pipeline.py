@@ -68,6 +68,36 @@ def build_audio_analyzer(config: PipelineConfig) -> AudioAnalyzer:
     )
 
 
+def full_pass(
+    analyzer: VideoFrameAnalyzer, frame: av.VideoFrame, t: float, max_width: int
+) -> VideoFrameResult:
+    """Every video analyzer on one frame (the live pipelines, recorded files and the load
+    tools all analyse frames through these three steps)."""
+    return analyzer.update(analysis_array(frame, max_width, "rgb24"), t)
+
+
+def eye_pass(
+    analyzer: VideoFrameAnalyzer, frame: av.VideoFrame, t: float, max_width: int
+) -> BlinkResult | None:
+    """The cheap eye probe on one frame's luma plane."""
+    return analyzer.update_eyes(analysis_array(frame, max_width, "gray"), t)
+
+
+def audio_pass(
+    analyzer: AudioAnalyzer, resampler: av.AudioResampler, frame: av.AudioFrame, t: float
+) -> list[AudioOutput]:
+    """One decoded audio frame resampled to 16 kHz mono float32 and pushed through the chain."""
+    outputs: list[AudioOutput] = []
+    for out in resampler.resample(frame):
+        samples = out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
+        outputs.extend(analyzer.push(samples, t))
+    return outputs
+
+
+def audio_resampler() -> av.AudioResampler:
+    return av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE)
+
+
 class _Pipeline:
     kind: str
 
@@ -106,7 +136,7 @@ class _Pipeline:
             )
 
     def _release(self) -> None:
-        """Free the analyzers; runs on the pipeline thread."""
+        """Free the analyzers; runs as one of the pipeline's jobs, under its lock."""
 
     async def _on_thread(self, fn: Callable[[], T]) -> T:
         return await self._scheduler.run(self._lock, fn)
@@ -212,16 +242,14 @@ class VideoPipeline(_Pipeline):
         started = time.perf_counter()
         analyzer = self._analyzer_for_thread()
         assert isinstance(item.frame, av.VideoFrame)
-        rgb = analysis_array(item.frame, self.config.max_analysis_width, "rgb24")
-        result = analyzer.update(rgb, item.t)
+        result = full_pass(analyzer, item.frame, item.t, self.config.max_analysis_width)
         summary = analyzer.summary(item.t)
         return result, summary, (time.perf_counter() - started) * 1000.0
 
     def _probe_eyes(self, item: StampedFrame) -> BlinkResult | None:
         analyzer = self._analyzer_for_thread()
         assert isinstance(item.frame, av.VideoFrame)
-        luma = analysis_array(item.frame, self.config.max_analysis_width, "gray")
-        return analyzer.update_eyes(luma, item.t)
+        return eye_pass(analyzer, item.frame, item.t, self.config.max_analysis_width)
 
     async def finish(self) -> VideoFinal | None:
         """The whole-session summary and timeline points, read on the analysis thread."""
@@ -281,7 +309,7 @@ class AudioPipeline(_Pipeline):
     def _build(self) -> None:
         if self._analyzer is None:
             self._analyzer = build_audio_analyzer(self.config)
-            self._resampler = av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE)
+            self._resampler = audio_resampler()
 
     def _process(self, frames: list[StampedFrame]) -> tuple[list[AudioOutput], AudioSummary | None]:
         self._build()
@@ -289,9 +317,7 @@ class AudioPipeline(_Pipeline):
         outputs: list[AudioOutput] = []
         for item in frames:
             assert isinstance(item.frame, av.AudioFrame)
-            for out in self._resampler.resample(item.frame):
-                samples = out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
-                outputs.extend(self._analyzer.push(samples, item.t))
+            outputs.extend(audio_pass(self._analyzer, self._resampler, item.frame, item.t))
         windows = any(isinstance(o, AudioWindowResult) for o in outputs)
         return outputs, self._analyzer.summary() if windows else None
 

@@ -1,7 +1,7 @@
 """One analysis session: a peer connection, its tracks and pipelines, its data channel and the
 watchdog that closes it when the peer leaves, fails or goes silent.
 
-Everything a session starts (tasks, executor threads, the peer connection) is released by
+Everything a session starts (tasks, analyzers, the peer connection) is released by
 :meth:`AnalysisSession.close`, which is idempotent and safe to call from any of its own tasks.
 Closing builds the end-of-session report first and, when the channel is still open, sends it as
 ``session.report``.
