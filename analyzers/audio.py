@@ -95,10 +95,11 @@ class AudioAnalyzer:
             self._pending_t = t
         self._pending = np.concatenate([self._pending, samples.astype(np.float32, copy=False)])
         outputs: list[AudioOutput] = []
-        while self._frame_offset + FRAME_SAMPLES <= self._pending.size:
-            frame = self._pending[self._frame_offset : self._frame_offset + FRAME_SAMPLES]
+        count = (self._pending.size - self._frame_offset) // FRAME_SAMPLES
+        end = self._frame_offset + count * FRAME_SAMPLES
+        frames = self._pending[self._frame_offset : end].reshape(count, FRAME_SAMPLES)
+        for voiced in self._vad.frames_are_speech(frames).tolist():
             frame_t = self._pending_t + self._frame_offset / AUDIO_RATE
-            voiced = self._vad.frame_is_speech(frame)
             self._window_voiced += voiced
             for event in self._speech.update(voiced, frame_t):
                 outputs.append(event)

@@ -12,6 +12,7 @@ camera.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -105,29 +106,50 @@ def box_from_landmarks(landmarks: np.ndarray) -> FaceBox:
     )
 
 
-class FaceAnalyzer:
-    """Finds faces in RGB frames and meshes the largest.
-
-    Not thread-safe (MediaPipe graphs are not): give each stream its own instance and call it
-    from one thread. ``tile_scan`` turns the zoomed small-face pass on or off.
+class FaceModels:
+    """MediaPipe's full-range face detector and the face mesh, both in static-image mode: they
+    keep nothing from one image to the next, so one set can serve any number of streams, one
+    call at a time (MediaPipe graphs are not thread-safe). About 40 MB and a second of loading.
     """
 
-    def __init__(
-        self,
-        *,
-        min_detection_confidence: float = 0.5,
-        tile_scan: bool = True,
-        track_every: int = 0,
-    ) -> None:
-        self._detector = mp_face_detection.FaceDetection(
+    def __init__(self, min_detection_confidence: float = 0.5) -> None:
+        self.detector = mp_face_detection.FaceDetection(
             model_selection=1, min_detection_confidence=min_detection_confidence
         )
-        self._mesh = mp_face_mesh.FaceMesh(
+        self.mesh = mp_face_mesh.FaceMesh(
             static_image_mode=True,
             max_num_faces=1,
             refine_landmarks=True,
             min_detection_confidence=0.3,
         )
+
+    def close(self) -> None:
+        self.detector.close()
+        self.mesh.close()
+
+
+class FaceAnalyzer:
+    """Finds faces in RGB frames and meshes the largest, following one stream.
+
+    The per-stream state (the face being tracked) is its own; the models come from ``models``,
+    called once per frame, which must give a :class:`FaceModels` no other thread is using (the
+    live server hands each analysis thread its own set). Without ``models`` it loads and owns
+    a set, and must then be used from one thread at a time. ``tile_scan`` turns the zoomed
+    small-face pass on or off.
+    """
+
+    def __init__(
+        self,
+        *,
+        models: Callable[[], FaceModels] | None = None,
+        tile_scan: bool = True,
+        track_every: int = 0,
+    ) -> None:
+        self._owned: FaceModels | None = None
+        if models is None:
+            owned = self._owned = FaceModels()
+            models = lambda: owned  # noqa: E731
+        self._models = models
         self._tile_scan = tile_scan
         # Tracking: with a face in the previous frame, mesh a crop around its landmarks and
         # skip the detector, re-detecting every ``track_every`` frames (0 = never track).
@@ -138,8 +160,9 @@ class FaceAnalyzer:
         """Detector passes run so far (tracking exists to keep this low)."""
 
     def close(self) -> None:
-        self._detector.close()
-        self._mesh.close()
+        if self._owned is not None:
+            self._owned.close()
+            self._owned = None
 
     def __enter__(self) -> FaceAnalyzer:
         return self
@@ -195,7 +218,7 @@ class FaceAnalyzer:
 
     def _detect_region(self, rgb: np.ndarray, x0: float, y0: float) -> list[FaceBox]:
         height, width = rgb.shape[:2]
-        result = self._detector.process(rgb)
+        result = self._models().detector.process(rgb)
         boxes: list[FaceBox] = []
         for detection in result.detections or []:
             rel = detection.location_data.relative_bounding_box
@@ -234,7 +257,7 @@ class FaceAnalyzer:
             flags=cv2.INTER_LINEAR,
             borderMode=cv2.BORDER_REPLICATE,
         )
-        result = self._mesh.process(crop)
+        result = self._models().mesh.process(crop)
         if not result.multi_face_landmarks:
             return None
         points = np.array(

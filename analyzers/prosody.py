@@ -26,6 +26,9 @@ FRAME = 1024  # 64 ms: two periods of the lowest pitch
 SYLLABLE_FRAME = 640  # 40 ms
 FMIN, FMAX = 60.0, 500.0
 _EPS = 1e-12
+_WINDOW = np.hanning(FRAME)
+_SHORT = np.hanning(SYLLABLE_FRAME)
+_FREQS = np.fft.rfftfreq(FRAME, 1 / AUDIO_RATE)
 
 
 @dataclass(frozen=True)
@@ -83,16 +86,14 @@ def track(
         center=False,
     )[:n]
     lags = np.clip(np.round(AUDIO_RATE / f0).astype(int), 1, FRAME // 2)
-    window = np.hanning(FRAME)
+    window, short = _WINDOW, _SHORT
     power = np.mean((frames * window) ** 2, axis=1) / np.mean(window**2)
     intensity = 10 * np.log10(power + _EPS)
-    short = np.hanning(SYLLABLE_FRAME)
     centre = frames[:, (FRAME - SYLLABLE_FRAME) // 2 : (FRAME + SYLLABLE_FRAME) // 2]
     syllable_db = 10 * np.log10(np.mean((centre * short) ** 2, axis=1) / np.mean(short**2) + _EPS)
     voiced = (periodicity(frames, lags) >= min_periodicity) & (intensity >= min_dbfs)
     spectrum = np.abs(np.fft.rfft(frames * window, axis=1)) ** 2 + _EPS
-    freqs = np.fft.rfftfreq(FRAME, 1 / AUDIO_RATE)
-    centroid = (spectrum * freqs).sum(axis=1) / spectrum.sum(axis=1)
+    centroid = (spectrum * _FREQS).sum(axis=1) / spectrum.sum(axis=1)
     flatness = np.exp(np.mean(np.log(spectrum), axis=1)) / np.mean(spectrum, axis=1)
     return HopTrack(times, f0, voiced, intensity, syllable_db, centroid, flatness)
 

@@ -3,6 +3,7 @@ that runs between full analyses so that blinks are not missed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from analyzers.expression import (
     FerTfliteModel,
     aligned_face,
 )
-from analyzers.face import FaceAnalyzer
+from analyzers.face import FaceAnalyzer, FaceModels
 from analyzers.gaze import Gaze, estimate_gaze
 from analyzers.head_pose import HeadPose, HeadStability, head_pose
 from analyzers.models import ModelUnavailable
@@ -52,19 +53,52 @@ class VideoAnalysisOptions:
     summary_window: float = 30.0
 
 
+@dataclass
+class VideoModels:
+    """The models a frame's analysis runs: stateless between frames, so one set serves many
+    streams, one frame at a time."""
+
+    faces: FaceModels
+    expression: ExpressionModel | None
+
+    def close(self) -> None:
+        self.faces.close()
+
+
+def build_video_models(backend: str, model_path: Path | None) -> VideoModels:
+    """Loads the face models and the expression model of ``backend`` (about a second)."""
+    return VideoModels(FaceModels(), build_expression_model(backend, model_path))
+
+
 class VideoFrameAnalyzer:
-    """Runs every video analyzer. One instance per stream, used from one thread."""
+    """Runs every video analyzer on one stream, one frame at a time.
+
+    Its state (tracking, smoothing, blinks, summaries) belongs to the stream. The models come
+    from ``models``, called once per frame, which must give a set no other thread is using at
+    the time; without it the analyzer loads its own set (with ``expression_model``) and must
+    be used from one thread at a time.
+    """
 
     def __init__(
         self,
         expression_model: ExpressionModel | None = None,
         options: VideoAnalysisOptions | None = None,
+        *,
+        models: Callable[[], VideoModels] | None = None,
     ) -> None:
         self.options = options or VideoAnalysisOptions()
+        self._owned: VideoModels | None = None
+        if models is None:
+            owned = self._owned = VideoModels(FaceModels(), expression_model)
+            models = lambda: owned  # noqa: E731
+        elif expression_model is not None:
+            raise ValueError("give the expression model inside models, not beside them")
+        self._models = models
         self._faces = FaceAnalyzer(
-            tile_scan=self.options.tile_scan, track_every=self.options.track_every
+            models=lambda: self._models().faces,
+            tile_scan=self.options.tile_scan,
+            track_every=self.options.track_every,
         )
-        self._expression_model = expression_model
         self._smoother = ExpressionSmoother()
         self._stability = HeadStability(window=self.options.stability_window)
         self._blinks = BlinkDetector()
@@ -99,9 +133,10 @@ class VideoFrameAnalyzer:
         self._eye_boxes = eye_boxes(landmarks)
         self._head_stability = self._stability.update(pose, t)
         expression = None
-        if self._expression_model is not None:
-            face = aligned_face(rgb, landmarks, self._expression_model.input_size)
-            expression = self._smoother.update(self._expression_model.predict(face), t)
+        model = self._models().expression
+        if model is not None:
+            face = aligned_face(rgb, landmarks, model.input_size)
+            expression = self._smoother.update(model.predict(face), t)
         self._record(
             FrameFacts(t, True, gaze.eye_contact, expression.label if expression else None), pose
         )
@@ -158,7 +193,10 @@ class VideoFrameAnalyzer:
         self._head_stability = None
 
     def close(self) -> None:
-        self._faces.close()
+        """Frees the models it loaded itself (shared models belong to whoever gave them)."""
+        if self._owned is not None:
+            self._owned.close()
+            self._owned = None
 
 
 def build_expression_model(backend: str, model_path: Path | None) -> ExpressionModel | None:

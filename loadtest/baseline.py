@@ -24,11 +24,13 @@ from aiohttp import web
 from aiortc import RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from analyzers.audio import AudioWindowResult
 from analyzers.models import FER_MINI_XCEPTION, ModelRegistry
 from analyzers.prosody import warm_up
 from analyzers.sampling import VideoSampler
 from webrtc.config import PipelineConfig
 from webrtc.pipeline import (
+    Every,
     audio_pass,
     audio_resampler,
     build_audio_analyzer,
@@ -80,6 +82,7 @@ class InlineVideoTrack(MediaStreamTrack):
         self.clock = MediaClock()
         self.sampler = VideoSampler(peer.config.video_fps, peer.config.blink_fps)
         self.analyzer = build_video_analyzer(peer.config) if peer.analyse else None
+        self.summarise = Every(peer.config.summary_interval / 2)
 
     async def recv(self) -> av.VideoFrame:
         frame = await self.source.recv()
@@ -92,7 +95,8 @@ class InlineVideoTrack(MediaStreamTrack):
         if decision == "full":
             started = time.perf_counter()
             result = full_pass(self.analyzer, frame, t, width)
-            self.analyzer.summary(t)
+            if self.summarise(t):
+                self.analyzer.summary(t)
             self.peer.send(
                 VideoFrame.from_result(
                     self.peer.id,
@@ -116,6 +120,7 @@ class InlineAudioTrack(MediaStreamTrack):
         self.clock = MediaClock()
         self.analyzer = build_audio_analyzer(peer.config) if peer.analyse else None
         self.resampler = audio_resampler()
+        self.summarise = Every(peer.config.summary_interval / 2)
 
     async def recv(self) -> av.AudioFrame:
         frame = await self.source.recv()
@@ -123,10 +128,13 @@ class InlineAudioTrack(MediaStreamTrack):
         if self.analyzer is None:
             return frame
         t = self.clock.seconds(frame)
-        for output in audio_pass(self.analyzer, self.resampler, frame, t):
+        outputs = audio_pass(self.analyzer, self.resampler, [frame], t)
+        for output in outputs:
             message = audio_message(self.peer.id, output, received_at=received_at)
             if message is not None:
                 self.peer.send(message)
+        if any(isinstance(o, AudioWindowResult) for o in outputs) and self.summarise(t):
+            self.analyzer.summary()
         return frame
 
 

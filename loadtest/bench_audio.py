@@ -4,9 +4,9 @@
 
 Feeds espeak-ng speech with pauses as 20 ms 48 kHz stereo s16 frames (what aiortc's Opus decoder
 hands the server) through the server's chain: PyAV resampling to 16 kHz mono float32, voice
-activity, speech events, pitch, clarity proxies, syllable nuclei and the rolling summary after
-every window. Prints the median CPU seconds per second of audio over ``--runs`` runs, and the
-share of the chain spent outside resampling.
+activity, speech events, pitch, clarity proxies, syllable nuclei and the rolling summary (at most
+once a second, as the server gates it), pushing ``--batch-ms`` of audio at a time. Prints the
+median CPU seconds per second of audio over ``--runs`` runs, and of resampling alone.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from pathlib import Path
 import av
 import numpy as np
 
-from analyzers import AUDIO_RATE
 from analyzers.audio import AudioAnalyzer, AudioWindowResult
 from analyzers.prosody import warm_up
 from tests.media import read_wav, resample
+from webrtc.pipeline import Every, audio_pass, audio_resampler
 
 TEXT = (
     "Thank you for having me. In my last role I led a small team that rebuilt our billing "
@@ -53,20 +53,22 @@ def frames(clip: np.ndarray) -> list[av.AudioFrame]:
     return out
 
 
-def run(audio_frames: list[av.AudioFrame]) -> tuple[float, float]:
-    """(total CPU seconds, of which resampling)."""
-    resampler = av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE)
-    analyzer = AudioAnalyzer()
-    resampling = 0.0
+def run(audio_frames: list[av.AudioFrame], batch: int) -> tuple[float, float]:
+    """(CPU seconds of the chain, of resampling alone), with ``batch`` frames per push and the
+    server's summary gate."""
+    resampler = audio_resampler()
     started = time.process_time()
     for frame in audio_frames:
-        t0 = time.process_time()
-        chunks = [c.to_ndarray().reshape(-1) for c in resampler.resample(frame)]
-        resampling += time.process_time() - t0
-        for chunk in chunks:
-            outputs = analyzer.push(chunk, frame.pts / 48_000)
-            if any(isinstance(o, AudioWindowResult) for o in outputs):
-                analyzer.summary()
+        resampler.resample(frame)
+    resampling = time.process_time() - started
+    resampler, analyzer, summarise = audio_resampler(), AudioAnalyzer(), Every(1.0)
+    started = time.process_time()
+    for i in range(0, len(audio_frames), batch):
+        pushed = audio_frames[i : i + batch]
+        t = pushed[0].pts / 48_000
+        outputs = audio_pass(analyzer, resampler, pushed, t)
+        if any(isinstance(o, AudioWindowResult) for o in outputs) and summarise(t):
+            analyzer.summary()
     return time.process_time() - started, resampling
 
 
@@ -74,17 +76,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--batch-ms",
+        type=int,
+        nargs="+",
+        default=[20, 100],
+        help="audio per push; the server pushes LENS_AUDIO_BATCH_MS (100) at a time",
+    )
     args = parser.parse_args()
     warm_up()
     audio_frames = frames(speech_clip(args.seconds))
-    results = [run(audio_frames) for _ in range(args.runs)]
-    total = statistics.median(r[0] for r in results)
-    resampling = statistics.median(r[1] for r in results)
-    print(
-        f"audio chain: {total / args.seconds:.4f} CPU s per s of audio (median of {args.runs} "
-        f"runs of {args.seconds:.0f} s); resampling {resampling / args.seconds:.4f}, "
-        f"analysis {(total - resampling) / args.seconds:.4f}"
-    )
+    for batch_ms in args.batch_ms:
+        batch = max(1, batch_ms // 20)
+        results = [run(audio_frames, batch) for _ in range(args.runs)]
+        total = statistics.median(r[0] for r in results)
+        resampling = statistics.median(r[1] for r in results)
+        print(
+            f"audio chain, {batch * 20} ms per push: {total / args.seconds:.4f} CPU s per s of "
+            f"audio (median of {args.runs} runs of {args.seconds:.0f} s); resampling "
+            f"{resampling / args.seconds:.4f}, analysis {(total - resampling) / args.seconds:.4f}"
+        )
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from fractions import Fraction
 
+import av
 from aiortc.codecs.opus import OpusDecoder
 from aiortc.codecs.vpx import Vp8Decoder
 from aiortc.jitterbuffer import JitterFrame
@@ -30,6 +31,7 @@ from analyzers.sampling import VideoSampler
 from loadtest.media import VIDEO_TIME_BASE, EncodedMedia, encode
 from webrtc.config import PipelineConfig
 from webrtc.pipeline import (
+    Every,
     audio_pass,
     audio_resampler,
     build_audio_analyzer,
@@ -77,6 +79,8 @@ def run_once(media: EncodedMedia, seconds: float, config: PipelineConfig) -> dic
     sampler = VideoSampler(config.video_fps, config.blink_fps)
     vp8, opus = Vp8Decoder(), OpusDecoder()
     width = config.max_analysis_width
+    video_summary, audio_summary = (Every(config.summary_interval / 2) for _ in range(2))
+    batch = max(1, round(config.audio_batch_ms / 20))
     try:
         for packet in _loop(media.video, seconds, VIDEO_TIME_BASE):
             with clock.part("video decode"):
@@ -87,19 +91,22 @@ def run_once(media: EncodedMedia, seconds: float, config: PipelineConfig) -> dic
                     match sampler.decide(t):
                         case "full":
                             full_pass(video, frame, t, width)
-                            video.summary(t)
+                            if video_summary(t):
+                                video.summary(t)
                         case "eyes":
                             eye_pass(video, frame, t, width)
+        pending: list[av.AudioFrame] = []
         for packet in _loop(media.audio, seconds, Fraction(1, 48_000)):
             with clock.part("audio decode"):
-                frames = opus.decode(packet)
-            for frame in frames:
-                with clock.part("audio analysis"):
-                    outputs = audio_pass(
-                        audio, resampler, frame, float(frame.pts * frame.time_base)
-                    )
-                    if any(isinstance(o, AudioWindowResult) for o in outputs):
-                        audio.summary()
+                pending.extend(opus.decode(packet))
+            if len(pending) < batch:
+                continue
+            with clock.part("audio analysis"):
+                t = float(pending[0].pts * pending[0].time_base)
+                outputs = audio_pass(audio, resampler, pending, t)
+                if any(isinstance(o, AudioWindowResult) for o in outputs) and audio_summary(t):
+                    audio.summary()
+            pending = []
     finally:
         video.close()
     result = {part: spent * 1000 / seconds for part, spent in clock.spent.items()}

@@ -16,10 +16,10 @@ from aiortc.mediastreams import VideoStreamTrack
 
 from analyzers.sampling import VideoSampler
 from tests.conftest import StartServer
-from tests.media import astronaut, place
+from tests.media import astronaut, blank, place
 from tests.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
 from tests.test_metrics import scrape
-from webrtc.scheduler import AnalysisScheduler, RateController
+from webrtc.scheduler import AnalysisScheduler, PerThread, RateController
 
 
 def test_rate_falls_when_late_and_recovers_when_early() -> None:
@@ -93,6 +93,71 @@ async def test_one_job_at_a_time_per_lock() -> None:
     finally:
         scheduler.shutdown()
     assert most == 1, "jobs holding one pipeline's lock never overlap"
+
+
+async def test_warm_up_builds_once_on_every_thread_and_retries_after_a_failure() -> None:
+    attempts: list[str] = []
+
+    def build() -> str:
+        attempts.append(threading.current_thread().name)
+        if len(attempts) == 1:
+            raise OSError("model file unreadable")
+        return threading.current_thread().name
+
+    models = PerThread(build)
+    scheduler = AnalysisScheduler(RateController(5.0, 1.0, 0.1), threads=3, video_models=models)
+    try:
+        with pytest.raises(OSError, match="unreadable"):
+            await scheduler.warm()
+        await asyncio.gather(*(scheduler.warm() for _ in range(4)))
+        await scheduler.warm()
+        ran = await asyncio.gather(
+            *(
+                scheduler.run(threading.Lock(), lambda: (models(), threading.current_thread().name))
+                for _ in range(12)
+            )
+        )
+    finally:
+        scheduler.shutdown()
+    assert models.built == 3, "one set per thread, however many callers"
+    assert len(set(attempts[1:])) == 3, "the warm-up reached every thread"
+    assert all(owner == thread for owner, thread in ran), "each job got its own thread's set"
+    assert models.built == 3, "and found it ready"
+
+
+async def test_sessions_share_the_models_but_not_their_state(start_server: StartServer) -> None:
+    """Two sessions at once, one showing a face and one an empty room, then a third: each sees
+    only its own stream, and the models were loaded once per analysis thread, not per session."""
+    server = await start_server()
+    tone = 0.2 * np.sin(2 * np.pi * 220 * np.arange(AUDIO_SEND_RATE) / AUDIO_SEND_RATE)
+
+    def peer(frame: np.ndarray) -> ClientPeer:
+        return ClientPeer(server.url, [StillsTrack([frame]), SamplesTrack(tone.astype(np.float32))])
+
+    def frames_seen(peer: ClientPeer, count: int) -> bool:
+        return len(peer.of_type("video.frame")) >= count
+
+    face, room = peer(place(astronaut())), peer(blank())
+    async with aiohttp.ClientSession() as http:
+        await asyncio.gather(face.connect(http), room.connect(http))
+        try:
+            await face.wait_for(lambda m: frames_seen(face, 8))
+            await room.wait_for(lambda m: frames_seen(room, 8))
+        finally:
+            await asyncio.gather(face.close(), room.close())
+        third = peer(place(astronaut(), scale=0.5, centre=(0.3, 0.6)))
+        await third.connect(http)
+        try:
+            await third.wait_for(lambda m: frames_seen(third, 3))
+        finally:
+            await third.close()
+    assert all(m["face"] for m in face.of_type("video.frame"))
+    assert not any(m["face"] for m in room.of_type("video.frame"))
+    assert all(m["face"] for m in third.of_type("video.frame"))
+    scheduler = server.registry.scheduler
+    assert scheduler.video_models is not None
+    assert isinstance(scheduler.video_models, PerThread)
+    assert scheduler.video_models.built == scheduler.threads
 
 
 async def test_server_lowers_its_rate_then_refuses_sessions(start_server: StartServer) -> None:

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 import av
@@ -44,16 +44,18 @@ Send = Callable[[ServerMessage], None]
 T = TypeVar("T")
 
 
-def build_video_analyzer(config: PipelineConfig) -> VideoFrameAnalyzer:
-    model = build_expression_model(config.expression_backend, config.expression_model_path)
-    return VideoFrameAnalyzer(
-        model,
-        VideoAnalysisOptions(
-            tile_scan=config.tile_scan,
-            eye_contact_tolerance=config.eye_contact_tolerance,
-            summary_window=config.summary_window,
-        ),
+def video_options(config: PipelineConfig) -> VideoAnalysisOptions:
+    return VideoAnalysisOptions(
+        tile_scan=config.tile_scan,
+        eye_contact_tolerance=config.eye_contact_tolerance,
+        summary_window=config.summary_window,
     )
+
+
+def build_video_analyzer(config: PipelineConfig) -> VideoFrameAnalyzer:
+    """An analyzer with models of its own (recorded files, the load tools)."""
+    model = build_expression_model(config.expression_backend, config.expression_model_path)
+    return VideoFrameAnalyzer(model, video_options(config))
 
 
 def build_audio_analyzer(config: PipelineConfig) -> AudioAnalyzer:
@@ -84,14 +86,37 @@ def eye_pass(
 
 
 def audio_pass(
-    analyzer: AudioAnalyzer, resampler: av.AudioResampler, frame: av.AudioFrame, t: float
+    analyzer: AudioAnalyzer,
+    resampler: av.AudioResampler,
+    frames: Sequence[av.AudioFrame],
+    t: float,
 ) -> list[AudioOutput]:
-    """One decoded audio frame resampled to 16 kHz mono float32 and pushed through the chain."""
-    outputs: list[AudioOutput] = []
-    for out in resampler.resample(frame):
-        samples = out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
-        outputs.extend(analyzer.push(samples, t))
-    return outputs
+    """Consecutive decoded audio frames, the first at media time ``t``, resampled to 16 kHz
+    mono float32 and pushed through the chain in one piece (the chain's per-frame steps run
+    vectorised over a push)."""
+    chunks = [out.to_ndarray().reshape(-1) for f in frames for out in resampler.resample(f)]
+    if not chunks:
+        return []
+    return analyzer.push(np.concatenate(chunks).astype(np.float32, copy=False), t)
+
+
+class Every:
+    """True at most once per ``seconds`` of media time, and on the first call.
+
+    Gates the rolling summaries: the session sends the newest one every ``summary_interval``
+    seconds, so working one out after every analysed frame or window (10 or 5 a second) would
+    mostly be thrown away. At half the interval, the summary sent is at most half an interval
+    older than the newest result."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._last: float | None = None
+
+    def __call__(self, t: float) -> bool:
+        if self._last is not None and abs(t - self._last) < self.seconds:
+            return False
+        self._last = t
+        return True
 
 
 def audio_resampler() -> av.AudioResampler:
@@ -145,9 +170,8 @@ class _Pipeline:
         """Create the analyzers if they are not there yet (loads models)."""
 
     async def _prepare(self) -> None:
-        """Build the analyzers (about a second of model loading for video) outside the shared
-        threads, so that a session starting does not stall every other session's analysis.
-        A failure here is reported like any analysis failure, and retried on the first job."""
+        """Build the analyzers on the loop's executor, off the shared threads. A failure here
+        is reported like any analysis failure, and retried on the first job."""
 
         def build() -> None:
             with self._lock:
@@ -176,6 +200,7 @@ class VideoPipeline(_Pipeline):
         self.eye_passes = 0
         self._sampled_out = 0
         self.summary: VideoSummary | None = None
+        self._summarise = Every(self.config.summary_interval / 2)
 
     @property
     def frames_skipped(self) -> int:
@@ -205,7 +230,8 @@ class VideoPipeline(_Pipeline):
             return
         self._scheduler.rate.observe(time.time() - item.received_at, time.monotonic())
         self.frames_analysed += 1
-        self.summary = summary
+        if summary is not None:
+            self.summary = summary
         self._observe("video", analysis_ms / 1000)
         if result.blink is not None:
             self._send(Blink.from_result(self.session_id, result.blink))
@@ -229,21 +255,35 @@ class VideoPipeline(_Pipeline):
         if blink is not None:
             self._send(Blink.from_result(self.session_id, blink))
 
+    async def _prepare(self) -> None:
+        """Load the models on every shared thread first if no session has yet: a second,
+        once per process, instead of a second and ~40 MB per session."""
+        try:
+            await self._scheduler.warm()
+        except Exception as exc:
+            self._failed(0.0, exc)
+        await super()._prepare()
+
     def _build(self) -> None:
         if self._analyzer is None:
-            self._analyzer = build_video_analyzer(self.config)
+            models = self._scheduler.video_models
+            self._analyzer = (
+                build_video_analyzer(self.config)
+                if models is None
+                else VideoFrameAnalyzer(options=video_options(self.config), models=models)
+            )
 
     def _analyzer_for_thread(self) -> VideoFrameAnalyzer:
         self._build()
         assert self._analyzer is not None
         return self._analyzer
 
-    def _analyse(self, item: StampedFrame) -> tuple[VideoFrameResult, VideoSummary, float]:
+    def _analyse(self, item: StampedFrame) -> tuple[VideoFrameResult, VideoSummary | None, float]:
         started = time.perf_counter()
         analyzer = self._analyzer_for_thread()
         assert isinstance(item.frame, av.VideoFrame)
         result = full_pass(analyzer, item.frame, item.t, self.config.max_analysis_width)
-        summary = analyzer.summary(item.t)
+        summary = analyzer.summary(item.t) if self._summarise(item.t) else None
         return result, summary, (time.perf_counter() - started) * 1000.0
 
     def _probe_eyes(self, item: StampedFrame) -> BlinkResult | None:
@@ -278,6 +318,7 @@ class AudioPipeline(_Pipeline):
         self._resampler: av.AudioResampler | None = None
         self.windows_analysed = 0
         self.summary: AudioSummary | None = None
+        self._summarise = Every(self.config.summary_interval / 2)
 
     @property
     def frames_dropped(self) -> int:
@@ -314,12 +355,11 @@ class AudioPipeline(_Pipeline):
     def _process(self, frames: list[StampedFrame]) -> tuple[list[AudioOutput], AudioSummary | None]:
         self._build()
         assert self._analyzer is not None and self._resampler is not None
-        outputs: list[AudioOutput] = []
-        for item in frames:
-            assert isinstance(item.frame, av.AudioFrame)
-            outputs.extend(audio_pass(self._analyzer, self._resampler, item.frame, item.t))
+        decoded = [item.frame for item in frames if isinstance(item.frame, av.AudioFrame)]
+        outputs = audio_pass(self._analyzer, self._resampler, decoded, frames[0].t)
         windows = any(isinstance(o, AudioWindowResult) for o in outputs)
-        return outputs, self._analyzer.summary() if windows else None
+        summarise = windows and self._summarise(frames[-1].t)
+        return outputs, self._analyzer.summary() if summarise else None
 
     async def finish(self) -> AudioFinal | None:
         def read() -> AudioFinal | None:

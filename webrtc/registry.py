@@ -9,8 +9,9 @@ from typing import Any
 
 from aiortc import RTCConfiguration
 
+from analyzers.video import build_video_models
 from webrtc.config import PipelineConfig
-from webrtc.scheduler import AnalysisScheduler, RateController
+from webrtc.scheduler import AnalysisScheduler, PerThread, RateController
 from webrtc.session import AnalysisSession, SessionHooks
 
 
@@ -22,7 +23,10 @@ def build_scheduler(config: PipelineConfig) -> AnalysisScheduler:
     rate = RateController(
         config.video_fps, min(config.min_video_fps, config.video_fps), config.latency_target
     )
-    return AnalysisScheduler(rate, config.analysis_threads)
+    models = PerThread(
+        lambda: build_video_models(config.expression_backend, config.expression_model_path)
+    )
+    return AnalysisScheduler(rate, config.analysis_threads, models)
 
 
 class SessionRegistry:

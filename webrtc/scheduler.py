@@ -12,6 +12,11 @@ frames are when their analysis is done (the frame-to-result latency, minus the l
 lowers the full-analysis rate of every session together when the 95th percentile passes its
 target, and raises it again when there is room. The eye probe keeps its own rate: blinks are
 short and it is cheap.
+
+Why models per thread: the face and expression models keep nothing between frames, and a thread
+runs one job at a time, so each thread holds one set (:class:`PerThread`) that every session's
+jobs on it use. Per-session models cost every new session a second of CPU and ~40 MB, and their
+teardown left the allocator's arenas fragmented (the RSS drift of a churn soak).
 """
 
 from __future__ import annotations
@@ -21,9 +26,11 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import numpy as np
+
+from analyzers.video import VideoModels
 
 T = TypeVar("T")
 
@@ -94,13 +101,76 @@ class RateController:
         self._since = now
 
 
-class AnalysisScheduler:
-    """Runs analysis jobs on ``threads`` shared threads (default: one per usable core)."""
+class PerThread(Generic[T]):
+    """One ``T`` for each thread that calls, built by ``build`` on that thread's first call
+    and kept while the object lives."""
 
-    def __init__(self, rate: RateController, threads: int = 0) -> None:
+    def __init__(self, build: Callable[[], T]) -> None:
+        self._build = build
+        self._local = threading.local()
+        self._guard = threading.Lock()
+        self.built = 0
+        """How many threads have built theirs."""
+
+    def __call__(self) -> T:
+        value: T | None = getattr(self._local, "value", None)
+        if value is None:
+            value = self._local.value = self._build()
+            with self._guard:
+                self.built += 1
+        return value
+
+
+class AnalysisScheduler:
+    """Runs analysis jobs on ``threads`` shared threads (default: one per usable core), each
+    holding its own ``video_models`` (see :class:`PerThread`)."""
+
+    def __init__(
+        self,
+        rate: RateController,
+        threads: int = 0,
+        video_models: Callable[[], VideoModels] | None = None,
+    ) -> None:
         self.threads = threads or usable_cores()
         self.rate = rate
         self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="lens-analysis")
+        self.video_models = video_models
+        """The calling thread's video models (a :class:`PerThread`), for jobs to use."""
+        self._warming: asyncio.Future[list[None]] | None = None
+
+    async def warm(self) -> None:
+        """Build the models on every thread, once: the first session waits for it (about a
+        second), later ones find them ready. Concurrent callers share the one warm-up; a failed
+        warm-up raises to its callers and is tried again by the next."""
+        if self.video_models is None:
+            return
+        if self._warming is None:
+            build = self.video_models
+            # Every job waits for the others, so the jobs run on distinct threads: all of them.
+            barrier = threading.Barrier(self.threads)
+
+            def job() -> None:
+                try:
+                    build()
+                except BaseException:
+                    barrier.abort()
+                    raise
+                try:
+                    barrier.wait(timeout=60)
+                except threading.BrokenBarrierError:
+                    pass
+
+            loop = asyncio.get_running_loop()
+            self._warming = asyncio.gather(
+                *(loop.run_in_executor(self._executor, job) for _ in range(self.threads))
+            )
+        warming = self._warming
+        try:
+            await asyncio.shield(warming)
+        except Exception:
+            if self._warming is warming:
+                self._warming = None
+            raise
 
     async def run(self, lock: threading.Lock, fn: Callable[[], T]) -> T:
         """``fn`` on a pool thread, holding ``lock``: one job at a time per owner of the lock,
