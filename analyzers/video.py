@@ -66,7 +66,7 @@ class VideoModels:
 
 
 def build_video_models(backend: str, model_path: Path | None) -> VideoModels:
-    """Loads the face models and the expression model of ``backend`` (about a second)."""
+    """Loads the face models and the expression model of ``backend``."""
     return VideoModels(FaceModels(), build_expression_model(backend, model_path))
 
 

@@ -19,6 +19,7 @@ from tests.conftest import StartServer
 from tests.media import astronaut, blank, place
 from tests.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
 from tests.test_metrics import scrape
+from webrtc.pipeline import Every
 from webrtc.scheduler import AnalysisScheduler, PerThread, RateController
 
 
@@ -71,6 +72,14 @@ def test_sampler_follows_a_new_rate_from_the_next_slot() -> None:
     assert len(first) == 5
     assert 3 <= len(later) <= 5, "2 fps over the last two seconds"
     assert statistics.median(np.diff(later)) == pytest.approx(0.5, abs=0.04)
+
+
+def test_summaries_are_worked_out_at_most_once_per_gate_interval() -> None:
+    gate = Every(1.0)
+    times = [i * 0.25 for i in range(13)] + [0.5, 0.75, 1.5]
+    assert [t for t in times if gate(t)] == [0.0, 1.0, 2.0, 3.0, 0.5, 1.5], (
+        "a stream that starts again from 0 is summed up again at once"
+    )
 
 
 async def test_one_job_at_a_time_per_lock() -> None:

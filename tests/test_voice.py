@@ -55,6 +55,21 @@ def test_speech_is_speech(speech16k: np.ndarray) -> None:
     assert all(-40 < r.rms_dbfs < 0 for r in speaking)
 
 
+def test_pushing_in_batches_changes_nothing(speech16k: np.ndarray) -> None:
+    """The server pushes 100 ms at a time and the gate runs vectorised over a push; frame by
+    frame (webrtcvad adapts to what it hears, in order) the decisions and windows are the same."""
+    quiet = np.zeros(AUDIO_RATE // 2, np.float32)
+    samples = np.concatenate([quiet, speech16k, quiet, white_noise(0.5, -30.0), speech16k])
+    frames = samples[: samples.size // FRAME_SAMPLES * FRAME_SAMPLES].reshape(-1, FRAME_SAMPLES)
+    one_by_one = VoiceActivityDetector()
+    alone = [one_by_one.frame_is_speech(frame) for frame in frames]
+    together = VoiceActivityDetector().frames_are_speech(frames).tolist()
+    assert together == alone
+    assert 0.2 < np.mean(alone) < 0.9, "both speech and non-speech frames were decided"
+    assert analyse(samples, chunk=1600) == analyse(samples), "same windows, 100 ms or 20 ms"
+    assert analyse(samples, chunk=4410) == analyse(samples), "pushes need not align to frames"
+
+
 @pytest.mark.parametrize(
     "samples",
     [
