@@ -127,9 +127,11 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     app[REGISTRY] = service.registry
     app[METRICS] = Metrics(service.registry, store)
     lag = asyncio.create_task(app[METRICS].watch_loop(), name="lens-loop-lag")
+    sync = asyncio.create_task(service.sync_sessions(), name="lens-session-sync")
     yield
     lag.cancel()
-    await asyncio.gather(lag, return_exceptions=True)
+    sync.cancel()
+    await asyncio.gather(lag, sync, return_exceptions=True)
     service.close()
     await store.close()
 

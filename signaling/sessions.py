@@ -216,19 +216,54 @@ class SessionService:
         return out, total
 
     async def delete(self, session_id: str) -> None:
-        """End the session if it is live here, then erase everything stored about it."""
+        """End the session if it is live here, then erase everything stored about it. A
+        session live on another worker is stopped by that worker (:meth:`sync_sessions`)."""
         check_session_id(session_id)
         live = self.registry.get(session_id)
-        if live is not None:
-            await live.close("deleted")
-        self._reports.pop(session_id, None)
-        await self.store.writer.drain()
         try:
-            existed = await self.store.delete_session(session_id)
+            existed = await self._erase(session_id, live)
         except StoreUnavailable as exc:
             raise ServiceUnavailable(str(exc)) from None
         if not existed and live is None:
             raise NotFound(f"no session {session_id}")
+
+    async def _erase(self, session_id: str, live: AnalysisSession | None) -> bool:
+        if live is not None:
+            await live.close("deleted")
+        self._reports.pop(session_id, None)
+        await self.store.writer.drain()
+        return await self.store.delete_session(session_id)
+
+    async def sync_sessions(self) -> None:
+        """Keep the store in step with this worker's live sessions, every
+        ``LENS_SESSION_SYNC_INTERVAL`` seconds, so that any worker can answer for them.
+
+        Sessions deleted through another worker are stopped: ``DELETE`` on any worker erases
+        the session and leaves a tombstone in the store; this worker asks which of its live
+        sessions have one, closes them (``session.closed`` with reason ``deleted``, no report)
+        and erases again what it wrote before it knew. The others' records are rewritten with
+        their current state and counters, which another worker's ``GET`` reads. Runs until
+        cancelled; a store outage only delays it.
+        """
+        while True:
+            await asyncio.sleep(self.settings.session_sync_interval)
+            ids = [session.id for session in self.registry]
+            if not ids:
+                continue
+            try:
+                for session_id in await self.store.deleted_among(ids):
+                    live = self.registry.get(session_id)
+                    if live is not None:
+                        log.info("session %s: deleted through another worker", session_id)
+                        await self._erase(session_id, live)
+            except StoreUnavailable as exc:
+                log.warning("could not check for deleted sessions: %s", exc)
+            except Exception:
+                log.exception("checking for deleted sessions failed")
+            for live in self.registry:
+                record = self._update(live)
+                if record is not None and live.state in ("connecting", "active"):
+                    self.store.enqueue_session(record)
 
     async def report(self, session_id: str) -> dict[str, Any]:
         check_session_id(session_id)

@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     """Seconds Redis keeps a session's record, results and report."""
     session_ttl: float = Field(600.0, gt=0)
     """Seconds a session created with POST /api/sessions waits for its offer."""
+    session_sync_interval: float = Field(2.0, gt=0, le=60)
+    """Seconds between a worker's writes of its live sessions' records to the store, and its
+    checks for those deleted through another worker."""
     max_session_seconds: float = Field(3 * 3600.0, ge=0)
     """Sessions are ended after this long (0 = no limit)."""
     max_upload_bytes: int = Field(200 * 1024 * 1024, ge=1024)

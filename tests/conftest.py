@@ -15,6 +15,7 @@ from signaling.app import create_app
 from signaling.keys import REGISTRY
 from signaling.settings import Settings
 from tests.media import SPEECH_TEXT, read_wav, speak
+from tests.redis_server import RedisServer
 from webrtc.registry import SessionRegistry
 
 for noisy in ("aioice", "aiortc"):
@@ -61,6 +62,15 @@ async def start_server(tmp_path: Path) -> AsyncIterator[StartServer]:
 @pytest.fixture
 async def server(start_server: StartServer) -> RunningServer:
     return await start_server()
+
+
+@pytest.fixture
+async def redis_server(tmp_path: Path) -> AsyncIterator[RedisServer]:
+    """A real ``redis-server`` on a free loopback port, in a temporary directory."""
+    server = RedisServer(tmp_path / "redis")
+    await server.start()
+    yield server
+    await server.stop()
 
 
 @pytest.fixture(scope="session")

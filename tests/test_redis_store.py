@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
 import numpy as np
@@ -19,14 +18,6 @@ from tests.conftest import RunningServer, StartServer
 from tests.media import astronaut, place
 from tests.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
 from tests.redis_server import RedisServer
-
-
-@pytest.fixture
-async def redis_server(tmp_path: Path) -> AsyncIterator[RedisServer]:
-    server = RedisServer(tmp_path / "redis")
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture

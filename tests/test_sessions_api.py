@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import RunningServer, StartServer
 from tests.media import astronaut, place, read_wav, resample, speak
 from tests.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
+from tests.redis_server import RedisServer
 
 SUMMARY_FIELDS = {
     "eye_contact_ratio",
@@ -189,12 +190,62 @@ async def test_delete_ends_a_live_session_and_erases_it(
         status, _ = await api(server, "DELETE", f"/api/sessions/{peer.session_id}")
         assert status == 204
         await peer.wait_for(lambda m: m["type"] == "session.closed" and m["reason"] == "deleted")
+        assert not any(m["type"] == "session.report" for m in peer.messages), "erased, not sent"
         assert len(server.registry) == 0
         for path in (f"/api/sessions/{peer.session_id}", f"/api/sessions/{peer.session_id}/report"):
             status, body = await api(server, "GET", path)
             assert (status, body["error"]["code"]) == (404, "not_found")
         status, body = await api(server, "DELETE", f"/api/sessions/{peer.session_id}")
         assert status == 404
+    finally:
+        await peer.close()
+
+
+@pytest.mark.parametrize("store", ["sqlite", "redis"])
+async def test_delete_through_another_worker_stops_the_session_where_it_runs(
+    start_server: StartServer, redis_server: RedisServer, store: str
+) -> None:
+    """Two workers sharing one store (the SQLite file, or a real redis-server). The session
+    runs on the first; the second shows its counters as they grow, and deleting it through the
+    second closes it on the first within a sync, after which nothing about it is left or written
+    again."""
+    shared: dict[str, object] = {"session_sync_interval": 0.2}
+    if store == "redis":
+        shared["redis_url"] = redis_server.url
+    owner = await start_server(**shared)
+    other = await start_server(**shared)
+    status, created = await api(owner, "POST", "/api/sessions")
+    assert status == 201
+    session_id = created["session_id"]
+    peer = ClientPeer(owner.url, [StillsTrack([place(astronaut())])], session_id=session_id)
+    async with aiohttp.ClientSession() as http:
+        await peer.connect(http)
+    try:
+        await peer.wait_for(lambda m: len(peer.of_type("video.frame")) >= 3)
+        seen: dict = {}
+        for _ in range(40):
+            seen = (await api(other, "GET", f"/api/sessions/{session_id}"))[1]
+            if seen["counters"]["frames_analysed"] >= 3:
+                break
+            await asyncio.sleep(0.1)
+        assert seen["state"] == "active" and seen["counters"]["frames_analysed"] >= 3, seen
+        status, _ = await api(other, "DELETE", f"/api/sessions/{session_id}")
+        assert status == 204
+        closed = await peer.wait_for(lambda m: m["type"] == "session.closed", timeout=5.0)
+        assert closed["reason"] == "deleted"
+        for _ in range(100):
+            if owner.registry.get(session_id) is None:
+                break
+            await asyncio.sleep(0.05)
+        assert owner.registry.get(session_id) is None, "the owner let the session go"
+        assert not any(m["type"] == "session.report" for m in peer.messages)
+        await asyncio.sleep(0.5)  # a few more polls: nothing comes back
+        for server in (owner, other):
+            for path in (f"/api/sessions/{session_id}", f"/api/sessions/{session_id}/report"):
+                status, body = await api(server, "GET", path)
+                assert (status, body["error"]["code"]) == (404, "not_found"), (server.url, path)
+            _, page = await api(server, "GET", "/api/sessions")
+            assert session_id not in [s["id"] for s in page["sessions"]]
     finally:
         await peer.close()
 

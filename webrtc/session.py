@@ -291,7 +291,8 @@ class AnalysisSession:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             try:
-                report = await self._report()
+                # A deleted session is erased: no report is made, kept or sent.
+                report = None if reason == "deleted" else await self._report()
             except Exception:
                 log.exception("session %s: could not build the report", self.id)
             if report is not None:

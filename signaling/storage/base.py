@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
+
+TOMBSTONE_SECONDS = 86_400.0
+"""How long a deleted session's id is remembered: far longer than a worker takes to notice."""
 
 
 class StoreUnavailable(RuntimeError):
@@ -58,7 +62,13 @@ class Store(Protocol):
         ...
 
     async def delete_session(self, session_id: str) -> bool:
-        """Erase the session's record, results and report; whether there was anything."""
+        """Erase the session's record, results and report; whether there was anything. Leaves
+        a tombstone (the id alone, for :data:`TOMBSTONE_SECONDS`) so that a worker running the
+        session learns to stop it (:meth:`deleted_among`)."""
+        ...
+
+    async def deleted_among(self, session_ids: Collection[str]) -> set[str]:
+        """Which of ``session_ids`` have been deleted (have a tombstone)."""
         ...
 
     def append_result(self, session_id: str, message_type: str, body: str) -> None:

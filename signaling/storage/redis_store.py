@@ -3,8 +3,9 @@
 Keys (``prefix`` defaults to ``lens``; the full layout and expiry rules are in
 ``docs/storage.md``): ``{prefix}:session:{id}`` (record, JSON string), ``{prefix}:sessions``
 (sorted set of ids by creation time), ``{prefix}:results:{id}`` (stream of live results, trimmed
-with ``MAXLEN ~``), ``{prefix}:report:{id}`` (report, JSON string) and ``{prefix}:events``
-(stream of ``session.created`` / ``session.ended``).
+with ``MAXLEN ~``), ``{prefix}:report:{id}`` (report, JSON string), ``{prefix}:events``
+(stream of ``session.created`` / ``session.ended``) and ``{prefix}:deleted:{id}`` (tombstone of
+a deleted session, for a day).
 
 Writes from live sessions go through a bounded :class:`WriteBuffer`, so a Redis outage never
 stalls analysis or the data channel; API reads and writes during an outage raise
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Collection
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -22,7 +24,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from signaling.storage.base import SessionRecord, StoreUnavailable
+from signaling.storage.base import TOMBSTONE_SECONDS, SessionRecord, StoreUnavailable
 from signaling.storage.buffer import Op, WriteBuffer
 
 TRANSIENT = (RedisConnectionError, RedisTimeoutError, OSError)
@@ -148,8 +150,16 @@ class RedisStore:
             self.key("report", session_id),
         )
         pipe.zrem(self.key("sessions"), session_id)
-        deleted, _ = await self._call(pipe.execute())
+        pipe.set(self.key("deleted", session_id), b"1", ex=int(TOMBSTONE_SECONDS))
+        deleted, _, _ = await self._call(pipe.execute())
         return int(deleted) > 0
+
+    async def deleted_among(self, session_ids: Collection[str]) -> set[str]:
+        ids = list(session_ids)
+        if not ids:
+            return set()
+        marks = await self._call(self._redis.mget([self.key("deleted", i) for i in ids]))
+        return {i for i, mark in zip(ids, marks, strict=True) if mark is not None}
 
     def append_result(self, session_id: str, message_type: str, body: str) -> None:
         millis, seq = self._stream_ids.get(session_id, (0, 0))

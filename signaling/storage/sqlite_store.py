@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from signaling.storage.base import SessionRecord
+from signaling.storage.base import TOMBSTONE_SECONDS, SessionRecord
 from signaling.storage.buffer import Op, WriteBuffer
 
 T = TypeVar("T")
@@ -30,6 +31,10 @@ CREATE INDEX IF NOT EXISTS sessions_by_time ON sessions (created_at DESC);
 CREATE TABLE IF NOT EXISTS reports (
     session_id TEXT PRIMARY KEY,
     report TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS deleted (
+    id TEXT PRIMARY KEY,
+    at REAL NOT NULL
 );
 """
 
@@ -127,11 +132,24 @@ class SqliteStore:
 
     async def delete_session(self, session_id: str) -> bool:
         def erase(db: sqlite3.Connection) -> bool:
+            now = time.time()
             gone = db.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount
             gone += db.execute("DELETE FROM reports WHERE session_id = ?", (session_id,)).rowcount
+            db.execute("INSERT OR REPLACE INTO deleted VALUES (?, ?)", (session_id, now))
+            db.execute("DELETE FROM deleted WHERE at < ?", (now - TOMBSTONE_SECONDS,))
             return gone > 0
 
         return await self._run(erase)
+
+    async def deleted_among(self, session_ids: Collection[str]) -> set[str]:
+        ids = list(session_ids)
+
+        def find(db: sqlite3.Connection) -> set[str]:
+            marks = ",".join("?" * len(ids))
+            rows = db.execute(f"SELECT id FROM deleted WHERE id IN ({marks})", ids).fetchall()
+            return {row[0] for row in rows}
+
+        return await self._run(find) if ids else set()
 
     def append_result(self, session_id: str, message_type: str, body: str) -> None:
         """Live results are not stored in SQLite (see the module docstring)."""
