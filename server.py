@@ -28,7 +28,8 @@ from aiohttp import web
 from analyzers.models import MODELS, ModelRegistry, ModelUnavailable
 from signaling.app import create_app
 from signaling.settings import Settings
-from webrtc.udp_ports import PortRangeEventLoop, parse_port_range
+from webrtc.loops import loop_name, new_event_loop
+from webrtc.udp_ports import parse_port_range
 
 log = logging.getLogger("lens")
 
@@ -144,18 +145,18 @@ def setup_logging(settings: Settings) -> None:
 
 def serve(settings: Settings, *, reuse_port: bool = False) -> int:
     """Serve until SIGINT or SIGTERM; every peer is closed cleanly on the way out."""
-    loop = None
-    if settings.udp_ports:
-        loop = PortRangeEventLoop(parse_port_range(settings.udp_ports))
+    ports = parse_port_range(settings.udp_ports) if settings.udp_ports else None
+    loop = new_event_loop(settings.event_loop, ports)
     # The event loop and the analysis threads pass the GIL back and forth thousands of times a
     # second; at Python's default 5 ms interval each return from native code can wait that long
     # for it (docs/benchmarks.md measures both).
     sys.setswitchinterval(settings.gil_switch_interval)
     log.info(
-        "Interview Lens serving on http://%s:%d (pid %d%s)",
+        "Interview Lens serving on http://%s:%d (pid %d, %s%s)",
         settings.host,
         settings.port,
         os.getpid(),
+        loop_name(loop),
         f", media on UDP {settings.udp_ports}" if settings.udp_ports else "",
     )
     try:

@@ -2,11 +2,13 @@
 
     taskset -c 1 python -m loadtest.capacity --peers 1,2,4,6 --repeat 2 --server-cpu 0
 
-For each repeat, each server kind (``lens``: ``server.py``; ``naive``: ``loadtest.baseline``)
-and each peer count, a fresh server is started pinned with ``taskset -c SERVER_CPU``, the load
-runs from this process (pin it to another core), and the server's CPU (``/proc``, all threads)
-and RSS are read while every peer is connected. Prints one JSON line per run and a table of
-medians: p50/p95/p99 frame-to-result latency, failures, server CPU ms per peer-second, RSS.
+For each repeat, each server kind (``lens``: ``server.py``; ``lens-asyncio``: the same on
+asyncio's event loop instead of uvloop; ``naive``: ``loadtest.baseline``; ``receive-only``: the
+baseline without analysis) and each peer count, a fresh server is started pinned with
+``taskset -c SERVER_CPU``, the load runs from this process (pin it to another core), and the
+server's CPU (``/proc``, all threads) and RSS are read while every peer is connected. Prints one
+JSON line per run and a table of medians: p50/p95/p99 frame-to-result latency, failures, server
+CPU ms per peer-second, RSS.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def rss_mb(pid: int) -> float:
 
 
 def start_server(kind: str, port: int, cpu: str, data_dir: str) -> subprocess.Popen[bytes]:
-    if kind == "lens":
+    if kind.startswith("lens"):
         command = [sys.executable, "server.py"]
     else:
         command = [sys.executable, "-m", "loadtest.baseline", "--port", str(port)]
@@ -54,6 +56,8 @@ def start_server(kind: str, port: int, cpu: str, data_dir: str) -> subprocess.Po
     if cpu and shutil.which("taskset"):
         command = ["taskset", "-c", cpu, *command]
     env = {**os.environ, "LENS_PORT": str(port), "LENS_DATA_DIR": data_dir}
+    if kind == "lens-asyncio":
+        env["LENS_EVENT_LOOP"] = "asyncio"
     env.setdefault("LENS_MAX_SESSIONS", "100")
     env.setdefault("LENS_RATE_LIMIT_PER_MINUTE", "6000")
     env.setdefault("LENS_RATE_LIMIT_BURST", "200")
@@ -68,7 +72,7 @@ async def wait_ready(url: str, kind: str, timeout: float = 60.0) -> None:
         while time.monotonic() < deadline:
             try:
                 # Any HTTP answer means it is serving (the baseline has no /health).
-                async with http.get(f"{url}/health" if kind == "lens" else url):
+                async with http.get(f"{url}/health" if kind.startswith("lens") else url):
                     return
             except aiohttp.ClientError:
                 await asyncio.sleep(0.5)

@@ -24,6 +24,7 @@ from signaling.ratelimit import KeyedLimiter
 from signaling.sessions import SessionService
 from signaling.settings import Settings
 from signaling.storage import open_store
+from webrtc.loops import loop_name
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ async def get_health(request: web.Request) -> web.Response:
             "sessions": len(registry),
             "sessions_opened": registry.opened,
             "worker": request.app[SERVICE].worker,
+            "event_loop": loop_name(asyncio.get_running_loop()),
             "store": request.app[STORE].health(),
             "auth": "enabled" if request.app[AUTH].enabled else AUTH_DISABLED,
             "time": time.time(),

@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     """Seconds (95th percentile, frame received to analysed) the rate is lowered to hold."""
     analysis_threads: int = Field(0, ge=0, le=64)
     """Threads shared by all sessions' analysis (0 = one per usable core)."""
+    event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
+    """``server.py``'s event loop: ``auto`` is uvloop where it is installed."""
     gil_switch_interval: float = Field(0.001, gt=0, le=0.1)
     """``sys.setswitchinterval`` for ``server.py``: how long a thread waits for the GIL."""
     max_analysis_width: int = Field(960, ge=160)

@@ -16,7 +16,8 @@ from signaling.app import create_app
 from signaling.settings import Settings
 from tests.media import astronaut, place
 from tests.peer import ClientPeer, StillsTrack
-from webrtc.udp_ports import PortRangeEventLoop, parse_port_range
+from webrtc.loops import event_loop_class, loop_name
+from webrtc.udp_ports import PortRangeEventLoop, parse_port_range, port_range_loop
 
 CANDIDATE_PORT = re.compile(r"a=candidate:\S+ \d+ udp \d+ \S+ (\d+) typ host")
 
@@ -35,7 +36,9 @@ def free_udp_range(size: int) -> range:
     raise RuntimeError("no free UDP range")
 
 
-def test_server_candidates_use_the_range(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["asyncio", "uvloop"])
+def test_server_candidates_use_the_range(tmp_path: Path, kind: str) -> None:
+    """On both event loops server.py can run on."""
     ports = free_udp_range(20)
 
     async def scenario() -> tuple[str, int]:
@@ -55,7 +58,8 @@ def test_server_candidates_use_the_range(tmp_path: Path) -> None:
             await peer.close()
             await runner.cleanup()
 
-    loop = PortRangeEventLoop(ports)
+    loop = port_range_loop(event_loop_class(kind), ports)  # type: ignore[arg-type]
+    assert loop_name(loop) == kind
     asyncio.set_event_loop(loop)  # as server.py's run_app does with it
     try:
         sdp, frames = loop.run_until_complete(asyncio.wait_for(scenario(), 60))

@@ -79,6 +79,7 @@ async def test_workers_share_sessions_and_reports(start_cli: Callable[..., objec
         workers.add((await fresh_get(f"{url}/health"))["worker"])
         await asyncio.sleep(0.05)
     assert len(workers) == 2, "two processes answer on one port"
+    assert (await fresh_get(f"{url}/health"))["event_loop"] == "uvloop", "the default, installed"
     created = []
     for _ in range(6):
         async with aiohttp.ClientSession() as http, http.post(f"{url}/api/sessions") as response:
@@ -101,7 +102,10 @@ async def test_workers_share_sessions_and_reports(start_cli: Callable[..., objec
 
 async def test_media_uses_the_configured_udp_range(start_cli: Callable[..., object]) -> None:
     ports = free_udp_range(20)
-    url = await start_cli(LENS_UDP_PORTS=f"{ports.start}-{ports[-1]}")  # type: ignore[misc]
+    url = await start_cli(  # type: ignore[misc]
+        LENS_UDP_PORTS=f"{ports.start}-{ports[-1]}", LENS_EVENT_LOOP="asyncio"
+    )
+    assert (await fresh_get(f"{url}/health"))["event_loop"] == "asyncio"
     peer = ClientPeer(url, [StillsTrack([place(astronaut())])])
     async with aiohttp.ClientSession() as http:
         answer = await peer.connect(http)

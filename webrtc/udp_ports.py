@@ -2,9 +2,9 @@
 
 aiortc has no port-range option: aioice binds each host candidate with
 ``loop.create_datagram_endpoint(local_addr=(address, 0))`` and the kernel picks any ephemeral
-port. :class:`PortRangeEventLoop` serves exactly those requests (a local address with port 0)
-from the configured range instead, round robin, skipping ports in use. Everything else is left
-to the kernel.
+port. :class:`PortRange` makes an event loop serve exactly those requests (a local address with
+port 0) from the configured range instead, round robin, skipping ports in use. Everything else
+is left to the kernel. It works on asyncio's loop and on uvloop's (:func:`port_range_loop`).
 """
 
 from __future__ import annotations
@@ -29,17 +29,22 @@ def parse_port_range(text: str) -> range:
     return range(start, stop + 1)
 
 
-class PortRangeEventLoop(asyncio.SelectorEventLoop):
-    def __init__(self, ports: range) -> None:
-        super().__init__()
+class PortRange:
+    """Mixin for an event loop class: port-0 UDP binds come from :attr:`ports`."""
+
+    ports: range
+    _next: int
+
+    def serve_ports(self, ports: range) -> None:
         self.ports = ports
         self._next = random.randrange(len(ports))
 
-    async def create_datagram_endpoint(  # type: ignore[override]
+    async def create_datagram_endpoint(
         self, protocol_factory: Any, local_addr: tuple[str, int] | None = None, **kwargs: Any
     ) -> tuple[asyncio.DatagramTransport, asyncio.DatagramProtocol]:
+        parent: Any = super()
         if local_addr is None or local_addr[1] != 0:
-            return await super().create_datagram_endpoint(
+            return await parent.create_datagram_endpoint(
                 protocol_factory, local_addr=local_addr, **kwargs
             )
         host = local_addr[0]
@@ -47,7 +52,7 @@ class PortRangeEventLoop(asyncio.SelectorEventLoop):
             port = self.ports[self._next]
             self._next = (self._next + 1) % len(self.ports)
             try:
-                return await super().create_datagram_endpoint(
+                return await parent.create_datagram_endpoint(
                     protocol_factory, local_addr=(host, port), **kwargs
                 )
             except OSError as exc:
@@ -57,3 +62,21 @@ class PortRangeEventLoop(asyncio.SelectorEventLoop):
             errno.EADDRINUSE,
             f"no free UDP port for {host} in {self.ports.start}-{self.ports.stop - 1}",
         )
+
+
+class PortRangeEventLoop(PortRange, asyncio.SelectorEventLoop):
+    """asyncio's own loop, with media on ``ports``."""
+
+    def __init__(self, ports: range) -> None:
+        super().__init__()
+        self.serve_ports(ports)
+
+
+def port_range_loop(
+    base: type[asyncio.AbstractEventLoop], ports: range
+) -> asyncio.AbstractEventLoop:
+    """A new loop of class ``base`` (asyncio's or ``uvloop.Loop``) with media on ``ports``."""
+    cls = type(f"PortRange{base.__name__}", (PortRange, base), {})
+    loop = cls()
+    loop.serve_ports(ports)
+    return loop
