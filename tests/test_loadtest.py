@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from analyzers.models import FER_MINI_XCEPTION, ModelRegistry
-from loadtest import capacity, soak
+from loadtest import capacity, profile_shares, soak
 from loadtest.floor import PARTS, run_once
 from loadtest.media import EncodedMedia, encode
 from loadtest.run import run_load
@@ -92,3 +92,24 @@ async def test_soak_churns_sessions_and_watches_memory(start_server: StartServer
     result = await soak.soak(args)
     assert result["sessions"] >= 3 and result["failed"] == 0, result
     assert len(result["rss_mb"]) >= 5 and all(mb > 50 for _, mb in result["rss_mb"])
+
+
+def test_profile_shares_leave_out_waiting_threads() -> None:
+    loop = "thread (0x1): MainThread;BaseEventLoop.run_forever (asyncio/base_events.py:607)"
+    lines = [
+        f"{loop};_SelectorDatagramTransport._read_ready (asyncio/selector_events.py:1159) 30",
+        f"{loop};RTCDtlsTransport._recv_next (aiortc/rtcdtlstransport.py:600) 20",
+        f"{loop};Session.__process (pylibsrtp/__init__.py:274);unprotect (x:1) 10",
+        f"{loop};EpollSelector.select (selectors.py:468) 500",
+        "thread (0x2): lens-analysis_0;audio_pass (webrtc/pipeline.py:97) 25",
+        "thread (0x2): lens-analysis_0;SolutionBase.process (mediapipe/python/s.py:340) 15",
+        "thread (0x2): lens-analysis_0;_worker (concurrent/futures/thread.py:81) 900",
+        "thread (0x3): video-decoder;Condition.wait (threading.py:327) 700",
+    ]
+    assert profile_shares.shares(lines) == {
+        "event loop: asyncio itself": 0.3,
+        "analysis: audio chain": 0.25,
+        "event loop: aiortc's DTLS/RTP receive path": 0.2,
+        "analysis: MediaPipe face graphs": 0.15,
+        "event loop: SRTP": 0.1,
+    }

@@ -83,7 +83,7 @@ def test_summaries_are_worked_out_at_most_once_per_gate_interval() -> None:
 
 
 async def test_one_job_at_a_time_per_lock() -> None:
-    scheduler = AnalysisScheduler(RateController(5.0, 1.0, 0.1), threads=4)
+    scheduler = AnalysisScheduler(RateController(5.0, 1.0, 0.1), PerThread(object), threads=4)
     lock = threading.Lock()
     inside, most = 0, 0
     guard = threading.Lock()
@@ -114,7 +114,7 @@ async def test_warm_up_builds_once_on_every_thread_and_retries_after_a_failure()
         return threading.current_thread().name
 
     models = PerThread(build)
-    scheduler = AnalysisScheduler(RateController(5.0, 1.0, 0.1), threads=3, video_models=models)
+    scheduler = AnalysisScheduler(RateController(5.0, 1.0, 0.1), models, threads=3)
     try:
         with pytest.raises(OSError, match="unreadable"):
             await scheduler.warm()
@@ -164,7 +164,6 @@ async def test_sessions_share_the_models_but_not_their_state(start_server: Start
     assert not any(m["face"] for m in room.of_type("video.frame"))
     assert all(m["face"] for m in third.of_type("video.frame"))
     scheduler = server.registry.scheduler
-    assert scheduler.video_models is not None
     assert isinstance(scheduler.video_models, PerThread)
     assert scheduler.video_models.built == scheduler.threads
 

@@ -17,7 +17,7 @@ from signaling.settings import Settings
 from tests.media import astronaut, place
 from tests.peer import ClientPeer, StillsTrack
 from webrtc.loops import event_loop_class, loop_name
-from webrtc.udp_ports import PortRangeEventLoop, parse_port_range, port_range_loop
+from webrtc.udp_ports import parse_port_range, port_range_loop
 
 CANDIDATE_PORT = re.compile(r"a=candidate:\S+ \d+ udp \d+ \S+ (\d+) typ host")
 
@@ -81,7 +81,7 @@ def test_a_full_range_says_so() -> None:
     ports = free_udp_range(1)
     blocker = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     blocker.bind(("127.0.0.1", ports.start))
-    loop = PortRangeEventLoop(ports)
+    loop = port_range_loop(asyncio.SelectorEventLoop, ports)
     asyncio.set_event_loop(loop)
     try:
         with pytest.raises(OSError, match=f"no free UDP port for 127.0.0.1 in {ports.start}"):

@@ -1,7 +1,8 @@
 """Which event loop the server runs on.
 
 uvloop (libuv) runs the same aiortc, aioice and aiohttp code with less CPU spent in the loop's own
-machinery: at 6 peers on one core, 0.93x the server CPU of asyncio's loop (docs/benchmarks.md).
+machinery: 0.94x the server CPU of asyncio's loop at 4 peers on one core, 0.98x at 6
+(docs/benchmarks.md).
 ``LENS_EVENT_LOOP=asyncio`` keeps the standard library's.
 """
 

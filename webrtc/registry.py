@@ -26,7 +26,7 @@ def build_scheduler(config: PipelineConfig) -> AnalysisScheduler:
     models = PerThread(
         lambda: build_video_models(config.expression_backend, config.expression_model_path)
     )
-    return AnalysisScheduler(rate, config.analysis_threads, models)
+    return AnalysisScheduler(rate, models, config.analysis_threads)
 
 
 class SessionRegistry:

@@ -15,7 +15,7 @@ short and it is cheap.
 
 Why models per thread: the face and expression models keep nothing between frames, and a thread
 runs one job at a time, so each thread holds one set (:class:`PerThread`) that every session's
-jobs on it use. With models per session, every session cost ~50 MB and ~0.1 s of CPU more, and
+jobs on it use. With models per session, every session cost ~30 MB and ~0.1 s of CPU more, and
 a churn soak's RSS kept climbing (13.5 MB a minute); with a set per thread it levels off.
 """
 
@@ -126,10 +126,7 @@ class AnalysisScheduler:
     holding its own ``video_models`` (see :class:`PerThread`)."""
 
     def __init__(
-        self,
-        rate: RateController,
-        threads: int = 0,
-        video_models: Callable[[], VideoModels] | None = None,
+        self, rate: RateController, video_models: Callable[[], VideoModels], threads: int = 0
     ) -> None:
         self.threads = threads or usable_cores()
         self.rate = rate
@@ -140,10 +137,8 @@ class AnalysisScheduler:
 
     async def warm(self) -> None:
         """Build the models on every thread, once: the first session waits for it (a fraction
-        of a second), later ones find them ready. Concurrent callers share the one warm-up; a failed
-        warm-up raises to its callers and is tried again by the next."""
-        if self.video_models is None:
-            return
+        of a second), later ones find them ready. Concurrent callers share the one warm-up; a
+        failed warm-up raises to its callers and is tried again by the next."""
         if self._warming is None:
             build = self.video_models
             # Every job waits for the others, so the jobs run on distinct threads: all of them.

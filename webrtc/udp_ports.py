@@ -64,14 +64,6 @@ class PortRange:
         )
 
 
-class PortRangeEventLoop(PortRange, asyncio.SelectorEventLoop):
-    """asyncio's own loop, with media on ``ports``."""
-
-    def __init__(self, ports: range) -> None:
-        super().__init__()
-        self.serve_ports(ports)
-
-
 def port_range_loop(
     base: type[asyncio.AbstractEventLoop], ports: range
 ) -> asyncio.AbstractEventLoop:
