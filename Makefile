@@ -3,16 +3,16 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
-# The first interpreter that runs and is a supported version (3.10-3.12); override with
+# The first interpreter that runs and is a supported version (3.11 or 3.12); override with
 # `make PYTHON=/path/to/python3.x`.
-PYTHON ?= $(shell for p in python3 python3.12 python3.11 python3.10; do \
-	$$p -c 'import sys; sys.exit(not (3, 10) <= sys.version_info[:2] <= (3, 12))' >/dev/null 2>&1 \
+PYTHON ?= $(shell for p in python3 python3.11 python3.12; do \
+	$$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 12))' >/dev/null 2>&1 \
 	&& { echo $$p; break; }; done)
 
 .PHONY: run test lint setup clean models
 
 $(VENV)/.runtime: requirements.lock
-	@test -n "$(PYTHON)" || { echo "error: Python 3.10, 3.11 or 3.12 is needed (set PYTHON=...)" >&2; exit 1; }
+	@test -n "$(PYTHON)" || { echo "error: Python 3.11 or 3.12 is needed (set PYTHON=...)" >&2; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock
@@ -32,8 +32,11 @@ setup: $(VENV)/.test models
 run: $(VENV)/.runtime models
 	$(PY) server.py
 
+# ruff, then mypy over the whole tree for the Python CI runs (3.11) and for 3.12.
 lint: $(VENV)/.test
 	$(PY) -m ruff check .
+	$(PY) -m mypy
+	$(PY) -m mypy --python-version 3.12
 
 test: $(VENV)/.test models lint
 	$(PY) -m pytest

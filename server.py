@@ -108,14 +108,14 @@ def analyze(settings: Settings, source: Path, out: Path | None) -> int:
         return 1
     bar = ProgressBar()
     try:
-        report = analyze_file(source, config, progress=bar)
+        report, _ = analyze_file(source, config, progress=bar)
     except MediaError as exc:
         bar.finish(complete=False)
         log.error("%s", exc)
         return 1
     bar.finish()
     if out.suffix == ".json":
-        out.write_text(json.dumps(report, indent=1))
+        out.write_text(json.dumps(report.to_dict(), indent=1))
     else:
         out.write_text(render_report(report))
     log.info("report written to %s", out)

@@ -14,13 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analyzers import AUDIO_RATE
+from analyzers import AUDIO_RATE, SUMMARY_WINDOW
 from analyzers.audio_summary import AudioSummary, AudioSummaryTracker
 from analyzers.loudness import rms_dbfs
 from analyzers.prosody import FRAME, track
 from analyzers.speaking_rate import SYLLABLES_PER_WORD, SyllableCounter
 from analyzers.speech import FRAME_SECONDS, Pause, SpeechEvent, SpeechStarted, SpeechTracker
-from analyzers.timeline import AudioPoint
 from analyzers.voice import FRAME_SAMPLES, VoiceActivityDetector
 
 
@@ -43,13 +42,23 @@ class AudioWindowResult:
 
 AudioOutput = AudioWindowResult | SpeechEvent | Pause
 
+GAP_TOLERANCE = 0.01
+"""Seconds by which a push may start later than the samples before it end and still count as
+contiguous: half a 20 ms frame, well above a resampler's delay. A later start is a gap: audio
+was lost (packets) or dropped (a backlog), and what follows is re-dated."""
+
+
+def follows(start: float, samples: int, t: float) -> bool:
+    """Whether samples at ``t`` continue ``samples`` samples that began at ``start``."""
+    return t - (start + samples / AUDIO_RATE) <= GAP_TOLERANCE
+
 
 @dataclass(frozen=True)
 class AudioAnalysisOptions:
     window_ms: int = 200
     vad_aggressiveness: int = 3
     min_pause: float = 0.6
-    summary_window: float = 30.0
+    summary_window: float = SUMMARY_WINDOW
     language: str = "en"
 
 
@@ -78,8 +87,6 @@ class AudioAnalyzer:
         )
         self._session = AudioSummaryTracker(window=None, syllables_per_word=per_word)
         self._trackers = (self._summary, self._session)
-        self.points: list[AudioPoint] = []
-        """Every analysed window, for the report's timelines."""
         self._pending = np.zeros(0, np.float32)
         self._pending_t: float | None = None
         self._frame_offset = 0  # samples of _pending already given to the VAD
@@ -87,14 +94,28 @@ class AudioAnalyzer:
         self._window_speaking = 0
         self._context = np.zeros(FRAME - FRAME_SAMPLES, np.float32)
         self._t = 0.0
+        self.windows = 0
+        """Windows analysed so far."""
 
     def push(self, samples: np.ndarray, t: float) -> list[AudioOutput]:
-        """Append samples whose first one is at media time ``t`` (used only to date the start
-        of the stream and after a gap; consecutive pushes are assumed contiguous)."""
+        """Append samples whose first one is at media time ``t``.
+
+        A push that starts within :data:`GAP_TOLERANCE` of where the samples before it ended
+        (or earlier) continues them. After a gap, what follows is dated by ``t``: a gap of up
+        to :meth:`max_fill` seconds is filled with silence, so that the window grid goes on
+        unbroken (audio lost for a moment was silence to anyone listening); a longer one
+        closes the current window with silence and starts the grid again at ``t``."""
+        outputs: list[AudioOutput] = []
         if self._pending_t is None:
             self._pending_t = t
+        elif not follows(self._pending_t, self._pending.size, t):
+            gap = t - self._expected_t()
+            if gap <= self.max_fill:
+                filler = np.zeros(round(gap * AUDIO_RATE), np.float32)
+                samples = np.concatenate([filler, samples.astype(np.float32, copy=False)])
+            else:
+                outputs = self._restart_at(t)
         self._pending = np.concatenate([self._pending, samples.astype(np.float32, copy=False)])
-        outputs: list[AudioOutput] = []
         count = (self._pending.size - self._frame_offset) // FRAME_SAMPLES
         end = self._frame_offset + count * FRAME_SAMPLES
         frames = self._pending[self._frame_offset : end].reshape(count, FRAME_SAMPLES)
@@ -115,6 +136,28 @@ class AudioAnalyzer:
             if self._frame_offset >= self.window_samples:
                 outputs.append(self._close_window())
         return outputs
+
+    @property
+    def max_fill(self) -> float:
+        """The longest gap filled with silence: a second, or one window if that is longer."""
+        return max(1.0, self.window_samples / AUDIO_RATE)
+
+    def _restart_at(self, t: float) -> list[AudioOutput]:
+        """Close the current window (padded with silence) and start the grid again at ``t``."""
+        outputs: list[AudioOutput] = []
+        if self._pending.size:
+            missing = self.window_samples - self._pending.size
+            outputs = self.push(np.zeros(missing, np.float32), self._expected_t())
+        self._pending = np.zeros(0, np.float32)
+        self._frame_offset = 0
+        self._window_voiced = self._window_speaking = 0
+        self._pending_t = t
+        self._t = t
+        return outputs
+
+    def _expected_t(self) -> float:
+        assert self._pending_t is not None
+        return self._pending_t + self._pending.size / AUDIO_RATE
 
     def _close_window(self) -> AudioWindowResult:
         assert self._pending_t is not None
@@ -146,7 +189,7 @@ class AudioAnalyzer:
             if hops.voiced.any()
             else None,
         )
-        self.points.append(AudioPoint(t, result.speech, level, result.pitch_hz))
+        self.windows += 1
         self._pending_t = t + size / AUDIO_RATE
         self._frame_offset -= size
         self._window_voiced = self._window_speaking = 0
@@ -164,12 +207,12 @@ class AudioAnalyzer:
     @property
     def seconds(self) -> float:
         """Seconds of audio analysed."""
-        return len(self.points) * self.window_samples / AUDIO_RATE
+        return self.windows * self.window_samples / AUDIO_RATE
 
     def reset(self) -> None:
         self._speech.reset()
         self._syllables.reset()
-        self.points.clear()
+        self.windows = 0
         for tracker in self._trackers:
             tracker.reset()
         self._pending = np.zeros(0, np.float32)

@@ -8,9 +8,11 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
+
+from analyzers.audio import AudioWindowResult
+from analyzers.video import VideoFrameResult
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,19 @@ class VideoPoint:
     roll: float | None
     expression: str | None
 
+    @classmethod
+    def of(cls, result: VideoFrameResult) -> VideoPoint:
+        pose, gaze, expression = result.head_pose, result.gaze, result.expression
+        return cls(
+            result.t,
+            result.face,
+            None if gaze is None else gaze.eye_contact,
+            None if pose is None else pose.yaw,
+            None if pose is None else pose.pitch,
+            None if pose is None else pose.roll,
+            None if expression is None else expression.label,
+        )
+
 
 @dataclass(frozen=True)
 class AudioPoint:
@@ -30,6 +45,10 @@ class AudioPoint:
     speech: bool
     rms_dbfs: float
     pitch_hz: float | None
+
+    @classmethod
+    def of(cls, window: AudioWindowResult) -> AudioPoint:
+        return cls(window.t, window.speech, window.rms_dbfs, window.pitch_hz)
 
 
 def bin_seconds(duration: float, max_points: int = 300, shortest: float = 1.0) -> float:
@@ -49,32 +68,52 @@ def _mean(values: list[float | None], digits: int) -> float | None:
     return round(float(np.mean(present)), digits) if present else None
 
 
-def video_timeline(points: Sequence[VideoPoint], width: float, n: int) -> dict[str, list[Any]]:
-    out: dict[str, list[Any]] = {
-        k: [] for k in ("face_visible", "eye_contact", "yaw", "pitch", "roll", "expression")
-    }
+@dataclass(frozen=True)
+class VideoTimeline:
+    """Per bin: share of analysed frames with a face, share of those with eye contact, mean
+    head pose (degrees) and the most frequent expression; ``None`` where a bin has none."""
+
+    face_visible: list[float | None]
+    eye_contact: list[float | None]
+    yaw: list[float | None]
+    pitch: list[float | None]
+    roll: list[float | None]
+    expression: list[str | None]
+
+
+@dataclass(frozen=True)
+class AudioTimeline:
+    """Per bin: share of windows that were speech, mean level (dBFS) and median pitch (Hz)."""
+
+    talk: list[float | None]
+    rms_dbfs: list[float | None]
+    pitch_hz: list[float | None]
+
+
+def video_timeline(points: Sequence[VideoPoint], width: float, n: int) -> VideoTimeline:
+    out = VideoTimeline([], [], [], [], [], [])
     for members in _bins([p.t for p in points], width, n):
         frames = [points[i] for i in members]
         faces = [f for f in frames if f.face]
         contact = [f.eye_contact for f in faces if f.eye_contact is not None]
         labels = Counter(f.expression for f in faces if f.expression is not None)
-        out["face_visible"].append(round(len(faces) / len(frames), 3) if frames else None)
-        out["eye_contact"].append(round(sum(contact) / len(contact), 3) if contact else None)
-        out["yaw"].append(_mean([f.yaw for f in faces], 1))
-        out["pitch"].append(_mean([f.pitch for f in faces], 1))
-        out["roll"].append(_mean([f.roll for f in faces], 1))
-        out["expression"].append(labels.most_common(1)[0][0] if labels else None)
+        out.face_visible.append(round(len(faces) / len(frames), 3) if frames else None)
+        out.eye_contact.append(round(sum(contact) / len(contact), 3) if contact else None)
+        out.yaw.append(_mean([f.yaw for f in faces], 1))
+        out.pitch.append(_mean([f.pitch for f in faces], 1))
+        out.roll.append(_mean([f.roll for f in faces], 1))
+        out.expression.append(labels.most_common(1)[0][0] if labels else None)
     return out
 
 
-def audio_timeline(points: Sequence[AudioPoint], width: float, n: int) -> dict[str, list[Any]]:
-    out: dict[str, list[Any]] = {"talk": [], "rms_dbfs": [], "pitch_hz": []}
+def audio_timeline(points: Sequence[AudioPoint], width: float, n: int) -> AudioTimeline:
+    out = AudioTimeline([], [], [])
     for members in _bins([p.t for p in points], width, n):
         windows = [points[i] for i in members]
         pitches = [w.pitch_hz for w in windows if w.pitch_hz is not None]
-        out["talk"].append(
+        out.talk.append(
             round(sum(w.speech for w in windows) / len(windows), 3) if windows else None
         )
-        out["rms_dbfs"].append(_mean([w.rms_dbfs for w in windows], 1))
-        out["pitch_hz"].append(round(float(np.median(pitches)), 1) if pitches else None)
+        out.rms_dbfs.append(_mean([w.rms_dbfs for w in windows], 1))
+        out.pitch_hz.append(round(float(np.median(pitches)), 1) if pitches else None)
     return out

@@ -4,11 +4,12 @@ that runs between full analyses so that blinks are not missed."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
+from analyzers import SUMMARY_WINDOW
 from analyzers.blinks import Blink, BlinkDetector, EyeOpenness, eye_boxes, eye_openness, eye_probe
 from analyzers.expression import (
     DeepFaceModel,
@@ -22,7 +23,6 @@ from analyzers.face import FaceAnalyzer, FaceModels
 from analyzers.gaze import Gaze, estimate_gaze
 from analyzers.head_pose import HeadPose, HeadStability, head_pose
 from analyzers.models import ModelUnavailable
-from analyzers.timeline import VideoPoint
 from analyzers.video_summary import FrameFacts, VideoSummary, VideoSummaryTracker
 
 
@@ -50,7 +50,7 @@ class VideoAnalysisOptions:
     """Re-detect faces every this many frames; in between, follow the face by its landmarks."""
     eye_contact_tolerance: float = 12.0
     stability_window: float = 5.0
-    summary_window: float = 30.0
+    summary_window: float = SUMMARY_WINDOW
 
 
 @dataclass
@@ -105,15 +105,13 @@ class VideoFrameAnalyzer:
         self._summary = VideoSummaryTracker(window=self.options.summary_window)
         self._session = VideoSummaryTracker(window=None)
         self._stabilities: list[float] = []
-        self.points: list[VideoPoint] = []
-        """Every fully analysed frame, for the report's timelines."""
         self._eye_boxes: tuple[tuple[int, int, int, int], ...] | None = None
         self._head_stability: float | None = None
 
     def update(self, rgb: np.ndarray, t: float) -> VideoFrameResult:
         observation = self._faces.analyze(rgb)
         landmarks = observation.landmarks
-        base = dict(
+        base = VideoFrameResult(
             t=t,
             face=observation.face,
             faces=observation.faces,
@@ -124,8 +122,8 @@ class VideoFrameAnalyzer:
             self._eye_boxes = None
             self._blinks.update("ear", None, t)
             self._head_stability = self._stability.update(None, t)
-            self._record(FrameFacts(t, observation.face, None, None), None)
-            return VideoFrameResult(**base)
+            self._record(FrameFacts(t, observation.face, None, None))
+            return base
         pose = head_pose(landmarks)
         gaze = estimate_gaze(landmarks, pose, tolerance=self.options.eye_contact_tolerance)
         eyes = eye_openness(landmarks)
@@ -138,28 +136,17 @@ class VideoFrameAnalyzer:
             face = aligned_face(rgb, landmarks, model.input_size)
             expression = self._smoother.update(model.predict(face), t)
         self._record(
-            FrameFacts(t, True, gaze.eye_contact, expression.label if expression else None), pose
+            FrameFacts(t, True, gaze.eye_contact, expression.label if expression else None)
         )
         if self._head_stability is not None:
             self._stabilities.append(self._head_stability)
-        return VideoFrameResult(
-            **base, head_pose=pose, gaze=gaze, eyes=eyes, expression=expression, blink=blink
+        return replace(
+            base, head_pose=pose, gaze=gaze, eyes=eyes, expression=expression, blink=blink
         )
 
-    def _record(self, facts: FrameFacts, pose: HeadPose | None) -> None:
+    def _record(self, facts: FrameFacts) -> None:
         self._summary.add(facts)
         self._session.add(facts)
-        self.points.append(
-            VideoPoint(
-                facts.t,
-                facts.face,
-                facts.eye_contact,
-                None if pose is None else pose.yaw,
-                None if pose is None else pose.pitch,
-                None if pose is None else pose.roll,
-                facts.expression,
-            )
-        )
 
     def update_eyes(self, luma: np.ndarray, t: float) -> Blink | None:
         """The cheap pass between full analyses: eye probe on the luma plane (``HxW uint8``)
@@ -188,7 +175,6 @@ class VideoFrameAnalyzer:
         self._summary.reset()
         self._session.reset()
         self._stabilities.clear()
-        self.points.clear()
         self._eye_boxes = None
         self._head_stability = None
 

@@ -3,7 +3,7 @@
     taskset -c 1 python -m loadtest.capacity --peers 1,2,4,6 --repeat 2 --server-cpu 0
 
 For each repeat, each server kind (``lens``: ``server.py``; ``lens-asyncio``: the same on
-asyncio's event loop instead of uvloop; ``naive``: ``loadtest.baseline``; ``receive-only``: the
+asyncio's event loop instead of uvloop; ``naive``: ``bench.baseline``; ``receive-only``: the
 baseline without analysis) and each peer count, a fresh server is started pinned with
 ``taskset -c SERVER_CPU``, the load runs from this process (pin it to another core), and the
 server's CPU (``/proc``, all threads) and RSS are read while every peer is connected. Prints one
@@ -51,7 +51,7 @@ def start_server(kind: str, port: int, cpu: str, data_dir: str) -> subprocess.Po
     if kind.startswith("lens"):
         command = [sys.executable, "server.py"]
     else:
-        command = [sys.executable, "-m", "loadtest.baseline", "--port", str(port)]
+        command = [sys.executable, "-m", "bench.baseline", "--port", str(port)]
         command += ["--analysis", "none"] if kind == "receive-only" else []
     if cpu and shutil.which("taskset"):
         command = ["taskset", "-c", cpu, *command]

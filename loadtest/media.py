@@ -89,11 +89,11 @@ def encode(width: int = 640, height: int = 480, fps: int = 10, seconds: int = 12
     pcm = (np.clip(speech_samples(seconds), -1, 1) * 32767).astype(np.int16)
     audio = []
     for i in range(0, pcm.size - 960 + 1, 960):
-        frame = av.AudioFrame.from_ndarray(
+        sound = av.AudioFrame.from_ndarray(
             pcm[i : i + 960].reshape(1, -1), format="s16", layout="mono"
         )
-        frame.sample_rate, frame.pts, frame.time_base = 48_000, i, AUDIO_TIME_BASE
-        audio += [(bytes(p), 960) for p in opus.encode(frame)]
+        sound.sample_rate, sound.pts, sound.time_base = 48_000, i, AUDIO_TIME_BASE
+        audio += [(bytes(p), 960) for p in opus.encode(sound)]
     return EncodedMedia(video=video, audio=audio, fps=fps)
 
 

@@ -16,6 +16,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from signaling.storage import Store
+from webrtc.lifecycle import SessionState
 from webrtc.registry import SessionRegistry
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -35,22 +36,22 @@ class _SessionCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         live = list(self._sessions)
-        by_state: dict[str, int] = {}
+        by_state: dict[SessionState, int] = {}
         totals = dict(self._sessions.closed_totals)
         backlog = 0
         for session in live:
             by_state[session.state] = by_state.get(session.state, 0) + 1
-            for name, value in session.counters().items():
-                if isinstance(value, int | float):
-                    totals[name] = totals.get(name, 0) + value
+            for name, value in session.counters().to_dict().items():
+                totals[name] = totals.get(name, 0) + value
             if session.channel is not None:
                 backlog += session.channel.buffered_amount
         sessions = GaugeMetricFamily("lens_sessions", "Live sessions on this worker")
         sessions.add_metric([], len(live))
         yield sessions
         peers = GaugeMetricFamily("lens_peers", "Peer connections by state", labels=["state"])
-        for state in ("new", "connecting", "active", "closing"):
-            peers.add_metric([state], by_state.get(state, 0))
+        for state in SessionState:
+            if state.live:
+                peers.add_metric([state.value], by_state.get(state, 0))
         yield peers
         opened = CounterMetricFamily("lens_sessions_opened", "Sessions opened by this worker")
         opened.add_metric([], self._sessions.opened)

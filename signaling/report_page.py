@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import asdict
 from html import escape
-from typing import Any
+
+from analyzers.report import Report
 
 WIDTH, PAD = 760, 40
 MISSING = "\u2013"  # an en dash, for figures the session did not produce
@@ -42,7 +44,7 @@ def _num(value: float | None, unit: str = "", digits: int = 0) -> str:
 def _when(ts: float | None) -> str:
     if ts is None:
         return MISSING
-    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def line_chart(
@@ -143,23 +145,23 @@ def bar(title: str, shares: dict[str, float], colours: dict[str, str]) -> str:
     return "".join(parts)
 
 
-def render_report(report: dict[str, Any]) -> str:
-    s = report["summary"]
-    q = report["quality"]
-    tl = report["timeline"]
-    t = tl["t"]
-    expression = s.get("expression") or {}
-    pauses = s.get("pauses") or {}
-    rate = s.get("speaking_rate") or {}
-    pitch = s.get("pitch") or {}
-    loudness = s.get("loudness") or {}
-    arousal = s.get("arousal") or {}
+def render_report(report: Report) -> str:
+    """The page for ``report``; the report's JSON is embedded for scripts that want it."""
+    s = report.summary
+    tl = report.timeline
+    t = tl.t
+    expression = s.expression or {}
+    pauses = s.pauses or {}
+    rate = s.speaking_rate or {}
+    pitch = s.pitch or {}
+    loudness = s.loudness or {}
+    arousal = s.arousal or {}
     cards = [
-        ("Eye contact", _pct(s.get("eye_contact_ratio")), "of the time your face was in view"),
-        ("Head stability", _pct(s.get("head_stability")), "100 % is perfectly still"),
-        ("Blinks", _num(s.get("blinks_per_min"), " /min"), "15-20 per minute is typical"),
+        ("Eye contact", _pct(s.eye_contact_ratio), "of the time your face was in view"),
+        ("Head stability", _pct(s.head_stability), "100 % is perfectly still"),
+        ("Blinks", _num(s.blinks_per_min, " /min"), "15-20 per minute is typical"),
         ("Mostly", expression.get("dominant") or MISSING, "facial expression"),
-        ("Talking", _pct(s.get("talk_ratio")), "of the session"),
+        ("Talking", _pct(s.talk_ratio), "of the session"),
         (
             "Pauses",
             str(pauses.get("count", MISSING)),
@@ -183,12 +185,13 @@ def render_report(report: dict[str, Any]) -> str:
         ),
     ]
     charts = []
-    if "face_visible" in tl:
+    if tl.video is not None:
+        video = tl.video
         charts.append(
             line_chart(
                 "Face in view and eye contact",
                 t,
-                {"face_visible": tl["face_visible"], "eye_contact": tl["eye_contact"]},
+                {"face_visible": video.face_visible, "eye_contact": video.eye_contact},
                 0,
                 1,
                 "",
@@ -199,22 +202,23 @@ def render_report(report: dict[str, Any]) -> str:
             line_chart(
                 "Head pose (degrees)",
                 t,
-                {"yaw": tl["yaw"], "pitch": tl["pitch"], "roll": tl["roll"]},
+                {"yaw": video.yaw, "pitch": video.pitch, "roll": video.roll},
                 -45,
                 45,
                 "°",
             )
         )
-    if "talk" in tl:
+    if tl.audio is not None:
+        audio = tl.audio
         charts.append(
-            line_chart("Speaking", t, {"talk": tl["talk"]}, 0, 1, "", areas=frozenset({"talk"}))
+            line_chart("Speaking", t, {"talk": audio.talk}, 0, 1, "", areas=frozenset({"talk"}))
         )
-        charts.append(line_chart("Loudness", t, {"rms_dbfs": tl["rms_dbfs"]}, -60, 0, " dB"))
-        charts.append(line_chart("Pitch", t, {"pitch_hz": tl["pitch_hz"]}, 50, 400, " Hz"))
+        charts.append(line_chart("Loudness", t, {"rms_dbfs": audio.rms_dbfs}, -60, 0, " dB"))
+        charts.append(line_chart("Pitch", t, {"pitch_hz": audio.pitch_hz}, 50, 400, " Hz"))
     if expression.get("distribution"):
         charts.append(bar("Expression", expression["distribution"], EXPRESSION_COLOURS))
-    if s.get("talk_ratio") is not None:
-        talk = s["talk_ratio"]
+    if s.talk_ratio is not None:
+        talk = s.talk_ratio
         charts.append(
             bar(
                 "Talking and silence",
@@ -229,14 +233,14 @@ def render_report(report: dict[str, Any]) -> str:
     )
     quality_rows = "".join(
         f"<tr><th>{escape(k.replace('_', ' '))}</th><td>{escape(str(v))}</td></tr>"
-        for k, v in q.items()
+        for k, v in asdict(report.quality).items()
     )
-    minutes = report["duration"] / 60
-    when = _when(report.get("started_at") or report.get("created_at"))
+    minutes = report.duration / 60
+    when = _when(report.started_at or report.created_at)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Interview Lens report {escape(report["session_id"][:8])}</title>
+<title>Interview Lens report {escape(report.session_id[:8])}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 0; padding: 1rem; background: #f6f7f9;
   color: #1d2330; }}
@@ -258,11 +262,11 @@ th {{ text-align: left; font-weight: 500; color: #5b6475; padding: .15rem 1rem .
 </style></head>
 <body><main>
 <h1>Interview report</h1>
-<p class="meta">Session {escape(report["session_id"])} · {escape(when)} · {minutes:.1f} min ·
-ended: {escape(str(report["end_reason"]))}</p>
+<p class="meta">Session {escape(report.session_id)} · {escape(when)} · {minutes:.1f} min ·
+ended: {escape(report.end_reason)}</p>
 <div class="cards">{card_html}</div>
 <section aria-label="Timelines"><h2>Over the session</h2>{"".join(charts)}</section>
 <section aria-label="Data quality"><h2>Data quality</h2><table>{quality_rows}</table>
 <p class="note"><a href="?format=json">This report as JSON</a></p></section>
-<script type="application/json" id="report-data">{escape(json.dumps(report))}</script>
+<script type="application/json" id="report-data">{escape(json.dumps(report.to_dict()))}</script>
 </main></body></html>"""

@@ -89,7 +89,7 @@ async def get_report(request: web.Request) -> web.Response:
     report = await request.app[SERVICE].report(session_id)
     if wants_html(request):
         return web.Response(text=render_report(report), content_type="text/html")
-    return web.json_response(report)
+    return web.json_response(report.to_dict())
 
 
 async def get_ice_servers(request: web.Request) -> web.Response:
@@ -142,4 +142,4 @@ async def post_analyze(request: web.Request) -> web.Response:
                     raise PayloadTooLarge(f"uploads are at most {settings.max_upload_bytes} bytes")
                 await asyncio.to_thread(out.write, chunk)
         report = await service.analyze_upload(path)
-    return web.json_response(report)
+    return web.json_response(report.to_dict())

@@ -13,12 +13,12 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from aiortc import RTCSessionDescription
 
+from analyzers.report import Report
 from signaling.errors import (
     InvalidMedia,
     NotFound,
@@ -33,6 +33,7 @@ from signaling.ice import ice_servers, rtc_configuration
 from signaling.offer import Answer, Offer, inspect_sdp
 from signaling.settings import Settings
 from signaling.storage import SessionRecord, Store, StoreUnavailable
+from webrtc.lifecycle import SessionState
 from webrtc.offline import MediaError, analyze_file
 from webrtc.protocol import ServerMessage
 from webrtc.registry import SessionRegistry, new_session_id
@@ -42,6 +43,8 @@ log = logging.getLogger(__name__)
 
 SESSION_ID = re.compile(r"[0-9a-f]{32}")
 RECENT_REPORTS = 64
+_SYNCED = (SessionState.CONNECTING, SessionState.ACTIVE)
+"""States in which a live session's record is written to the store as it changes."""
 
 
 def check_session_id(session_id: str) -> str:
@@ -72,7 +75,7 @@ class SessionService:
             ),
         )
         self._records: dict[str, SessionRecord] = {}
-        self._reports: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._reports: OrderedDict[str, Report] = OrderedDict()
         self._analysis_lock = asyncio.Lock()
         self._analysis_executor = ThreadPoolExecutor(1, thread_name_prefix="lens-upload")
 
@@ -86,7 +89,7 @@ class SessionService:
         now = time.time()
         record = SessionRecord(
             id=new_session_id(),
-            state="created",
+            state=SessionState.CREATED,
             created_at=now,
             expires_at=now + self.settings.session_ttl,
         )
@@ -113,7 +116,7 @@ class SessionService:
         if session_id is None:
             record = SessionRecord(
                 id=new_session_id(),
-                state="created",
+                state=SessionState.CREATED,
                 created_at=now,
                 expires_at=now,
             )
@@ -121,14 +124,14 @@ class SessionService:
         else:
             check_session_id(session_id)
             found = await self._stored(session_id)
-            if found is None or found.state in ("deleted",):
+            if found is None:
                 raise NotFound(f"no session {session_id}")
-            if found.state != "created" or self.registry.get(session_id) is not None:
+            if found.state != SessionState.CREATED or self.registry.get(session_id) is not None:
                 raise SessionConflict(
                     f"session {session_id} is {found.state}: an offer needs a new session"
                 )
             if found.expires_at < now:
-                found.state = "expired"
+                found.state = SessionState.EXPIRED
                 self.store.enqueue_session(found)
                 raise SessionExpired(f"session {session_id} expired at {found.expires_at:.0f}")
             record = found
@@ -155,32 +158,32 @@ class SessionService:
         record = self._records.get(session.id)
         if record is None:
             return None
-        record.state = {"closing": "ending", "closed": "ended"}.get(session.state, session.state)
+        record.state = session.state
         record.started_at = session.started_at
         record.ended_at = session.ended_at
         record.end_reason = session.close_reason
         record.counters = session.counters()
-        record.worker = None if session.state == "closed" else self.worker
+        record.worker = None if session.state == SessionState.ENDED else self.worker
         return record
 
     def _on_state(self, session: AnalysisSession) -> None:
         record = self._update(session)
-        if record is not None and session.state in ("connecting", "active"):
+        if record is not None and session.state in _SYNCED:
             self.store.enqueue_session(record)
 
     def _on_message(self, session: AnalysisSession, message: ServerMessage, wire: str) -> None:
         self.store.append_result(session.id, message.type, wire)
 
-    def _keep(self, session_id: str, report: dict[str, Any]) -> None:
+    def _keep(self, session_id: str, report: Report) -> None:
         self._reports[session_id] = report
         while len(self._reports) > RECENT_REPORTS:
             self._reports.popitem(last=False)
 
-    def _on_report(self, session: AnalysisSession, report: dict[str, Any]) -> None:
+    def _on_report(self, session: AnalysisSession, report: Report) -> None:
         if session.close_reason != "deleted":
             self._keep(session.id, report)
 
-    def _on_closed(self, session: AnalysisSession, report: dict[str, Any] | None) -> None:
+    def _on_closed(self, session: AnalysisSession, report: Report | None) -> None:
         self.store.forget_stream(session.id)
         record = self._update(session)
         self._records.pop(session.id, None)
@@ -188,7 +191,7 @@ class SessionService:
             return
         self.store.enqueue_session(record)
         if report is not None:
-            self.store.enqueue_report(session.id, report)
+            self.store.enqueue_report(session.id, report.to_dict())
         self.store.enqueue_event("session.ended", session.id)
 
     # Reads and deletes.
@@ -196,12 +199,14 @@ class SessionService:
     async def get(self, session_id: str) -> dict[str, Any]:
         check_session_id(session_id)
         live = self.registry.get(session_id)
-        if live is not None and session_id in self._records:
-            return asdict(self._update(live))  # type: ignore[arg-type]
+        if live is not None:
+            fresh = self._update(live)
+            if fresh is not None:
+                return fresh.to_dict()
         record = await self._stored(session_id)
         if record is None:
             raise NotFound(f"no session {session_id}")
-        return asdict(record)
+        return record.to_dict()
 
     async def list(self, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
         try:
@@ -212,7 +217,7 @@ class SessionService:
         for record in records:
             live = self.registry.get(record.id)
             fresh = self._update(live) if live is not None else None
-            out.append(asdict(fresh or record))
+            out.append((fresh or record).to_dict())
         return out, total
 
     async def delete(self, session_id: str) -> None:
@@ -262,10 +267,10 @@ class SessionService:
                 log.exception("checking for deleted sessions failed")
             for live in self.registry:
                 record = self._update(live)
-                if record is not None and live.state in ("connecting", "active"):
+                if record is not None and live.state in _SYNCED:
                     self.store.enqueue_session(record)
 
-    async def report(self, session_id: str) -> dict[str, Any]:
+    async def report(self, session_id: str) -> Report:
         check_session_id(session_id)
         if session_id in self._reports:
             return self._reports[session_id]
@@ -281,23 +286,23 @@ class SessionService:
             record = await self._stored(session_id)
             if record is None:
                 raise NotFound(f"no session {session_id}")
-            if record.state in ("created", "connecting", "active", "ending"):
+            if record.state == SessionState.CREATED or record.state.live:
                 raise ReportNotReady(f"session {session_id} is {record.state}: no report yet")
             raise NotFound(f"session {session_id} has no report: no media was analysed")
-        return report
+        return Report.from_dict(report)
 
     @property
     def analysis_busy(self) -> bool:
         return self._analysis_lock.locked()
 
-    async def analyze_upload(self, path: Path) -> dict[str, Any]:
+    async def analyze_upload(self, path: Path) -> Report:
         """Analyse an uploaded recording on the analysis thread (one at a time per process)
         and keep it as an ended session of source ``upload``."""
         async with self._analysis_lock:
             session_id = new_session_id()
             loop = asyncio.get_running_loop()
             try:
-                report = await loop.run_in_executor(
+                report, counters = await loop.run_in_executor(
                     self._analysis_executor,
                     functools.partial(
                         analyze_file,
@@ -311,18 +316,18 @@ class SessionService:
                 raise InvalidMedia(str(exc)) from None
         record = SessionRecord(
             id=session_id,
-            state="ended",
-            created_at=report["created_at"],
-            expires_at=report["created_at"],
+            state=SessionState.ENDED,
+            created_at=report.created_at,
+            expires_at=report.created_at,
             source="upload",
-            started_at=report["started_at"],
-            ended_at=report["ended_at"],
-            end_reason="file_end",
-            counters=report["quality"],
+            started_at=report.started_at,
+            ended_at=report.ended_at,
+            end_reason=report.end_reason,
+            counters=counters,
         )
         self.store.enqueue_session(record)
         self._keep(session_id, report)
-        self.store.enqueue_report(session_id, report)
+        self.store.enqueue_report(session_id, report.to_dict())
         return report
 
     def close(self) -> None:

@@ -1,4 +1,8 @@
-"""Every setting of the server, read once from ``LENS_*`` environment variables."""
+"""Every setting of the server, read once from ``LENS_*`` environment variables.
+
+A setting that belongs to a component (the stream core, an analyzer, the live pipeline) takes
+its default from that component's parameters: a default is written in one place only, and
+:meth:`Settings.pipeline` composes the components' parameters from what was read."""
 
 from __future__ import annotations
 
@@ -8,9 +12,17 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from analyzers.audio import AudioAnalysisOptions
 from analyzers.models import default_cache_dir
+from analyzers.stream import StreamParams
+from analyzers.video import VideoAnalysisOptions
 from webrtc.config import PipelineConfig
 from webrtc.udp_ports import parse_port_range
+
+_PIPELINE = PipelineConfig()
+_STREAM = _PIPELINE.stream
+_VIDEO = _STREAM.video
+_AUDIO = _STREAM.audio
 
 
 class Settings(BaseSettings):
@@ -49,43 +61,44 @@ class Settings(BaseSettings):
     """Take the client address from ``X-Forwarded-For`` (only behind a proxy you run)."""
     cors_origins: str = ""
     """Comma-separated origins allowed to call the API from a browser (``*`` for any)."""
-    max_message_bytes: int = Field(1100, ge=400)
+    max_message_bytes: int = Field(_PIPELINE.max_message_bytes, ge=400)
     """Data-channel messages above this are sent in ``chunk`` messages (small-MTU paths)."""
-    channel_messages_per_second: float = Field(20.0, gt=0)
+    channel_messages_per_second: float = Field(_PIPELINE.channel_messages_per_second, gt=0)
     """Client messages a session accepts per second (burst twice that); the rest are dropped."""
     max_sessions: int = Field(20, ge=1)
     """Live sessions one worker holds at once; further offers get 503 with Retry-After."""
     max_sdp_bytes: int = Field(32 * 1024, ge=512, description="Largest accepted SDP offer.")
 
-    video_fps: float = Field(5.0, gt=0, le=30)
-    min_video_fps: float = Field(2.0, gt=0, le=30)
+    video_fps: float = Field(_STREAM.video_fps, gt=0, le=30)
+    min_video_fps: float = Field(_PIPELINE.min_video_fps, gt=0, le=30)
     """Under load, every session's full-analysis rate is lowered down to this."""
-    latency_target: float = Field(0.1, gt=0, le=5)
+    latency_target: float = Field(_PIPELINE.latency_target, gt=0, le=5)
     """Seconds (95th percentile, frame received to analysed) the rate is lowered to hold."""
-    analysis_threads: int = Field(0, ge=0, le=64)
+    analysis_threads: int = Field(_PIPELINE.analysis_threads, ge=0, le=64)
     """Threads shared by all sessions' analysis (0 = one per usable core)."""
     event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
     """``server.py``'s event loop: ``auto`` is uvloop where it is installed."""
     gil_switch_interval: float = Field(0.001, gt=0, le=0.1)
     """``sys.setswitchinterval`` for ``server.py``: how long a thread waits for the GIL."""
-    max_analysis_width: int = Field(960, ge=160)
-    tile_scan: bool = True
-    blink_fps: float = Field(15.0, ge=0, le=30)
-    expression_backend: Literal["fer", "deepface", "none"] = "fer"
+    max_analysis_width: int = Field(_PIPELINE.max_analysis_width, ge=160)
+    tile_scan: bool = _VIDEO.tile_scan
+    blink_fps: float = Field(_STREAM.blink_fps, ge=0, le=30)
+    expression_backend: Literal["fer", "deepface", "none"] = _PIPELINE.expression_backend  # type: ignore[assignment]
     model_dir: Path = Field(default_factory=default_cache_dir)
-    eye_contact_tolerance: float = Field(12.0, gt=0, le=45)
-    summary_interval: float = Field(2.0, gt=0)
-    summary_window: float = Field(30.0, gt=0)
-    audio_window_ms: int = Field(200, ge=20, le=2000, multiple_of=20)
-    audio_batch_ms: int = Field(100, ge=20, le=1000, multiple_of=20)
+    eye_contact_tolerance: float = Field(_VIDEO.eye_contact_tolerance, gt=0, le=45)
+    summary_interval: float = Field(_STREAM.summary_interval, gt=0)
+    summary_window: float = Field(_VIDEO.summary_window, gt=0)
+    audio_window_ms: int = Field(_AUDIO.window_ms, ge=20, le=2000, multiple_of=20)
+    audio_batch_ms: int = Field(_STREAM.audio_batch_ms, ge=20, le=1000, multiple_of=20)
     """Audio is handed to the analysis threads in batches this long."""
-    vad_aggressiveness: int = Field(3, ge=0, le=3)
-    min_pause: float = Field(0.6, gt=0)
-    language: Literal["en", "cmn", "zh"] = "en"
-    heartbeat_interval: float = Field(2.0, gt=0)
-    heartbeat_timeout: float = Field(10.0, gt=0)
-    connect_timeout: float = Field(20.0, gt=0)
-    max_buffered_bytes: int = Field(256 * 1024, ge=1024)
+    vad_aggressiveness: int = Field(_AUDIO.vad_aggressiveness, ge=0, le=3)
+    min_pause: float = Field(_AUDIO.min_pause, gt=0)
+    language: Literal["en", "cmn", "zh"] = _AUDIO.language  # type: ignore[assignment]
+    audio_backlog_frames: int = Field(_PIPELINE.audio_backlog_frames, ge=10)
+    heartbeat_interval: float = Field(_PIPELINE.heartbeat_interval, gt=0)
+    heartbeat_timeout: float = Field(_PIPELINE.heartbeat_timeout, gt=0)
+    connect_timeout: float = Field(_PIPELINE.connect_timeout, gt=0)
+    max_buffered_bytes: int = Field(_PIPELINE.max_buffered_bytes, ge=1024)
 
     data_dir: Path = Path("data")
     """SQLite database (sessions and reports) when Redis is not configured."""
@@ -100,7 +113,7 @@ class Settings(BaseSettings):
     session_sync_interval: float = Field(2.0, gt=0, le=60)
     """Seconds between a worker's writes of its live sessions' records to the store, and its
     checks for those deleted through another worker."""
-    max_session_seconds: float = Field(3 * 3600.0, ge=0)
+    max_session_seconds: float = Field(_PIPELINE.max_session_seconds, ge=0)
     """Sessions are ended after this long (0 = no limit)."""
     max_upload_bytes: int = Field(200 * 1024 * 1024, ge=1024)
     max_upload_seconds: float = Field(1800.0, gt=0)
@@ -130,29 +143,38 @@ class Settings(BaseSettings):
         return self
 
     def pipeline(self, expression_model_path: Path | None = None) -> PipelineConfig:
+        """The components' parameters, from what was read."""
         return PipelineConfig(
-            video_fps=self.video_fps,
+            stream=StreamParams(
+                video_fps=self.video_fps,
+                blink_fps=self.blink_fps,
+                audio_batch_ms=self.audio_batch_ms,
+                summary_interval=self.summary_interval,
+                video=VideoAnalysisOptions(
+                    tile_scan=self.tile_scan,
+                    eye_contact_tolerance=self.eye_contact_tolerance,
+                    summary_window=self.summary_window,
+                ),
+                audio=AudioAnalysisOptions(
+                    window_ms=self.audio_window_ms,
+                    vad_aggressiveness=self.vad_aggressiveness,
+                    min_pause=self.min_pause,
+                    summary_window=self.summary_window,
+                    language=self.language,
+                ),
+            ),
             min_video_fps=self.min_video_fps,
             latency_target=self.latency_target,
             analysis_threads=self.analysis_threads,
             max_analysis_width=self.max_analysis_width,
-            tile_scan=self.tile_scan,
-            blink_fps=self.blink_fps,
             expression_backend=self.expression_backend,
             expression_model_path=expression_model_path,
-            eye_contact_tolerance=self.eye_contact_tolerance,
-            summary_interval=self.summary_interval,
-            summary_window=self.summary_window,
-            audio_window_ms=self.audio_window_ms,
-            audio_batch_ms=self.audio_batch_ms,
-            vad_aggressiveness=self.vad_aggressiveness,
-            min_pause=self.min_pause,
-            language=self.language,
+            audio_backlog_frames=self.audio_backlog_frames,
             heartbeat_interval=self.heartbeat_interval,
             heartbeat_timeout=self.heartbeat_timeout,
             connect_timeout=self.connect_timeout,
-            max_buffered_bytes=self.max_buffered_bytes,
-            max_duration=self.max_session_seconds,
             max_message_bytes=self.max_message_bytes,
             channel_messages_per_second=self.channel_messages_per_second,
+            max_session_seconds=self.max_session_seconds,
+            max_buffered_bytes=self.max_buffered_bytes,
         )

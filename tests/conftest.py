@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -44,7 +45,7 @@ async def start_server(tmp_path: Path) -> AsyncIterator[StartServer]:
     settings override ``LENS_*``."""
     runners: list[web.AppRunner] = []
 
-    async def start(**overrides: object) -> RunningServer:
+    async def start(**overrides: Any) -> RunningServer:
         app = create_app(Settings(**{"port": 0, "data_dir": tmp_path / "data", **overrides}))
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()

@@ -1,4 +1,5 @@
-"""Test media made from real sources: scikit-image's astronaut photo and espeak-ng speech.
+"""Test media: the shared sources (:mod:`loadtest.sources`), and how a test reacts to a tool
+that is missing.
 
 In CI (``CI=true``) a missing tool fails loudly; on a developer machine the test is skipped
 with the reason, so a partial set-up still runs what it can.
@@ -8,17 +9,49 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import wave
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 
-from analyzers import AUDIO_RATE
+from loadtest import sources
+from loadtest.sources import (
+    BACKGROUND,
+    SPEECH_TEXT,
+    astronaut,
+    blank,
+    close_eyes,
+    look_sideways,
+    place,
+    read_wav,
+    resample,
+    trim_silence,
+    white_noise,
+    write_recording,
+    write_wav,
+    write_y4m,
+)
 
-BACKGROUND = 90
+__all__ = [
+    "BACKGROUND",
+    "SPEECH_TEXT",
+    "astronaut",
+    "blank",
+    "close_eyes",
+    "look_sideways",
+    "missing",
+    "phrase",
+    "place",
+    "read_wav",
+    "require_tool",
+    "resample",
+    "speak",
+    "trim_silence",
+    "white_noise",
+    "write_recording",
+    "write_wav",
+    "write_y4m",
+]
 
 
 def missing(message: str) -> None:
@@ -36,175 +69,10 @@ def require_tool(name: str) -> str:
     return path
 
 
-def astronaut() -> np.ndarray:
-    """The 512x512 RGB astronaut photo: a real, frontal, smiling face."""
-    from skimage import data
-
-    return data.astronaut()
-
-
-def place(
-    photo: np.ndarray,
-    *,
-    scale: float = 0.9,
-    centre: tuple[float, float] = (0.5, 0.5),
-    angle: float = 0.0,
-    size: tuple[int, int] = (640, 480),
-) -> np.ndarray:
-    """``photo`` scaled, placed with its centre at ``centre`` (fractions of the canvas) on a
-    grey ``size`` canvas, then the canvas rotated by ``angle`` degrees counter-clockwise."""
-    width, height = size
-    scaled = cv2.resize(photo, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    canvas = np.full((height, width, 3), BACKGROUND, np.uint8)
-    h, w = scaled.shape[:2]
-    x0, y0 = int(centre[0] * width - w / 2), int(centre[1] * height - h / 2)
-    xs, ys, xe, ye = max(0, x0), max(0, y0), min(width, x0 + w), min(height, y0 + h)
-    canvas[ys:ye, xs:xe] = scaled[ys - y0 : ye - y0, xs - x0 : xe - x0]
-    if angle:
-        rotation = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
-        canvas = cv2.warpAffine(
-            canvas, rotation, size, borderValue=(BACKGROUND, BACKGROUND, BACKGROUND)
-        )
-    return canvas
-
-
-def blank(size: tuple[int, int] = (640, 480)) -> np.ndarray:
-    return np.full((size[1], size[0], 3), BACKGROUND, np.uint8)
-
-
 def speak(text: str, path: Path, *, voice: str = "en", words_per_minute: int = 160) -> Path:
-    """Synthesise ``text`` with espeak-ng into a WAV file."""
-    espeak = require_tool("espeak-ng")
-    subprocess.run(
-        [espeak, "-v", voice, "-s", str(words_per_minute), "-w", str(path), text],
-        check=True,
-        capture_output=True,
-    )
-    return path
-
-
-def read_wav(path: Path) -> tuple[np.ndarray, int]:
-    """Mono float32 samples in -1..1 and the sample rate of a 16-bit PCM WAV file."""
-    with wave.open(str(path), "rb") as wav:
-        rate, channels = wav.getframerate(), wav.getnchannels()
-        pcm = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
-    samples = pcm.reshape(-1, channels).mean(axis=1) / 32768.0
-    return samples.astype(np.float32), rate
-
-
-def resample(samples: np.ndarray, rate: int, target: int = AUDIO_RATE) -> np.ndarray:
-    import librosa
-
-    return librosa.resample(samples, orig_sr=rate, target_sr=target).astype(np.float32)
-
-
-def write_wav(path: Path, samples: np.ndarray, rate: int) -> Path:
-    pcm = (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2")
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(rate)
-        wav.writeframes(pcm.tobytes())
-    return path
-
-
-def white_noise(seconds: float, dbfs: float, rate: int = AUDIO_RATE, seed: int = 0) -> np.ndarray:
-    noise = np.random.default_rng(seed).standard_normal(int(seconds * rate))
-    noise *= 10 ** (dbfs / 20) / np.sqrt(np.mean(noise**2))
-    return noise.astype(np.float32)
-
-
-SPEECH_TEXT = (
-    "Thank you for having me. I have spent five years building distributed systems, "
-    "and I enjoy working closely with product teams."
-)
-
-
-def write_y4m(path: Path, frames: list[np.ndarray], fps: int = 15) -> Path:
-    """A raw YUV4MPEG2 (4:2:0) video, the format Chromium's fake camera plays in a loop."""
-    height, width = frames[0].shape[:2]
-    with path.open("wb") as out:
-        out.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
-        for frame in frames:
-            out.write(b"FRAME\n")
-            out.write(cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420).tobytes())
-    return path
-
-
-def close_eyes(rgb: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
-    """The same photo with both eyes shut: each eye opening is covered with the skin just below
-    it and a lash line is drawn from corner to corner."""
-    from analyzers.landmarks import (
-        LEFT_EYE_CORNERS,
-        LEFT_EYE_OUTLINE,
-        RIGHT_EYE_CORNERS,
-        RIGHT_EYE_OUTLINE,
-    )
-
-    shut = rgb.copy()
-    for outline, corners in (
-        (RIGHT_EYE_OUTLINE, RIGHT_EYE_CORNERS),
-        (LEFT_EYE_OUTLINE, LEFT_EYE_CORNERS),
-    ):
-        polygon = landmarks[list(outline), :2].astype(np.int32)
-        x, y, w, h = cv2.boundingRect(polygon)
-        pad = max(2, h // 3)
-        x, y, w, h = x - pad, y - pad, w + 2 * pad, h + 2 * pad
-        skin = cv2.resize(rgb[y + h : y + 2 * h, x : x + w], (w, h))
-        mask = np.zeros(rgb.shape[:2], np.uint8)
-        cv2.fillPoly(mask, [cv2.convexHull(polygon)], 255)
-        mask = cv2.dilate(mask, np.ones((5, 5), np.uint8))[y : y + h, x : x + w] > 0
-        shut[y : y + h, x : x + w][mask] = skin[mask]
-        a, b = (tuple(int(v) for v in landmarks[i, :2]) for i in corners)
-        cv2.line(shut, a, b, (70, 50, 45), 1, cv2.LINE_AA)
-    return cv2.GaussianBlur(shut, (3, 3), 0)
-
-
-def look_sideways(rgb: np.ndarray, landmarks: np.ndarray, shift: float) -> np.ndarray:
-    """The same photo with both irises moved along the eye by ``shift`` eye-widths (positive:
-    toward the image's right): the opening is refilled with its own sclera colour and the iris
-    disc is pasted at its new place, clipped to the opening."""
-    from analyzers.landmarks import (
-        LEFT_EYE_CORNERS,
-        LEFT_EYE_OUTLINE,
-        LEFT_IRIS,
-        RIGHT_EYE_CORNERS,
-        RIGHT_EYE_OUTLINE,
-        RIGHT_IRIS,
-    )
-
-    out = rgb.copy()
-    for outline, corners, iris in (
-        (RIGHT_EYE_OUTLINE, RIGHT_EYE_CORNERS, RIGHT_IRIS),
-        (LEFT_EYE_OUTLINE, LEFT_EYE_CORNERS, LEFT_IRIS),
-    ):
-        opening = np.zeros(rgb.shape[:2], np.uint8)
-        cv2.fillPoly(opening, [cv2.convexHull(landmarks[list(outline), :2].astype(np.int32))], 255)
-        inside = opening > 0
-        pixels = rgb[inside].astype(np.float32)
-        brightness = pixels.mean(axis=1)
-        sclera = pixels[brightness >= np.percentile(brightness, 70)].mean(axis=0)
-        centre = landmarks[iris, :2]
-        radius = float(np.mean(np.linalg.norm(landmarks[iris + 1 : iris + 5, :2] - centre, axis=1)))
-        width = float(np.linalg.norm(landmarks[corners[1], :2] - landmarks[corners[0], :2]))
-        dx = shift * width
-        disc = np.zeros(rgb.shape[:2], np.uint8)
-        cv2.circle(disc, tuple(round(float(v)) for v in centre), round(radius * 1.1), 255, -1)
-        moved_disc = cv2.warpAffine(disc, np.float32([[1, 0, dx], [0, 1, 0]]), disc.shape[::-1])
-        moved = cv2.warpAffine(rgb, np.float32([[1, 0, dx], [0, 1, 0]]), disc.shape[::-1])
-        out[inside] = sclera.astype(np.uint8)
-        paste = inside & (moved_disc > 0)
-        out[paste] = moved[paste]
-    return out
-
-
-def trim_silence(samples: np.ndarray, rate: int, floor_dbfs: float = -45.0) -> np.ndarray:
-    """``samples`` without leading and trailing stretches quieter than ``floor_dbfs`` (10 ms)."""
-    hop = rate // 100
-    n = samples.size // hop
-    levels = 20 * np.log10(np.sqrt(np.mean(samples[: n * hop].reshape(n, hop) ** 2, axis=1)) + 1e-9)
-    loud = np.nonzero(levels > floor_dbfs)[0]
-    return samples[loud[0] * hop : (loud[-1] + 1) * hop].copy()
+    """:func:`loadtest.sources.speak`, failing or skipping the test without espeak-ng."""
+    require_tool("espeak-ng")
+    return sources.speak(text, path, voice=voice, words_per_minute=words_per_minute)
 
 
 def phrase(
@@ -215,40 +83,6 @@ def phrase(
     words_per_minute: int = 160,
     extra: tuple[str, ...] = (),
 ) -> np.ndarray:
-    """One espeak-ng phrase at 16 kHz, trimmed to where the voice is."""
-    espeak = require_tool("espeak-ng")
-    subprocess.run(
-        [espeak, "-v", voice, "-s", str(words_per_minute), *extra, "-w", str(path), text],
-        check=True,
-        capture_output=True,
-    )
-    samples, rate = read_wav(path)
-    return trim_silence(resample(samples, rate), AUDIO_RATE)
-
-
-def write_recording(
-    path: Path, frames: list[np.ndarray], fps: int, audio: np.ndarray | None = None
-) -> Path:
-    """An MP4 (MPEG-4 Part 2 video, AAC audio at 48 kHz) made with PyAV from RGB frames and
-    16 kHz mono float32 samples: a recording as a user would upload it."""
-    import av
-
-    with av.open(str(path), "w") as container:
-        video = container.add_stream("mpeg4", rate=fps)
-        video.width, video.height = frames[0].shape[1], frames[0].shape[0]
-        video.pix_fmt = "yuv420p"
-        video.bit_rate = 2_000_000
-        sound = None
-        if audio is not None:
-            sound = container.add_stream("aac", rate=48_000)
-            sound.layout = "mono"
-        for image in frames:
-            container.mux(video.encode(av.VideoFrame.from_ndarray(image, format="rgb24")))
-        container.mux(video.encode())
-        if sound is not None and audio is not None:
-            samples = resample(audio, AUDIO_RATE, 48_000)
-            frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="flt", layout="mono")
-            frame.sample_rate = 48_000
-            container.mux(sound.encode(frame))
-            container.mux(sound.encode())
-    return path
+    """:func:`loadtest.sources.phrase`, failing or skipping the test without espeak-ng."""
+    require_tool("espeak-ng")
+    return sources.phrase(text, path, voice=voice, words_per_minute=words_per_minute, extra=extra)

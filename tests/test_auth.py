@@ -4,16 +4,19 @@ each session's JWT connects it and reads its report, and anything else is refuse
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import aiohttp
 import jwt
 import pydantic
 import pytest
 
+from loadtest.peer import ClientPeer, StillsTrack
 from signaling.auth import Auth
 from signaling.settings import Settings
 from tests.conftest import RunningServer, StartServer
 from tests.media import astronaut, place
-from tests.peer import ClientPeer, StillsTrack
 
 SECRET, KEY = "s3cret-for-tests-only-32-bytes-long", "platform-key"
 
@@ -24,8 +27,8 @@ async def secured(start_server: StartServer) -> RunningServer:
 
 
 async def call(
-    server: RunningServer, method: str, path: str, token: str | None = None, **kwargs: object
-) -> tuple[int, dict, aiohttp.typedefs.LooseHeaders]:
+    server: RunningServer, method: str, path: str, token: str | None = None, **kwargs: Any
+) -> tuple[int, dict, Mapping[str, str]]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     async with (
         aiohttp.ClientSession() as http,

@@ -15,11 +15,12 @@ from typing import Any
 import aiohttp
 import numpy as np
 import pytest
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from analyzers import AUDIO_RATE
+from loadtest.peer import ClientPeer, StillsTrack
 from tests.conftest import RunningServer, StartServer
 from tests.media import astronaut, blank, missing, phrase, place, resample, write_wav, write_y4m
-from tests.peer import ClientPeer, StillsTrack
 
 CHROMIUM = os.environ.get("LENS_TEST_CHROMIUM", "/usr/bin/chromium")
 FACE_SECONDS, BLANK_SECONDS, FPS = 6, 4, 10
@@ -95,7 +96,27 @@ async def open_page(browser: Any, url: str, **context: Any) -> tuple[Any, list[s
 
 
 async def readout(page: Any, selector: str, value: str, timeout: float = 20_000) -> None:
-    await page.locator(f'{selector}[data-value="{value}"]').wait_for(timeout=timeout)
+    """Wait for the readout to show ``value``; failing, say what it showed instead."""
+    try:
+        await page.locator(f'{selector}[data-value="{value}"]').wait_for(timeout=timeout)
+    except PlaywrightTimeout:
+        element = page.locator(selector)
+        shown = await element.get_attribute("data-value"), await element.inner_text()
+        raise AssertionError(
+            f"{selector} should read {value!r} within {timeout / 1000:g} s; it reads "
+            f"{shown[0]!r} ({shown[1]!r})"
+        ) from None
+
+
+async def shows(locator: Any, what: str, timeout: float) -> None:
+    """Wait for ``locator``; failing, say what the page showed instead."""
+    try:
+        await locator.wait_for(timeout=timeout)
+    except PlaywrightTimeout:
+        status = await locator.page.get_by_role("status").all_inner_texts()
+        raise AssertionError(
+            f"expected {what} within {timeout / 1000:g} s; the page's status read {status}"
+        ) from None
 
 
 async def test_a_person_connects_watches_and_ends(
@@ -106,12 +127,12 @@ async def test_a_person_connects_watches_and_ends(
     )
     await page.get_by_role("button", name="Start session").click()
     status = page.get_by_role("status")
-    await status.filter(has_text="Connected").wait_for(timeout=20_000)
+    await shows(status.filter(has_text="Connected"), "'Connected'", 20_000)
 
     # The face is there: presence, gaze, pose and expression fill in.
     await readout(page, "#face", "yes")
     await readout(page, "#eye-contact", "yes")
-    await page.locator("#expression", has_text="happy").wait_for(timeout=10_000)
+    await shows(page.locator("#expression", has_text="happy"), "expression 'happy'", 10_000)
     assert (await page.locator("#head-pose").inner_text()).count("°") == 3
     assert await page.locator("#faces").inner_text() == "1"
     await page.screenshot(path=str(artifacts / "browser-face.png"), full_page=True)
@@ -128,7 +149,7 @@ async def test_a_person_connects_watches_and_ends(
     await readout(page, "#speech", "speaking")
     await readout(page, "#speech", "quiet", timeout=10_000)
     await readout(page, "#speech", "speaking", timeout=10_000)
-    await page.locator("#speaking-rate", has_text="wpm").wait_for(timeout=15_000)
+    await shows(page.locator("#speaking-rate", has_text="wpm"), "a speaking rate", 15_000)
     assert (await page.locator("#pitch").inner_text()).endswith("Hz")
     assert int(await page.locator("#frames").inner_text()) > 0
     await page.screenshot(path=str(artifacts / "browser-live.png"), full_page=True)
@@ -136,7 +157,7 @@ async def test_a_person_connects_watches_and_ends(
 
     # Ending shows the report link; the report page has its charts.
     await page.get_by_role("button", name="End session").click()
-    await status.filter(has_text="Session ended").wait_for(timeout=10_000)
+    await shows(status.filter(has_text="Session ended"), "'Session ended'", 10_000)
     link = page.get_by_role("link", name="Open your report")
     await link.wait_for(timeout=5_000)
     report_url = await link.get_attribute("href")
@@ -154,7 +175,7 @@ async def test_a_person_connects_watches_and_ends(
 async def failure_shown(page: Any, text: str) -> str:
     await page.get_by_role("button", name="Start session").click()
     status = page.get_by_role("status")
-    await status.filter(has_text=text).wait_for(timeout=20_000)
+    await shows(status.filter(has_text=text), repr(text), 20_000)
     assert await status.get_attribute("data-state") == "failed"
     assert await page.get_by_role("button", name="Start session").is_enabled(), "can retry"
     return await status.inner_text()
@@ -202,7 +223,7 @@ async def test_phone_viewport_and_labelled_controls(
         device_scale_factor=2,
     )
     await page.get_by_role("button", name="Start session").click()
-    await page.get_by_role("status").filter(has_text="Connected").wait_for(timeout=20_000)
+    await shows(page.get_by_role("status").filter(has_text="Connected"), "'Connected'", 20_000)
     await readout(page, "#face", "yes")
     width = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert width[0] <= width[1], f"no sideways scrolling on a phone: {width}"
@@ -217,5 +238,7 @@ async def test_phone_viewport_and_labelled_controls(
     assert unnamed == [], unnamed
     await page.screenshot(path=str(artifacts / "browser-phone.png"), full_page=True)
     await page.get_by_role("button", name="End session").click()
-    await page.get_by_role("status").filter(has_text="Session ended").wait_for(timeout=10_000)
+    await shows(
+        page.get_by_role("status").filter(has_text="Session ended"), "'Session ended'", 10_000
+    )
     assert errors == []

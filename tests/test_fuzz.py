@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import threading
 from collections.abc import Coroutine, Iterator
 from pathlib import Path
@@ -17,11 +18,11 @@ from aiohttp import web
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from loadtest.peer import ClientPeer, StillsTrack
 from signaling.app import create_app
 from signaling.keys import REGISTRY
 from signaling.settings import Settings
 from tests.media import astronaut, place
-from tests.peer import ClientPeer, StillsTrack
 
 T = TypeVar("T")
 # aiortc and aioice draw from `random` on the server thread while hypothesis generates inputs on
@@ -75,8 +76,16 @@ class ServerThread:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
+        # Limits high enough that every fuzzed request and message gets its own answer
+        # (past the channel's rate, messages are dropped with one error a second).
         self.app = create_app(
-            Settings(port=0, data_dir=data_dir, rate_limit_per_minute=10**6, rate_limit_burst=10**6)
+            Settings(
+                port=0,
+                data_dir=data_dir,
+                rate_limit_per_minute=10**6,
+                rate_limit_burst=10**6,
+                channel_messages_per_second=10**4,
+            )
         )
         self.runner = web.AppRunner(self.app, access_log=None)
         self.run(self.runner.setup())
@@ -148,7 +157,7 @@ def test_offer_endpoint(lens: ServerThread, body: bytes) -> None:
 @FUZZ
 @given(
     method=st.sampled_from(["GET", "POST", "DELETE", "PUT", "PATCH"]),
-    tail=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40),
+    tail=st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=40),
     query=st.dictionaries(
         st.sampled_from(["offset", "limit", "format", "token", "x"]),
         st.text(max_size=12),
@@ -180,23 +189,75 @@ def test_analyze_endpoint(lens: ServerThread, field: str, data: bytes, filename:
     assert_client_error(status, answer)
 
 
+_NO_ID = object()
+
+
+def echo_id(message: str | bytes) -> Any:
+    """The id a pong to ``message`` would carry (non-finite numbers travel as null)."""
+    try:
+        body = json.loads(message)
+    except (ValueError, RecursionError, UnicodeDecodeError):
+        return _NO_ID
+    if not isinstance(body, dict):
+        return _NO_ID
+    ping_id = body.get("id")
+    if isinstance(ping_id, float) and not math.isfinite(ping_id):
+        return None
+    return ping_id
+
+
+def expected_reply(message: str | bytes) -> tuple[str, str | None]:
+    """What docs/protocol.md promises for a client message: ``pong`` for a ping whose ``id``
+    is absent, a number or a string of at most 128 characters; otherwise an ``error`` (with
+    the code, where the message's form alone decides it)."""
+    if isinstance(message, bytes):
+        return "error", "binary_not_supported"
+    if len(message.encode("utf-8", "surrogatepass")) > 4096:
+        return "error", "message_too_large"
+    try:
+        body = json.loads(message)
+    except (ValueError, RecursionError):
+        return "error", "invalid_json"
+    if not isinstance(body, dict):
+        return "error", "invalid_message"
+    ping_id = body.get("id")
+    valid_id = ping_id is None or (
+        isinstance(ping_id, int | float) or (isinstance(ping_id, str) and len(ping_id) <= 128)
+    )
+    if body.get("type") == "ping" and valid_id:
+        return "pong", None
+    return "error", None
+
+
 @FUZZ
 @given(
     message=st.one_of(
         st.binary(max_size=3000),
         st.text(max_size=3000),
         json_values.map(json.dumps),
-        st.fixed_dictionaries({"type": st.text(max_size=20), "id": json_values}).map(json.dumps),
+        st.fixed_dictionaries(
+            {"type": st.text(max_size=20).filter(lambda kind: kind != "end"), "id": json_values}
+        ).map(json.dumps),
     )
 )
 def test_data_channel(lens: ServerThread, message: str | bytes) -> None:
     peer = lens.witness
     before = len(peer.messages)
     lens.loop.call_soon_threadsafe(peer.channel.send, message)
+    echoed = echo_id(message)
     reply = lens.run(
-        peer.wait_for(lambda m: m["type"] in ("error", "pong") and peer.messages.index(m) >= before)
+        peer.wait_for(
+            # The witness pings on its heartbeat too (ids "heartbeat-N"): a pong answers this
+            # message only if it carries this message's id.
+            lambda m: peer.messages.index(m) >= before
+            and (m["type"] == "error" or (m["type"] == "pong" and m["id"] == echoed)),
+            what="an answer to the message",
+        )
     )
-    assert reply["type"] in ("error", "pong")
+    kind, code = expected_reply(message)
+    assert reply["type"] == kind, f"{message!r:.200} should get {kind}, got {reply}"
+    if code is not None:
+        assert reply["code"] == code, f"{message!r:.200} should get {code}, got {reply}"
 
 
 def test_everything_still_works_after_the_fuzzing(lens: ServerThread) -> None:

@@ -15,11 +15,11 @@ import pytest
 from aiortc import RTCPeerConnection
 from aiortc.mediastreams import VideoStreamTrack
 
+from loadtest.peer import ClientPeer, StillsTrack
 from signaling.ice import ice_servers, rtc_configuration, turn_credential
 from signaling.settings import Settings
 from tests.conftest import StartServer
 from tests.media import blank, require_tool
-from tests.peer import ClientPeer, StillsTrack
 from tests.redis_server import free_port
 
 RELAY = re.compile(r"a=candidate:\S+ \d+ udp \d+ \S+ \d+ typ relay")

@@ -17,9 +17,9 @@ import pytest
 from aiortc import RTCPeerConnection
 from aiortc.mediastreams import VideoStreamTrack
 
+from loadtest.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
 from tests.conftest import RunningServer, StartServer
 from tests.media import astronaut, place
-from tests.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,7 +79,7 @@ async def test_vanished_client_is_caught_by_the_heartbeat(start_server: StartSer
     child = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "tests.peer",
+        "loadtest.peer",
         server.url,
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,
@@ -156,7 +156,7 @@ async def test_fifty_vanished_peers_are_all_freed(start_server: StartServer) -> 
     child = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "tests.peer",
+        "loadtest.peer",
         server.url,
         "--count",
         "50",

@@ -14,9 +14,9 @@ import pytest
 from aiortc import RTCPeerConnection
 from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
 
+from loadtest.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
 from tests.conftest import RunningServer, StartServer
 from tests.media import astronaut, place
-from tests.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
 from webrtc.channel import ResultChannel
 from webrtc.protocol import Pong
 
@@ -136,10 +136,10 @@ async def test_a_stalled_client_costs_no_memory() -> None:
     """Results are dropped and counted, not queued, past the outbound cap."""
     stalled = _StalledChannel()
     channel = ResultChannel(
-        stalled,
+        stalled,  # type: ignore[arg-type]
         "s",
         max_buffered_bytes=256 * 1024,
-        clock=lambda: 0.0,  # type: ignore[arg-type]
+        clock=lambda: 0.0,
         on_end=lambda: None,
     )
     for n in range(1000):

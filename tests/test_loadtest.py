@@ -12,8 +12,9 @@ import sys
 import pytest
 
 from analyzers.models import FER_MINI_XCEPTION, ModelRegistry
-from loadtest import capacity, profile_shares, soak
-from loadtest.floor import PARTS, run_once
+from bench import profile_shares
+from bench.floor import PARTS, run_once
+from loadtest import capacity, soak
 from loadtest.media import EncodedMedia, encode
 from loadtest.run import run_load
 from tests.conftest import StartServer
@@ -51,7 +52,7 @@ async def test_baseline_server_answers_the_load_client(
     media: EncodedMedia, unused_tcp_port: int
 ) -> None:
     child = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "loadtest.baseline", "--port", str(unused_tcp_port)
+        sys.executable, "-m", "bench.baseline", "--port", str(unused_tcp_port)
     )
     try:
         url = f"http://127.0.0.1:{unused_tcp_port}"
@@ -101,7 +102,8 @@ def test_profile_shares_leave_out_waiting_threads() -> None:
         f"{loop};RTCDtlsTransport._recv_next (aiortc/rtcdtlstransport.py:600) 20",
         f"{loop};Session.__process (pylibsrtp/__init__.py:274);unprotect (x:1) 10",
         f"{loop};EpollSelector.select (selectors.py:468) 500",
-        "thread (0x2): lens-analysis_0;audio_pass (webrtc/pipeline.py:97) 25",
+        "thread (0x2): lens-analysis_0;AudioPipeline._process (webrtc/pipeline.py:211);"
+        "AudioStream.feed (analyzers/stream.py:240) 25",
         "thread (0x2): lens-analysis_0;SolutionBase.process (mediapipe/python/s.py:340) 15",
         "thread (0x2): lens-analysis_0;_worker (concurrent/futures/thread.py:81) 900",
         "thread (0x3): video-decoder;Condition.wait (threading.py:327) 700",

@@ -8,9 +8,9 @@ import asyncio
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
+from loadtest.peer import ClientPeer, StillsTrack
 from tests.conftest import RunningServer
 from tests.media import astronaut, place
-from tests.peer import ClientPeer, StillsTrack
 
 
 async def scrape(server: RunningServer) -> dict[tuple[str, tuple], float]:

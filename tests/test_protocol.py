@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from analyzers.report import SummaryFields
 from webrtc.protocol import (
     MAX_CLIENT_MESSAGE_BYTES,
     Error,
@@ -16,11 +17,11 @@ from webrtc.protocol import (
     encode,
     parse_client_message,
 )
-from webrtc.results import VideoFrame
+from webrtc.results import Summary, VideoFrameMessage
 
 
 @pytest.mark.parametrize("ping_id", [7, "abc", 1.5, None])
-def test_ping_is_parsed_with_its_id(ping_id: object) -> None:
+def test_ping_is_parsed_with_its_id(ping_id: str | int | float | None) -> None:
     assert parse_client_message(json.dumps({"type": "ping", "id": ping_id})) == Ping(ping_id)
 
 
@@ -67,8 +68,17 @@ def test_server_messages_carry_type_version_session_and_time() -> None:
     assert ready["type"] == "session.ready" and ready["heartbeat_timeout"] == 10.0
 
 
+def test_the_summary_message_has_its_envelope_and_the_report_fields() -> None:
+    """Pins: the summary message shares its fields' type with the report, whose ``to_dict``
+    has no envelope; the message must still carry type, v, session id and time, first."""
+    body = json.loads(encode(Summary.from_results("s1", 4.0, None, None)))
+    assert list(body)[:4] == ["type", "v", "session_id", "t"], list(body)
+    assert body["type"] == "summary" and body["v"] == 1 and body["talk_ratio"] is None
+    assert set(body) - {"type", "v", "session_id", "t"} == set(SummaryFields().to_dict())
+
+
 def test_sent_at_is_stamped_when_encoded() -> None:
-    frame = VideoFrame(
+    frame = VideoFrameMessage(
         "s1", 0.2, True, 1, 640, 480, received_at=100.0, analysis_ms=12.0, frames_skipped=3
     )
     before = time.time()

@@ -5,36 +5,42 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import numpy as np
 import pytest
 import redis.asyncio as aioredis
 
+from loadtest.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
 from signaling.keys import STORE
 from signaling.storage import SessionRecord
 from signaling.storage.redis_store import RedisStore
 from tests.conftest import RunningServer, StartServer
 from tests.media import astronaut, place
-from tests.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
 from tests.redis_server import RedisServer
+from webrtc.lifecycle import SessionState
 
 
 @pytest.fixture
-async def client(redis_server: RedisServer) -> AsyncIterator[aioredis.Redis]:
+async def client(redis_server: RedisServer) -> AsyncIterator[Any]:
+    """A client that decodes replies to ``str`` (typed ``Any``: redis-py's types do not follow
+    ``decode_responses``)."""
     connection = aioredis.from_url(redis_server.url, decode_responses=True)
     yield connection
     await connection.aclose()
 
 
 async def test_records_reports_results_and_their_keys(
-    redis_server: RedisServer, client: aioredis.Redis
+    redis_server: RedisServer, client: Any
 ) -> None:
     store = RedisStore(redis_server.url, prefix="t", record_ttl=3600, stream_maxlen=100)
     await store.start()
     try:
         records = [
-            SessionRecord(id=f"{i:032x}", state="created", created_at=1000.0 + i, expires_at=2000.0)
+            SessionRecord(
+                id=f"{i:032x}", state=SessionState.CREATED, created_at=1000.0 + i, expires_at=2000.0
+            )
             for i in range(3)
         ]
         for record in records:
@@ -91,7 +97,7 @@ async def end(peer: ClientPeer) -> None:
 
 
 async def test_live_results_stream_to_a_consumer_group(
-    start_server: StartServer, redis_server: RedisServer, client: aioredis.Redis
+    start_server: StartServer, redis_server: RedisServer, client: Any
 ) -> None:
     server = await start_server(redis_url=redis_server.url, summary_interval=0.5)
     peer = await busy_peer(server)
@@ -112,7 +118,7 @@ async def test_live_results_stream_to_a_consumer_group(
 
 
 async def test_redis_dying_mid_session_loses_nothing_that_fit_the_buffer(
-    start_server: StartServer, redis_server: RedisServer, client: aioredis.Redis
+    start_server: StartServer, redis_server: RedisServer, client: Any
 ) -> None:
     server = await start_server(redis_url=redis_server.url)
     store = server.app[STORE]
@@ -139,7 +145,7 @@ async def test_redis_dying_mid_session_loses_nothing_that_fit_the_buffer(
 
 
 async def test_a_long_outage_drops_the_oldest_writes_and_counts_them(
-    start_server: StartServer, redis_server: RedisServer, client: aioredis.Redis
+    start_server: StartServer, redis_server: RedisServer, client: Any
 ) -> None:
     server = await start_server(redis_url=redis_server.url, redis_buffer_size=20)
     store = server.app[STORE]

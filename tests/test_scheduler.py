@@ -15,11 +15,11 @@ from aiortc import RTCPeerConnection
 from aiortc.mediastreams import VideoStreamTrack
 
 from analyzers.sampling import VideoSampler
+from analyzers.stream import Every
+from loadtest.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
 from tests.conftest import StartServer
 from tests.media import astronaut, blank, place
-from tests.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
 from tests.test_metrics import scrape
-from webrtc.pipeline import Every
 from webrtc.scheduler import AnalysisScheduler, PerThread, RateController
 
 

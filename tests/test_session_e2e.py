@@ -3,17 +3,19 @@ results arrive on the ``analysis`` data channel."""
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import numpy as np
 import pytest
 
 from analyzers import AUDIO_RATE
+from loadtest.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
 from tests.conftest import RunningServer, StartServer
 from tests.media import astronaut, blank, phrase, place, resample
-from tests.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
 
 
 async def connect(server: RunningServer, video: list[np.ndarray], audio: np.ndarray) -> ClientPeer:
@@ -23,16 +25,25 @@ async def connect(server: RunningServer, video: list[np.ndarray], audio: np.ndar
     return peer
 
 
+def is_error(message: dict[str, Any], code: str) -> bool:
+    return bool(message["type"] == "error" and message["code"] == code)
+
+
 async def test_face_and_speech_are_seen(
     server: RunningServer, speech: tuple[np.ndarray, int]
 ) -> None:
     samples, rate = speech
     peer = await connect(server, [place(astronaut())], resample(samples, rate, AUDIO_SEND_RATE))
     try:
-        ready = await peer.wait_for(lambda m: m["type"] == "session.ready")
+        ready = await peer.wait_for(lambda m: m["type"] == "session.ready", what="'session.ready'")
         assert ready["session_id"] == peer.session_id and ready["v"] == 1
-        frame = await peer.wait_for(lambda m: m["type"] == "video.frame" and m["face"])
-        window = await peer.wait_for(lambda m: m["type"] == "audio.window" and m["speech"])
+        frame = await peer.wait_for(
+            lambda m: m["type"] == "video.frame" and m["face"], what="'video.frame' and 'face'"
+        )
+        window = await peer.wait_for(
+            lambda m: m["type"] == "audio.window" and m["speech"],
+            what="'audio.window' and 'speech'",
+        )
         assert frame["faces"] == 1 and (frame["width"], frame["height"]) == (640, 480)
         assert frame["received_at"] <= frame["sent_at"]
         assert window["rms_dbfs"] > -40 and window["duration"] == 0.2
@@ -40,7 +51,10 @@ async def test_face_and_speech_are_seen(
             assert message["v"] == 1 and message["session_id"] == peer.session_id
         # Sampled at 5 fps of media time: at most one analysis per 0.2 s slot (a frame late for
         # its slot keeps the grid, so two can be 0.2 s less one 30 fps frame apart).
-        await peer.wait_for(lambda m: m["type"] == "video.frame" and m["t"] >= 1.5)
+        await peer.wait_for(
+            lambda m: m["type"] == "video.frame" and m["t"] >= 1.5,
+            what="'video.frame' and 't' >= 1.5",
+        )
         times = [m["t"] for m in peer.of_type("video.frame")]
         assert times[0] < 0.1 and np.all(np.diff(times) >= 0.2 - 1 / 30 - 0.01)
         assert len([t for t in times if t < 1.5]) <= 1.5 * 5 + 1
@@ -54,8 +68,14 @@ async def test_face_and_speech_are_seen(
 async def test_no_face_and_silence_are_seen_as_such(server: RunningServer) -> None:
     peer = await connect(server, [blank()], np.zeros(AUDIO_SEND_RATE, np.float32))
     try:
-        await peer.wait_for(lambda m: m["type"] == "video.frame" and m["t"] >= 1.0)
-        await peer.wait_for(lambda m: m["type"] == "audio.window" and m["t"] >= 1.0)
+        await peer.wait_for(
+            lambda m: m["type"] == "video.frame" and m["t"] >= 1.0,
+            what="'video.frame' and 't' >= 1.0",
+        )
+        await peer.wait_for(
+            lambda m: m["type"] == "audio.window" and m["t"] >= 1.0,
+            what="'audio.window' and 't' >= 1.0",
+        )
         frames, windows = peer.of_type("video.frame"), peer.of_type("audio.window")
         assert frames and not any(m["face"] for m in frames)
         assert all(m["faces"] == 0 for m in frames)
@@ -70,9 +90,14 @@ async def test_face_leaving_the_picture_is_reported(server: RunningServer) -> No
     async with aiohttp.ClientSession() as http:
         await peer.connect(http)
     try:
-        await peer.wait_for(lambda m: m["type"] == "video.frame" and m["face"])
+        await peer.wait_for(
+            lambda m: m["type"] == "video.frame" and m["face"], what="'video.frame' and 'face'"
+        )
         video.frames = [blank()]
-        gone = await peer.wait_for(lambda m: m["type"] == "video.frame" and not m["face"])
+        gone = await peer.wait_for(
+            lambda m: m["type"] == "video.frame" and not m["face"],
+            what="'video.frame' and not 'face'",
+        )
         video.frames = [place(astronaut())]
         await peer.wait_for(
             lambda m: m["type"] == "video.frame" and m["face"] and m["t"] > gone["t"]
@@ -85,20 +110,29 @@ async def test_ping_pong_and_garbage_on_the_channel(server: RunningServer) -> No
     peer = await connect(server, [blank()], np.zeros(AUDIO_SEND_RATE, np.float32))
     try:
         peer.channel.send(json.dumps({"type": "ping", "id": "abc-123"}))
-        pong = await peer.wait_for(lambda m: m["type"] == "pong" and m["id"] == "abc-123")
+        pong = await peer.wait_for(
+            lambda m: m["type"] == "pong" and m["id"] == "abc-123",
+            what="'pong' and 'id' == 'abc-123'",
+        )
         assert pong["session_id"] == peer.session_id
-        for garbage, code in [
+        garbage: list[tuple[str | bytes, str]] = [
             ("{{{", "invalid_json"),
             (b"\x00\xff", "binary_not_supported"),
             ('{"type": "self-destruct"}', "unknown_type"),
             ("[]", "invalid_message"),
-        ]:
-            peer.channel.send(garbage)
-            error = await peer.wait_for(lambda m, c=code: m["type"] == "error" and m["code"] == c)
+        ]
+        for sent, code in garbage:
+            peer.channel.send(sent)
+            error = await peer.wait_for(
+                functools.partial(is_error, code=code), what=f"an error {code!r}"
+            )
             assert error["message"]
         # The session survives: results keep coming after the garbage.
         last = peer.of_type("video.frame")[-1]["t"] if peer.of_type("video.frame") else -1
-        await peer.wait_for(lambda m: m["type"] == "video.frame" and m["t"] > last + 0.5)
+        await peer.wait_for(
+            lambda m: m["type"] == "video.frame" and m["t"] > last + 0.5,
+            what="'video.frame' and 't' > last + 0.5",
+        )
         assert len(server.registry) == 1
     finally:
         await peer.close()
@@ -132,7 +166,9 @@ async def test_frames_carry_pose_gaze_expression_and_summaries_arrive(
     server = await start_server(summary_interval=0.5)
     peer = await connect(server, [place(astronaut())], np.zeros(AUDIO_SEND_RATE, np.float32))
     try:
-        frame = await peer.wait_for(lambda m: m["type"] == "video.frame" and m["face"])
+        frame = await peer.wait_for(
+            lambda m: m["type"] == "video.frame" and m["face"], what="'video.frame' and 'face'"
+        )
         assert set(frame["head_pose"]) == {"yaw", "pitch", "roll"}
         assert abs(frame["head_pose"]["roll"]) < 8
         assert frame["eye_contact"] is True
@@ -162,7 +198,7 @@ async def test_speech_events_and_audio_summary_arrive(
     start_server: StartServer, media_dir: Path
 ) -> None:
     """Two phrases with a second of silence around each: start, stop, start, stop, dated on the
-    media clock. (How soon they arrive is measured by ``loadtest.bench_events``.)"""
+    media clock. (How soon they arrive is measured by ``bench.events``.)"""
     server = await start_server(summary_interval=0.5)
     speech = phrase("Thank you for having me here today", media_dir / "phrase.wav")
     gap = np.zeros(AUDIO_RATE, np.float32)
@@ -171,14 +207,20 @@ async def test_speech_events_and_audio_summary_arrive(
     async with aiohttp.ClientSession() as http:
         await peer.connect(http)
     try:
-        await peer.wait_for(lambda m: m["type"] == "speech.stopped" and m["t"] > 3.0, timeout=20)
+        await peer.wait_for(
+            lambda m: m["type"] == "speech.stopped" and m["t"] > 3.0,
+            timeout=20,
+            what="'speech.stopped' and 't' > 3.0",
+        )
         events = [m for m in peer.messages if m["type"] in ("speech.started", "speech.stopped")]
         assert [m["type"] for m in events[:4]] == ["speech.started", "speech.stopped"] * 2
         length = speech.size / AUDIO_RATE
         assert events[0]["t"] == pytest.approx(1.0, abs=0.15)
         assert events[1]["duration"] == pytest.approx(length, abs=0.2)
         assert events[2]["t"] == pytest.approx(2.0 + length, abs=0.15)
-        summary = await peer.wait_for(lambda m: m["type"] == "summary" and m["talk_ratio"])
+        summary = await peer.wait_for(
+            lambda m: m["type"] == "summary" and m["talk_ratio"], what="'summary' and 'talk_ratio'"
+        )
         assert summary["pitch"]["mean_hz"] > 60 and summary["loudness"]["mean_dbfs"] < 0
         window = next(m for m in peer.of_type("audio.window") if m["pitch_hz"] is not None)
         assert 60 <= window["pitch_hz"] <= 500 and window["spectral_centroid_hz"] > 0

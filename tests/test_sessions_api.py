@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import numpy as np
 import pytest
 
+from loadtest.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
 from tests.conftest import RunningServer, StartServer
 from tests.media import astronaut, place, read_wav, resample, speak
-from tests.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
 from tests.redis_server import RedisServer
 
 SUMMARY_FIELDS = {
@@ -29,7 +30,7 @@ SUMMARY_FIELDS = {
 }
 
 
-async def api(server: RunningServer, method: str, path: str, **kwargs: object) -> tuple[int, dict]:
+async def api(server: RunningServer, method: str, path: str, **kwargs: Any) -> tuple[int, dict]:
     async with (
         aiohttp.ClientSession() as http,
         http.request(method, server.url + path, **kwargs) as response,
@@ -64,16 +65,19 @@ async def connect(server: RunningServer, session_id: str | None, media: tuple) -
     return peer
 
 
-async def run_and_end(server: RunningServer, session_id: str | None, speech: tuple) -> dict:
-    """Connect, let analysis run ~3 s, send ``end``; the session.report message."""
+async def run_and_end(
+    server: RunningServer, session_id: str | None, speech: tuple
+) -> tuple[dict, list[dict]]:
+    """Connect, let analysis run ~3 s, send ``end``; the session.report message, and every
+    message the peer received."""
     peer = await connect(server, session_id, speech)
     try:
-        await peer.wait_for(lambda m: m["type"] == "video.frame" and m["t"] >= 3.0)
+        await peer.wait_for(lambda m: m["type"] == "video.frame" and m["t"] >= 3.0, what="3 s")
         peer.send({"type": "end"})
-        report = await peer.wait_for(lambda m: m["type"] == "session.report")
-        closed = await peer.wait_for(lambda m: m["type"] == "session.closed")
+        report = await peer.wait_for(lambda m: m["type"] == "session.report", what="the report")
+        closed = await peer.wait_for(lambda m: m["type"] == "session.closed", what="closed")
         assert closed["reason"] == "ended"
-        return report
+        return report, list(peer.messages)
     finally:
         await peer.close()
 
@@ -87,7 +91,7 @@ async def test_create_connect_end_and_read_the_report(
     status, record = await api(server, "GET", f"/api/sessions/{session_id}")
     assert (status, record["state"]) == (200, "created")
 
-    message = await run_and_end(server, session_id, speech)
+    message, received = await run_and_end(server, session_id, speech)
     assert message["session_id"] == session_id
     assert SUMMARY_FIELDS <= set(message["summary"])
     assert message["summary"]["eye_contact_ratio"] == 1.0
@@ -97,21 +101,43 @@ async def test_create_connect_end_and_read_the_report(
 
     status, report = await api(server, "GET", message["report_url"])
     assert status == 200 and report["session_id"] == session_id
-    assert report["summary"] == message["summary"]
+    assert report["summary"] == message["summary"], "the kept report is the one sent"
     assert report["end_reason"] == "ended" and report["source"] == "live"
+    # The report against what the peer itself received, live, over the session.
+    frames = [m for m in received if m["type"] == "video.frame"]
+    windows = [m for m in received if m["type"] == "audio.window"]
+    quality = report["quality"]
+    assert quality["messages_dropped"] == 0
+    assert quality["frames_analysed"] == len(frames), (
+        f"the report counts {quality['frames_analysed']} analysed frames; the peer received "
+        f"{len(frames)} video.frame messages"
+    )
+    assert frames[-1]["t"] <= report["duration"] <= frames[-1]["t"] + 1.0, (
+        f"duration {report['duration']} s; the last frame received was at {frames[-1]['t']} s"
+    )
+    assert quality["audio_seconds"] == pytest.approx(0.2 * len(windows), abs=0.4)
+    spoken = sum(m["speech"] for m in windows) / len(windows)
+    assert report["summary"]["talk_ratio"] == pytest.approx(spoken, abs=0.15), (
+        f"talk ratio {report['summary']['talk_ratio']}; {spoken:.2f} of the windows received "
+        "were speech"
+    )
     timeline = report["timeline"]
     assert len(timeline["t"]) >= 3
     for series in ("face_visible", "eye_contact", "yaw", "talk", "rms_dbfs", "pitch_hz"):
         assert len(timeline[series]) == len(timeline["t"])
-    assert report["quality"]["face_visible_ratio"] == 1.0
-    assert report["quality"]["audio_seconds"] > 2.0
+    assert set(timeline["face_visible"]) == {1.0}, "the astronaut is in every frame"
+    assert quality["face_visible_ratio"] == 1.0
 
     record = await until_ended(server, session_id)
     assert record["end_reason"] == "ended"
     assert record["counters"]["frames_analysed"] >= 10 and record["worker"] is None
 
     async with aiohttp.ClientSession() as http:
-        for kwargs in ({"params": {"format": "html"}}, {"headers": {"Accept": "text/html"}}):
+        asks: list[dict[str, Any]] = [
+            {"params": {"format": "html"}},
+            {"headers": {"Accept": "text/html"}},
+        ]
+        for kwargs in asks:
             async with http.get(server.url + message["report_url"], **kwargs) as response:
                 page = await response.text()
                 assert response.status == 200 and response.content_type == "text/html"
@@ -261,7 +287,7 @@ async def test_report_survives_a_restart(
 ) -> None:
     data_dir = tmp_path / "kept"
     first = await start_server(data_dir=data_dir)
-    message = await run_and_end(first, None, speech)
+    message, _ = await run_and_end(first, None, speech)
     await first.runner.cleanup()  # stops the server, flushing the store
     second = await start_server(data_dir=data_dir)
     status, report = await api(second, "GET", message["report_url"])

@@ -4,6 +4,7 @@ JSON error, and no failed offer leaves a peer connection behind."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import aiohttp
 import pytest
@@ -28,7 +29,7 @@ async def client_offer(*, video: bool = True, audio: bool = True, channel: bool 
         await pc.close()
 
 
-async def post(server: RunningServer, **kwargs: object) -> tuple[int, dict]:
+async def post(server: RunningServer, **kwargs: Any) -> tuple[int, dict]:
     async with (
         aiohttp.ClientSession() as http,
         http.post(f"{server.url}/api/offer", **kwargs) as response,

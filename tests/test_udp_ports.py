@@ -12,10 +12,10 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from loadtest.peer import ClientPeer, StillsTrack
 from signaling.app import create_app
 from signaling.settings import Settings
 from tests.media import astronaut, place
-from tests.peer import ClientPeer, StillsTrack
 from webrtc.loops import event_loop_class, loop_name
 from webrtc.udp_ports import parse_port_range, port_range_loop
 

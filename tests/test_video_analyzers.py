@@ -118,7 +118,9 @@ def test_shut_eyes_have_a_low_aspect_ratio_and_no_iris(faces: FaceAnalyzer) -> N
     boxes = eye_boxes(landmarks)
     grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
     shut_grey = cv2.cvtColor(shut, cv2.COLOR_RGB2GRAY)
-    assert eye_probe(shut_grey, boxes) < 0.5 * eye_probe(grey, boxes)
+    open_dark, shut_dark = eye_probe(grey, boxes), eye_probe(shut_grey, boxes)
+    assert open_dark is not None and shut_dark is not None, "both eyes inside the frame"
+    assert shut_dark < 0.5 * open_dark
 
 
 def blink_video(

@@ -14,8 +14,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from loadtest.peer import ClientPeer, StillsTrack
 from tests.media import astronaut, place
-from tests.peer import ClientPeer, StillsTrack
 from tests.redis_server import free_port
 from tests.test_udp_ports import free_udp_range
 

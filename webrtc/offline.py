@@ -6,22 +6,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import av
 
-from analyzers.sampling import VideoSampler
+from analyzers.report import Report, build_report
 from webrtc.config import PipelineConfig
-from webrtc.pipeline import (
-    audio_pass,
-    audio_resampler,
-    build_audio_analyzer,
-    build_video_analyzer,
-    eye_pass,
-    full_pass,
-)
+from webrtc.lifecycle import SessionCounters
+from webrtc.media import AvImage, audio_resampler, audio_stream, resampled, video_stream
 from webrtc.registry import new_session_id
-from webrtc.report import AudioFinal, Quality, VideoFinal, build_report
 from webrtc.tracks import MediaClock
 
 Progress = Callable[[float, float | None], None]
@@ -39,55 +31,38 @@ def analyze_file(
     max_seconds: float | None = None,
     progress: Progress | None = None,
     session_id: str | None = None,
-) -> dict[str, Any]:
+) -> tuple[Report, SessionCounters]:
+    """The file's report, and its counters in the shape a live session's record keeps."""
     created_at = time.time()
     try:
         container = av.open(str(path))
     except (av.FFmpegError, OSError) as exc:
         raise MediaError(f"cannot read {path.name} as audio or video: {exc}") from None
     with container:
-        video_stream = next(iter(container.streams.video), None)
-        audio_stream = next(iter(container.streams.audio), None)
-        if video_stream is None and audio_stream is None:
+        video_stream_in = next(iter(container.streams.video), None)
+        audio_stream_in = next(iter(container.streams.audio), None)
+        if video_stream_in is None and audio_stream_in is None:
             raise MediaError(f"{path.name} has neither an audio nor a video stream")
         duration = container.duration / av.time_base if container.duration else None
         if duration is not None and max_seconds is not None and duration > max_seconds:
             raise MediaError(
                 f"{path.name} lasts {duration:.0f} s; the limit is {max_seconds:.0f} s"
             )
-        video = build_video_analyzer(config) if video_stream is not None else None
-        audio = build_audio_analyzer(config) if audio_stream is not None else None
-        sampler = VideoSampler(config.video_fps, config.blink_fps)
+        video = video_stream(config) if video_stream_in is not None else None
+        audio = audio_stream(config) if audio_stream_in is not None else None
         resampler = audio_resampler()
         clocks = {"video": MediaClock(), "audio": MediaClock()}
-        received = analysed = eye_passes = 0
-        streams = [s for s in (video_stream, audio_stream) if s is not None]
-        # Audio goes through the chain in pieces of audio_batch_ms, as it does live.
-        pending: list[av.AudioFrame] = []
-        pending_t = 0.0
-        batch = max(1, round(config.audio_batch_ms / 20))
+        streams = [s for s in (video_stream_in, audio_stream_in) if s is not None]
         try:
             for frame in container.decode(*streams):
                 if frame.pts is None:
                     continue
                 if isinstance(frame, av.VideoFrame) and video is not None:
                     t = clocks["video"].seconds(frame)
-                    received += 1
-                    decision = sampler.decide(t)
-                    if decision == "full":
-                        full_pass(video, frame, t, config.max_analysis_width)
-                        analysed += 1
-                    elif decision == "eyes":
-                        eye_pass(video, frame, t, config.max_analysis_width)
-                        eye_passes += 1
+                    video.feed(t, AvImage(frame, config.max_analysis_width))
                 elif isinstance(frame, av.AudioFrame) and audio is not None:
                     t = clocks["audio"].seconds(frame)
-                    if not pending:
-                        pending_t = t
-                    pending.append(frame)
-                    if len(pending) >= batch:
-                        audio_pass(audio, resampler, pending, pending_t)
-                        pending = []
+                    audio.feed(resampled(resampler, [frame]), t)
                 else:
                     continue
                 if max_seconds is not None and t > max_seconds:
@@ -95,28 +70,22 @@ def analyze_file(
                 if progress is not None:
                     progress(t, duration)
             if audio is not None:
-                audio_pass(audio, resampler, pending, pending_t)
+                audio.flush()
+            video_final = video.finish() if video is not None else None
         except av.FFmpegError as exc:
             raise MediaError(f"{path.name} could not be decoded: {exc}") from None
         finally:
             if video is not None:
                 video.close()
-    video_final = VideoFinal(video.session_summary(), video.points) if video else None
-    audio_final = None
-    if audio is not None:
-        audio_final = AudioFinal(audio.session_summary(), audio.points, audio.seconds)
-    quality = Quality(
-        frames_received=received,
-        frames_analysed=analysed,
-        frames_skipped=received - analysed - eye_passes,
-        eye_passes=eye_passes,
-        face_visible_ratio=video_final.summary.face_visible_ratio if video_final else None,
-        audio_seconds=round(audio.seconds, 3) if audio else 0.0,
-        audio_frames_dropped=0,
-        messages_dropped=0,
-        analysis_errors=0,
+    audio_final = audio.finish() if audio is not None else None
+    counters = SessionCounters(
+        frames_received=video.frames_offered if video else 0,
+        frames_analysed=video.frames_analysed if video else 0,
+        frames_skipped=video.frames_skipped if video else 0,
+        eye_passes=video.eye_passes if video else 0,
+        audio_seconds=round(audio_final.seconds, 3) if audio_final else 0.0,
     )
-    return build_report(
+    report = build_report(
         session_id or new_session_id(),
         source="upload",
         created_at=created_at,
@@ -125,5 +94,6 @@ def analyze_file(
         end_reason="file_end",
         video=video_final,
         audio=audio_final,
-        quality=quality,
+        quality=counters.quality(video_final.summary.face_visible_ratio if video_final else None),
     )
+    return report, counters

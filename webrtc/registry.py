@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterator
-from typing import Any
 
 from aiortc import RTCConfiguration
 
-from analyzers.video import build_video_models
+from analyzers.report import Report
+from analyzers.video import VideoModels, build_video_models
 from webrtc.config import PipelineConfig
 from webrtc.scheduler import AnalysisScheduler, PerThread, RateController
 from webrtc.session import AnalysisSession, SessionHooks
@@ -19,10 +19,9 @@ def new_session_id() -> str:
     return uuid.uuid4().hex
 
 
-def build_scheduler(config: PipelineConfig) -> AnalysisScheduler:
-    rate = RateController(
-        config.video_fps, min(config.min_video_fps, config.video_fps), config.latency_target
-    )
+def build_scheduler(config: PipelineConfig) -> AnalysisScheduler[VideoModels]:
+    fps = config.stream.video_fps
+    rate = RateController(fps, min(config.min_video_fps, fps), config.latency_target)
     models = PerThread(
         lambda: build_video_models(config.expression_backend, config.expression_model_path)
     )
@@ -42,12 +41,12 @@ class SessionRegistry:
         """Counters of the sessions closed so far, summed (for metrics)."""
         on_closed = self.hooks.on_closed
 
-        def forget(session: AnalysisSession, report: dict[str, Any] | None) -> None:
+        def forget(session: AnalysisSession, report: Report | None) -> None:
             if self._sessions.get(session.id) is session:
                 del self._sessions[session.id]
             reason = session.close_reason or "unknown"
             self.closed_by_reason[reason] = self.closed_by_reason.get(reason, 0) + 1
-            for name, value in session.counters().items():
+            for name, value in session.counters().to_dict().items():
                 self.closed_totals[name] = self.closed_totals.get(name, 0) + value
             on_closed(session, report)
 

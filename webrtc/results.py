@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from analyzers.audio import AudioOutput, AudioWindowResult
 from analyzers.audio_summary import AudioSummary
 from analyzers.blinks import Blink as BlinkResult
+from analyzers.report import SummaryFields
 from analyzers.speech import SpeechStarted as SpeechStartedResult
 from analyzers.speech import SpeechStopped as SpeechStoppedResult
 from analyzers.video import VideoFrameResult
@@ -21,7 +22,7 @@ def _rounded(values: dict[str, float], digits: int) -> dict[str, float]:
 
 
 @dataclass(frozen=True)
-class VideoFrame(ServerMessage):
+class VideoFrameMessage(ServerMessage):
     type: ClassVar[str] = "video.frame"
     face: bool
     faces: int
@@ -46,7 +47,7 @@ class VideoFrame(ServerMessage):
         received_at: float,
         analysis_ms: float,
         frames_skipped: int,
-    ) -> VideoFrame:
+    ) -> VideoFrameMessage:
         pose, gaze, eyes, expression = (
             result.head_pose,
             result.gaze,
@@ -96,88 +97,18 @@ class Blink(ServerMessage):
 
 
 @dataclass(frozen=True)
-class Summary(ServerMessage):
-    """Rolling summary; ``t`` is session time. Fields of a missing track are ``None``."""
+class Summary(SummaryFields, ServerMessage):
+    """Rolling summary; ``t`` is session time. The fields are the report's summary fields."""
 
     type: ClassVar[str] = "summary"
-    window: float | None = None
-    face_visible_ratio: float | None = None
-    eye_contact_ratio: float | None = None
-    head_stability: float | None = None
-    blinks_per_min: float | None = None
-    expression: dict[str, Any] | None = None
-    audio_window: float | None = None
-    talk_ratio: float | None = None
-    pauses: dict[str, Any] | None = None
-    pitch: dict[str, float] | None = None
-    loudness: dict[str, float | None] | None = None
-    speaking_rate: dict[str, float] | None = None
-    arousal: dict[str, Any] | None = None
+    # The message's JSON has the envelope; the fields' own to_dict (the report's) has not.
+    to_dict = ServerMessage.to_dict
 
     @classmethod
     def from_results(
         cls, session_id: str, t: float, video: VideoSummary | None, audio: AudioSummary | None
     ) -> Summary:
-        fields: dict[str, Any] = {}
-        if video is not None:
-            expression = None
-            if video.expression_distribution is not None:
-                expression = {
-                    "distribution": video.expression_distribution,
-                    "dominant": video.dominant_expression,
-                }
-            fields.update(
-                window=video.window,
-                face_visible_ratio=video.face_visible_ratio,
-                eye_contact_ratio=video.eye_contact_ratio,
-                head_stability=video.head_stability,
-                blinks_per_min=video.blinks_per_min,
-                expression=expression,
-            )
-        if audio is not None:
-            pitch, rate, arousal = audio.pitch, audio.speaking_rate, audio.arousal
-            fields.update(
-                audio_window=round(audio.window, 3),
-                talk_ratio=_maybe(audio.talk_ratio, 3),
-                pauses={"count": audio.pause_count, "mean_s": _maybe(audio.pause_mean_s, 3)},
-                pitch=None
-                if pitch is None
-                else {
-                    **_rounded(
-                        {
-                            "mean_hz": pitch.mean_hz,
-                            "std_hz": pitch.std_hz,
-                            "range_hz": pitch.range_hz,
-                        },
-                        1,
-                    ),
-                    **_rounded(
-                        {
-                            "std_semitones": pitch.std_semitones,
-                            "range_semitones": pitch.range_semitones,
-                            "monotony": pitch.monotony,
-                        },
-                        3,
-                    ),
-                },
-                loudness={
-                    "mean_dbfs": _maybe(audio.loudness_mean_dbfs, 2),
-                    "std_db": _maybe(audio.loudness_std_db, 2),
-                },
-                speaking_rate=None
-                if rate is None
-                else {
-                    "syllables_per_s": round(rate.syllables_per_s, 2),
-                    "wpm": round(rate.wpm, 1),
-                },
-                arousal=None
-                if arousal is None
-                else {
-                    "label": arousal.label,
-                    "score": round(arousal.score, 3),
-                },
-            )
-        return cls(session_id, t, **fields)
+        return cls(session_id, t, **SummaryFields.values(video, audio))
 
 
 def _maybe(value: float | None, digits: int) -> float | None:

@@ -30,9 +30,8 @@ from typing import Generic, TypeVar
 
 import numpy as np
 
-from analyzers.video import VideoModels
-
 T = TypeVar("T")
+M = TypeVar("M")
 
 
 def usable_cores() -> int:
@@ -121,12 +120,13 @@ class PerThread(Generic[T]):
         return value
 
 
-class AnalysisScheduler:
+class AnalysisScheduler(Generic[M]):
     """Runs analysis jobs on ``threads`` shared threads (default: one per usable core), each
-    holding its own ``video_models`` (see :class:`PerThread`)."""
+    holding its own ``video_models`` (see :class:`PerThread`): the face and expression models
+    of the live server."""
 
     def __init__(
-        self, rate: RateController, video_models: Callable[[], VideoModels], threads: int = 0
+        self, rate: RateController, video_models: Callable[[], M], threads: int = 0
     ) -> None:
         self.threads = threads or usable_cores()
         self.rate = rate

@@ -13,14 +13,17 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from aiortc import RTCConfiguration, RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
+from analyzers.report import Report, build_report
+from analyzers.video import VideoModels
 from webrtc.channel import CHANNEL_LABEL, ResultChannel
 from webrtc.config import PipelineConfig
+from webrtc.lifecycle import SessionCounters, SessionState
 from webrtc.pipeline import AudioPipeline, VideoPipeline
 from webrtc.protocol import (
     ServerMessage,
@@ -28,7 +31,6 @@ from webrtc.protocol import (
     SessionReady,
     SessionReport,
 )
-from webrtc.report import Quality, build_report
 from webrtc.results import Summary
 from webrtc.scheduler import AnalysisScheduler
 from webrtc.tracks import TapTrack, drain
@@ -47,11 +49,9 @@ class SessionHooks:
     on_message: Callable[[AnalysisSession, ServerMessage, str], None] | None = None
     on_analysis: Callable[[str, float], None] = lambda kind, seconds: None
     """How long one analysis took (``video`` frame, ``audio`` batch), for metrics."""
-    on_report: Callable[[AnalysisSession, dict[str, Any]], None] = lambda session, report: None
+    on_report: Callable[[AnalysisSession, Report], None] = lambda session, report: None
     """The report is built: called before ``session.report`` is sent, so it can be read at once."""
-    on_closed: Callable[[AnalysisSession, dict[str, Any] | None], None] = lambda session, report: (
-        None
-    )
+    on_closed: Callable[[AnalysisSession, Report | None], None] = lambda session, report: None
     report_url: Callable[[str], str] = field(default=lambda sid: f"/api/sessions/{sid}/report")
 
 
@@ -62,7 +62,7 @@ class AnalysisSession:
         config: PipelineConfig,
         hooks: SessionHooks,
         *,
-        scheduler: AnalysisScheduler,
+        scheduler: AnalysisScheduler[VideoModels],
         created_at: float | None = None,
         rtc_configuration: RTCConfiguration | None = None,
     ) -> None:
@@ -73,7 +73,7 @@ class AnalysisSession:
         self.created_at = created_at or time.time()
         self.started_at: float | None = None
         self.ended_at: float | None = None
-        self.state = "new"
+        self.state = SessionState.CREATED
         self.close_reason: str | None = None
         self._loop = asyncio.get_running_loop()
         self._started = self._loop.time()
@@ -84,6 +84,7 @@ class AnalysisSession:
         self.video: VideoPipeline | None = None
         self.audio: AudioPipeline | None = None
         self._taps: list[TapTrack] = []
+        self._final_counters: SessionCounters | None = None
         self.extra_tracks = 0
         self.pc = RTCPeerConnection(rtc_configuration)
         self.pc.on("datachannel", self._on_datachannel)
@@ -94,13 +95,13 @@ class AnalysisSession:
         """Seconds since the session started: ``t`` of messages not tied to a track."""
         return round(self._loop.time() - self._started, 3)
 
-    def _set_state(self, state: str) -> None:
+    def _set_state(self, state: SessionState) -> None:
         self.state = state
         self.hooks.on_state(self)
 
     async def answer(self, offer: RTCSessionDescription) -> RTCSessionDescription:
         """Apply the client's offer and return the answer with every ICE candidate gathered."""
-        self._set_state("connecting")
+        self._set_state(SessionState.CONNECTING)
         self._spawn(self._watch(), "watchdog")
         self._spawn(self._summaries(), "summaries")
         await self.pc.setRemoteDescription(offer)
@@ -113,23 +114,26 @@ class AnalysisSession:
         if self.channel is not None:
             self.channel.send(message)
 
-    def counters(self) -> dict[str, Any]:
+    def counters(self) -> SessionCounters:
+        """The counters now; once the session's tasks have stopped, the final ones, worked out
+        once."""
+        if self._final_counters is not None:
+            return self._final_counters
         video, audio, channel = self.video, self.audio, self.channel
-        return {
-            "frames_received": sum(t.frames_received for t in self._taps if t.kind == "video"),
-            "frames_analysed": video.frames_analysed if video else 0,
-            "frames_skipped": video.frames_skipped if video else 0,
-            "eye_passes": video.eye_passes if video else 0,
-            "audio_seconds": round(
-                (audio.windows_analysed if audio else 0) * self.config.audio_window_ms / 1000, 3
-            ),
-            "audio_frames_dropped": audio.frames_dropped if audio else 0,
-            "messages_sent": channel.sent if channel else 0,
-            "messages_dropped": channel.dropped if channel else 0,
-            "protocol_errors": channel.protocol_errors if channel else 0,
-            "analysis_errors": (video.errors if video else 0) + (audio.errors if audio else 0),
-            "extra_tracks": self.extra_tracks,
-        }
+        window_seconds = self.config.stream.audio.window_ms / 1000
+        return SessionCounters(
+            frames_received=sum(t.frames_received for t in self._taps if t.kind == "video"),
+            frames_analysed=video.frames_analysed if video else 0,
+            frames_skipped=video.frames_skipped if video else 0,
+            eye_passes=video.eye_passes if video else 0,
+            audio_seconds=round((audio.windows_analysed if audio else 0) * window_seconds, 3),
+            audio_frames_dropped=audio.frames_dropped if audio else 0,
+            messages_sent=channel.sent if channel else 0,
+            messages_dropped=channel.dropped if channel else 0,
+            protocol_errors=channel.protocol_errors if channel else 0,
+            analysis_errors=(video.errors if video else 0) + (audio.errors if audio else 0),
+            extra_tracks=self.extra_tracks,
+        )
 
     def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
         task = asyncio.create_task(coro, name=f"lens-{self.id}-{name}")
@@ -163,15 +167,15 @@ class AnalysisSession:
 
         def opened() -> None:
             self.started_at = time.time()
-            self._set_state("active")
+            self._set_state(SessionState.ACTIVE)
             self.send(
                 SessionReady(
                     self.id,
                     self.clock(),
                     heartbeat_interval=self.config.heartbeat_interval,
                     heartbeat_timeout=self.config.heartbeat_timeout,
-                    video_fps=self.config.video_fps,
-                    audio_window_ms=self.config.audio_window_ms,
+                    video_fps=self.config.stream.video_fps,
+                    audio_window_ms=self.config.stream.audio.window_ms,
                 )
             )
 
@@ -220,14 +224,15 @@ class AnalysisSession:
             elif now - channel.last_seen > self.config.heartbeat_timeout:
                 self.request_close("heartbeat_timeout")
                 return
-            if self.config.max_duration and now - self._started > self.config.max_duration:
+            limit = self.config.max_session_seconds
+            if limit and now - self._started > limit:
                 self.request_close("max_duration")
                 return
 
     async def _summaries(self) -> None:
         """A ``summary`` every ``summary_interval`` seconds once there is something to sum up."""
         while True:
-            await asyncio.sleep(self.config.summary_interval)
+            await asyncio.sleep(self.config.stream.summary_interval)
             video = self.video.summary if self.video is not None else None
             audio = self.audio.summary if self.audio is not None else None
             if video is not None or audio is not None:
@@ -246,24 +251,13 @@ class AnalysisSession:
     async def wait_closed(self) -> None:
         await self._closed.wait()
 
-    async def _report(self) -> dict[str, Any] | None:
+    async def _report(self, counters: SessionCounters) -> Report | None:
         """The end-of-session report, or ``None`` if no media was ever analysed."""
         video = await self.video.finish() if self.video is not None else None
         audio = await self.audio.finish() if self.audio is not None else None
         if video is None and audio is None:
             return None
-        counters = self.counters()
-        quality = Quality(
-            frames_received=counters["frames_received"],
-            frames_analysed=counters["frames_analysed"],
-            frames_skipped=counters["frames_skipped"],
-            eye_passes=counters["eye_passes"],
-            face_visible_ratio=video.summary.face_visible_ratio if video else None,
-            audio_seconds=round(audio.seconds, 3) if audio else 0.0,
-            audio_frames_dropped=counters["audio_frames_dropped"],
-            messages_dropped=counters["messages_dropped"],
-            analysis_errors=counters["analysis_errors"],
-        )
+        quality = counters.quality(video.summary.face_visible_ratio if video else None)
         return await self._loop.run_in_executor(
             None,
             lambda: build_report(
@@ -282,9 +276,9 @@ class AnalysisSession:
     async def _close(self, reason: str) -> None:
         self.close_reason = reason
         self.ended_at = time.time()
-        self._set_state("closing")
+        self._set_state(SessionState.ENDING)
         log.info("session %s: closing (%s)", self.id, reason)
-        report: dict[str, Any] | None = None
+        report: Report | None = None
         try:
             tasks = list(self._tasks)
             for task in tasks:
@@ -292,7 +286,7 @@ class AnalysisSession:
             await asyncio.gather(*tasks, return_exceptions=True)
             try:
                 # A deleted session is erased: no report is made, kept or sent.
-                report = None if reason == "deleted" else await self._report()
+                report = None if reason == "deleted" else await self._report(self.counters())
             except Exception:
                 log.exception("session %s: could not build the report", self.id)
             if report is not None:
@@ -301,8 +295,8 @@ class AnalysisSession:
                     SessionReport(
                         self.id,
                         self.clock(),
-                        summary=report["summary"],
-                        quality=report["quality"],
+                        summary=report.summary.to_dict(),
+                        quality=asdict(report.quality),
                         report_url=self.hooks.report_url(self.id),
                     )
                 )
@@ -321,6 +315,8 @@ class AnalysisSession:
         except Exception:
             log.exception("session %s: error while closing", self.id)
         finally:
-            self._set_state("closed")
+            # Nothing counts any more: every reader from here on gets these.
+            self._final_counters = self.counters()
+            self._set_state(SessionState.ENDED)
             self._closed.set()
             self.hooks.on_closed(self, report)

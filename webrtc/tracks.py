@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
-import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from av import AudioFrame, VideoFrame
 
@@ -48,15 +47,6 @@ class MediaClock:
         if self._first_pts is None:
             self._first_pts = frame.pts
         return float((frame.pts - self._first_pts) * Fraction(frame.time_base))
-
-
-def analysis_array(frame: VideoFrame, max_width: int, pixel_format: str) -> np.ndarray:
-    """The frame as an array for analysis (``rgb24`` or ``gray``), scaled down to ``max_width``
-    keeping its aspect (even height) when it is wider."""
-    if frame.width > max_width:
-        height = max(2, round(frame.height * max_width / frame.width / 2) * 2)
-        frame = frame.reformat(width=max_width, height=height, format=pixel_format)
-    return frame.to_ndarray(format=pixel_format)
 
 
 class TapTrack(MediaStreamTrack):

@@ -7,6 +7,8 @@ from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
+from webrtc.lifecycle import SessionCounters, SessionState
+
 TOMBSTONE_SECONDS = 86_400.0
 """How long a deleted session's id is remembered: far longer than a worker takes to notice."""
 
@@ -18,8 +20,7 @@ class StoreUnavailable(RuntimeError):
 @dataclass
 class SessionRecord:
     id: str
-    state: str
-    """``created`` → ``connecting`` → ``active`` → ``ended`` (or ``expired``)."""
+    state: SessionState
     created_at: float
     expires_at: float
     """Unix time after which a session that never connected can no longer be used."""
@@ -28,16 +29,26 @@ class SessionRecord:
     started_at: float | None = None
     ended_at: float | None = None
     end_reason: str | None = None
-    counters: dict[str, Any] = field(default_factory=dict)
+    counters: SessionCounters = field(default_factory=SessionCounters)
     worker: str | None = None
     """The server process holding the peer connection, while there is one."""
 
+    def __post_init__(self) -> None:
+        self.state = SessionState(self.state)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as the API shows it (and the store keeps it)."""
+        return {**asdict(self), "state": self.state.value}
+
     def to_json(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"))
+        return json.dumps(self.to_dict(), separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str | bytes) -> SessionRecord:
-        return cls(**json.loads(text))
+        data = json.loads(text)
+        data["state"] = SessionState(data["state"])
+        data["counters"] = SessionCounters.from_dict(data.get("counters") or {})
+        return cls(**data)
 
 
 class Store(Protocol):

@@ -1,6 +1,6 @@
 """Which sampling catches blinks, and what it costs per peer.
 
-    python -m loadtest.bench_blinks [--seconds 30]
+    python -m bench.blinks [--seconds 30]
 
 Plays a 30 fps video of scikit-image's astronaut whose eyes shut (skin painted over the eye
 openings) for 100-400 ms every 2-3 s at random phases, through the same sampler and analyzers
@@ -21,7 +21,7 @@ from analyzers.face import FaceAnalyzer
 from analyzers.models import FER_MINI_XCEPTION, ModelRegistry
 from analyzers.sampling import VideoSampler
 from analyzers.video import VideoFrameAnalyzer, build_expression_model
-from tests.media import astronaut, close_eyes, place
+from loadtest.sources import astronaut, close_eyes, place
 
 DURATIONS = (0.1, 0.15, 0.2, 0.3, 0.4)
 CONFIGS = ((5, 0), (10, 0), (15, 0), (5, 10), (5, 15), (5, 30))

@@ -1,6 +1,6 @@
 """How soon speech events reach a client over WebRTC on loopback.
 
-    python -m loadtest.bench_events [--phrases 20]
+    python -m bench.events [--phrases 20]
 
 Starts the server in-process, sends espeak-ng phrases separated by 1 s of silence from an aiortc
 client, and dates every change on the client's clock (media time 0 is when the client handed
@@ -17,16 +17,17 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import numpy as np
 from aiohttp import web
 
 from analyzers import AUDIO_RATE
+from loadtest.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack
+from loadtest.sources import phrase, resample
 from signaling.app import create_app
 from signaling.settings import Settings
-from tests.media import phrase, resample
-from tests.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack
 
 
 async def measure(phrases: int) -> dict[str, list[float]]:
@@ -41,7 +42,11 @@ async def measure(phrases: int) -> dict[str, list[float]]:
     clip = resample(np.concatenate([gap, *([speech, gap] * phrases)]), AUDIO_RATE, AUDIO_SEND_RATE)
     audio = SamplesTrack(clip)
     arrivals: dict[int, float] = {}
-    peer = ClientPeer(url, [audio], on_message=lambda m: arrivals.setdefault(id(m), time.time()))
+
+    def arrived(message: dict[str, Any]) -> None:
+        arrivals.setdefault(id(message), time.time())
+
+    peer = ClientPeer(url, [audio], on_message=arrived)
     try:
         async with aiohttp.ClientSession() as http:
             await peer.connect(http)

@@ -1,7 +1,7 @@
 """Where a running server's time goes: shares of a py-spy profile, by thread and by part.
 
     py-spy record -p SERVER_PID -r 50 -f raw --threads -o profile.txt -d 30
-    python -m loadtest.profile_shares profile.txt
+    python -m bench.profile_shares profile.txt
 
 Reads py-spy's raw (collapsed) stacks, leaves out samples of threads that were only waiting (a
 condition, an empty pool, ``epoll``), and prints each part's share of the rest as a Markdown
@@ -25,6 +25,7 @@ IDLE_LEAVES = (
 )
 THREAD = re.compile(r"thread \(\w+\): (.*)")
 RECEIVE_PATH = ("rtcdtlstransport", "rtcrtpreceiver", "jitterbuffer", "rtp.py")
+AUDIO_CHAIN = ("analyzers/audio", "AudioStream.", "AudioPipeline.")
 
 
 def part(thread: str, stack: str) -> str:
@@ -40,7 +41,7 @@ def part(thread: str, stack: str) -> str:
             return "event loop: Lens's own code"
         return "event loop: asyncio itself"
     if thread.startswith("lens-analysis"):
-        if "analyzers/audio" in stack or "audio_pass" in stack:
+        if any(key in stack for key in AUDIO_CHAIN):
             return "analysis: audio chain"
         if "ai_edge_litert" in stack or "expression" in stack:
             return "analysis: expression model"

@@ -1,6 +1,6 @@
 """Real-time factor of the whole audio chain for one stream.
 
-    python -m loadtest.bench_audio [--seconds 60] [--runs 5]
+    python -m bench.audio [--seconds 60] [--runs 5]
 
 Feeds espeak-ng speech with pauses as 20 ms 48 kHz stereo s16 frames (what aiortc's Opus decoder
 hands the server) through the server's chain: PyAV resampling to 16 kHz mono float32, voice
@@ -22,10 +22,11 @@ from pathlib import Path
 import av
 import numpy as np
 
-from analyzers.audio import AudioAnalyzer, AudioWindowResult
+from analyzers.audio import AudioAnalyzer
 from analyzers.prosody import warm_up
-from tests.media import read_wav, resample
-from webrtc.pipeline import Every, audio_pass, audio_resampler
+from analyzers.stream import AudioStream, StreamParams
+from loadtest.sources import read_wav, resample
+from webrtc.media import audio_resampler, resampled
 
 TEXT = (
     "Thank you for having me. In my last role I led a small team that rebuilt our billing "
@@ -54,21 +55,19 @@ def frames(clip: np.ndarray) -> list[av.AudioFrame]:
 
 
 def run(audio_frames: list[av.AudioFrame], batch: int) -> tuple[float, float]:
-    """(CPU seconds of the chain, of resampling alone), with ``batch`` frames per push and the
-    server's summary gate."""
+    """(CPU seconds of the chain, of resampling alone), with ``batch`` frames handed over at
+    a time, as the live server does, to the stream core pushing that much."""
     resampler = audio_resampler()
     started = time.process_time()
     for frame in audio_frames:
         resampler.resample(frame)
     resampling = time.process_time() - started
-    resampler, analyzer, summarise = audio_resampler(), AudioAnalyzer(), Every(1.0)
+    resampler = audio_resampler()
+    stream = AudioStream(StreamParams(audio_batch_ms=batch * 20), AudioAnalyzer)
     started = time.process_time()
     for i in range(0, len(audio_frames), batch):
-        pushed = audio_frames[i : i + batch]
-        t = pushed[0].pts / 48_000
-        outputs = audio_pass(analyzer, resampler, pushed, t)
-        if any(isinstance(o, AudioWindowResult) for o in outputs) and summarise(t):
-            analyzer.summary()
+        handed = audio_frames[i : i + batch]
+        stream.feed(resampled(resampler, handed), float(handed[0].pts or 0) / 48_000)
     return time.process_time() - started, resampling
 
 

@@ -1,7 +1,7 @@
 """A naive baseline server for load tests: analysis inline in the track's ``recv()``, on the event
 loop, the way aiortc's example server transforms frames.
 
-    python -m loadtest.baseline --port 8170 [--analysis inline|none]
+    python -m bench.baseline --port 8170 [--analysis inline|none]
 
 It speaks enough of Lens's protocol for ``python -m loadtest`` (``POST /api/offer``, results
 on the ``analysis`` data channel with ``received_at``, ``end``) and runs the same analyzers at
@@ -24,25 +24,15 @@ from aiohttp import web
 from aiortc import RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from analyzers.audio import AudioWindowResult
 from analyzers.models import FER_MINI_XCEPTION, ModelRegistry
 from analyzers.prosody import warm_up
-from analyzers.sampling import VideoSampler
 from webrtc.config import PipelineConfig
-from webrtc.pipeline import (
-    Every,
-    audio_pass,
-    audio_resampler,
-    build_audio_analyzer,
-    build_video_analyzer,
-    eye_pass,
-    full_pass,
-)
+from webrtc.media import AvImage, audio_resampler, audio_stream, resampled, video_stream
 from webrtc.protocol import ServerMessage, encode
-from webrtc.results import VideoFrame, audio_message
+from webrtc.results import VideoFrameMessage, audio_message
 from webrtc.tracks import MediaClock
 
-log = logging.getLogger("loadtest.baseline")
+log = logging.getLogger("bench.baseline")
 
 
 class Peer:
@@ -80,34 +70,27 @@ class InlineVideoTrack(MediaStreamTrack):
         super().__init__()
         self.source, self.peer = source, peer
         self.clock = MediaClock()
-        self.sampler = VideoSampler(peer.config.video_fps, peer.config.blink_fps)
-        self.analyzer = build_video_analyzer(peer.config) if peer.analyse else None
-        self.summarise = Every(peer.config.summary_interval / 2)
+        self.stream = video_stream(peer.config) if peer.analyse else None
 
     async def recv(self) -> av.VideoFrame:
         frame = await self.source.recv()
         received_at = time.time()
-        if self.analyzer is None:
+        assert isinstance(frame, av.VideoFrame)
+        if self.stream is None:
             return frame
-        t = self.clock.seconds(frame)
-        width = self.peer.config.max_analysis_width
-        decision = self.sampler.decide(t)
-        if decision == "full":
-            started = time.perf_counter()
-            result = full_pass(self.analyzer, frame, t, width)
-            if self.summarise(t):
-                self.analyzer.summary(t)
+        started = time.perf_counter()
+        image = AvImage(frame, self.peer.config.max_analysis_width)
+        output = self.stream.feed(self.clock.seconds(frame), image)
+        if output is not None and output.result is not None:
             self.peer.send(
-                VideoFrame.from_result(
+                VideoFrameMessage.from_result(
                     self.peer.id,
-                    result,
+                    output.result,
                     received_at=received_at,
                     analysis_ms=round((time.perf_counter() - started) * 1000, 2),
                     frames_skipped=0,
                 )
             )
-        elif decision == "eyes":
-            eye_pass(self.analyzer, frame, t, width)
         return frame
 
 
@@ -118,23 +101,20 @@ class InlineAudioTrack(MediaStreamTrack):
         super().__init__()
         self.source, self.peer = source, peer
         self.clock = MediaClock()
-        self.analyzer = build_audio_analyzer(peer.config) if peer.analyse else None
+        self.stream = audio_stream(peer.config) if peer.analyse else None
         self.resampler = audio_resampler()
-        self.summarise = Every(peer.config.summary_interval / 2)
 
     async def recv(self) -> av.AudioFrame:
         frame = await self.source.recv()
         received_at = time.time()
-        if self.analyzer is None:
+        assert isinstance(frame, av.AudioFrame)
+        if self.stream is None:
             return frame
-        t = self.clock.seconds(frame)
-        outputs = audio_pass(self.analyzer, self.resampler, [frame], t)
-        for output in outputs:
+        step = self.stream.feed(resampled(self.resampler, [frame]), self.clock.seconds(frame))
+        for output in step.outputs:
             message = audio_message(self.peer.id, output, received_at=received_at)
             if message is not None:
                 self.peer.send(message)
-        if any(isinstance(o, AudioWindowResult) for o in outputs) and self.summarise(t):
-            self.analyzer.summary()
         return frame
 
 

@@ -1,7 +1,7 @@
 """A headless client peer for tests: sends real video and audio to the server over WebRTC and
 collects every message that comes back on the ``analysis`` data channel.
 
-Also runnable as a process (``python -m tests.peer URL``) so a test can kill it with SIGKILL:
+Also runnable as a process (``python -m loadtest.peer URL``) so a test can kill it with SIGKILL:
 a peer that vanishes without a goodbye.
 """
 
@@ -13,6 +13,7 @@ import contextlib
 import json
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any
@@ -157,14 +158,20 @@ class ClientPeer:
     async def _ping_forever(self, period: float) -> None:
         n = 0
         while self.channel.readyState == "open":
-            self.channel.send(json.dumps({"type": "ping", "id": n}))
+            # Named so that a test's own pings (and their pongs) cannot be taken for these.
+            self.channel.send(json.dumps({"type": "ping", "id": f"heartbeat-{n}"}))
             n += 1
             await asyncio.sleep(period)
 
     async def wait_for(
-        self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 20.0
+        self,
+        predicate: Callable[[dict[str, Any]], bool],
+        timeout: float = 20.0,
+        what: str = "a matching message",
     ) -> dict[str, Any]:
-        """The first message (already received or yet to come) that matches."""
+        """The first message (already received or yet to come) that matches. After
+        ``timeout`` seconds without one, an :class:`AssertionError` says what was awaited and
+        what came instead."""
 
         async def first() -> dict[str, Any]:
             seen = 0
@@ -176,7 +183,18 @@ class ClientPeer:
                 self._arrived.clear()
                 await self._arrived.wait()
 
-        return await asyncio.wait_for(first(), timeout)
+        try:
+            return await asyncio.wait_for(first(), timeout)
+        except TimeoutError:
+            raise AssertionError(
+                f"waited {timeout:g} s for {what}; instead: {self.received()}"
+            ) from None
+
+    def received(self, last: int = 3) -> str:
+        """What came so far, for failure messages: counts by type and the last few."""
+        counts = Counter(str(m.get("type")) for m in self.messages)
+        tail = [json.dumps(m)[:200] for m in self.messages[-last:]]
+        return f"{len(self.messages)} messages {dict(counts)}, the last: {tail}"
 
     def of_type(self, kind: str) -> list[dict[str, Any]]:
         return [m for m in self.messages if m.get("type") == kind]
@@ -192,7 +210,7 @@ class ClientPeer:
 
 
 async def _run_forever(url: str, count: int, receive_only: bool) -> None:
-    from tests.media import astronaut, place
+    from loadtest.sources import astronaut, place
 
     peers = []
     async with aiohttp.ClientSession() as http:

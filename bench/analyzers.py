@@ -1,6 +1,6 @@
 """Cost and detection rate of the analyzers on real media, per framing of the face.
 
-    python -m loadtest.bench_analyzers [--repeat 30]
+    python -m bench.analyzers [--repeat 30]
 
 Prints a Markdown table: for each framing of scikit-image's astronaut on a 640x480 frame,
 whether the mesh's own detector, the full-range detector and Interview Lens's face analyzer
@@ -12,6 +12,7 @@ hold. Run on an otherwise idle machine.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import statistics
 import time
@@ -36,7 +37,7 @@ from analyzers.video import (
     build_video_models,
 )
 from analyzers.voice import FRAME_SAMPLES, VoiceActivityDetector
-from tests.media import astronaut, blank, place, white_noise
+from loadtest.sources import astronaut, blank, place, white_noise
 
 FRAMINGS: dict[str, Callable[[], np.ndarray]] = {
     "frontal, face ~85 px": lambda: place(astronaut(), scale=0.9),
@@ -120,7 +121,7 @@ def model_sets(count: int = 3) -> None:
     for _ in range(count):
         started = time.process_time()
         models = build_video_models("fer", path)
-        FaceAnalyzer(models=lambda m=models: m.faces).analyze(frame)
+        FaceAnalyzer(models=functools.partial(getattr, models, "faces")).analyze(frame)
         cpu.append((time.process_time() - started) * 1000)
         sets.append(models)
     per_set = (rss_mb() - before) / count
@@ -150,7 +151,7 @@ def main() -> None:
         full_found = bool(full_range.process(frame).detections)
         ours = analyzer.analyze(frame)
         found = ours.face and ours.landmarks is not None
-        ms = median_ms(lambda f=frame: analyzer.analyze(f), args.repeat)
+        ms = median_ms(functools.partial(analyzer.analyze, frame), args.repeat)
         mark = {True: "yes", False: "no"}
         print(f"| {name} | {mark[mesh_found]} | {mark[full_found]} | {mark[found]} | {ms:.1f} |")
     components(analyzer, args.repeat)

@@ -1,13 +1,14 @@
 """The floor: CPU per peer of decoding and analysing the load test's media, offline, in a loop.
 
-    python -m loadtest.floor [--seconds 60] [--runs 3]
+    python -m bench.floor [--seconds 60] [--runs 3]
 
 The same packets the load client replays (VP8 640x480 at 10 fps and Opus speech, encoded once)
-go through the decoders aiortc uses and the server's own pipeline steps (the sampling grid, the
-full analysis and the eye probe, resampling and the audio chain with its summaries), with no
-network, no event loop and no threads in between. Prints the median CPU milliseconds per second
-of media over ``--runs`` runs, in total and per part. Server CPU per peer under load, divided by
-this, is the cost of everything else: RTP, SRTP, DTLS, SCTP, asyncio and scheduling.
+go through the decoders aiortc uses and the server's own stream core (the sampling grid, the
+full analysis and the eye probe, resampling and the audio chain with its summaries: the code
+every path runs), with no network, no event loop and no threads in between. Prints the median
+CPU milliseconds per second of media over ``--runs`` runs, in total and per part. Server CPU per
+peer under load, divided by this, is the cost of everything else: RTP, SRTP, DTLS, SCTP, asyncio
+and scheduling.
 """
 
 from __future__ import annotations
@@ -25,20 +26,11 @@ from aiortc.codecs.opus import OpusDecoder
 from aiortc.codecs.vpx import Vp8Decoder
 from aiortc.jitterbuffer import JitterFrame
 
-from analyzers.audio import AudioWindowResult
 from analyzers.models import FER_MINI_XCEPTION, ModelRegistry
-from analyzers.sampling import VideoSampler
 from loadtest.media import VIDEO_TIME_BASE, EncodedMedia, encode
 from webrtc.config import PipelineConfig
-from webrtc.pipeline import (
-    Every,
-    audio_pass,
-    audio_resampler,
-    build_audio_analyzer,
-    build_video_analyzer,
-    eye_pass,
-    full_pass,
-)
+from webrtc.media import AvImage, audio_resampler, audio_stream, resampled, video_stream
+from webrtc.tracks import MediaClock
 
 PARTS = ("video decode", "video analysis", "audio decode", "audio analysis")
 
@@ -73,40 +65,25 @@ def _loop(
 def run_once(media: EncodedMedia, seconds: float, config: PipelineConfig) -> dict[str, float]:
     """CPU milliseconds per second of media, per part and in total."""
     clock = _Clock()
-    video = build_video_analyzer(config)
-    audio = build_audio_analyzer(config)
+    video, audio = video_stream(config), audio_stream(config)
     resampler = audio_resampler()
-    sampler = VideoSampler(config.video_fps, config.blink_fps)
     vp8, opus = Vp8Decoder(), OpusDecoder()
+    video_clock, audio_clock = MediaClock(), MediaClock()
     width = config.max_analysis_width
-    video_summary, audio_summary = (Every(config.summary_interval / 2) for _ in range(2))
-    batch = max(1, round(config.audio_batch_ms / 20))
     try:
         for packet in _loop(media.video, seconds, VIDEO_TIME_BASE):
             with clock.part("video decode"):
                 frames = vp8.decode(packet)
             for frame in frames:
-                t = float(frame.pts * frame.time_base)
+                assert isinstance(frame, av.VideoFrame)
                 with clock.part("video analysis"):
-                    match sampler.decide(t):
-                        case "full":
-                            full_pass(video, frame, t, width)
-                            if video_summary(t):
-                                video.summary(t)
-                        case "eyes":
-                            eye_pass(video, frame, t, width)
-        pending: list[av.AudioFrame] = []
+                    video.feed(video_clock.seconds(frame), AvImage(frame, width))
         for packet in _loop(media.audio, seconds, Fraction(1, 48_000)):
             with clock.part("audio decode"):
-                pending.extend(opus.decode(packet))
-            if len(pending) < batch:
-                continue
-            with clock.part("audio analysis"):
-                t = float(pending[0].pts * pending[0].time_base)
-                outputs = audio_pass(audio, resampler, pending, t)
-                if any(isinstance(o, AudioWindowResult) for o in outputs) and audio_summary(t):
-                    audio.summary()
-            pending = []
+                decoded = [f for f in opus.decode(packet) if isinstance(f, av.AudioFrame)]
+            for frame in decoded:
+                with clock.part("audio analysis"):
+                    audio.feed(resampled(resampler, [frame]), audio_clock.seconds(frame))
     finally:
         video.close()
     result = {part: spent * 1000 / seconds for part, spent in clock.spent.items()}

@@ -1,0 +1,281 @@
+"""The stream core: how one camera or microphone stream is analysed, the same for every path.
+
+Live sessions, recorded files, the floor benchmark and the naive baseline server all analyse a
+stream through :class:`VideoStream` and :class:`AudioStream`, so an analyzer added here appears in
+all of them. The core owns what happens between "a frame at media time ``t``" and "typed results":
+
+- video: the sampling grid (full analysis, the cheap eye pass, or skip), the summary gate, the
+  session-long timeline points and the frame counters;
+- audio: batching samples into pushes, the summary gate, the timeline points.
+
+It is synchronous and knows nothing of asyncio, aiortc or PyAV: a caller that holds decoded
+frames hands over a :class:`FrameImage` (which converts only when asked, so skipped frames cost
+nothing) or mono float32 samples at :data:`~analyzers.AUDIO_RATE`. The live shell
+(``webrtc/pipeline.py``) calls :meth:`VideoStream.sample` on its event loop (cheap) and
+:meth:`VideoStream.analyse` on an analysis thread; the other paths call :meth:`VideoStream.feed`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+import numpy as np
+
+from analyzers import AUDIO_RATE
+from analyzers.audio import (
+    AudioAnalysisOptions,
+    AudioAnalyzer,
+    AudioOutput,
+    AudioWindowResult,
+    follows,
+)
+from analyzers.audio_summary import AudioSummary
+from analyzers.blinks import Blink
+from analyzers.sampling import VideoSampler
+from analyzers.timeline import AudioPoint, VideoPoint
+from analyzers.video import VideoAnalysisOptions, VideoFrameAnalyzer, VideoFrameResult
+from analyzers.video_summary import VideoSummary
+
+Step = Literal["full", "eyes"]
+
+
+@dataclass(frozen=True)
+class StreamParams:
+    """What the core decides per stream; each analyzer's own parameters sit in its options."""
+
+    video_fps: float = 5.0
+    """Frames fully analysed per second of media, at most (lowered under load by the caller)."""
+    blink_fps: float = 15.0
+    """Rate of the cheap eye pass between full analyses (0 = off): blinks last 100-400 ms."""
+    audio_batch_ms: int = 100
+    """Audio goes through the chain in pushes this long (the chain is vectorised per push)."""
+    summary_interval: float = 2.0
+    """Seconds between rolling summaries sent; they are worked out at most twice as often."""
+    video: VideoAnalysisOptions = field(default_factory=VideoAnalysisOptions)
+    audio: AudioAnalysisOptions = field(default_factory=AudioAnalysisOptions)
+
+
+class FrameImage(Protocol):
+    """One decoded video frame, converted for analysis only when asked."""
+
+    def rgb(self) -> np.ndarray:
+        """``HxWx3 uint8`` RGB, scaled for analysis."""
+        ...
+
+    def gray(self) -> np.ndarray:
+        """``HxW uint8`` luma, at the same scale as :meth:`rgb`."""
+        ...
+
+
+class Every:
+    """True at most once per ``seconds`` of media time, and on the first call.
+
+    Gates the rolling summaries: they are sent every ``summary_interval`` seconds, so working
+    one out after every analysed frame or window would mostly be thrown away. At half the
+    interval, the summary sent is at most half an interval older than the newest result."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._last: float | None = None
+
+    def __call__(self, t: float) -> bool:
+        if self._last is not None and abs(t - self._last) < self.seconds:
+            return False
+        self._last = t
+        return True
+
+
+@dataclass(frozen=True)
+class VideoOutput:
+    """What one analysed frame gave: ``result`` for a full pass, ``blink`` if one ended,
+    ``summary`` when the gate let one through."""
+
+    t: float
+    step: Step
+    result: VideoFrameResult | None = None
+    blink: Blink | None = None
+    summary: VideoSummary | None = None
+
+
+@dataclass(frozen=True)
+class VideoFinal:
+    """The whole-session summary and every fully analysed frame, for the report."""
+
+    summary: VideoSummary
+    points: Sequence[VideoPoint]
+
+    @property
+    def end(self) -> float:
+        return self.points[-1].t if self.points else 0.0
+
+
+class VideoStream:
+    """One video stream: which frames to analyse, the analysis, summaries and points.
+
+    ``analyzer`` builds the stream's :class:`VideoFrameAnalyzer` on first need (it may load
+    models; a live session builds it off the shared threads with :meth:`prepare`)."""
+
+    def __init__(self, params: StreamParams, analyzer: Callable[[], VideoFrameAnalyzer]) -> None:
+        self.params = params
+        self._build = analyzer
+        self._analyzer: VideoFrameAnalyzer | None = None
+        self._sampler = VideoSampler(params.video_fps, params.blink_fps)
+        self._summarise = Every(params.summary_interval / 2)
+        self.points: list[VideoPoint] = []
+        self.frames_offered = 0
+        self.frames_analysed = 0
+        self.eye_passes = 0
+
+    @property
+    def frames_skipped(self) -> int:
+        """Frames offered to :meth:`sample` that fell outside the sampling grid."""
+        return self.frames_offered - self.frames_analysed - self.eye_passes
+
+    def prepare(self) -> VideoFrameAnalyzer:
+        if self._analyzer is None:
+            self._analyzer = self._build()
+        return self._analyzer
+
+    def set_full_fps(self, fps: float) -> None:
+        """The full-analysis rate, when load changes it; the eye pass keeps its own."""
+        self._sampler.set_full_fps(fps)
+
+    def sample(self, t: float) -> Step | None:
+        """Whether the frame at ``t`` gets the full analysis, the eye pass or nothing. Cheap."""
+        self.frames_offered += 1
+        step = self._sampler.decide(t)
+        return step if step in ("full", "eyes") else None  # type: ignore[return-value]
+
+    def analyse(self, step: Step, t: float, image: FrameImage) -> VideoOutput:
+        """Run ``step`` on the frame (the costly part)."""
+        analyzer = self.prepare()
+        if step == "eyes":
+            self.eye_passes += 1
+            return VideoOutput(t, step, blink=analyzer.update_eyes(image.gray(), t))
+        result = analyzer.update(image.rgb(), t)
+        self.frames_analysed += 1
+        self.points.append(VideoPoint.of(result))
+        summary = analyzer.summary(t) if self._summarise(t) else None
+        return VideoOutput(t, step, result=result, blink=result.blink, summary=summary)
+
+    def feed(self, t: float, image: FrameImage) -> VideoOutput | None:
+        """:meth:`sample` and, for a frame that is due, :meth:`analyse`."""
+        step = self.sample(t)
+        return None if step is None else self.analyse(step, t, image)
+
+    def finish(self) -> VideoFinal | None:
+        """The session's summary and points; ``None`` if no frame was ever analysed."""
+        if self._analyzer is None:
+            return None
+        return VideoFinal(self._analyzer.session_summary(), list(self.points))
+
+    def close(self) -> None:
+        if self._analyzer is not None:
+            self._analyzer.close()
+            self._analyzer = None
+
+
+@dataclass(frozen=True)
+class AudioStep:
+    """What one push gave: every output in order, and the summary if the gate let one through."""
+
+    outputs: list[AudioOutput]
+    summary: AudioSummary | None = None
+
+    @property
+    def windows(self) -> int:
+        return sum(isinstance(o, AudioWindowResult) for o in self.outputs)
+
+
+NOTHING = AudioStep([])
+
+
+@dataclass(frozen=True)
+class AudioFinal:
+    summary: AudioSummary
+    points: Sequence[AudioPoint]
+    window_seconds: float
+
+    @property
+    def seconds(self) -> float:
+        """Seconds of audio analysed."""
+        return len(self.points) * self.window_seconds
+
+    @property
+    def end(self) -> float:
+        """Media time at which the last analysed window ends."""
+        return self.points[-1].t + self.window_seconds if self.points else 0.0
+
+
+class AudioStream:
+    """One audio stream: samples batched into pushes, the analysis, summaries and points.
+
+    A chunk that does not follow the samples held (audio lost or dropped before it) ends the
+    batch, so the analyzer sees the gap and re-dates what follows."""
+
+    def __init__(self, params: StreamParams, analyzer: Callable[[], AudioAnalyzer]) -> None:
+        self.params = params
+        self._build = analyzer
+        self._analyzer: AudioAnalyzer | None = None
+        self._batch_samples = AUDIO_RATE * params.audio_batch_ms // 1000
+        self._held: list[np.ndarray] = []
+        self._held_samples = 0
+        self._held_t = 0.0
+        self._summarise = Every(params.summary_interval / 2)
+        self.points: list[AudioPoint] = []
+
+    def prepare(self) -> AudioAnalyzer:
+        if self._analyzer is None:
+            self._analyzer = self._build()
+        return self._analyzer
+
+    @property
+    def windows_analysed(self) -> int:
+        return len(self.points)
+
+    def feed(self, samples: np.ndarray, t: float) -> AudioStep:
+        """Mono float32 samples at 16 kHz, the first at media time ``t``. Analysed once a
+        batch's worth is held; the outputs come back in order."""
+        if samples.size == 0:
+            return NOTHING
+        step = NOTHING
+        if self._held and not follows(self._held_t, self._held_samples, t):
+            step = self.flush()
+        if not self._held:
+            self._held_t = t
+        self._held.append(samples.astype(np.float32, copy=False))
+        self._held_samples += samples.size
+        if self._held_samples < self._batch_samples:
+            return step
+        pushed = self.flush()
+        if not step.outputs:
+            return pushed
+        return AudioStep(step.outputs + pushed.outputs, pushed.summary or step.summary)
+
+    def flush(self) -> AudioStep:
+        """Analyse whatever is held (the end of a file, or a gap)."""
+        if not self._held:
+            return NOTHING
+        analyzer = self.prepare()
+        samples = self._held[0] if len(self._held) == 1 else np.concatenate(self._held)
+        self._held, self._held_samples = [], 0
+        outputs = analyzer.push(samples, self._held_t)
+        windows = [o for o in outputs if isinstance(o, AudioWindowResult)]
+        self.points.extend(AudioPoint.of(w) for w in windows)
+        summary = analyzer.summary() if windows and self._summarise(windows[-1].t) else None
+        return AudioStep(outputs, summary)
+
+    def finish(self) -> AudioFinal | None:
+        if self._analyzer is None:
+            return None
+        return AudioFinal(
+            self._analyzer.session_summary(),
+            list(self.points),
+            self._analyzer.window_samples / AUDIO_RATE,
+        )
+
+    def close(self) -> None:
+        self._analyzer = None
+        self._held, self._held_samples = [], 0

@@ -1,0 +1,181 @@
+"""The report builder and the timeline binning, on small hand-made inputs whose report can be
+written down, and the settings that feed them: one default per setting."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from analyzers.audio_summary import Arousal, AudioSummary, PitchStats, SpeakingRate
+from analyzers.report import Quality, Report, build_report
+from analyzers.stream import AudioFinal, VideoFinal
+from analyzers.timeline import AudioPoint, VideoPoint, audio_timeline, bin_seconds, video_timeline
+from analyzers.video_summary import VideoSummary
+from signaling.settings import Settings
+from webrtc.config import PipelineConfig
+
+VIDEO_SUMMARY = VideoSummary(
+    window=2.5,
+    face_visible_ratio=0.75,
+    eye_contact_ratio=2 / 3,
+    head_stability=0.91234,
+    blinks_per_min=12.0,
+    expression_distribution={"happy": 0.667, "neutral": 0.333},
+    dominant_expression="happy",
+)
+AUDIO_SUMMARY = AudioSummary(
+    window=3.0,
+    talk_ratio=0.33333,
+    pause_count=1,
+    pause_mean_s=0.81234,
+    pitch=PitchStats(120.04, 10.06, 30.01, 1.23456, 3.0, 0.54321),
+    loudness_mean_dbfs=-20.123,
+    loudness_std_db=3.456,
+    speaking_rate=SpeakingRate(4.1234, 164.94),
+    arousal=Arousal("neutral", 0.71234),
+)
+
+
+def video_point(t: float, face: bool, contact: bool | None, yaw: float | None) -> VideoPoint:
+    return VideoPoint(
+        t,
+        face,
+        contact,
+        yaw,
+        0.0 if face else None,
+        0.0 if face else None,
+        "happy" if face else None,
+    )
+
+
+def test_timeline_bins_hold_their_frames_and_windows() -> None:
+    points = [
+        video_point(0.0, True, True, 10.0),
+        video_point(0.5, True, False, 20.0),
+        video_point(1.2, False, None, None),
+        video_point(2.9, True, True, -5.0),
+    ]
+    video = video_timeline(points, 1.0, 3)
+    assert video.face_visible == [1.0, 0.0, 1.0]
+    assert video.eye_contact == [0.5, None, 1.0]
+    assert video.yaw == [15.0, None, -5.0]
+    assert video.expression == ["happy", None, "happy"]
+    windows = [
+        AudioPoint(0.0, True, -20.0, 100.0),
+        AudioPoint(0.5, False, -40.0, None),
+        AudioPoint(1.0, True, -30.0, 140.0),
+    ]
+    audio = audio_timeline(windows, 1.0, 3)
+    assert audio.talk == [0.5, 1.0, None]
+    assert audio.rms_dbfs == [-30.0, -30.0, None]
+    assert audio.pitch_hz == [100.0, 140.0, None]
+
+
+def test_bins_widen_to_fit_the_longest_sessions() -> None:
+    assert bin_seconds(60.0) == 1.0
+    assert bin_seconds(3600.0) == 12.0
+    assert bin_seconds(3600.0, max_points=100) == 36.0
+
+
+def test_report_of_hand_made_streams() -> None:
+    """Duration runs to the end of the last audio window (its configured length, here 0.5 s),
+    the summary is the live message's fields over the session, and the JSON keeps its shape."""
+    video = VideoFinal(
+        VIDEO_SUMMARY, [video_point(0.0, True, True, 1.0), video_point(2.0, True, False, 3.0)]
+    )
+    audio = AudioFinal(
+        AUDIO_SUMMARY,
+        [AudioPoint(0.0, True, -20.0, 120.0), AudioPoint(2.5, False, -50.0, None)],
+        0.5,
+    )
+    report = build_report(
+        "a" * 32,
+        source="live",
+        created_at=100.0,
+        started_at=101.0,
+        ended_at=104.0,
+        end_reason="ended",
+        video=video,
+        audio=audio,
+        quality=Quality(frames_received=30, frames_analysed=2, audio_seconds=1.0),
+    )
+    assert report.duration == 3.0, "last window at 2.5 s lasts 0.5 s"
+    assert report.timeline.bin_seconds == 1.0 and report.timeline.t == [0.0, 1.0, 2.0]
+    assert report.timeline.video is not None and report.timeline.audio is not None
+    assert report.timeline.video.face_visible == [1.0, None, 1.0]
+    assert report.timeline.audio.talk == [1.0, None, 0.0]
+    summary = report.summary
+    assert summary.eye_contact_ratio == pytest.approx(2 / 3)
+    assert summary.talk_ratio == 0.333 and summary.pauses == {"count": 1, "mean_s": 0.812}
+    assert summary.speaking_rate == {"syllables_per_s": 4.12, "wpm": 164.9}
+    assert summary.arousal == {"label": "neutral", "score": 0.712}
+    assert summary.pitch is not None and summary.pitch["std_semitones"] == 1.235
+    data = report.to_dict()
+    assert list(data) == [
+        "v",
+        "session_id",
+        "source",
+        "created_at",
+        "started_at",
+        "ended_at",
+        "end_reason",
+        "duration",
+        "summary",
+        "timeline",
+        "quality",
+    ]
+    assert list(data["timeline"]) == [
+        "bin_seconds",
+        "t",
+        "face_visible",
+        "eye_contact",
+        "yaw",
+        "pitch",
+        "roll",
+        "expression",
+        "talk",
+        "rms_dbfs",
+        "pitch_hz",
+    ]
+    assert (
+        data["quality"]["frames_received"] == 30 and data["quality"]["face_visible_ratio"] is None
+    )
+    again = Report.from_dict(json.loads(json.dumps(data)))
+    assert again == report, "a report read back from the store is the report that was kept"
+
+
+def test_a_session_with_audio_only_has_no_video_series() -> None:
+    audio = AudioFinal(
+        AUDIO_SUMMARY, [AudioPoint(0.2 * i, True, -20.0, None) for i in range(10)], 0.2
+    )
+    report = build_report(
+        "b" * 32,
+        source="upload",
+        created_at=0.0,
+        started_at=0.0,
+        ended_at=2.0,
+        end_reason="file_end",
+        video=None,
+        audio=audio,
+        quality=Quality(),
+    )
+    assert report.duration == 2.0
+    data = report.to_dict()
+    assert "face_visible" not in data["timeline"] and data["timeline"]["talk"] == [1.0, 1.0]
+    assert data["summary"]["face_visible_ratio"] is None
+    assert Report.from_dict(data).timeline.video is None
+
+
+def test_every_setting_has_one_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pins: defaults were copied by hand into the settings, the pipeline config and the
+    analyzers' options, and had drifted apart (a session limit of 0 in one, 3 h in another)."""
+    for name in list(__import__("os").environ):
+        if name.startswith("LENS_"):
+            monkeypatch.delenv(name)
+    assert Settings().pipeline() == PipelineConfig()
+    monkeypatch.setenv("LENS_AUDIO_WINDOW_MS", "500")
+    monkeypatch.setenv("LENS_SUMMARY_WINDOW", "60")
+    config = Settings().pipeline()
+    assert config.stream.audio.window_ms == 500
+    assert config.stream.audio.summary_window == config.stream.video.summary_window == 60

@@ -1,0 +1,77 @@
+"""PyAV frames into the stream core: frames as arrays for analysis, audio resampled to 16 kHz
+mono, and the streams built from a :class:`~webrtc.config.PipelineConfig`.
+
+Every path that holds decoded frames (live sessions, recorded files, the benchmarks) goes
+through these to reach :mod:`analyzers.stream`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import av
+import numpy as np
+
+from analyzers import AUDIO_RATE
+from analyzers.audio import AudioAnalyzer
+from analyzers.stream import AudioStream, VideoStream
+from analyzers.video import VideoFrameAnalyzer, VideoModels, build_expression_model
+from webrtc.config import PipelineConfig
+
+
+def analysis_array(frame: av.VideoFrame, max_width: int, pixel_format: str) -> np.ndarray:
+    """The frame as an array for analysis (``rgb24`` or ``gray``), scaled down to ``max_width``
+    keeping its aspect (even height) when it is wider."""
+    if frame.width > max_width:
+        height = max(2, round(frame.height * max_width / frame.width / 2) * 2)
+        frame = frame.reformat(width=max_width, height=height, format=pixel_format)
+    return frame.to_ndarray(format=pixel_format)
+
+
+class AvImage:
+    """A decoded frame as the stream core's :class:`~analyzers.stream.FrameImage`: converted
+    (and scaled to ``max_width``) only for the pass that needs it."""
+
+    __slots__ = ("_frame", "_max_width")
+
+    def __init__(self, frame: av.VideoFrame, max_width: int) -> None:
+        self._frame = frame
+        self._max_width = max_width
+
+    def rgb(self) -> np.ndarray:
+        return analysis_array(self._frame, self._max_width, "rgb24")
+
+    def gray(self) -> np.ndarray:
+        return analysis_array(self._frame, self._max_width, "gray")
+
+
+def audio_resampler() -> av.AudioResampler:
+    return av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE)
+
+
+def resampled(resampler: av.AudioResampler, frames: Sequence[av.AudioFrame]) -> np.ndarray:
+    """Consecutive decoded audio frames as one run of 16 kHz mono float32 samples."""
+    chunks = [out.to_ndarray().reshape(-1) for f in frames for out in resampler.resample(f)]
+    if not chunks:
+        return np.zeros(0, np.float32)
+    return np.concatenate(chunks).astype(np.float32, copy=False)
+
+
+def video_stream(
+    config: PipelineConfig, models: Callable[[], VideoModels] | None = None
+) -> VideoStream:
+    """The stream core for one video track: with ``models`` (the shared threads' sets, live)
+    or loading a set of its own (recorded files, the benchmarks) when it is first used."""
+    options = config.stream.video
+
+    def build() -> VideoFrameAnalyzer:
+        if models is not None:
+            return VideoFrameAnalyzer(options=options, models=models)
+        model = build_expression_model(config.expression_backend, config.expression_model_path)
+        return VideoFrameAnalyzer(model, options)
+
+    return VideoStream(config.stream, build)
+
+
+def audio_stream(config: PipelineConfig) -> AudioStream:
+    return AudioStream(config.stream, lambda: AudioAnalyzer(config.stream.audio))
