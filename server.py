@@ -25,7 +25,7 @@ from typing import TextIO
 
 from aiohttp import web
 
-from analyzers.models import MODELS, ModelRegistry, ModelUnavailable
+from analyzers.models import ASR_MODELS, MODELS, ModelRegistry, ModelUnavailable
 from signaling.app import create_app
 from signaling.settings import Settings
 from webrtc.loops import loop_name, new_event_loop
@@ -96,13 +96,13 @@ class ProgressBar:
 
 
 def analyze(settings: Settings, source: Path, out: Path | None) -> int:
-    from signaling.app import expression_model_path
+    from signaling.app import asr_model_dir, expression_model_path
     from signaling.report_page import render_report
     from webrtc.offline import MediaError, analyze_file
 
     out = out or source.with_suffix(".report.html")
     try:
-        config = settings.pipeline(expression_model_path(settings))
+        config = settings.pipeline(expression_model_path(settings), asr_model_dir(settings))
     except ModelUnavailable as exc:
         log.error("%s", exc)
         return 1
@@ -123,14 +123,22 @@ def analyze(settings: Settings, source: Path, out: Path | None) -> int:
 
 
 def fetch_models(settings: Settings) -> int:
+    """Every model file the settings need, into the cache: the expression model, and the
+    speech-recognition model when transcripts are on."""
     registry = ModelRegistry(settings.model_dir)
-    for model in MODELS.values():
-        try:
+    try:
+        for model in MODELS.values():
             path = registry.path(model)
-        except ModelUnavailable as exc:
-            log.error("%s", exc)
-            return 1
-        log.info("model %s (%s, %s) ready: %s", model.name, model.license, model.sha256[:12], path)
+            log.info(
+                "model %s (%s, %s) ready: %s", model.name, model.license, model.sha256[:12], path
+            )
+        bundle = ASR_MODELS.get(settings.asr_model) if settings.transcript else None
+        if bundle is not None:
+            folder = registry.bundle(bundle)
+            log.info("model %s (%s) ready: %s", bundle.name, bundle.license, folder)
+    except ModelUnavailable as exc:
+        log.error("%s", exc)
+        return 1
     return 0
 
 
@@ -139,7 +147,7 @@ def setup_logging(settings: Settings) -> None:
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     # aiortc and aioice log every packet-level detail at INFO.
-    for noisy in ("aioice", "aiortc"):
+    for noisy in ("aioice", "aiortc", "faster_whisper"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

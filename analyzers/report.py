@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from analyzers.audio_summary import AudioSummary
+from analyzers.language import LanguageSummary, Utterance, Word, summarise
 from analyzers.stream import AudioFinal, VideoFinal
 from analyzers.timeline import (
     AudioTimeline,
@@ -55,13 +56,24 @@ class SummaryFields:
     loudness: dict[str, float | None] | None = None
     speaking_rate: dict[str, float] | None = None
     arousal: dict[str, Any] | None = None
+    language: dict[str, Any] | None = None
+    """From the transcript: words, fillers, hedges, repetitions, the longest monologue."""
 
     @classmethod
-    def of(cls, video: VideoSummary | None, audio: AudioSummary | None) -> SummaryFields:
-        return cls(**cls.values(video, audio))
+    def of(
+        cls,
+        video: VideoSummary | None,
+        audio: AudioSummary | None,
+        language: LanguageSummary | None = None,
+    ) -> SummaryFields:
+        return cls(**cls.values(video, audio, language))
 
     @staticmethod
-    def values(video: VideoSummary | None, audio: AudioSummary | None) -> dict[str, Any]:
+    def values(
+        video: VideoSummary | None,
+        audio: AudioSummary | None,
+        language: LanguageSummary | None = None,
+    ) -> dict[str, Any]:
         """The fields as keyword arguments (for the message, which adds its envelope)."""
         values: dict[str, Any] = {}
         if video is not None:
@@ -119,6 +131,25 @@ class SummaryFields:
                 if arousal is None
                 else {"label": arousal.label, "score": round(arousal.score, 3)},
             )
+        if language is not None:
+            values["language"] = {
+                "words": language.words,
+                "words_per_min": language.words_per_min,
+                "fillers": language.fillers,
+                "fillers_per_min": language.fillers_per_min,
+                "top_fillers": [list(pair) for pair in language.top_fillers],
+                "discourse_fillers": language.discourse_fillers,
+                "hedges": language.hedges,
+                "top_hedges": [list(pair) for pair in language.top_hedges],
+                "repetitions": language.repetitions,
+                "top_repetitions": [list(pair) for pair in language.top_repetitions],
+                "longest_monologue_s": language.longest_monologue_s,
+            }
+            if language.words_per_min is not None and values.get("speaking_rate") is not None:
+                values["speaking_rate"] = {
+                    **values["speaking_rate"],
+                    "words_per_min": language.words_per_min,
+                }
         return values
 
     def to_dict(self) -> dict[str, Any]:
@@ -138,6 +169,39 @@ class Quality:
     audio_frames_dropped: int = 0
     messages_dropped: int = 0
     analysis_errors: int = 0
+    transcript_seconds_missing: float = 0.0
+    """Seconds of speech with no transcript (recognition fell too far behind, or failed)."""
+
+
+def utterance_dict(utterance: Utterance) -> dict[str, Any]:
+    """An utterance as the ``transcript`` message and the report give it."""
+    return {
+        "start": utterance.start,
+        "end": utterance.end,
+        "text": utterance.text,
+        "language": utterance.language,
+        "words": [
+            {
+                "word": w.word,
+                "start": w.start,
+                "end": w.end,
+                "probability": round(w.probability, 3),
+                "filler": w.filler,
+                "hedge": w.hedge,
+            }
+            for w in utterance.words
+        ],
+    }
+
+
+def utterance_from_dict(data: dict[str, Any]) -> Utterance:
+    return Utterance(
+        start=data["start"],
+        end=data["end"],
+        text=data["text"],
+        language=data["language"],
+        words=tuple(Word(**w) for w in data["words"]),
+    )
 
 
 @dataclass(frozen=True)
@@ -182,6 +246,8 @@ class Report:
     summary: SummaryFields
     timeline: Timeline
     quality: Quality
+    transcript: tuple[Utterance, ...] | None = None
+    """What was said, when transcripts are on (``None``: they were off)."""
     v: int = field(default=REPORT_VERSION)
 
     def to_dict(self) -> dict[str, Any]:
@@ -198,6 +264,9 @@ class Report:
             "summary": self.summary.to_dict(),
             "timeline": self.timeline.to_dict(),
             "quality": asdict(self.quality),
+            "transcript": None
+            if self.transcript is None
+            else [utterance_dict(u) for u in self.transcript],
         }
 
     @classmethod
@@ -218,6 +287,9 @@ class Report:
             ),
             timeline=Timeline.from_dict(data["timeline"]),
             quality=Quality(**{k: v for k, v in data["quality"].items() if k in quality_names}),
+            transcript=None
+            if data.get("transcript") is None
+            else tuple(utterance_from_dict(u) for u in data["transcript"]),
             v=data.get("v", REPORT_VERSION),
         )
 
@@ -233,9 +305,12 @@ def build_report(
     video: VideoFinal | None,
     audio: AudioFinal | None,
     quality: Quality,
+    transcript: list[Utterance] | None = None,
+    language: str = "en",
     max_points: int = 300,
 ) -> Report:
-    """The report of a session whose streams gave ``video`` and ``audio``."""
+    """The report of a session whose streams gave ``video`` and ``audio``, and, when
+    transcripts were on, what was said."""
     duration = max(video.end if video else 0.0, audio.end if audio else 0.0)
     width = bin_seconds(duration, max_points)
     bins = max(1, math.ceil(duration / width))
@@ -248,7 +323,9 @@ def build_report(
         end_reason=end_reason,
         duration=round(duration, 3),
         summary=SummaryFields.of(
-            video.summary if video else None, audio.summary if audio else None
+            video.summary if video else None,
+            audio.summary if audio else None,
+            None if transcript is None else summarise(transcript, language),
         ),
         timeline=Timeline(
             bin_seconds=width,
@@ -257,4 +334,5 @@ def build_report(
             audio=audio_timeline(audio.points, width, bins) if audio else None,
         ),
         quality=quality,
+        transcript=None if transcript is None else tuple(transcript),
     )

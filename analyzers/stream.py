@@ -34,6 +34,8 @@ from analyzers.audio import (
 from analyzers.audio_summary import AudioSummary
 from analyzers.blinks import Blink
 from analyzers.sampling import VideoSampler
+from analyzers.speech import SpeechStarted, SpeechStopped
+from analyzers.speech_to_text import SpeechClip
 from analyzers.timeline import AudioPoint, VideoPoint
 from analyzers.video import VideoAnalysisOptions, VideoFrameAnalyzer, VideoFrameResult
 from analyzers.video_summary import VideoSummary
@@ -53,6 +55,11 @@ class StreamParams:
     """Audio goes through the chain in pushes this long (the chain is vectorised per push)."""
     summary_interval: float = 2.0
     """Seconds between rolling summaries sent; they are worked out at most twice as often."""
+    transcript: bool = True
+    """Cut each utterance's audio (:class:`~analyzers.speech_to_text.SpeechClip`) for speech
+    recognition."""
+    max_utterance: float = 25.0
+    """A monologue longer than this is cut into clips of at most this many seconds."""
     video: VideoAnalysisOptions = field(default_factory=VideoAnalysisOptions)
     audio: AudioAnalysisOptions = field(default_factory=AudioAnalysisOptions)
 
@@ -179,10 +186,20 @@ class VideoStream:
 
 @dataclass(frozen=True)
 class AudioStep:
-    """What one push gave: every output in order, and the summary if the gate let one through."""
+    """What one push gave: every output in order, the summary if the gate let one through, and
+    the audio of each utterance that ended (when transcripts are on)."""
 
     outputs: list[AudioOutput]
     summary: AudioSummary | None = None
+    clips: list[SpeechClip] = field(default_factory=list)
+
+    def then(self, later: AudioStep) -> AudioStep:
+        """This step followed by ``later``."""
+        if not self.outputs and not self.clips:
+            return later
+        return AudioStep(
+            self.outputs + later.outputs, later.summary or self.summary, self.clips + later.clips
+        )
 
     @property
     def windows(self) -> int:
@@ -225,6 +242,7 @@ class AudioStream:
         self._held_t = 0.0
         self._summarise = Every(params.summary_interval / 2)
         self.points: list[AudioPoint] = []
+        self._clips = ClipCutter(params.max_utterance) if params.transcript else None
 
     def prepare(self) -> AudioAnalyzer:
         if self._analyzer is None:
@@ -249,10 +267,7 @@ class AudioStream:
         self._held_samples += samples.size
         if self._held_samples < self._batch_samples:
             return step
-        pushed = self.flush()
-        if not step.outputs:
-            return pushed
-        return AudioStep(step.outputs + pushed.outputs, pushed.summary or step.summary)
+        return step.then(self.flush())
 
     def flush(self) -> AudioStep:
         """Analyse whatever is held (the end of a file, or a gap)."""
@@ -262,10 +277,18 @@ class AudioStream:
         samples = self._held[0] if len(self._held) == 1 else np.concatenate(self._held)
         self._held, self._held_samples = [], 0
         outputs = analyzer.push(samples, self._held_t)
+        clips = self._clips.update(samples, self._held_t, outputs) if self._clips else []
         windows = [o for o in outputs if isinstance(o, AudioWindowResult)]
         self.points.extend(AudioPoint.of(w) for w in windows)
         summary = analyzer.summary() if windows and self._summarise(windows[-1].t) else None
-        return AudioStep(outputs, summary)
+        return AudioStep(outputs, summary, clips)
+
+    def end(self) -> AudioStep:
+        """The end of the stream: what is held analysed, and an utterance still open cut."""
+        step = self.flush()
+        if self._clips is None:
+            return step
+        return step.then(AudioStep([], clips=self._clips.close()))
 
     def finish(self) -> AudioFinal | None:
         if self._analyzer is None:
@@ -279,3 +302,54 @@ class AudioStream:
     def close(self) -> None:
         self._analyzer = None
         self._held, self._held_samples = [], 0
+
+
+class ClipCutter:
+    """Cuts each utterance's audio out of the stream: from its speech start (less a little
+    lead-in) to its stop (plus a little tail), a long one every ``longest`` seconds. Keeps only
+    the recent audio an open utterance can need."""
+
+    LEAD = 0.2
+    TAIL = 0.25
+
+    def __init__(self, longest: float) -> None:
+        self.longest = longest
+        self._recent: list[tuple[float, np.ndarray]] = []
+        self._open: float | None = None
+        self._now = 0.0
+
+    def update(self, samples: np.ndarray, t: float, outputs: list[AudioOutput]) -> list[SpeechClip]:
+        self._recent.append((t, samples))
+        self._now = t + samples.size / AUDIO_RATE
+        clips = []
+        for event in outputs:
+            if isinstance(event, SpeechStarted) and self._open is None:
+                self._open = event.t
+            elif isinstance(event, SpeechStopped) and self._open is not None:
+                clips.append(self._cut(self._open, event.t))
+                self._open = None
+        if self._open is not None and self._now - self._open >= self.longest:
+            clips.append(self._cut(self._open, self._now, tail=0.0))
+            self._open = self._now
+        keep_from = (self._open if self._open is not None else self._now) - self.LEAD - 1.0
+        self._recent = [(s, x) for s, x in self._recent if s + x.size / AUDIO_RATE >= keep_from]
+        return clips
+
+    def close(self) -> list[SpeechClip]:
+        """The utterance still open when the stream ends, if any."""
+        if self._open is None or self._now - self._open < 0.1:
+            return []
+        clip = self._cut(self._open, self._now, tail=0.0)
+        self._open = None
+        return [clip]
+
+    def _cut(self, start: float, end: float, tail: float = TAIL) -> SpeechClip:
+        first = max(start - self.LEAD, self._recent[0][0] if self._recent else start)
+        last = min(end + tail, self._now)
+        canvas = np.zeros(max(0, round((last - first) * AUDIO_RATE)), np.float32)
+        for at, chunk in self._recent:
+            offset = round((at - first) * AUDIO_RATE)
+            lo, hi = max(0, offset), min(canvas.size, offset + chunk.size)
+            if lo < hi:
+                canvas[lo:hi] = chunk[lo - offset : hi - offset]
+        return SpeechClip(first, end, canvas)

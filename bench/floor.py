@@ -29,7 +29,7 @@ from aiortc.jitterbuffer import JitterFrame
 from analyzers.models import FER_MINI_XCEPTION, ModelRegistry
 from loadtest.media import VIDEO_TIME_BASE, EncodedMedia, encode
 from webrtc.config import PipelineConfig
-from webrtc.media import AvImage, audio_resampler, audio_stream, resampled, video_stream
+from webrtc.media import AvImage, audio_frames, video_stream
 from webrtc.tracks import MediaClock
 
 PARTS = ("video decode", "video analysis", "audio decode", "audio analysis")
@@ -65,8 +65,7 @@ def _loop(
 def run_once(media: EncodedMedia, seconds: float, config: PipelineConfig) -> dict[str, float]:
     """CPU milliseconds per second of media, per part and in total."""
     clock = _Clock()
-    video, audio = video_stream(config), audio_stream(config)
-    resampler = audio_resampler()
+    video, audio = video_stream(config), audio_frames(config)
     vp8, opus = Vp8Decoder(), OpusDecoder()
     video_clock, audio_clock = MediaClock(), MediaClock()
     width = config.max_analysis_width
@@ -83,7 +82,7 @@ def run_once(media: EncodedMedia, seconds: float, config: PipelineConfig) -> dic
                 decoded = [f for f in opus.decode(packet) if isinstance(f, av.AudioFrame)]
             for frame in decoded:
                 with clock.part("audio analysis"):
-                    audio.feed(resampled(resampler, [frame]), audio_clock.seconds(frame))
+                    audio.feed(frame, audio_clock.seconds(frame))
     finally:
         video.close()
     result = {part: spent * 1000 / seconds for part, spent in clock.spent.items()}

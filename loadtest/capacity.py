@@ -2,8 +2,9 @@
 
     taskset -c 1 python -m loadtest.capacity --peers 1,2,4,6 --repeat 2 --server-cpu 0
 
-For each repeat, each server kind (``lens``: ``server.py``; ``lens-asyncio``: the same on
-asyncio's event loop instead of uvloop; ``naive``: ``bench.baseline``; ``receive-only``: the
+For each repeat, each server kind (``lens``: ``server.py`` with its defaults, transcripts on;
+``lens-no-transcript``: without speech recognition; ``lens-asyncio``: on asyncio's event loop
+instead of uvloop; ``naive``: ``bench.baseline``; ``receive-only``: the
 baseline without analysis) and each peer count, a fresh server is started pinned with
 ``taskset -c SERVER_CPU``, the load runs from this process (pin it to another core), and the
 server's CPU (``/proc``, all threads) and RSS are read while every peer is connected. Prints one
@@ -58,6 +59,8 @@ def start_server(kind: str, port: int, cpu: str, data_dir: str) -> subprocess.Po
     env = {**os.environ, "LENS_PORT": str(port), "LENS_DATA_DIR": data_dir}
     if kind == "lens-asyncio":
         env["LENS_EVENT_LOOP"] = "asyncio"
+    if kind == "lens-no-transcript":
+        env["LENS_TRANSCRIPT"] = "false"
     env.setdefault("LENS_MAX_SESSIONS", "100")
     env.setdefault("LENS_RATE_LIMIT_PER_MINUTE", "6000")
     env.setdefault("LENS_RATE_LIMIT_BURST", "200")
@@ -100,6 +103,7 @@ async def one_run(
             cpu1, t1 = cpu_seconds(server.pid), time.monotonic()
             loaded_rss = rss_mb(server.pid)
             summary, _ = await load
+            transcripts = await transcript_metrics(url) if kind.startswith("lens") else {}
         finally:
             server.terminate()
             server.wait(30)
@@ -116,14 +120,34 @@ async def one_run(
         "rss_idle_mb": round(idle_rss, 1),
         "rss_loaded_mb": round(loaded_rss, 1),
         "rss_per_peer_mb": round((loaded_rss - idle_rss) / peers, 1),
+        "transcript": transcripts,
     }
+
+
+async def transcript_metrics(url: str) -> dict[str, float]:
+    """The server's transcription figures from ``/metrics`` (empty when it has none): the
+    95th percentile of speech-stopped-to-transcript lag, calls, and whether it deferred."""
+    async with aiohttp.ClientSession() as http, http.get(f"{url}/metrics") as response:
+        text = await response.text()
+    wanted = {
+        "lens_transcript_lag_seconds": "lag_p95_s",
+        "lens_transcript_calls_total": "calls",
+        'lens_transcript_mode{mode="deferred"}': "deferred",
+        "lens_transcript_dropped_seconds_total": "dropped_s",
+    }
+    found: dict[str, float] = {}
+    for line in text.splitlines():
+        name, _, value = line.rpartition(" ")
+        if name in wanted:
+            found[wanted[name]] = round(float(value), 3)
+    return found
 
 
 def table(runs: list[dict[str, Any]]) -> str:
     lines = [
         "| server | peers | failed | p50 / p95 / p99 ms | sent to result p50 / p95 ms | frames | "
-        "CPU ms per peer-s | core busy | RSS MB (per peer) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "CPU ms per peer-s | core busy | RSS MB (per peer) | transcript lag p95 s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     keys = sorted({(r["server"], r["peers"]) for r in runs})
     for server, peers in keys:
@@ -140,7 +164,9 @@ def table(runs: list[dict[str, Any]]) -> str:
             f"{p50:.0f} / {p95:.0f} / {p99:.0f} | {e50:.0f} / {e95:.0f} | "
             f"{med(lambda r: r['video_frames']):.0f} | "
             f"{med(lambda r: r['cpu_ms_per_peer_s']):.0f} | {med(lambda r: r['core_busy']):.2f} | "
-            f"{med(lambda r: r['rss_loaded_mb']):.0f} ({med(lambda r: r['rss_per_peer_mb']):.0f}) |"
+            f"{med(lambda r: r['rss_loaded_mb']):.0f} "
+            f"({med(lambda r: r['rss_per_peer_mb']):.0f}) | "
+            f"{med(lambda r: r.get('transcript', {}).get('lag_p95_s')):.1f} |"
         )
     return "\n".join(lines)
 

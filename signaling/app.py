@@ -11,7 +11,7 @@ from pathlib import Path
 from aiohttp import web
 
 from analyzers import prosody
-from analyzers.models import FER_MINI_XCEPTION, ModelRegistry
+from analyzers.models import ASR_MODELS, FER_MINI_XCEPTION, ModelRegistry, ModelUnavailable
 from signaling import session_routes
 from signaling.auth import Auth
 from signaling.bodies import read_body
@@ -62,10 +62,11 @@ async def post_offer(request: web.Request) -> web.Response:
     offer = parse_offer(body, max_sdp_bytes=settings.max_sdp_bytes)
     media = inspect_sdp(offer.sdp, settings.max_tracks)
     kinds = tuple(k for k in ("video", "audio") if k in media.kinds)
-    request.app[AUTH].require_token(
+    grant = request.app[AUTH].require_token(
         request.headers.get("Authorization"), offer.session_id, "offer", kinds
     )
-    answer = await request.app[SERVICE].offer(offer, offer.session_id)
+    allowed = None if grant is None else grant.analyzers
+    answer = await request.app[SERVICE].offer(offer, offer.session_id, allowed)
     return web.json_response(answer.to_json())
 
 
@@ -109,12 +110,31 @@ def expression_model_path(settings: Settings) -> Path | None:
     return ModelRegistry(settings.model_dir).path(FER_MINI_XCEPTION)
 
 
+def asr_model_dir(settings: Settings) -> Path | None:
+    """The speech-recognition model directory (fetched into the cache if missing), or ``None``
+    when transcripts are off. Raises :class:`~analyzers.models.ModelUnavailable`."""
+    if not settings.transcript:
+        return None
+    bundle = ASR_MODELS.get(settings.asr_model)
+    if bundle is not None:
+        return ModelRegistry(settings.model_dir).bundle(bundle)
+    folder = Path(settings.asr_model).expanduser()
+    if not (folder / "model.bin").is_file():
+        raise ModelUnavailable(
+            f"LENS_ASR_MODEL={settings.asr_model!r} is neither {' nor '.join(ASR_MODELS)} nor "
+            "a directory holding a CTranslate2 Whisper model (model.bin, config.json, "
+            "tokenizer.json)"
+        )
+    return folder
+
+
 async def _services(app: web.Application) -> AsyncIterator[None]:
     """Resolve model files and open the store before the first request can arrive (a model
     fetch and librosa's kernel compilation run off the loop)."""
     settings = app[SETTINGS]
     loop = asyncio.get_running_loop()
     model_path = await loop.run_in_executor(None, expression_model_path, settings)
+    asr_dir = await loop.run_in_executor(None, asr_model_dir, settings)
     await loop.run_in_executor(None, prosody.warm_up)
     store = open_store(settings)
     await store.start()
@@ -123,6 +143,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         store,
         model_path,
         observe=lambda kind, seconds: app[METRICS].observe_analysis(kind, seconds),
+        asr_model_dir=asr_dir,
     )
     app[STORE] = store
     app[SERVICE] = service
@@ -134,7 +155,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     lag.cancel()
     sync.cancel()
     await asyncio.gather(lag, sync, return_exceptions=True)
-    service.close()
+    await service.close()
     await store.close()
 
 

@@ -20,7 +20,7 @@ import jwt
 from signaling.errors import ApiError
 
 ALGORITHM = "HS256"
-ANALYZERS = ("video", "audio")
+ANALYZERS = ("video", "audio", "transcript")
 
 
 class Unauthorized(ApiError):

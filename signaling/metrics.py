@@ -95,6 +95,41 @@ class _SessionCollector(Collector):
         )
         lowered.add_metric([], rate.decreases)
         yield lowered
+        yield from self._transcription()
+
+    def _transcription(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        pool = self._sessions.transcription
+        if pool is None:
+            return
+        queued = GaugeMetricFamily("lens_transcript_queue", "Utterances waiting for recognition")
+        queued.add_metric([], pool.queued)
+        yield queued
+        backlog = GaugeMetricFamily(
+            "lens_transcript_backlog_seconds", "Seconds of speech waiting for recognition"
+        )
+        backlog.add_metric([], pool.backlog)
+        yield backlog
+        mode = GaugeMetricFamily(
+            "lens_transcript_mode", "1 for the mode transcription is in", labels=["mode"]
+        )
+        for name in ("live", "deferred"):
+            mode.add_metric([name], float(pool.mode == name))
+        yield mode
+        lag = GaugeMetricFamily(
+            "lens_transcript_lag_seconds",
+            "95th percentile, over recent utterances, of speech stopped to transcript",
+        )
+        lag.add_metric([], pool.lag_p95() or 0.0)
+        yield lag
+        calls = CounterMetricFamily("lens_transcript_calls", "Speech-recognition calls")
+        calls.add_metric([], pool.calls)
+        yield calls
+        missing = CounterMetricFamily(
+            "lens_transcript_dropped_seconds",
+            "Seconds of speech left without a transcript (set aside past the per-session cap)",
+        )
+        missing.add_metric([], pool.dropped_seconds)
+        yield missing
 
 
 class Metrics:

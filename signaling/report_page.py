@@ -145,6 +145,46 @@ def bar(title: str, shares: dict[str, float], colours: dict[str, str]) -> str:
     return "".join(parts)
 
 
+def _clock(seconds: float) -> str:
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes}:{rest:02d}"
+
+
+def transcript_section(report: Report) -> str:
+    """What was said, line by line with its time; filled pauses and discourse fillers marked
+    ``filler``, hedges ``hedge``."""
+    if report.transcript is None:
+        return ""
+    if not report.transcript:
+        body = '<p class="note">No speech was transcribed.</p>'
+    else:
+        lines = []
+        for utterance in report.transcript:
+            joiner = "" if utterance.language.startswith(("zh", "cmn")) else " "
+            words = joiner.join(
+                f'<mark class="{"filler" if w.filler else "hedge"}" title="'
+                f'{escape(w.filler + " filler" if w.filler else "hedge")}">{escape(w.word)}</mark>'
+                if w.filler or w.hedge
+                else escape(w.word)
+                for w in utterance.words
+            )
+            lines.append(
+                f'<li data-start="{utterance.start}"><time>{_clock(utterance.start)}</time> '
+                f"<span>{words}</span></li>"
+            )
+        body = f'<ol class="transcript">{"".join(lines)}</ol>'
+    missing = report.quality.transcript_seconds_missing
+    note = (
+        f'<p class="note">{missing:.0f} s of speech could not be transcribed in time.</p>'
+        if missing
+        else ""
+    )
+    legend = (
+        '<p class="note"><mark class="filler">filler</mark> <mark class="hedge">hedge</mark></p>'
+    )
+    return f'<section aria-label="Transcript"><h2>What you said</h2>{legend}{body}{note}</section>'
+
+
 def render_report(report: Report) -> str:
     """The page for ``report``; the report's JSON is embedded for scripts that want it."""
     s = report.summary
@@ -184,6 +224,26 @@ def render_report(report: Report) -> str:
             f"varies {_num(loudness.get('std_db'), ' dB', 1)}",
         ),
     ]
+    if s.language is not None:
+        words = s.language
+        top = ", ".join(f"{w} ({n})" for w, n in words["top_fillers"]) or "none"
+        cards += [
+            (
+                "Filler words",
+                _num(words["fillers_per_min"], " /min", 1),
+                f"{words['fillers']} in all: {top}",
+            ),
+            (
+                "Hedges",
+                str(words["hedges"]),
+                ", ".join(f"{w} ({n})" for w, n in words["top_hedges"]) or "none",
+            ),
+            (
+                "Pace from words",
+                _num(words["words_per_min"], " wpm"),
+                f"longest answer {_num(words['longest_monologue_s'], ' s')}",
+            ),
+        ]
     charts = []
     if tl.video is not None:
         video = tl.video
@@ -259,6 +319,9 @@ section {{ background: #fff; border-radius: 10px; padding: .8rem; margin-top: 1r
 .tick {{ font-size: 10px; fill: #5b6475; }} .axis {{ stroke: #c9ced8; }}
 table {{ border-collapse: collapse; font-size: .9rem; }}
 th {{ text-align: left; font-weight: 500; color: #5b6475; padding: .15rem 1rem .15rem 0; }}
+.transcript {{ list-style: none; padding: 0; margin: 0; line-height: 1.5; }}
+.transcript time {{ color: #5b6475; font-variant-numeric: tabular-nums; margin-right: .4rem; }}
+mark.filler {{ background: #fde2b8; }} mark.hedge {{ background: #dce6fb; }}
 </style></head>
 <body><main>
 <h1>Interview report</h1>
@@ -266,6 +329,7 @@ th {{ text-align: left; font-weight: 500; color: #5b6475; padding: .15rem 1rem .
 ended: {escape(report.end_reason)}</p>
 <div class="cards">{card_html}</div>
 <section aria-label="Timelines"><h2>Over the session</h2>{"".join(charts)}</section>
+{transcript_section(report)}
 <section aria-label="Data quality"><h2>Data quality</h2><table>{quality_rows}</table>
 <p class="note"><a href="?format=json">This report as JSON</a></p></section>
 <script type="application/json" id="report-data">{escape(json.dumps(report.to_dict()))}</script>

@@ -8,11 +8,13 @@ from pathlib import Path
 
 from aiohttp import BodyPartReader, web
 
+from signaling.bodies import read_body
 from signaling.errors import InvalidRequest, PayloadTooLarge, ServiceUnavailable
 from signaling.ice import ice_servers
 from signaling.keys import AUTH, SERVICE, SETTINGS
 from signaling.limits import rate_limit
 from signaling.report_page import render_report
+from signaling.sessions import SessionOptions
 from webrtc.registry import new_session_id
 
 
@@ -36,13 +38,17 @@ def _platform(request: web.Request) -> None:
 async def post_session(request: web.Request) -> web.Response:
     _platform(request)
     rate_limit(request)
-    record = await request.app[SERVICE].create()
+    body = await read_body(request, request.app[SETTINGS].max_body_bytes)
+    record = await request.app[SERVICE].create(SessionOptions.parse(body))
+    analyzers = ("video", "audio", "transcript") if record.transcript else ("video", "audio")
     return web.json_response(
         {
             "session_id": record.id,
             "expires_at": record.expires_at,
             "ice_servers": ice_servers(request.app[SETTINGS], record.id),
-            "token": request.app[AUTH].issue(record.id),
+            "token": request.app[AUTH].issue(record.id, analyzers=analyzers),
+            "transcript": record.transcript,
+            "language": record.language,
         },
         status=201,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 import os
 import re
@@ -13,6 +14,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from aiortc import RTCSessionDescription
 from analyzers.report import Report
 from signaling.errors import (
     InvalidMedia,
+    InvalidRequest,
     NotFound,
     OfferRejected,
     ReportNotReady,
@@ -47,6 +50,41 @@ _SYNCED = (SessionState.CONNECTING, SessionState.ACTIVE)
 """States in which a live session's record is written to the store as it changes."""
 
 
+@dataclass(frozen=True)
+class SessionOptions:
+    """What the platform may choose per session (``POST /api/sessions``)."""
+
+    transcript: bool | None = None
+    """Transcribe it; ``None``: ``LENS_TRANSCRIPT``."""
+    language: str | None = None
+    """``en``, ``cmn`` or ``auto``; ``None``: ``LENS_LANGUAGE``."""
+
+    @classmethod
+    def parse(cls, body: bytes) -> SessionOptions:
+        """From a request body: empty, or a JSON object with these optional fields."""
+        if not body.strip():
+            return cls()
+        try:
+            data = json.loads(body)
+        except ValueError:
+            raise InvalidRequest("the body must be JSON (or empty)") from None
+        if not isinstance(data, dict):
+            raise InvalidRequest("the body must be a JSON object")
+        unknown = set(data) - {"transcript", "language"}
+        if unknown:
+            raise InvalidRequest(f"unknown session option(s): {', '.join(sorted(unknown))}")
+        transcript = data.get("transcript")
+        if transcript is not None and not isinstance(transcript, bool):
+            raise InvalidRequest("'transcript' must be true or false")
+        language = data.get("language")
+        if language is not None and language not in LANGUAGES:
+            raise InvalidRequest(f"'language' must be one of {', '.join(LANGUAGES)}")
+        return cls(transcript, language)
+
+
+LANGUAGES = ("en", "cmn", "auto")
+
+
 def check_session_id(session_id: str) -> str:
     if not SESSION_ID.fullmatch(session_id):
         raise NotFound(f"no session {session_id[:40]!r}: ids are 32 hex digits")
@@ -58,14 +96,15 @@ class SessionService:
         self,
         settings: Settings,
         store: Store,
-        model_path: Any = None,
+        model_path: Path | None = None,
         observe: Callable[[str, float], None] = lambda kind, seconds: None,
+        asr_model_dir: Path | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
         self.registry = SessionRegistry(
-            settings.pipeline(model_path),
+            settings.pipeline(model_path, asr_model_dir),
             SessionHooks(
                 on_state=self._on_state,
                 on_message=self._on_message,
@@ -85,13 +124,18 @@ class SessionService:
         except StoreUnavailable as exc:
             raise ServiceUnavailable(str(exc)) from None
 
-    async def create(self) -> SessionRecord:
+    async def create(self, options: SessionOptions | None = None) -> SessionRecord:
         now = time.time()
+        options = options or SessionOptions()
         record = SessionRecord(
             id=new_session_id(),
             state=SessionState.CREATED,
             created_at=now,
             expires_at=now + self.settings.session_ttl,
+            transcript=self.settings.transcript
+            if options.transcript is None
+            else options.transcript,
+            language=options.language,
         )
         try:
             await self.store.put_session(record)
@@ -100,7 +144,10 @@ class SessionService:
         self.store.enqueue_event("session.created", record.id)
         return record
 
-    async def offer(self, offer: Offer, session_id: str | None) -> Answer:
+    async def offer(
+        self, offer: Offer, session_id: str | None, allowed: tuple[str, ...] | None = None
+    ) -> Answer:
+        """Answer ``offer``; ``allowed``: the analyzers its token grants (``None``: auth off)."""
         inspect_sdp(offer.sdp, self.settings.max_tracks)
         if len(self.registry) >= self.settings.max_sessions:
             raise ServerFull(
@@ -119,6 +166,7 @@ class SessionService:
                 state=SessionState.CREATED,
                 created_at=now,
                 expires_at=now,
+                transcript=self.settings.transcript,
             )
             self.store.enqueue_event("session.created", record.id)
         else:
@@ -140,6 +188,8 @@ class SessionService:
             record.id,
             created_at=record.created_at,
             rtc_configuration=rtc_configuration(ice_servers(self.settings, record.id)),
+            transcript=record.transcript and (allowed is None or "transcript" in allowed),
+            language=record.language,
         )
         try:
             local = await session.answer(RTCSessionDescription(sdp=offer.sdp, type="offer"))
@@ -330,6 +380,6 @@ class SessionService:
         self.store.enqueue_report(session_id, report.to_dict())
         return report
 
-    def close(self) -> None:
+    async def close(self) -> None:
         self._analysis_executor.shutdown(wait=False, cancel_futures=True)
-        self.registry.shutdown()
+        await self.registry.shutdown()

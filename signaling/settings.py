@@ -94,11 +94,22 @@ class Settings(BaseSettings):
     vad_aggressiveness: int = Field(_AUDIO.vad_aggressiveness, ge=0, le=3)
     min_pause: float = Field(_AUDIO.min_pause, gt=0)
     language: Literal["en", "cmn", "zh"] = _AUDIO.language  # type: ignore[assignment]
+    """The language spoken unless a session says otherwise (sessions may also ask ``auto``)."""
     audio_backlog_frames: int = Field(_PIPELINE.audio_backlog_frames, ge=10)
     heartbeat_interval: float = Field(_PIPELINE.heartbeat_interval, gt=0)
     heartbeat_timeout: float = Field(_PIPELINE.heartbeat_timeout, gt=0)
     connect_timeout: float = Field(_PIPELINE.connect_timeout, gt=0)
     max_buffered_bytes: int = Field(_PIPELINE.max_buffered_bytes, ge=1024)
+
+    transcript: bool = _STREAM.transcript
+    """Transcribe what the person says (per session, ``transcript`` in ``POST /api/sessions``)."""
+    asr_model: str = "base"
+    """``base`` (multilingual, English and Mandarin), ``tiny.en`` (English, faster), or a
+    directory holding any CTranslate2 Whisper model."""
+    asr_workers: int = Field(_PIPELINE.asr_workers, ge=1, le=16)
+    transcript_backlog: float = Field(_PIPELINE.transcript_backlog, gt=0)
+    transcript_deferred_max: float = Field(_PIPELINE.transcript_deferred_max, ge=0)
+    transcript_finish_timeout: float = Field(_PIPELINE.transcript_finish_timeout, ge=0)
 
     data_dir: Path = Path("data")
     """SQLite database (sessions and reports) when Redis is not configured."""
@@ -142,7 +153,9 @@ class Settings(BaseSettings):
             raise ValueError("LENS_TURN_URLS needs LENS_TURN_SECRET (coturn's static-auth-secret)")
         return self
 
-    def pipeline(self, expression_model_path: Path | None = None) -> PipelineConfig:
+    def pipeline(
+        self, expression_model_path: Path | None = None, asr_model_dir: Path | None = None
+    ) -> PipelineConfig:
         """The components' parameters, from what was read."""
         return PipelineConfig(
             stream=StreamParams(
@@ -150,6 +163,7 @@ class Settings(BaseSettings):
                 blink_fps=self.blink_fps,
                 audio_batch_ms=self.audio_batch_ms,
                 summary_interval=self.summary_interval,
+                transcript=self.transcript,
                 video=VideoAnalysisOptions(
                     tile_scan=self.tile_scan,
                     eye_contact_tolerance=self.eye_contact_tolerance,
@@ -177,4 +191,9 @@ class Settings(BaseSettings):
             channel_messages_per_second=self.channel_messages_per_second,
             max_session_seconds=self.max_session_seconds,
             max_buffered_bytes=self.max_buffered_bytes,
+            asr_model_dir=asr_model_dir,
+            asr_workers=self.asr_workers,
+            transcript_backlog=self.transcript_backlog,
+            transcript_deferred_max=self.transcript_deferred_max,
+            transcript_finish_timeout=self.transcript_finish_timeout,
         )

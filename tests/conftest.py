@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,10 @@ class RunningServer:
 
 
 StartServer = Callable[..., Awaitable[RunningServer]]
+
+# Speech recognition is its own test subject (tests/test_transcript.py, which turns it on): the
+# other tests, and every server they start as a process, run without it.
+os.environ.setdefault("LENS_TRANSCRIPT", "false")
 
 
 @pytest.fixture

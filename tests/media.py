@@ -7,11 +7,12 @@ with the reason, so a partial set-up still runs what it can.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
-from pathlib import Path
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
-import numpy as np
 import pytest
 
 from loadtest import sources
@@ -31,6 +32,9 @@ from loadtest.sources import (
     write_wav,
     write_y4m,
 )
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 __all__ = [
     "BACKGROUND",
@@ -69,20 +73,16 @@ def require_tool(name: str) -> str:
     return path
 
 
-def speak(text: str, path: Path, *, voice: str = "en", words_per_minute: int = 160) -> Path:
-    """:func:`loadtest.sources.speak`, failing or skipping the test without espeak-ng."""
-    require_tool("espeak-ng")
-    return sources.speak(text, path, voice=voice, words_per_minute=words_per_minute)
+def _needs_espeak(make: Callable[P, R]) -> Callable[P, R]:
+    """``make``, failing or skipping the test when espeak-ng is not installed."""
+
+    @functools.wraps(make)
+    def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+        require_tool("espeak-ng")
+        return make(*args, **kwargs)
+
+    return checked
 
 
-def phrase(
-    text: str,
-    path: Path,
-    *,
-    voice: str = "en",
-    words_per_minute: int = 160,
-    extra: tuple[str, ...] = (),
-) -> np.ndarray:
-    """:func:`loadtest.sources.phrase`, failing or skipping the test without espeak-ng."""
-    require_tool("espeak-ng")
-    return sources.phrase(text, path, voice=voice, words_per_minute=words_per_minute, extra=extra)
+speak = _needs_espeak(sources.speak)
+phrase = _needs_espeak(sources.phrase)

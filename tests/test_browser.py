@@ -120,8 +120,9 @@ async def shows(locator: Any, what: str, timeout: float) -> None:
 
 
 async def test_a_person_connects_watches_and_ends(
-    server: RunningServer, launch: Launch, artifacts: Path
+    start_server: StartServer, launch: Launch, artifacts: Path
 ) -> None:
+    server = await start_server(transcript=True)
     page, errors = await open_page(
         await launch(), server.url, viewport={"width": 1200, "height": 1000}
     )
@@ -151,6 +152,11 @@ async def test_a_person_connects_watches_and_ends(
     await readout(page, "#speech", "speaking", timeout=10_000)
     await shows(page.locator("#speaking-rate", has_text="wpm"), "a speaking rate", 15_000)
     assert (await page.locator("#pitch").inner_text()).endswith("Hz")
+    # What was said appears as captions (the fake microphone speaks English phrases).
+    await shows(page.locator("#captions .caption").first, "a caption", 40_000)
+    caption = await page.locator("#captions").inner_text()
+    assert len(caption.split()) >= 2, f"captions read {caption!r}"
+    assert await page.locator("#fillers").get_attribute("data-value") is not None
     assert int(await page.locator("#frames").inner_text()) > 0
     await page.screenshot(path=str(artifacts / "browser-live.png"), full_page=True)
     assert len(server.registry) == 1

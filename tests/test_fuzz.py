@@ -249,8 +249,10 @@ def test_data_channel(lens: ServerThread, message: str | bytes) -> None:
         peer.wait_for(
             # The witness pings on its heartbeat too (ids "heartbeat-N"): a pong answers this
             # message only if it carries this message's id.
-            lambda m: peer.messages.index(m) >= before
-            and (m["type"] == "error" or (m["type"] == "pong" and m["id"] == echoed)),
+            lambda m: (
+                peer.messages.index(m) >= before
+                and (m["type"] == "error" or (m["type"] == "pong" and m["id"] == echoed))
+            ),
             what="an answer to the message",
         )
     )

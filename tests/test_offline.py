@@ -34,15 +34,16 @@ def recording(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
     return path, 2 * speech.size / audio.size
 
 
-async def run_cli(*args: str) -> tuple[int, str]:
-    """``python server.py ARGS`` in the repository: its exit code and what it wrote on stderr."""
+async def run_cli(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """``python server.py ARGS`` in the repository (``env`` added to the environment): its exit
+    code and what it wrote on stderr."""
     child = await asyncio.create_subprocess_exec(
         sys.executable,
         "server.py",
         *args,
         cwd=ROOT,
         stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
     )
     _, stderr = await child.communicate()
     return int(child.returncode or 0), stderr.decode()

@@ -124,7 +124,9 @@ def test_report_of_hand_made_streams() -> None:
         "summary",
         "timeline",
         "quality",
-    ]
+        "transcript",
+    ], "today's keys in today's order; the transcript is a compatible addition"
+    assert data["transcript"] is None, "no transcript was asked for"
     assert list(data["timeline"]) == [
         "bin_seconds",
         "t",

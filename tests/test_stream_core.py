@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 
@@ -14,7 +15,8 @@ from analyzers.audio import AudioAnalysisOptions, AudioAnalyzer, AudioWindowResu
 from analyzers.prosody import warm_up
 from analyzers.speech import SpeechStarted, SpeechStopped
 from analyzers.stream import AudioStream, StreamParams
-from tests.media import phrase
+from tests.media import phrase, resample
+from webrtc.media import AudioFrames
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -124,3 +126,31 @@ def test_summaries_come_at_most_twice_per_interval(tmp_path: Path, hello: np.nda
     assert summaries[0] < 0.3, "the first window brings the first summary"
     gaps = np.diff(summaries)
     assert (gaps >= 1.0 - 1e-6).all() and len(summaries) <= seconds / 1.0 + 1, summaries
+
+
+def frames_of(samples: np.ndarray, start: float = 0.0) -> list[tuple[av.AudioFrame, float]]:
+    """20 ms stereo s16 frames at 48 kHz, as aiortc's Opus decoder hands them over."""
+    pcm = (np.clip(resample(samples, AUDIO_RATE, 48_000), -1, 1) * 32767).astype(np.int16)
+    out = []
+    for i in range(0, pcm.size - 960 + 1, 960):
+        stereo = np.repeat(pcm[i : i + 960], 2).reshape(1, -1)
+        frame = av.AudioFrame.from_ndarray(stereo, format="s16", layout="stereo")
+        frame.sample_rate = 48_000
+        out.append((frame, start + i / 48_000))
+    return out
+
+
+def test_decoded_frames_reach_the_core_in_batches_with_their_gaps(hello: np.ndarray) -> None:
+    """Recorded files and the floor hand decoded frames over a batch at a time (as the live
+    shell does); a frame that does not follow the ones held still shows as a gap."""
+    feed = AudioFrames(AudioStream(StreamParams(), AudioAnalyzer), batch_ms=100)
+    outputs = []
+    for frame, t in frames_of(hello) + frames_of(hello, start=15.0):
+        outputs += feed.feed(frame, t).outputs
+    outputs += feed.end().outputs
+    started = [o.t for o in outputs if isinstance(o, SpeechStarted)]
+    assert len(started) == 2 and started[1] - started[0] == pytest.approx(15.0, abs=0.05), started
+    final = feed.stream.finish()
+    assert final is not None
+    seconds = 2 * hello.size / AUDIO_RATE
+    assert final.seconds == pytest.approx(seconds, abs=0.45), "both phrases analysed, no gap"

@@ -47,3 +47,14 @@ class PipelineConfig:
     """Sessions are ended after this long (0 = no limit)."""
     max_buffered_bytes: int = 256 * 1024
     """Results are dropped (and counted) rather than queued beyond this outbound backlog."""
+    asr_model_dir: Path | None = None
+    """A CTranslate2 Whisper model directory; ``None``: no transcripts."""
+    asr_workers: int = 1
+    """Threads recognising speech for every session (each CTranslate2 with one thread)."""
+    transcript_backlog: float = 90.0
+    """Seconds of speech waiting for recognition past which transcripts are deferred to the
+    end of their session."""
+    transcript_deferred_max: float = 1800.0
+    """Seconds of speech one session may have set aside; beyond, counted as missing."""
+    transcript_finish_timeout: float = 60.0
+    """How long a session's end waits for its last transcripts before the report is made."""

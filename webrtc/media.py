@@ -13,8 +13,8 @@ import av
 import numpy as np
 
 from analyzers import AUDIO_RATE
-from analyzers.audio import AudioAnalyzer
-from analyzers.stream import AudioStream, VideoStream
+from analyzers.audio import AudioAnalyzer, follows
+from analyzers.stream import NOTHING, AudioStep, AudioStream, VideoStream
 from analyzers.video import VideoFrameAnalyzer, VideoModels, build_expression_model
 from webrtc.config import PipelineConfig
 
@@ -57,6 +57,42 @@ def resampled(resampler: av.AudioResampler, frames: Sequence[av.AudioFrame]) -> 
     return np.concatenate(chunks).astype(np.float32, copy=False)
 
 
+class AudioFrames:
+    """Decoded audio frames into an :class:`~analyzers.stream.AudioStream`, resampled a batch
+    (``LENS_AUDIO_BATCH_MS``) at a time, as the live shell hands them over: one resampler call
+    per 20 ms frame costs more than the resampling. A frame that does not follow the ones held
+    ends the batch, so the stream sees the gap."""
+
+    def __init__(self, stream: AudioStream, batch_ms: int) -> None:
+        self.stream = stream
+        self._resampler = audio_resampler()
+        self._batch = max(1, round(batch_ms / 20))
+        self._held: list[av.AudioFrame] = []
+        self._held_t = 0.0
+        self._held_seconds = 0.0
+
+    def feed(self, frame: av.AudioFrame, t: float) -> AudioStep:
+        step = NOTHING
+        if self._held and not follows(self._held_t, round(self._held_seconds * AUDIO_RATE), t):
+            step = self._hand_over()
+        if not self._held:
+            self._held_t = t
+        self._held.append(frame)
+        self._held_seconds += frame.samples / frame.sample_rate
+        if len(self._held) < self._batch:
+            return step
+        return step.then(self._hand_over())
+
+    def _hand_over(self) -> AudioStep:
+        frames, self._held, self._held_seconds = self._held, [], 0.0
+        return self.stream.feed(resampled(self._resampler, frames), self._held_t)
+
+    def end(self) -> AudioStep:
+        """The end of the stream: whatever is held, analysed (see :meth:`AudioStream.end`)."""
+        handed = self._hand_over() if self._held else NOTHING
+        return handed.then(self.stream.end())
+
+
 def video_stream(
     config: PipelineConfig, models: Callable[[], VideoModels] | None = None
 ) -> VideoStream:
@@ -75,3 +111,8 @@ def video_stream(
 
 def audio_stream(config: PipelineConfig) -> AudioStream:
     return AudioStream(config.stream, lambda: AudioAnalyzer(config.stream.audio))
+
+
+def audio_frames(config: PipelineConfig) -> AudioFrames:
+    """The stream core for one audio track, fed decoded frames (recorded files, the floor)."""
+    return AudioFrames(audio_stream(config), config.stream.audio_batch_ms)

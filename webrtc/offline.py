@@ -10,9 +10,10 @@ from pathlib import Path
 import av
 
 from analyzers.report import Report, build_report
+from analyzers.speech_to_text import SpeechClip, WhisperRecognizer, transcribe
 from webrtc.config import PipelineConfig
 from webrtc.lifecycle import SessionCounters
-from webrtc.media import AvImage, audio_resampler, audio_stream, resampled, video_stream
+from webrtc.media import AvImage, audio_frames, video_stream
 from webrtc.registry import new_session_id
 from webrtc.tracks import MediaClock
 
@@ -31,8 +32,11 @@ def analyze_file(
     max_seconds: float | None = None,
     progress: Progress | None = None,
     session_id: str | None = None,
+    language: str | None = None,
 ) -> tuple[Report, SessionCounters]:
-    """The file's report, and its counters in the shape a live session's record keeps."""
+    """The file's report, and its counters in the shape a live session's record keeps.
+    ``language``: ``en``, ``cmn`` or ``auto`` for the transcript (default: the config's)."""
+    language_choice = language or config.stream.audio.language
     created_at = time.time()
     try:
         container = av.open(str(path))
@@ -49,8 +53,8 @@ def analyze_file(
                 f"{path.name} lasts {duration:.0f} s; the limit is {max_seconds:.0f} s"
             )
         video = video_stream(config) if video_stream_in is not None else None
-        audio = audio_stream(config) if audio_stream_in is not None else None
-        resampler = audio_resampler()
+        audio = audio_frames(config) if audio_stream_in is not None else None
+        clips: list[SpeechClip] = []
         clocks = {"video": MediaClock(), "audio": MediaClock()}
         streams = [s for s in (video_stream_in, audio_stream_in) if s is not None]
         try:
@@ -62,7 +66,7 @@ def analyze_file(
                     video.feed(t, AvImage(frame, config.max_analysis_width))
                 elif isinstance(frame, av.AudioFrame) and audio is not None:
                     t = clocks["audio"].seconds(frame)
-                    audio.feed(resampled(resampler, [frame]), t)
+                    clips += audio.feed(frame, t).clips
                 else:
                     continue
                 if max_seconds is not None and t > max_seconds:
@@ -70,14 +74,19 @@ def analyze_file(
                 if progress is not None:
                     progress(t, duration)
             if audio is not None:
-                audio.flush()
+                clips += audio.end().clips
             video_final = video.finish() if video is not None else None
         except av.FFmpegError as exc:
             raise MediaError(f"{path.name} could not be decoded: {exc}") from None
         finally:
             if video is not None:
                 video.close()
-    audio_final = audio.finish() if audio is not None else None
+    audio_final = audio.stream.finish() if audio is not None else None
+    transcript = None
+    if audio is not None and config.stream.transcript and config.asr_model_dir is not None:
+        recognizer = WhisperRecognizer(config.asr_model_dir)
+        language = None if language_choice == "auto" else language_choice
+        transcript = transcribe(recognizer, clips, language)
     counters = SessionCounters(
         frames_received=video.frames_offered if video else 0,
         frames_analysed=video.frames_analysed if video else 0,
@@ -95,5 +104,7 @@ def analyze_file(
         video=video_final,
         audio=audio_final,
         quality=counters.quality(video_final.summary.face_visible_ratio if video_final else None),
+        transcript=transcript,
+        language=transcript[-1].language if transcript else config.stream.audio.language,
     )
     return report, counters

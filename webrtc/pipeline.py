@@ -22,6 +22,7 @@ from typing import TypeVar
 import av
 
 from analyzers.audio_summary import AudioSummary
+from analyzers.speech_to_text import SpeechClip
 from analyzers.stream import AudioFinal, AudioStep, AudioStream, VideoFinal, VideoOutput
 from analyzers.video import VideoModels
 from analyzers.video_summary import VideoSummary
@@ -197,6 +198,8 @@ class AudioPipeline(_Pipeline):
         self.stream: AudioStream = audio_stream(self.config)
         self._resampler = audio_resampler()
         self.summary: AudioSummary | None = None
+        self.on_clips: Callable[[list[SpeechClip]], None] | None = None
+        """Where each utterance's audio goes (the transcription pool), when transcripts are on."""
 
     @property
     def frames_dropped(self) -> int:
@@ -227,6 +230,8 @@ class AudioPipeline(_Pipeline):
                     self._send(message)
             if step.summary is not None:
                 self.summary = step.summary
+            if step.clips and self.on_clips is not None:
+                self.on_clips(step.clips)
 
     def _build(self) -> None:
         self.stream.prepare()
@@ -236,6 +241,11 @@ class AudioPipeline(_Pipeline):
         return self.stream.feed(resampled(self._resampler, decoded), frames[0].t)
 
     async def finish(self) -> AudioFinal | None:
+        """The stream ended: an utterance still open goes to transcription; then the
+        whole-session summary and points."""
+        step = await self._on_thread(self.stream.end)
+        if step.clips and self.on_clips is not None:
+            self.on_clips(step.clips)
         return await self._on_thread(self.stream.finish)
 
     def _release(self) -> None:

@@ -5,14 +5,18 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 
 from aiortc import RTCConfiguration
 
 from analyzers.report import Report
+from analyzers.speaking_rate import SYLLABLES_PER_WORD
+from analyzers.speech_to_text import WhisperRecognizer
 from analyzers.video import VideoModels, build_video_models
 from webrtc.config import PipelineConfig
 from webrtc.scheduler import AnalysisScheduler, PerThread, RateController
 from webrtc.session import AnalysisSession, SessionHooks
+from webrtc.transcription import TranscriptionPool
 
 
 def new_session_id() -> str:
@@ -28,12 +32,28 @@ def build_scheduler(config: PipelineConfig) -> AnalysisScheduler[VideoModels]:
     return AnalysisScheduler(rate, models, config.analysis_threads)
 
 
+def build_transcription(config: PipelineConfig) -> TranscriptionPool | None:
+    """The process's speech recognition, if transcripts are on and a model is configured; the
+    model loads on the first utterance, on the pool's own thread."""
+    model_dir = config.asr_model_dir
+    if not config.stream.transcript or model_dir is None:
+        return None
+    return TranscriptionPool(
+        lambda: WhisperRecognizer(model_dir, cpu_threads=1),
+        workers=config.asr_workers,
+        max_backlog=config.transcript_backlog,
+        max_deferred=config.transcript_deferred_max,
+    )
+
+
 class SessionRegistry:
     def __init__(self, config: PipelineConfig, hooks: SessionHooks | None = None) -> None:
         self.config = config
         self.hooks = hooks or SessionHooks()
         self.scheduler = build_scheduler(config)
         """The analysis threads and rate every session of this process shares."""
+        self.transcription = build_transcription(config)
+        """Speech recognition shared by every session, on its own threads (or ``None``)."""
         self._sessions: dict[str, AnalysisSession] = {}
         self.opened = 0
         self.closed_by_reason: dict[str, int] = {}
@@ -65,17 +85,28 @@ class SessionRegistry:
         *,
         created_at: float | None = None,
         rtc_configuration: RTCConfiguration | None = None,
+        transcript: bool = True,
+        language: str | None = None,
     ) -> AnalysisSession:
+        """A session; ``transcript`` asks for a transcript (given only when the process has
+        speech recognition), ``language`` is ``en``, ``cmn`` or ``auto``."""
         session_id = session_id or new_session_id()
         if session_id in self._sessions:
             raise KeyError(f"session {session_id} already has a peer connection")
+        config = self.config
+        if language in SYLLABLES_PER_WORD and language != config.stream.audio.language:
+            # Pace from syllables needs the session's own syllables per word.
+            audio = replace(config.stream.audio, language=language)
+            config = replace(config, stream=replace(config.stream, audio=audio))
         session = AnalysisSession(
             session_id,
-            self.config,
+            config,
             self._hooks,
             scheduler=self.scheduler,
             created_at=created_at,
             rtc_configuration=rtc_configuration,
+            transcription=self.transcription if transcript else None,
+            language=language,
         )
         self._sessions[session_id] = session
         self.opened += 1
@@ -94,6 +125,8 @@ class SessionRegistry:
         """Close every session; the analysis threads stay for sessions opened later."""
         await asyncio.gather(*(s.close(reason) for s in self), return_exceptions=True)
 
-    def shutdown(self) -> None:
-        """Let the analysis threads exit (after :meth:`close_all`)."""
+    async def shutdown(self) -> None:
+        """Let the analysis and recognition threads exit (after :meth:`close_all`)."""
         self.scheduler.shutdown()
+        if self.transcription is not None:
+            await self.transcription.close()

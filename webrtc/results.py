@@ -9,7 +9,8 @@ from typing import Any, ClassVar
 from analyzers.audio import AudioOutput, AudioWindowResult
 from analyzers.audio_summary import AudioSummary
 from analyzers.blinks import Blink as BlinkResult
-from analyzers.report import SummaryFields
+from analyzers.language import LanguageSummary, Utterance
+from analyzers.report import SummaryFields, utterance_dict
 from analyzers.speech import SpeechStarted as SpeechStartedResult
 from analyzers.speech import SpeechStopped as SpeechStoppedResult
 from analyzers.video import VideoFrameResult
@@ -106,9 +107,32 @@ class Summary(SummaryFields, ServerMessage):
 
     @classmethod
     def from_results(
-        cls, session_id: str, t: float, video: VideoSummary | None, audio: AudioSummary | None
+        cls,
+        session_id: str,
+        t: float,
+        video: VideoSummary | None,
+        audio: AudioSummary | None,
+        language: LanguageSummary | None = None,
     ) -> Summary:
-        return cls(session_id, t, **SummaryFields.values(video, audio))
+        return cls(session_id, t, **SummaryFields.values(video, audio, language))
+
+
+@dataclass(frozen=True)
+class Transcript(ServerMessage):
+    """What was said in one utterance; ``t`` is its start (media seconds)."""
+
+    type: ClassVar[str] = "transcript"
+    final: bool
+    start: float
+    end: float
+    text: str
+    language: str
+    words: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, session_id: str, utterance: Utterance, *, final: bool = True) -> Transcript:
+        body = utterance_dict(utterance)
+        return cls(session_id, utterance.start, final=final, **body)
 
 
 def _maybe(value: float | None, digits: int) -> float | None:

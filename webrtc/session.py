@@ -13,12 +13,13 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from aiortc import RTCConfiguration, RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
+from analyzers.language import LanguageSummary, Utterance, summarise
 from analyzers.report import Report, build_report
 from analyzers.video import VideoModels
 from webrtc.channel import CHANNEL_LABEL, ResultChannel
@@ -31,9 +32,10 @@ from webrtc.protocol import (
     SessionReady,
     SessionReport,
 )
-from webrtc.results import Summary
+from webrtc.results import Summary, Transcript
 from webrtc.scheduler import AnalysisScheduler
 from webrtc.tracks import TapTrack, drain
+from webrtc.transcription import TranscriptionPool
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,8 @@ class AnalysisSession:
         scheduler: AnalysisScheduler[VideoModels],
         created_at: float | None = None,
         rtc_configuration: RTCConfiguration | None = None,
+        transcription: TranscriptionPool | None = None,
+        language: str | None = None,
     ) -> None:
         self.id = session_id
         self.config = config
@@ -85,6 +89,12 @@ class AnalysisSession:
         self.audio: AudioPipeline | None = None
         self._taps: list[TapTrack] = []
         self._final_counters: SessionCounters | None = None
+        self._transcription = transcription
+        self.language = language or config.stream.audio.language
+        """``en``, ``cmn`` or ``auto`` (detected by a multilingual model)."""
+        self.utterances: list[Utterance] = []
+        """The transcript so far, in order (when transcription is on)."""
+        self.transcript_missing = 0.0
         self.extra_tracks = 0
         self.pc = RTCPeerConnection(rtc_configuration)
         self.pc.on("datachannel", self._on_datachannel)
@@ -196,6 +206,10 @@ class AnalysisSession:
             self.audio = AudioPipeline(
                 self.id, self.config, self.send, self._scheduler, self.hooks.on_analysis
             )
+            if self._transcription is not None:
+                pool = self._transcription
+                pool.open(self.id, None if self.language == "auto" else self.language, self._heard)
+                self.audio.on_clips = lambda clips: pool.add(self.id, clips)
             tap = TapTrack(track, self.audio.queue.put)
             self._spawn(self.audio.run(), "audio")
         else:
@@ -229,6 +243,24 @@ class AnalysisSession:
                 self.request_close("max_duration")
                 return
 
+    def _heard(self, utterances: list[Utterance]) -> None:
+        """Final transcripts from the transcription pool (on the loop)."""
+        for utterance in utterances:
+            self.utterances.append(utterance)
+            self.send(Transcript.of(self.id, utterance))
+
+    def _language_summary(self) -> LanguageSummary | None:
+        if self._transcription is None:
+            return None
+        since = self.clock() - self.config.stream.audio.summary_window
+        recent = [u for u in self.utterances if u.end >= since]
+        return summarise(recent, self._spoken_language())
+
+    def _spoken_language(self) -> str:
+        if self.language != "auto":
+            return self.language
+        return self.utterances[-1].language if self.utterances else "en"
+
     async def _summaries(self) -> None:
         """A ``summary`` every ``summary_interval`` seconds once there is something to sum up."""
         while True:
@@ -236,7 +268,8 @@ class AnalysisSession:
             video = self.video.summary if self.video is not None else None
             audio = self.audio.summary if self.audio is not None else None
             if video is not None or audio is not None:
-                self.send(Summary.from_results(self.id, self.clock(), video, audio))
+                language = self._language_summary()
+                self.send(Summary.from_results(self.id, self.clock(), video, audio, language))
 
     def request_close(self, reason: str) -> None:
         """Close from a callback or one of the session's own tasks, without waiting."""
@@ -257,7 +290,18 @@ class AnalysisSession:
         audio = await self.audio.finish() if self.audio is not None else None
         if video is None and audio is None:
             return None
-        quality = counters.quality(video.summary.face_visible_ratio if video else None)
+        transcript: list[Utterance] | None = None
+        if self._transcription is not None and self.audio is not None:
+            missing = await self._transcription.finish(
+                self.id, self.config.transcript_finish_timeout
+            )
+            self.transcript_missing = round(missing, 2)
+            transcript = list(self.utterances)
+        quality = replace(
+            counters.quality(video.summary.face_visible_ratio if video else None),
+            transcript_seconds_missing=self.transcript_missing,
+        )
+        language = self._spoken_language()
         return await self._loop.run_in_executor(
             None,
             lambda: build_report(
@@ -270,6 +314,8 @@ class AnalysisSession:
                 video=video,
                 audio=audio,
                 quality=quality,
+                transcript=transcript,
+                language=language,
             ),
         )
 
@@ -284,6 +330,9 @@ class AnalysisSession:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if reason == "deleted" and self._transcription is not None:
+                self._transcription.forget(self.id)
+                self.utterances.clear()
             try:
                 # A deleted session is erased: no report is made, kept or sent.
                 report = None if reason == "deleted" else await self._report(self.counters())

@@ -32,6 +32,10 @@ class SessionRecord:
     counters: SessionCounters = field(default_factory=SessionCounters)
     worker: str | None = None
     """The server process holding the peer connection, while there is one."""
+    transcript: bool = True
+    """Whether the session is transcribed (when the server has speech recognition)."""
+    language: str | None = None
+    """``en``, ``cmn`` or ``auto``; ``None``: the server's ``LENS_LANGUAGE``."""
 
     def __post_init__(self) -> None:
         self.state = SessionState(self.state)

@@ -12,7 +12,10 @@ const ui = {
   dominantExpression: $("dominant-expression"), pitch: $("pitch"), talkRatio: $("talk-ratio"),
   pauses: $("pauses"), speakingRate: $("speaking-rate"), arousal: $("arousal"),
   pitchVariation: $("pitch-variation"), report: $("report"), reportLink: $("report-link"),
+  captions: $("captions"), fillers: $("fillers"),
 };
+let fillerCount = 0;
+const CAPTION_LINES = 2;
 
 const percent = (x) => (x == null ? "–" : `${Math.round(x * 100)} %`);
 const degrees = (x) => `${x > 0 ? "+" : ""}${x.toFixed(0)}°`;
@@ -65,6 +68,10 @@ function resetReadouts() {
   framesAnalysed = 0;
   ui.frames.textContent = "0";
   ui.skipped.textContent = "0";
+  fillerCount = 0;
+  ui.fillers.textContent = "–";
+  ui.fillers.dataset.value = "0";
+  ui.captions.replaceChildren();
 }
 
 function onMessage(message) {
@@ -107,6 +114,9 @@ function onMessage(message) {
       if (message.arousal) ui.arousal.textContent = message.arousal.label;
       if (message.pitch) ui.pitchVariation.textContent = `${message.pitch.std_semitones.toFixed(1)} st`;
       break;
+    case "transcript":
+      showCaption(message);
+      break;
     case "pong":
       if (client?.rttMs != null) ui.rtt.textContent = `${client.rttMs.toFixed(0)} ms`;
       break;
@@ -117,6 +127,28 @@ function onMessage(message) {
       console.warn("server:", message.code, message.message);
       break;
   }
+}
+
+// The last lines said, fillers marked; a running count of filled pauses and discourse fillers.
+function showCaption(message) {
+  const line = document.createElement("span");
+  line.className = "caption";
+  const joiner = message.language?.startsWith("zh") ? "" : " ";
+  message.words.forEach((w, i) => {
+    if (i) line.append(joiner);
+    if (w.filler) {
+      const mark = document.createElement("mark");
+      mark.textContent = w.word;
+      line.append(mark);
+    } else {
+      line.append(w.word);
+    }
+  });
+  ui.captions.append(line);
+  while (ui.captions.children.length > CAPTION_LINES) ui.captions.firstElementChild.remove();
+  fillerCount += message.words.filter((w) => w.filler).length;
+  ui.fillers.textContent = String(fillerCount);
+  ui.fillers.dataset.value = String(fillerCount);
 }
 
 function showReport(message) {

@@ -1,0 +1,213 @@
+"""Speech recognition for every live session of the process, on its own bounded workers.
+
+A recognition call costs ~100 face-mesh passes, so it never runs on the analysis threads: the
+pool has its own thread(s) (``LENS_ASR_WORKERS``, CTranslate2 with one thread each), and live
+video and audio results never wait for it. Each session's utterance clips queue here in order.
+
+How it degrades, by the backlog (seconds of speech waiting, all sessions together):
+
+- ``live``: a worker takes the oldest session's waiting clips, as many as fit one 30 s call
+  (Whisper's encoder costs the same for 5 s as for 30 s, so under load clips merge by
+  themselves), and the session gets a final ``transcript`` per utterance.
+- ``deferred``: past ``max_backlog`` seconds, new clips are set aside (16-bit, per session) and
+  transcribed when their session ends, before its report; the live transcript pauses and
+  resumes once the backlog halves. Up to ``max_deferred`` seconds per session are kept; beyond,
+  clips are counted as dropped, and the report says how many seconds of speech have no
+  transcript. Nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from analyzers.language import Utterance
+from analyzers.speech_to_text import MAX_CALL_SECONDS, SpeechClip, SpeechRecognizer, transcribe
+
+log = logging.getLogger(__name__)
+
+Deliver = Callable[[list[Utterance]], None]
+
+
+@dataclass
+class _Session:
+    language: str | None
+    deliver: Deliver
+    queue: deque[tuple[SpeechClip, float]] = field(default_factory=deque)
+    """Clips waiting, with the monotonic time each utterance ended (for the lag)."""
+    deferred: list[tuple[float, float, np.ndarray]] = field(default_factory=list)
+    """(start, end, int16 samples) set aside while the pool is behind."""
+    deferred_seconds: float = 0.0
+    dropped_seconds: float = 0.0
+    busy: bool = False
+    idle: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class TranscriptionPool:
+    def __init__(
+        self,
+        recognizer: Callable[[], SpeechRecognizer],
+        *,
+        workers: int = 1,
+        max_backlog: float = 90.0,
+        max_deferred: float = 1800.0,
+    ) -> None:
+        self._build = recognizer
+        self._recognizer: SpeechRecognizer | None = None
+        self._executor = ThreadPoolExecutor(workers, thread_name_prefix="lens-asr")
+        self._workers = workers
+        self.max_backlog = max_backlog
+        self.max_deferred = max_deferred
+        self._sessions: dict[str, _Session] = {}
+        self._wake = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.deferring = False
+        self.lags: deque[float] = deque(maxlen=512)
+        """Seconds from an utterance's end to its transcript, recent ones."""
+        self.calls = 0
+        self.failures = 0
+        self.dropped_seconds = 0.0
+
+    # The loop side.
+
+    @property
+    def backlog(self) -> float:
+        """Seconds of speech waiting to be transcribed live."""
+        return sum(c.seconds for s in self._sessions.values() for c, _ in s.queue)
+
+    @property
+    def queued(self) -> int:
+        return sum(len(s.queue) for s in self._sessions.values())
+
+    @property
+    def mode(self) -> str:
+        return "deferred" if self.deferring else "live"
+
+    def open(self, session_id: str, language: str | None, deliver: Deliver) -> None:
+        self._sessions[session_id] = _Session(language, deliver)
+        self._sessions[session_id].idle.set()
+        if not self._tasks:
+            for n in range(self._workers):
+                task = asyncio.get_running_loop().create_task(self._work(), name=f"lens-asr-{n}")
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+    def add(self, session_id: str, clips: list[SpeechClip]) -> None:
+        """Utterance clips of a live session, in order. Never blocks."""
+        session = self._sessions.get(session_id)
+        if session is None or not clips:
+            return
+        backlog = self.backlog
+        if self.deferring and backlog < self.max_backlog / 2:
+            self.deferring = False
+        elif not self.deferring and backlog > self.max_backlog:
+            self.deferring = True
+            log.warning("transcription is %.0f s behind: transcripts deferred", backlog)
+        now = time.monotonic()
+        for clip in clips:
+            if self.deferring:
+                self._defer(session, clip)
+            else:
+                session.queue.append((clip, now))
+        self._wake.set()
+
+    def _defer(self, session: _Session, clip: SpeechClip) -> None:
+        if session.deferred_seconds + clip.seconds > self.max_deferred:
+            session.dropped_seconds += clip.seconds
+            self.dropped_seconds += clip.seconds
+            return
+        pcm = (np.clip(clip.samples, -1, 1) * 32767).astype(np.int16)
+        session.deferred.append((clip.start, clip.end, pcm))
+        session.deferred_seconds += clip.seconds
+
+    async def finish(self, session_id: str, timeout: float) -> float:
+        """Transcribe what the session still has waiting or set aside (within ``timeout``
+        seconds), then forget it; the seconds of speech left without a transcript."""
+        session = self._sessions.get(session_id)
+        if session is None:
+            return 0.0
+        for start, end, pcm in session.deferred:
+            clip = SpeechClip(start, end, pcm.astype(np.float32) / 32767)
+            session.queue.append((clip, time.monotonic()))
+        session.deferred.clear()
+        self._wake.set()
+        deadline = time.monotonic() + timeout
+        while session.queue or session.busy:
+            session.idle.clear()
+            self._wake.set()
+            try:
+                await asyncio.wait_for(session.idle.wait(), max(0.0, deadline - time.monotonic()))
+            except TimeoutError:
+                break
+        left = sum(c.seconds for c, _ in session.queue) + session.dropped_seconds
+        del self._sessions[session_id]
+        return left
+
+    def forget(self, session_id: str) -> None:
+        """Drop a session and everything it had waiting (the session was deleted)."""
+        self._sessions.pop(session_id, None)
+
+    async def _work(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            picked = self._next()
+            if picked is None:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            session_id, session, taken = picked
+            session.busy = True
+            clips = [clip for clip, _ in taken]
+            try:
+                utterances = await loop.run_in_executor(
+                    self._executor, self._recognize, clips, session.language
+                )
+            except Exception:
+                self.failures += 1
+                log.exception("session %s: speech recognition failed", session_id)
+                utterances = []
+            finally:
+                session.busy = False
+            self.calls += 1
+            now = time.monotonic()
+            self.lags.extend(now - ended for _, ended in taken)
+            if self._sessions.get(session_id) is session:
+                if utterances:
+                    session.deliver(utterances)
+                if not session.queue:
+                    session.idle.set()
+
+    def _next(self) -> tuple[str, _Session, list[tuple[SpeechClip, float]]] | None:
+        """The session whose oldest clip waited longest, and its clips that fit one call."""
+        waiting = [(s.queue[0][1], sid, s) for sid, s in self._sessions.items() if s.queue]
+        if not waiting:
+            return None
+        _, session_id, session = min(waiting, key=lambda w: w[0])
+        taken, seconds = [session.queue.popleft()], 0.0
+        seconds = taken[0][0].seconds
+        while session.queue and seconds + session.queue[0][0].seconds + 0.3 <= MAX_CALL_SECONDS:
+            item = session.queue.popleft()
+            seconds += item[0].seconds + 0.3
+            taken.append(item)
+        return session_id, session, taken
+
+    def _recognize(self, clips: list[SpeechClip], language: str | None) -> list[Utterance]:
+        if self._recognizer is None:
+            self._recognizer = self._build()
+        return transcribe(self._recognizer, clips, language)
+
+    def lag_p95(self) -> float | None:
+        return float(np.percentile(list(self.lags), 95)) if self.lags else None
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._executor.shutdown(wait=False, cancel_futures=True)
