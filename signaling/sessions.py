@@ -127,14 +127,20 @@ class SessionService:
     async def create(self, options: SessionOptions | None = None) -> SessionRecord:
         now = time.time()
         options = options or SessionOptions()
+        settings = self.settings
+        transcribed = settings.transcript if options.transcript is None else options.transcript
+        language = options.language or settings.language
+        if transcribed and language != "en" and not settings.asr_multilingual:
+            raise InvalidRequest(
+                f"language {language!r} needs a multilingual speech model; this server runs "
+                f"{settings.asr_model} (English only)"
+            )
         record = SessionRecord(
             id=new_session_id(),
             state=SessionState.CREATED,
             created_at=now,
-            expires_at=now + self.settings.session_ttl,
-            transcript=self.settings.transcript
-            if options.transcript is None
-            else options.transcript,
+            expires_at=now + settings.session_ttl,
+            transcript=transcribed,
             language=options.language,
         )
         try:

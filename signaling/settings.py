@@ -103,9 +103,10 @@ class Settings(BaseSettings):
 
     transcript: bool = _STREAM.transcript
     """Transcribe what the person says (per session, ``transcript`` in ``POST /api/sessions``)."""
-    asr_model: str = "base"
-    """``base`` (multilingual, English and Mandarin), ``tiny.en`` (English, faster), or a
-    directory holding any CTranslate2 Whisper model."""
+    asr_model: str = "tiny.en"
+    """``tiny.en`` (English only; the cheapest, see ``docs/benchmarks.md``), ``base``
+    (multilingual: English, Mandarin, detection), or a directory holding any CTranslate2 Whisper
+    model."""
     asr_workers: int = Field(_PIPELINE.asr_workers, ge=1, le=16)
     transcript_backlog: float = Field(_PIPELINE.transcript_backlog, gt=0)
     transcript_deferred_max: float = Field(_PIPELINE.transcript_deferred_max, ge=0)
@@ -130,6 +131,12 @@ class Settings(BaseSettings):
     max_upload_seconds: float = Field(1800.0, gt=0)
 
     @property
+    def asr_multilingual(self) -> bool:
+        """Whether the speech model understands more than English (a model directory of
+        one's own is taken to, unless its name ends in ``.en``)."""
+        return not self.asr_model.rstrip("/").endswith(".en")
+
+    @property
     def cors_origin_list(self) -> list[str]:
         return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
@@ -149,6 +156,11 @@ class Settings(BaseSettings):
             )
         if self.udp_ports:
             parse_port_range(self.udp_ports)
+        if self.transcript and self.language != "en" and not self.asr_multilingual:
+            raise ValueError(
+                f"LENS_LANGUAGE={self.language} needs a multilingual speech model: "
+                f"LENS_ASR_MODEL={self.asr_model} is English only (use base)"
+            )
         if self.turn_url_list and self.turn_secret is None:
             raise ValueError("LENS_TURN_URLS needs LENS_TURN_SECRET (coturn's static-auth-secret)")
         return self

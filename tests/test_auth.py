@@ -135,3 +135,30 @@ async def test_open_mode_says_so(server: RunningServer, secured: RunningServer) 
 def test_secret_and_key_come_together() -> None:
     with pytest.raises(pydantic.ValidationError, match="LENS_SECRET and LENS_API_KEY together"):
         Settings(secret="only-the-secret")
+
+
+async def test_session_options_and_the_token_that_carries_them(
+    start_server: StartServer,
+) -> None:
+    """The platform chooses per session whether it is transcribed and in which language; the
+    token grants ``transcript`` only when it is, and bad options are refused with a reason."""
+    server = await start_server(secret=SECRET, api_key=KEY, transcript=True)
+    status, body, _ = await call(server, "POST", "/api/sessions", KEY, json={"transcript": False})
+    assert status == 201 and body["transcript"] is False
+    claims = jwt.decode(body["token"], SECRET, algorithms=["HS256"])
+    assert claims["analyzers"] == ["video", "audio"], claims
+    status, body, _ = await call(server, "POST", "/api/sessions", KEY, json={"language": "en"})
+    assert status == 201 and body["transcript"] is True and body["language"] == "en"
+    claims = jwt.decode(body["token"], SECRET, algorithms=["HS256"])
+    assert claims["analyzers"] == ["video", "audio", "transcript"], claims
+    for options, why in [
+        ({"language": "cmn"}, "multilingual"),  # the default model is English only
+        ({"language": "fr"}, "'language' must be one of"),
+        ({"transcript": "yes"}, "true or false"),
+        ({"colour": "red"}, "unknown session option"),
+    ]:
+        status, body, _ = await call(server, "POST", "/api/sessions", KEY, json=options)
+        assert (status, body["error"]["code"]) == (400, "invalid_request"), (options, body)
+        assert why in body["error"]["message"], (options, body)
+    status, body, _ = await call(server, "POST", "/api/sessions", KEY, data=b"not json")
+    assert (status, body["error"]["code"]) == (400, "invalid_request"), body

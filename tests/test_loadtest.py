@@ -11,7 +11,8 @@ import sys
 
 import pytest
 
-from analyzers.models import FER_MINI_XCEPTION, ModelRegistry
+from analyzers.models import ASR_MODELS, FER_MINI_XCEPTION, ModelRegistry
+from analyzers.speech_to_text import WhisperRecognizer
 from bench import profile_shares
 from bench.floor import PARTS, run_once
 from loadtest import capacity, soak
@@ -42,8 +43,12 @@ async def test_load_client_reports_latency_from_the_server(
 
 
 def test_the_floor_counts_every_part(media: EncodedMedia) -> None:
-    config = PipelineConfig(expression_model_path=ModelRegistry().path(FER_MINI_XCEPTION))
-    result = run_once(media, 2.0, config)
+    registry = ModelRegistry()
+    config = PipelineConfig(expression_model_path=registry.path(FER_MINI_XCEPTION))
+    without = run_once(media, 2.0, config)
+    assert without["transcription"] == 0.0, "no recognizer, no transcription"
+    recognizer = WhisperRecognizer(registry.bundle(ASR_MODELS["tiny.en"]))
+    result = run_once(media, 8.0, config, recognizer)
     assert all(result[part] > 0 for part in PARTS), result
     assert result["total"] == pytest.approx(sum(result[p] for p in PARTS))
 

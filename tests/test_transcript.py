@@ -1,6 +1,6 @@
-"""What the candidate says, with the real default model (faster-whisper ``base``, from the model
-registry) on espeak-ng speech whose text is known: word error rate, filled pauses, Mandarin,
-silence and noise, recorded files, and a live session over WebRTC."""
+"""What the candidate says, with real models from the model registry (the default ``tiny.en``,
+and the multilingual ``base`` for Mandarin) on espeak-ng speech whose text is known: word error
+rate, filled pauses, Mandarin, silence and noise, recorded files, and a live session."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from analyzers.models import ASR_MODELS, ModelRegistry
 from analyzers.prosody import warm_up
 from analyzers.speech_to_text import SpeechClip, WhisperRecognizer, transcribe
 from loadtest.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
+from loadtest.sources import recorded_speech
 from signaling.settings import Settings
 from tests.conftest import StartServer
 from tests.media import astronaut, phrase, place, resample, white_noise, write_recording
@@ -40,12 +41,18 @@ MANDARIN = "我们今天讨论一下这个项目的计划"
 
 @pytest.fixture(scope="module")
 def model_dir() -> Path:
-    return ModelRegistry(Settings().model_dir).bundle(ASR_MODELS["base"])
+    """The default model's directory."""
+    return ModelRegistry(Settings().model_dir).bundle(ASR_MODELS[Settings().asr_model])
 
 
 @pytest.fixture(scope="module")
 def recognizer(model_dir: Path) -> WhisperRecognizer:
     return WhisperRecognizer(model_dir)
+
+
+@pytest.fixture(scope="module")
+def multilingual() -> WhisperRecognizer:
+    return WhisperRecognizer(ModelRegistry(Settings().model_dir).bundle(ASR_MODELS["base"]))
 
 
 def clip(samples: np.ndarray, start: float = 0.0) -> SpeechClip:
@@ -72,6 +79,16 @@ def test_english_word_error_rate_within_15_percent(
         assert u.start <= times[0][0] and times[-1][1] <= u.end + 0.5
 
 
+def test_real_recorded_speech(
+    recognizer: WhisperRecognizer, multilingual: WhisperRecognizer
+) -> None:
+    """CMU ARCTIC a0001, a real recording shipped in a wheel: both models within 15 %."""
+    samples, text = recorded_speech(ModelRegistry(Settings().model_dir))
+    for model in (recognizer, multilingual):
+        heard = " ".join(u.text for u in transcribe(model, [clip(samples)], "en"))
+        assert word_error_rate(text, heard) <= 0.15, f"{model.name} heard {heard!r}"
+
+
 def test_filled_pauses_are_kept_and_counted(recognizer: WhisperRecognizer, tmp_path: Path) -> None:
     speech = phrase(WITH_FILLERS, tmp_path / "fillers.wav", words_per_minute=150)
     said = transcribe(recognizer, [clip(speech)], "en")
@@ -85,11 +102,11 @@ def test_filled_pauses_are_kept_and_counted(recognizer: WhisperRecognizer, tmp_p
 
 
 def test_mandarin_gives_chinese_characters_with_timings(
-    recognizer: WhisperRecognizer, tmp_path: Path
+    multilingual: WhisperRecognizer, tmp_path: Path
 ) -> None:
     # espeak-ng's plain "cmn" voice reads tone numbers aloud; its pinyin voice speaks Mandarin.
     speech = phrase(MANDARIN, tmp_path / "zh.wav", voice="cmn-latn-pinyin")
-    said = transcribe(recognizer, [clip(speech, 2.0)], "cmn")
+    said = transcribe(multilingual, [clip(speech, 2.0)], "cmn")
     text = "".join(u.text for u in said)
     han = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"]
     assert len(han) >= len(MANDARIN) // 2, f"heard {text!r}"
@@ -140,7 +157,7 @@ async def test_a_live_session_is_transcribed(
 ) -> None:
     warm_up()
     caplog.set_level(logging.DEBUG)
-    server = await start_server(transcript=True, asr_model="base")
+    server = await start_server(transcript=True)
     gap = np.zeros(AUDIO_RATE, np.float32)
     audio = np.concatenate([gap, english[1], gap, english[3], gap * 3])
     peer = ClientPeer(
@@ -174,6 +191,13 @@ async def test_a_live_session_is_transcribed(
     finally:
         await peer.close()
     async with aiohttp.ClientSession() as http:
+        async with http.get(f"{server.url}/metrics") as r:
+            metrics = await r.text()
+        calls = next(x for x in metrics.splitlines() if x.startswith("lens_transcript_calls_total"))
+        assert float(calls.split()[-1]) >= 2, calls
+        assert 'lens_transcript_mode{mode="live"} 1.0' in metrics
+        lag = next(x for x in metrics.splitlines() if x.startswith("lens_transcript_lag_seconds"))
+        assert 0 < float(lag.split()[-1]) < 30, lag
         async with http.get(f"{server.url}/api/sessions/{peer.session_id}/report") as r:
             report = await r.json()
         kept = [u["text"] for u in report["transcript"]]
