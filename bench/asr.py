@@ -23,19 +23,9 @@ from analyzers import AUDIO_RATE
 from analyzers.language import word_error_rate
 from analyzers.models import ASR_MODELS, ModelRegistry, default_cache_dir
 from analyzers.speech_to_text import SpeechClip, WhisperRecognizer, transcribe
-from loadtest.sources import phrase
+from loadtest.sources import INTERVIEW_SENTENCES, WITH_FILLERS, phrase
 
-ENGLISH = [
-    "Thank you for having me today.",
-    "In my last role I led a small team that rebuilt our billing system.",
-    "We cut the time to close the books from five days to one.",
-    "I enjoy working closely with product managers and designers.",
-    "Next year I would like to grow into a technical leadership role.",
-]
-WITH_FILLERS = (
-    "So, um, I started the project last year, and uh, it went well. "
-    "Um, the team was, uh, really strong. We, um, shipped on time, uh, mostly."
-)
+ENGLISH = INTERVIEW_SENTENCES
 
 
 def clips_of(samples: list[np.ndarray]) -> list[SpeechClip]:

@@ -124,6 +124,21 @@ def white_noise(seconds: float, dbfs: float, rate: int = AUDIO_RATE, seed: int =
     return noise.astype(np.float32)
 
 
+INTERVIEW_SENTENCES = [
+    "Thank you for having me today.",
+    "In my last role I led a small team that rebuilt our billing system.",
+    "We cut the time to close the books from five days to one.",
+    "I enjoy working closely with product managers and designers.",
+    "Next year I would like to grow into a technical leadership role.",
+]
+"""Interview answers for measuring speech recognition (word error rate)."""
+WITH_FILLERS = (
+    "So, um, I started the project last year, and uh, it went well. "
+    "Um, the team was, uh, really strong. We, um, shipped on time, uh, mostly."
+)
+"""A sentence with six filled pauses spoken (three "um", three "uh")."""
+FILLERS_SPOKEN = 6
+
 SPEECH_TEXT = (
     "Thank you for having me. I have spent five years building distributed systems, "
     "and I enjoy working closely with product teams."

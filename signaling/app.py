@@ -13,7 +13,7 @@ from aiohttp import web
 from analyzers import prosody
 from analyzers.models import ASR_MODELS, FER_MINI_XCEPTION, ModelRegistry, ModelUnavailable
 from signaling import session_routes
-from signaling.auth import Auth
+from signaling.auth import Auth, bearer
 from signaling.bodies import read_body
 from signaling.errors import ApiError
 from signaling.keys import AUTH, LIMITER, METRICS, REGISTRY, SERVICE, SETTINGS, STORE
@@ -56,15 +56,18 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
 
 
 async def post_offer(request: web.Request) -> web.Response:
+    """Authenticate first (a request with no valid token is neither charged to the rate limit
+    nor parsed), then limit, read and parse, then check what the token allows."""
     settings = request.app[SETTINGS]
+    auth = request.app[AUTH]
+    grant = auth.grant(bearer(request.headers.get("Authorization"))) if auth.enabled else None
     rate_limit(request)
     body = await read_body(request, settings.max_body_bytes)
     offer = parse_offer(body, max_sdp_bytes=settings.max_sdp_bytes)
     media = inspect_sdp(offer.sdp, settings.max_tracks)
     kinds = tuple(k for k in ("video", "audio") if k in media.kinds)
-    grant = request.app[AUTH].require_token(
-        request.headers.get("Authorization"), offer.session_id, "offer", kinds
-    )
+    if grant is not None:
+        auth.check(grant, offer.session_id, "offer", kinds)
     allowed = None if grant is None else grant.analyzers
     answer = await request.app[SERVICE].offer(offer, offer.session_id, allowed)
     return web.json_response(answer.to_json())
@@ -163,7 +166,9 @@ AUTH_DISABLED = "disabled: LENS_SECRET is not set, anyone can create sessions (d
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(middlewares=[json_errors, cors], client_max_size=settings.max_body_bytes)
+    # CORS outermost: error answers carry its headers too, or a browser on an allowed origin
+    # sees a network failure instead of the 4xx/503 and its Retry-After.
+    app = web.Application(middlewares=[cors, json_errors], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[LIMITER] = KeyedLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
     app[AUTH] = Auth(

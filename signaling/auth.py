@@ -45,8 +45,12 @@ class SessionGrant:
 
 
 def bearer(header: str | None) -> str | None:
+    """The Bearer credential of an ``Authorization`` header. Keys and tokens are ASCII: a
+    header that is not is refused as such (it used to reach the comparison and fail there)."""
     if not header:
         return None
+    if not header.isascii() or not header.isprintable():
+        raise Unauthorized("the Authorization header is malformed (not printable ASCII)")
     kind, _, value = header.partition(" ")
     return value.strip() if kind.lower() == "bearer" and value.strip() else None
 
@@ -124,7 +128,12 @@ class Auth:
         """Check a session token for ``scope`` on ``session_id``; ``None`` when auth is off."""
         if not self.enabled:
             return None
-        grant = self.grant(bearer(authorization))
+        return self.check(self.grant(bearer(authorization)), session_id, scope, kinds)
+
+    def check(
+        self, grant: SessionGrant, session_id: str | None, scope: str, kinds: tuple[str, ...] = ()
+    ) -> SessionGrant:
+        """What ``grant`` allows: ``scope`` on ``session_id`` for ``kinds`` of media (403)."""
         if session_id is None:
             raise Forbidden("name the session the token was issued for (session_id)")
         if grant.session_id != session_id:

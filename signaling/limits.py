@@ -39,7 +39,8 @@ async def cors(request: web.Request, handler: Handler) -> web.StreamResponse:
     permitted = origin is not None and ("*" in allowed or origin in allowed)
     if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
         if not permitted:
-            raise CorsForbidden(f"origin {origin!r} may not call this API")
+            refused = CorsForbidden(f"origin {origin!r} may not call this API")
+            return web.json_response(refused.to_json(), status=refused.status)
         response: web.StreamResponse = web.Response(status=204)
         response.headers.update(
             {
@@ -52,5 +53,6 @@ async def cors(request: web.Request, handler: Handler) -> web.StreamResponse:
         response = await handler(request)
     if permitted:
         response.headers["Access-Control-Allow-Origin"] = origin  # type: ignore[assignment]
+        response.headers["Access-Control-Expose-Headers"] = "Retry-After"
         response.headers["Vary"] = "Origin"
     return response

@@ -9,7 +9,7 @@ from pathlib import Path
 from aiohttp import BodyPartReader, web
 
 from signaling.bodies import read_body
-from signaling.errors import InvalidRequest, PayloadTooLarge, ServiceUnavailable
+from signaling.errors import InvalidRequest, PayloadTooLarge
 from signaling.ice import ice_servers
 from signaling.keys import AUTH, SERVICE, SETTINGS
 from signaling.limits import rate_limit
@@ -129,8 +129,12 @@ async def post_analyze(request: web.Request) -> web.Response:
         raise InvalidRequest("upload the recording as multipart/form-data, field 'file'")
     if request.content_length is not None and request.content_length > settings.max_upload_bytes:
         raise PayloadTooLarge(f"uploads are at most {settings.max_upload_bytes} bytes")
-    if service.analysis_busy:
-        raise ServiceUnavailable("another upload is being analysed; retry shortly")
+    async with service.uploads.slot():
+        return await _receive_and_analyze(request)
+
+
+async def _receive_and_analyze(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
     reader = await request.multipart()
     with tempfile.TemporaryDirectory(prefix="lens-upload-") as tmp:
         path = Path(tmp) / "upload"
@@ -147,5 +151,5 @@ async def post_analyze(request: web.Request) -> web.Response:
                 if size > settings.max_upload_bytes:
                     raise PayloadTooLarge(f"uploads are at most {settings.max_upload_bytes} bytes")
                 await asyncio.to_thread(out.write, chunk)
-        report = await service.analyze_upload(path)
+        report = await request.app[SERVICE].analyze_upload(path)
     return web.json_response(report.to_dict())

@@ -4,7 +4,7 @@ erase, report. Keeps the store in step with the live sessions of this process.""
 from __future__ import annotations
 
 import asyncio
-import functools
+import contextlib
 import json
 import logging
 import os
@@ -12,8 +12,7 @@ import re
 import socket
 import time
 from collections import OrderedDict
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,6 @@ from aiortc import RTCSessionDescription
 
 from analyzers.report import Report
 from signaling.errors import (
-    InvalidMedia,
     InvalidRequest,
     NotFound,
     OfferRejected,
@@ -36,8 +34,8 @@ from signaling.ice import ice_servers, rtc_configuration
 from signaling.offer import Answer, Offer, inspect_sdp
 from signaling.settings import Settings
 from signaling.storage import SessionRecord, Store, StoreUnavailable
+from signaling.uploads import UploadAnalyzer
 from webrtc.lifecycle import SessionState
-from webrtc.offline import MediaError, analyze_file
 from webrtc.protocol import ServerMessage
 from webrtc.registry import SessionRegistry, new_session_id
 from webrtc.session import AnalysisSession, SessionHooks
@@ -115,8 +113,9 @@ class SessionService:
         )
         self._records: dict[str, SessionRecord] = {}
         self._reports: OrderedDict[str, Report] = OrderedDict()
-        self._analysis_lock = asyncio.Lock()
-        self._analysis_executor = ThreadPoolExecutor(1, thread_name_prefix="lens-upload")
+        self.uploads = UploadAnalyzer(self.registry.config, settings.max_upload_seconds)
+        self._offering: set[object] = set()
+        """Offers between the session count's check and their session's creation."""
 
     async def _stored(self, session_id: str) -> SessionRecord | None:
         try:
@@ -155,16 +154,41 @@ class SessionService:
     ) -> Answer:
         """Answer ``offer``; ``allowed``: the analyzers its token grants (``None``: auth off)."""
         inspect_sdp(offer.sdp, self.settings.max_tracks)
-        if len(self.registry) >= self.settings.max_sessions:
-            raise ServerFull(
-                f"this server is analysing its maximum of {self.settings.max_sessions} sessions",
-                headers={"Retry-After": "30"},
-            )
         if self.registry.scheduler.rate.saturated(time.monotonic()):
             raise ServerFull(
                 "this server's analysis is saturated: results would be late for every session",
                 headers={"Retry-After": "10"},
             )
+        with self._slot(session_id) as release:
+            return await self._offer(offer, session_id, allowed, release)
+
+    @contextlib.contextmanager
+    def _slot(self, session_id: str | None) -> Iterator[Callable[[], None]]:
+        """A place for one more live session, taken before the first ``await`` so that offers
+        arriving together cannot all pass the count (and one session id cannot be offered
+        twice at once); given back once the session exists (or the offer failed)."""
+        if len(self.registry) + len(self._offering) >= self.settings.max_sessions:
+            raise ServerFull(
+                f"this server is analysing its maximum of {self.settings.max_sessions} sessions",
+                headers={"Retry-After": "30"},
+            )
+        key = session_id or object()
+        if key in self._offering:
+            raise SessionConflict(f"session {session_id} is already being connected")
+        self._offering.add(key)
+        try:
+            yield lambda: self._offering.discard(key)
+        finally:
+            self._offering.discard(key)
+
+    async def _offer(
+        self,
+        offer: Offer,
+        session_id: str | None,
+        allowed: tuple[str, ...] | None,
+        created: Callable[[], None],
+    ) -> Answer:
+        """The offer, its slot held; ``created`` is called once the session counts itself."""
         now = time.time()
         if session_id is None:
             record = SessionRecord(
@@ -197,6 +221,7 @@ class SessionService:
             transcript=record.transcript and (allowed is None or "transcript" in allowed),
             language=record.language,
         )
+        created()
         try:
             local = await session.answer(RTCSessionDescription(sdp=offer.sdp, type="offer"))
         except Exception as exc:
@@ -347,29 +372,12 @@ class SessionService:
             raise NotFound(f"session {session_id} has no report: no media was analysed")
         return Report.from_dict(report)
 
-    @property
-    def analysis_busy(self) -> bool:
-        return self._analysis_lock.locked()
-
     async def analyze_upload(self, path: Path) -> Report:
-        """Analyse an uploaded recording on the analysis thread (one at a time per process)
-        and keep it as an ended session of source ``upload``."""
-        async with self._analysis_lock:
-            session_id = new_session_id()
-            loop = asyncio.get_running_loop()
-            try:
-                report, counters = await loop.run_in_executor(
-                    self._analysis_executor,
-                    functools.partial(
-                        analyze_file,
-                        path,
-                        self.registry.config,
-                        max_seconds=self.settings.max_upload_seconds,
-                        session_id=session_id,
-                    ),
-                )
-            except MediaError as exc:
-                raise InvalidMedia(str(exc)) from None
+        """Analyse an uploaded recording in the child process (:mod:`signaling.uploads`) and
+        keep it as an ended session of source ``upload``. The caller holds
+        ``self.uploads.slot()``."""
+        session_id = new_session_id()
+        report, counters = await self.uploads.analyze(path, session_id)
         record = SessionRecord(
             id=session_id,
             state=SessionState.ENDED,
@@ -387,5 +395,5 @@ class SessionService:
         return report
 
     async def close(self) -> None:
-        self._analysis_executor.shutdown(wait=False, cancel_futures=True)
+        self.uploads.close()
         await self.registry.shutdown()

@@ -150,6 +150,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _auth_is_whole(self) -> Settings:
+        if self.secret is not None and len(self.secret.get_secret_value().encode()) < 32:
+            raise ValueError(
+                "LENS_SECRET must be at least 32 bytes (HS256 keys shorter than the hash can be "
+                "guessed); generate one with: openssl rand -hex 32"
+            )
         if (self.secret is None) != (self.api_key is None):
             raise ValueError(
                 "set LENS_SECRET and LENS_API_KEY together (or neither, for development)"

@@ -4,6 +4,7 @@ each session's JWT connects it and reads its report, and anything else is refuse
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
@@ -134,7 +135,14 @@ async def test_open_mode_says_so(server: RunningServer, secured: RunningServer) 
 
 def test_secret_and_key_come_together() -> None:
     with pytest.raises(pydantic.ValidationError, match="LENS_SECRET and LENS_API_KEY together"):
-        Settings(secret="only-the-secret")
+        Settings(secret=SECRET)
+
+
+def test_a_short_secret_is_refused_at_start_up() -> None:
+    """Pins: a 1-byte LENS_SECRET was accepted, and HS256 tokens signed with it guessable."""
+    with pytest.raises(pydantic.ValidationError, match="at least 32 bytes"):
+        Settings(secret="x", api_key=KEY)
+    assert Settings(secret=SECRET, api_key=KEY).secret is not None
 
 
 async def test_session_options_and_the_token_that_carries_them(
@@ -162,3 +170,61 @@ async def test_session_options_and_the_token_that_carries_them(
         assert why in body["error"]["message"], (options, body)
     status, body, _ = await call(server, "POST", "/api/sessions", KEY, data=b"not json")
     assert (status, body["error"]["code"]) == (400, "invalid_request"), body
+
+
+async def test_an_authorization_header_that_is_not_ascii_is_a_401(secured: RunningServer) -> None:
+    """Pins: an Authorization header that is not UTF-8 reached the key comparison and gave a
+    500 with a traceback. The bytes go on a raw socket: HTTP clients re-encode header text."""
+    host, port = secured.url.removeprefix("http://").split(":")
+    for path in ("/api/sessions", "/api/offer"):
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(
+            f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 2\r\n".encode()
+            + b"Authorization: Bearer \xff\xfe\xfd\r\nConnection: close\r\n\r\n{}"
+        )
+        await writer.drain()
+        answer = await reader.read()
+        writer.close()
+        status_line, _, rest = answer.partition(b"\r\n")
+        assert status_line.split()[1] == b"401", (path, answer[:300])
+        assert b'"code": "unauthorized"' in rest, (path, answer[-300:])
+
+
+async def test_offers_without_a_valid_token_are_not_parsed_nor_charged(
+    start_server: StartServer,
+) -> None:
+    """Pins: junk posted to /api/offer without a token was charged to the address's rate limit
+    (25 of them got the next valid token holder a 429) and reached the SDP parser before auth."""
+    server = await start_server(
+        secret=SECRET, api_key=KEY, rate_limit_per_minute=5, rate_limit_burst=5
+    )
+    for _ in range(25):
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(server.url + "/api/offer", data=b"not an offer at all") as response,
+        ):
+            body = await response.json()
+            # 401, not 400: the body was never looked at.
+            assert (response.status, body["error"]["code"]) == (401, "unauthorized"), body
+    created = await new_session(server)
+    peer = await offer(server, created["session_id"], created["token"])
+    await peer.close()
+
+
+async def test_error_answers_carry_cors_headers(start_server: StartServer) -> None:
+    """Pins: the error middleware sat outside the CORS one, so a browser on an allowed origin
+    saw a network failure instead of the 4xx/503 (and LensClient said server_unreachable where
+    it should have said server_full with its Retry-After)."""
+    server = await start_server(secret=SECRET, api_key=KEY, cors_origins="https://app.example.com")
+    origin = {"Origin": "https://app.example.com"}
+    async with aiohttp.ClientSession() as http:
+        for method, path in (("POST", "/api/offer"), ("GET", "/api/sessions/" + "0" * 32)):
+            async with http.request(method, server.url + path, headers=origin) as response:
+                assert response.status == 401
+                assert response.headers["Access-Control-Allow-Origin"] == origin["Origin"]
+                assert "Retry-After" in response.headers["Access-Control-Expose-Headers"]
+        async with http.options(
+            server.url + "/api/offer",
+            headers={"Origin": "https://evil.example.com", "Access-Control-Request-Method": "POST"},
+        ) as response:
+            assert response.status == 403 and "Access-Control-Allow-Origin" not in response.headers

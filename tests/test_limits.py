@@ -173,3 +173,30 @@ async def test_cors_allow_list(start_server: StartServer, origin: str, allowed: 
         async with http.get(f"{server.url}/health", headers={"Origin": origin}) as response:
             assert response.status == 200
             assert (response.headers.get("Access-Control-Allow-Origin") == origin) is allowed
+
+
+async def test_the_session_cap_holds_for_offers_arriving_together(
+    start_server: StartServer,
+) -> None:
+    """Pins: 30 offers naming created sessions, sent together to a server capped at 5, were all
+    answered 200: the count was checked before an await and the session made after it."""
+    server = await start_server(max_sessions=5, rate_limit_per_minute=10**5, rate_limit_burst=10**5)
+
+    async def offer_for_a_new_session() -> int:
+        async with aiohttp.ClientSession() as http:
+            async with http.post(server.url + "/api/sessions") as response:
+                session_id = (await response.json())["session_id"]
+            pc = RTCPeerConnection()
+            try:
+                pc.createDataChannel("analysis")
+                pc.addTransceiver("audio", direction="recvonly")
+                await pc.setLocalDescription(await pc.createOffer())
+                body = {"sdp": pc.localDescription.sdp, "type": "offer", "session_id": session_id}
+                async with http.post(server.url + "/api/offer", json=body) as response:
+                    return response.status
+            finally:
+                await pc.close()
+
+    statuses = await asyncio.gather(*(offer_for_a_new_session() for _ in range(30)))
+    assert statuses.count(200) <= 5 and statuses.count(200) + statuses.count(503) == 30, statuses
+    assert len(server.registry) <= 5, f"{len(server.registry)} live sessions with a cap of 5"

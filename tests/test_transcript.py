@@ -18,24 +18,13 @@ from analyzers.models import ASR_MODELS, ModelRegistry
 from analyzers.prosody import warm_up
 from analyzers.speech_to_text import SpeechClip, WhisperRecognizer, transcribe
 from loadtest.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
-from loadtest.sources import recorded_speech
+from loadtest.sources import FILLERS_SPOKEN, INTERVIEW_SENTENCES, WITH_FILLERS, recorded_speech
 from signaling.settings import Settings
 from tests.conftest import StartServer
 from tests.media import astronaut, phrase, place, resample, white_noise, write_recording
 from tests.test_offline import run_cli
 
-ENGLISH = [
-    "Thank you for having me today.",
-    "In my last role I led a small team that rebuilt our billing system.",
-    "We cut the time to close the books from five days to one.",
-    "I enjoy working closely with product managers and designers.",
-    "Next year I would like to grow into a technical leadership role.",
-]
-WITH_FILLERS = (
-    "So, um, I started the project last year, and uh, it went well. "
-    "Um, the team was, uh, really strong. We, um, shipped on time, uh, mostly."
-)
-FILLERS_SPOKEN = 6
+ENGLISH = INTERVIEW_SENTENCES
 MANDARIN = "我们今天讨论一下这个项目的计划"
 
 

@@ -40,11 +40,14 @@ def analyze_file(
     created_at = time.time()
     try:
         container = av.open(str(path))
-    except (av.FFmpegError, OSError) as exc:
+    # A damaged file's metadata may not even be text (PyAV decodes it as UTF-8).
+    except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
         raise MediaError(f"cannot read {path.name} as audio or video: {exc}") from None
     with container:
-        video_stream_in = next(iter(container.streams.video), None)
-        audio_stream_in = next(iter(container.streams.audio), None)
+        # A stream without a codec context is one FFmpeg could not make sense of; decoding it
+        # dereferences a null pointer inside PyAV.
+        video_stream_in = next((s for s in container.streams.video if s.codec_context), None)
+        audio_stream_in = next((s for s in container.streams.audio if s.codec_context), None)
         if video_stream_in is None and audio_stream_in is None:
             raise MediaError(f"{path.name} has neither an audio nor a video stream")
         duration = container.duration / av.time_base if container.duration else None
@@ -76,7 +79,7 @@ def analyze_file(
             if audio is not None:
                 clips += audio.end().clips
             video_final = video.finish() if video is not None else None
-        except av.FFmpegError as exc:
+        except (av.FFmpegError, UnicodeDecodeError) as exc:
             raise MediaError(f"{path.name} could not be decoded: {exc}") from None
         finally:
             if video is not None:
