@@ -159,20 +159,25 @@ def serve(settings: Settings, *, reuse_port: bool = False) -> int:
     # second; at Python's default 5 ms interval each return from native code can wait that long
     # for it (docs/benchmarks.md measures both).
     sys.setswitchinterval(settings.gil_switch_interval)
-    log.info(
-        "Interview Lens serving on http://%s:%d (pid %d, %s%s)",
-        settings.host,
-        settings.port,
-        os.getpid(),
-        loop_name(loop),
-        f", media on UDP {settings.udp_ports}" if settings.udp_ports else "",
-    )
+
+    def serving(_: str) -> None:
+        # Called by aiohttp once the models are resolved, the store is open and the port is
+        # bound: a server that fails to start never says it is serving.
+        log.info(
+            "Interview Lens serving on http://%s:%d (pid %d, %s%s)",
+            settings.host,
+            settings.port,
+            os.getpid(),
+            loop_name(loop),
+            f", media on UDP {settings.udp_ports}" if settings.udp_ports else "",
+        )
+
     try:
         web.run_app(
             create_app(settings),
             host=settings.host,
             port=settings.port,
-            print=None,
+            print=serving,
             access_log=None,
             loop=loop,
             reuse_port=reuse_port or None,

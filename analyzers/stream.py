@@ -173,8 +173,9 @@ class VideoStream:
         return None if step is None else self.analyse(step, t, image)
 
     def finish(self) -> VideoFinal | None:
-        """The session's summary and points; ``None`` if no frame was ever analysed."""
-        if self._analyzer is None:
+        """The session's summary and points; ``None`` if no frame was ever analysed (a track
+        that was negotiated but carried nothing makes no report)."""
+        if self._analyzer is None or not self.points:
             return None
         return VideoFinal(self._analyzer.session_summary(), list(self.points))
 
@@ -291,7 +292,8 @@ class AudioStream:
         return step.then(AudioStep([], clips=self._clips.close()))
 
     def finish(self) -> AudioFinal | None:
-        if self._analyzer is None:
+        """The session's summary and points; ``None`` if no window was ever analysed."""
+        if self._analyzer is None or not self.points:
             return None
         return AudioFinal(
             self._analyzer.session_summary(),

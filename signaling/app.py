@@ -74,6 +74,14 @@ async def post_offer(request: web.Request) -> web.Response:
 
 
 async def get_health(request: web.Request) -> web.Response:
+    """Liveness for anyone; the worker's details (its host and pid, the store's location) only
+    for the platform's API key, or for anyone on an open (development) server."""
+    auth = request.app[AUTH]
+    if auth.enabled:
+        try:
+            auth.require_api_key(request.headers.get("Authorization"))
+        except ApiError:
+            return web.json_response({"status": "ok", "auth": "enabled"})
     registry = request.app[REGISTRY]
     return web.json_response(
         {

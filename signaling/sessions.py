@@ -314,11 +314,16 @@ class SessionService:
             raise NotFound(f"no session {session_id}")
 
     async def _erase(self, session_id: str, live: AnalysisSession | None) -> bool:
+        """Erase everything or nothing: writes still buffered for the store go first (or the
+        DELETE fails, and a retry finishes it); then the store, in one transaction; the
+        worker's own copy of the report last, once the store has let go of it."""
         if live is not None:
             await live.close("deleted")
-        self._reports.pop(session_id, None)
-        await self.store.writer.drain()
-        return await self.store.delete_session(session_id)
+        if not await self.store.writer.drain():
+            raise StoreUnavailable("the store has writes it cannot take yet; retry the DELETE")
+        existed = await self.store.delete_session(session_id)
+        kept = self._reports.pop(session_id, None)
+        return existed or kept is not None
 
     async def sync_sessions(self) -> None:
         """Keep the store in step with this worker's live sessions, every

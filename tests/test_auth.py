@@ -128,7 +128,10 @@ async def test_open_mode_says_so(server: RunningServer, secured: RunningServer) 
     _, health, _ = await call(server, "GET", "/health")
     assert health["auth"].startswith("disabled")
     _, health, _ = await call(secured, "GET", "/health")
-    assert health["auth"] == "enabled"
+    # Pins: /health without auth showed the store's path and the worker's host:pid.
+    assert health == {"status": "ok", "auth": "enabled"}, health
+    _, health, _ = await call(secured, "GET", "/health", KEY)
+    assert health["auth"] == "enabled" and "worker" in health and "store" in health
     status, body, _ = await call(server, "POST", "/api/sessions")
     assert status == 201 and body["token"] is None
 

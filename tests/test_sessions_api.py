@@ -4,12 +4,14 @@ report as JSON and as a page, page through sessions, delete, and survive a resta
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import numpy as np
 import pytest
+from aiortc.mediastreams import VideoStreamTrack
 
 from loadtest.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
 from tests.conftest import RunningServer, StartServer
@@ -299,3 +301,58 @@ async def test_report_survives_a_restart(
 @pytest.fixture(scope="module")
 def speech(media_dir: Path) -> tuple[np.ndarray, int]:
     return read_wav(speak("Thank you for having me here today", media_dir / "short.wav"))
+
+
+class _Mute(VideoStreamTrack):
+    """A camera that never delivers a frame."""
+
+    async def recv(self) -> Any:
+        await asyncio.sleep(3600)
+
+
+async def test_a_session_whose_media_never_came_has_no_report(server: RunningServer) -> None:
+    """Pins: a session that negotiated a track but never received a frame stored an empty
+    report, where the docs promise 404 (no media was analysed)."""
+    peer = ClientPeer(server.url, [_Mute()])
+    async with aiohttp.ClientSession() as http:
+        await peer.connect(http)
+    try:
+        peer.send({"type": "end"})
+        closed = await peer.wait_for(lambda m: m["type"] == "session.closed", 20, "the end")
+        assert not peer.of_type("session.report"), "no report message either"
+        assert closed["reason"] == "ended"
+    finally:
+        await peer.close()
+    await until_ended(server, str(peer.session_id))
+    status, body = await api(server, "GET", f"/api/sessions/{peer.session_id}/report")
+    assert (status, body["error"]["code"]) == (404, "not_found"), body
+
+
+async def test_a_store_that_cannot_write_is_a_503_and_delete_is_all_or_nothing(
+    start_server: StartServer, tmp_path: Path, speech: tuple[np.ndarray, int]
+) -> None:
+    """Pins: with the database unwritable, POST /api/sessions and DELETE answered 500 with a
+    traceback, and the failed DELETE had already dropped the worker's copy of the report. Here
+    another connection holds SQLite's exclusive lock: the API must answer 503, erase nothing,
+    and a DELETE retried afterwards must finish the job."""
+    data_dir = tmp_path / "store"
+    server = await start_server(data_dir=data_dir)
+    message, _ = await run_and_end(server, None, speech)
+    session_id = message["session_id"]
+    await until_ended(server, session_id)
+    blocker = sqlite3.connect(data_dir / "lens.sqlite3", timeout=1)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        status, body = await api(server, "POST", "/api/sessions")
+        assert (status, body["error"]["code"]) == (503, "service_unavailable"), body
+        status, body = await api(server, "DELETE", f"/api/sessions/{session_id}")
+        assert (status, body["error"]["code"]) == (503, "service_unavailable"), body
+    finally:
+        blocker.rollback()
+        blocker.close()
+    status, report = await api(server, "GET", message["report_url"])
+    assert status == 200 and report["session_id"] == session_id, "nothing was erased"
+    status, _ = await api(server, "DELETE", f"/api/sessions/{session_id}")
+    assert status == 204, "the retry finishes the job"
+    status, body = await api(server, "GET", message["report_url"])
+    assert status == 404, body

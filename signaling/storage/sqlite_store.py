@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from signaling.storage.base import TOMBSTONE_SECONDS, SessionRecord
+from signaling.storage.base import TOMBSTONE_SECONDS, SessionRecord, StoreUnavailable
 from signaling.storage.buffer import Op, WriteBuffer
 
 T = TypeVar("T")
@@ -47,12 +47,18 @@ class SqliteStore:
         self.writer = WriteBuffer(self._flush, transient=(sqlite3.OperationalError,))
 
     async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """``fn`` in one transaction (all of it or nothing); a database that cannot be read or
+        written (disk full, file gone, locked) is :class:`StoreUnavailable`, a 503."""
+
         def call() -> T:
             assert self._db is not None, "store not started"
             with self._db:
                 return fn(self._db)
 
-        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"the session database is unavailable: {exc}") from None
 
     async def start(self) -> None:
         def connect() -> None:
