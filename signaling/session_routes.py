@@ -14,7 +14,7 @@ from signaling.ice import ice_servers
 from signaling.keys import AUTH, SERVICE, SETTINGS
 from signaling.limits import rate_limit
 from signaling.report_page import render_report
-from signaling.sessions import SessionOptions
+from signaling.session_options import SessionOptions
 from webrtc.registry import new_session_id
 
 

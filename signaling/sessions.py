@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import re
@@ -13,7 +12,6 @@ import socket
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +30,7 @@ from signaling.errors import (
 )
 from signaling.ice import ice_servers, rtc_configuration
 from signaling.offer import Answer, Offer, inspect_sdp
+from signaling.session_options import SessionOptions
 from signaling.settings import Settings
 from signaling.storage import SessionRecord, Store, StoreUnavailable
 from signaling.uploads import UploadAnalyzer
@@ -46,41 +45,6 @@ SESSION_ID = re.compile(r"[0-9a-f]{32}")
 RECENT_REPORTS = 64
 _SYNCED = (SessionState.CONNECTING, SessionState.ACTIVE)
 """States in which a live session's record is written to the store as it changes."""
-
-
-@dataclass(frozen=True)
-class SessionOptions:
-    """What the platform may choose per session (``POST /api/sessions``)."""
-
-    transcript: bool | None = None
-    """Transcribe it; ``None``: ``LENS_TRANSCRIPT``."""
-    language: str | None = None
-    """``en``, ``cmn`` or ``auto``; ``None``: ``LENS_LANGUAGE``."""
-
-    @classmethod
-    def parse(cls, body: bytes) -> SessionOptions:
-        """From a request body: empty, or a JSON object with these optional fields."""
-        if not body.strip():
-            return cls()
-        try:
-            data = json.loads(body)
-        except ValueError:
-            raise InvalidRequest("the body must be JSON (or empty)") from None
-        if not isinstance(data, dict):
-            raise InvalidRequest("the body must be a JSON object")
-        unknown = set(data) - {"transcript", "language"}
-        if unknown:
-            raise InvalidRequest(f"unknown session option(s): {', '.join(sorted(unknown))}")
-        transcript = data.get("transcript")
-        if transcript is not None and not isinstance(transcript, bool):
-            raise InvalidRequest("'transcript' must be true or false")
-        language = data.get("language")
-        if language is not None and language not in LANGUAGES:
-            raise InvalidRequest(f"'language' must be one of {', '.join(LANGUAGES)}")
-        return cls(transcript, language)
-
-
-LANGUAGES = ("en", "cmn", "auto")
 
 
 def check_session_id(session_id: str) -> str:
