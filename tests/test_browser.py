@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 import numpy as np
 import pytest
+from aiohttp import web
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from analyzers import AUDIO_RATE
@@ -248,3 +249,53 @@ async def test_phone_viewport_and_labelled_controls(
         page.get_by_role("status").filter(has_text="Session ended"), "'Session ended'", 10_000
     )
     assert errors == []
+
+
+EMBEDDING_PAGE = """<!doctype html><html><head><title>embedding</title></head><body>
+<script type="module">
+import {{ LensClient }} from "{lens}/static/js/lens-client.js";
+const lens = new LensClient({{ baseUrl: "{lens}" }});
+const stream = await navigator.mediaDevices.getUserMedia(LensClient.mediaConstraints());
+try {{
+  await lens.connect(stream);
+  document.title = "connected";
+}} catch (err) {{
+  document.title = `failed ${{err.code}} ${{err.retryAfter}}`;
+}}
+</script></body></html>"""
+
+
+async def test_a_platform_page_on_another_origin_reads_server_full(
+    start_server: StartServer, launch: Launch
+) -> None:
+    """Pins: error answers carried no CORS headers, so a page on an allowed origin saw
+    "Failed to fetch" for a 503 and LensClient said server_unreachable instead of server_full
+    with the server's Retry-After. Here the platform's page is served from its own origin."""
+    page_app = web.Application()
+    lens_url: list[str] = []
+
+    async def embedding(_: web.Request) -> web.Response:
+        return web.Response(text=EMBEDDING_PAGE.format(lens=lens_url[0]), content_type="text/html")
+
+    page_app.router.add_get("/", embedding)
+    runner = web.AppRunner(page_app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    platform = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    try:
+        server = await start_server(max_sessions=1, cors_origins=platform)
+        lens_url.append(server.url)  # another port: another origin
+        occupant = ClientPeer(server.url, [StillsTrack([blank()])])
+        async with aiohttp.ClientSession() as http:
+            await occupant.connect(http)
+        try:
+            page = await (await (await launch()).new_context()).new_page()
+            await page.goto(platform + "/")
+            await page.wait_for_function("document.title.startsWith('failed')", timeout=20_000)
+            title = await page.title()
+            assert title == "failed server_full 30", f"the page saw {title!r}"
+        finally:
+            await occupant.close()
+    finally:
+        await runner.cleanup()

@@ -13,9 +13,11 @@
 export const STATES = ["idle", "connecting", "connected", "closed", "failed"];
 
 export class LensError extends Error {
-  constructor(code, message) {
+  /** @param {number|null} retryAfter seconds the server asked to wait (503s), else null */
+  constructor(code, message, retryAfter = null) {
     super(message);
     this.code = code;
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -74,11 +76,11 @@ export class LensClient extends EventTarget {
     this.dispatchEvent(new CustomEvent("state", { detail: { state, ...detail } }));
   }
 
-  _fail(code, message) {
-    const error = new LensError(code, message);
+  _fail(code, message, retryAfter = null) {
+    const error = new LensError(code, message, retryAfter);
     this.dispatchEvent(new CustomEvent("error", { detail: error }));
     this._teardown();
-    this._setState("failed", { code, message });
+    this._setState("failed", { code, message, retryAfter });
     return error;
   }
 
@@ -143,7 +145,9 @@ export class LensClient extends EventTarget {
     if (!response.ok) {
       const code = body?.error?.code ?? `http_${response.status}`;
       const message = body?.error?.message ?? `the server answered ${response.status}`;
-      throw this._fail(response.status === 503 ? "server_full" : code, message);
+      const wait = Number.parseInt(response.headers.get("Retry-After") ?? "", 10);
+      const retryAfter = Number.isFinite(wait) ? wait : null;
+      throw this._fail(response.status === 503 ? "server_full" : code, message, retryAfter);
     }
     this.sessionId = body.session_id;
     await pc.setRemoteDescription({ type: body.type, sdp: body.sdp });
