@@ -100,7 +100,6 @@ class VideoOutput:
     ``summary`` when the gate let one through."""
 
     t: float
-    step: Step
     result: VideoFrameResult | None = None
     blink: Blink | None = None
     summary: VideoSummary | None = None
@@ -160,12 +159,12 @@ class VideoStream:
         analyzer = self.prepare()
         if step == "eyes":
             self.eye_passes += 1
-            return VideoOutput(t, step, blink=analyzer.update_eyes(image.gray(), t))
+            return VideoOutput(t, blink=analyzer.update_eyes(image.gray(), t))
         result = analyzer.update(image.rgb(), t)
         self.frames_analysed += 1
         self.points.append(VideoPoint.of(result))
         summary = analyzer.summary(t) if self._summarise(t) else None
-        return VideoOutput(t, step, result=result, blink=result.blink, summary=summary)
+        return VideoOutput(t, result=result, blink=result.blink, summary=summary)
 
     def feed(self, t: float, image: FrameImage) -> VideoOutput | None:
         """:meth:`sample` and, for a frame that is due, :meth:`analyse`."""
@@ -201,10 +200,6 @@ class AudioStep:
         return AudioStep(
             self.outputs + later.outputs, later.summary or self.summary, self.clips + later.clips
         )
-
-    @property
-    def windows(self) -> int:
-        return sum(isinstance(o, AudioWindowResult) for o in self.outputs)
 
 
 NOTHING = AudioStep([])

@@ -35,7 +35,6 @@ class UploadAnalyzer:
         self._max_seconds = max_seconds
         self._pool: ProcessPoolExecutor | None = None
         self._busy = False
-        self.crashes = 0
 
     @property
     def busy(self) -> bool:
@@ -74,7 +73,6 @@ class UploadAnalyzer:
         except MediaError as exc:
             raise InvalidMedia(str(exc)) from None
         except BrokenProcessPool:
-            self.crashes += 1
             self._pool = None  # the next upload gets a new child
             log.warning("upload %s crashed its decoder process", session_id)
             raise InvalidMedia(

@@ -4,7 +4,6 @@ summaries and points, on real speech and tones whose timing is known."""
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import av
 import numpy as np
@@ -114,7 +113,7 @@ def test_the_core_hands_a_gap_to_the_analyzer(hello: np.ndarray) -> None:
     assert len(started) == 2 and started[1] - started[0] == pytest.approx(20.0, abs=0.05), started
 
 
-def test_summaries_come_at_most_twice_per_interval(tmp_path: Path, hello: np.ndarray) -> None:
+def test_summaries_come_at_most_twice_per_interval(hello: np.ndarray) -> None:
     stream = AudioStream(StreamParams(summary_interval=2.0), AudioAnalyzer)
     samples = np.concatenate([hello] * 4)
     summaries = []

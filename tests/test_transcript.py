@@ -23,6 +23,7 @@ from signaling.settings import Settings
 from tests.conftest import StartServer
 from tests.media import astronaut, phrase, place, resample, white_noise, write_recording
 from tests.test_offline import run_cli
+from webrtc.transcription import TranscriptionPool
 
 ENGLISH = INTERVIEW_SENTENCES
 MANDARIN = "我们今天讨论一下这个项目的计划"
@@ -206,3 +207,30 @@ async def test_a_live_session_is_transcribed(
     for message in (first, second):
         said = " ".join(message["text"].split()[1:5])
         assert said not in logged, f"the transcript ({said!r}) reached a log line"
+
+
+async def test_past_the_backlog_transcripts_are_deferred_not_dropped(
+    model_dir: Path, english: list[np.ndarray]
+) -> None:
+    """The pool's degraded modes, with the real model: past ``max_backlog`` seconds of waiting
+    speech, clips are set aside (16-bit) and transcribed at the session's end; past
+    ``max_deferred``, they are counted as missing. Nothing is dropped silently."""
+    heard: list[str] = []
+    pool = TranscriptionPool(
+        lambda: WhisperRecognizer(model_dir), max_backlog=3.0, max_deferred=8.0
+    )
+    try:
+        pool.open("s", "en", lambda utterances: heard.extend(u.text for u in utterances))
+        clips = [clip(s, 10.0 * i) for i, s in enumerate(english)]  # 15.6 s of speech
+        pool.add("s", clips)
+        assert pool.mode == "deferred", "the first clips went over the 3 s backlog"
+        missing = await pool.finish("s", timeout=60)
+        said = sum(c.seconds for c in clips)
+        assert heard, "what was set aside was transcribed at the end"
+        assert 0 < missing < said and pool.dropped_seconds == pytest.approx(missing), (
+            f"{missing:.1f} s counted missing of {said:.1f} s"
+        )
+        transcribed = " ".join(heard)
+        assert word_error_rate(" ".join(ENGLISH[: len(heard)]), transcribed) <= 0.3, transcribed
+    finally:
+        await pool.close()

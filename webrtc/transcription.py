@@ -24,7 +24,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -104,14 +104,15 @@ class TranscriptionPool:
         session = self._sessions.get(session_id)
         if session is None or not clips:
             return
-        backlog = self.backlog
-        if self.deferring and backlog < self.max_backlog / 2:
-            self.deferring = False
-        elif not self.deferring and backlog > self.max_backlog:
-            self.deferring = True
-            log.warning("transcription is %.0f s behind: transcripts deferred", backlog)
         now = time.monotonic()
         for clip in clips:
+            # Decided clip by clip: one call may bring several (the end of a stream).
+            backlog = self.backlog
+            if self.deferring and backlog < self.max_backlog / 2:
+                self.deferring = False
+            elif not self.deferring and backlog > self.max_backlog:
+                self.deferring = True
+                log.warning("transcription is %.0f s behind: transcripts deferred", backlog)
             if self.deferring:
                 self._defer(session, clip)
             else:
@@ -134,8 +135,8 @@ class TranscriptionPool:
         if session is None:
             return 0.0
         for start, end, pcm in session.deferred:
-            clip = SpeechClip(start, end, pcm.astype(np.float32) / 32767)
-            session.queue.append((clip, time.monotonic()))
+            # Still 16-bit: the recognition thread turns it back into float32 (_recognize).
+            session.queue.append((SpeechClip(start, end, pcm), time.monotonic()))
         session.deferred.clear()
         self._wake.set()
         deadline = time.monotonic() + timeout
@@ -201,7 +202,13 @@ class TranscriptionPool:
     def _recognize(self, clips: list[SpeechClip], language: str | None) -> list[Utterance]:
         if self._recognizer is None:
             self._recognizer = self._build()
-        return transcribe(self._recognizer, clips, language)
+        audio = [
+            c
+            if c.samples.dtype == np.float32
+            else replace(c, samples=c.samples / np.float32(32767))
+            for c in clips
+        ]
+        return transcribe(self._recognizer, audio, language)
 
     def lag_p95(self) -> float | None:
         return float(np.percentile(list(self.lags), 95)) if self.lags else None
