@@ -13,6 +13,7 @@ command-line flags override them.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import multiprocessing
@@ -27,6 +28,13 @@ from aiohttp import web
 
 from analyzers.models import ASR_MODELS, MODELS, ModelRegistry, ModelUnavailable
 from signaling.app import create_app
+from signaling.connections import (
+    ConnectionGuard,
+    GuardedSite,
+    connection_cap,
+    raise_open_file_limit,
+)
+from signaling.keys import SERVICE
 from signaling.settings import Settings
 from webrtc.loops import loop_name, new_event_loop
 from webrtc.udp_ports import parse_port_range
@@ -152,39 +160,86 @@ def setup_logging(settings: Settings) -> None:
 
 
 def serve(settings: Settings, *, reuse_port: bool = False) -> int:
-    """Serve until SIGINT or SIGTERM; every peer is closed cleanly on the way out."""
+    """Serve until told to stop: SIGTERM drains (:func:`run`), SIGINT or a second SIGTERM
+    stops at once; every session ends with its report either way."""
     ports = parse_port_range(settings.udp_ports) if settings.udp_ports else None
     loop = new_event_loop(settings.event_loop, ports)
     # The event loop and the analysis threads pass the GIL back and forth thousands of times a
     # second; at Python's default 5 ms interval each return from native code can wait that long
     # for it (docs/benchmarks.md measures both).
     sys.setswitchinterval(settings.gil_switch_interval)
+    asyncio.set_event_loop(loop)
+    try:
+        return loop.run_until_complete(run(settings, reuse_port=reuse_port))
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
 
-    def serving(_: str) -> None:
-        # Called by aiohttp once the models are resolved, the store is open and the port is
-        # bound: a server that fails to start never says it is serving.
+
+async def run(settings: Settings, *, reuse_port: bool = False) -> int:
+    """The server on the running loop. The first SIGTERM drains: ``/health`` and new offers
+    answer ``503 draining``, live sessions get ``session.draining`` and up to
+    ``LENS_DRAIN_TIMEOUT`` seconds to finish; then the rest are ended with their reports."""
+    open_files = raise_open_file_limit()
+    guard = ConnectionGuard(
+        connection_cap(settings.max_connections, open_files),
+        None if settings.trust_forwarded else settings.max_connections_per_address,
+    )
+    app = create_app(settings, guard)
+    runner = web.AppRunner(
+        app,
+        handle_signals=False,
+        access_log=None,
+        keepalive_timeout=settings.http_idle_timeout,
+        # After an early answer (408, 413) the rest of a body is read and thrown away for at
+        # most this long, so the client can read the answer; then the connection is closed.
+        lingering_time=2.0,
+        shutdown_timeout=5.0,
+    )
+    try:
+        await runner.setup()  # models resolved, store opened, lost sessions ended
+    except ModelUnavailable as exc:
+        log.error("cannot start: %s", exc)
+        await runner.cleanup()
+        return 1
+    site = GuardedSite(
+        runner, guard, host=settings.host, port=settings.port, reuse_port=reuse_port or None
+    )
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    drain: asyncio.Task[None] | None = None
+
+    def drain_then_stop() -> None:
+        nonlocal drain
+        if drain is not None:  # a second SIGTERM: at once
+            log.info("second SIGTERM: ending every session now")
+            stop.set()
+            return
+        log.info("SIGTERM: draining (at most %.0f s)", settings.drain_timeout)
+        drain = loop.create_task(app[SERVICE].drain(settings.drain_timeout))
+        drain.add_done_callback(lambda _: stop.set())
+
+    loop.add_signal_handler(signal.SIGTERM, drain_then_stop)
+    loop.add_signal_handler(signal.SIGINT, stop.set)
+    try:
+        await site.start()
+        # Once the port is bound: a server that fails to start never says it is serving.
         log.info(
-            "Interview Lens serving on http://%s:%d (pid %d, %s%s)",
+            "Interview Lens serving on http://%s:%d (pid %d, %s%s, %d connections at most)",
             settings.host,
-            settings.port,
+            site.port,
             os.getpid(),
             loop_name(loop),
             f", media on UDP {settings.udp_ports}" if settings.udp_ports else "",
+            guard.total,
         )
-
-    try:
-        web.run_app(
-            create_app(settings),
-            host=settings.host,
-            port=settings.port,
-            print=serving,
-            access_log=None,
-            loop=loop,
-            reuse_port=reuse_port or None,
-        )
-    except ModelUnavailable as exc:
-        log.error("cannot start: %s", exc)
-        return 1
+        await stop.wait()
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+        loop.remove_signal_handler(signal.SIGINT)
+        if drain is not None and not drain.done():
+            drain.cancel()
+        await runner.cleanup()  # every session still live ends with its report
     return 0
 
 

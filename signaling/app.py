@@ -15,8 +15,9 @@ from analyzers.models import ASR_MODELS, FER_MINI_XCEPTION, ModelRegistry, Model
 from signaling import session_routes
 from signaling.auth import Auth, bearer
 from signaling.bodies import read_body
+from signaling.connections import ConnectionGuard
 from signaling.errors import ApiError
-from signaling.keys import AUTH, LIMITER, METRICS, REGISTRY, SERVICE, SETTINGS, STORE
+from signaling.keys import AUTH, GUARD, LIMITER, METRICS, REGISTRY, SERVICE, SETTINGS, STORE
 from signaling.limits import cors, rate_limit
 from signaling.metrics import CONTENT_TYPE, Metrics
 from signaling.offer import inspect_sdp, parse_offer
@@ -62,7 +63,7 @@ async def post_offer(request: web.Request) -> web.Response:
     auth = request.app[AUTH]
     grant = auth.grant(bearer(request.headers.get("Authorization"))) if auth.enabled else None
     rate_limit(request)
-    body = await read_body(request, settings.max_body_bytes)
+    body = await read_body(request, settings.max_body_bytes, settings.body_timeout)
     offer = parse_offer(body, max_sdp_bytes=settings.max_sdp_bytes)
     media = inspect_sdp(offer.sdp, settings.max_tracks)
     kinds = tuple(k for k in ("video", "audio") if k in media.kinds)
@@ -74,18 +75,23 @@ async def post_offer(request: web.Request) -> web.Response:
 
 
 async def get_health(request: web.Request) -> web.Response:
-    """Liveness for anyone; the worker's details (its host and pid, the store's location) only
-    for the platform's API key, or for anyone on an open (development) server."""
+    """Liveness for anyone (``503`` with status ``draining`` once the worker is shutting down,
+    so a load balancer sends new sessions elsewhere); the worker's details (its host and pid,
+    the store's location) only for the platform's API key, or for anyone on an open
+    (development) server."""
     auth = request.app[AUTH]
+    service = request.app[SERVICE]
+    status, code = ("ok", 200) if service.draining_until is None else ("draining", 503)
     if auth.enabled:
         try:
             auth.require_api_key(request.headers.get("Authorization"))
         except ApiError:
-            return web.json_response({"status": "ok", "auth": "enabled"})
+            return web.json_response({"status": status, "auth": "enabled"}, status=code)
     registry = request.app[REGISTRY]
     return web.json_response(
         {
-            "status": "ok",
+            "status": status,
+            "draining_until": service.draining_until,
             "version": VERSION,
             "sessions": len(registry),
             "sessions_opened": registry.opened,
@@ -94,7 +100,8 @@ async def get_health(request: web.Request) -> web.Response:
             "store": request.app[STORE].health(),
             "auth": "enabled" if request.app[AUTH].enabled else AUTH_DISABLED,
             "time": time.time(),
-        }
+        },
+        status=code,
     )
 
 
@@ -159,7 +166,8 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     app[STORE] = store
     app[SERVICE] = service
     app[REGISTRY] = service.registry
-    app[METRICS] = Metrics(service.registry, store)
+    app[METRICS] = Metrics(service, store, app[GUARD])
+    await service.start()
     lag = asyncio.create_task(app[METRICS].watch_loop(), name="lens-loop-lag")
     sync = asyncio.create_task(service.sync_sessions(), name="lens-session-sync")
     yield
@@ -173,11 +181,13 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
 AUTH_DISABLED = "disabled: LENS_SECRET is not set, anyone can create sessions (development only)"
 
 
-def create_app(settings: Settings) -> web.Application:
+def create_app(settings: Settings, guard: ConnectionGuard | None = None) -> web.Application:
+    """The application; ``guard``: the connection caps of the site serving it (for metrics)."""
     # CORS outermost: error answers carry its headers too, or a browser on an allowed origin
     # sees a network failure instead of the 4xx/503 and its Retry-After.
     app = web.Application(middlewares=[cors, json_errors], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
+    app[GUARD] = guard
     app[LIMITER] = KeyedLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
     app[AUTH] = Auth(
         settings.secret.get_secret_value() if settings.secret else None,

@@ -49,6 +49,11 @@ class PayloadTooLarge(ApiError):
     code = "payload_too_large"
 
 
+class RequestTimeout(ApiError):
+    status = 408
+    code = "request_timeout"
+
+
 class SessionConflict(ApiError):
     status = 409
     code = "session_conflict"
@@ -81,6 +86,13 @@ class InvalidRequest(ApiError):
 class InvalidMedia(ApiError):
     status = 422
     code = "invalid_media"
+
+
+class Draining(ApiError):
+    """The worker is shutting down: it finishes its sessions and takes no new one."""
+
+    status = 503
+    code = "draining"
 
 
 class ServerFull(ApiError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from signaling.auth import Auth
+from signaling.connections import ConnectionGuard
 from signaling.metrics import Metrics
 from signaling.ratelimit import KeyedLimiter
 from signaling.sessions import SessionService
@@ -19,3 +20,4 @@ METRICS = web.AppKey("metrics", Metrics)
 SERVICE = web.AppKey("sessions", SessionService)
 REGISTRY = web.AppKey("registry", SessionRegistry)
 STORE = web.AppKey("store", Store)
+GUARD: web.AppKey[ConnectionGuard | None] = web.AppKey("guard")

@@ -15,6 +15,8 @@ from prometheus_client import CollectorRegistry, Histogram, ProcessCollector, ge
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from signaling.connections import ConnectionGuard
+from signaling.sessions import SessionService
 from signaling.storage import Store
 from webrtc.lifecycle import SessionState
 from webrtc.registry import SessionRegistry
@@ -132,8 +134,39 @@ class _SessionCollector(Collector):
         yield missing
 
 
+class _WorkerCollector(Collector):
+    """The worker's own state: draining, sessions of lost workers it ended, HTTP connections."""
+
+    def __init__(self, service: SessionService, guard: ConnectionGuard | None) -> None:
+        self._service = service
+        self._guard = guard
+
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        draining = GaugeMetricFamily("lens_draining", "1 while this worker is draining")
+        draining.add_metric([], float(self._service.draining_until is not None))
+        yield draining
+        lost = CounterMetricFamily(
+            "lens_lost_sessions_ended", "Sessions of lost workers this worker ended"
+        )
+        lost.add_metric([], self._service.watch.sessions_ended)
+        yield lost
+        if self._guard is None:
+            return
+        open_ = GaugeMetricFamily("lens_http_connections", "Open HTTP connections")
+        open_.add_metric([], sum(self._guard.open.values()))
+        yield open_
+        refused = CounterMetricFamily(
+            "lens_http_connections_refused", "HTTP connections refused over the caps"
+        )
+        refused.add_metric([], self._guard.refused)
+        yield refused
+
+
 class Metrics:
-    def __init__(self, sessions: SessionRegistry, store: Store) -> None:
+    def __init__(
+        self, service: SessionService, store: Store, guard: ConnectionGuard | None = None
+    ) -> None:
+        sessions = service.registry
         self.registry = CollectorRegistry()
         self.analysis = Histogram(
             "lens_analysis_seconds",
@@ -149,6 +182,7 @@ class Metrics:
             buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
         )
         self.registry.register(_SessionCollector(sessions, store))
+        self.registry.register(_WorkerCollector(service, guard))
         # process_cpu_seconds_total, process_resident_memory_bytes, open fds (Linux only).
         ProcessCollector(registry=self.registry)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from aiohttp import BodyPartReader, web
 
-from signaling.bodies import read_body
+from signaling.bodies import Deadline, read_body
 from signaling.errors import InvalidRequest, PayloadTooLarge
 from signaling.ice import ice_servers
 from signaling.keys import AUTH, SERVICE, SETTINGS
@@ -38,7 +38,8 @@ def _platform(request: web.Request) -> None:
 async def post_session(request: web.Request) -> web.Response:
     _platform(request)
     rate_limit(request)
-    body = await read_body(request, request.app[SETTINGS].max_body_bytes)
+    settings = request.app[SETTINGS]
+    body = await read_body(request, settings.max_body_bytes, settings.body_timeout)
     record = await request.app[SERVICE].create(SessionOptions.parse(body))
     analyzers = ("video", "audio", "transcript") if record.transcript else ("video", "audio")
     return web.json_response(
@@ -135,18 +136,19 @@ async def post_analyze(request: web.Request) -> web.Response:
 
 async def _receive_and_analyze(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
+    deadline = Deadline(settings.body_timeout, settings.min_upload_rate)
     reader = await request.multipart()
     with tempfile.TemporaryDirectory(prefix="lens-upload-") as tmp:
         path = Path(tmp) / "upload"
         size = 0
         while True:
-            part = await reader.next()
+            part = await deadline.within(reader.next())
             if part is None:
                 raise InvalidRequest("the upload has no 'file' field")
             if isinstance(part, BodyPartReader) and part.name == "file":
                 break
         with path.open("wb") as out:
-            while chunk := await part.read_chunk(1 << 16):
+            while chunk := await deadline.within(part.read_chunk(1 << 16), size):
                 size += len(chunk)
                 if size > settings.max_upload_bytes:
                     raise PayloadTooLarge(f"uploads are at most {settings.max_upload_bytes} bytes")

@@ -6,9 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import re
-import socket
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -19,6 +17,7 @@ from aiortc import RTCSessionDescription
 
 from analyzers.report import Report
 from signaling.errors import (
+    Draining,
     InvalidRequest,
     NotFound,
     OfferRejected,
@@ -34,8 +33,9 @@ from signaling.session_options import SessionOptions
 from signaling.settings import Settings
 from signaling.storage import SessionRecord, Store, StoreUnavailable
 from signaling.uploads import UploadAnalyzer
+from signaling.workers import WorkerWatch, worker_name
 from webrtc.lifecycle import SessionState
-from webrtc.protocol import ServerMessage
+from webrtc.protocol import ServerMessage, SessionDraining
 from webrtc.registry import SessionRegistry, new_session_id
 from webrtc.session import AnalysisSession, SessionHooks
 
@@ -64,7 +64,10 @@ class SessionService:
     ) -> None:
         self.settings = settings
         self.store = store
-        self.worker = f"{socket.gethostname()}:{os.getpid()}"
+        self.worker = worker_name()
+        self.watch = WorkerWatch(store, self.worker, settings.worker_timeout)
+        self.draining_until: float | None = None
+        """Unix time by which a draining worker ends its last sessions (``None``: serving)."""
         self.registry = SessionRegistry(
             settings.pipeline(model_path, asr_model_dir),
             SessionHooks(
@@ -73,6 +76,7 @@ class SessionService:
                 on_report=self._on_report,
                 on_analysis=observe,
                 on_closed=self._on_closed,
+                on_checkpoint=self._on_checkpoint,
             ),
         )
         self._records: dict[str, SessionRecord] = {}
@@ -118,6 +122,11 @@ class SessionService:
     ) -> Answer:
         """Answer ``offer``; ``allowed``: the analyzers its token grants (``None``: auth off)."""
         inspect_sdp(offer.sdp, self.settings.max_tracks)
+        if self.draining_until is not None:
+            raise Draining(
+                "this server is shutting down and takes no new sessions; another will",
+                headers={"Retry-After": "1"},
+            )
         if self.registry.scheduler.rate.saturated(time.monotonic()):
             raise ServerFull(
                 "this server's analysis is saturated: results would be late for every session",
@@ -219,6 +228,9 @@ class SessionService:
     def _on_message(self, session: AnalysisSession, message: ServerMessage, wire: str) -> None:
         self.store.append_result(session.id, message.type, wire)
 
+    def _on_checkpoint(self, session: AnalysisSession, report: Report) -> None:
+        self.store.enqueue_checkpoint(session.id, report.to_dict())
+
     def _keep(self, session_id: str, report: Report) -> None:
         self._reports[session_id] = report
         while len(self._reports) > RECENT_REPORTS:
@@ -297,11 +309,13 @@ class SessionService:
         the session and leaves a tombstone in the store; this worker asks which of its live
         sessions have one, closes them (``session.closed`` with reason ``deleted``, no report)
         and erases again what it wrote before it knew. The others' records are rewritten with
-        their current state and counters, which another worker's ``GET`` reads. Runs until
-        cancelled; a store outage only delays it.
+        their current state and counters, which another worker's ``GET`` reads. The worker's
+        heartbeat goes first, and the sessions of workers that are gone are ended
+        (:mod:`signaling.workers`). Runs until cancelled; a store outage only delays it.
         """
         while True:
             await asyncio.sleep(self.settings.session_sync_interval)
+            await self.watch.tick()
             ids = [session.id for session in self.registry]
             if not ids:
                 continue
@@ -338,6 +352,11 @@ class SessionService:
                 raise NotFound(f"no session {session_id}")
             if record.state == SessionState.CREATED or record.state.live:
                 raise ReportNotReady(f"session {session_id} is {record.state}: no report yet")
+            if record.end_reason == "worker_lost":
+                raise NotFound(
+                    f"session {session_id} has no report: its worker was lost before the "
+                    "first checkpoint of its analysis was stored"
+                )
             raise NotFound(f"session {session_id} has no report: no media was analysed")
         return Report.from_dict(report)
 
@@ -363,6 +382,34 @@ class SessionService:
         self.store.enqueue_report(session_id, report.to_dict())
         return report
 
+    async def start(self) -> None:
+        """Before the first request: this worker's heartbeat, and the sessions of any worker
+        that died (this one's predecessor, after a crash) ended."""
+        await self.watch.tick()
+
+    async def drain(self, timeout: float) -> None:
+        """Take no new session; tell the live ones (``session.draining``) and let them finish,
+        for up to ``timeout`` seconds; then end the rest (with their reports)."""
+        if self.draining_until is not None:
+            return
+        self.draining_until = time.time() + timeout
+        log.info("draining: %d live session(s), for up to %.0f s", len(self.registry), timeout)
+        for session in self.registry:
+            session.send(SessionDraining(session.id, session.clock(), self.draining_until, timeout))
+        waits = [asyncio.ensure_future(s.wait_closed()) for s in self.registry]
+        if waits:
+            _, pending = await asyncio.wait(waits, timeout=timeout)
+            for wait in pending:
+                wait.cancel()
+            if pending:
+                log.info("drain timeout: ending %d session(s)", len(pending))
+        await self.registry.close_all("server_shutdown")
+
     async def close(self) -> None:
         self.uploads.close()
         await self.registry.shutdown()
+        self.watch.close()
+        try:
+            await self.store.forget_worker(self.worker)
+        except StoreUnavailable as exc:
+            log.warning("could not remove this worker's heartbeat: %s", exc)

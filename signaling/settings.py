@@ -59,6 +59,24 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(20, ge=1)
     trust_forwarded: bool = False
     """Take the client address from ``X-Forwarded-For`` (only behind a proxy you run)."""
+    http_idle_timeout: float = Field(15.0, gt=0)
+    """Seconds a connection may stay open without sending a whole request's headers (an idle
+    keep-alive connection, or a client sending its headers slowly); then it is closed."""
+    body_timeout: float = Field(20.0, gt=0)
+    """Seconds a request body may take to arrive (``408 request_timeout`` after); uploads get
+    one more second per ``LENS_MIN_UPLOAD_RATE`` bytes."""
+    min_upload_rate: int = Field(64 * 1024, ge=1024)
+    """Bytes per second an upload must keep up, on average, after its first
+    ``LENS_BODY_TIMEOUT`` seconds."""
+    max_connections: int = Field(4096, ge=16)
+    """Open HTTP connections one worker accepts (never more than half its open-file limit);
+    further ones get ``503 too_many_connections`` and are closed."""
+    max_connections_per_address: int = Field(32, ge=1)
+    """Open HTTP connections from one client address (not applied with
+    ``LENS_TRUST_FORWARDED``: behind a proxy every connection comes from the proxy)."""
+    drain_timeout: float = Field(600.0, ge=0)
+    """On SIGTERM, seconds live sessions get to finish before they are ended (with their
+    reports); a second SIGTERM or SIGINT ends them at once."""
     cors_origins: str = ""
     """Comma-separated origins allowed to call the API from a browser (``*`` for any)."""
     max_message_bytes: int = Field(_PIPELINE.max_message_bytes, ge=400)
@@ -125,6 +143,13 @@ class Settings(BaseSettings):
     session_sync_interval: float = Field(2.0, gt=0, le=60)
     """Seconds between a worker's writes of its live sessions' records to the store, and its
     checks for those deleted through another worker."""
+    worker_timeout: float = Field(20.0, gt=0)
+    """Seconds after a worker's last heartbeat (written every ``LENS_SESSION_SYNC_INTERVAL``)
+    at which its live sessions are taken for lost: ended with reason ``worker_lost`` and a
+    report from their last checkpoint."""
+    checkpoint_interval: float = Field(_PIPELINE.checkpoint_interval, ge=0)
+    """Seconds between a live session's checkpoints (its report so far, kept in the store for
+    the case its worker dies); 0: none."""
     max_session_seconds: float = Field(_PIPELINE.max_session_seconds, ge=0)
     """Sessions are ended after this long (0 = no limit)."""
     max_upload_bytes: int = Field(200 * 1024 * 1024, ge=1024)
@@ -165,6 +190,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"LENS_LANGUAGE={self.language} needs a multilingual speech model: "
                 f"LENS_ASR_MODEL={self.asr_model} is English only (use base)"
+            )
+        if self.worker_timeout <= 2 * self.session_sync_interval:
+            raise ValueError(
+                "LENS_WORKER_TIMEOUT must be more than twice LENS_SESSION_SYNC_INTERVAL (the "
+                "heartbeat), or a worker that is merely slow is taken for lost"
             )
         if self.turn_url_list and self.turn_secret is None:
             raise ValueError("LENS_TURN_URLS needs LENS_TURN_SECRET (coturn's static-auth-secret)")
@@ -207,6 +237,7 @@ class Settings(BaseSettings):
             max_message_bytes=self.max_message_bytes,
             channel_messages_per_second=self.channel_messages_per_second,
             max_session_seconds=self.max_session_seconds,
+            checkpoint_interval=self.checkpoint_interval,
             max_buffered_bytes=self.max_buffered_bytes,
             asr_model_dir=asr_model_dir,
             asr_workers=self.asr_workers,

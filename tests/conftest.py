@@ -17,6 +17,7 @@ from signaling.app import create_app
 from signaling.keys import REGISTRY
 from signaling.settings import Settings
 from tests.media import SPEECH_TEXT, read_wav, speak
+from tests.processes import server_process  # noqa: F401  (a fixture for every test module)
 from tests.redis_server import RedisServer
 from webrtc.registry import SessionRegistry
 

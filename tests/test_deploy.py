@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from signaling.settings import Settings
 from tests.media import missing
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,5 +40,10 @@ def test_compose_wires_lens_redis_and_coturn() -> None:
     assert lens["depends_on"]["redis"]["condition"] == "service_healthy"
     assert services["redis"]["healthcheck"]["test"][-1] == "ping"
     assert services["coturn"]["network_mode"] == "host"
+    assert lens["ulimits"]["nofile"]["hard"] >= 65536, "room for connections and peers"
+    grace = lens["stop_grace_period"]
+    assert grace.endswith("m") and int(grace[:-1]) * 60 > Settings().drain_timeout, (
+        "Docker must not SIGKILL a draining worker before LENS_DRAIN_TIMEOUT"
+    )
     conf = (ROOT / "deploy" / "turnserver.conf").read_text().splitlines()
     assert {"use-auth-secret", "tls-listening-port=443", "listening-port=3478"} <= set(conf)

@@ -4,63 +4,26 @@ and reports through the store, and media on a configured UDP range."""
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import signal
-import sys
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import Callable
+from typing import Any
 
 import aiohttp
 import pytest
 
 from loadtest.peer import ClientPeer, StillsTrack
 from tests.media import astronaut, place
-from tests.redis_server import free_port
 from tests.test_udp_ports import free_udp_range
 
-ROOT = Path(__file__).resolve().parent.parent
 CANDIDATE_PORT = re.compile(r"a=candidate:\S+ \d+ udp \d+ \S+ (\d+) typ host")
 
 
 @pytest.fixture
-async def start_cli(tmp_path: Path) -> AsyncIterator[Callable[..., object]]:
-    children: list[asyncio.subprocess.Process] = []
-
+def start_cli(server_process: Callable[..., Any]) -> Callable[..., Any]:
     async def start(*args: str, **env: str) -> str:
-        port = free_port()
-        child = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "server.py",
-            "--port",
-            str(port),
-            *args,
-            cwd=ROOT,
-            env={
-                **os.environ,
-                "PYTHONPATH": str(ROOT),
-                "LENS_DATA_DIR": str(tmp_path / "data"),
-                **env,
-            },
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        children.append(child)
-        url = f"http://127.0.0.1:{port}"
-        async with aiohttp.ClientSession() as http:
-            for _ in range(300):
-                try:
-                    async with http.get(f"{url}/health") as response:
-                        if response.status == 200:
-                            return url
-                except aiohttp.ClientError:
-                    await asyncio.sleep(0.1)
-        raise RuntimeError(f"server.py {' '.join(args)} did not start")
+        return str((await server_process(*args, **env)).url)
 
-    yield start
-    for child in children:
-        child.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(child.wait(), 20)
+    return start
 
 
 async def fresh_get(url: str) -> dict:

@@ -45,6 +45,9 @@ class PipelineConfig:
     """Client messages accepted per second (burst twice that); the rest are dropped."""
     max_session_seconds: float = 3 * 3600.0
     """Sessions are ended after this long (0 = no limit)."""
+    checkpoint_interval: float = 15.0
+    """Seconds between checkpoints: the report so far, handed to the store so that a session
+    whose worker dies still has one (0: none)."""
     max_buffered_bytes: int = 256 * 1024
     """Results are dropped (and counted) rather than queued beyond this outbound backlog."""
     asr_model_dir: Path | None = None

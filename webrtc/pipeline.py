@@ -183,6 +183,10 @@ class VideoPipeline(_Pipeline):
         """The whole-session summary and timeline points, read on the analysis thread."""
         return await self._on_thread(self.stream.finish)
 
+    async def snapshot(self) -> VideoFinal | None:
+        """The summary and points so far (a checkpoint); the stream goes on."""
+        return await self._on_thread(self.stream.finish)
+
     def _release(self) -> None:
         self.stream.close()
 
@@ -246,6 +250,10 @@ class AudioPipeline(_Pipeline):
         step = await self._on_thread(self.stream.end)
         if step.clips and self.on_clips is not None:
             self.on_clips(step.clips)
+        return await self._on_thread(self.stream.finish)
+
+    async def snapshot(self) -> AudioFinal | None:
+        """The summary and points so far (a checkpoint); the stream goes on."""
         return await self._on_thread(self.stream.finish)
 
     def _release(self) -> None:

@@ -74,6 +74,18 @@ class SessionClosed(ServerMessage):
 
 
 @dataclass(frozen=True)
+class SessionDraining(ServerMessage):
+    """The server is shutting down (a deploy, a scale-down): the session may go on until
+    ``deadline``, then it is ended with its report. Sent once."""
+
+    type: ClassVar[str] = "session.draining"
+    deadline: float
+    """Unix time at which the server ends the session if it is still running."""
+    seconds: float
+    """Seconds left until then, when sent."""
+
+
+@dataclass(frozen=True)
 class Chunk(ServerMessage):
     """One piece of a message too large for one small packet: concatenate the ``data`` of
     ``count`` chunks with the same ``id``, in ``index`` order, and parse the result as JSON."""

@@ -76,6 +76,7 @@ class SessionRegistry:
             on_report=self.hooks.on_report,
             on_analysis=self.hooks.on_analysis,
             on_closed=forget,
+            on_checkpoint=self.hooks.on_checkpoint,
             report_url=self.hooks.report_url,
         )
 

@@ -54,6 +54,9 @@ class SessionHooks:
     on_report: Callable[[AnalysisSession, Report], None] = lambda session, report: None
     """The report is built: called before ``session.report`` is sent, so it can be read at once."""
     on_closed: Callable[[AnalysisSession, Report | None], None] = lambda session, report: None
+    on_checkpoint: Callable[[AnalysisSession, Report], None] | None = None
+    """The report so far, every ``checkpoint_interval`` seconds: what the store keeps in case
+    the worker dies (its ``end_reason`` is ``worker_lost``, the one it would then carry)."""
     report_url: Callable[[str], str] = field(default=lambda sid: f"/api/sessions/{sid}/report")
 
 
@@ -114,6 +117,8 @@ class AnalysisSession:
         self._set_state(SessionState.CONNECTING)
         self._spawn(self._watch(), "watchdog")
         self._spawn(self._summaries(), "summaries")
+        if self.hooks.on_checkpoint is not None and self.config.checkpoint_interval > 0:
+            self._spawn(self._checkpoints(self.hooks.on_checkpoint), "checkpoints")
         await self.pc.setRemoteDescription(offer)
         await self.pc.setLocalDescription(await self.pc.createAnswer())
         local = self.pc.localDescription
@@ -271,6 +276,18 @@ class AnalysisSession:
                 language = self._language_summary()
                 self.send(Summary.from_results(self.id, self.clock(), video, audio, language))
 
+    async def _checkpoints(self, keep: Callable[[AnalysisSession, Report], None]) -> None:
+        """The report so far, every ``checkpoint_interval`` seconds once media is analysed."""
+        while True:
+            await asyncio.sleep(self.config.checkpoint_interval)
+            try:
+                report = await self._report(self.counters(), final=False)
+            except Exception:
+                log.exception("session %s: could not make a checkpoint", self.id)
+                continue
+            if report is not None:
+                keep(self, report)
+
     def request_close(self, reason: str) -> None:
         """Close from a callback or one of the session's own tasks, without waiting."""
         if self._closing is None:
@@ -284,14 +301,21 @@ class AnalysisSession:
     async def wait_closed(self) -> None:
         await self._closed.wait()
 
-    async def _report(self, counters: SessionCounters) -> Report | None:
-        """The end-of-session report, or ``None`` if no media was ever analysed."""
-        video = await self.video.finish() if self.video is not None else None
-        audio = await self.audio.finish() if self.audio is not None else None
+    async def _report(self, counters: SessionCounters, *, final: bool = True) -> Report | None:
+        """The end-of-session report, or ``None`` if no media was ever analysed. Not
+        ``final``: the report so far (a checkpoint), the streams going on."""
+        if final:
+            video = await self.video.finish() if self.video is not None else None
+            audio = await self.audio.finish() if self.audio is not None else None
+        else:
+            video = await self.video.snapshot() if self.video is not None else None
+            audio = await self.audio.snapshot() if self.audio is not None else None
         if video is None and audio is None:
             return None
         transcript: list[Utterance] | None = None
-        if self._transcription is not None and self.audio is not None:
+        if not final and self._transcription is not None:
+            transcript = list(self.utterances)
+        elif self._transcription is not None and self.audio is not None:
             missing = await self._transcription.finish(
                 self.id, self.config.transcript_finish_timeout
             )
@@ -309,8 +333,8 @@ class AnalysisSession:
                 source="live",
                 created_at=self.created_at,
                 started_at=self.started_at,
-                ended_at=self.ended_at or time.time(),
-                end_reason=self.close_reason or "unknown",
+                ended_at=(self.ended_at or time.time()) if final else time.time(),
+                end_reason=(self.close_reason or "unknown") if final else "worker_lost",
                 video=video,
                 audio=audio,
                 quality=quality,

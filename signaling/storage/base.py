@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
 from webrtc.lifecycle import SessionCounters, SessionState
 
 TOMBSTONE_SECONDS = 86_400.0
 """How long a deleted session's id is remembered: far longer than a worker takes to notice."""
+
+
+LIVE_STATES = (SessionState.CONNECTING, SessionState.ACTIVE, SessionState.ENDING)
+"""States of a record whose session has (or is getting) a peer connection on some worker."""
 
 
 class StoreUnavailable(RuntimeError):
@@ -55,6 +59,19 @@ class SessionRecord:
         return cls(**data)
 
 
+def lost(record: SessionRecord, checkpoint: dict[str, Any] | None, now: float) -> SessionRecord:
+    """``record`` ended because its worker is gone: ``worker_lost``, at the time of its last
+    checkpoint (the last that is known of it), or now if it never had one."""
+    ended_at = float(checkpoint["ended_at"]) if checkpoint else now
+    return replace(
+        record,
+        state=SessionState.ENDED,
+        ended_at=ended_at,
+        end_reason="worker_lost",
+        worker=None,
+    )
+
+
 class Store(Protocol):
     async def start(self) -> None: ...
 
@@ -91,6 +108,33 @@ class Store(Protocol):
         ...
 
     def enqueue_report(self, session_id: str, report: dict[str, Any]) -> None: ...
+
+    def enqueue_checkpoint(self, session_id: str, report: dict[str, Any]) -> None:
+        """Write behind: the live session's report so far, replacing the last. Dropped once
+        the session's record is written ended."""
+        ...
+
+    async def beat(self, worker: str, until: float) -> None:
+        """``worker`` is alive until Unix time ``until`` (its heartbeat)."""
+        ...
+
+    async def forget_worker(self, worker: str) -> None:
+        """``worker`` stopped cleanly: its heartbeat goes."""
+        ...
+
+    async def alive_workers(self, workers: Collection[str]) -> set[str]:
+        """Which of ``workers`` have a heartbeat that has not run out."""
+        ...
+
+    async def live_sessions(self) -> list[SessionRecord]:
+        """Every record in a live state (:data:`LIVE_STATES`), on whichever worker."""
+        ...
+
+    async def end_lost(self, session_id: str, worker: str, now: float) -> SessionRecord | None:
+        """End the session if its record is still live on ``worker``: the record (:func:`lost`)
+        and, from its last checkpoint, its report. Returns the ended record, or ``None`` if
+        another worker got there first or the session had moved on."""
+        ...
 
     def forget_stream(self, session_id: str) -> None:
         """The session ended: release what was kept to number its results."""

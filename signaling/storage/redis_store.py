@@ -4,8 +4,11 @@ Keys (``prefix`` defaults to ``lens``; the full layout and expiry rules are in
 ``docs/storage.md``): ``{prefix}:session:{id}`` (record, JSON string), ``{prefix}:sessions``
 (sorted set of ids by creation time), ``{prefix}:results:{id}`` (stream of live results, trimmed
 with ``MAXLEN ~``), ``{prefix}:report:{id}`` (report, JSON string), ``{prefix}:events``
-(stream of ``session.created`` / ``session.ended``) and ``{prefix}:deleted:{id}`` (tombstone of
-a deleted session, for a day).
+(stream of ``session.created`` / ``session.ended``), ``{prefix}:deleted:{id}`` (tombstone of
+a deleted session, for a day), ``{prefix}:live`` (set of ids whose record is in a live state),
+``{prefix}:checkpoint:{id}`` (a live session's report so far), ``{prefix}:worker:{worker}``
+(a worker's heartbeat, expiring) and ``{prefix}:ending:{id}`` (a short claim, so one worker
+ends a lost session).
 
 Writes from live sessions go through a bounded :class:`WriteBuffer`, so a Redis outage never
 stalls analysis or the data channel; API reads and writes during an outage raise
@@ -15,6 +18,7 @@ stalls analysis or the data channel; API reads and writes during an outage raise
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Collection
 from typing import Any
@@ -24,10 +28,18 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from signaling.storage.base import TOMBSTONE_SECONDS, SessionRecord, StoreUnavailable
+from signaling.storage.base import TOMBSTONE_SECONDS, SessionRecord, StoreUnavailable, lost
 from signaling.storage.buffer import Op, WriteBuffer
 
 TRANSIENT = (RedisConnectionError, RedisTimeoutError, OSError)
+
+_CHECKPOINT = """
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then
+  redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+end
+return 0
+"""
+"""KEYS: the live set, the checkpoint key; ARGV: session id, report JSON, expiry seconds."""
 
 
 def _already_stored(error: RedisError) -> bool:
@@ -88,6 +100,19 @@ class RedisStore:
             elif kind == "report":
                 _, session_id, text = op
                 pipe.set(self.key("report", session_id), text, ex=self.record_ttl)
+            elif kind == "checkpoint":
+                _, session_id, text = op
+                # Only while the session is live (its id in the live set): a checkpoint that
+                # arrives after its end or its deletion is not kept.
+                pipe.eval(
+                    _CHECKPOINT,
+                    2,
+                    self.key("live"),
+                    self.key("checkpoint", session_id),
+                    session_id,
+                    text,
+                    self.record_ttl,
+                )
             elif kind == "event":
                 _, name, session_id = op
                 pipe.xadd(
@@ -103,6 +128,11 @@ class RedisStore:
     def _queue_record(self, pipe: Any, record: SessionRecord) -> None:
         pipe.set(self.key("session", record.id), record.to_json(), ex=self.record_ttl)
         pipe.zadd(self.key("sessions"), {record.id: record.created_at})
+        if record.state.live:
+            pipe.sadd(self.key("live"), record.id)
+        else:
+            pipe.srem(self.key("live"), record.id)
+            pipe.delete(self.key("checkpoint", record.id))
 
     async def _call(self, coro: Any) -> Any:
         try:
@@ -148,10 +178,12 @@ class RedisStore:
             self.key("session", session_id),
             self.key("results", session_id),
             self.key("report", session_id),
+            self.key("checkpoint", session_id),
         )
         pipe.zrem(self.key("sessions"), session_id)
+        pipe.srem(self.key("live"), session_id)
         pipe.set(self.key("deleted", session_id), b"1", ex=int(TOMBSTONE_SECONDS))
-        deleted, _, _ = await self._call(pipe.execute())
+        deleted = (await self._call(pipe.execute()))[0]
         return int(deleted) > 0
 
     async def deleted_among(self, session_ids: Collection[str]) -> set[str]:
@@ -178,6 +210,61 @@ class RedisStore:
     async def get_report(self, session_id: str) -> dict[str, Any] | None:
         text = await self._call(self._redis.get(self.key("report", session_id)))
         return json.loads(text) if text else None
+
+    def enqueue_checkpoint(self, session_id: str, report: dict[str, Any]) -> None:
+        self.writer.put(("checkpoint", session_id, json.dumps(report, separators=(",", ":"))))
+
+    async def beat(self, worker: str, until: float) -> None:
+        seconds = max(1, math.ceil(until - time.time()))
+        await self._call(self._redis.set(self.key("worker", worker), b"1", ex=seconds))
+
+    async def forget_worker(self, worker: str) -> None:
+        await self._call(self._redis.delete(self.key("worker", worker)))
+
+    async def alive_workers(self, workers: Collection[str]) -> set[str]:
+        ids = list(workers)
+        if not ids:
+            return set()
+        marks = await self._call(self._redis.mget([self.key("worker", w) for w in ids]))
+        return {w for w, mark in zip(ids, marks, strict=True) if mark is not None}
+
+    async def live_sessions(self) -> list[SessionRecord]:
+        ids = [i.decode() for i in await self._call(self._redis.smembers(self.key("live")))]
+        if not ids:
+            return []
+        texts = await self._call(self._redis.mget([self.key("session", i) for i in ids]))
+        gone = [i for i, text in zip(ids, texts, strict=True) if text is None]
+        if gone:  # expired or erased: not live any more
+            await self._call(self._redis.srem(self.key("live"), *gone))
+        records = [SessionRecord.from_json(text) for text in texts if text is not None]
+        return [r for r in records if r.state.live]
+
+    async def end_lost(self, session_id: str, worker: str, now: float) -> SessionRecord | None:
+        claimed = await self._call(
+            self._redis.set(self.key("ending", session_id), worker, nx=True, ex=60)
+        )
+        if not claimed:
+            return None
+        text, saved = await self._call(
+            self._redis.mget([self.key("session", session_id), self.key("checkpoint", session_id)])
+        )
+        record = SessionRecord.from_json(text) if text else None
+        if record is None or not record.state.live or record.worker != worker:
+            return None
+        checkpoint = json.loads(saved) if saved else None
+        ended = lost(record, checkpoint, now)
+        pipe = self._redis.pipeline(transaction=True)
+        if saved:
+            pipe.set(self.key("report", session_id), saved, ex=self.record_ttl)
+        self._queue_record(pipe, ended)
+        pipe.xadd(
+            self.key("events"),
+            {"event": "session.ended", "session_id": session_id},
+            maxlen=100_000,
+            approximate=True,
+        )
+        await self._call(pipe.execute())
+        return ended
 
     def health(self) -> dict[str, Any]:
         return {"kind": "redis", **self.writer.stats()}

@@ -16,7 +16,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from signaling.storage.base import TOMBSTONE_SECONDS, SessionRecord, StoreUnavailable
+from signaling.storage.base import (
+    LIVE_STATES,
+    TOMBSTONE_SECONDS,
+    SessionRecord,
+    StoreUnavailable,
+    lost,
+)
 from signaling.storage.buffer import Op, WriteBuffer
 
 T = TypeVar("T")
@@ -36,7 +42,17 @@ CREATE TABLE IF NOT EXISTS deleted (
     id TEXT PRIMARY KEY,
     at REAL NOT NULL
 );
+CREATE INDEX IF NOT EXISTS sessions_by_state ON sessions (json_extract(record, '$.state'));
+CREATE TABLE IF NOT EXISTS checkpoints (
+    session_id TEXT PRIMARY KEY,
+    report TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS workers (
+    id TEXT PRIMARY KEY,
+    seen_until REAL NOT NULL
+);
 """
+_LIVE = ",".join(f"'{state.value}'" for state in LIVE_STATES)
 
 
 class SqliteStore:
@@ -78,6 +94,8 @@ class SqliteStore:
                     self._write_record(db, op[1])
                 elif op[0] == "report":
                     self._write_report(db, op[1], op[2])
+                elif op[0] == "checkpoint":
+                    self._write_checkpoint(db, op[1], op[2])
 
         await self._run(write)
 
@@ -87,6 +105,19 @@ class SqliteStore:
             "INSERT INTO sessions (id, created_at, record) VALUES (?, ?, ?) "
             "ON CONFLICT (id) DO UPDATE SET record = excluded.record",
             (record.id, record.created_at, record.to_json()),
+        )
+        if not record.state.live:
+            db.execute("DELETE FROM checkpoints WHERE session_id = ?", (record.id,))
+
+    @staticmethod
+    def _write_checkpoint(db: sqlite3.Connection, session_id: str, report: dict[str, Any]) -> None:
+        """Only while the session's record is live: a checkpoint that arrives after its end
+        (or its deletion) is not kept."""
+        db.execute(
+            "INSERT INTO checkpoints (session_id, report) SELECT ?, ? WHERE EXISTS (SELECT 1 "
+            f"FROM sessions WHERE id = ? AND json_extract(record, '$.state') IN ({_LIVE})) "
+            "ON CONFLICT (session_id) DO UPDATE SET report = excluded.report",
+            (session_id, json.dumps(report, separators=(",", ":")), session_id),
         )
 
     @staticmethod
@@ -141,6 +172,7 @@ class SqliteStore:
             now = time.time()
             gone = db.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount
             gone += db.execute("DELETE FROM reports WHERE session_id = ?", (session_id,)).rowcount
+            db.execute("DELETE FROM checkpoints WHERE session_id = ?", (session_id,))
             db.execute("INSERT OR REPLACE INTO deleted VALUES (?, ?)", (session_id, now))
             db.execute("DELETE FROM deleted WHERE at < ?", (now - TOMBSTONE_SECONDS,))
             return gone > 0
@@ -173,6 +205,58 @@ class SqliteStore:
             ).fetchone()
         )
         return json.loads(row[0]) if row else None
+
+    def enqueue_checkpoint(self, session_id: str, report: dict[str, Any]) -> None:
+        self.writer.put(("checkpoint", session_id, report))
+
+    async def beat(self, worker: str, until: float) -> None:
+        def write(db: sqlite3.Connection) -> None:
+            db.execute("INSERT OR REPLACE INTO workers VALUES (?, ?)", (worker, until))
+            db.execute("DELETE FROM workers WHERE seen_until < ?", (until - TOMBSTONE_SECONDS,))
+
+        await self._run(write)
+
+    async def forget_worker(self, worker: str) -> None:
+        await self._run(lambda db: db.execute("DELETE FROM workers WHERE id = ?", (worker,)))
+
+    async def alive_workers(self, workers: Collection[str]) -> set[str]:
+        ids = list(workers)
+
+        def find(db: sqlite3.Connection) -> set[str]:
+            marks = ",".join("?" * len(ids))
+            rows = db.execute(
+                f"SELECT id FROM workers WHERE seen_until > ? AND id IN ({marks})",
+                [time.time(), *ids],
+            ).fetchall()
+            return {row[0] for row in rows}
+
+        return await self._run(find) if ids else set()
+
+    async def live_sessions(self) -> list[SessionRecord]:
+        rows = await self._run(
+            lambda db: db.execute(
+                f"SELECT record FROM sessions WHERE json_extract(record, '$.state') IN ({_LIVE})"
+            ).fetchall()
+        )
+        return [SessionRecord.from_json(row[0]) for row in rows]
+
+    async def end_lost(self, session_id: str, worker: str, now: float) -> SessionRecord | None:
+        def end(db: sqlite3.Connection) -> SessionRecord | None:
+            row = db.execute("SELECT record FROM sessions WHERE id = ?", (session_id,)).fetchone()
+            record = SessionRecord.from_json(row[0]) if row else None
+            if record is None or not record.state.live or record.worker != worker:
+                return None
+            saved = db.execute(
+                "SELECT report FROM checkpoints WHERE session_id = ?", (session_id,)
+            ).fetchone()
+            checkpoint = json.loads(saved[0]) if saved else None
+            ended = lost(record, checkpoint, now)
+            if checkpoint is not None:
+                self._write_report(db, session_id, checkpoint)
+            self._write_record(db, ended)
+            return ended
+
+        return await self._run(end)
 
     def health(self) -> dict[str, Any]:
         return {"kind": "sqlite", "path": str(self.path), **self.writer.stats()}

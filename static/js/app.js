@@ -123,6 +123,11 @@ function onMessage(message) {
     case "session.report":
       showReport(message);
       break;
+    case "session.draining": {
+      const until = new Date(message.deadline * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+      showStatus("connected", `the server is restarting; this session can go on until ${until}`);
+      break;
+    }
     case "error":
       console.warn("server:", message.code, message.message);
       break;

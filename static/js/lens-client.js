@@ -122,33 +122,7 @@ export class LensClient extends EventTarget {
 
     await pc.setLocalDescription(await pc.createOffer());
     await iceGatheringComplete(pc);
-    let response;
-    try {
-      const headers = { "Content-Type": "application/json" };
-      if (this.token) headers.Authorization = `Bearer ${this.token}`;
-      const offer = { sdp: pc.localDescription.sdp, type: pc.localDescription.type };
-      if (this.sessionId) offer.session_id = this.sessionId;
-      response = await fetch(`${this.baseUrl}/api/offer`, {
-        method: "POST",
-        headers,
-        body: JSON.stringify(offer),
-      });
-    } catch (err) {
-      throw this._fail("server_unreachable", `cannot reach the server: ${err.message}`);
-    }
-    let body = null;
-    try {
-      body = await response.json();
-    } catch {
-      body = null;
-    }
-    if (!response.ok) {
-      const code = body?.error?.code ?? `http_${response.status}`;
-      const message = body?.error?.message ?? `the server answered ${response.status}`;
-      const wait = Number.parseInt(response.headers.get("Retry-After") ?? "", 10);
-      const retryAfter = Number.isFinite(wait) ? wait : null;
-      throw this._fail(response.status === 503 ? "server_full" : code, message, retryAfter);
-    }
+    const body = await this._offer();
     this.sessionId = body.session_id;
     await pc.setRemoteDescription({ type: body.type, sdp: body.sdp });
     try {
@@ -160,6 +134,43 @@ export class LensClient extends EventTarget {
     this._setState("connected", { sessionId: this.sessionId });
     this._startHeartbeat(2);
     return this.sessionId;
+  }
+
+  // POST /api/offer. A worker that is shutting down answers 503 "draining" with Retry-After:
+  // the offer is sent again (up to 3 times; behind a load balancer it reaches another node).
+  async _offer() {
+    const headers = { "Content-Type": "application/json" };
+    if (this.token) headers.Authorization = `Bearer ${this.token}`;
+    const offer = { sdp: this._pc.localDescription.sdp, type: this._pc.localDescription.type };
+    if (this.sessionId) offer.session_id = this.sessionId;
+    for (let attempt = 1; ; attempt++) {
+      let response;
+      try {
+        response = await fetch(`${this.baseUrl}/api/offer`, {
+          method: "POST",
+          headers,
+          body: JSON.stringify(offer),
+        });
+      } catch (err) {
+        throw this._fail("server_unreachable", `cannot reach the server: ${err.message}`);
+      }
+      let body = null;
+      try {
+        body = await response.json();
+      } catch {
+        body = null;
+      }
+      if (response.ok) return body;
+      const code = body?.error?.code ?? `http_${response.status}`;
+      const message = body?.error?.message ?? `the server answered ${response.status}`;
+      const wait = Number.parseInt(response.headers.get("Retry-After") ?? "", 10);
+      const retryAfter = Number.isFinite(wait) ? wait : null;
+      if (code === "draining" && attempt < 3) {
+        await new Promise((resolve) => setTimeout(resolve, 1000 * (retryAfter ?? 1)));
+        continue;
+      }
+      throw this._fail(response.status === 503 ? "server_full" : code, message, retryAfter);
+    }
   }
 
   _startHeartbeat(intervalSeconds) {

@@ -1,0 +1,125 @@
+"""Slow and greedy HTTP clients against the real ``server.py``: headers that never finish, bodies
+sent at a trickle, and hundreds of held sockets from one address. Pins a defect: partial
+requests were held ~75 s, with no cap per address, so ~1,000 held sockets under the usual
+open-file limit made ``/health`` and offers unreachable for everyone."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import resource
+import time
+from collections.abc import Callable
+from typing import Any
+
+from tests.processes import ServerProcess
+
+
+async def _open(port: int, source: str = "127.0.0.1") -> tuple[asyncio.StreamReader, Any]:
+    return await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
+
+
+async def _closed_within(reader: asyncio.StreamReader, seconds: float) -> bytes:
+    """Everything the server sends until it closes the connection, within ``seconds``."""
+    try:
+        return await asyncio.wait_for(reader.read(), seconds)
+    except TimeoutError:
+        raise AssertionError(f"the server held the connection over {seconds} s") from None
+
+
+async def _health_from(port: int, source: str) -> int:
+    reader, writer = await _open(port, source)
+    writer.write(b"GET /health HTTP/1.1\r\nHost: lens\r\nConnection: close\r\n\r\n")
+    head = (await asyncio.wait_for(reader.read(), 10)).split(b"\r\n", 1)[0]
+    writer.close()
+    return int(head.split()[1])
+
+
+async def test_headers_that_never_finish_are_cut_off(
+    server_process: Callable[..., Any],
+) -> None:
+    server: ServerProcess = await server_process(LENS_HTTP_IDLE_TIMEOUT="1")
+    reader, writer = await _open(server.port)
+    started = time.monotonic()
+    writer.write(b"GET /health HTTP/1.1\r\nHost: lens\r\nX-Slow: ")
+    assert await _closed_within(reader, 5) == b""
+    assert time.monotonic() - started >= 0.9
+    writer.close()
+
+
+async def test_a_body_sent_at_a_trickle_gets_408(server_process: Callable[..., Any]) -> None:
+    server: ServerProcess = await server_process(LENS_BODY_TIMEOUT="1")
+    reader, writer = await _open(server.port)
+    writer.write(
+        b"POST /api/offer HTTP/1.1\r\nHost: lens\r\nContent-Type: application/json\r\n"
+        b'Content-Length: 500\r\n\r\n{"sdp": '
+    )
+    answer = await _closed_within(reader, 5)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert json.loads(body)["error"]["code"] == "request_timeout", body
+    writer.close()
+
+
+async def test_an_upload_at_a_trickle_gets_408(server_process: Callable[..., Any]) -> None:
+    server: ServerProcess = await server_process(LENS_BODY_TIMEOUT="1", LENS_MIN_UPLOAD_RATE="1024")
+    reader, writer = await _open(server.port)
+    boundary = b"lensboundary"
+    writer.write(
+        b"POST /api/analyze HTTP/1.1\r\nHost: lens\r\n"
+        b"Content-Type: multipart/form-data; boundary=" + boundary + b"\r\n"
+        b"Content-Length: 1000000\r\n\r\n--" + boundary + b"\r\n"
+        b'Content-Disposition: form-data; name="file"; filename="a.mp4"\r\n\r\n'
+    )
+
+    async def trickle() -> None:
+        while True:  # 50 bytes a second: far under the 1 KiB/s asked for
+            writer.write(b"x" * 10)
+            await asyncio.sleep(0.2)
+
+    sending = asyncio.create_task(trickle())
+    try:
+        answer = await _closed_within(reader, 10)
+    finally:
+        sending.cancel()
+        writer.close()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert json.loads(body)["error"]["code"] == "request_timeout", body
+
+
+def _few_files() -> None:
+    """The child's open-file limit, soft and hard, at 256 (a low limit that the server cannot
+    raise, so 300 held sockets would exhaust it)."""
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+
+
+async def test_held_sockets_from_one_address_cannot_lock_others_out(
+    server_process: Callable[..., Any],
+) -> None:
+    server: ServerProcess = await server_process(
+        preexec=_few_files,
+        LENS_HTTP_IDLE_TIMEOUT="120",
+        LENS_MAX_CONNECTIONS_PER_ADDRESS="16",
+    )
+    held = []
+    try:
+        for _ in range(300):
+            try:
+                reader, writer = await _open(server.port)
+            except OSError:
+                break
+            writer.write(b"GET /health HTTP/1.1\r\nHost: lens\r\n")  # never finished
+            held.append((reader, writer))
+        await asyncio.sleep(0.5)
+        refused = [r for r, _ in held[16:]]
+        answer = await asyncio.wait_for(refused[-1].read(), 5)
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 503"), answer[:200]
+        assert json.loads(body)["error"]["code"] == "too_many_connections", body
+        # Everyone else still gets through.
+        assert await _health_from(server.port, "127.0.0.2") == 200
+        assert await _health_from(server.port, "127.0.0.3") == 200
+    finally:
+        for _, writer in held:
+            writer.close()
