@@ -7,7 +7,9 @@ Screenshots land in ``test-artifacts/``.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from analyzers import AUDIO_RATE
 from loadtest.peer import ClientPeer, StillsTrack
+from signaling.keys import SERVICE
 from tests.conftest import RunningServer, StartServer
 from tests.media import astronaut, blank, missing, phrase, place, resample, write_wav, write_y4m
 
@@ -265,12 +268,10 @@ try {{
 </script></body></html>"""
 
 
-async def test_a_platform_page_on_another_origin_reads_server_full(
-    start_server: StartServer, launch: Launch
-) -> None:
-    """Pins: error answers carried no CORS headers, so a page on an allowed origin saw
-    "Failed to fetch" for a 503 and LensClient said server_unreachable instead of server_full
-    with the server's Retry-After. Here the platform's page is served from its own origin."""
+@contextlib.asynccontextmanager
+async def platform_page() -> AsyncIterator[tuple[str, list[str]]]:
+    """A platform's page embedding LensClient, served from its own origin: yields that origin
+    and the list to put the Lens server's URL in (another port: another origin)."""
     page_app = web.Application()
     lens_url: list[str] = []
 
@@ -282,10 +283,21 @@ async def test_a_platform_page_on_another_origin_reads_server_full(
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    platform = f"http://127.0.0.1:{runner.addresses[0][1]}"
     try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}", lens_url
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_platform_page_on_another_origin_reads_server_full(
+    start_server: StartServer, launch: Launch
+) -> None:
+    """Pins: error answers carried no CORS headers, so a page on an allowed origin saw
+    "Failed to fetch" for a 503 and LensClient said server_unreachable instead of server_full
+    with the server's Retry-After. Here the platform's page is served from its own origin."""
+    async with platform_page() as (platform, lens_url):
         server = await start_server(max_sessions=1, cors_origins=platform)
-        lens_url.append(server.url)  # another port: another origin
+        lens_url.append(server.url)
         occupant = ClientPeer(server.url, [StillsTrack([blank()])])
         async with aiohttp.ClientSession() as http:
             await occupant.connect(http)
@@ -297,5 +309,34 @@ async def test_a_platform_page_on_another_origin_reads_server_full(
             assert title == "failed server_full 30", f"the page saw {title!r}"
         finally:
             await occupant.close()
-    finally:
-        await runner.cleanup()
+
+
+async def test_lens_client_offers_again_when_a_worker_is_draining(
+    start_server: StartServer, launch: Launch
+) -> None:
+    """A worker that is shutting down answers offers 503 draining with Retry-After: 1;
+    LensClient sends the offer again (behind a balancer the retry reaches another node). Here
+    the server stops draining after the first refusal, as the balancer's next pick would."""
+    async with platform_page() as (platform, lens_url):
+        server = await start_server(cors_origins=platform)
+        lens_url.append(server.url)
+        service = server.app[SERVICE]
+        service.draining_until = time.time() + 60
+        refused: list[int] = []
+
+        page = await (await (await launch()).new_context()).new_page()
+
+        def answered(response: Any) -> None:
+            if response.url.endswith("/api/offer") and response.request.method == "POST":
+                refused.append(response.status)
+                service.draining_until = None  # the next offer is accepted
+
+        page.on("response", answered)
+        await page.goto(platform + "/")
+        await page.wait_for_function(
+            "document.title === 'connected' || document.title.startsWith('failed')",
+            timeout=30_000,
+        )
+        title = await page.title()
+        assert title == "connected", f"the page saw {title!r} after offers {refused}"
+        assert refused[:2] == [503, 200], f"expected a refusal then an answer: {refused}"
