@@ -35,7 +35,7 @@ from signaling.storage import SessionRecord, Store, StoreUnavailable
 from signaling.uploads import UploadAnalyzer
 from signaling.workers import WorkerWatch, worker_name
 from webrtc.lifecycle import SessionState
-from webrtc.protocol import ServerMessage, SessionDraining
+from webrtc.protocol import ServerMessage
 from webrtc.registry import SessionRegistry, new_session_id
 from webrtc.session import AnalysisSession, SessionHooks
 
@@ -302,17 +302,11 @@ class SessionService:
         return existed or kept is not None
 
     async def sync_sessions(self) -> None:
-        """Keep the store in step with this worker's live sessions, every
-        ``LENS_SESSION_SYNC_INTERVAL`` seconds, so that any worker can answer for them.
-
-        Sessions deleted through another worker are stopped: ``DELETE`` on any worker erases
-        the session and leaves a tombstone in the store; this worker asks which of its live
-        sessions have one, closes them (``session.closed`` with reason ``deleted``, no report)
-        and erases again what it wrote before it knew. The others' records are rewritten with
-        their current state and counters, which another worker's ``GET`` reads. The worker's
-        heartbeat goes first, and the sessions of workers that are gone are ended
-        (:mod:`signaling.workers`). Runs until cancelled; a store outage only delays it.
-        """
+        """Every ``LENS_SESSION_SYNC_INTERVAL`` seconds: the heartbeat, and the sessions of
+        workers that are gone ended (:mod:`signaling.workers`); live sessions deleted through
+        another worker (a tombstone in the store) closed and erased again; the others' records
+        rewritten, for other workers' ``GET`` (``docs/storage.md``). Runs until cancelled; a
+        store outage only delays it."""
         while True:
             await asyncio.sleep(self.settings.session_sync_interval)
             await self.watch.tick()
@@ -394,16 +388,7 @@ class SessionService:
             return
         self.draining_until = time.time() + timeout
         log.info("draining: %d live session(s), for up to %.0f s", len(self.registry), timeout)
-        for session in self.registry:
-            session.send(SessionDraining(session.id, session.clock(), self.draining_until, timeout))
-        waits = [asyncio.ensure_future(s.wait_closed()) for s in self.registry]
-        if waits:
-            _, pending = await asyncio.wait(waits, timeout=timeout)
-            for wait in pending:
-                wait.cancel()
-            if pending:
-                log.info("drain timeout: ending %d session(s)", len(pending))
-        await self.registry.close_all("server_shutdown")
+        await self.registry.drain(self.draining_until)
 
     async def close(self) -> None:
         self.uploads.close()

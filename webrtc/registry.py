@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -14,9 +16,12 @@ from analyzers.speaking_rate import SYLLABLES_PER_WORD
 from analyzers.speech_to_text import WhisperRecognizer
 from analyzers.video import VideoModels, build_video_models
 from webrtc.config import PipelineConfig
+from webrtc.protocol import SessionDraining
 from webrtc.scheduler import AnalysisScheduler, PerThread, RateController
 from webrtc.session import AnalysisSession, SessionHooks
 from webrtc.transcription import TranscriptionPool
+
+log = logging.getLogger(__name__)
 
 
 def new_session_id() -> str:
@@ -125,6 +130,21 @@ class SessionRegistry:
     async def close_all(self, reason: str = "server_shutdown") -> None:
         """Close every session; the analysis threads stay for sessions opened later."""
         await asyncio.gather(*(s.close(reason) for s in self), return_exceptions=True)
+
+    async def drain(self, deadline: float) -> None:
+        """Tell every session the server is going (``session.draining``), wait until they have
+        ended or Unix time ``deadline`` has come, then close the rest (with their reports)."""
+        left = max(0.0, deadline - time.time())
+        for session in self:
+            session.send(SessionDraining(session.id, session.clock(), deadline, round(left, 1)))
+        waits = [asyncio.ensure_future(s.wait_closed()) for s in self]
+        if waits:
+            _, pending = await asyncio.wait(waits, timeout=left)
+            for wait in pending:
+                wait.cancel()
+            if pending:
+                log.info("drain timeout: ending %d session(s)", len(pending))
+        await self.close_all("server_shutdown")
 
     async def shutdown(self) -> None:
         """Let the analysis and recognition threads exit (after :meth:`close_all`)."""
