@@ -45,23 +45,26 @@ class ConnectionGuard:
         self.total = total
         self.per_address = per_address
         self.open: Counter[str] = Counter()
+        self.open_total = 0
         self.refused = 0
         self.refusing = 0
         """Refused connections still closing (see :meth:`GuardedProtocol._refuse`)."""
 
     def admit(self, address: str) -> str | None:
         """Count the connection in and return ``None``, or say why it is refused."""
-        if sum(self.open.values()) >= self.total:
+        if self.open_total >= self.total:
             reason = f"the server holds its maximum of {self.total} connections"
         elif self.per_address is not None and self.open[address] >= self.per_address:
             reason = f"at most {self.per_address} connections from one address"
         else:
             self.open[address] += 1
+            self.open_total += 1
             return None
         self.refused += 1
         return reason
 
     def release(self, address: str) -> None:
+        self.open_total -= 1
         self.open[address] -= 1
         if self.open[address] <= 0:
             del self.open[address]

@@ -153,7 +153,7 @@ class _WorkerCollector(Collector):
         if self._guard is None:
             return
         open_ = GaugeMetricFamily("lens_http_connections", "Open HTTP connections")
-        open_.add_metric([], sum(self._guard.open.values()))
+        open_.add_metric([], self._guard.open_total)
         yield open_
         refused = CounterMetricFamily(
             "lens_http_connections_refused", "HTTP connections refused over the caps"
