@@ -81,9 +81,8 @@ class WorkerWatch:
             if r.worker is not None and (r.worker not in alive or self.gone_here(r.worker))
         ]
 
-    async def end_lost(self) -> list[SessionRecord]:
-        """End every session of a worker that is gone; returns those this worker ended."""
-        ended = []
+    async def end_lost(self) -> None:
+        """End every session of a worker that is gone (another worker may get there first)."""
         for record in await self.lost_sessions():
             assert record.worker is not None
             done = await self.store.end_lost(record.id, record.worker, time.time())
@@ -93,9 +92,7 @@ class WorkerWatch:
                     record.id,
                     record.worker,
                 )
-                ended.append(done)
-        self.sessions_ended += len(ended)
-        return ended
+                self.sessions_ended += 1
 
     async def tick(self) -> None:
         """A heartbeat, then the sessions of lost workers ended. A store outage only delays

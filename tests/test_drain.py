@@ -26,6 +26,14 @@ async def _connect(server: ServerProcess) -> ClientPeer:
     return peer
 
 
+async def _drain(server: ServerProcess, peer: ClientPeer) -> dict[str, Any]:
+    """SIGTERM, and the ``session.draining`` message it brings the peer."""
+    server.send(signal.SIGTERM)
+    return await peer.wait_for(
+        lambda m: m["type"] == "session.draining", 10, "session.draining after SIGTERM"
+    )
+
+
 async def _get(url: str) -> tuple[int, dict[str, Any]]:
     async with aiohttp.ClientSession() as http, http.get(url) as response:
         return response.status, await response.json()
@@ -37,10 +45,7 @@ async def test_sigterm_drains_live_sessions_and_refuses_new_ones(
     server: ServerProcess = await server_process(LENS_DRAIN_TIMEOUT="60")
     peer = await _connect(server)
     try:
-        server.send(signal.SIGTERM)
-        draining = await peer.wait_for(
-            lambda m: m["type"] == "session.draining", 10, "session.draining after SIGTERM"
-        )
+        draining = await _drain(server, peer)
         assert 50 < draining["deadline"] - time.time() <= 60, draining
         status, health = await _get(f"{server.url}/health")
         assert (status, health["status"]) == (503, "draining"), (status, health)
@@ -74,8 +79,7 @@ async def test_the_drain_timeout_ends_the_rest_with_their_reports(
     server: ServerProcess = await server_process(LENS_DRAIN_TIMEOUT="2")
     peer = await _connect(server)
     try:
-        server.send(signal.SIGTERM)
-        await peer.wait_for(lambda m: m["type"] == "session.draining", 10, "session.draining")
+        await _drain(server, peer)
         report = await peer.wait_for(
             lambda m: m["type"] == "session.report", 15, "the report at the drain timeout"
         )
@@ -93,8 +97,7 @@ async def test_a_second_sigterm_ends_every_session_at_once(
     server: ServerProcess = await server_process(LENS_DRAIN_TIMEOUT="600")
     peer = await _connect(server)
     try:
-        server.send(signal.SIGTERM)
-        await peer.wait_for(lambda m: m["type"] == "session.draining", 10, "session.draining")
+        await _drain(server, peer)
         server.send(signal.SIGTERM)
         await peer.wait_for(lambda m: m["type"] == "session.report", 15, "the report")
         closed = await peer.wait_for(lambda m: m["type"] == "session.closed", 10, "closed")

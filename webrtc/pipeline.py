@@ -180,11 +180,8 @@ class VideoPipeline(_Pipeline):
         self.stream.prepare()
 
     async def finish(self) -> VideoFinal | None:
-        """The whole-session summary and timeline points, read on the analysis thread."""
-        return await self._on_thread(self.stream.finish)
-
-    async def snapshot(self) -> VideoFinal | None:
-        """The summary and points so far (a checkpoint); the stream goes on."""
+        """The whole-session summary and timeline points so far, read on the analysis thread
+        (the stream may go on: a checkpoint reads them too)."""
         return await self._on_thread(self.stream.finish)
 
     def _release(self) -> None:

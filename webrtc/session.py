@@ -304,12 +304,10 @@ class AnalysisSession:
     async def _report(self, counters: SessionCounters, *, final: bool = True) -> Report | None:
         """The end-of-session report, or ``None`` if no media was ever analysed. Not
         ``final``: the report so far (a checkpoint), the streams going on."""
-        if final:
-            video = await self.video.finish() if self.video is not None else None
-            audio = await self.audio.finish() if self.audio is not None else None
-        else:
-            video = await self.video.snapshot() if self.video is not None else None
-            audio = await self.audio.snapshot() if self.audio is not None else None
+        video = await self.video.finish() if self.video is not None else None
+        audio = None
+        if self.audio is not None:  # the end cuts the last utterance; a checkpoint does not
+            audio = await (self.audio.finish() if final else self.audio.snapshot())
         if video is None and audio is None:
             return None
         transcript: list[Utterance] | None = None

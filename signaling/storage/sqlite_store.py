@@ -52,6 +52,9 @@ CREATE TABLE IF NOT EXISTS workers (
     seen_until REAL NOT NULL
 );
 """
+WORKERS_KEPT = 86_400.0
+"""Seconds a heartbeat row outlives its worker (it only needs to outlive the worker's sessions'
+end by another worker, which takes seconds)."""
 _LIVE = ",".join(f"'{state.value}'" for state in LIVE_STATES)
 
 
@@ -212,7 +215,7 @@ class SqliteStore:
     async def beat(self, worker: str, until: float) -> None:
         def write(db: sqlite3.Connection) -> None:
             db.execute("INSERT OR REPLACE INTO workers VALUES (?, ?)", (worker, until))
-            db.execute("DELETE FROM workers WHERE seen_until < ?", (until - TOMBSTONE_SECONDS,))
+            db.execute("DELETE FROM workers WHERE seen_until < ?", (until - WORKERS_KEPT,))
 
         await self._run(write)
 
