@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from analyzers import AUDIO_RATE, SUMMARY_WINDOW
-from analyzers.audio_summary import AudioSummary, AudioSummaryTracker
+from analyzers.audio_summary import TURN_GAP, AudioSummary, AudioSummaryTracker
 from analyzers.loudness import rms_dbfs
 from analyzers.prosody import FRAME, track
 from analyzers.speaking_rate import SYLLABLES_PER_WORD, SyllableCounter
@@ -60,6 +60,8 @@ class AudioAnalysisOptions:
     min_pause: float = 0.6
     summary_window: float = SUMMARY_WINDOW
     language: str = "en"
+    turn_gap: float = TURN_GAP
+    """A silence this long or longer ends a speaking turn (pace is words over turn time)."""
 
 
 class AudioAnalyzer:
@@ -83,9 +85,13 @@ class AudioAnalyzer:
         self._syllables = SyllableCounter()
         per_word = SYLLABLES_PER_WORD[self.options.language]
         self._summary = AudioSummaryTracker(
-            window=self.options.summary_window, syllables_per_word=per_word
+            window=self.options.summary_window,
+            syllables_per_word=per_word,
+            turn_gap=self.options.turn_gap,
         )
-        self._session = AudioSummaryTracker(window=None, syllables_per_word=per_word)
+        self._session = AudioSummaryTracker(
+            window=None, syllables_per_word=per_word, turn_gap=self.options.turn_gap
+        )
         self._trackers = (self._summary, self._session)
         self._pending = np.zeros(0, np.float32)
         self._pending_t: float | None = None
@@ -167,7 +173,7 @@ class AudioAnalyzer:
         frames = size // FRAME_SAMPLES
         hops = track(np.concatenate([self._context, window]), t - self._context.size / AUDIO_RATE)
         self._context = window[-self._context.size :].copy()
-        self._syllables.update(hops.times, hops.syllable_db, hops.voiced)
+        self._syllables.update(hops.times, hops.intensity_db, hops.voiced)
         f0 = hops.f0[hops.voiced]
         level = rms_dbfs(window)
         speaking_seconds = self._window_speaking * FRAME_SECONDS

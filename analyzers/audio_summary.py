@@ -40,10 +40,31 @@ class PitchStats:
     monotony: float
 
 
+TURN_GAP = 3.0
+"""Seconds of silence that end a speaking turn (the other person talking, or thinking time)."""
+
+
+def turns(spans: list[tuple[float, float]], gap: float) -> list[tuple[float, float]]:
+    """Speech spans in order joined into turns: a silence shorter than ``gap`` stays inside
+    the turn, a longer one ends it."""
+    out: list[tuple[float, float]] = []
+    for start, end in spans:
+        if out and start - out[-1][1] < gap:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
 @dataclass(frozen=True)
 class SpeakingRate:
-    syllables_per_s: float
+    articulation_rate: float
+    """Syllables per second of speaking time (inside speech stretches, pauses left out)."""
     wpm: float
+    """Speech rate: estimated words (syllables / the language's syllables per word) per minute
+    of turn time (pauses shorter than the turn gap included)."""
+    turn_seconds: float
+    """Seconds inside speaking turns."""
 
 
 @dataclass(frozen=True)
@@ -106,9 +127,16 @@ class _Window:
 
 
 class AudioSummaryTracker:
-    def __init__(self, *, window: float | None = 30.0, syllables_per_word: float = 1.5) -> None:
+    def __init__(
+        self,
+        *,
+        window: float | None = 30.0,
+        syllables_per_word: float = 1.5,
+        turn_gap: float = TURN_GAP,
+    ) -> None:
         self._window = window
         self._syllables_per_word = syllables_per_word
+        self._turn_gap = turn_gap
         self._windows: deque[_Window] = deque()
         self._pauses: deque[Pause] = deque()
         self._segments: deque[tuple[float, float]] = deque()
@@ -122,15 +150,28 @@ class AudioSummaryTracker:
             self._segments.append((self._speaking_since, t))
         self._speaking_since = None
 
-    def speaking_seconds(self, start: float, end: float) -> float:
-        """Time inside speech stretches between ``start`` and ``end`` (an ongoing stretch
-        counts up to ``end``): the dated segments, without the hangover."""
-        while self._window is not None and self._segments and self._segments[0][1] < start:
+    def _spans(self, start: float, end: float) -> list[tuple[float, float]]:
+        """Speech stretches between ``start`` and ``end`` (an ongoing one up to ``end``): the
+        dated segments, without the hangover."""
+        keep = start - self._turn_gap  # a turn may begin before the window
+        while self._window is not None and self._segments and self._segments[0][1] < keep:
             self._segments.popleft()
         spans = list(self._segments)
         if self._speaking_since is not None:
             spans.append((self._speaking_since, end))
+        return spans
+
+    @staticmethod
+    def _inside(spans: list[tuple[float, float]], start: float, end: float) -> float:
         return sum(max(0.0, min(b, end) - max(a, start)) for a, b in spans)
+
+    def speaking_seconds(self, start: float, end: float) -> float:
+        """Time inside speech stretches between ``start`` and ``end``."""
+        return self._inside(self._spans(start, end), start, end)
+
+    def turn_seconds(self, start: float, end: float) -> float:
+        """Time inside speaking turns between ``start`` and ``end``."""
+        return self._inside(turns(self._spans(start, end), self._turn_gap), start, end)
 
     def add_window(
         self,
@@ -157,6 +198,7 @@ class AudioSummaryTracker:
         heard = sum(w.duration for w in windows)
         end = windows[-1].t + windows[-1].duration if windows else t
         speaking = self.speaking_seconds(end - heard, end) if windows else 0.0
+        in_turns = self.turn_seconds(end - heard, end) if windows else 0.0
         speech_windows = [
             w for w in windows if w.speech_seconds >= w.duration / 2 and w.voiced_fraction >= 0.5
         ]
@@ -166,8 +208,8 @@ class AudioSummaryTracker:
         loud_std = robust_std(levels) if levels.size >= 3 else None
         rate = None
         if speaking >= 2.0:
-            per_s = syllables / speaking
-            rate = SpeakingRate(per_s, per_s * 60 / self._syllables_per_word)
+            words = syllables / self._syllables_per_word
+            rate = SpeakingRate(syllables / speaking, words * 60 / in_turns, in_turns)
         pauses = list(self._pauses)
         return AudioSummary(
             window=heard,

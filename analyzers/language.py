@@ -24,6 +24,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from analyzers.audio_summary import TURN_GAP, turns
+
 FILLED_PAUSES = {
     "en": frozenset({"um", "umm", "uh", "uhh", "uhm", "er", "erm", "ah", "ahh", "hmm", "hm", "mm"}),
     "zh": frozenset({"嗯", "呃", "啊", "额", "唔"}),
@@ -175,7 +177,9 @@ class LanguageSummary:
     words: int
     """Words spoken (Mandarin: characters), filled pauses left out."""
     words_per_min: float | None
-    """Per minute of speaking time (the utterances' own durations)."""
+    """Speech rate: words per minute of turn time (first word to last word of each turn, a
+    silence of the turn gap or more ending a turn); Mandarin: characters."""
+    turn_seconds: float
     fillers: int
     """Filled pauses (um, uh; 嗯, 呃)."""
     fillers_per_min: float | None
@@ -188,10 +192,14 @@ class LanguageSummary:
     longest_monologue_s: float | None
 
 
-def summarise(utterances: Sequence[Utterance], language: str) -> LanguageSummary:
+def summarise(
+    utterances: Sequence[Utterance], language: str, turn_gap: float = TURN_GAP
+) -> LanguageSummary:
     words = [w for u in utterances for w in u.words]
     speaking = sum(u.end - u.start for u in utterances)
     units = spoken_units(words, language)
+    # A turn runs from its first word to its last, filled pauses included (they hold the floor).
+    in_turns = sum(b - a for a, b in turns([(w.start, w.end) for w in words], turn_gap))
     fillers = Counter(normalise(w.word) for w in words if w.filler == "filled")
     discourse = _phrase_count(words, "discourse")
     hedges = _phrase_count(words, "hedge")
@@ -199,7 +207,8 @@ def summarise(utterances: Sequence[Utterance], language: str) -> LanguageSummary
     minutes = speaking / 60
     return LanguageSummary(
         words=units,
-        words_per_min=round(units / minutes, 1) if minutes > 0 and units else None,
+        words_per_min=round(units * 60 / in_turns, 1) if in_turns > 0 and units else None,
+        turn_seconds=round(in_turns, 2),
         fillers=sum(fillers.values()),
         fillers_per_min=round(sum(fillers.values()) / minutes, 2) if minutes > 0 else None,
         top_fillers=fillers.most_common(3),

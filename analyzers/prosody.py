@@ -23,11 +23,9 @@ from analyzers import AUDIO_RATE
 
 HOP = 160  # 10 ms
 FRAME = 1024  # 64 ms: two periods of the lowest pitch
-SYLLABLE_FRAME = 640  # 40 ms
 FMIN, FMAX = 60.0, 500.0
 _EPS = 1e-12
 _WINDOW = np.hanning(FRAME)
-_SHORT = np.hanning(SYLLABLE_FRAME)
 _FREQS = np.fft.rfftfreq(FRAME, 1 / AUDIO_RATE)
 
 
@@ -39,9 +37,8 @@ class HopTrack:
     f0: np.ndarray
     voiced: np.ndarray
     intensity_db: np.ndarray
-    """Level of the 64 ms frame, dBFS."""
-    syllable_db: np.ndarray
-    """Level of the central 40 ms of the frame, dBFS: sharp enough to separate syllables."""
+    """Level of the 64 ms Hann frame, dBFS: Praat's intensity window for a 50 Hz pitch floor,
+    the contour syllable nuclei are picked from."""
     centroid_hz: np.ndarray
     flatness: np.ndarray
 
@@ -74,7 +71,7 @@ def track(
     n = len(frames)
     if n == 0:
         empty = np.zeros(0)
-        return HopTrack(empty, empty, empty.astype(bool), empty, empty, empty, empty)
+        return HopTrack(empty, empty, empty.astype(bool), empty, empty, empty)
     times = t0 + (np.arange(n) * HOP + FRAME / 2) / AUDIO_RATE
     f0 = librosa.yin(
         samples,
@@ -86,16 +83,14 @@ def track(
         center=False,
     )[:n]
     lags = np.clip(np.round(AUDIO_RATE / f0).astype(int), 1, FRAME // 2)
-    window, short = _WINDOW, _SHORT
+    window = _WINDOW
     power = np.mean((frames * window) ** 2, axis=1) / np.mean(window**2)
     intensity = 10 * np.log10(power + _EPS)
-    centre = frames[:, (FRAME - SYLLABLE_FRAME) // 2 : (FRAME + SYLLABLE_FRAME) // 2]
-    syllable_db = 10 * np.log10(np.mean((centre * short) ** 2, axis=1) / np.mean(short**2) + _EPS)
     voiced = (periodicity(frames, lags) >= min_periodicity) & (intensity >= min_dbfs)
     spectrum = np.abs(np.fft.rfft(frames * window, axis=1)) ** 2 + _EPS
     centroid = (spectrum * _FREQS).sum(axis=1) / spectrum.sum(axis=1)
     flatness = np.exp(np.mean(np.log(spectrum), axis=1)) / np.mean(spectrum, axis=1)
-    return HopTrack(times, f0, voiced, intensity, syllable_db, centroid, flatness)
+    return HopTrack(times, f0, voiced, intensity, centroid, flatness)
 
 
 def warm_up() -> None:

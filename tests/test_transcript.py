@@ -18,7 +18,16 @@ from analyzers.models import ASR_MODELS, ModelRegistry
 from analyzers.prosody import warm_up
 from analyzers.speech_to_text import SpeechClip, WhisperRecognizer, transcribe
 from loadtest.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
-from loadtest.sources import FILLERS_SPOKEN, INTERVIEW_SENTENCES, WITH_FILLERS, recorded_speech
+from loadtest.sources import (
+    FILLERS_SPOKEN,
+    INTERVIEW_SENTENCES,
+    SONNET_SPEECH,
+    SONNET_TEXT,
+    WITH_FILLERS,
+    recorded_speech,
+    sonnet,
+    write_wav,
+)
 from signaling.settings import Settings
 from tests.conftest import StartServer
 from tests.media import astronaut, phrase, place, resample, white_noise, write_recording
@@ -137,9 +146,28 @@ async def test_a_recorded_file_has_its_transcript_in_the_report(
     assert len(transcript) == 2, [u["text"] for u in transcript]
     heard = " ".join(u["text"] for u in transcript)
     assert word_error_rate(ENGLISH[1] + " " + ENGLISH[2], heard) <= 0.15, heard
-    language = report["summary"]["language"]
-    assert language["words"] >= 20 and language["words_per_min"] > 60
-    assert report["summary"]["speaking_rate"]["words_per_min"] == language["words_per_min"]
+    language, rate = report["summary"]["language"], report["summary"]["speaking_rate"]
+    assert language["words"] >= 20 and rate["wpm_from"] == "words" and rate["wpm"] > 60
+
+
+async def test_a_real_reading_speech_rate_from_words(tmp_path: Path, model_dir: Path) -> None:
+    """A person reading a sonnet, analysed offline with its transcript: the speech rate is the
+    words heard over the turn, within 10 % of the text's words over the reading's first word to
+    last; the syllable estimate stays beside it as the articulation rate."""
+    path = write_wav(
+        tmp_path / "sonnet.wav", sonnet(ModelRegistry(Settings().model_dir)), AUDIO_RATE
+    )
+    out = tmp_path / "report.json"
+    env = {"LENS_TRANSCRIPT": "true", "LENS_ASR_MODEL": str(model_dir)}
+    code, output = await run_cli("analyze", str(path), "--out", str(out), env=env)
+    assert code == 0, output[-2000:]
+    rate = json.loads(out.read_text())["summary"]["speaking_rate"]
+    start, end = SONNET_SPEECH
+    truth = len(SONNET_TEXT.split()) * 60 / (end - start)
+    assert rate["wpm_from"] == "words", rate
+    assert rate["wpm"] == pytest.approx(truth, rel=0.1), (rate, truth)
+    assert rate["turn_seconds"] == pytest.approx(end - start, rel=0.03), rate
+    assert rate["articulation_rate"] == rate["syllables_per_s"] and rate["articulation_rate"] > 2
 
 
 async def test_a_live_session_is_transcribed(

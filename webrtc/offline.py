@@ -109,5 +109,6 @@ def analyze_file(
         quality=counters.quality(video_final.summary.face_visible_ratio if video_final else None),
         transcript=transcript,
         language=transcript[-1].language if transcript else config.stream.audio.language,
+        turn_gap=config.stream.audio.turn_gap,
     )
     return report, counters

@@ -259,7 +259,7 @@ class AnalysisSession:
             return None
         since = self.clock() - self.config.stream.audio.summary_window
         recent = [u for u in self.utterances if u.end >= since]
-        return summarise(recent, self._spoken_language())
+        return summarise(recent, self._spoken_language(), self.config.stream.audio.turn_gap)
 
     def _spoken_language(self) -> str:
         if self.language != "auto":
@@ -338,6 +338,7 @@ class AnalysisSession:
                 quality=quality,
                 transcript=transcript,
                 language=language,
+                turn_gap=self.config.stream.audio.turn_gap,
             ),
         )
 

@@ -110,7 +110,12 @@ function onMessage(message) {
         const { count, mean_s: mean } = message.pauses;
         ui.pauses.textContent = count ? `${count} (avg ${mean.toFixed(1)} s)` : "none";
       }
-      if (message.speaking_rate) ui.speakingRate.textContent = `${message.speaking_rate.wpm.toFixed(0)} wpm`;
+      if (message.speaking_rate) {
+        // Speech rate over the speaking turns; "≈" when estimated from syllables, not counted.
+        const { wpm, wpm_from: from } = message.speaking_rate;
+        ui.speakingRate.textContent = `${from === "words" ? "" : "≈ "}${wpm.toFixed(0)} wpm`;
+        ui.speakingRate.title = from === "words" ? "words per minute, counted from what you said" : "words per minute, estimated from syllables";
+      }
       if (message.arousal) ui.arousal.textContent = message.arousal.label;
       if (message.pitch) ui.pitchVariation.textContent = `${message.pitch.std_semitones.toFixed(1)} st`;
       break;
