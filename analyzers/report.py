@@ -10,7 +10,7 @@ renderings of it. The headline figures are :class:`SummaryFields`, the very fiel
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
 from analyzers.audio_summary import TURN_GAP, AudioSummary
@@ -58,6 +58,9 @@ class SummaryFields:
     arousal: dict[str, Any] | None = None
     language: dict[str, Any] | None = None
     """From the transcript: words, fillers, hedges, repetitions, the longest monologue."""
+    framing: dict[str, Any] | None = None
+    """Share of frames with each framing or lighting issue, mean face and background
+    brightness and face height (``analyzers/framing.py``)."""
 
     @classmethod
     def of(
@@ -90,6 +93,7 @@ class SummaryFields:
                 head_stability=video.head_stability,
                 blinks_per_min=video.blinks_per_min,
                 expression=expression,
+                framing=video.framing,
             )
         if audio is not None:
             pitch, rate, arousal = audio.pitch, audio.speaking_rate, audio.arousal
@@ -229,10 +233,11 @@ class Timeline:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Timeline:
         def part(kind: type[VideoTimeline] | type[AudioTimeline]) -> Any:
-            names = [f.name for f in fields(kind)]
-            if not all(name in data for name in names):
+            # Series added later have defaults: a report stored before them still reads.
+            required = [f.name for f in fields(kind) if f.default_factory is MISSING]
+            if not all(name in data for name in required):
                 return None
-            return kind(**{name: data[name] for name in names})
+            return kind(**{f.name: data[f.name] for f in fields(kind) if f.name in data})
 
         return cls(data["bin_seconds"], data["t"], part(VideoTimeline), part(AudioTimeline))
 

@@ -33,6 +33,7 @@ from analyzers.audio import (
 )
 from analyzers.audio_summary import AudioSummary
 from analyzers.blinks import Blink
+from analyzers.framing import SetupCheck, SetupResult
 from analyzers.sampling import VideoSampler
 from analyzers.speech import SpeechStarted, SpeechStopped
 from analyzers.speech_to_text import SpeechClip
@@ -97,12 +98,13 @@ class Every:
 @dataclass(frozen=True)
 class VideoOutput:
     """What one analysed frame gave: ``result`` for a full pass, ``blink`` if one ended,
-    ``summary`` when the gate let one through."""
+    ``summary`` when the gate let one through, ``setup`` when the setup check was due."""
 
     t: float
     result: VideoFrameResult | None = None
     blink: Blink | None = None
     summary: VideoSummary | None = None
+    setup: SetupResult | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,7 @@ class VideoStream:
         self._analyzer: VideoFrameAnalyzer | None = None
         self._sampler = VideoSampler(params.video_fps, params.blink_fps)
         self._summarise = Every(params.summary_interval / 2)
+        self._setup = SetupCheck()
         self.points: list[VideoPoint] = []
         self.frames_offered = 0
         self.frames_analysed = 0
@@ -148,6 +151,10 @@ class VideoStream:
         """The full-analysis rate, when load changes it; the eye pass keeps its own."""
         self._sampler.set_full_fps(fps)
 
+    def request_setup(self) -> None:
+        """Check the setup again over the next analysed frame's last seconds (the client asked)."""
+        self._setup.request()
+
     def sample(self, t: float) -> Step | None:
         """Whether the frame at ``t`` gets the full analysis, the eye pass or nothing. Cheap."""
         self.frames_offered += 1
@@ -164,7 +171,8 @@ class VideoStream:
         self.frames_analysed += 1
         self.points.append(VideoPoint.of(result))
         summary = analyzer.summary(t) if self._summarise(t) else None
-        return VideoOutput(t, result=result, blink=result.blink, summary=summary)
+        setup = self._setup.add(t, result.framing)
+        return VideoOutput(t, result=result, blink=result.blink, summary=summary, setup=setup)
 
     def feed(self, t: float, image: FrameImage) -> VideoOutput | None:
         """:meth:`sample` and, for a frame that is due, :meth:`analyse`."""

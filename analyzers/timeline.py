@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -24,10 +24,13 @@ class VideoPoint:
     pitch: float | None
     roll: float | None
     expression: str | None
+    brightness: float | None = None
+    face_height: float | None = None
 
     @classmethod
     def of(cls, result: VideoFrameResult) -> VideoPoint:
         pose, gaze, expression = result.head_pose, result.gaze, result.expression
+        framing = result.framing
         return cls(
             result.t,
             result.face,
@@ -36,6 +39,8 @@ class VideoPoint:
             None if pose is None else pose.pitch,
             None if pose is None else pose.roll,
             None if expression is None else expression.label,
+            None if framing is None else framing.brightness,
+            None if framing is None else framing.face_height,
         )
 
 
@@ -71,7 +76,8 @@ def _mean(values: list[float | None], digits: int) -> float | None:
 @dataclass(frozen=True)
 class VideoTimeline:
     """Per bin: share of analysed frames with a face, share of those with eye contact, mean
-    head pose (degrees) and the most frequent expression; ``None`` where a bin has none."""
+    head pose (degrees), the most frequent expression, mean face brightness (0..1) and face
+    height (share of the frame); ``None`` where a bin has none."""
 
     face_visible: list[float | None]
     eye_contact: list[float | None]
@@ -79,6 +85,8 @@ class VideoTimeline:
     pitch: list[float | None]
     roll: list[float | None]
     expression: list[str | None]
+    brightness: list[float | None] = field(default_factory=list)
+    face_height: list[float | None] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -103,6 +111,8 @@ def video_timeline(points: Sequence[VideoPoint], width: float, n: int) -> VideoT
         out.pitch.append(_mean([f.pitch for f in faces], 1))
         out.roll.append(_mean([f.roll for f in faces], 1))
         out.expression.append(labels.most_common(1)[0][0] if labels else None)
+        out.brightness.append(_mean([f.brightness for f in faces], 3))
+        out.face_height.append(_mean([f.face_height for f in faces], 3))
     return out
 
 

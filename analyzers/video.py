@@ -4,7 +4,7 @@ that runs between full analyses so that blinks are not missed."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +20,7 @@ from analyzers.expression import (
     aligned_face,
 )
 from analyzers.face import FaceAnalyzer, FaceModels
+from analyzers.framing import Framing, FramingThresholds, measure_framing
 from analyzers.gaze import Gaze, estimate_gaze
 from analyzers.head_pose import HeadPose, HeadStability, head_pose
 from analyzers.models import ModelUnavailable
@@ -41,6 +42,7 @@ class VideoFrameResult:
     eyes: EyeOpenness | None = None
     expression: Expression | None = None
     blink: Blink | None = None
+    framing: Framing | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class VideoAnalysisOptions:
     eye_contact_tolerance: float = 12.0
     stability_window: float = 5.0
     summary_window: float = SUMMARY_WINDOW
+    framing: FramingThresholds = field(default_factory=FramingThresholds)
 
 
 @dataclass
@@ -125,6 +128,7 @@ class VideoFrameAnalyzer:
             self._record(FrameFacts(t, observation.face, None, None))
             return base
         pose = head_pose(landmarks)
+        framing = measure_framing(rgb, landmarks, self.options.framing)
         gaze = estimate_gaze(landmarks, pose, tolerance=self.options.eye_contact_tolerance)
         eyes = eye_openness(landmarks)
         blink = self._blinks.update("ear", eyes.ear, t)
@@ -136,12 +140,18 @@ class VideoFrameAnalyzer:
             face = aligned_face(rgb, landmarks, model.input_size)
             expression = self._smoother.update(model.predict(face), t)
         self._record(
-            FrameFacts(t, True, gaze.eye_contact, expression.label if expression else None)
+            FrameFacts(t, True, gaze.eye_contact, expression.label if expression else None, framing)
         )
         if self._head_stability is not None:
             self._stabilities.append(self._head_stability)
         return replace(
-            base, head_pose=pose, gaze=gaze, eyes=eyes, expression=expression, blink=blink
+            base,
+            head_pose=pose,
+            gaze=gaze,
+            eyes=eyes,
+            expression=expression,
+            blink=blink,
+            framing=framing,
         )
 
     def _record(self, facts: FrameFacts) -> None:

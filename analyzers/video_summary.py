@@ -7,6 +7,7 @@ from collections import Counter, deque
 from dataclasses import dataclass
 
 from analyzers.expression import EXPRESSIONS
+from analyzers.framing import ISSUES, Framing
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,7 @@ class FrameFacts:
     face: bool
     eye_contact: bool | None
     expression: str | None
+    framing: Framing | None = None
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,10 @@ class VideoSummary:
     expression_distribution: dict[str, float] | None
     """Share of analysed frames with a face showing each (smoothed) expression."""
     dominant_expression: str | None
+    framing: dict[str, object] | None = None
+    """Share of analysed frames showing each framing or lighting issue (``no_face`` among all
+    frames, the rest among frames with a face), and the mean face brightness, background
+    brightness and face height."""
 
 
 class VideoSummaryTracker:
@@ -56,6 +62,7 @@ class VideoSummaryTracker:
             {label: round(labels[label] / total, 3) for label in EXPRESSIONS} if total else None
         )
         return VideoSummary(
+            framing=framing_summary(frames),
             window=round(span, 3),
             face_visible_ratio=round(len(with_face) / len(frames), 3) if frames else None,
             eye_contact_ratio=round(sum(contact) / len(contact), 3) if contact else None,
@@ -67,3 +74,23 @@ class VideoSummaryTracker:
 
     def reset(self) -> None:
         self._frames.clear()
+
+
+def framing_summary(frames: list[FrameFacts]) -> dict[str, object] | None:
+    if not frames:
+        return None
+    measured = [f.framing for f in frames if f.framing is not None]
+    issues = {"no_face": round(sum(1 for f in frames if not f.face) / len(frames), 3)}
+    for code in ISSUES[1:]:
+        hits = sum(1 for m in measured if code in m.issues)
+        issues[code] = round(hits / len(measured), 3) if measured else 0.0
+
+    def mean(values: list[float]) -> float | None:
+        return round(float(sum(values) / len(values)), 3) if values else None
+
+    return {
+        "issues": issues,
+        "brightness": mean([m.brightness for m in measured]),
+        "background": mean([m.background for m in measured if m.background is not None]),
+        "face_height": mean([m.face_height for m in measured]),
+    }

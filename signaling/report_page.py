@@ -21,6 +21,8 @@ COLOURS = {
     "yaw": "#2f6fed",
     "pitch": "#c0392b",
     "roll": "#5b6475",
+    "brightness": "#d4a017",
+    "face_height": "#2f6fed",
 }
 EXPRESSION_COLOURS = {
     "happy": "#1f8a4c",
@@ -225,6 +227,17 @@ def render_report(report: Report) -> str:
             f"varies {_num(loudness.get('std_db'), ' dB', 1)}",
         ),
     ]
+    if s.framing is not None:
+        issues = {k: v for k, v in s.framing["issues"].items() if v >= 0.1}
+        worst = sorted(issues.items(), key=lambda kv: -kv[1])[:2]
+        cards.append(
+            (
+                "Camera and light",
+                "good" if not worst else worst[0][0].replace("_", " "),
+                ", ".join(f"{k.replace('_', ' ')} {_pct(v)} of the time" for k, v in worst)
+                or "framed and lit well",
+            )
+        )
     if s.language is not None:
         words = s.language
         top = ", ".join(f"{w} ({n})" for w, n in words["top_fillers"]) or "none"
@@ -269,6 +282,17 @@ def render_report(report: Report) -> str:
                 "°",
             )
         )
+        if any(v is not None for v in video.brightness):
+            charts.append(
+                line_chart(
+                    "Light on your face and your size in the picture",
+                    t,
+                    {"brightness": video.brightness, "face_height": video.face_height},
+                    0,
+                    1,
+                    "",
+                )
+            )
     if tl.audio is not None:
         audio = tl.audio
         charts.append(

@@ -142,6 +142,18 @@ async def test_a_person_connects_watches_and_ends(
     assert await page.locator("#faces").inner_text() == "1"
     await page.screenshot(path=str(artifacts / "browser-face.png"), full_page=True)
 
+    # The setup check arrives after the first seconds, and again when asked for.
+    await page.locator("#setup").wait_for(state="visible", timeout=15_000)
+    verdict = page.locator("#setup-verdict")
+    assert await verdict.get_attribute("data-ok") in ("true", "false")
+    await page.get_by_role("button", name="Check again").click()
+    await shows(
+        page.get_by_role("button", name="Check again").and_(page.locator(":enabled")),
+        "the setup checked again",
+        10_000,
+    )
+    assert (await verdict.inner_text()).startswith(("All good", "Before you start"))
+
     # The camera goes blank: the page says so, and the face readouts empty.
     await readout(page, "#face", "no", timeout=15_000)
     await readout(page, "#eye-contact", "unknown", timeout=2_000)

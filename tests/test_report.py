@@ -142,15 +142,24 @@ def test_report_of_hand_made_streams() -> None:
         "pitch",
         "roll",
         "expression",
+        "brightness",
+        "face_height",
         "talk",
         "rms_dbfs",
         "pitch_hz",
-    ]
+    ], "framing's series are compatible additions after the video's"
     assert (
         data["quality"]["frames_received"] == 30 and data["quality"]["face_visible_ratio"] is None
     )
     again = Report.from_dict(json.loads(json.dumps(data)))
     assert again == report, "a report read back from the store is the report that was kept"
+    for key in ("brightness", "face_height"):
+        data["timeline"].pop(key)
+    data["summary"].pop("framing")
+    old = Report.from_dict(data)
+    assert old.timeline.video is not None and old.timeline.video.brightness == [], (
+        "a report stored before the framing series still reads, video timeline and all"
+    )
 
 
 def test_a_session_with_audio_only_has_no_video_series() -> None:
@@ -171,6 +180,7 @@ def test_a_session_with_audio_only_has_no_video_series() -> None:
     assert report.duration == 2.0
     data = report.to_dict()
     assert "face_visible" not in data["timeline"] and data["timeline"]["talk"] == [1.0, 1.0]
+
     assert data["summary"]["face_visible_ratio"] is None
     assert Report.from_dict(data).timeline.video is None
 

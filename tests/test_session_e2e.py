@@ -226,3 +226,43 @@ async def test_speech_events_and_audio_summary_arrive(
         assert 60 <= window["pitch_hz"] <= 500 and window["spectral_centroid_hz"] > 0
     finally:
         await peer.close()
+
+
+async def test_the_setup_check_comes_first_and_on_request(server: RunningServer) -> None:
+    """A dark picture: the setup check after the first seconds says so; once the light is
+    fixed, the check the client asks for says all is well."""
+    dark = (place(astronaut()).astype(np.float32) * 0.2).astype(np.uint8)
+    video = StillsTrack([dark])
+    peer = ClientPeer(server.url, [video])
+    async with aiohttp.ClientSession() as http:
+        await peer.connect(http)
+    try:
+        first = await peer.wait_for(lambda m: m["type"] == "setup", 20, "the first 'setup'")
+        assert not first["ok"] and [a["code"] for a in first["advice"]] == ["too_dark"], first
+        assert first["framing"]["brightness"] < 0.25 and first["advice"][0]["text"]
+        video.frames = [place(astronaut())]
+        lit = await peer.wait_for(
+            lambda m: m["type"] == "video.frame" and m["framing"] and not m["framing"]["issues"],
+            20,
+            "a well-lit 'video.frame'",
+        )
+        await peer.wait_for(lambda m: m["type"] == "video.frame" and m["t"] > lit["t"] + 2.5)
+        peer.send({"type": "setup"})
+        again = await peer.wait_for(
+            lambda m: m["type"] == "setup" and m["t"] > lit["t"], 10, "the asked-for 'setup'"
+        )
+        assert again["ok"] and again["advice"] == [], again
+    finally:
+        await peer.close()
+
+
+async def test_a_setup_check_without_video_is_an_error(server: RunningServer) -> None:
+    peer = ClientPeer(server.url, [SamplesTrack(np.zeros(AUDIO_RATE, np.float32))])
+    async with aiohttp.ClientSession() as http:
+        await peer.connect(http)
+    try:
+        peer.send({"type": "setup"})
+        error = await peer.wait_for(lambda m: is_error(m, "no_video"), 10, "error 'no_video'")
+        assert "video" in error["message"]
+    finally:
+        await peer.close()

@@ -17,6 +17,7 @@ from webrtc.protocol import (
     Pong,
     ProtocolError,
     ServerMessage,
+    SetupRequest,
     chunked,
     encode,
     parse_client_message,
@@ -44,6 +45,7 @@ class ResultChannel:
         max_buffered_bytes: int,
         clock: Callable[[], float],
         on_end: Callable[[], None],
+        on_setup: Callable[[], bool] | None = None,
         on_sent: Callable[[ServerMessage, str], None] | None = None,
         max_message_bytes: int = 1100,
         messages_per_second: float = 20.0,
@@ -53,6 +55,7 @@ class ResultChannel:
         self._max_buffered_bytes = max_buffered_bytes
         self._clock = clock
         self._on_end = on_end
+        self._on_setup = on_setup
         self._on_sent = on_sent
         self._max_message_bytes = max_message_bytes
         self._inbound = TokenBucket(messages_per_second, 2 * messages_per_second)
@@ -134,6 +137,9 @@ class ResultChannel:
             self.send(Pong(self._session_id, self._clock(), message.id))
         elif isinstance(message, End):
             self._on_end()
+        elif isinstance(message, SetupRequest):
+            if self._on_setup is None or not self._on_setup():
+                self.send(Error(self._session_id, self._clock(), "no_video", "no video to check"))
 
     def close(self) -> None:
         self._channel.remove_all_listeners()

@@ -29,7 +29,7 @@ from analyzers.video_summary import VideoSummary
 from webrtc.config import PipelineConfig
 from webrtc.media import AvImage, audio_resampler, audio_stream, resampled, video_stream
 from webrtc.protocol import Error, ServerMessage
-from webrtc.results import Blink, VideoFrameMessage, audio_message
+from webrtc.results import Blink, Setup, VideoFrameMessage, audio_message
 from webrtc.scheduler import AnalysisScheduler
 from webrtc.tracks import BoundedFrameQueue, LatestFrameSlot, StampedFrame
 
@@ -148,6 +148,11 @@ class VideoPipeline(_Pipeline):
                 continue
             self._deliver(output, item, (time.perf_counter() - started) * 1000.0)
 
+    def request_setup(self) -> bool:
+        """The client asked for the setup check again: it runs on the next analysed frame."""
+        self.stream.request_setup()
+        return True
+
     def _deliver(self, output: VideoOutput, item: StampedFrame, elapsed_ms: float) -> None:
         if output.blink is not None:
             self._send(Blink.from_result(self.session_id, output.blink))
@@ -166,6 +171,8 @@ class VideoPipeline(_Pipeline):
                 frames_skipped=self.frames_skipped,
             )
         )
+        if output.setup is not None:
+            self._send(Setup.from_result(self.session_id, output.setup))
 
     async def _prepare(self) -> None:
         """Load the models on every shared thread first if no session has yet: once per

@@ -145,7 +145,12 @@ class End:
     """The client ends the session: the server answers with ``session.report``, then closes."""
 
 
-ClientMessage = Ping | End
+@dataclass(frozen=True)
+class SetupRequest:
+    """The client asks for the setup check again (framing and light, over the last seconds)."""
+
+
+ClientMessage = Ping | End | SetupRequest
 
 
 def parse_client_message(raw: str | bytes) -> ClientMessage:
@@ -172,6 +177,8 @@ def parse_client_message(raw: str | bytes) -> ClientMessage:
         return Ping(id=ping_id)
     if kind == "end":
         return End()
+    if kind == "setup":
+        return SetupRequest()
     if not isinstance(kind, str):
         raise ProtocolError("invalid_message", "a message needs a string 'type'")
     raise ProtocolError("unknown_type", f"unknown message type {kind[:64]!r}")

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from analyzers.audio import AudioOutput, AudioWindowResult
 from analyzers.audio_summary import AudioSummary
 from analyzers.blinks import Blink as BlinkResult
+from analyzers.framing import SetupResult
 from analyzers.language import LanguageSummary, Utterance
 from analyzers.report import SummaryFields, utterance_dict
 from analyzers.speech import SpeechStarted as SpeechStartedResult
@@ -37,6 +38,7 @@ class VideoFrameMessage(ServerMessage):
     eye_contact: bool | None = None
     eyes: dict[str, float] | None = None
     expression: dict[str, Any] | None = None
+    framing: dict[str, Any] | None = None
     sent_at: float = field(default=0.0)
 
     @classmethod
@@ -84,6 +86,30 @@ class VideoFrameMessage(ServerMessage):
                 "label": expression.label,
                 "scores": expression.scores,
             },
+            framing=None if result.framing is None else result.framing.to_dict(),
+        )
+
+
+@dataclass(frozen=True)
+class Setup(ServerMessage):
+    """The setup check: sent once after the first seconds of video, and again when the client
+    asks with ``{"type": "setup"}``."""
+
+    type: ClassVar[str] = "setup"
+    ok: bool
+    advice: list[dict[str, str]]
+    frames: int
+    framing: dict[str, Any] | None
+
+    @classmethod
+    def from_result(cls, session_id: str, result: SetupResult) -> Setup:
+        return cls(
+            session_id=session_id,
+            t=round(result.t, 3),
+            ok=result.ok,
+            advice=result.advice(),
+            frames=result.frames,
+            framing=None if result.framing is None else result.framing.to_dict(),
         )
 
 

@@ -12,7 +12,8 @@ const ui = {
   dominantExpression: $("dominant-expression"), pitch: $("pitch"), talkRatio: $("talk-ratio"),
   pauses: $("pauses"), speakingRate: $("speaking-rate"), arousal: $("arousal"),
   pitchVariation: $("pitch-variation"), report: $("report"), reportLink: $("report-link"),
-  captions: $("captions"), fillers: $("fillers"),
+  captions: $("captions"), fillers: $("fillers"), setup: $("setup"),
+  setupVerdict: $("setup-verdict"), setupAdvice: $("setup-advice"), checkSetup: $("check-setup"),
 };
 let fillerCount = 0;
 const CAPTION_LINES = 2;
@@ -72,6 +73,22 @@ function resetReadouts() {
   ui.fillers.textContent = "–";
   ui.fillers.dataset.value = "0";
   ui.captions.replaceChildren();
+  ui.setup.hidden = true;
+  ui.setupAdvice.replaceChildren();
+}
+
+/** The server's setup check: framing and light, before the interview starts and on request. */
+function showSetup(message) {
+  ui.setup.hidden = false;
+  ui.setupVerdict.dataset.ok = String(message.ok);
+  ui.setupVerdict.textContent = message.ok ? "All good: you are framed and lit well." : "Before you start:";
+  ui.setupAdvice.replaceChildren(...message.advice.map(({ code, text }) => {
+    const item = document.createElement("li");
+    item.dataset.code = code;
+    item.textContent = text;
+    return item;
+  }));
+  ui.checkSetup.disabled = false;
 }
 
 function onMessage(message) {
@@ -121,6 +138,9 @@ function onMessage(message) {
       break;
     case "transcript":
       showCaption(message);
+      break;
+    case "setup":
+      showSetup(message);
       break;
     case "pong":
       if (client?.rttMs != null) ui.rtt.textContent = `${client.rttMs.toFixed(0)} ms`;
@@ -212,6 +232,11 @@ async function stop() {
 }
 
 ui.connect.addEventListener("click", start);
+ui.checkSetup.addEventListener("click", () => {
+  ui.checkSetup.disabled = true;
+  ui.setupVerdict.textContent = "Checking…";
+  client?.send({ type: "setup" });
+});
 ui.disconnect.addEventListener("click", stop);
 window.addEventListener("pagehide", () => client?.close());
 showStatus("idle");

@@ -1,0 +1,42 @@
+"""Cost of the framing and lighting measurements per analysed frame, against the face analysis
+they ride on: ``taskset -c 0 python -m bench.framing``."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from analyzers.face import FaceAnalyzer, FaceModels
+from analyzers.framing import measure_framing
+from loadtest.sources import astronaut, place
+
+
+def cpu_ms(call: object, calls: int) -> float:
+    assert callable(call)
+    started = time.process_time()
+    for _ in range(calls):
+        call()
+    return (time.process_time() - started) / calls * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    models = FaceModels()
+    image = place(astronaut())
+    faces = FaceAnalyzer(models=lambda: models)
+    landmarks = faces.analyze(image).landmarks
+    assert landmarks is not None
+    framing = [cpu_ms(lambda: measure_framing(image, landmarks), 200) for _ in range(args.runs)]
+    face = [cpu_ms(lambda: faces.analyze(image), 50) for _ in range(args.runs)]
+    print(
+        f"framing: {np.median(framing):.2f} ms CPU per frame; face analysis (detection or "
+        f"tracking, mesh) {np.median(face):.2f} ms; medians of {args.runs} runs, 640x480"
+    )
+
+
+if __name__ == "__main__":
+    main()
