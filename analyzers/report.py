@@ -61,6 +61,9 @@ class SummaryFields:
     framing: dict[str, Any] | None = None
     """Share of frames with each framing or lighting issue, mean face and background
     brightness and face height (``analyzers/framing.py``)."""
+    posture: dict[str, Any] | None = None
+    """Shoulder tilt, lean, time slumped, hand over the face, gesturing
+    (``analyzers/posture.py``)."""
 
     @classmethod
     def of(
@@ -94,6 +97,7 @@ class SummaryFields:
                 blinks_per_min=video.blinks_per_min,
                 expression=expression,
                 framing=video.framing,
+                posture=video.posture,
             )
         if audio is not None:
             pitch, rate, arousal = audio.pitch, audio.speaking_rate, audio.arousal

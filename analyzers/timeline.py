@@ -26,11 +26,13 @@ class VideoPoint:
     expression: str | None
     brightness: float | None = None
     face_height: float | None = None
+    shoulder_tilt: float | None = None
+    slumped: bool | None = None
 
     @classmethod
     def of(cls, result: VideoFrameResult) -> VideoPoint:
         pose, gaze, expression = result.head_pose, result.gaze, result.expression
-        framing = result.framing
+        framing, posture = result.framing, result.posture
         return cls(
             result.t,
             result.face,
@@ -41,6 +43,8 @@ class VideoPoint:
             None if expression is None else expression.label,
             None if framing is None else framing.brightness,
             None if framing is None else framing.face_height,
+            None if posture is None else posture.shoulder_tilt,
+            None if posture is None else posture.slumped,
         )
 
 
@@ -77,7 +81,8 @@ def _mean(values: list[float | None], digits: int) -> float | None:
 class VideoTimeline:
     """Per bin: share of analysed frames with a face, share of those with eye contact, mean
     head pose (degrees), the most frequent expression, mean face brightness (0..1) and face
-    height (share of the frame); ``None`` where a bin has none."""
+    height (share of the frame), mean shoulder tilt (degrees) and the share of posture samples
+    that were slumped; ``None`` where a bin has none."""
 
     face_visible: list[float | None]
     eye_contact: list[float | None]
@@ -87,6 +92,8 @@ class VideoTimeline:
     expression: list[str | None]
     brightness: list[float | None] = field(default_factory=list)
     face_height: list[float | None] = field(default_factory=list)
+    shoulder_tilt: list[float | None] = field(default_factory=list)
+    slumped: list[float | None] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -113,6 +120,9 @@ def video_timeline(points: Sequence[VideoPoint], width: float, n: int) -> VideoT
         out.expression.append(labels.most_common(1)[0][0] if labels else None)
         out.brightness.append(_mean([f.brightness for f in faces], 3))
         out.face_height.append(_mean([f.face_height for f in faces], 3))
+        out.shoulder_tilt.append(_mean([f.shoulder_tilt for f in frames], 1))
+        judged = [float(f.slumped) for f in frames if f.slumped is not None]
+        out.slumped.append(_mean(list(judged), 3))
     return out
 
 

@@ -24,6 +24,7 @@ from analyzers.framing import Framing, FramingThresholds, measure_framing
 from analyzers.gaze import Gaze, estimate_gaze
 from analyzers.head_pose import HeadPose, HeadStability, head_pose
 from analyzers.models import ModelUnavailable
+from analyzers.posture import Posture, PostureTracker, shared_pose_model
 from analyzers.video_summary import FrameFacts, VideoSummary, VideoSummaryTracker
 
 
@@ -43,6 +44,8 @@ class VideoFrameResult:
     expression: Expression | None = None
     blink: Blink | None = None
     framing: Framing | None = None
+    posture: Posture | None = None
+    """Only on the frames posture was measured on (every ``posture_every``-th full analysis)."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,9 @@ class VideoAnalysisOptions:
     stability_window: float = 5.0
     summary_window: float = SUMMARY_WINDOW
     framing: FramingThresholds = field(default_factory=FramingThresholds)
+    posture_every: int = 10
+    """Measure posture on every this many full analyses (0: never): at 5 full analyses a
+    second, every 2 s, and less often when load lowers the full rate."""
 
 
 @dataclass
@@ -105,27 +111,44 @@ class VideoFrameAnalyzer:
         self._smoother = ExpressionSmoother()
         self._stability = HeadStability(window=self.options.stability_window)
         self._blinks = BlinkDetector()
+        self._posture = PostureTracker()
+        self._full_passes = 0
         self._summary = VideoSummaryTracker(window=self.options.summary_window)
         self._session = VideoSummaryTracker(window=None)
         self._stabilities: list[float] = []
         self._eye_boxes: tuple[tuple[int, int, int, int], ...] | None = None
         self._head_stability: float | None = None
 
+    def _measure_posture(
+        self, rgb: np.ndarray, t: float, landmarks: np.ndarray | None
+    ) -> Posture | None:
+        every = self.options.posture_every
+        self._full_passes += 1
+        if every <= 0 or (self._full_passes - 1) % every:
+            return None
+        box = None
+        if landmarks is not None:
+            (x0, y0), (x1, y1) = landmarks[:, :2].min(axis=0), landmarks[:, :2].max(axis=0)
+            box = (float(x0), float(y0), float(x1), float(y1))
+        return self._posture.update(t, shared_pose_model().landmarks(rgb), box)
+
     def update(self, rgb: np.ndarray, t: float) -> VideoFrameResult:
         observation = self._faces.analyze(rgb)
         landmarks = observation.landmarks
+        posture = self._measure_posture(rgb, t, landmarks)
         base = VideoFrameResult(
             t=t,
             face=observation.face,
             faces=observation.faces,
             width=observation.width,
             height=observation.height,
+            posture=posture,
         )
         if landmarks is None:
             self._eye_boxes = None
             self._blinks.update("ear", None, t)
             self._head_stability = self._stability.update(None, t)
-            self._record(FrameFacts(t, observation.face, None, None))
+            self._record(FrameFacts(t, observation.face, None, None, posture=posture))
             return base
         pose = head_pose(landmarks)
         framing = measure_framing(rgb, landmarks, self.options.framing)
@@ -182,6 +205,8 @@ class VideoFrameAnalyzer:
         self._smoother.reset()
         self._stability.reset()
         self._blinks.reset()
+        self._posture.reset()
+        self._full_passes = 0
         self._summary.reset()
         self._session.reset()
         self._stabilities.clear()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from analyzers.expression import EXPRESSIONS
 from analyzers.framing import ISSUES, Framing
+from analyzers.posture import Posture, posture_summary
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,7 @@ class FrameFacts:
     eye_contact: bool | None
     expression: str | None
     framing: Framing | None = None
+    posture: Posture | None = None
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ class VideoSummary:
     """Share of analysed frames showing each framing or lighting issue (``no_face`` among all
     frames, the rest among frames with a face), and the mean face brightness, background
     brightness and face height."""
+    posture: dict[str, object] | None = None
+    """Posture over the samples taken (``analyzers/posture.py``, :func:`posture_summary`)."""
 
 
 class VideoSummaryTracker:
@@ -63,6 +67,7 @@ class VideoSummaryTracker:
         )
         return VideoSummary(
             framing=framing_summary(frames),
+            posture=posture_summary([f.posture for f in frames if f.posture], span),
             window=round(span, 3),
             face_visible_ratio=round(len(with_face) / len(frames), 3) if frames else None,
             eye_contact_ratio=round(sum(contact) / len(contact), 3) if contact else None,

@@ -1,5 +1,5 @@
-"""Cost of the framing and lighting measurements per analysed frame, against the face analysis
-they ride on: ``taskset -c 0 python -m bench.framing``."""
+"""Cost of the framing and lighting measurements per analysed frame and of one posture sample,
+against the face analysis they ride on: ``taskset -c 0 python -m bench.framing``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import numpy as np
 
 from analyzers.face import FaceAnalyzer, FaceModels
 from analyzers.framing import measure_framing
+from analyzers.posture import PoseModel
 from loadtest.sources import astronaut, place
 
 
@@ -32,9 +33,13 @@ def main() -> None:
     assert landmarks is not None
     framing = [cpu_ms(lambda: measure_framing(image, landmarks), 200) for _ in range(args.runs)]
     face = [cpu_ms(lambda: faces.analyze(image), 50) for _ in range(args.runs)]
+    pose = PoseModel()
+    posture = [cpu_ms(lambda: pose.landmarks(image), 10) for _ in range(args.runs)]
     print(
         f"framing: {np.median(framing):.2f} ms CPU per frame; face analysis (detection or "
-        f"tracking, mesh) {np.median(face):.2f} ms; medians of {args.runs} runs, 640x480"
+        f"tracking, mesh) {np.median(face):.2f} ms; posture (MediaPipe Pose, complexity 1, "
+        f"static image) {np.median(posture):.1f} ms per sample; medians of {args.runs} runs, "
+        "640x480"
     )
 
 

@@ -23,6 +23,7 @@ COLOURS = {
     "roll": "#5b6475",
     "brightness": "#d4a017",
     "face_height": "#2f6fed",
+    "shoulder_tilt": "#5b6475",
 }
 EXPRESSION_COLOURS = {
     "happy": "#1f8a4c",
@@ -238,6 +239,16 @@ def render_report(report: Report) -> str:
                 or "framed and lit well",
             )
         )
+    if s.posture is not None:
+        p = s.posture
+        cards.append(
+            (
+                "Posture",
+                f"slumped {_pct(p['slumped_ratio'])}" if p["slumped_ratio"] else "upright",
+                f"shoulders tilted {_num(p['shoulder_tilt'], '°', 1)} on average; hand over the "
+                f"face {p['hand_over_face_episodes']} time(s)",
+            )
+        )
     if s.language is not None:
         words = s.language
         top = ", ".join(f"{w} ({n})" for w, n in words["top_fillers"]) or "none"
@@ -291,6 +302,17 @@ def render_report(report: Report) -> str:
                     0,
                     1,
                     "",
+                )
+            )
+        if any(v is not None for v in video.shoulder_tilt):
+            charts.append(
+                line_chart(
+                    "Shoulder tilt (degrees)",
+                    t,
+                    {"shoulder_tilt": video.shoulder_tilt},
+                    -20,
+                    20,
+                    "°",
                 )
             )
     if tl.audio is not None:

@@ -104,6 +104,8 @@ class Settings(BaseSettings):
     expression_backend: Literal["fer", "deepface", "none"] = _PIPELINE.expression_backend  # type: ignore[assignment]
     model_dir: Path = Field(default_factory=default_cache_dir)
     eye_contact_tolerance: float = Field(_VIDEO.eye_contact_tolerance, gt=0, le=45)
+    posture_every: int = Field(_VIDEO.posture_every, ge=0)
+    """Posture (MediaPipe Pose) on every this many full analyses; 0 turns it off."""
     summary_interval: float = Field(_STREAM.summary_interval, gt=0)
     summary_window: float = Field(_VIDEO.summary_window, gt=0)
     audio_window_ms: int = Field(_AUDIO.window_ms, ge=20, le=2000, multiple_of=20)
@@ -217,6 +219,7 @@ class Settings(BaseSettings):
                 video=VideoAnalysisOptions(
                     tile_scan=self.tile_scan,
                     eye_contact_tolerance=self.eye_contact_tolerance,
+                    posture_every=self.posture_every,
                     summary_window=self.summary_window,
                 ),
                 audio=AudioAnalysisOptions(

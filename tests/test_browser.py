@@ -153,6 +153,7 @@ async def test_a_person_connects_watches_and_ends(
         10_000,
     )
     assert (await verdict.inner_text()).startswith(("All good", "Before you start"))
+    await shows(page.locator("#posture", has_text="off level"), "a posture", 15_000)
 
     # The camera goes blank: the page says so, and the face readouts empty.
     await readout(page, "#face", "no", timeout=15_000)

@@ -144,18 +144,21 @@ def test_report_of_hand_made_streams() -> None:
         "expression",
         "brightness",
         "face_height",
+        "shoulder_tilt",
+        "slumped",
         "talk",
         "rms_dbfs",
         "pitch_hz",
-    ], "framing's series are compatible additions after the video's"
+    ], "framing's and posture's series are compatible additions after the video's"
     assert (
         data["quality"]["frames_received"] == 30 and data["quality"]["face_visible_ratio"] is None
     )
     again = Report.from_dict(json.loads(json.dumps(data)))
     assert again == report, "a report read back from the store is the report that was kept"
-    for key in ("brightness", "face_height"):
+    for key in ("brightness", "face_height", "shoulder_tilt", "slumped"):
         data["timeline"].pop(key)
     data["summary"].pop("framing")
+    data["summary"].pop("posture")
     old = Report.from_dict(data)
     assert old.timeline.video is not None and old.timeline.video.brightness == [], (
         "a report stored before the framing series still reads, video timeline and all"

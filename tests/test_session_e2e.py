@@ -252,6 +252,10 @@ async def test_the_setup_check_comes_first_and_on_request(server: RunningServer)
             lambda m: m["type"] == "setup" and m["t"] > lit["t"], 10, "the asked-for 'setup'"
         )
         assert again["ok"] and again["advice"] == [], again
+        posture = await peer.wait_for(
+            lambda m: m["type"] == "video.frame" and m["posture"] is not None, 20, "a posture"
+        )
+        assert -45 < posture["posture"]["shoulder_tilt"] < 45, posture["posture"]
     finally:
         await peer.close()
 

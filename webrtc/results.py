@@ -39,6 +39,7 @@ class VideoFrameMessage(ServerMessage):
     eyes: dict[str, float] | None = None
     expression: dict[str, Any] | None = None
     framing: dict[str, Any] | None = None
+    posture: dict[str, Any] | None = None
     sent_at: float = field(default=0.0)
 
     @classmethod
@@ -87,6 +88,7 @@ class VideoFrameMessage(ServerMessage):
                 "scores": expression.scores,
             },
             framing=None if result.framing is None else result.framing.to_dict(),
+            posture=None if result.posture is None else result.posture.to_dict(),
         )
 
 

@@ -12,7 +12,7 @@ const ui = {
   dominantExpression: $("dominant-expression"), pitch: $("pitch"), talkRatio: $("talk-ratio"),
   pauses: $("pauses"), speakingRate: $("speaking-rate"), arousal: $("arousal"),
   pitchVariation: $("pitch-variation"), report: $("report"), reportLink: $("report-link"),
-  captions: $("captions"), fillers: $("fillers"), setup: $("setup"),
+  captions: $("captions"), fillers: $("fillers"), setup: $("setup"), posture: $("posture"),
   setupVerdict: $("setup-verdict"), setupAdvice: $("setup-advice"), checkSetup: $("check-setup"),
 };
 let fillerCount = 0;
@@ -59,7 +59,7 @@ function setReadout(el, text, value) {
 }
 
 function resetReadouts() {
-  for (const el of [ui.face, ui.speech, ui.eyeContact]) setReadout(el, "–", "unknown");
+  for (const el of [ui.face, ui.speech, ui.eyeContact, ui.posture]) setReadout(el, "–", "unknown");
   for (const el of [ui.faces, ui.loudness, ui.latency, ui.rtt, ui.session, ui.expression,
     ui.headPose, ui.eyeContactRatio, ui.headStability, ui.blinkRate, ui.dominantExpression,
     ui.pitch, ui.talkRatio, ui.pauses, ui.speakingRate, ui.arousal, ui.pitchVariation]) {
@@ -75,6 +75,14 @@ function resetReadouts() {
   ui.captions.replaceChildren();
   ui.setup.hidden = true;
   ui.setupAdvice.replaceChildren();
+}
+
+/** Posture arrives on some frames only (every couple of seconds): it stays until the next. */
+function showPosture(p) {
+  // Slumped is judged against the person's own first minute; until then there is no verdict.
+  const state = p.hand_over_face ? "hand" : p.slumped == null ? "learning" : p.slumped ? "slumped" : "upright";
+  const words = { hand: "Hand over your face", learning: "Learning your posture", slumped: "Slumped", upright: "Upright" }[state];
+  setReadout(ui.posture, `${words}, shoulders ${Math.abs(p.shoulder_tilt).toFixed(0)}° off level`, state);
 }
 
 /** The server's setup check: framing and light, before the interview starts and on request. */
@@ -98,6 +106,7 @@ function onMessage(message) {
       ui.session.textContent = message.session_id.slice(0, 8);
       break;
     case "video.frame":
+      if (message.posture) showPosture(message.posture);
       setReadout(ui.face, message.face ? "In view" : "Not in view", message.face ? "yes" : "no");
       ui.faces.textContent = String(message.faces);
       if (message.eye_contact == null) setReadout(ui.eyeContact, "–", "unknown");
