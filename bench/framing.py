@@ -35,10 +35,15 @@ def main() -> None:
     face = [cpu_ms(lambda: faces.analyze(image), 50) for _ in range(args.runs)]
     pose = PoseModel()
     posture = [cpu_ms(lambda: pose.landmarks(image), 10) for _ in range(args.runs)]
+    import mediapipe as mp
+
+    hands = mp.solutions.hands.Hands(static_image_mode=True, max_num_hands=2, model_complexity=1)
+    palms = [cpu_ms(lambda: hands.process(image), 10) for _ in range(args.runs)]
     print(
         f"framing: {np.median(framing):.2f} ms CPU per frame; face analysis (detection or "
         f"tracking, mesh) {np.median(face):.2f} ms; posture (MediaPipe Pose, complexity 1, "
-        f"static image) {np.median(posture):.1f} ms per sample; medians of {args.runs} runs, "
+        f"static image) {np.median(posture):.1f} ms per sample; MediaPipe Hands (complexity 1, "
+        f"static image, no hand in view) {np.median(palms):.1f} ms; medians of {args.runs} runs, "
         "640x480"
     )
 
