@@ -57,9 +57,11 @@ class VideoAnalysisOptions:
     stability_window: float = 5.0
     summary_window: float = SUMMARY_WINDOW
     framing: FramingThresholds = field(default_factory=FramingThresholds)
-    posture_every: int = 10
-    """Measure posture on every this many full analyses (0: never): at 5 full analyses a
-    second, every 2 s, and less often when load lowers the full rate."""
+    posture_every: int = 0
+    """Measure posture on every this many full analyses (0: never; 10 is every 2 s at 5 full
+    analyses a second, and less often when load lowers the full rate). Off by default: measured
+    inside the frame's analysis it halves the frames analysed at 4 peers per core
+    (``docs/benchmarks.md``)."""
 
 
 @dataclass

@@ -126,7 +126,7 @@ async def shows(locator: Any, what: str, timeout: float) -> None:
 async def test_a_person_connects_watches_and_ends(
     start_server: StartServer, launch: Launch, artifacts: Path
 ) -> None:
-    server = await start_server(transcript=True)
+    server = await start_server(transcript=True, posture_every=10)
     page, errors = await open_page(
         await launch(), server.url, viewport={"width": 1200, "height": 1000}
     )

@@ -228,9 +228,10 @@ async def test_speech_events_and_audio_summary_arrive(
         await peer.close()
 
 
-async def test_the_setup_check_comes_first_and_on_request(server: RunningServer) -> None:
+async def test_the_setup_check_comes_first_and_on_request(start_server: StartServer) -> None:
     """A dark picture: the setup check after the first seconds says so; once the light is
-    fixed, the check the client asks for says all is well."""
+    fixed, the check the client asks for says all is well. Posture (turned on) arrives too."""
+    server = await start_server(posture_every=10)
     dark = (place(astronaut()).astype(np.float32) * 0.2).astype(np.uint8)
     video = StillsTrack([dark])
     peer = ClientPeer(server.url, [video])
