@@ -144,12 +144,18 @@ def _shrink(gray: np.ndarray, height: int) -> np.ndarray:
     return gray[:h, :w].reshape(h // factor, factor, w // factor, factor).mean(axis=(1, 3))
 
 
+def mesh_extent(landmarks: np.ndarray) -> tuple[float, float, float, float]:
+    """``(x0, y0, x1, y1)``: the face mesh's extent in pixels, chin to forehead."""
+    (x0, y0), (x1, y1) = landmarks[:, :2].min(axis=0), landmarks[:, :2].max(axis=0)
+    return float(x0), float(y0), float(x1), float(y1)
+
+
 def measure_framing(
     rgb: np.ndarray, landmarks: np.ndarray, thresholds: FramingThresholds | None = None
 ) -> Framing:
     """Framing and light of the face whose mesh is ``landmarks`` (pixels) in ``rgb``."""
     height, width = rgb.shape[:2]
-    (x0, y0), (x1, y1) = landmarks[:, :2].min(axis=0), landmarks[:, :2].max(axis=0)
+    x0, y0, x1, y1 = mesh_extent(landmarks)
     face_w, face_h = x1 - x0, y1 - y0
     edge = (thresholds or FramingThresholds()).edge
     cut_off = bool(

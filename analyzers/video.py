@@ -20,7 +20,7 @@ from analyzers.expression import (
     aligned_face,
 )
 from analyzers.face import FaceAnalyzer, FaceModels
-from analyzers.framing import Framing, FramingThresholds, measure_framing
+from analyzers.framing import Framing, FramingThresholds, measure_framing, mesh_extent
 from analyzers.gaze import Gaze, estimate_gaze
 from analyzers.head_pose import HeadPose, HeadStability, head_pose
 from analyzers.models import ModelUnavailable
@@ -128,10 +128,7 @@ class VideoFrameAnalyzer:
         self._full_passes += 1
         if every <= 0 or (self._full_passes - 1) % every:
             return None
-        box = None
-        if landmarks is not None:
-            (x0, y0), (x1, y1) = landmarks[:, :2].min(axis=0), landmarks[:, :2].max(axis=0)
-            box = (float(x0), float(y0), float(x1), float(y1))
+        box = None if landmarks is None else mesh_extent(landmarks)
         return self._posture.update(t, shared_pose_model().landmarks(rgb), box)
 
     def update(self, rgb: np.ndarray, t: float) -> VideoFrameResult:
