@@ -29,6 +29,9 @@ from analyzers.prosody import warm_up
 from analyzers.speaking_rate import SYLLABLES_PER_WORD
 from loadtest.sources import (
     ARCTIC_A0001_TEXT,
+    PACE_ENGLISH,
+    PACE_ENGLISH_SYLLABLES,
+    PACE_MANDARIN,
     SONNET_SPEECH,
     SONNET_SYLLABLES,
     SONNET_TEXT,
@@ -88,12 +91,6 @@ ARCTIC_MORE = (
     ),
 )
 """Two more CMU ARCTIC sentences (other speakers), shipped in these packages' sdists."""
-ENGLISH = (
-    "the quick brown fox jumps over the lazy dog while seven happy children play outside "
-    "in the garden"
-)
-ENGLISH_SYLLABLES = 25
-MANDARIN = "我们今天讨论一下这个项目的计划然后大家一起吃饭"
 
 
 def analyse(samples: np.ndarray, language: str = "en") -> SpeakingRate | None:
@@ -134,8 +131,8 @@ def syllables_table() -> None:
         print(row(name, analyse(speech), syllables, speech.size / AUDIO_RATE))
     with tempfile.TemporaryDirectory() as tmp:
         for language, voice, text, syllables in (
-            ("en", "en", ENGLISH, ENGLISH_SYLLABLES),
-            ("cmn", "cmn-latn-pinyin", MANDARIN, len(MANDARIN)),
+            ("en", "en", PACE_ENGLISH, PACE_ENGLISH_SYLLABLES),
+            ("cmn", "cmn-latn-pinyin", PACE_MANDARIN, len(PACE_MANDARIN)),
         ):
             for speed in (110, 170, 200):
                 speech = phrase(text, Path(tmp) / "p.wav", voice=voice, words_per_minute=speed)

@@ -53,6 +53,16 @@ SONNET_TEXT = (
     "thine own bud buriest thy content, and tender churl mak'st waste in niggarding: pity the "
     "world, or else this glutton be, to eat the world's due, by the grave and thee."
 )
+PACE_ENGLISH = (
+    "the quick brown fox jumps over the lazy dog while seven happy children play outside "
+    "in the garden"
+)
+"""A phrase for pace at known rates, with its syllables counted by hand: the(1) quick(1)
+brown(1) fox(1) jumps(1) over(2) the(1) lazy(2) dog(1) while(1) seven(2) happy(2) children(2)
+play(1) outside(2) in(1) the(1) garden(2)."""
+PACE_ENGLISH_SYLLABLES = 25
+PACE_MANDARIN = "我们今天讨论一下这个项目的计划然后大家一起吃饭"
+"""The same for Mandarin: one syllable per character."""
 SONNET_SYLLABLES = 141
 """The number, then fourteen lines of iambic pentameter (ten syllables each)."""
 SONNET_SPEECH = (0.44, 52.08)

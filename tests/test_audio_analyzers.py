@@ -15,19 +15,18 @@ from analyzers.audio_summary import AudioSummary
 from analyzers.prosody import warm_up
 from analyzers.speaking_rate import SYLLABLES_PER_WORD
 from analyzers.speech import Pause, SpeechStarted, SpeechStopped
-from loadtest.sources import SONNET_SPEECH, SONNET_SYLLABLES, sonnet
+from loadtest.sources import (
+    PACE_ENGLISH,
+    PACE_ENGLISH_SYLLABLES,
+    PACE_MANDARIN,
+    SONNET_SPEECH,
+    SONNET_SYLLABLES,
+    sonnet,
+)
 from tests.media import phrase, white_noise
 
-# Syllables counted by hand: the(1) quick(1) brown(1) fox(1) jumps(1) over(2) the(1) lazy(2)
-# dog(1) while(1) seven(2) happy(2) children(2) play(1) outside(2) in(1) the(1) garden(2).
-ENGLISH = (
-    "the quick brown fox jumps over the lazy dog while seven happy children play outside "
-    "in the garden"
-)
-ENGLISH_SYLLABLES = 25
-# One syllable per character.
-MANDARIN = "我们今天讨论一下这个项目的计划然后大家一起吃饭"
-MANDARIN_SYLLABLES = len(MANDARIN)
+ENGLISH, ENGLISH_SYLLABLES = PACE_ENGLISH, PACE_ENGLISH_SYLLABLES
+MANDARIN, MANDARIN_SYLLABLES = PACE_MANDARIN, len(PACE_MANDARIN)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -126,8 +125,8 @@ def test_shorter_silences_are_not_pauses(conversation: tuple[np.ndarray, list]) 
 
 
 RATES = [
-    ("en", "en", ENGLISH, ENGLISH_SYLLABLES, 1.5),
-    ("cmn", "cmn-latn-pinyin", MANDARIN, MANDARIN_SYLLABLES, 1.0),
+    ("en", "en", ENGLISH, ENGLISH_SYLLABLES, SYLLABLES_PER_WORD["en"]),
+    ("cmn", "cmn-latn-pinyin", MANDARIN, MANDARIN_SYLLABLES, SYLLABLES_PER_WORD["cmn"]),
 ]
 
 
