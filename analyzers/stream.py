@@ -18,7 +18,7 @@ nothing) or mono float32 samples at :data:`~analyzers.AUDIO_RATE`. The live shel
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
 import numpy as np
@@ -34,6 +34,7 @@ from analyzers.audio import (
 from analyzers.audio_summary import AudioSummary
 from analyzers.blinks import Blink
 from analyzers.framing import SetupCheck, SetupResult
+from analyzers.posture import Posture, shared_pose_model
 from analyzers.sampling import VideoSampler
 from analyzers.speech import SpeechStarted, SpeechStopped
 from analyzers.speech_to_text import SpeechClip
@@ -61,6 +62,10 @@ class StreamParams:
     recognition."""
     max_utterance: float = 25.0
     """A monologue longer than this is cut into clips of at most this many seconds."""
+    posture_interval: float = 2.0
+    """Seconds of media between posture samples (0: none), longer in proportion when load
+    lowers the full-analysis rate. Posture changes slowly, and a sample (MediaPipe Pose) costs
+    ~2.7 face analyses."""
     video: VideoAnalysisOptions = field(default_factory=VideoAnalysisOptions)
     audio: AudioAnalysisOptions = field(default_factory=AudioAnalysisOptions)
 
@@ -98,13 +103,19 @@ class Every:
 @dataclass(frozen=True)
 class VideoOutput:
     """What one analysed frame gave: ``result`` for a full pass, ``blink`` if one ended,
-    ``summary`` when the gate let one through, ``setup`` when the setup check was due."""
+    ``summary`` when the gate let one through, ``setup`` when the setup check was due.
+
+    ``pose_due`` is the frame (RGB) when a posture sample is due: its pose landmarks go to
+    :meth:`VideoStream.add_posture`, which :meth:`VideoStream.feed` does at once and the live
+    shell after the frame's result is out (``posture`` is then what came of it)."""
 
     t: float
     result: VideoFrameResult | None = None
     blink: Blink | None = None
     summary: VideoSummary | None = None
     setup: SetupResult | None = None
+    pose_due: np.ndarray | None = None
+    posture: Posture | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +124,7 @@ class VideoFinal:
 
     summary: VideoSummary
     points: Sequence[VideoPoint]
+    postures: Sequence[Posture] = ()
 
     @property
     def end(self) -> float:
@@ -132,7 +144,9 @@ class VideoStream:
         self._sampler = VideoSampler(params.video_fps, params.blink_fps)
         self._summarise = Every(params.summary_interval / 2)
         self._setup = SetupCheck()
+        self._pose = Every(params.posture_interval) if params.posture_interval > 0 else None
         self.points: list[VideoPoint] = []
+        self.postures: list[Posture] = []
         self.frames_offered = 0
         self.frames_analysed = 0
         self.eye_passes = 0
@@ -148,8 +162,12 @@ class VideoStream:
         return self._analyzer
 
     def set_full_fps(self, fps: float) -> None:
-        """The full-analysis rate, when load changes it; the eye pass keeps its own."""
+        """The full-analysis rate, when load changes it; the eye pass keeps its own, and
+        posture samples are spaced out in the same proportion."""
         self._sampler.set_full_fps(fps)
+        if self._pose is not None:
+            slower = max(1.0, self.params.video_fps / fps)
+            self._pose.seconds = self.params.posture_interval * slower
 
     def request_setup(self) -> None:
         """Check the setup again over the next analysed frame's last seconds (the client asked)."""
@@ -167,24 +185,45 @@ class VideoStream:
         if step == "eyes":
             self.eye_passes += 1
             return VideoOutput(t, blink=analyzer.update_eyes(image.gray(), t))
-        result = analyzer.update(image.rgb(), t)
+        rgb = image.rgb()
+        result = analyzer.update(rgb, t)
         self.frames_analysed += 1
         self.points.append(VideoPoint.of(result))
         summary = analyzer.summary(t) if self._summarise(t) else None
         setup = self._setup.add(t, result.framing)
-        return VideoOutput(t, result=result, blink=result.blink, summary=summary, setup=setup)
+        pose_due = rgb if self._pose is not None and self._pose(t) else None
+        return VideoOutput(
+            t, result=result, blink=result.blink, summary=summary, setup=setup, pose_due=pose_due
+        )
+
+    def add_posture(self, t: float, points: np.ndarray | None) -> Posture | None:
+        """The posture sample of the frame at ``t`` from its pose landmarks (``None``: no
+        person found); ``None`` when the shoulders were not in view, or the stream is closed."""
+        if self._analyzer is None:
+            return None
+        posture = self._analyzer.add_posture(t, points)
+        if posture is not None:
+            self.postures.append(posture)
+        return posture
 
     def feed(self, t: float, image: FrameImage) -> VideoOutput | None:
-        """:meth:`sample` and, for a frame that is due, :meth:`analyse`."""
+        """:meth:`sample` and, for a frame that is due, :meth:`analyse`, with the posture
+        sample when one is due."""
         step = self.sample(t)
-        return None if step is None else self.analyse(step, t, image)
+        if step is None:
+            return None
+        output = self.analyse(step, t, image)
+        if output.pose_due is None:
+            return output
+        posture = self.add_posture(t, shared_pose_model().landmarks(output.pose_due))
+        return replace(output, pose_due=None, posture=posture)
 
     def finish(self) -> VideoFinal | None:
         """The session's summary and points; ``None`` if no frame was ever analysed (a track
         that was negotiated but carried nothing makes no report)."""
         if self._analyzer is None or not self.points:
             return None
-        return VideoFinal(self._analyzer.session_summary(), list(self.points))
+        return VideoFinal(self._analyzer.session_summary(), list(self.points), list(self.postures))
 
     def close(self) -> None:
         if self._analyzer is not None:

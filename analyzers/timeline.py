@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from analyzers.audio import AudioWindowResult
+from analyzers.posture import Posture
 from analyzers.video import VideoFrameResult
 
 
@@ -26,13 +27,11 @@ class VideoPoint:
     expression: str | None
     brightness: float | None = None
     face_height: float | None = None
-    shoulder_tilt: float | None = None
-    slumped: bool | None = None
 
     @classmethod
     def of(cls, result: VideoFrameResult) -> VideoPoint:
         pose, gaze, expression = result.head_pose, result.gaze, result.expression
-        framing, posture = result.framing, result.posture
+        framing = result.framing
         return cls(
             result.t,
             result.face,
@@ -43,8 +42,6 @@ class VideoPoint:
             None if expression is None else expression.label,
             None if framing is None else framing.brightness,
             None if framing is None else framing.face_height,
-            None if posture is None else posture.shoulder_tilt,
-            None if posture is None else posture.slumped,
         )
 
 
@@ -105,7 +102,9 @@ class AudioTimeline:
     pitch_hz: list[float | None]
 
 
-def video_timeline(points: Sequence[VideoPoint], width: float, n: int) -> VideoTimeline:
+def video_timeline(
+    points: Sequence[VideoPoint], width: float, n: int, postures: Sequence[Posture] = ()
+) -> VideoTimeline:
     out = VideoTimeline([], [], [], [], [], [])
     for members in _bins([p.t for p in points], width, n):
         frames = [points[i] for i in members]
@@ -120,9 +119,11 @@ def video_timeline(points: Sequence[VideoPoint], width: float, n: int) -> VideoT
         out.expression.append(labels.most_common(1)[0][0] if labels else None)
         out.brightness.append(_mean([f.brightness for f in faces], 3))
         out.face_height.append(_mean([f.face_height for f in faces], 3))
-        out.shoulder_tilt.append(_mean([f.shoulder_tilt for f in frames], 1))
-        judged = [float(f.slumped) for f in frames if f.slumped is not None]
-        out.slumped.append(_mean(list(judged), 3))
+    for members in _bins([p.t for p in postures], width, n):
+        samples = [postures[i] for i in members]
+        out.shoulder_tilt.append(_mean([p.shoulder_tilt for p in samples], 1))
+        judged: list[float | None] = [float(p.slumped) for p in samples if p.slumped is not None]
+        out.slumped.append(_mean(judged, 3))
     return out
 
 

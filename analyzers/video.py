@@ -24,7 +24,7 @@ from analyzers.framing import Framing, FramingThresholds, measure_framing, mesh_
 from analyzers.gaze import Gaze, estimate_gaze
 from analyzers.head_pose import HeadPose, HeadStability, head_pose
 from analyzers.models import ModelUnavailable
-from analyzers.posture import Posture, PostureTracker, shared_pose_model
+from analyzers.posture import Posture, PostureTracker
 from analyzers.video_summary import FrameFacts, VideoSummary, VideoSummaryTracker
 
 
@@ -44,8 +44,6 @@ class VideoFrameResult:
     expression: Expression | None = None
     blink: Blink | None = None
     framing: Framing | None = None
-    posture: Posture | None = None
-    """Only on the frames posture was measured on (every ``posture_every``-th full analysis)."""
 
 
 @dataclass(frozen=True)
@@ -57,11 +55,6 @@ class VideoAnalysisOptions:
     stability_window: float = 5.0
     summary_window: float = SUMMARY_WINDOW
     framing: FramingThresholds = field(default_factory=FramingThresholds)
-    posture_every: int = 0
-    """Measure posture on every this many full analyses (0: never; 10 is every 2 s at 5 full
-    analyses a second, and less often when load lowers the full rate). Off by default: measured
-    inside the frame's analysis it halves the frames analysed at 4 peers per core
-    (``docs/benchmarks.md``)."""
 
 
 @dataclass
@@ -114,40 +107,29 @@ class VideoFrameAnalyzer:
         self._stability = HeadStability(window=self.options.stability_window)
         self._blinks = BlinkDetector()
         self._posture = PostureTracker()
-        self._full_passes = 0
+        self._face_box: tuple[float, float, float, float] | None = None
         self._summary = VideoSummaryTracker(window=self.options.summary_window)
         self._session = VideoSummaryTracker(window=None)
         self._stabilities: list[float] = []
         self._eye_boxes: tuple[tuple[int, int, int, int], ...] | None = None
         self._head_stability: float | None = None
 
-    def _measure_posture(
-        self, rgb: np.ndarray, t: float, landmarks: np.ndarray | None
-    ) -> Posture | None:
-        every = self.options.posture_every
-        self._full_passes += 1
-        if every <= 0 or (self._full_passes - 1) % every:
-            return None
-        box = None if landmarks is None else mesh_extent(landmarks)
-        return self._posture.update(t, shared_pose_model().landmarks(rgb), box)
-
     def update(self, rgb: np.ndarray, t: float) -> VideoFrameResult:
         observation = self._faces.analyze(rgb)
         landmarks = observation.landmarks
-        posture = self._measure_posture(rgb, t, landmarks)
         base = VideoFrameResult(
             t=t,
             face=observation.face,
             faces=observation.faces,
             width=observation.width,
             height=observation.height,
-            posture=posture,
         )
+        self._face_box = None if landmarks is None else mesh_extent(landmarks)
         if landmarks is None:
             self._eye_boxes = None
             self._blinks.update("ear", None, t)
             self._head_stability = self._stability.update(None, t)
-            self._record(FrameFacts(t, observation.face, None, None, posture=posture))
+            self._record(FrameFacts(t, observation.face, None, None))
             return base
         pose = head_pose(landmarks)
         framing = measure_framing(rgb, landmarks, self.options.framing)
@@ -175,6 +157,15 @@ class VideoFrameAnalyzer:
             blink=blink,
             framing=framing,
         )
+
+    def add_posture(self, t: float, points: np.ndarray | None) -> Posture | None:
+        """A posture sample: the pose landmarks (:class:`~analyzers.posture.PoseModel`) of the
+        frame at ``t``, with the face box of the last full analysis (hand over face)."""
+        posture = self._posture.update(t, points, self._face_box)
+        if posture is not None:
+            self._summary.add_posture(posture)
+            self._session.add_posture(posture)
+        return posture
 
     def _record(self, facts: FrameFacts) -> None:
         self._summary.add(facts)
@@ -205,7 +196,7 @@ class VideoFrameAnalyzer:
         self._stability.reset()
         self._blinks.reset()
         self._posture.reset()
-        self._full_passes = 0
+        self._face_box = None
         self._summary.reset()
         self._session.reset()
         self._stabilities.clear()

@@ -18,7 +18,6 @@ class FrameFacts:
     eye_contact: bool | None
     expression: str | None
     framing: Framing | None = None
-    posture: Posture | None = None
 
 
 @dataclass(frozen=True)
@@ -45,13 +44,23 @@ class VideoSummaryTracker:
     def __init__(self, *, window: float | None = 30.0) -> None:
         self._window = window
         self._frames: deque[FrameFacts] = deque()
+        self._postures: deque[Posture] = deque()
+        """Posture samples come on their own, fewer and a little later than the frames."""
 
     def add(self, facts: FrameFacts) -> None:
         self._frames.append(facts)
+        self._trim(facts.t)
+
+    def add_posture(self, posture: Posture) -> None:
+        self._postures.append(posture)
+        self._trim(posture.t)
+
+    def _trim(self, t: float) -> None:
         if self._window is None:
             return
-        while self._frames and self._frames[0].t < facts.t - self._window:
-            self._frames.popleft()
+        for samples in (self._frames, self._postures):
+            while samples and samples[0].t < t - self._window:
+                samples.popleft()
 
     def summary(
         self, *, head_stability: float | None, blinks_per_min: float | None
@@ -67,7 +76,7 @@ class VideoSummaryTracker:
         )
         return VideoSummary(
             framing=framing_summary(frames),
-            posture=posture_summary([f.posture for f in frames if f.posture], span),
+            posture=posture_summary(list(self._postures), span),
             window=round(span, 3),
             face_visible_ratio=round(len(with_face) / len(frames), 3) if frames else None,
             eye_contact_ratio=round(sum(contact) / len(contact), 3) if contact else None,
@@ -79,6 +88,7 @@ class VideoSummaryTracker:
 
     def reset(self) -> None:
         self._frames.clear()
+        self._postures.clear()
 
 
 def framing_summary(frames: list[FrameFacts]) -> dict[str, object] | None:

@@ -105,8 +105,14 @@ async def one_run(
             summary, _ = await load
             transcripts = await transcript_metrics(url) if kind.startswith("lens") else {}
         finally:
+            # A stopping server drains: sessions still closing finish their reports (and
+            # final transcripts) first, which on a saturated core can take a while.
             server.terminate()
-            server.wait(30)
+            try:
+                server.wait(120)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
     cpu_per_peer = (cpu1 - cpu0) / (t1 - t0) / peers * 1000
     return {
         "server": kind,

@@ -97,6 +97,14 @@ class _SessionCollector(Collector):
         )
         lowered.add_metric([], rate.decreases)
         yield lowered
+        posture = self._sessions.scheduler.posture
+        if posture is not None:
+            samples = CounterMetricFamily(
+                "lens_posture_samples", "Posture samples measured, by outcome", labels=["outcome"]
+            )
+            samples.add_metric(["measured"], posture.measured)
+            samples.add_metric(["dropped"], posture.dropped)
+            yield samples
         yield from self._transcription()
 
     def _transcription(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:

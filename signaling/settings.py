@@ -6,6 +6,7 @@ its default from that component's parameters: a default is written in one place 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
@@ -23,6 +24,7 @@ _PIPELINE = PipelineConfig()
 _STREAM = _PIPELINE.stream
 _VIDEO = _STREAM.video
 _AUDIO = _STREAM.audio
+_COACH = _PIPELINE.coach
 
 
 class Settings(BaseSettings):
@@ -104,8 +106,16 @@ class Settings(BaseSettings):
     expression_backend: Literal["fer", "deepface", "none"] = _PIPELINE.expression_backend  # type: ignore[assignment]
     model_dir: Path = Field(default_factory=default_cache_dir)
     eye_contact_tolerance: float = Field(_VIDEO.eye_contact_tolerance, gt=0, le=45)
-    posture_every: int = Field(_VIDEO.posture_every, ge=0)
-    """Posture (MediaPipe Pose) on every this many full analyses; 0 turns it off."""
+    posture_interval: float = Field(_STREAM.posture_interval, ge=0)
+    """Seconds between posture samples (MediaPipe Pose, on a low-priority thread); 0: off."""
+    nudge_interval: float = Field(_COACH.interval, ge=0)
+    """Seconds between two live ``nudge`` messages of a session, at least; 0: no nudges."""
+    nudge_pace_max_wpm: float = Field(_COACH.pace_max_wpm, gt=0)
+    nudge_fillers_per_min: float = Field(_COACH.fillers_max_per_min, gt=0)
+    nudge_eye_contact_min: float = Field(_COACH.eye_contact_min, ge=0, le=1)
+    nudge_level_min_dbfs: float = Field(_COACH.level_min_dbfs, le=0)
+    nudge_pitch_min_semitones: float = Field(_COACH.pitch_min_semitones, ge=0)
+    nudge_answer_max: float = Field(_COACH.answer_max, gt=0)
     summary_interval: float = Field(_STREAM.summary_interval, gt=0)
     summary_window: float = Field(_VIDEO.summary_window, gt=0)
     audio_window_ms: int = Field(_AUDIO.window_ms, ge=20, le=2000, multiple_of=20)
@@ -216,10 +226,10 @@ class Settings(BaseSettings):
                 audio_batch_ms=self.audio_batch_ms,
                 summary_interval=self.summary_interval,
                 transcript=self.transcript,
+                posture_interval=self.posture_interval,
                 video=VideoAnalysisOptions(
                     tile_scan=self.tile_scan,
                     eye_contact_tolerance=self.eye_contact_tolerance,
-                    posture_every=self.posture_every,
                     summary_window=self.summary_window,
                 ),
                 audio=AudioAnalysisOptions(
@@ -230,6 +240,16 @@ class Settings(BaseSettings):
                     summary_window=self.summary_window,
                     language=self.language,
                 ),
+            ),
+            coach=replace(
+                _COACH,
+                interval=self.nudge_interval,
+                pace_max_wpm=self.nudge_pace_max_wpm,
+                fillers_max_per_min=self.nudge_fillers_per_min,
+                eye_contact_min=self.nudge_eye_contact_min,
+                level_min_dbfs=self.nudge_level_min_dbfs,
+                pitch_min_semitones=self.nudge_pitch_min_semitones,
+                answer_max=self.nudge_answer_max,
             ),
             min_video_fps=self.min_video_fps,
             latency_target=self.latency_target,

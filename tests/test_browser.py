@@ -126,7 +126,8 @@ async def shows(locator: Any, what: str, timeout: float) -> None:
 async def test_a_person_connects_watches_and_ends(
     start_server: StartServer, launch: Launch, artifacts: Path
 ) -> None:
-    server = await start_server(transcript=True, posture_every=10)
+    # Any speech is "too quiet" at a 0 dBFS threshold: a nudge comes within seconds of talk.
+    server = await start_server(transcript=True, nudge_level_min_dbfs=0.0)
     page, errors = await open_page(
         await launch(), server.url, viewport={"width": 1200, "height": 1000}
     )
@@ -168,6 +169,11 @@ async def test_a_person_connects_watches_and_ends(
     await readout(page, "#speech", "quiet", timeout=10_000)
     await readout(page, "#speech", "speaking", timeout=10_000)
     await shows(page.locator("#speaking-rate", has_text="wpm"), "a speaking rate", 15_000)
+    # The coach's one cue: "Speak up", large, then calm again.
+    cue = page.locator("#cue")
+    await shows(cue.filter(has_text="Speak up"), "the cue 'Speak up'", 20_000)
+    assert await cue.get_attribute("data-kind") == "speak_up"
+    assert await cue.get_attribute("data-severity") == "high"
     assert (await page.locator("#pitch").inner_text()).endswith("Hz")
     # What was said appears as captions (the fake microphone speaks English phrases).
     await shows(page.locator("#captions .caption").first, "a caption", 40_000)
@@ -181,6 +187,7 @@ async def test_a_person_connects_watches_and_ends(
     # Ending shows the report link; the report page has its charts.
     await page.get_by_role("button", name="End session").click()
     await shows(status.filter(has_text="Session ended"), "'Session ended'", 10_000)
+    assert await cue.get_attribute("data-severity") == "idle", "the cue goes quiet at the end"
     link = page.get_by_role("link", name="Open your report")
     await link.wait_for(timeout=5_000)
     report_url = await link.get_attribute("href")

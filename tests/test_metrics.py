@@ -29,7 +29,9 @@ async def test_metrics_follow_a_session(server: RunningServer) -> None:
     async with aiohttp.ClientSession() as http:
         await peer.connect(http)
     await peer.wait_for(lambda m: m["type"] == "video.frame" and m["t"] >= 1.0)
+    await peer.wait_for(lambda m: m["type"] == "posture", 20, "a 'posture'")
     live = await scrape(server)
+    assert live[("lens_posture_samples_total", (("outcome", "measured"),))] >= 1
     assert live[("lens_sessions", ())] == 1
     assert live[("lens_peers", (("state", "active"),))] == 1
     assert live[("lens_frames_analysed_total", ())] >= 4

@@ -3,12 +3,18 @@ scaled, through MediaPipe Pose with ``model_complexity=1`` from the wheel."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
 
 from analyzers.posture import PoseModel, Posture, PostureTracker, posture_summary
+from analyzers.stream import StreamParams
+from analyzers.timeline import video_timeline
 from tests.media import astronaut, place
+from webrtc.config import PipelineConfig
+from webrtc.media import video_stream
 
 SCALE = 0.6
 """Small enough that the shoulders stay inside the frame when the photo turns."""
@@ -99,3 +105,52 @@ def test_hands_over_the_face_and_gesturing_from_the_hand_points() -> None:
     assert touch is not None and touch.hand_over_face and touch.gesturing, touch
     summary = posture_summary([still, touch], 1.0)
     assert summary is not None and summary["hand_over_face_episodes"] == 1
+
+
+class Still:
+    """A photo as the stream core's frame."""
+
+    def __init__(self, rgb: np.ndarray) -> None:
+        self._rgb = rgb
+
+    def rgb(self) -> np.ndarray:
+        return self._rgb
+
+    def gray(self) -> np.ndarray:
+        return cv2.cvtColor(self._rgb, cv2.COLOR_RGB2GRAY)
+
+
+def test_the_core_samples_posture_at_its_interval_into_summary_and_timeline() -> None:
+    """Five seconds at 5 frames a second with a sample every 2 s: samples at 0, 2 and 4 s,
+    each through ``feed`` (as recorded files go), in the summary, the session's samples and the
+    report's shoulder-tilt series; with the interval at 0, none."""
+    frame = Still(place(astronaut(), scale=SCALE))
+    times = [i / 5 for i in range(26)]
+    config = PipelineConfig(stream=StreamParams(posture_interval=2.0), expression_backend="none")
+    stream = video_stream(config)
+    sampled = [o.posture.t for t in times if (o := stream.feed(t, frame)) and o.posture]
+    assert sampled == [0.0, 2.0, 4.0], f"posture samples at {sampled}, expected 0, 2 and 4 s"
+    final = stream.finish()
+    assert final is not None and [p.t for p in final.postures] == sampled
+    assert final.summary.posture is not None and final.summary.posture["samples"] == 3
+    timeline = video_timeline(final.points, 1.0, 6, final.postures)
+    assert [v is not None for v in timeline.shoulder_tilt] == [1, 0, 1, 0, 1, 0], timeline
+    stream.close()
+    off = video_stream(replace(config, stream=StreamParams(posture_interval=0)))
+    outputs = [off.feed(t, frame) for t in times]
+    assert not any(o and (o.posture or o.pose_due is not None) for o in outputs)
+    final = off.finish()
+    assert final is not None and final.postures == [] and final.summary.posture is None
+    off.close()
+
+
+def test_load_spaces_posture_samples_out_like_full_analyses() -> None:
+    """At 2 full analyses a second instead of 5, a sample every 5 s instead of every 2 s."""
+    frame = Still(place(astronaut(), scale=SCALE))
+    config = PipelineConfig(stream=StreamParams(posture_interval=2.0), expression_backend="none")
+    stream = video_stream(config)
+    stream.set_full_fps(2.0)
+    times = [i / 2 for i in range(21)]
+    sampled = [o.posture.t for t in times if (o := stream.feed(t, frame)) and o.posture]
+    assert sampled == [0.0, 5.0, 10.0], f"posture samples at {sampled}, expected 0, 5 and 10 s"
+    stream.close()

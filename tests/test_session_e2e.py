@@ -230,8 +230,9 @@ async def test_speech_events_and_audio_summary_arrive(
 
 async def test_the_setup_check_comes_first_and_on_request(start_server: StartServer) -> None:
     """A dark picture: the setup check after the first seconds says so; once the light is
-    fixed, the check the client asks for says all is well. Posture (turned on) arrives too."""
-    server = await start_server(posture_every=10)
+    fixed, the check the client asks for says all is well. Posture (on by default) arrives in
+    its own message, after the result of the frame it was measured on."""
+    server = await start_server(posture_interval=1.0)
     dark = (place(astronaut()).astype(np.float32) * 0.2).astype(np.uint8)
     video = StillsTrack([dark])
     peer = ClientPeer(server.url, [video])
@@ -253,10 +254,35 @@ async def test_the_setup_check_comes_first_and_on_request(start_server: StartSer
             lambda m: m["type"] == "setup" and m["t"] > lit["t"], 10, "the asked-for 'setup'"
         )
         assert again["ok"] and again["advice"] == [], again
-        posture = await peer.wait_for(
-            lambda m: m["type"] == "video.frame" and m["posture"] is not None, 20, "a posture"
+        posture = await peer.wait_for(lambda m: m["type"] == "posture", 20, "a 'posture'")
+        assert -45 < posture["shoulder_tilt"] < 45 and not posture["hand_over_face"], posture
+        before = peer.messages[: peer.messages.index(posture)]
+        assert any(m["type"] == "video.frame" and m["t"] == posture["t"] for m in before), (
+            f"the 'video.frame' at t={posture['t']} should come before its 'posture'"
         )
-        assert -45 < posture["posture"]["shoulder_tilt"] < 45, posture["posture"]
+    finally:
+        await peer.close()
+
+
+async def test_a_face_that_leaves_the_picture_gets_one_nudge(start_server: StartServer) -> None:
+    """The coach over a live session: the face leaves, one ``nudge`` says so (the figures that
+    triggered it with it); it comes back, and no second nudge repeats it."""
+    server = await start_server()
+    video = StillsTrack([place(astronaut())])
+    peer = ClientPeer(server.url, [video])
+    async with aiohttp.ClientSession() as http:
+        await peer.connect(http)
+    try:
+        await peer.wait_for(lambda m: m["type"] == "video.frame" and m["face"], 20, "a face")
+        video.frames = [blank()]
+        nudge = await peer.wait_for(lambda m: m["type"] == "nudge", 20, "a 'nudge'")
+        assert nudge["kind"] == "face_out_of_view" and nudge["severity"] == "high", nudge
+        assert nudge["text"] == nudge["texts"]["en"] == "Move back into the picture", nudge
+        assert nudge["figures"]["face_visible"] < nudge["figures"]["threshold"] == 0.2, nudge
+        video.frames = [place(astronaut())]
+        back = await peer.wait_for(lambda m: m["type"] == "video.frame" and m["face"], 10, "a face")
+        await peer.wait_for(lambda m: m["type"] == "summary" and m["t"] > back["t"] + 6, 15)
+        assert [m["kind"] for m in peer.of_type("nudge")] == ["face_out_of_view"], peer.received()
     finally:
         await peer.close()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from analyzers.coach import CoachThresholds
 from analyzers.stream import StreamParams
 
 
@@ -18,6 +19,8 @@ from analyzers.stream import StreamParams
 class PipelineConfig:
     stream: StreamParams = field(default_factory=StreamParams)
     """Sampling, batching, summaries and every analyzer's options: the same on every path."""
+    coach: CoachThresholds = field(default_factory=CoachThresholds)
+    """When live ``nudge`` messages fire (``analyzers/coach.py``)."""
     min_video_fps: float = 2.0
     """Under load the full-analysis rate of every session is lowered, down to this, to keep
     results on time (``webrtc/scheduler.py``)."""

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import av
+import numpy as np
 
 from analyzers.audio_summary import AudioSummary
 from analyzers.speech_to_text import SpeechClip
@@ -28,8 +29,9 @@ from analyzers.video import VideoModels
 from analyzers.video_summary import VideoSummary
 from webrtc.config import PipelineConfig
 from webrtc.media import AvImage, audio_resampler, audio_stream, resampled, video_stream
+from webrtc.posture import Dropped, PostureWorker
 from webrtc.protocol import Error, ServerMessage
-from webrtc.results import Blink, Setup, VideoFrameMessage, audio_message
+from webrtc.results import Blink, PostureMessage, Setup, VideoFrameMessage, audio_message
 from webrtc.scheduler import AnalysisScheduler
 from webrtc.tracks import BoundedFrameQueue, LatestFrameSlot, StampedFrame
 
@@ -113,6 +115,7 @@ class VideoPipeline(_Pipeline):
         self.slot = LatestFrameSlot()
         self.stream = video_stream(self.config, self._scheduler.video_models)
         self.summary: VideoSummary | None = None
+        self._posture: asyncio.Task[None] | None = None
 
     @property
     def frames_analysed(self) -> int:
@@ -173,6 +176,29 @@ class VideoPipeline(_Pipeline):
         )
         if output.setup is not None:
             self._send(Setup.from_result(self.session_id, output.setup))
+        if output.pose_due is not None:
+            self._start_posture(output.t, output.pose_due)
+
+    def _start_posture(self, t: float, rgb: np.ndarray) -> None:
+        """The posture sample, after the frame's result: one at a time per session."""
+        worker = self._scheduler.posture
+        if worker is None or (self._posture is not None and not self._posture.done()):
+            return
+        self._posture = asyncio.create_task(
+            self._measure_posture(worker, t, rgb), name=f"lens-{self.session_id}-posture"
+        )
+
+    async def _measure_posture(self, worker: PostureWorker, t: float, rgb: np.ndarray) -> None:
+        try:
+            points = await worker.landmarks(rgb)
+            posture = await self._on_thread(functools.partial(self.stream.add_posture, t, points))
+        except Dropped:
+            return
+        except Exception as exc:
+            self._failed(t, exc)
+            return
+        if posture is not None:
+            self._send(PostureMessage.from_result(self.session_id, posture))
 
     async def _prepare(self) -> None:
         """Load the models on every shared thread first if no session has yet: once per
@@ -190,6 +216,11 @@ class VideoPipeline(_Pipeline):
         """The whole-session summary and timeline points so far, read on the analysis thread
         (the stream may go on: a checkpoint reads them too)."""
         return await self._on_thread(self.stream.finish)
+
+    async def close(self) -> None:
+        if self._posture is not None:
+            self._posture.cancel()
+        await super().close()
 
     def _release(self) -> None:
         self.stream.close()

@@ -16,6 +16,7 @@ from analyzers.speaking_rate import SYLLABLES_PER_WORD
 from analyzers.speech_to_text import WhisperRecognizer
 from analyzers.video import VideoModels, build_video_models
 from webrtc.config import PipelineConfig
+from webrtc.posture import PostureWorker
 from webrtc.protocol import SessionDraining
 from webrtc.scheduler import AnalysisScheduler, PerThread, RateController
 from webrtc.session import AnalysisSession, SessionHooks
@@ -34,7 +35,8 @@ def build_scheduler(config: PipelineConfig) -> AnalysisScheduler[VideoModels]:
     models = PerThread(
         lambda: build_video_models(config.expression_backend, config.expression_model_path)
     )
-    return AnalysisScheduler(rate, models, config.analysis_threads)
+    posture = PostureWorker() if config.stream.posture_interval > 0 else None
+    return AnalysisScheduler(rate, models, config.analysis_threads, posture)
 
 
 def build_transcription(config: PipelineConfig) -> TranscriptionPool | None:
@@ -149,5 +151,10 @@ class SessionRegistry:
     async def shutdown(self) -> None:
         """Let the analysis and recognition threads exit (after :meth:`close_all`)."""
         self.scheduler.shutdown()
+        posture = self.scheduler.posture
+        if posture is not None:
+            loop = asyncio.get_running_loop()
+            if not await loop.run_in_executor(None, posture.join, 10.0):
+                log.warning("the posture thread did not stop within 10 s")
         if self.transcription is not None:
             await self.transcription.close()

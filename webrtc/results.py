@@ -11,6 +11,7 @@ from analyzers.audio_summary import AudioSummary
 from analyzers.blinks import Blink as BlinkResult
 from analyzers.framing import SetupResult
 from analyzers.language import LanguageSummary, Utterance
+from analyzers.posture import Posture as PostureResult
 from analyzers.report import SummaryFields, utterance_dict
 from analyzers.speech import SpeechStarted as SpeechStartedResult
 from analyzers.speech import SpeechStopped as SpeechStoppedResult
@@ -39,7 +40,6 @@ class VideoFrameMessage(ServerMessage):
     eyes: dict[str, float] | None = None
     expression: dict[str, Any] | None = None
     framing: dict[str, Any] | None = None
-    posture: dict[str, Any] | None = None
     sent_at: float = field(default=0.0)
 
     @classmethod
@@ -88,8 +88,26 @@ class VideoFrameMessage(ServerMessage):
                 "scores": expression.scores,
             },
             framing=None if result.framing is None else result.framing.to_dict(),
-            posture=None if result.posture is None else result.posture.to_dict(),
         )
+
+
+@dataclass(frozen=True)
+class PostureMessage(ServerMessage):
+    """A posture sample (every ``LENS_POSTURE_INTERVAL`` seconds of video, measured after the
+    frame's own result; ``t`` is that frame's)."""
+
+    type: ClassVar[str] = "posture"
+    shoulder_tilt: float
+    lean: float
+    head_height: float
+    slumped: bool | None
+    distance: float | None
+    hand_over_face: bool
+    gesturing: bool
+
+    @classmethod
+    def from_result(cls, session_id: str, posture: PostureResult) -> PostureMessage:
+        return cls(session_id=session_id, t=round(posture.t, 3), **posture.to_dict())
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,8 @@ from typing import Generic, TypeVar
 
 import numpy as np
 
+from webrtc.posture import PostureWorker
+
 T = TypeVar("T")
 M = TypeVar("M")
 
@@ -123,16 +125,21 @@ class PerThread(Generic[T]):
 class AnalysisScheduler(Generic[M]):
     """Runs analysis jobs on ``threads`` shared threads (default: one per usable core), each
     holding its own ``video_models`` (see :class:`PerThread`): the face and expression models
-    of the live server."""
+    of the live server; and the ``posture`` thread, when posture is measured."""
 
     def __init__(
-        self, rate: RateController, video_models: Callable[[], M], threads: int = 0
+        self,
+        rate: RateController,
+        video_models: Callable[[], M],
+        threads: int = 0,
+        posture: PostureWorker | None = None,
     ) -> None:
         self.threads = threads or usable_cores()
         self.rate = rate
         self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="lens-analysis")
         self.video_models = video_models
         """The calling thread's video models (a :class:`PerThread`), for jobs to use."""
+        self.posture = posture
         self._warming: asyncio.Future[list[None]] | None = None
 
     async def warm(self) -> None:
@@ -179,3 +186,5 @@ class AnalysisScheduler(Generic[M]):
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+        if self.posture is not None:
+            self.posture.close()

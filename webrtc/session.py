@@ -23,15 +23,11 @@ from analyzers.language import LanguageSummary, Utterance, summarise
 from analyzers.report import Report, build_report
 from analyzers.video import VideoModels
 from webrtc.channel import CHANNEL_LABEL, ResultChannel
+from webrtc.coaching import LiveCoach
 from webrtc.config import PipelineConfig
 from webrtc.lifecycle import SessionCounters, SessionState
 from webrtc.pipeline import AudioPipeline, VideoPipeline
-from webrtc.protocol import (
-    ServerMessage,
-    SessionClosed,
-    SessionReady,
-    SessionReport,
-)
+from webrtc.protocol import ServerMessage, SessionClosed, SessionReady, SessionReport
 from webrtc.results import Summary, Transcript
 from webrtc.scheduler import AnalysisScheduler
 from webrtc.tracks import TapTrack, drain
@@ -97,6 +93,10 @@ class AnalysisSession:
         """``en``, ``cmn`` or ``auto`` (detected by a multilingual model)."""
         self.utterances: list[Utterance] = []
         """The transcript so far, in order (when transcription is on)."""
+        audio = config.stream.audio
+        self.coach = LiveCoach(
+            session_id, config.coach, self._spoken_language, audio.min_pause, audio.turn_gap
+        )
         self.transcript_missing = 0.0
         self.extra_tracks = 0
         self.pc = RTCPeerConnection(rtc_configuration)
@@ -128,6 +128,9 @@ class AnalysisSession:
     def send(self, message: ServerMessage) -> None:
         if self.channel is not None:
             self.channel.send(message)
+            nudge = self.coach.observe(message)  # one cue at most, at a summary
+            if nudge is not None:
+                self.channel.send(nudge)
 
     def counters(self) -> SessionCounters:
         """The counters now; once the session's tasks have stopped, the final ones, worked out

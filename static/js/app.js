@@ -14,7 +14,25 @@ const ui = {
   pitchVariation: $("pitch-variation"), report: $("report"), reportLink: $("report-link"),
   captions: $("captions"), fillers: $("fillers"), setup: $("setup"), posture: $("posture"),
   setupVerdict: $("setup-verdict"), setupAdvice: $("setup-advice"), checkSetup: $("check-setup"),
+  cue: $("cue"),
 };
+// One cue at a time (the server sends at most one every 20 s): shown large for a while, then
+// back to calm.
+const CUE_SECONDS = 12;
+const CUE_IDLE = "Your coach speaks up here, one tip at a time.";
+let cueTimer = null;
+
+function showCue(text, severity, kind = "") {
+  clearTimeout(cueTimer);
+  ui.cue.textContent = text;
+  ui.cue.dataset.severity = severity;
+  ui.cue.dataset.kind = kind;
+}
+
+function showNudge(message) {
+  showCue(message.text, message.severity, message.kind);
+  cueTimer = setTimeout(() => showCue("All good", "calm"), CUE_SECONDS * 1000);
+}
 let fillerCount = 0;
 const CAPTION_LINES = 2;
 
@@ -59,6 +77,7 @@ function setReadout(el, text, value) {
 }
 
 function resetReadouts() {
+  showCue(CUE_IDLE, "idle");
   for (const el of [ui.face, ui.speech, ui.eyeContact, ui.posture]) setReadout(el, "–", "unknown");
   for (const el of [ui.faces, ui.loudness, ui.latency, ui.rtt, ui.session, ui.expression,
     ui.headPose, ui.eyeContactRatio, ui.headStability, ui.blinkRate, ui.dominantExpression,
@@ -77,7 +96,7 @@ function resetReadouts() {
   ui.setupAdvice.replaceChildren();
 }
 
-/** Posture arrives on some frames only (every couple of seconds): it stays until the next. */
+/** Posture comes in its own message every couple of seconds: it stays until the next. */
 function showPosture(p) {
   // Slumped is judged against the person's own first minute; until then there is no verdict.
   const state = p.hand_over_face ? "hand" : p.slumped == null ? "learning" : p.slumped ? "slumped" : "upright";
@@ -104,9 +123,15 @@ function onMessage(message) {
   switch (message.type) {
     case "session.ready":
       ui.session.textContent = message.session_id.slice(0, 8);
+      showCue("All good", "calm");
+      break;
+    case "posture":
+      showPosture(message);
+      break;
+    case "nudge":
+      showNudge(message);
       break;
     case "video.frame":
-      if (message.posture) showPosture(message.posture);
       setReadout(ui.face, message.face ? "In view" : "Not in view", message.face ? "yes" : "no");
       ui.faces.textContent = String(message.faces);
       if (message.eye_contact == null) setReadout(ui.eyeContact, "–", "unknown");
@@ -212,7 +237,10 @@ async function start() {
   client.addEventListener("message", (e) => onMessage(e.detail));
   client.addEventListener("state", (e) => {
     const { state, code, message } = e.detail;
-    if (state === "failed" || state === "closed") stopCamera();
+    if (state === "failed" || state === "closed") {
+      stopCamera();
+      resetReadouts(); // quiet, rather than frozen on the last values
+    }
     showStatus(state, FAILURE_TEXT[code] ?? message);
   });
   try {
