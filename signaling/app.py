@@ -12,12 +12,22 @@ from aiohttp import web
 
 from analyzers import prosody
 from analyzers.models import ASR_MODELS, FER_MINI_XCEPTION, ModelRegistry, ModelUnavailable
-from signaling import session_routes
+from signaling import session_routes, subject_routes
 from signaling.auth import Auth, bearer
 from signaling.bodies import read_body
 from signaling.connections import ConnectionGuard
 from signaling.errors import ApiError
-from signaling.keys import AUTH, GUARD, LIMITER, METRICS, REGISTRY, SERVICE, SETTINGS, STORE
+from signaling.keys import (
+    AUTH,
+    GUARD,
+    LIMITER,
+    METRICS,
+    REGISTRY,
+    SERVICE,
+    SETTINGS,
+    STORE,
+    SUBJECTS,
+)
 from signaling.limits import cors, rate_limit
 from signaling.metrics import CONTENT_TYPE, Metrics
 from signaling.offer import inspect_sdp, parse_offer
@@ -25,6 +35,7 @@ from signaling.ratelimit import KeyedLimiter
 from signaling.sessions import SessionService
 from signaling.settings import Settings
 from signaling.storage import open_store
+from signaling.subjects import SubjectService
 from webrtc.loops import loop_name
 
 log = logging.getLogger(__name__)
@@ -165,6 +176,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     )
     app[STORE] = store
     app[SERVICE] = service
+    app[SUBJECTS] = SubjectService(service)
     app[REGISTRY] = service.registry
     app[METRICS] = Metrics(service, store, app[GUARD])
     await service.start()
@@ -202,6 +214,7 @@ def create_app(settings: Settings, guard: ConnectionGuard | None = None) -> web.
     app.router.add_get("/metrics", get_metrics)
     app.router.add_post("/api/offer", post_offer)
     session_routes.add_routes(app)
+    subject_routes.add_routes(app)
     app.router.add_static("/static/", STATIC_DIR, name="static")
     app.on_shutdown.append(_close_peers)
     return app

@@ -42,6 +42,8 @@ class SessionGrant:
     expires_at: float
     scope: tuple[str, ...]
     analyzers: tuple[str, ...]
+    subject: str | None = None
+    """The person the session belongs to, when the platform named one."""
 
 
 def bearer(header: str | None) -> str | None:
@@ -71,6 +73,7 @@ class Auth:
         *,
         analyzers: tuple[str, ...] = ANALYZERS,
         scope: tuple[str, ...] = ("offer", "report"),
+        subject: str | None = None,
         now: float | None = None,
     ) -> str | None:
         if self.secret is None:
@@ -83,6 +86,8 @@ class Auth:
             "scope": list(scope),
             "analyzers": list(analyzers),
         }
+        if subject is not None:
+            claims["subject"] = subject
         return jwt.encode(claims, self.secret, algorithm=ALGORITHM)
 
     def require_api_key(self, authorization: str | None) -> None:
@@ -114,8 +119,13 @@ class Auth:
         scope, analyzers = claims["scope"], claims["analyzers"]
         if not isinstance(scope, list) or not isinstance(analyzers, list):
             raise Unauthorized("the session token is not valid: malformed claims")
+        subject = claims.get("subject")
         return SessionGrant(
-            str(claims["sub"]), float(claims["exp"]), tuple(scope), tuple(analyzers)
+            str(claims["sub"]),
+            float(claims["exp"]),
+            tuple(scope),
+            tuple(analyzers),
+            None if subject is None else str(subject),
         )
 
     def require_token(
@@ -145,15 +155,27 @@ class Auth:
             raise Forbidden(f"this token does not allow {' and '.join(refused)} analysis")
         return grant
 
-    def require_key_or_token(self, authorization: str | None, session_id: str, scope: str) -> None:
-        """The platform (API key) or the session itself (its token) may read its report."""
-        if not self.enabled:
-            return
+    def _is_api_key(self, authorization: str | None) -> bool:
         presented = bearer(authorization)
-        if (
+        return (
             presented is not None
             and self.api_key is not None
             and hmac.compare_digest(presented.encode(), self.api_key.encode())
-        ):
+        )
+
+    def require_key_or_token(self, authorization: str | None, session_id: str, scope: str) -> None:
+        """The platform (API key) or the session itself (its token) may read its report."""
+        if not self.enabled or self._is_api_key(authorization):
             return
         self.require_token(authorization, session_id, scope)
+
+    def require_key_or_subject(self, authorization: str | None, subject: str) -> None:
+        """The platform (API key), or a token of one of ``subject``'s sessions with the
+        ``report`` scope, may read the subject's progress."""
+        if not self.enabled or self._is_api_key(authorization):
+            return
+        grant = self.grant(bearer(authorization))
+        if grant.subject != subject:
+            raise Forbidden("this token is not for a session of this subject")
+        if "report" not in grant.scope:
+            raise Forbidden("this token does not allow 'report'")

@@ -11,6 +11,7 @@ from signaling.ratelimit import KeyedLimiter
 from signaling.sessions import SessionService
 from signaling.settings import Settings
 from signaling.storage import Store
+from signaling.subjects import SubjectService
 from webrtc.registry import SessionRegistry
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -18,6 +19,7 @@ AUTH = web.AppKey("auth", Auth)
 LIMITER = web.AppKey("limiter", KeyedLimiter)
 METRICS = web.AppKey("metrics", Metrics)
 SERVICE = web.AppKey("sessions", SessionService)
+SUBJECTS = web.AppKey("subjects", SubjectService)
 REGISTRY = web.AppKey("registry", SessionRegistry)
 STORE = web.AppKey("store", Store)
 GUARD: web.AppKey[ConnectionGuard | None] = web.AppKey("guard")

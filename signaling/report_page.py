@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import asdict
 from html import escape
+from typing import Any
 
 from analyzers.report import Report
+from signaling.progress_page import compared_section
 
 WIDTH, PAD = 760, 40
 MISSING = "\u2013"  # an en dash, for figures the session did not produce
@@ -188,8 +191,9 @@ def transcript_section(report: Report) -> str:
     return f'<section aria-label="Transcript"><h2>What you said</h2>{legend}{body}{note}</section>'
 
 
-def render_report(report: Report) -> str:
-    """The page for ``report``; the report's JSON is embedded for scripts that want it."""
+def render_report(report: Report, compared: Sequence[dict[str, Any]] = ()) -> str:
+    """The page for ``report``, with how it ``compared`` with the person's earlier sessions;
+    the report's JSON is embedded for scripts that want it."""
     s = report.summary
     tl = report.timeline
     t = tl.t
@@ -369,12 +373,15 @@ th {{ text-align: left; font-weight: 500; color: #5b6475; padding: .15rem 1rem .
 .transcript {{ list-style: none; padding: 0; margin: 0; line-height: 1.5; }}
 .transcript time {{ color: #5b6475; font-variant-numeric: tabular-nums; margin-right: .4rem; }}
 mark.filler {{ background: #fde2b8; }} mark.hedge {{ background: #dce6fb; }}
+.change[data-improved="true"] {{ color: #1b7a3d; }}
+.change[data-improved="false"] {{ color: #b3261e; }}
 </style></head>
 <body><main>
 <h1>Interview report</h1>
 <p class="meta">Session {escape(report.session_id)} · {escape(when)} · {minutes:.1f} min ·
 ended: {escape(report.end_reason)}</p>
 <div class="cards">{card_html}</div>
+{compared_section(compared)}
 <section aria-label="Timelines"><h2>Over the session</h2>{"".join(charts)}</section>
 {transcript_section(report)}
 <section aria-label="Data quality"><h2>Data quality</h2><table>{quality_rows}</table>

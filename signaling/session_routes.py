@@ -11,7 +11,7 @@ from aiohttp import BodyPartReader, web
 from signaling.bodies import Deadline, read_body
 from signaling.errors import InvalidRequest, PayloadTooLarge
 from signaling.ice import ice_servers
-from signaling.keys import AUTH, SERVICE, SETTINGS
+from signaling.keys import AUTH, SERVICE, SETTINGS, SUBJECTS
 from signaling.limits import rate_limit
 from signaling.report_page import render_report
 from signaling.session_options import SessionOptions
@@ -47,7 +47,10 @@ async def post_session(request: web.Request) -> web.Response:
             "session_id": record.id,
             "expires_at": record.expires_at,
             "ice_servers": ice_servers(request.app[SETTINGS], record.id),
-            "token": request.app[AUTH].issue(record.id, analyzers=analyzers),
+            "token": request.app[AUTH].issue(
+                record.id, analyzers=analyzers, subject=record.subject
+            ),
+            "subject": record.subject,
             "transcript": record.transcript,
             "language": record.language,
         },
@@ -95,7 +98,9 @@ async def get_report(request: web.Request) -> web.Response:
     request.app[AUTH].require_key_or_token(authorization, session_id, "report")
     report = await request.app[SERVICE].report(session_id)
     if wants_html(request):
-        return web.Response(text=render_report(report), content_type="text/html")
+        record = await request.app[SERVICE].get(session_id)
+        compared = await request.app[SUBJECTS].compared(record)
+        return web.Response(text=render_report(report, compared), content_type="text/html")
     return web.json_response(report.to_dict())
 
 

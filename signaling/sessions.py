@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -29,7 +28,7 @@ from signaling.errors import (
 )
 from signaling.ice import ice_servers, rtc_configuration
 from signaling.offer import Answer, Offer, inspect_sdp
-from signaling.session_options import SessionOptions
+from signaling.session_options import SessionOptions, check_session_id
 from signaling.settings import Settings
 from signaling.storage import SessionRecord, Store, StoreUnavailable
 from signaling.uploads import UploadAnalyzer
@@ -41,16 +40,9 @@ from webrtc.session import AnalysisSession, SessionHooks
 
 log = logging.getLogger(__name__)
 
-SESSION_ID = re.compile(r"[0-9a-f]{32}")
 RECENT_REPORTS = 64
 _SYNCED = (SessionState.CONNECTING, SessionState.ACTIVE)
 """States in which a live session's record is written to the store as it changes."""
-
-
-def check_session_id(session_id: str) -> str:
-    if not SESSION_ID.fullmatch(session_id):
-        raise NotFound(f"no session {session_id[:40]!r}: ids are 32 hex digits")
-    return session_id
 
 
 class SessionService:
@@ -109,6 +101,7 @@ class SessionService:
             expires_at=now + settings.session_ttl,
             transcript=transcribed,
             language=options.language,
+            subject=options.subject,
         )
         try:
             await self.store.put_session(record)

@@ -134,6 +134,11 @@ async def test_a_person_connects_watches_and_ends(
     await page.get_by_role("button", name="Start session").click()
     status = page.get_by_role("status")
     await shows(status.filter(has_text="Connected"), "'Connected'", 20_000)
+    # A coach first: one cue and four steady indicators; every number behind a disclosure.
+    await shows(page.locator("#cue", has_text="All good"), "the calm cue", 10_000)
+    assert await page.locator("#numbers").get_attribute("open") is None
+    assert not await page.locator("#expression").is_visible()
+    await page.get_by_text("All the numbers").click()
 
     # The face is there: presence, gaze, pose and expression fill in.
     await readout(page, "#face", "yes")
@@ -255,13 +260,15 @@ async def test_phone_viewport_and_labelled_controls(
     await page.get_by_role("button", name="Start session").click()
     await shows(page.get_by_role("status").filter(has_text="Connected"), "'Connected'", 20_000)
     await readout(page, "#face", "yes")
+    await page.get_by_text("All the numbers").click()
+    await page.locator("#frames").wait_for()
     width = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert width[0] <= width[1], f"no sideways scrolling on a phone: {width}"
     for name in ("Start session", "End session"):
         box = await page.get_by_role("button", name=name).bounding_box()
         assert box is not None and box["height"] >= 44 and box["x"] + box["width"] <= 390
     unnamed = await page.evaluate(
-        """[...document.querySelectorAll('button, a, video, meter, input')]
+        """[...document.querySelectorAll('button, a, video, meter, input, summary')]
              .filter(el => !(el.getAttribute('aria-label') || el.textContent.trim()))
              .map(el => el.outerHTML)"""
     )

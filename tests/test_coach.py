@@ -4,7 +4,7 @@ stream core and the same result messages a live session sends."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -12,11 +12,16 @@ import cv2
 import numpy as np
 import pytest
 
-from analyzers import AUDIO_RATE
+from analyzers import AUDIO_RATE, SUMMARY_WINDOW
 from analyzers.coach import KINDS, Coach, CoachThresholds, Observations, Signals
 from analyzers.face import FaceAnalyzer
+from analyzers.language import Utterance, summarise
+from analyzers.models import ASR_MODELS, ModelRegistry
 from analyzers.prosody import warm_up
-from loadtest.sources import sonnet
+from analyzers.speech_to_text import SpeechClip, WhisperRecognizer, transcribe
+from loadtest.sources import INTERVIEW_SENTENCES as SENTENCES
+from loadtest.sources import WITH_FILLERS, sonnet
+from signaling.settings import Settings
 from tests.media import astronaut, blank, look_sideways, phrase, place
 from webrtc.coaching import LiveCoach, NudgeMessage
 from webrtc.config import PipelineConfig
@@ -107,10 +112,12 @@ def nudges(
     speech: np.ndarray | None = None,
     seconds: float = 0.0,
     config: PipelineConfig = CONFIG,
+    heard: Sequence[Utterance] = (),
 ) -> list[NudgeMessage]:
     """What the live coach says over ``seconds`` of media: frames at 10 per second and speech
     in 100 ms pushes through the stream core, their results as the live session sends them,
-    and a ``summary`` every 2 s (as the session's summary task sends them)."""
+    and a ``summary`` every 2 s (as the session's summary task sends them), with the language
+    figures of the utterances ``heard`` (transcribed) over the summary window."""
     coach = LiveCoach("s", config.coach, lambda: "en", 0.6, 3.0)
     video = video_stream(config) if pictures is not None else None
     audio = audio_stream(config) if speech is not None else None
@@ -134,7 +141,9 @@ def nudges(
             messages += [m for o in step.outputs if (m := audio_message("s", o, received_at=0.0))]
             audio_summary = step.summary or audio_summary
         if tick % 20 == 19 and (video_summary or audio_summary):
-            messages.append(Summary.from_results("s", t, video_summary, audio_summary))
+            recent = [u for u in heard if t - SUMMARY_WINDOW <= u.end <= t]
+            language = summarise(recent, "en") if heard else None
+            messages.append(Summary.from_results("s", t, video_summary, audio_summary, language))
         said += [n for m in messages if (n := coach.observe(m))]
     for stream in (video, audio):
         if stream is not None:
@@ -266,3 +275,23 @@ def test_every_rule_is_documented() -> None:
     doc = (Path(__file__).parent.parent / "docs" / "analyzers.md").read_text()
     missing = [kind for kind in KINDS if f"`{kind}`" not in doc]
     assert not missing, f"rules without a line in docs/analyzers.md: {missing}"
+
+
+def test_too_many_fillers_and_not(tmp_path: Path) -> None:
+    """Speech recognised by the default model, one clip per sentence as the live session cuts
+    utterances: a sentence with six filled pauses said three times (~36 a minute) against
+    interview sentences without any."""
+    model = WhisperRecognizer(ModelRegistry(Settings().model_dir).bundle(ASR_MODELS["tiny.en"]))
+    gap = np.zeros(AUDIO_RATE // 2, np.float32)
+    filled = [phrase(WITH_FILLERS, tmp_path / "f.wav")] * 3
+    plain = [phrase(s, tmp_path / f"{i}.wav") for i, s in enumerate(SENTENCES)] * 2
+    for sentences, expected in ((filled, True), (plain, False)):
+        clips, start = [], 0.0
+        for sentence in sentences:
+            clips.append(SpeechClip(start, start + len(sentence) / AUDIO_RATE, sentence))
+            start += (len(sentence) + len(gap)) / AUDIO_RATE
+        speech = np.concatenate([a for sentence in sentences for a in (sentence, gap)])
+        heard = [u for c in clips for u in transcribe(model, [c], "en")]
+        seconds = len(speech) / AUDIO_RATE
+        said = kinds(nudges(speech=speech, seconds=seconds, config=only(), heard=heard))
+        assert ("too_many_fillers" in said) == expected, (said, [u.text for u in heard])

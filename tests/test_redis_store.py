@@ -159,3 +159,35 @@ async def test_a_long_outage_drops_the_oldest_writes_and_counts_them(
     stored = await client.xlen(f"lens:results:{peer.session_id}")
     assert 0 < stored < len(peer.messages)
     assert await client.get(f"lens:report:{peer.session_id}") is not None, "newest writes win"
+
+
+async def test_a_subject_indexes_its_sessions_until_they_go(
+    redis_server: RedisServer, client: Any
+) -> None:
+    """``lens:subject:{subject}``: the person's sessions oldest first, expiring with the
+    records; a deleted session leaves it, and erasing the person drops it."""
+    store = RedisStore(redis_server.url, prefix="t", record_ttl=3600, stream_maxlen=100)
+    await store.start()
+    try:
+        records = [
+            SessionRecord(
+                id=f"{i + 100:032x}",
+                state=SessionState.CREATED,
+                created_at=3000.0 - i,
+                expires_at=4000.0,
+                subject="p-1" if i < 2 else "p-2",
+            )
+            for i in range(3)
+        ]
+        for record in records:
+            await store.put_session(record)
+        mine = await store.subject_sessions("p-1")
+        assert [r.id for r in mine] == [records[1].id, records[0].id], "oldest first"
+        assert 0 < await client.ttl("t:subject:p-1") <= 3600
+        assert await store.delete_session(records[0].id)
+        assert await client.zrange("t:subject:p-1", 0, -1) == [records[1].id]
+        await store.forget_subject("p-1")
+        assert not await client.exists("t:subject:p-1")
+        assert [r.id for r in await store.subject_sessions("p-2")] == [records[2].id]
+    finally:
+        await store.close()

@@ -40,6 +40,8 @@ class SessionRecord:
     """Whether the session is transcribed (when the server has speech recognition)."""
     language: str | None = None
     """``en``, ``cmn`` or ``auto``; ``None``: the server's ``LENS_LANGUAGE``."""
+    subject: str | None = None
+    """The platform's opaque id for the person, when it gave one."""
 
     def __post_init__(self) -> None:
         self.state = SessionState(self.state)
@@ -91,6 +93,14 @@ class Store(Protocol):
 
     async def list_sessions(self, offset: int, limit: int) -> tuple[list[SessionRecord], int]:
         """A page of sessions, newest first, and how many there are in all."""
+        ...
+
+    async def subject_sessions(self, subject: str) -> list[SessionRecord]:
+        """Every stored session of ``subject``, oldest first."""
+        ...
+
+    async def forget_subject(self, subject: str) -> None:
+        """Drop the subject's index (after its sessions were deleted)."""
         ...
 
     async def delete_session(self, session_id: str) -> bool:

@@ -128,6 +128,10 @@ class RedisStore:
     def _queue_record(self, pipe: Any, record: SessionRecord) -> None:
         pipe.set(self.key("session", record.id), record.to_json(), ex=self.record_ttl)
         pipe.zadd(self.key("sessions"), {record.id: record.created_at})
+        if record.subject is not None:
+            subject = self.key("subject", record.subject)
+            pipe.zadd(subject, {record.id: record.created_at})
+            pipe.expire(subject, self.record_ttl)
         if record.state.live:
             pipe.sadd(self.key("live"), record.id)
         else:
@@ -172,8 +176,25 @@ class RedisStore:
         total = await self._call(self._redis.zcard(index))
         return records, int(total)
 
+    async def subject_sessions(self, subject: str) -> list[SessionRecord]:
+        index = self.key("subject", subject)
+        ids = await self._call(self._redis.zrange(index, 0, -1))
+        if not ids:
+            return []
+        texts = await self._call(self._redis.mget([self.key("session", i.decode()) for i in ids]))
+        gone = [i for i, text in zip(ids, texts, strict=True) if text is None]
+        if gone:  # expired or deleted: drop them from the index too
+            await self._call(self._redis.zrem(index, *gone))
+        return [SessionRecord.from_json(t) for t in texts if t is not None]
+
+    async def forget_subject(self, subject: str) -> None:
+        await self._call(self._redis.delete(self.key("subject", subject)))
+
     async def delete_session(self, session_id: str) -> bool:
+        record = await self.get_session(session_id)
         pipe = self._redis.pipeline(transaction=False)
+        if record is not None and record.subject is not None:
+            pipe.zrem(self.key("subject", record.subject), session_id)
         pipe.delete(
             self.key("session", session_id),
             self.key("results", session_id),
@@ -183,7 +204,7 @@ class RedisStore:
         pipe.zrem(self.key("sessions"), session_id)
         pipe.srem(self.key("live"), session_id)
         pipe.set(self.key("deleted", session_id), b"1", ex=int(TOMBSTONE_SECONDS))
-        deleted = (await self._call(pipe.execute()))[0]
+        deleted = (await self._call(pipe.execute()))[-4]
         return int(deleted) > 0
 
     async def deleted_among(self, session_ids: Collection[str]) -> set[str]:

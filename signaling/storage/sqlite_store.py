@@ -43,6 +43,8 @@ CREATE TABLE IF NOT EXISTS deleted (
     at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sessions_by_state ON sessions (json_extract(record, '$.state'));
+CREATE INDEX IF NOT EXISTS sessions_by_subject
+    ON sessions (json_extract(record, '$.subject'), created_at);
 CREATE TABLE IF NOT EXISTS checkpoints (
     session_id TEXT PRIMARY KEY,
     report TEXT NOT NULL
@@ -169,6 +171,19 @@ class SqliteStore:
             return [SessionRecord.from_json(r[0]) for r in rows], int(total)
 
         return await self._run(page)
+
+    async def subject_sessions(self, subject: str) -> list[SessionRecord]:
+        rows = await self._run(
+            lambda db: db.execute(
+                "SELECT record FROM sessions WHERE json_extract(record, '$.subject') = ? "
+                "ORDER BY created_at, id",
+                (subject,),
+            ).fetchall()
+        )
+        return [SessionRecord.from_json(r[0]) for r in rows]
+
+    async def forget_subject(self, subject: str) -> None:
+        """The index is the sessions' own column: nothing else to drop."""
 
     async def delete_session(self, session_id: str) -> bool:
         def erase(db: sqlite3.Connection) -> bool:

@@ -1,0 +1,81 @@
+"""A person's progress across sessions: the headline figures of each report, and how one session
+compares with the ones before it.
+
+The figures are read from the report's whole-session summary (``Report.to_dict()["summary"]``),
+so every path that makes a report (live, recorded files) feeds progress alike."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from statistics import mean
+from typing import Any, Literal
+
+Better = Literal["higher", "lower", "band"]
+
+
+@dataclass(frozen=True)
+class Headline:
+    name: str
+    label: str
+    path: tuple[str, ...]
+    """Where the figure sits in the report's summary."""
+    better: Better
+    """Which way is an improvement (``band``: closer to a range, neither way in general)."""
+    unit: str
+
+
+HEADLINES: tuple[Headline, ...] = (
+    Headline("eye_contact", "Eye contact", ("eye_contact_ratio",), "higher", "share"),
+    Headline("face_visible", "Face in view", ("face_visible_ratio",), "higher", "share"),
+    Headline("speech_rate", "Speech rate", ("speaking_rate", "wpm"), "band", "wpm"),
+    Headline("fillers", "Filler words", ("language", "fillers_per_min"), "lower", "per min"),
+    Headline("pitch_variation", "Pitch variation", ("pitch", "std_semitones"), "higher", "st"),
+    Headline("head_stability", "Head stability", ("head_stability",), "higher", "share"),
+    Headline("slumped", "Time slumped", ("posture", "slumped_ratio"), "lower", "share"),
+)
+RECENT = 5
+"""How many earlier sessions a report is compared with."""
+
+
+def headline_figures(summary: dict[str, Any]) -> dict[str, float | None]:
+    """The headline figures of one report's summary (``None`` where it has none)."""
+    figures: dict[str, float | None] = {}
+    for headline in HEADLINES:
+        value: Any = summary
+        for key in headline.path:
+            value = value.get(key) if isinstance(value, dict) else None
+        figures[headline.name] = None if value is None else float(value)
+    return figures
+
+
+def compare(
+    current: dict[str, float | None], earlier: Sequence[dict[str, float | None]]
+) -> list[dict[str, Any]]:
+    """Each headline figure of ``current`` beside the mean of the same figure over ``earlier``
+    sessions (the last :data:`RECENT` that had it), with the change and whether it is better."""
+    rows = []
+    for headline in HEADLINES:
+        now = current.get(headline.name)
+        before = [f[headline.name] for f in earlier if f.get(headline.name) is not None]
+        before = before[-RECENT:]
+        if now is None or not before:
+            continue
+        usual = mean(v for v in before if v is not None)
+        change = now - usual
+        improved = None
+        if headline.better != "band" and abs(change) > 1e-9:
+            improved = (change > 0) == (headline.better == "higher")
+        rows.append(
+            {
+                "name": headline.name,
+                "label": headline.label,
+                "unit": headline.unit,
+                "value": round(now, 3),
+                "earlier": round(usual, 3),
+                "sessions": len(before),
+                "change": round(change, 3),
+                "improved": improved,
+            }
+        )
+    return rows
