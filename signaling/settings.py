@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     nudge_level_min_dbfs: float = Field(_COACH.level_min_dbfs, le=0)
     nudge_pitch_min_semitones: float = Field(_COACH.pitch_min_semitones, ge=0)
     nudge_answer_max: float = Field(_COACH.answer_max, gt=0)
+    nudge_no_pause_max: float = Field(_COACH.no_pause_max, gt=0)
+    nudge_face_visible_min: float = Field(_COACH.face_visible_min, ge=0, le=1)
+    nudge_lighting_max: float = Field(_COACH.lighting_max, ge=0, le=1)
     summary_interval: float = Field(_STREAM.summary_interval, gt=0)
     summary_window: float = Field(_VIDEO.summary_window, gt=0)
     audio_window_ms: int = Field(_AUDIO.window_ms, ge=20, le=2000, multiple_of=20)
@@ -250,6 +253,9 @@ class Settings(BaseSettings):
                 level_min_dbfs=self.nudge_level_min_dbfs,
                 pitch_min_semitones=self.nudge_pitch_min_semitones,
                 answer_max=self.nudge_answer_max,
+                no_pause_max=self.nudge_no_pause_max,
+                face_visible_min=self.nudge_face_visible_min,
+                lighting_max=self.nudge_lighting_max,
             ),
             min_video_fps=self.min_video_fps,
             latency_target=self.latency_target,
