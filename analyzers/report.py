@@ -262,6 +262,8 @@ class Report:
     quality: Quality
     transcript: tuple[Utterance, ...] | None = None
     """What was said, when transcripts are on (``None``: they were off)."""
+    recording: dict[str, Any] | None = None
+    """The session's recording (``webrtc/recording.py``), when it was recorded."""
     v: int = field(default=REPORT_VERSION)
 
     def to_dict(self) -> dict[str, Any]:
@@ -281,6 +283,7 @@ class Report:
             "transcript": None
             if self.transcript is None
             else [utterance_dict(u) for u in self.transcript],
+            "recording": self.recording,
         }
 
     @classmethod
@@ -304,6 +307,7 @@ class Report:
             transcript=None
             if data.get("transcript") is None
             else tuple(utterance_from_dict(u) for u in data["transcript"]),
+            recording=data.get("recording"),
             v=data.get("v", REPORT_VERSION),
         )
 
@@ -323,9 +327,10 @@ def build_report(
     language: str = "en",
     turn_gap: float = TURN_GAP,
     max_points: int = 300,
+    recording: dict[str, Any] | None = None,
 ) -> Report:
     """The report of a session whose streams gave ``video`` and ``audio``, and, when
-    transcripts were on, what was said."""
+    transcripts were on, what was said (and its ``recording``, when it was recorded)."""
     duration = max(video.end if video else 0.0, audio.end if audio else 0.0)
     width = bin_seconds(duration, max_points)
     bins = max(1, math.ceil(duration / width))
@@ -350,4 +355,5 @@ def build_report(
         ),
         quality=quality,
         transcript=None if transcript is None else tuple(transcript),
+        recording=recording,
     )

@@ -57,7 +57,10 @@ async def run_peer(
     duration: float,
     http: aiohttp.ClientSession,
     api_key: str | None = None,
+    options: dict[str, Any] | None = None,
 ) -> PeerResult:
+    """One peer for ``duration`` seconds. With ``api_key`` or session ``options`` (``POST
+    /api/sessions``'s body, e.g. ``{"record": true}``), the session is created first."""
     result = PeerResult(index)
     pc = RTCPeerConnection()
     opened = asyncio.Event()
@@ -79,15 +82,17 @@ async def run_peer(
         started = time.monotonic()
         offer: dict[str, Any] = {"type": "offer"}
         headers: dict[str, str] = {}
-        if api_key:
+        if api_key or options is not None:
+            key = {"Authorization": f"Bearer {api_key}"} if api_key else {}
             async with http.post(
-                f"{url}/api/sessions", headers={"Authorization": f"Bearer {api_key}"}
+                f"{url}/api/sessions", json=options or {}, headers=key
             ) as response:
                 created = await response.json()
                 if response.status != 201:
                     raise RuntimeError(f"session: {response.status} {created}")
             offer["session_id"] = created["session_id"]
-            headers["Authorization"] = f"Bearer {created['token']}"
+            if created.get("token"):
+                headers["Authorization"] = f"Bearer {created['token']}"
         video = ReplayTrack("video", media.video, VIDEO_TIME_BASE)
         pc.addTransceiver(video, direction="sendonly")
         pc.addTransceiver(ReplayTrack("audio", media.audio, AUDIO_TIME_BASE), direction="sendonly")
@@ -158,6 +163,7 @@ async def run_load(
     media: EncodedMedia,
     api_key: str | None = None,
     progress: bool = True,
+    options: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], list[PeerResult]]:
     started = time.monotonic()
     async with aiohttp.ClientSession() as http:
@@ -166,7 +172,7 @@ async def run_load(
             delay = ramp * i / max(1, peers - 1) if peers > 1 else 0.0
             tasks.append(
                 asyncio.create_task(
-                    _delayed(delay, run_peer(i, url, media, duration, http, api_key))
+                    _delayed(delay, run_peer(i, url, media, duration, http, api_key, options))
                 )
             )
         reporter = asyncio.create_task(_progress(tasks, started)) if progress else None

@@ -110,6 +110,7 @@ async def get_health(request: web.Request) -> web.Response:
             "event_loop": loop_name(asyncio.get_running_loop()),
             "store": request.app[STORE].health(),
             "auth": "enabled" if request.app[AUTH].enabled else AUTH_DISABLED,
+            "recording": request.app[SETTINGS].recording,
             "time": time.time(),
         },
         status=code,

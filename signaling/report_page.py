@@ -12,6 +12,7 @@ from typing import Any
 
 from analyzers.report import Report
 from signaling.progress_page import compared_section
+from signaling.review_page import review_section
 
 WIDTH, PAD = 760, 40
 MISSING = "\u2013"  # an en dash, for figures the session did not produce
@@ -80,7 +81,8 @@ def line_chart(
 
     parts = [
         f'<svg viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{escape(title)}" '
-        f'class="chart">',
+        f'class="chart" data-x0="{PAD}" data-x1="{WIDTH - PAD}" data-span="{span:.3f}" '
+        f'data-top="{top}" data-bottom="{top + inner_h}">',
         f'<text x="{PAD}" y="10" class="chart-title">{escape(title)}</text>',
         f'<line x1="{PAD}" y1="{top + inner_h}" x2="{WIDTH - PAD}" y2="{top + inner_h}" '
         'class="axis"/>',
@@ -168,14 +170,14 @@ def transcript_section(report: Report) -> str:
         for utterance in report.transcript:
             joiner = "" if utterance.language.startswith(("zh", "cmn")) else " "
             words = joiner.join(
-                f'<mark class="{"filler" if w.filler else "hedge"}" title="'
+                f'<mark class="{"filler" if w.filler else "hedge"}" data-t="{w.start}" title="'
                 f'{escape(w.filler + " filler" if w.filler else "hedge")}">{escape(w.word)}</mark>'
                 if w.filler or w.hedge
                 else escape(w.word)
                 for w in utterance.words
             )
             lines.append(
-                f'<li data-start="{utterance.start}"><time>{_clock(utterance.start)}</time> '
+                f'<li data-t="{utterance.start}"><time>{_clock(utterance.start)}</time> '
                 f"<span>{words}</span></li>"
             )
         body = f'<ol class="transcript">{"".join(lines)}</ol>'
@@ -351,6 +353,7 @@ def render_report(report: Report, compared: Sequence[dict[str, Any]] = ()) -> st
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>Interview Lens report {escape(report.session_id[:8])}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 0; padding: 1rem; background: #f6f7f9;
@@ -381,6 +384,7 @@ mark.filler {{ background: #fde2b8; }} mark.hedge {{ background: #dce6fb; }}
 <p class="meta">Session {escape(report.session_id)} · {escape(when)} · {minutes:.1f} min ·
 ended: {escape(report.end_reason)}</p>
 <div class="cards">{card_html}</div>
+{review_section(report)}
 {compared_section(compared)}
 <section aria-label="Timelines"><h2>Over the session</h2>{"".join(charts)}</section>
 {transcript_section(report)}

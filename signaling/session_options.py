@@ -8,6 +8,10 @@ import re
 from dataclasses import dataclass
 
 from signaling.errors import InvalidRequest, NotFound
+from signaling.settings import Settings
+from signaling.storage import SessionRecord
+from webrtc.lifecycle import SessionState
+from webrtc.registry import new_session_id
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,8 @@ class SessionOptions:
     subject: str | None = None
     """The platform's opaque id for the person (never a name or an email): their sessions
     are indexed by it for progress, export and erasure."""
+    record: bool = False
+    """Record the session for review (only where ``LENS_RECORDING=allowed``)."""
 
     @classmethod
     def parse(cls, body: bytes) -> SessionOptions:
@@ -33,7 +39,7 @@ class SessionOptions:
             raise InvalidRequest("the body must be JSON (or empty)") from None
         if not isinstance(data, dict):
             raise InvalidRequest("the body must be a JSON object")
-        unknown = set(data) - {"transcript", "language", "subject"}
+        unknown = set(data) - {"transcript", "language", "subject", "record"}
         if unknown:
             raise InvalidRequest(f"unknown session option(s): {', '.join(sorted(unknown))}")
         transcript = data.get("transcript")
@@ -45,7 +51,10 @@ class SessionOptions:
         subject = data.get("subject")
         if subject is not None and not (isinstance(subject, str) and SUBJECT.fullmatch(subject)):
             raise InvalidRequest(SUBJECT_RULE)
-        return cls(transcript, language, subject)
+        record = data.get("record", False)
+        if not isinstance(record, bool):
+            raise InvalidRequest("'record' must be true or false")
+        return cls(transcript, language, subject, record)
 
 
 LANGUAGES = ("en", "cmn", "auto")
@@ -67,3 +76,27 @@ def check_session_id(session_id: str) -> str:
     if not SESSION_ID.fullmatch(session_id):
         raise NotFound(f"no session {session_id[:40]!r}: ids are 32 hex digits")
     return session_id
+
+
+def new_record(options: SessionOptions, settings: Settings, now: float) -> SessionRecord:
+    """The record of a session created with ``options`` (``400`` for what this server cannot
+    do: a language its speech model does not know, a recording where recording is off)."""
+    transcribed = settings.transcript if options.transcript is None else options.transcript
+    language = options.language or settings.language
+    if transcribed and language != "en" and not settings.asr_multilingual:
+        raise InvalidRequest(
+            f"language {language!r} needs a multilingual speech model; this server runs "
+            f"{settings.asr_model} (English only)"
+        )
+    if options.record and settings.recording != "allowed":
+        raise InvalidRequest("this server does not record sessions (LENS_RECORDING=off)")
+    return SessionRecord(
+        id=new_session_id(),
+        state=SessionState.CREATED,
+        created_at=now,
+        expires_at=now + settings.session_ttl,
+        transcript=transcribed,
+        language=options.language,
+        subject=options.subject,
+        record=options.record,
+    )

@@ -9,12 +9,12 @@ from pathlib import Path
 from aiohttp import BodyPartReader, web
 
 from signaling.bodies import Deadline, read_body
-from signaling.errors import InvalidRequest, PayloadTooLarge
+from signaling.errors import InvalidRequest, NotFound, PayloadTooLarge
 from signaling.ice import ice_servers
 from signaling.keys import AUTH, SERVICE, SETTINGS, SUBJECTS
 from signaling.limits import rate_limit
 from signaling.report_page import render_report
-from signaling.session_options import SessionOptions
+from signaling.session_options import SessionOptions, check_session_id
 from webrtc.registry import new_session_id
 
 
@@ -41,7 +41,8 @@ async def post_session(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     body = await read_body(request, settings.max_body_bytes, settings.body_timeout)
     record = await request.app[SERVICE].create(SessionOptions.parse(body))
-    analyzers = ("video", "audio", "transcript") if record.transcript else ("video", "audio")
+    analyzers: tuple[str, ...] = ("video", "audio")
+    analyzers += ("transcript",) * record.transcript + ("record",) * record.record
     return web.json_response(
         {
             "session_id": record.id,
@@ -51,6 +52,7 @@ async def post_session(request: web.Request) -> web.Response:
                 record.id, analyzers=analyzers, subject=record.subject
             ),
             "subject": record.subject,
+            "record": record.record,
             "transcript": record.transcript,
             "language": record.language,
         },
@@ -89,13 +91,29 @@ def wants_html(request: web.Request) -> bool:
     return "text/html" in accept and "application/json" not in accept.split(",")[0]
 
 
-async def get_report(request: web.Request) -> web.Response:
+def _reader(request: web.Request) -> str:
+    """The session id, once the API key or the session's token (``report`` scope) is
+    checked. A browser following a link cannot set headers: it may pass its token in the
+    query."""
     session_id = request.match_info["session_id"]
-    # A browser following the report link cannot set headers: it may pass its token in the query.
     authorization = request.headers.get("Authorization")
     if authorization is None and "token" in request.query:
         authorization = f"Bearer {request.query['token']}"
     request.app[AUTH].require_key_or_token(authorization, session_id, "report")
+    return session_id
+
+
+async def get_recording(request: web.Request) -> web.StreamResponse:
+    """The session's recording (WebM), with range requests so that a player can seek."""
+    session_id = check_session_id(_reader(request))
+    path = request.app[SERVICE].recordings.path(session_id)
+    if not await asyncio.to_thread(path.is_file):
+        raise NotFound(f"session {session_id} has no recording")
+    return web.FileResponse(path, headers={"Content-Type": "video/webm"})
+
+
+async def get_report(request: web.Request) -> web.Response:
+    session_id = _reader(request)
     report = await request.app[SERVICE].report(session_id)
     if wants_html(request):
         record = await request.app[SERVICE].get(session_id)
@@ -123,6 +141,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/sessions/{session_id}", get_session)
     app.router.add_delete("/api/sessions/{session_id}", delete_session)
     app.router.add_get("/api/sessions/{session_id}/report", get_report)
+    app.router.add_get("/api/sessions/{session_id}/recording", get_recording)
     app.router.add_post("/api/analyze", post_analyze)
 
 

@@ -17,7 +17,6 @@ from aiortc import RTCSessionDescription
 from analyzers.report import Report
 from signaling.errors import (
     Draining,
-    InvalidRequest,
     NotFound,
     OfferRejected,
     ReportNotReady,
@@ -28,15 +27,17 @@ from signaling.errors import (
 )
 from signaling.ice import ice_servers, rtc_configuration
 from signaling.offer import Answer, Offer, inspect_sdp
-from signaling.session_options import SessionOptions, check_session_id
+from signaling.recordings import Recordings
+from signaling.session_options import SessionOptions, check_session_id, new_record
 from signaling.settings import Settings
 from signaling.storage import SessionRecord, Store, StoreUnavailable
 from signaling.uploads import UploadAnalyzer
 from signaling.workers import WorkerWatch, worker_name
+from webrtc.hooks import SessionHooks
 from webrtc.lifecycle import SessionState
 from webrtc.protocol import ServerMessage
 from webrtc.registry import SessionRegistry, new_session_id
-from webrtc.session import AnalysisSession, SessionHooks
+from webrtc.session import AnalysisSession
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class SessionService:
         self._records: dict[str, SessionRecord] = {}
         self._reports: OrderedDict[str, Report] = OrderedDict()
         self.uploads = UploadAnalyzer(self.registry.config, settings.max_upload_seconds)
+        self.recordings = Recordings(settings)
         self._offering: set[object] = set()
         """Offers between the session count's check and their session's creation."""
 
@@ -84,25 +86,7 @@ class SessionService:
             raise ServiceUnavailable(str(exc)) from None
 
     async def create(self, options: SessionOptions | None = None) -> SessionRecord:
-        now = time.time()
-        options = options or SessionOptions()
-        settings = self.settings
-        transcribed = settings.transcript if options.transcript is None else options.transcript
-        language = options.language or settings.language
-        if transcribed and language != "en" and not settings.asr_multilingual:
-            raise InvalidRequest(
-                f"language {language!r} needs a multilingual speech model; this server runs "
-                f"{settings.asr_model} (English only)"
-            )
-        record = SessionRecord(
-            id=new_session_id(),
-            state=SessionState.CREATED,
-            created_at=now,
-            expires_at=now + settings.session_ttl,
-            transcript=transcribed,
-            language=options.language,
-            subject=options.subject,
-        )
+        record = new_record(options or SessionOptions(), self.settings, time.time())
         try:
             await self.store.put_session(record)
         except StoreUnavailable as exc:
@@ -186,6 +170,7 @@ class SessionService:
             rtc_configuration=rtc_configuration(ice_servers(self.settings, record.id)),
             transcript=record.transcript and (allowed is None or "transcript" in allowed),
             language=record.language,
+            recording=self.recordings.for_session(record, allowed),
         )
         created()
         try:
@@ -292,17 +277,20 @@ class SessionService:
             raise StoreUnavailable("the store has writes it cannot take yet; retry the DELETE")
         existed = await self.store.delete_session(session_id)
         kept = self._reports.pop(session_id, None)
-        return existed or kept is not None
+        recorded = await asyncio.to_thread(self.recordings.delete, session_id)
+        return existed or kept is not None or recorded
 
     async def sync_sessions(self) -> None:
         """Every ``LENS_SESSION_SYNC_INTERVAL`` seconds: the heartbeat, and the sessions of
-        workers that are gone ended (:mod:`signaling.workers`); live sessions deleted through
+        workers that are gone ended (:mod:`signaling.workers`); recordings past their retention
+        erased (hourly); live sessions deleted through
         another worker (a tombstone in the store) closed and erased again; the others' records
         rewritten, for other workers' ``GET`` (``docs/storage.md``). Runs until cancelled; a
         store outage only delays it."""
         while True:
             await asyncio.sleep(self.settings.session_sync_interval)
             await self.watch.tick()
+            await asyncio.to_thread(self.recordings.sweep)
             ids = [session.id for session in self.registry]
             if not ids:
                 continue

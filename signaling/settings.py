@@ -149,7 +149,12 @@ class Settings(BaseSettings):
     transcript_finish_timeout: float = Field(_PIPELINE.transcript_finish_timeout, ge=0)
 
     data_dir: Path = Path("data")
-    """SQLite database (sessions and reports) when Redis is not configured."""
+    """SQLite database (sessions and reports) when Redis is not configured, and recordings
+    (``recordings/``): share it between the workers that may serve them."""
+    recording: Literal["off", "allowed"] = "off"
+    """Whether a session may be recorded at all (``record`` in ``POST /api/sessions``)."""
+    recording_retention_days: float = Field(30.0, gt=0)
+    """Recordings older than this are erased (checked hourly)."""
     redis_url: str | None = None
     redis_prefix: str = "lens"
     redis_buffer_size: int = Field(20_000, ge=10)
@@ -217,6 +222,10 @@ class Settings(BaseSettings):
         if self.turn_url_list and self.turn_secret is None:
             raise ValueError("LENS_TURN_URLS needs LENS_TURN_SECRET (coturn's static-auth-secret)")
         return self
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self.data_dir / "recordings"
 
     def pipeline(
         self, expression_model_path: Path | None = None, asr_model_dir: Path | None = None

@@ -25,6 +25,8 @@ from loadtest.peer import ClientPeer, StillsTrack
 from signaling.keys import SERVICE
 from tests.conftest import RunningServer, StartServer
 from tests.media import astronaut, blank, missing, phrase, place, resample, write_wav, write_y4m
+from tests.test_auth import KEY, SECRET
+from tests.test_recording import recorded_session, voice  # noqa: F401 (a fixture)
 
 CHROMIUM = os.environ.get("LENS_TEST_CHROMIUM", "/usr/bin/chromium")
 FACE_SECONDS, BLANK_SECONDS, FPS = 6, 4, 10
@@ -194,7 +196,7 @@ async def test_a_person_connects_watches_and_ends(
     await shows(status.filter(has_text="Session ended"), "'Session ended'", 10_000)
     assert await cue.get_attribute("data-severity") == "idle", "the cue goes quiet at the end"
     link = page.get_by_role("link", name="Open your report")
-    await link.wait_for(timeout=5_000)
+    await link.wait_for(timeout=40_000)
     report_url = await link.get_attribute("href")
     assert report_url is not None and report_url.endswith("/report?format=html")
     report_page = await page.context.new_page()
@@ -367,3 +369,98 @@ async def test_lens_client_offers_again_when_a_worker_is_draining(
         title = await page.title()
         assert title == "connected", f"the page saw {title!r} after offers {refused}"
         assert refused[:2] == [503, 200], f"expected a refusal then an answer: {refused}"
+
+
+async def test_the_recording_plays_in_the_report_in_step(
+    start_server: StartServer,
+    launch: Launch,
+    artifacts: Path,
+    voice: Any,  # noqa: F811 (the fixture imported above)
+) -> None:
+    """A recorded session's report page, opened with the session's token: the video loads
+    (its duration within 10 % of the session's), plays, the cursor follows it across the
+    charts, and a click half-way along a chart seeks there; at phone width too."""
+    server = await start_server(secret=SECRET, api_key=KEY, recording="allowed")
+    created, report, _ = await recorded_session(server, voice, seconds=6.0)
+    url = (
+        f"{server.url}/api/sessions/{created['session_id']}/report"
+        f"?format=html&token={created['token']}"
+    )
+    browser = await launch()
+    for viewport in ({"width": 1200, "height": 1000}, {"width": 390, "height": 844}):
+        page, errors = await open_page(browser, url, viewport=viewport)
+        video = page.locator("#review")
+        await video.wait_for()
+        await page.wait_for_function(
+            "document.getElementById('review').readyState >= 1", timeout=15_000
+        )
+        duration = await video.evaluate("v => v.duration")
+        assert duration == pytest.approx(report["duration"], rel=0.1), (duration, report)
+        await video.evaluate("v => { v.muted = true; return v.play(); }")
+        await page.wait_for_function(
+            "document.getElementById('review').currentTime > 1", timeout=15_000
+        )
+        assert float(await page.evaluate("document.body.dataset.cursor")) > 0.5
+        chart = page.locator("svg.chart").first
+        await video.evaluate("v => v.pause()")
+        await chart.scroll_into_view_if_needed()
+        target = await chart.evaluate(
+            """svg => {
+                const r = svg.getBoundingClientRect(), d = svg.dataset;
+                const x = +d.x0 + (+d.x1 - +d.x0) / 2;
+                return { x: r.left + x * r.width / svg.viewBox.baseVal.width,
+                         y: r.top + r.height / 2, t: +d.span / 2 };
+            }"""
+        )
+        await page.mouse.click(target["x"], target["y"])
+        now = await video.evaluate("v => v.currentTime")
+        assert now == pytest.approx(target["t"], abs=0.5), (now, target)
+        width = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1], f"no sideways scrolling: {width}"
+        await page.screenshot(
+            path=str(artifacts / f"review-{viewport['width']}.png"), full_page=True
+        )
+        assert errors == []
+        await page.close()
+
+
+async def test_a_person_records_a_session_in_chromium_and_watches_it(
+    start_server: StartServer, launch: Launch, artifacts: Path
+) -> None:
+    """The demo page's unticked record box, ticked: what Chromium itself sent (its VP8 and
+    Opus) is recorded and plays in the report, as long as the session."""
+    server = await start_server(recording="allowed")
+    page, errors = await open_page(await launch(), server.url)
+    box = page.get_by_label("Record this session so I can review it")
+    await box.wait_for()
+    assert not await box.is_checked(), "recording is never on by default"
+    await box.check()
+    await page.get_by_role("button", name="Start session").click()
+    status = page.get_by_role("status")
+    await shows(status.filter(has_text="Connected"), "'Connected'", 20_000)
+    await readout(page, "#face", "yes")
+    await page.wait_for_timeout(6_000)
+    await page.get_by_role("button", name="End session").click()
+    link = page.get_by_role("link", name="Open your report")
+    await link.wait_for(timeout=15_000)
+    href = await link.get_attribute("href")
+    assert href is not None
+    async with aiohttp.ClientSession() as http:
+        async with http.get(server.url + href.replace("format=html", "format=json")) as response:
+            report = await response.json()
+    assert report["recording"]["state"] == "complete", report["recording"]
+    review = await page.context.new_page()
+    await review.goto(server.url + href)
+    video = review.locator("#review")
+    await video.wait_for()
+    await review.wait_for_function(
+        "document.getElementById('review').readyState >= 1", timeout=15_000
+    )
+    duration = await video.evaluate("v => v.duration")
+    assert duration == pytest.approx(report["duration"], rel=0.1), (duration, report["duration"])
+    await video.evaluate("v => { v.muted = true; return v.play(); }")
+    await review.wait_for_function(
+        "document.getElementById('review').currentTime > 1", timeout=15_000
+    )
+    await review.screenshot(path=str(artifacts / "review-chromium.png"), full_page=True)
+    assert errors == []

@@ -131,7 +131,8 @@ def test_report_of_hand_made_streams() -> None:
         "timeline",
         "quality",
         "transcript",
-    ], "today's keys in today's order; the transcript is a compatible addition"
+        "recording",
+    ], "today's keys in today's order; the transcript and recording are compatible additions"
     assert data["transcript"] is None, "no transcript was asked for"
     assert list(data["timeline"]) == [
         "bin_seconds",

@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 from aiortc import RTCConfiguration
 
@@ -16,10 +17,11 @@ from analyzers.speaking_rate import SYLLABLES_PER_WORD
 from analyzers.speech_to_text import WhisperRecognizer
 from analyzers.video import VideoModels, build_video_models
 from webrtc.config import PipelineConfig
+from webrtc.hooks import SessionHooks
 from webrtc.posture import PostureWorker
 from webrtc.protocol import SessionDraining
 from webrtc.scheduler import AnalysisScheduler, PerThread, RateController
-from webrtc.session import AnalysisSession, SessionHooks
+from webrtc.session import AnalysisSession
 from webrtc.transcription import TranscriptionPool
 
 log = logging.getLogger(__name__)
@@ -95,9 +97,11 @@ class SessionRegistry:
         rtc_configuration: RTCConfiguration | None = None,
         transcript: bool = True,
         language: str | None = None,
+        recording: Path | None = None,
     ) -> AnalysisSession:
         """A session; ``transcript`` asks for a transcript (given only when the process has
-        speech recognition), ``language`` is ``en``, ``cmn`` or ``auto``."""
+        speech recognition), ``language`` is ``en``, ``cmn`` or ``auto``; ``recording`` is
+        where to record what the browser sends (``None``: nowhere)."""
         session_id = session_id or new_session_id()
         if session_id in self._sessions:
             raise KeyError(f"session {session_id} already has a peer connection")
@@ -115,6 +119,7 @@ class SessionRegistry:
             rtc_configuration=rtc_configuration,
             transcription=self.transcription if transcript else None,
             language=language,
+            recording=recording,
         )
         self._sessions[session_id] = session
         self.opened += 1

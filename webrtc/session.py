@@ -13,7 +13,8 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
+from pathlib import Path
 from typing import Any
 
 from aiortc import RTCConfiguration, RTCDataChannel, RTCPeerConnection, RTCSessionDescription
@@ -25,9 +26,11 @@ from analyzers.video import VideoModels
 from webrtc.channel import CHANNEL_LABEL, ResultChannel
 from webrtc.coaching import LiveCoach
 from webrtc.config import PipelineConfig
+from webrtc.hooks import SessionHooks
 from webrtc.lifecycle import SessionCounters, SessionState
 from webrtc.pipeline import AudioPipeline, VideoPipeline
-from webrtc.protocol import ServerMessage, SessionClosed, SessionReady, SessionReport
+from webrtc.protocol import Error, ServerMessage, SessionClosed, SessionReady, SessionReport
+from webrtc.recording import Recorder, record_track
 from webrtc.results import Summary, Transcript
 from webrtc.scheduler import AnalysisScheduler
 from webrtc.tracks import TapTrack, drain
@@ -36,24 +39,6 @@ from webrtc.transcription import TranscriptionPool
 log = logging.getLogger(__name__)
 
 PC_CLOSE_TIMEOUT = 5.0
-
-
-@dataclass
-class SessionHooks:
-    """How a session tells the rest of the server what happens to it. All are called on the
-    event loop and must not block."""
-
-    on_state: Callable[[AnalysisSession], None] = lambda session: None
-    on_message: Callable[[AnalysisSession, ServerMessage, str], None] | None = None
-    on_analysis: Callable[[str, float], None] = lambda kind, seconds: None
-    """How long one analysis took (``video`` frame, ``audio`` batch), for metrics."""
-    on_report: Callable[[AnalysisSession, Report], None] = lambda session, report: None
-    """The report is built: called before ``session.report`` is sent, so it can be read at once."""
-    on_closed: Callable[[AnalysisSession, Report | None], None] = lambda session, report: None
-    on_checkpoint: Callable[[AnalysisSession, Report], None] | None = None
-    """The report so far, every ``checkpoint_interval`` seconds: what the store keeps in case
-    the worker dies (its ``end_reason`` is ``worker_lost``, the one it would then carry)."""
-    report_url: Callable[[str], str] = field(default=lambda sid: f"/api/sessions/{sid}/report")
 
 
 class AnalysisSession:
@@ -68,6 +53,7 @@ class AnalysisSession:
         rtc_configuration: RTCConfiguration | None = None,
         transcription: TranscriptionPool | None = None,
         language: str | None = None,
+        recording: Path | None = None,
     ) -> None:
         self.id = session_id
         self.config = config
@@ -99,6 +85,9 @@ class AnalysisSession:
         )
         self.transcript_missing = 0.0
         self.extra_tracks = 0
+        self.recorder: Recorder | None = None
+        if recording is not None:
+            self.recorder = Recorder(recording, self._loop, on_failure=self._lost)
         self.pc = RTCPeerConnection(rtc_configuration)
         self.pc.on("datachannel", self._on_datachannel)
         self.pc.on("track", self._on_track)
@@ -211,6 +200,7 @@ class AnalysisSession:
             )
             tap = TapTrack(track, self.video.slot.put)
             self._spawn(self.video.run(), "video")
+            record_track(self.recorder, self.pc, track, "video")
         elif track.kind == "audio" and self.audio is None:
             self.audio = AudioPipeline(
                 self.id, self.config, self.send, self._scheduler, self.hooks.on_analysis
@@ -221,12 +211,18 @@ class AnalysisSession:
                 self.audio.on_clips = lambda clips: pool.add(self.id, clips)
             tap = TapTrack(track, self.audio.queue.put)
             self._spawn(self.audio.run(), "audio")
+            record_track(self.recorder, self.pc, track, "audio")
         else:
             # Analyse one track of each kind; drain the others so they cannot pile up.
             self.extra_tracks += 1
         if isinstance(tap, TapTrack):
             self._taps.append(tap)
         self._spawn(drain(tap), f"drain-{track.kind}-{track.id[:8]}")
+
+    def _lost(self, message: str) -> None:
+        """The recording stopped: the session goes on."""
+        log.warning("session %s: recording stopped: %s", self.id, message)
+        self.send(Error(self.id, self.clock(), "recording_failed", message))
 
     def _on_connection_state(self) -> None:
         state = self.pc.connectionState
@@ -343,6 +339,7 @@ class AnalysisSession:
                 transcript=transcript,
                 language=language,
                 turn_gap=self.config.stream.audio.turn_gap,
+                recording=None if self.recorder is None else self.recorder.to_dict(),
             ),
         )
 
@@ -357,6 +354,9 @@ class AnalysisSession:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if self.recorder is not None:  # the end of the session ends its recording
+                self.recorder.close()
+                await self._loop.run_in_executor(None, self.recorder.join, 30.0)
             if reason == "deleted" and self._transcription is not None:
                 self._transcription.forget(self.id)
                 self.utterances.clear()

@@ -42,6 +42,8 @@ class SessionRecord:
     """``en``, ``cmn`` or ``auto``; ``None``: the server's ``LENS_LANGUAGE``."""
     subject: str | None = None
     """The platform's opaque id for the person, when it gave one."""
+    record: bool = False
+    """The platform asked for the session to be recorded (and the server allows it)."""
 
     def __post_init__(self) -> None:
         self.state = SessionState(self.state)

@@ -14,7 +14,7 @@ const ui = {
   pitchVariation: $("pitch-variation"), report: $("report"), reportLink: $("report-link"),
   captions: $("captions"), fillers: $("fillers"), setup: $("setup"), posture: $("posture"),
   setupVerdict: $("setup-verdict"), setupAdvice: $("setup-advice"), checkSetup: $("check-setup"),
-  cue: $("cue"),
+  cue: $("cue"), recordBox: $("record-box"), record: $("record"),
 };
 // One cue at a time (the server sends at most one every 20 s): shown large for a while, then
 // back to calm.
@@ -233,7 +233,21 @@ async function start() {
     return;
   }
   ui.preview.srcObject = stream;
-  client = new LensClient();
+  let sessionId = null;
+  if (ui.record.checked) {
+    // A recorded session is asked for up front; a server with auth on leaves that to the platform.
+    const response = await fetch("/api/sessions", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ record: true }),
+    });
+    const body = await response.json();
+    if (!response.ok) {
+      stopCamera();
+      showStatus("failed", body.error?.message ?? `the server answered ${response.status}`);
+      return;
+    }
+    sessionId = body.session_id;
+  }
+  client = new LensClient({ sessionId });
   client.addEventListener("message", (e) => onMessage(e.detail));
   client.addEventListener("state", (e) => {
     const { state, code, message } = e.detail;
@@ -262,10 +276,12 @@ async function stop() {
   client = null;
   ui.disconnect.disabled = true;
   ui.status.textContent = "Ending: preparing your report…";
-  const report = await ending?.end();
+  const sessionId = ending?.sessionId;
+  // The report waits for the last words to be transcribed: give it time, and link it anyway.
+  const report = await ending?.end(30_000);
   stopCamera();
   showStatus("closed");
-  showReport(report);
+  showReport(report ?? (sessionId && { report_url: `/api/sessions/${sessionId}/report` }));
 }
 
 ui.connect.addEventListener("click", start);
@@ -277,3 +293,8 @@ ui.checkSetup.addEventListener("click", () => {
 ui.disconnect.addEventListener("click", stop);
 window.addEventListener("pagehide", () => client?.close());
 showStatus("idle");
+
+// The record box shows only where the server records (LENS_RECORDING=allowed, auth off).
+fetch("/health").then((r) => r.json()).then((health) => {
+  ui.recordBox.hidden = health.recording !== "allowed";
+}).catch(() => {});

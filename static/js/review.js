@@ -1,0 +1,46 @@
+// The report page's review: the recording in step with the timelines (signaling/review_page.py).
+(() => {
+  const video = document.getElementById("review");
+  const token = new URLSearchParams(location.search).get("token");
+  video.src = video.dataset.src + (token ? `?token=${encodeURIComponent(token)}` : "");
+  const ns = "http://www.w3.org/2000/svg";
+  const charts = [...document.querySelectorAll("svg.chart[data-span]")].map((svg) => {
+    const keys = ["x0", "x1", "span", "top", "bottom"];
+    const d = Object.fromEntries(keys.map((k) => [k, +svg.dataset[k]]));
+    const line = document.createElementNS(ns, "line");
+    line.setAttribute("class", "cursor");
+    line.setAttribute("y1", d.top);
+    line.setAttribute("y2", d.bottom);
+    svg.appendChild(line);
+    svg.addEventListener("click", (event) => {
+      const point = svg.createSVGPoint();
+      point.x = event.clientX;
+      point.y = event.clientY;
+      const x = point.matrixTransform(svg.getScreenCTM().inverse()).x;
+      seek(((x - d.x0) / (d.x1 - d.x0)) * d.span);
+    });
+    return { d, line };
+  });
+  function place() {
+    for (const { d, line } of charts) {
+      const x = d.x0 + (d.x1 - d.x0) * Math.min(1, video.currentTime / d.span);
+      line.setAttribute("x1", x);
+      line.setAttribute("x2", x);
+    }
+    document.body.dataset.cursor = video.currentTime.toFixed(2);
+  }
+  function seek(t) {
+    video.currentTime = Math.max(0, t);
+    place();
+  }
+  function follow() {
+    place();
+    if (!video.paused) requestAnimationFrame(follow);
+  }
+  video.addEventListener("play", follow);
+  video.addEventListener("seeked", place);
+  video.addEventListener("loadedmetadata", place);
+  for (const el of document.querySelectorAll("[data-t]")) {
+    el.addEventListener("click", () => seek(+el.dataset.t));
+  }
+})();
