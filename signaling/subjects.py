@@ -3,6 +3,7 @@ kept about them (export), and its erasure. The id is indexed, never interpreted.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -85,9 +86,17 @@ class SubjectService:
         return compare(headline_figures(current["summary"]), earlier)
 
     async def export(self, subject: str) -> dict[str, Any]:
-        """Everything kept about the subject: each session's record and report."""
+        """Everything kept about the subject: each session's record and report, and where its
+        recording can be fetched (the video itself is not inlined)."""
+        recordings = self.sessions.recordings
         sessions = [
-            {"session": record.to_dict(), "report": await self._report(record.id)}
+            {
+                "session": record.to_dict(),
+                "report": await self._report(record.id),
+                "recording": f"/api/sessions/{record.id}/recording"
+                if await asyncio.to_thread(recordings.path(record.id).is_file)
+                else None,
+            }
             for record in await self._records(subject)
         ]
         return {"subject": subject, "sessions": sessions}

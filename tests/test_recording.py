@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import time
 from collections.abc import Callable
@@ -229,3 +230,45 @@ async def test_a_worker_killed_mid_session_leaves_a_playable_recording(
     path = server.directory / "data" / "recordings" / f"{created['session_id']}.webm"
     video, audio, _ = decode_all(path)
     assert video >= 3 * 15 and audio >= 3 * 50, (video, audio, path.stat().st_size)
+
+
+def _small_disk() -> None:
+    """In the server's process: no file may grow past 400 kB (as a disk that fills up), and
+    the kernel's signal for it is ignored, so the write fails with EFBIG instead."""
+    resource.setrlimit(resource.RLIMIT_FSIZE, (400_000, 400_000))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
+async def test_a_disk_filling_up_mid_session_stops_the_recording_and_keeps_what_was_written(
+    server_process: Callable[..., Any],  # noqa: F811 (the fixture imported above)
+    voice: np.ndarray,
+) -> None:
+    server: ServerProcess = await server_process(LENS_RECORDING="allowed", preexec=_small_disk)
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{server.url}/api/sessions", json={"record": True}) as response:
+            created = await response.json()
+        peer = ClientPeer(
+            server.url,
+            [StillsTrack([place(astronaut())]), SamplesTrack(voice)],
+            session_id=created["session_id"],
+        )
+        await peer.connect(http)
+        try:
+            error = await peer.wait_for(
+                lambda m: m["type"] == "error" and m["code"] == "recording_failed", 40
+            )
+            assert "could not be written" in error["message"], error
+            frames = len(peer.of_type("video.frame"))
+            await peer.wait_for(lambda m: len(peer.of_type("video.frame")) > frames + 10, 10)
+            peer.send({"type": "end"})
+            await peer.wait_for(lambda m: m["type"] == "session.closed", 30, "the end")
+        finally:
+            await peer.close()
+        url = f"{server.url}/api/sessions/{created['session_id']}/report"
+        async with http.get(url) as response:
+            report = await response.json()
+    assert report["recording"]["state"] == "failed", report["recording"]
+    assert "recording stopped" in server.log()
+    path = server.directory / "data" / "recordings" / f"{created['session_id']}.webm"
+    video, audio, _ = decode_all(path)
+    assert video >= 15 and audio >= 50, (video, audio, path.stat().st_size)

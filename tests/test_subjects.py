@@ -95,6 +95,7 @@ async def test_progress_comparison_export_and_erasure(secured: RunningServer) ->
         second["session_id"],
     ]
     assert all(s["report"]["summary"]["face_visible_ratio"] for s in export["sessions"])
+    assert all(s["recording"] is None for s in export["sessions"]), "none was recorded"
 
     # Deleting one session takes it out of progress; erasing the person takes everything.
     status, _, _ = await call(secured, "DELETE", f"/api/sessions/{first['session_id']}", KEY)
