@@ -4,6 +4,7 @@ fails stopping the recording and not the session."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import resource
@@ -25,7 +26,7 @@ from tests.media import astronaut, phrase, place, resample
 from tests.processes import ServerProcess, server_process  # noqa: F401 (a fixture)
 from tests.test_auth import KEY, SECRET, call
 from tests.test_offline import run_cli
-from webrtc.recording import vp8_key_frame_size
+from webrtc.recording import Recorder, vp8_key_frame_size
 
 
 @pytest.fixture
@@ -195,7 +196,7 @@ def test_vp8_key_frames_carry_their_size() -> None:
     encoder = av.CodecContext.create("libvpx", "w")
     encoder.width, encoder.height, encoder.pix_fmt = 320, 240, "yuv420p"
     frame = av.VideoFrame.from_ndarray(np.zeros((240, 320, 3), np.uint8), format="rgb24")
-    packets = []
+    packets: list[bytes] = []
     for i in range(3):
         image = frame.reformat(format="yuv420p")
         image.pts = i
@@ -272,3 +273,29 @@ async def test_a_disk_filling_up_mid_session_stops_the_recording_and_keeps_what_
     path = server.directory / "data" / "recordings" / f"{created['session_id']}.webm"
     video, audio, _ = decode_all(path)
     assert video >= 15 and audio >= 50, (video, audio, path.stat().st_size)
+
+
+async def test_a_track_webm_cannot_hold_is_left_out_and_said(tmp_path: Path) -> None:
+    """H.264 video (Safari's choice) beside Opus: the recording holds the audio, and says the
+    video was left out, rather than re-encoding it."""
+    encoder = av.CodecContext.create("libopus", "w")
+    encoder.sample_rate, encoder.layout, encoder.format = 48_000, "mono", "s16"
+    packets: list[tuple[bytes, int]] = []
+    for i in range(50):
+        tone = (np.sin(np.arange(960) / 8) * 6000).astype(np.int16).reshape(1, -1)
+        frame = av.AudioFrame.from_ndarray(tone, format="s16", layout="mono")
+        frame.sample_rate, frame.pts = 48_000, i * 960
+        packets += [(bytes(p), 960 * len(packets)) for p in encoder.encode(frame)]
+    recorder = Recorder(tmp_path / "r.webm", asyncio.get_running_loop())
+    recorder.expect("video")
+    recorder.expect("audio")
+    for n, (data, pts) in enumerate(packets):
+        recorder.video(b"\x00\x00\x00\x01h264", n * 3000, "H264")
+        recorder.audio(data, pts, "opus")
+    recorder.close()
+    assert await asyncio.to_thread(recorder.join, 10)
+    state = recorder.to_dict()
+    assert state["state"] == "complete" and state["left_out"] == {"video": "H264"}, state
+    with av.open(str(tmp_path / "r.webm")) as container:
+        assert [s.type for s in container.streams] == ["audio"]
+        assert sum(1 for _ in container.decode(audio=0)) == len(packets)

@@ -37,6 +37,7 @@ HELD_AUDIO = 500
 """Audio packets (10 s) held while waiting for the first video key frame to open the file."""
 
 Kind = Literal["audio", "video"]
+WEBM_CODECS: dict[str, str] = {"video": "vp8", "audio": "opus"}
 State = Literal["waiting", "recording", "complete", "failed"]
 
 
@@ -74,6 +75,8 @@ class Recorder:
         self.bytes_written = 0
         self.frames = {"video": 0, "audio": 0}
         self.dropped = 0
+        self.left_out: dict[str, str] = {}
+        """Tracks not recorded, by kind: their codec (not VP8 or Opus)."""
         self.last_t = 0.0
         """Seconds of media recorded (the newest frame's time)."""
         self._thread = threading.Thread(target=self._run, name="lens-recorder")
@@ -82,11 +85,26 @@ class Recorder:
     def expect(self, kind: Kind) -> None:
         self._expected.add(kind)
 
-    def video(self, data: bytes, timestamp: int) -> None:
-        self._put(("video", data, timestamp))
+    def video(self, data: bytes, timestamp: int, codec: str = "VP8") -> None:
+        if self._accepts("video", codec):
+            self._put(("video", data, timestamp))
 
-    def audio(self, data: bytes, timestamp: int) -> None:
-        self._put(("audio", data, timestamp))
+    def audio(self, data: bytes, timestamp: int, codec: str = "opus") -> None:
+        if self._accepts("audio", codec):
+            self._put(("audio", data, timestamp))
+
+    def _accepts(self, kind: Kind, codec: str) -> bool:
+        """WebM holds VP8 and Opus; a track in another codec (H.264 from Safari) is left out
+        of the recording, which says so, rather than re-encoded."""
+        if codec.lower() == WEBM_CODECS[kind]:
+            return True
+        if kind in self._expected:
+            self._expected.discard(kind)
+            self.left_out[kind] = codec
+            log.warning(
+                "the %s track (%s) is not recorded: WebM takes %s", kind, codec, WEBM_CODECS[kind]
+            )
+        return False
 
     def _put(self, item: tuple[Kind, bytes, int]) -> None:
         if self.state == "failed":
@@ -115,6 +133,7 @@ class Recorder:
             "video_frames": self.frames["video"],
             "audio_frames": self.frames["audio"],
             "dropped": self.dropped,
+            "left_out": self.left_out or None,
             "error": self.error,
         }
 
@@ -216,10 +235,10 @@ class _Muxer:
         self._out.close()
 
 
-def tap_encoded(receiver: Any, sink: Callable[[bytes, int], None]) -> bool:
+def tap_encoded(receiver: Any, sink: Callable[[bytes, int, str], None]) -> bool:
     """Hand every encoded frame ``receiver`` (an aiortc ``RTCRtpReceiver``) passes to its
-    decoder to ``sink`` too (payload, RTP timestamp mapped to start at 0). ``False`` when this
-    aiortc has no such queue (the recording then stays empty and says so)."""
+    decoder to ``sink`` too (payload, RTP timestamp mapped to start at 0, codec name).
+    ``False`` when this aiortc has no such queue (the track is then not recorded)."""
     decoder_queue = getattr(receiver, "_RTCRtpReceiver__decoder_queue", None)
     if not isinstance(decoder_queue, queue.Queue):
         return False
@@ -227,8 +246,8 @@ def tap_encoded(receiver: Any, sink: Callable[[bytes, int], None]) -> bool:
 
     def tee(item: Any, *args: Any, **kwargs: Any) -> None:
         if item is not None:
-            _, frame = item
-            sink(bytes(frame.data), int(frame.timestamp))
+            codec, frame = item
+            sink(bytes(frame.data), int(frame.timestamp), str(codec.name))
         put(item, *args, **kwargs)
 
     decoder_queue.put = tee  # type: ignore[method-assign]
