@@ -33,10 +33,10 @@ from analyzers.audio import (
 )
 from analyzers.audio_summary import AudioSummary
 from analyzers.blinks import Blink
+from analyzers.clips import ClipCutter
 from analyzers.framing import SetupCheck, SetupResult
 from analyzers.posture import Posture, shared_pose_model
 from analyzers.sampling import VideoSampler
-from analyzers.speech import SpeechStarted, SpeechStopped
 from analyzers.speech_to_text import SpeechClip
 from analyzers.timeline import AudioPoint, VideoPoint
 from analyzers.video import VideoAnalysisOptions, VideoFrameAnalyzer, VideoFrameResult
@@ -62,6 +62,9 @@ class StreamParams:
     recognition."""
     max_utterance: float = 25.0
     """A monologue longer than this is cut into clips of at most this many seconds."""
+    partial_every: float = 2.0
+    """While an utterance goes on, its audio so far every this many seconds, for a partial
+    transcript (0: none); the live server transcribes it only when recognition is idle."""
     posture_interval: float = 2.0
     """Seconds of media between posture samples (0: none), longer in proportion when load
     lowers the full-analysis rate. Posture changes slowly, and a sample (MediaPipe Pose) costs
@@ -233,19 +236,24 @@ class VideoStream:
 
 @dataclass(frozen=True)
 class AudioStep:
-    """What one push gave: every output in order, the summary if the gate let one through, and
-    the audio of each utterance that ended (when transcripts are on)."""
+    """What one push gave: every output in order, the summary if the gate let one through, the
+    audio of each utterance that ended (when transcripts are on), and the ``partial`` audio of
+    the one still going on when a partial transcript is due."""
 
     outputs: list[AudioOutput]
     summary: AudioSummary | None = None
     clips: list[SpeechClip] = field(default_factory=list)
+    partial: SpeechClip | None = None
 
     def then(self, later: AudioStep) -> AudioStep:
         """This step followed by ``later``."""
-        if not self.outputs and not self.clips:
+        if not self.outputs and not self.clips and self.partial is None:
             return later
         return AudioStep(
-            self.outputs + later.outputs, later.summary or self.summary, self.clips + later.clips
+            self.outputs + later.outputs,
+            later.summary or self.summary,
+            self.clips + later.clips,
+            None if later.clips else later.partial or self.partial,
         )
 
 
@@ -324,7 +332,9 @@ class AudioStream:
         windows = [o for o in outputs if isinstance(o, AudioWindowResult)]
         self.points.extend(AudioPoint.of(w) for w in windows)
         summary = analyzer.summary() if windows and self._summarise(windows[-1].t) else None
-        return AudioStep(outputs, summary, clips)
+        every = self.params.partial_every
+        partial = self._clips.partial(every) if self._clips and every > 0 else None
+        return AudioStep(outputs, summary, clips, partial)
 
     def end(self) -> AudioStep:
         """The end of the stream: what is held analysed, and an utterance still open cut."""
@@ -346,54 +356,3 @@ class AudioStream:
     def close(self) -> None:
         self._analyzer = None
         self._held, self._held_samples = [], 0
-
-
-class ClipCutter:
-    """Cuts each utterance's audio out of the stream: from its speech start (less a little
-    lead-in) to its stop (plus a little tail), a long one every ``longest`` seconds. Keeps only
-    the recent audio an open utterance can need."""
-
-    LEAD = 0.2
-    TAIL = 0.25
-
-    def __init__(self, longest: float) -> None:
-        self.longest = longest
-        self._recent: list[tuple[float, np.ndarray]] = []
-        self._open: float | None = None
-        self._now = 0.0
-
-    def update(self, samples: np.ndarray, t: float, outputs: list[AudioOutput]) -> list[SpeechClip]:
-        self._recent.append((t, samples))
-        self._now = t + samples.size / AUDIO_RATE
-        clips = []
-        for event in outputs:
-            if isinstance(event, SpeechStarted) and self._open is None:
-                self._open = event.t
-            elif isinstance(event, SpeechStopped) and self._open is not None:
-                clips.append(self._cut(self._open, event.t))
-                self._open = None
-        if self._open is not None and self._now - self._open >= self.longest:
-            clips.append(self._cut(self._open, self._now, tail=0.0))
-            self._open = self._now
-        keep_from = (self._open if self._open is not None else self._now) - self.LEAD - 1.0
-        self._recent = [(s, x) for s, x in self._recent if s + x.size / AUDIO_RATE >= keep_from]
-        return clips
-
-    def close(self) -> list[SpeechClip]:
-        """The utterance still open when the stream ends, if any."""
-        if self._open is None or self._now - self._open < 0.1:
-            return []
-        clip = self._cut(self._open, self._now, tail=0.0)
-        self._open = None
-        return [clip]
-
-    def _cut(self, start: float, end: float, tail: float = TAIL) -> SpeechClip:
-        first = max(start - self.LEAD, self._recent[0][0] if self._recent else start)
-        last = min(end + tail, self._now)
-        canvas = np.zeros(max(0, round((last - first) * AUDIO_RATE)), np.float32)
-        for at, chunk in self._recent:
-            offset = round((at - first) * AUDIO_RATE)
-            lo, hi = max(0, offset), min(canvas.size, offset + chunk.size)
-            if lo < hi:
-                canvas[lo:hi] = chunk[lo - offset : hi - offset]
-        return SpeechClip(first, end, canvas)

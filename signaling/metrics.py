@@ -111,35 +111,38 @@ class _SessionCollector(Collector):
         pool = self._sessions.transcription
         if pool is None:
             return
-        queued = GaugeMetricFamily("lens_transcript_queue", "Utterances waiting for recognition")
-        queued.add_metric([], pool.queued)
-        yield queued
-        backlog = GaugeMetricFamily(
-            "lens_transcript_backlog_seconds", "Seconds of speech waiting for recognition"
+        G, C = GaugeMetricFamily, CounterMetricFamily
+        yield G("lens_transcript_queue", "Utterances waiting for recognition", value=pool.queued)
+        yield G(
+            "lens_transcript_backlog_seconds",
+            "Seconds of speech waiting for recognition",
+            value=pool.backlog,
         )
-        backlog.add_metric([], pool.backlog)
-        yield backlog
-        mode = GaugeMetricFamily(
-            "lens_transcript_mode", "1 for the mode transcription is in", labels=["mode"]
-        )
+        mode = G("lens_transcript_mode", "1 for the mode transcription is in", labels=["mode"])
         for name in ("live", "deferred"):
             mode.add_metric([name], float(pool.mode == name))
         yield mode
-        lag = GaugeMetricFamily(
+        yield G(
             "lens_transcript_lag_seconds",
             "95th percentile, over recent utterances, of speech stopped to transcript",
+            value=pool.lag_p95() or 0.0,
         )
-        lag.add_metric([], pool.lag_p95() or 0.0)
-        yield lag
-        calls = CounterMetricFamily("lens_transcript_calls", "Speech-recognition calls")
-        calls.add_metric([], pool.calls)
-        yield calls
-        missing = CounterMetricFamily(
+        yield C("lens_transcript_calls", "Speech-recognition calls", value=pool.calls)
+        yield C(
+            "lens_transcript_partial_calls",
+            "Recognition calls for partial transcripts",
+            value=pool.partial_calls,
+        )
+        yield C(
+            "lens_transcript_partials_skipped",
+            "Partial transcripts not made: no spare capacity",
+            value=pool.partials_skipped,
+        )
+        yield C(
             "lens_transcript_dropped_seconds",
             "Seconds of speech left without a transcript (set aside past the per-session cap)",
+            value=pool.dropped_seconds,
         )
-        missing.add_metric([], pool.dropped_seconds)
-        yield missing
 
 
 class _WorkerCollector(Collector):

@@ -138,6 +138,9 @@ class Settings(BaseSettings):
     max_buffered_bytes: int = Field(_PIPELINE.max_buffered_bytes, ge=1024)
 
     transcript: bool = _STREAM.transcript
+    partial_every: float = Field(_STREAM.partial_every, ge=0)
+    """Seconds between partial transcripts of an utterance going on (0: none); sent only when
+    recognition is idle."""
     """Transcribe what the person says (per session, ``transcript`` in ``POST /api/sessions``)."""
     asr_model: str = "tiny.en"
     """``tiny.en`` (English only; the cheapest, see ``docs/benchmarks.md``), ``base``
@@ -238,6 +241,7 @@ class Settings(BaseSettings):
                 audio_batch_ms=self.audio_batch_ms,
                 summary_interval=self.summary_interval,
                 transcript=self.transcript,
+                partial_every=self.partial_every,
                 posture_interval=self.posture_interval,
                 video=VideoAnalysisOptions(
                     tile_scan=self.tile_scan,

@@ -153,3 +153,25 @@ def test_decoded_frames_reach_the_core_in_batches_with_their_gaps(hello: np.ndar
     assert final is not None
     seconds = 2 * hello.size / AUDIO_RATE
     assert final.seconds == pytest.approx(seconds, abs=0.45), "both phrases analysed, no gap"
+
+
+def test_an_utterance_going_on_gives_its_audio_so_far_every_interval(hello: np.ndarray) -> None:
+    """Three phrases said without a pause (~4 s): the audio so far at ~2 s and ~4 s of it, each
+    from the utterance's start; after it stops, its clip and no more partials."""
+    voice = hello[: -AUDIO_RATE // 2]
+    speech = np.concatenate([voice] * 3 + [np.zeros(AUDIO_RATE, np.float32)])
+    stream = AudioStream(StreamParams(partial_every=2.0), lambda: AudioAnalyzer())
+    partials, clips, t = [], [], 0.0
+    for chunk in np.array_split(speech, len(speech) // 1600):
+        step = stream.feed(chunk, t)
+        t += chunk.size / AUDIO_RATE
+        clips += step.clips
+        if step.partial is not None:
+            partials.append(step.partial)
+    clips += stream.end().clips
+    assert len(clips) == 1, clips
+    ends = [p.end for p in partials]
+    assert len(partials) >= 1 and all(p.start == clips[0].start for p in partials), partials
+    assert all(b - a >= 2.0 for a, b in itertools.pairwise([clips[0].start, *ends])), ends
+    assert all(e < clips[0].end for e in ends), (ends, clips[0].end)
+    assert all(p.samples.size == round((p.end - p.start) * AUDIO_RATE) for p in partials)

@@ -4,9 +4,11 @@ rate, filled pauses, Mandarin, silence and noise, recorded files, and a live ses
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import numpy as np
@@ -188,12 +190,16 @@ async def test_a_live_session_is_transcribed(
     async with aiohttp.ClientSession() as http:
         await peer.connect(http)
     try:
-        first = await peer.wait_for(lambda m: m["type"] == "transcript", 30, "a transcript")
+        first = await peer.wait_for(
+            lambda m: m["type"] == "transcript" and m["final"], 30, "a final transcript"
+        )
         stopped = [m for m in peer.of_type("speech.stopped") if m["t"] <= first["end"] + 0.3]
         assert stopped, "the transcript comes after its speech stopped"
         assert first["final"] and first["words"] and first["start"] == first["t"]
         second = await peer.wait_for(
-            lambda m: m["type"] == "transcript" and m["start"] > first["end"], 30, "a second one"
+            lambda m: m["type"] == "transcript" and m["final"] and m["start"] > first["end"],
+            30,
+            "a second one",
         )
         # Through Opus at 32 kbit/s and two resamplings: looser than the clean 15 % target.
         heard = first["text"] + " " + second["text"]
@@ -219,8 +225,9 @@ async def test_a_live_session_is_transcribed(
         async with http.get(f"{server.url}/api/sessions/{peer.session_id}/report") as r:
             report = await r.json()
         kept = [u["text"] for u in report["transcript"]]
-        live = [m["text"] for m in peer.of_type("transcript")]
+        live = [m["text"] for m in peer.of_type("transcript") if m["final"]]
         # The clip loops: an utterance still open at "end" is cut and transcribed for the report.
+        # Partial transcripts are sent, never kept.
         assert kept[: len(live)] == live and len(kept) - len(live) <= 1, (kept, live)
         async with http.get(
             f"{server.url}/api/sessions/{peer.session_id}/report", params={"format": "html"}
@@ -248,7 +255,7 @@ async def test_past_the_backlog_transcripts_are_deferred_not_dropped(
         lambda: WhisperRecognizer(model_dir), max_backlog=3.0, max_deferred=8.0
     )
     try:
-        pool.open("s", "en", lambda utterances: heard.extend(u.text for u in utterances))
+        pool.open("s", "en", lambda utterances, final: heard.extend(u.text for u in utterances))
         clips = [clip(s, 10.0 * i) for i, s in enumerate(english)]  # 15.6 s of speech
         pool.add("s", clips)
         assert pool.mode == "deferred", "the first clips went over the 3 s backlog"
@@ -262,3 +269,69 @@ async def test_past_the_backlog_transcripts_are_deferred_not_dropped(
         assert word_error_rate(" ".join(ENGLISH[: len(heard)]), transcribed) <= 0.3, transcribed
     finally:
         await pool.close()
+
+
+async def test_partial_transcripts_only_when_recognition_is_idle(
+    model_dir: Path, english: list[np.ndarray]
+) -> None:
+    """An utterance's audio so far is transcribed as a partial (``final`` false) when the pool
+    is idle; while a final clip waits or a call runs, a partial is refused and counted, and a
+    final never waits behind more than the one partial call already running."""
+    heard: list[tuple[bool, str]] = []
+    delivered = asyncio.Event()
+
+    def deliver(utterances: list[Any], final: bool) -> None:
+        heard.extend((final, u.text) for u in utterances)
+        delivered.set()
+
+    pool = TranscriptionPool(lambda: WhisperRecognizer(model_dir))
+    try:
+        pool.open("s", "en", deliver)
+        assert pool.add_partial("s", clip(english[1]))
+        await asyncio.wait_for(delivered.wait(), 60)
+        assert heard and heard[0][0] is False and "team" in heard[0][1].lower(), heard
+        assert pool.partial_calls == 1 and not pool.lags, "a partial is not a final's lag"
+        delivered.clear()
+        pool.add("s", [clip(english[2], 5.0)])
+        assert not pool.add_partial("s", clip(english[3], 10.0)), "a final waits: no partial"
+        assert pool.partials_skipped == 1
+        await asyncio.wait_for(delivered.wait(), 60)
+        assert heard[-1][0] is True and pool.partial_calls == 1, heard
+    finally:
+        await pool.close()
+
+
+async def test_a_long_answer_gets_partial_transcripts_before_its_final(
+    start_server: StartServer, english: list[np.ndarray]
+) -> None:
+    """An answer of ~8 s said without a pause, the server otherwise idle: partial transcripts
+    (``final`` false) of it arrive while it goes on, each covering more of it, then its final;
+    only the final one counts in the report's transcript."""
+    server = await start_server(transcript=True)
+    gap = np.zeros(AUDIO_RATE, np.float32)
+    said = np.concatenate([english[1], english[2]])
+    peer = ClientPeer(
+        server.url,
+        [SamplesTrack(resample(np.concatenate([gap, said, gap * 3]), AUDIO_RATE, AUDIO_SEND_RATE))],
+    )
+    async with aiohttp.ClientSession() as http:
+        await peer.connect(http)
+    try:
+        final = await peer.wait_for(
+            lambda m: m["type"] == "transcript" and m["final"], 40, "the final transcript"
+        )
+        partials = [m for m in peer.of_type("transcript") if not m["final"]]
+        assert partials, f"no partial before the final: {peer.received()}"
+        assert all(p["start"] == final["start"] and p["end"] < final["end"] for p in partials)
+        assert [p["end"] for p in partials] == sorted(p["end"] for p in partials)
+        assert peer.messages.index(partials[-1]) < peer.messages.index(final)
+        peer.send({"type": "end"})
+        await peer.wait_for(lambda m: m["type"] == "session.closed", 40, "the end")
+    finally:
+        await peer.close()
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{server.url}/api/sessions/{peer.session_id}/report") as response,
+    ):
+        kept = (await response.json())["transcript"]
+    assert [u["text"] for u in kept if u["start"] == final["start"]] == [final["text"]], kept

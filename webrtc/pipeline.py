@@ -239,6 +239,8 @@ class AudioPipeline(_Pipeline):
         self.summary: AudioSummary | None = None
         self.on_clips: Callable[[list[SpeechClip]], None] | None = None
         """Where each utterance's audio goes (the transcription pool), when transcripts are on."""
+        self.on_partial: Callable[[SpeechClip], object] | None = None
+        """Where the audio of an utterance going on goes, for a partial transcript."""
 
     @property
     def frames_dropped(self) -> int:
@@ -271,6 +273,9 @@ class AudioPipeline(_Pipeline):
                 self.summary = step.summary
             if step.clips and self.on_clips is not None:
                 self.on_clips(step.clips)
+            rate = self._scheduler.rate
+            if step.partial is not None and self.on_partial and rate.fps >= rate.max_fps:
+                self.on_partial(step.partial)  # not while the analysis sheds load
 
     def _build(self) -> None:
         self.stream.prepare()

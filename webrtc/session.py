@@ -209,6 +209,7 @@ class AnalysisSession:
                 pool = self._transcription
                 pool.open(self.id, None if self.language == "auto" else self.language, self._heard)
                 self.audio.on_clips = lambda clips: pool.add(self.id, clips)
+                self.audio.on_partial = lambda clip: pool.add_partial(self.id, clip)
             tap = TapTrack(track, self.audio.queue.put)
             self._spawn(self.audio.run(), "audio")
             record_track(self.recorder, self.pc, track, "audio")
@@ -248,11 +249,11 @@ class AnalysisSession:
                 self.request_close("max_duration")
                 return
 
-    def _heard(self, utterances: list[Utterance]) -> None:
-        """Final transcripts from the transcription pool (on the loop)."""
+    def _heard(self, utterances: list[Utterance], final: bool) -> None:
+        """Transcripts from the transcription pool (on the loop); partial ones are only sent."""
         for utterance in utterances:
-            self.utterances.append(utterance)
-            self.send(Transcript.of(self.id, utterance))
+            self.utterances += [utterance] if final else []
+            self.send(Transcript.of(self.id, utterance, final=final))
 
     def _language_summary(self) -> LanguageSummary | None:
         if self._transcription is None:

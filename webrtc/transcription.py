@@ -9,6 +9,9 @@ How it degrades, by the backlog (seconds of speech waiting, all sessions togethe
 - ``live``: a worker takes the oldest session's waiting clips, as many as fit one 30 s call
   (Whisper's encoder costs the same for 5 s as for 30 s, so under load clips merge by
   themselves), and the session gets a final ``transcript`` per utterance.
+- partial transcripts (``final`` false) of an utterance still going on are taken only when the
+  pool has nothing else to do: no clip waiting, no worker busy, not deferring. A final never
+  waits for more than one partial call, and a busy server sends none.
 - ``deferred``: past ``max_backlog`` seconds, new clips are set aside (16-bit, per session) and
   transcribed when their session ends, before its report; the live transcript pauses and
   resumes once the backlog halves. Up to ``max_deferred`` seconds per session are kept; beyond,
@@ -33,7 +36,8 @@ from analyzers.speech_to_text import MAX_CALL_SECONDS, SpeechClip, SpeechRecogni
 
 log = logging.getLogger(__name__)
 
-Deliver = Callable[[list[Utterance]], None]
+Deliver = Callable[[list[Utterance], bool], None]
+"""Utterances transcribed for a session, and whether they are final."""
 
 
 @dataclass
@@ -48,6 +52,8 @@ class _Session:
     dropped_seconds: float = 0.0
     busy: bool = False
     idle: asyncio.Event = field(default_factory=asyncio.Event)
+    partial: SpeechClip | None = None
+    """The audio of the utterance going on, when a partial transcript was asked for."""
 
 
 class TranscriptionPool:
@@ -72,6 +78,8 @@ class TranscriptionPool:
         self.lags: deque[float] = deque(maxlen=512)
         """Seconds from an utterance's end to its transcript, recent ones."""
         self.calls = 0
+        self.partial_calls = 0
+        self.partials_skipped = 0
         self.failures = 0
         self.dropped_seconds = 0.0
 
@@ -119,6 +127,19 @@ class TranscriptionPool:
                 session.queue.append((clip, now))
         self._wake.set()
 
+    def add_partial(self, session_id: str, clip: SpeechClip) -> bool:
+        """The audio so far of a session's utterance still going on, for a partial transcript:
+        taken only when nothing else waits and no worker is busy (spare capacity); whether it
+        was. Never blocks."""
+        session = self._sessions.get(session_id)
+        busy = any(s.busy or s.queue or s.partial for s in self._sessions.values())
+        if session is None or self.deferring or busy:
+            self.partials_skipped += 1
+            return False
+        session.partial = clip
+        self._wake.set()
+        return True
+
     def _defer(self, session: _Session, clip: SpeechClip) -> None:
         if session.deferred_seconds + clip.seconds > self.max_deferred:
             session.dropped_seconds += clip.seconds
@@ -134,6 +155,7 @@ class TranscriptionPool:
         session = self._sessions.get(session_id)
         if session is None:
             return 0.0
+        session.partial = None
         for start, end, pcm in session.deferred:
             # Still 16-bit: the recognition thread turns it back into float32 (_recognize).
             session.queue.append((SpeechClip(start, end, pcm), time.monotonic()))
@@ -163,7 +185,7 @@ class TranscriptionPool:
                 self._wake.clear()
                 await self._wake.wait()
                 continue
-            session_id, session, taken = picked
+            session_id, session, taken, final = picked
             session.busy = True
             clips = [clip for clip, _ in taken]
             try:
@@ -177,18 +199,25 @@ class TranscriptionPool:
             finally:
                 session.busy = False
             self.calls += 1
+            self.partial_calls += not final
             now = time.monotonic()
-            self.lags.extend(now - ended for _, ended in taken)
+            if final:
+                self.lags.extend(now - ended for _, ended in taken)
             if self._sessions.get(session_id) is session:
                 if utterances:
-                    session.deliver(utterances)
+                    session.deliver(utterances, final)
                 if not session.queue:
                     session.idle.set()
 
-    def _next(self) -> tuple[str, _Session, list[tuple[SpeechClip, float]]] | None:
-        """The session whose oldest clip waited longest, and its clips that fit one call."""
+    def _next(self) -> tuple[str, _Session, list[tuple[SpeechClip, float]], bool] | None:
+        """The session whose oldest clip waited longest, its clips that fit one call, and
+        ``True`` (final); with no clip waiting, a partial asked for (``False``)."""
         waiting = [(s.queue[0][1], sid, s) for sid, s in self._sessions.items() if s.queue]
         if not waiting:
+            for sid, s in self._sessions.items():
+                if s.partial is not None:
+                    clip, s.partial = s.partial, None
+                    return sid, s, [(clip, time.monotonic())], False
             return None
         _, session_id, session = min(waiting, key=lambda w: w[0])
         taken, seconds = [session.queue.popleft()], 0.0
@@ -197,7 +226,8 @@ class TranscriptionPool:
             item = session.queue.popleft()
             seconds += item[0].seconds + 0.3
             taken.append(item)
-        return session_id, session, taken
+        session.partial = None  # its final is coming
+        return session_id, session, taken, True
 
     def _recognize(self, clips: list[SpeechClip], language: str | None) -> list[Utterance]:
         if self._recognizer is None:

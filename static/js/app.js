@@ -194,9 +194,14 @@ function onMessage(message) {
 }
 
 // The last lines said, fillers marked; a running count of filled pauses and discourse fillers.
+// A partial transcript (the answer still going on) shows as the last line until the next
+// partial or its final replaces it; only finals are counted.
 function showCaption(message) {
+  const last = ui.captions.lastElementChild;
+  if (last?.dataset.partial === "true") last.remove();
   const line = document.createElement("span");
   line.className = "caption";
+  line.dataset.partial = String(message.final === false);
   const joiner = message.language?.startsWith("zh") ? "" : " ";
   message.words.forEach((w, i) => {
     if (i) line.append(joiner);
@@ -210,6 +215,7 @@ function showCaption(message) {
   });
   ui.captions.append(line);
   while (ui.captions.children.length > CAPTION_LINES) ui.captions.firstElementChild.remove();
+  if (message.final === false) return;
   fillerCount += message.words.filter((w) => w.filler).length;
   ui.fillers.textContent = String(fillerCount);
   ui.fillers.dataset.value = String(fillerCount);
