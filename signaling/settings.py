@@ -147,6 +147,8 @@ class Settings(BaseSettings):
     (multilingual: English, Mandarin, detection), or a directory holding any CTranslate2 Whisper
     model."""
     asr_workers: int = Field(_PIPELINE.asr_workers, ge=1, le=16)
+    partial_max_load: float = Field(_PIPELINE.partial_max_load, ge=0, le=1)
+    """Partial transcripts only while the worker uses less than this share of its cores."""
     transcript_backlog: float = Field(_PIPELINE.transcript_backlog, gt=0)
     transcript_deferred_max: float = Field(_PIPELINE.transcript_deferred_max, ge=0)
     transcript_finish_timeout: float = Field(_PIPELINE.transcript_finish_timeout, ge=0)
@@ -288,6 +290,7 @@ class Settings(BaseSettings):
             asr_model_dir=asr_model_dir,
             asr_workers=self.asr_workers,
             transcript_backlog=self.transcript_backlog,
+            partial_max_load=self.partial_max_load,
             transcript_deferred_max=self.transcript_deferred_max,
             transcript_finish_timeout=self.transcript_finish_timeout,
         )

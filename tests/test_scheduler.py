@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import threading
+import time
 
 import aiohttp
 import numpy as np
@@ -20,7 +21,7 @@ from loadtest.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
 from tests.conftest import StartServer
 from tests.media import astronaut, blank, place
 from tests.test_metrics import scrape
-from webrtc.scheduler import AnalysisScheduler, PerThread, RateController
+from webrtc.scheduler import AnalysisScheduler, CpuLoad, PerThread, RateController
 
 
 def test_rate_falls_when_late_and_recovers_when_early() -> None:
@@ -211,3 +212,14 @@ async def test_server_lowers_its_rate_then_refuses_sessions(start_server: StartS
                 assert response.headers["Retry-After"] == "10"
         finally:
             await peer.close()
+
+
+def test_cpu_load_is_the_share_of_the_cores_used() -> None:
+    """A second of busy Python on one of two cores reads about half; a second asleep, nothing."""
+    load = CpuLoad(period=1.0, cores=2)
+    end = time.monotonic() + 1.05
+    while time.monotonic() < end:
+        pass
+    assert 0.35 < load.now() <= 0.55, load.share
+    time.sleep(1.05)
+    assert load.now() < 0.1, load.share

@@ -57,6 +57,9 @@ class PipelineConfig:
     """A CTranslate2 Whisper model directory; ``None``: no transcripts."""
     asr_workers: int = 1
     """Threads recognising speech for every session (each CTranslate2 with one thread)."""
+    partial_max_load: float = 0.5
+    """Partial transcripts are made only while the process uses less than this share of its
+    cores (a partial call costs as much as a final one)."""
     transcript_backlog: float = 90.0
     """Seconds of speech waiting for recognition past which transcripts are deferred to the
     end of their session."""

@@ -20,7 +20,7 @@ from webrtc.config import PipelineConfig
 from webrtc.hooks import SessionHooks
 from webrtc.posture import PostureWorker
 from webrtc.protocol import SessionDraining
-from webrtc.scheduler import AnalysisScheduler, PerThread, RateController
+from webrtc.scheduler import AnalysisScheduler, CpuLoad, PerThread, RateController
 from webrtc.session import AnalysisSession
 from webrtc.transcription import TranscriptionPool
 
@@ -47,11 +47,13 @@ def build_transcription(config: PipelineConfig) -> TranscriptionPool | None:
     model_dir = config.asr_model_dir
     if not config.stream.transcript or model_dir is None:
         return None
+    load = CpuLoad()
     return TranscriptionPool(
         lambda: WhisperRecognizer(model_dir, cpu_threads=1),
         workers=config.asr_workers,
         max_backlog=config.transcript_backlog,
         max_deferred=config.transcript_deferred_max,
+        spare=lambda: load.now() < config.partial_max_load,
     )
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Generic, TypeVar
@@ -42,6 +43,24 @@ def usable_cores() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not Linux
         return max(1, os.cpu_count() or 1)
+
+
+class CpuLoad:
+    """The share of its usable cores this process used over the last ``period`` seconds
+    (every thread: media, analysis, recognition), sampled when asked."""
+
+    def __init__(self, period: float = 2.0, cores: int = 0) -> None:
+        self.period = period
+        self.cores = cores or usable_cores()
+        self._at = (time.monotonic(), time.process_time())
+        self.share = 0.0
+
+    def now(self) -> float:
+        wall, cpu = time.monotonic(), time.process_time()
+        if wall - self._at[0] >= self.period:
+            self.share = (cpu - self._at[1]) / (wall - self._at[0]) / self.cores
+            self._at = (wall, cpu)
+        return self.share
 
 
 class RateController:

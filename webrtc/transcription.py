@@ -10,8 +10,9 @@ How it degrades, by the backlog (seconds of speech waiting, all sessions togethe
   (Whisper's encoder costs the same for 5 s as for 30 s, so under load clips merge by
   themselves), and the session gets a final ``transcript`` per utterance.
 - partial transcripts (``final`` false) of an utterance still going on are taken only when the
-  pool has nothing else to do: no clip waiting, no worker busy, not deferring. A final never
-  waits for more than one partial call, and a busy server sends none.
+  pool has nothing else to do (no clip waiting, no worker busy, not deferring) and the process
+  has CPU to spare (``spare``). A final never waits for more than one partial call, and a busy
+  server sends none.
 - ``deferred``: past ``max_backlog`` seconds, new clips are set aside (16-bit, per session) and
   transcribed when their session ends, before its report; the live transcript pauses and
   resumes once the backlog halves. Up to ``max_deferred`` seconds per session are kept; beyond,
@@ -64,8 +65,11 @@ class TranscriptionPool:
         workers: int = 1,
         max_backlog: float = 90.0,
         max_deferred: float = 1800.0,
+        spare: Callable[[], bool] = lambda: True,
     ) -> None:
+        """``spare`` says whether the process has CPU to spare for a partial transcript."""
         self._build = recognizer
+        self._spare = spare
         self._recognizer: SpeechRecognizer | None = None
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="lens-asr")
         self._workers = workers
@@ -133,7 +137,7 @@ class TranscriptionPool:
         was. Never blocks."""
         session = self._sessions.get(session_id)
         busy = any(s.busy or s.queue or s.partial for s in self._sessions.values())
-        if session is None or self.deferring or busy:
+        if session is None or self.deferring or busy or not self._spare():
             self.partials_skipped += 1
             return False
         session.partial = clip
