@@ -206,13 +206,10 @@ def test_vp8_key_frames_carry_their_size() -> None:
     assert all(vp8_key_frame_size(p) is None for p in packets[1:])
 
 
-async def test_a_worker_killed_mid_session_leaves_a_playable_recording(
-    server_process: Callable[..., Any],  # noqa: F811 (the fixture imported above)
-    voice: np.ndarray,
-) -> None:
-    """SIGKILL while the browser is still sending: the file holds every second up to the
-    kill (its clusters close each second) and PyAV decodes it to the end."""
-    server: ServerProcess = await server_process(LENS_RECORDING="allowed")
+async def recorded_peer(
+    server: ServerProcess, voice: np.ndarray
+) -> tuple[dict[str, Any], ClientPeer]:
+    """A recorded session on ``server.py`` (auth off), its peer connected and sending."""
     async with aiohttp.ClientSession() as http:
         async with http.post(f"{server.url}/api/sessions", json={"record": True}) as response:
             created = await response.json()
@@ -222,6 +219,17 @@ async def test_a_worker_killed_mid_session_leaves_a_playable_recording(
             session_id=created["session_id"],
         )
         await peer.connect(http)
+    return created, peer
+
+
+async def test_a_worker_killed_mid_session_leaves_a_playable_recording(
+    server_process: Callable[..., Any],  # noqa: F811 (the fixture imported above)
+    voice: np.ndarray,
+) -> None:
+    """SIGKILL while the browser is still sending: the file holds every second up to the
+    kill (its clusters close each second) and PyAV decodes it to the end."""
+    server: ServerProcess = await server_process(LENS_RECORDING="allowed")
+    created, peer = await recorded_peer(server, voice)
     try:
         await peer.wait_for(lambda m: m["type"] == "video.frame" and m["t"] >= 5.0, 30)
         server.send(signal.SIGKILL)
@@ -245,29 +253,21 @@ async def test_a_disk_filling_up_mid_session_stops_the_recording_and_keeps_what_
     voice: np.ndarray,
 ) -> None:
     server: ServerProcess = await server_process(LENS_RECORDING="allowed", preexec=_small_disk)
-    async with aiohttp.ClientSession() as http:
-        async with http.post(f"{server.url}/api/sessions", json={"record": True}) as response:
-            created = await response.json()
-        peer = ClientPeer(
-            server.url,
-            [StillsTrack([place(astronaut())]), SamplesTrack(voice)],
-            session_id=created["session_id"],
+    created, peer = await recorded_peer(server, voice)
+    try:
+        error = await peer.wait_for(
+            lambda m: m["type"] == "error" and m["code"] == "recording_failed", 40
         )
-        await peer.connect(http)
-        try:
-            error = await peer.wait_for(
-                lambda m: m["type"] == "error" and m["code"] == "recording_failed", 40
-            )
-            assert "could not be written" in error["message"], error
-            frames = len(peer.of_type("video.frame"))
-            await peer.wait_for(lambda m: len(peer.of_type("video.frame")) > frames + 10, 10)
-            peer.send({"type": "end"})
-            await peer.wait_for(lambda m: m["type"] == "session.closed", 30, "the end")
-        finally:
-            await peer.close()
-        url = f"{server.url}/api/sessions/{created['session_id']}/report"
-        async with http.get(url) as response:
-            report = await response.json()
+        assert "could not be written" in error["message"], error
+        frames = len(peer.of_type("video.frame"))
+        await peer.wait_for(lambda m: len(peer.of_type("video.frame")) > frames + 10, 10)
+        peer.send({"type": "end"})
+        await peer.wait_for(lambda m: m["type"] == "session.closed", 30, "the end")
+    finally:
+        await peer.close()
+    url = f"{server.url}/api/sessions/{created['session_id']}/report"
+    async with aiohttp.ClientSession() as http, http.get(url) as response:
+        report = await response.json()
     assert report["recording"]["state"] == "failed", report["recording"]
     assert "recording stopped" in server.log()
     path = server.directory / "data" / "recordings" / f"{created['session_id']}.webm"
