@@ -204,7 +204,6 @@ class Coach:
         self.thresholds = thresholds or CoachThresholds()
         self._states = {rule.kind: _State() for rule in RULES}
         self._last: float | None = None
-        self.given: list[Nudge] = []
 
     def update(self, t: float, signals: Signals) -> Nudge | None:
         """The rules' states at ``t`` (seconds, any clock that only goes forward); the nudge
@@ -230,11 +229,9 @@ class Coach:
         rule, value = due[0]
         self._states[rule.kind].nudged = True
         self._last = t
-        nudge = Nudge(
+        return Nudge(
             t, rule.kind, rule.text, rule.severity, {rule.signal: value, "threshold": rule.on(c)}
         )
-        self.given.append(nudge)
-        return nudge
 
 
 @dataclass
