@@ -27,7 +27,6 @@ from collections import Counter, deque
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import uniform_filter1d
 
 SHARPNESS_HEIGHT = 128
 """The inner face is scaled down to at most this many pixels tall before the blur metric, so a
@@ -118,11 +117,24 @@ def luma(rgb: np.ndarray) -> np.ndarray:
     return (rgb.astype(np.float32) @ weights) / 255.0
 
 
+def moving_average(values: np.ndarray, size: int, axis: int) -> np.ndarray:
+    """The centred ``size``-tap (odd) average along ``axis``, the edges padded with zeros:
+    ``scipy.ndimage.uniform_filter1d(..., mode="constant")``, without importing SciPy's
+    ndimage (which brings its linear algebra and sparse matrices, ~50 MB per worker)."""
+    half = size // 2
+    widths = [(half + 1, half) if a == axis else (0, 0) for a in range(values.ndim)]
+    sums = np.cumsum(np.pad(values, widths), axis=axis, dtype=np.float64)
+    n = values.shape[axis]
+    ahead = np.take(sums, np.arange(size, size + n), axis=axis)
+    behind = np.take(sums, np.arange(n), axis=axis)
+    return ((ahead - behind) / size).astype(values.dtype, copy=False)
+
+
 def blur_metric(gray: np.ndarray) -> float:
     """Crete-Roffet et al. (2007) on ``gray`` (float, any scale): 0 sharp .. 1 blurred."""
     scores = []
     for axis in (0, 1):
-        blurred = uniform_filter1d(gray, 9, axis=axis, mode="constant")
+        blurred = moving_average(gray, 9, axis)
         d_sharp = np.abs(np.diff(gray, axis=axis))
         d_blurred = np.abs(np.diff(blurred, axis=axis))
         kept = np.maximum(0.0, d_sharp - d_blurred)

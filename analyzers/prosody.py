@@ -1,6 +1,7 @@
 """Pitch, spectral shape and intensity of 16 kHz mono speech, per 10 ms hop.
 
-**Pitch** is YIN (``librosa.yin``, 60-500 Hz, 64 ms frames). YIN always returns a number, so a
+**Pitch** is YIN (:mod:`analyzers.yin`, librosa's algorithm without its numba kernels; 60-500
+Hz, 64 ms frames). YIN always returns a number, so a
 hop counts as voiced only when the signal is periodic at that period: the normalised
 autocorrelation at the YIN lag is at least ``min_periodicity`` (0.5; ~1 for a vowel or a tone,
 ~0 for noise or silence) and the hop is louder than ``min_dbfs``. pYIN, which decides voicing
@@ -16,10 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import librosa
 import numpy as np
 
 from analyzers import AUDIO_RATE
+from analyzers.yin import yin
 
 HOP = 160  # 10 ms
 FRAME = 1024  # 64 ms: two periods of the lowest pitch
@@ -46,7 +47,7 @@ class HopTrack:
 def frames_of(samples: np.ndarray, frame: int = FRAME, hop: int = HOP) -> np.ndarray:
     if samples.size < frame:
         return np.zeros((0, frame), np.float32)
-    return librosa.util.frame(samples, frame_length=frame, hop_length=hop, axis=0)
+    return np.lib.stride_tricks.sliding_window_view(samples, frame)[::hop]
 
 
 def periodicity(frames: np.ndarray, lags: np.ndarray) -> np.ndarray:
@@ -73,15 +74,7 @@ def track(
         empty = np.zeros(0)
         return HopTrack(empty, empty, empty.astype(bool), empty, empty, empty)
     times = t0 + (np.arange(n) * HOP + FRAME / 2) / AUDIO_RATE
-    f0 = librosa.yin(
-        samples,
-        fmin=FMIN,
-        fmax=FMAX,
-        sr=AUDIO_RATE,
-        frame_length=FRAME,
-        hop_length=HOP,
-        center=False,
-    )[:n]
+    f0 = yin(frames, sr=AUDIO_RATE, fmin=FMIN, fmax=FMAX)
     lags = np.clip(np.round(AUDIO_RATE / f0).astype(int), 1, FRAME // 2)
     window = _WINDOW
     power = np.mean((frames * window) ** 2, axis=1) / np.mean(window**2)
@@ -91,9 +84,3 @@ def track(
     centroid = (spectrum * _FREQS).sum(axis=1) / spectrum.sum(axis=1)
     flatness = np.exp(np.mean(np.log(spectrum), axis=1)) / np.mean(spectrum, axis=1)
     return HopTrack(times, f0, voiced, intensity, centroid, flatness)
-
-
-def warm_up() -> None:
-    """Compile librosa's numba kernels now (~3 s the first time), not in the first session."""
-    t = np.arange(AUDIO_RATE // 5) / AUDIO_RATE
-    track((0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), 0.0)

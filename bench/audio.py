@@ -23,7 +23,6 @@ import av
 import numpy as np
 
 from analyzers.audio import AudioAnalyzer
-from analyzers.prosody import warm_up
 from analyzers.stream import AudioStream, StreamParams
 from loadtest.sources import read_wav, resample
 from webrtc.media import audio_resampler, resampled
@@ -83,7 +82,6 @@ def main() -> None:
         help="audio per push; the server pushes LENS_AUDIO_BATCH_MS (100) at a time",
     )
     args = parser.parse_args()
-    warm_up()
     audio_frames = frames(speech_clip(args.seconds))
     for batch_ms in args.batch_ms:
         batch = max(1, batch_ms // 20)

@@ -25,7 +25,6 @@ from aiortc import RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from analyzers.models import FER_MINI_XCEPTION, ModelRegistry
-from analyzers.prosody import warm_up
 from webrtc.config import PipelineConfig
 from webrtc.media import AvImage, audio_resampler, audio_stream, resampled, video_stream
 from webrtc.protocol import ServerMessage, encode
@@ -173,7 +172,6 @@ def main() -> None:
     parser.add_argument("--analysis", choices=("inline", "none"), default="inline")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    warm_up()
     app = web.Application()
     app["config"] = PipelineConfig(expression_model_path=ModelRegistry().path(FER_MINI_XCEPTION))
     app["analyse"] = args.analysis == "inline"

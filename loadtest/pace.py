@@ -25,7 +25,6 @@ from analyzers import AUDIO_RATE
 from analyzers.audio import AudioAnalysisOptions, AudioAnalyzer
 from analyzers.audio_summary import SpeakingRate
 from analyzers.models import ModelFile, ModelRegistry
-from analyzers.prosody import warm_up
 from analyzers.speaking_rate import SYLLABLES_PER_WORD
 from loadtest.sources import (
     ARCTIC_A0001_TEXT,
@@ -174,7 +173,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--words", action="store_true", help="also English syllables per word")
     args = parser.parse_args()
-    warm_up()
     syllables_table()
     if args.words:
         per_word, coverage = syllables_per_word(ModelRegistry())

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from aiohttp import web
 
-from analyzers import prosody
 from analyzers.models import ASR_MODELS, FER_MINI_XCEPTION, ModelRegistry, ModelUnavailable
 from signaling import session_routes, subject_routes
 from signaling.auth import Auth, bearer
@@ -160,12 +159,11 @@ def asr_model_dir(settings: Settings) -> Path | None:
 
 async def _services(app: web.Application) -> AsyncIterator[None]:
     """Resolve model files and open the store before the first request can arrive (a model
-    fetch and librosa's kernel compilation run off the loop)."""
+    fetch runs off the loop)."""
     settings = app[SETTINGS]
     loop = asyncio.get_running_loop()
     model_path = await loop.run_in_executor(None, expression_model_path, settings)
     asr_dir = await loop.run_in_executor(None, asr_model_dir, settings)
-    await loop.run_in_executor(None, prosody.warm_up)
     store = open_store(settings)
     await store.start()
     service = SessionService(

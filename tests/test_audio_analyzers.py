@@ -12,26 +12,23 @@ import pytest
 from analyzers import AUDIO_RATE
 from analyzers.audio import AudioAnalysisOptions, AudioAnalyzer, AudioOutput, AudioWindowResult
 from analyzers.audio_summary import AudioSummary
-from analyzers.prosody import warm_up
+from analyzers.prosody import FMAX, FMIN, FRAME, HOP, frames_of
 from analyzers.speaking_rate import SYLLABLES_PER_WORD
 from analyzers.speech import Pause, SpeechStarted, SpeechStopped
+from analyzers.yin import yin
 from loadtest.sources import (
     PACE_ENGLISH,
     PACE_ENGLISH_SYLLABLES,
     PACE_MANDARIN,
     SONNET_SPEECH,
     SONNET_SYLLABLES,
+    recorded_speech,
     sonnet,
 )
 from tests.media import phrase, white_noise
 
 ENGLISH, ENGLISH_SYLLABLES = PACE_ENGLISH, PACE_ENGLISH_SYLLABLES
 MANDARIN, MANDARIN_SYLLABLES = PACE_MANDARIN, len(PACE_MANDARIN)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def compiled() -> None:
-    warm_up()
 
 
 def silence(seconds: float) -> np.ndarray:
@@ -234,3 +231,25 @@ def test_windows_carry_clarity_proxies(conversation: tuple[np.ndarray, list]) ->
     assert all(200 < w.spectral_centroid_hz < 4000 for w in spoken)  # type: ignore[operator]
     assert all(0 <= w.spectral_flatness < 0.3 for w in spoken)  # type: ignore[operator]
     assert all(60 <= w.pitch_hz <= 500 for w in spoken)  # type: ignore[operator]
+
+
+def test_yin_gives_librosas_answers_on_recorded_speech() -> None:
+    import librosa
+
+    for samples in (sonnet(), recorded_speech()[0]):
+        expected = librosa.yin(
+            samples,
+            fmin=FMIN,
+            fmax=FMAX,
+            sr=AUDIO_RATE,
+            frame_length=FRAME,
+            hop_length=HOP,
+            center=False,
+        )
+        got = yin(frames_of(samples), sr=AUDIO_RATE, fmin=FMIN, fmax=FMAX)
+        assert got.shape == expected.shape
+        semitones = np.abs(12 * np.log2(got / expected))
+        assert semitones.max() < 0.01, (
+            f"expected librosa's F0 within 0.01 semitone on every hop; the worst hop is "
+            f"{semitones.max():.3f} semitones off ({int((semitones >= 0.01).sum())} hops)"
+        )

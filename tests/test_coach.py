@@ -17,7 +17,6 @@ from analyzers.coach import KINDS, Coach, CoachThresholds, Observations, Signals
 from analyzers.face import FaceAnalyzer
 from analyzers.language import Utterance, summarise
 from analyzers.models import ASR_MODELS, ModelRegistry
-from analyzers.prosody import warm_up
 from analyzers.speech_to_text import SpeechClip, WhisperRecognizer, transcribe
 from loadtest.sources import INTERVIEW_SENTENCES as SENTENCES
 from loadtest.sources import WITH_FILLERS, sonnet
@@ -170,11 +169,6 @@ def kinds(said: list[NudgeMessage]) -> list[str]:
 def steady(picture: np.ndarray) -> Iterator[np.ndarray]:
     while True:
         yield picture
-
-
-@pytest.fixture(scope="module", autouse=True)
-def compiled() -> None:
-    warm_up()
 
 
 def test_face_out_of_view_and_not() -> None:

@@ -103,3 +103,18 @@ def test_the_setup_check_reports_what_holds_in_most_frames(models: FaceModels) -
     check.request()
     again = check.add(6.2, None)
     assert again is not None and again.issues == ("no_face",)
+
+
+def test_the_moving_average_is_scipys_uniform_filter() -> None:
+    from scipy.ndimage import uniform_filter1d
+
+    from analyzers.framing import moving_average
+
+    image = np.asarray(place(astronaut()), np.float32).mean(axis=2) / 255
+    for axis in (0, 1):
+        expected = uniform_filter1d(image, 9, axis=axis, mode="constant")
+        got = moving_average(image, 9, axis)
+        assert got.dtype == expected.dtype
+        assert np.abs(got - expected).max() < 1e-5, (
+            f"axis {axis}: off by {np.abs(got - expected).max()}"
+        )

@@ -11,7 +11,6 @@ import pytest
 from analyzers import AUDIO_RATE
 from analyzers.audio import AudioAnalyzer
 from analyzers.language import Utterance, Word, label_words, repetitions, summarise
-from analyzers.prosody import warm_up
 from analyzers.speech_to_text import (
     GAP_SECONDS,
     Recognition,
@@ -120,7 +119,6 @@ def test_merged_clips_map_words_back_to_their_own_media_time() -> None:
 
 @pytest.fixture(scope="module")
 def speech_and_pauses(tmp_path_factory: pytest.TempPathFactory) -> tuple[np.ndarray, list]:
-    warm_up()
     folder = tmp_path_factory.mktemp("clips")
     parts, spans, t = [np.zeros(AUDIO_RATE, np.float32)], [], 1.0
     for i, text in enumerate(["Thank you for having me", "I led a small team"]):

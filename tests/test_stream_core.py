@@ -11,16 +11,10 @@ import pytest
 
 from analyzers import AUDIO_RATE
 from analyzers.audio import AudioAnalysisOptions, AudioAnalyzer, AudioWindowResult
-from analyzers.prosody import warm_up
 from analyzers.speech import SpeechStarted, SpeechStopped
 from analyzers.stream import AudioStream, StreamParams
 from tests.media import phrase, resample
 from webrtc.media import AudioFrames
-
-
-@pytest.fixture(scope="module", autouse=True)
-def compiled() -> None:
-    warm_up()
 
 
 @pytest.fixture(scope="module")

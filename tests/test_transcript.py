@@ -17,7 +17,6 @@ import pytest
 from analyzers import AUDIO_RATE
 from analyzers.language import word_error_rate
 from analyzers.models import ASR_MODELS, ModelRegistry
-from analyzers.prosody import warm_up
 from analyzers.speech_to_text import SpeechClip, WhisperRecognizer, transcribe
 from loadtest.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
 from loadtest.sources import (
@@ -175,7 +174,6 @@ async def test_a_real_reading_speech_rate_from_words(tmp_path: Path, model_dir: 
 async def test_a_live_session_is_transcribed(
     start_server: StartServer, english: list[np.ndarray], caplog: pytest.LogCaptureFixture
 ) -> None:
-    warm_up()
     caplog.set_level(logging.DEBUG)
     server = await start_server(transcript=True)
     gap = np.zeros(AUDIO_RATE, np.float32)

@@ -1,0 +1,64 @@
+"""YIN pitch estimation (de Cheveigné & Kawahara, JASA 2002) on framed audio, in NumPy.
+
+The algorithm is librosa's ``librosa.yin`` step for step (the difference function from the
+autocorrelation of the whole frame, the cumulative mean normalised difference, the first trough
+under the absolute threshold or else the global minimum, parabolic refinement), written without
+librosa's numba kernels: compiling and holding those cost every worker ~160 MB of memory and
+~3 s at start, for a few array operations per frame. (NumPy's FFT, not SciPy's: ``scipy.fft``
+imports SciPy's special functions, linear algebra and sparse matrices, another ~50 MB.)
+``tests/test_audio_analyzers.py`` holds it to librosa's answers on recorded speech.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_TINY = np.finfo(np.float64).tiny
+
+
+def yin(
+    frames: np.ndarray,
+    *,
+    sr: int,
+    fmin: float,
+    fmax: float,
+    trough_threshold: float = 0.1,
+) -> np.ndarray:
+    """F0 in Hz of each frame (``frames`` is ``(n, frame_length)``)."""
+    n, length = frames.shape
+    if n == 0:
+        return np.zeros(0)
+    min_period = int(np.floor(sr / fmax))
+    max_period = min(int(np.ceil(sr / fmin)), length - 1)
+    size = 1 << (2 * length - 2).bit_length()  # a power of two, room for every lag
+    spectrum = np.fft.rfft(frames, n=size, axis=1)
+    power = spectrum.real**2 + spectrum.imag**2
+    acf = np.fft.irfft(power, n=size, axis=1)[:, : max_period + 1]
+    energy = np.cumsum(np.square(frames), axis=1)
+    energy[:, 0] = 0  # as librosa does (it zeroes d(0) in place before reading it as energy)
+    # d(k) = 2 (ACF(0) - ACF(k)) - sum_{m<k} y(m)^2, for k = 1..max_period
+    difference = 2 * (acf[:, :1] - acf[:, 1:]) - energy[:, :max_period]
+    cumulative_mean = np.cumsum(difference, axis=1) / np.arange(1, max_period + 1)
+    curve = difference[:, min_period - 1 :] / (
+        cumulative_mean[:, min_period - 1 : max_period] + _TINY
+    )
+    shifts = _parabolic_shifts(curve)
+    trough = np.zeros(curve.shape, bool)
+    trough[:, 1:-1] = (curve[:, 1:-1] < curve[:, :-2]) & (curve[:, 1:-1] <= curve[:, 2:])
+    trough[:, 0] = curve[:, 0] < curve[:, 1]
+    trough[:, -1] = curve[:, -1] < curve[:, -2]
+    below = trough & (curve < trough_threshold)
+    period = np.where(below.any(axis=1), np.argmax(below, axis=1), np.argmin(curve, axis=1))
+    refined = min_period + period + shifts[np.arange(n), period]
+    return np.asarray(sr / refined)
+
+
+def _parabolic_shifts(curve: np.ndarray) -> np.ndarray:
+    """Where the parabola through each point and its neighbours has its optimum, relative to
+    the point; 0 where that is more than one bin away, and at both ends."""
+    a = curve[:, 2:] + curve[:, :-2] - 2 * curve[:, 1:-1]
+    b = (curve[:, 2:] - curve[:, :-2]) / 2
+    near = np.abs(b) < np.abs(a)
+    shifts = np.zeros_like(curve)
+    shifts[:, 1:-1] = np.divide(-b, a, out=np.zeros_like(b), where=near)
+    return shifts
