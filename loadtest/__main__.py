@@ -13,8 +13,9 @@ import json
 import logging
 from pathlib import Path
 
-from loadtest.media import encode
+from loadtest.media import BROWSER_FPS, BROWSER_VIDEO_KBPS, encode
 from loadtest.run import PeerResult, run_load
+from webrtc.config import PipelineConfig
 
 
 def plot(results: list[PeerResult], path: Path) -> None:
@@ -43,7 +44,11 @@ def main() -> None:
     parser.add_argument("--peers", type=int, default=4)
     parser.add_argument("--duration", type=float, default=30.0, help="seconds each peer stays")
     parser.add_argument("--ramp", type=float, default=5.0, help="seconds to start all peers")
-    parser.add_argument("--fps", type=int, default=10)
+    parser.add_argument("--fps", type=int, default=BROWSER_FPS)
+    parser.add_argument("--kbps", type=int, default=BROWSER_VIDEO_KBPS)
+    parser.add_argument(
+        "--ptime", type=int, default=PipelineConfig().audio_ptime, help="ms of Opus per packet"
+    )
     parser.add_argument("--width", type=int, default=640)
     parser.add_argument("--height", type=int, default=480)
     parser.add_argument("--api-key", help="when the server has auth on")
@@ -52,7 +57,7 @@ def main() -> None:
     args = parser.parse_args()
     for noisy in ("aioice", "aiortc"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    media = encode(args.width, args.height, args.fps)
+    media = encode(args.width, args.height, args.fps, kbps=args.kbps, ptime=args.ptime or 20)
     summary, results = asyncio.run(
         run_load(args.url, args.peers, args.duration, args.ramp, media, args.api_key)
     )

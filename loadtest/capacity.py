@@ -29,8 +29,9 @@ from typing import Any
 
 import aiohttp
 
-from loadtest.media import EncodedMedia, encode
+from loadtest.media import BROWSER_FPS, BROWSER_VIDEO_KBPS, EncodedMedia, encode
 from loadtest.run import run_load
+from webrtc.config import PipelineConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -178,7 +179,7 @@ def table(runs: list[dict[str, Any]]) -> str:
 
 
 async def study(args: argparse.Namespace) -> list[dict[str, Any]]:
-    media = encode(args.width, args.height, args.fps)
+    media = encode(args.width, args.height, args.fps, kbps=args.kbps, ptime=args.ptime or 20)
     runs = []
     port = args.port
     for repeat in range(args.repeat):
@@ -201,7 +202,11 @@ def main() -> None:
     parser.add_argument("--ramp", type=float, default=3.0)
     parser.add_argument("--server-cpu", default="0", help="taskset CPU list ('' = unpinned)")
     parser.add_argument("--port", type=int, default=8300)
-    parser.add_argument("--fps", type=int, default=10)
+    parser.add_argument("--fps", type=int, default=BROWSER_FPS)
+    parser.add_argument("--kbps", type=int, default=BROWSER_VIDEO_KBPS)
+    parser.add_argument(
+        "--ptime", type=int, default=PipelineConfig().audio_ptime, help="ms of Opus per packet"
+    )
     parser.add_argument("--width", type=int, default=640)
     parser.add_argument("--height", type=int, default=480)
     parser.add_argument("--out", type=Path, help="write every run as JSON here")

@@ -1,6 +1,10 @@
 """Load-test media, encoded once: VP8 video of a real face and Opus speech, as packets that every
 simulated peer replays. Encoding per peer would make the load client, not the server, the
-bottleneck: one VP8 encode of 640x480 costs more CPU than the server's analysis of it."""
+bottleneck: one VP8 encode of 640x480 costs more CPU than the server's analysis of it.
+
+Peers send what the demo page's browser sends (``static/js/lens-client.js``; counted at the
+server with Chromium sending, ``docs/benchmarks.md``): 10 frames a second at 250 kbit/s of a
+camera with sensor noise, and Opus in packets of the ``a=ptime`` the server's answer asks."""
 
 from __future__ import annotations
 
@@ -17,6 +21,15 @@ import cv2
 import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from webrtc.config import PipelineConfig
+
+BROWSER_FPS = 10
+"""``maxFramerate`` of ``LensClient`` (``static/js/lens-client.js``)."""
+BROWSER_VIDEO_KBPS = 250
+"""``maxVideoBitrate`` of ``LensClient``, in kbit/s."""
+SENSOR_NOISE = 2.0
+"""Gaussian noise (8-bit levels) a webcam adds to every frame: what makes the encoder spend its
+whole budget, where a still image costs it almost nothing."""
 VIDEO_TIME_BASE = Fraction(1, 90_000)
 AUDIO_TIME_BASE = Fraction(1, 48_000)
 SPEECH = (
@@ -34,14 +47,17 @@ class EncodedMedia:
     fps: int
 
 
-def face_frames(width: int, height: int, count: int) -> list[np.ndarray]:
-    """The astronaut, framed like a webcam, swaying gently so frames differ."""
+def face_frames(
+    width: int, height: int, count: int, noise: float = SENSOR_NOISE
+) -> list[np.ndarray]:
+    """The astronaut, framed like a webcam, swaying gently, with a camera's sensor noise."""
     from skimage import data
 
     photo = data.astronaut()
     scale = 0.9 * height / 480
     face = cv2.resize(photo, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     frames = []
+    rng = np.random.default_rng(0)
     for i in range(count):
         canvas = np.full((height, width, 3), 90, np.uint8)
         dx = int(6 * np.sin(2 * np.pi * i / count))
@@ -49,6 +65,9 @@ def face_frames(width: int, height: int, count: int) -> list[np.ndarray]:
         x0, y0 = (width - w) // 2 + dx, (height - h) // 2
         xs, ys, xe, ye = max(0, x0), max(0, y0), min(width, x0 + w), min(height, y0 + h)
         canvas[ys:ye, xs:xe] = face[ys - y0 : ye - y0, xs - x0 : xe - x0]
+        if noise:
+            grain = rng.normal(0, noise, canvas.shape)
+            canvas = np.clip(canvas + grain, 0, 255).astype(np.uint8)
         frames.append(canvas)
     return frames
 
@@ -69,11 +88,19 @@ def speech_samples(seconds: float) -> np.ndarray:
     return np.tile(one, int(np.ceil(seconds * 48_000 / one.size)))[: int(seconds * 48_000)]
 
 
-def encode(width: int = 640, height: int = 480, fps: int = 10, seconds: int = 12) -> EncodedMedia:
+def encode(
+    width: int = 640,
+    height: int = 480,
+    fps: int = BROWSER_FPS,
+    seconds: int = 12,
+    *,
+    kbps: int = BROWSER_VIDEO_KBPS,
+    ptime: int = PipelineConfig().audio_ptime or 20,
+) -> EncodedMedia:
     vp8 = av.CodecContext.create("libvpx", "w")
     vp8.width, vp8.height, vp8.pix_fmt = width, height, "yuv420p"
     vp8.time_base = VIDEO_TIME_BASE
-    vp8.bit_rate = 600_000
+    vp8.bit_rate = kbps * 1000
     vp8.gop_size = 2 * fps  # a keyframe every 2 s: a peer joining mid-loop decodes soon
     vp8.options = {"deadline": "realtime", "cpu-used": "8"}
     step = 90_000 // fps
@@ -86,14 +113,16 @@ def encode(width: int = 640, height: int = 480, fps: int = 10, seconds: int = 12
     opus = av.CodecContext.create("libopus", "w")
     opus.sample_rate, opus.layout, opus.format = 48_000, "mono", "s16"
     opus.bit_rate = 32_000
+    size = 48 * ptime  # samples per packet
+    opus.options = {"frame_duration": str(ptime)}
     pcm = (np.clip(speech_samples(seconds), -1, 1) * 32767).astype(np.int16)
     audio = []
-    for i in range(0, pcm.size - 960 + 1, 960):
+    for i in range(0, pcm.size - size + 1, size):
         sound = av.AudioFrame.from_ndarray(
-            pcm[i : i + 960].reshape(1, -1), format="s16", layout="mono"
+            pcm[i : i + size].reshape(1, -1), format="s16", layout="mono"
         )
         sound.sample_rate, sound.pts, sound.time_base = 48_000, i, AUDIO_TIME_BASE
-        audio += [(bytes(p), 960) for p in opus.encode(sound)]
+        audio += [(bytes(p), size) for p in opus.encode(sound)]
     return EncodedMedia(video=video, audio=audio, fps=fps)
 
 

@@ -68,6 +68,12 @@ class _SessionCollector(Collector):
             family = CounterMetricFamily(f"lens_{name}", f"Video {name.replace('_', ' ')}")
             family.add_metric([], totals.get(name, 0))
             yield family
+        packets = CounterMetricFamily(
+            "lens_rtp_packets_received", "RTP packets received, by kind", labels=["kind"]
+        )
+        for kind in ("audio", "video"):
+            packets.add_metric([kind], totals.get(f"{kind}_packets", 0))
+        yield packets
         audio = CounterMetricFamily("lens_audio_seconds", "Seconds of audio analysed")
         audio.add_metric([], totals.get("audio_seconds", 0.0))
         yield audio

@@ -132,6 +132,7 @@ class Settings(BaseSettings):
     language: Literal["en", "cmn", "zh"] = _AUDIO.language  # type: ignore[assignment]
     """The language spoken unless a session says otherwise (sessions may also ask ``auto``)."""
     audio_backlog_frames: int = Field(_PIPELINE.audio_backlog_frames, ge=10)
+    audio_ptime: int = Field(_PIPELINE.audio_ptime, ge=0, le=60, multiple_of=20)
     heartbeat_interval: float = Field(_PIPELINE.heartbeat_interval, gt=0)
     heartbeat_timeout: float = Field(_PIPELINE.heartbeat_timeout, gt=0)
     connect_timeout: float = Field(_PIPELINE.connect_timeout, gt=0)
@@ -279,6 +280,7 @@ class Settings(BaseSettings):
             expression_backend=self.expression_backend,
             expression_model_path=expression_model_path,
             audio_backlog_frames=self.audio_backlog_frames,
+            audio_ptime=self.audio_ptime,
             heartbeat_interval=self.heartbeat_interval,
             heartbeat_timeout=self.heartbeat_timeout,
             connect_timeout=self.connect_timeout,

@@ -26,6 +26,7 @@ from signaling.keys import SERVICE
 from tests.conftest import RunningServer, StartServer
 from tests.media import astronaut, blank, missing, phrase, place, resample, write_wav, write_y4m
 from tests.test_auth import KEY, SECRET
+from tests.test_packets import rate
 from tests.test_recording import recorded_session, voice  # noqa: F401 (a fixture)
 
 CHROMIUM = os.environ.get("LENS_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -464,3 +465,22 @@ async def test_a_person_records_a_session_in_chromium_and_watches_it(
     )
     await review.screenshot(path=str(artifacts / "review-chromium.png"), full_page=True)
     assert errors == []
+
+
+async def test_chromium_sends_the_packet_time_the_answer_asks(
+    start_server: StartServer, launch: Launch
+) -> None:
+    for ptime, expected in ((60, 1000 / 60), (0, 1000 / 20)):
+        server = await start_server(audio_ptime=ptime)
+        browser = await launch()
+        page, errors = await open_page(browser, server.url)
+        await page.get_by_role("button", name="Start session").click()
+        await shows(page.get_by_role("status").filter(has_text="Connected"), "'Connected'", 20_000)
+        got = await rate(server)
+        await page.get_by_role("button", name="End session").click()
+        await browser.close()
+        assert abs(got["audio"] - expected) < 0.15 * expected, (
+            f"a=ptime {ptime or 'absent'}: expected ~{expected:.1f} audio packets/s from "
+            f"Chromium, got {got}"
+        )
+        assert errors == [], errors

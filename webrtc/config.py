@@ -35,7 +35,11 @@ class PipelineConfig:
     """``fer``, ``deepface`` or ``none``."""
     expression_model_path: Path | None = None
     audio_backlog_frames: int = 250
-    """Decoded audio frames (20 ms each) held while analysis catches up; older ones are dropped."""
+    """Decoded audio frames (one per packet, 20-60 ms each) held while analysis catches up;
+    older ones are dropped."""
+    audio_ptime: int = 60
+    """Milliseconds of audio per packet the answer asks the peer's Opus encoder for
+    (``a=ptime``; 0: ask nothing). Fewer packets, less receive work (``webrtc/rtp.py``)."""
     heartbeat_interval: float = 2.0
     """How often clients should send a ``ping``; advertised in ``session.ready``."""
     heartbeat_timeout: float = 10.0

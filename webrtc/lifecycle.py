@@ -43,6 +43,8 @@ class SessionCounters:
     protocol_errors: int = 0
     analysis_errors: int = 0
     extra_tracks: int = 0
+    audio_packets: int = 0
+    video_packets: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -20,18 +20,20 @@ from typing import Any
 from aiortc import RTCConfiguration, RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
-from analyzers.language import LanguageSummary, Utterance, summarise
+from analyzers.language import Utterance
 from analyzers.report import Report, build_report
 from analyzers.video import VideoModels
 from webrtc.channel import CHANNEL_LABEL, ResultChannel
 from webrtc.coaching import LiveCoach
 from webrtc.config import PipelineConfig
+from webrtc.heard import SessionTranscript
 from webrtc.hooks import SessionHooks
 from webrtc.lifecycle import SessionCounters, SessionState
 from webrtc.pipeline import AudioPipeline, VideoPipeline
 from webrtc.protocol import Error, ServerMessage, SessionClosed, SessionReady, SessionReport
 from webrtc.recording import Recorder, record_track
-from webrtc.results import Summary, Transcript
+from webrtc.results import Summary
+from webrtc.rtp import ask_ptime, packets_received
 from webrtc.scheduler import AnalysisScheduler
 from webrtc.tracks import TapTrack, drain
 from webrtc.transcription import TranscriptionPool
@@ -75,16 +77,19 @@ class AnalysisSession:
         self._taps: list[TapTrack] = []
         self._final_counters: SessionCounters | None = None
         self._transcription = transcription
-        self.language = language or config.stream.audio.language
-        """``en``, ``cmn`` or ``auto`` (detected by a multilingual model)."""
-        self.utterances: list[Utterance] = []
-        """The transcript so far, in order (when transcription is on)."""
         audio = config.stream.audio
-        self.coach = LiveCoach(
-            session_id, config.coach, self._spoken_language, audio.min_pause, audio.turn_gap
+        self.transcript = SessionTranscript(
+            session_id,
+            language or audio.language,
+            summary_window=audio.summary_window,
+            turn_gap=audio.turn_gap,
+            send=self.send,
         )
-        self.transcript_missing = 0.0
+        spoken = self.transcript.spoken_language
+        self.coach = LiveCoach(session_id, config.coach, spoken, audio.min_pause, audio.turn_gap)
         self.extra_tracks = 0
+        self.packets: dict[str, int] = {}
+        """RTP packets received by kind, read at each summary and at the end."""
         self.recorder: Recorder | None = None
         if recording is not None:
             self.recorder = Recorder(recording, self._loop, on_failure=self._lost)
@@ -112,7 +117,7 @@ class AnalysisSession:
         await self.pc.setLocalDescription(await self.pc.createAnswer())
         local = self.pc.localDescription
         assert local is not None
-        return local
+        return RTCSessionDescription(ask_ptime(local.sdp, self.config.audio_ptime), local.type)
 
     def send(self, message: ServerMessage) -> None:
         if self.channel is not None:
@@ -140,6 +145,8 @@ class AnalysisSession:
             protocol_errors=channel.protocol_errors if channel else 0,
             analysis_errors=(video.errors if video else 0) + (audio.errors if audio else 0),
             extra_tracks=self.extra_tracks,
+            audio_packets=self.packets.get("audio", 0),
+            video_packets=self.packets.get("video", 0),
         )
 
     def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
@@ -207,7 +214,7 @@ class AnalysisSession:
             )
             if self._transcription is not None:
                 pool = self._transcription
-                pool.open(self.id, None if self.language == "auto" else self.language, self._heard)
+                pool.open(self.id, self.transcript.requested, self.transcript.heard)
                 self.audio.on_clips = lambda clips: pool.add(self.id, clips)
                 self.audio.on_partial = lambda clip: pool.add_partial(self.id, clip)
             tap = TapTrack(track, self.audio.queue.put)
@@ -249,24 +256,6 @@ class AnalysisSession:
                 self.request_close("max_duration")
                 return
 
-    def _heard(self, utterances: list[Utterance], final: bool) -> None:
-        """Transcripts from the transcription pool (on the loop); partial ones are only sent."""
-        for utterance in utterances:
-            self.utterances += [utterance] if final else []
-            self.send(Transcript.of(self.id, utterance, final=final))
-
-    def _language_summary(self) -> LanguageSummary | None:
-        if self._transcription is None:
-            return None
-        since = self.clock() - self.config.stream.audio.summary_window
-        recent = [u for u in self.utterances if u.end >= since]
-        return summarise(recent, self._spoken_language(), self.config.stream.audio.turn_gap)
-
-    def _spoken_language(self) -> str:
-        if self.language != "auto":
-            return self.language
-        return self.utterances[-1].language if self.utterances else "en"
-
     async def _summaries(self) -> None:
         """A ``summary`` every ``summary_interval`` seconds once there is something to sum up."""
         while True:
@@ -274,8 +263,9 @@ class AnalysisSession:
             video = self.video.summary if self.video is not None else None
             audio = self.audio.summary if self.audio is not None else None
             if video is not None or audio is not None:
-                language = self._language_summary()
-                self.send(Summary.from_results(self.id, self.clock(), video, audio, language))
+                heard = self.transcript.summary(self.clock()) if self._transcription else None
+                self.send(Summary.from_results(self.id, self.clock(), video, audio, heard))
+            self.packets = await packets_received(self.pc)
 
     async def _checkpoints(self, keep: Callable[[AnalysisSession, Report], None]) -> None:
         """The report so far, every ``checkpoint_interval`` seconds once media is analysed."""
@@ -313,18 +303,18 @@ class AnalysisSession:
             return None
         transcript: list[Utterance] | None = None
         if not final and self._transcription is not None:
-            transcript = list(self.utterances)
+            transcript = list(self.transcript.utterances)
         elif self._transcription is not None and self.audio is not None:
             missing = await self._transcription.finish(
                 self.id, self.config.transcript_finish_timeout
             )
-            self.transcript_missing = round(missing, 2)
-            transcript = list(self.utterances)
+            self.transcript.missing = round(missing, 2)
+            transcript = list(self.transcript.utterances)
         quality = replace(
             counters.quality(video.summary.face_visible_ratio if video else None),
-            transcript_seconds_missing=self.transcript_missing,
+            transcript_seconds_missing=self.transcript.missing,
         )
-        language = self._spoken_language()
+        language = self.transcript.spoken_language()
         return await self._loop.run_in_executor(
             None,
             lambda: build_report(
@@ -360,7 +350,7 @@ class AnalysisSession:
                 await self._loop.run_in_executor(None, self.recorder.join, 30.0)
             if reason == "deleted" and self._transcription is not None:
                 self._transcription.forget(self.id)
-                self.utterances.clear()
+                self.transcript.erase()
             try:
                 # A deleted session is erased: no report is made, kept or sent.
                 report = None if reason == "deleted" else await self._report(self.counters())
@@ -381,6 +371,7 @@ class AnalysisSession:
             if self.channel is not None:
                 await self.channel.drain()
                 self.channel.close()
+            self.packets = await packets_received(self.pc)
             try:
                 # Bounded: a TURN server that went away makes aioice retry its deallocation.
                 await asyncio.wait_for(self.pc.close(), PC_CLOSE_TIMEOUT)

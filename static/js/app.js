@@ -253,7 +253,13 @@ async function start() {
     }
     sessionId = body.session_id;
   }
-  client = new LensClient({ sessionId });
+  // ?fps=N&kbps=N set what the browser sends (measurement knobs: bench/browser_packets.py).
+  const query = new URLSearchParams(location.search);
+  client = new LensClient({
+    sessionId,
+    maxFramerate: Number(query.get("fps")) || undefined,
+    maxVideoBitrate: Number(query.get("kbps")) * 1000 || undefined,
+  });
   client.addEventListener("message", (e) => onMessage(e.detail));
   client.addEventListener("state", (e) => {
     const { state, code, message } = e.detail;

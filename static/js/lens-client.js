@@ -26,10 +26,11 @@ export class LensClient extends EventTarget {
    * @param {object} options
    * @param {string} [options.baseUrl] server origin; "" for the page's own origin
    * @param {RTCIceServer[]} [options.iceServers]
-   * @param {number} [options.maxFramerate] frames per second the browser sends (analysis
-   *   samples 5 fps by default; a little more keeps "latest frame wins" fresh)
+   * @param {number} [options.maxFramerate] frames per second the browser sends: 5 full
+   *   analyses and the eye probe between them need 10 (docs/benchmarks.md, "Fewer packets")
    * @param {number} [options.maxWidth] the sender scales video down to this width
-   * @param {number} [options.maxVideoBitrate] bits per second
+   * @param {number} [options.maxVideoBitrate] bits per second: at 250 kbit/s face landmarks
+   *   at 640 px are as accurate as at 600 with half the packets (bench/video_bitrate.py)
    * @param {string} [options.sessionId] a session created by your backend (POST /api/sessions)
    * @param {string} [options.token] that session's token, when the server has auth on
    */
@@ -38,9 +39,9 @@ export class LensClient extends EventTarget {
     iceServers = [],
     sessionId = null,
     token = null,
-    maxFramerate = 15,
+    maxFramerate = 10,
     maxWidth = 640,
-    maxVideoBitrate = 600_000,
+    maxVideoBitrate = 250_000,
   } = {}) {
     super();
     this.baseUrl = baseUrl.replace(/\/$/, "");
