@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
 from mediapipe.python.solutions import face_detection as mp_face_detection
 from mediapipe.python.solutions import face_mesh as mp_face_mesh
+
+from analyzers.landmarks import LEFT_EYE_OUTLINE, RIGHT_EYE_OUTLINE
 
 MESH_POINTS = 478
 _CROP_SIZE = 256
@@ -86,6 +88,44 @@ def suppress_duplicates(boxes: list[FaceBox]) -> list[FaceBox]:
     return kept
 
 
+@dataclass(frozen=True)
+class FaceLook:
+    """What a meshed face looks like, small: the face's grey thumbnail (32x32) and each eye's
+    (24x12, at the eye's own scale, so that an iris moving or a lid closing shows)."""
+
+    face: np.ndarray
+    eyes: tuple[np.ndarray, ...]
+
+    @classmethod
+    def of(cls, rgb: np.ndarray, landmarks: np.ndarray) -> FaceLook:
+        gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        face = _thumbnail(gray, landmarks[:, :2], (32, 32), pad=0.0)
+        eyes = tuple(
+            _thumbnail(gray, landmarks[list(outline), :2], (24, 12), pad=0.3)
+            for outline in (RIGHT_EYE_OUTLINE, LEFT_EYE_OUTLINE)
+        )
+        return cls(face, eyes)
+
+    def difference(self, other: FaceLook) -> float:
+        """The larger of the face's and the eyes' mean absolute difference, in grey levels."""
+        parts = zip((self.face, *self.eyes), (other.face, *other.eyes), strict=True)
+        return max(float(np.mean(np.abs(a - b))) for a, b in parts)
+
+
+def _thumbnail(
+    gray: np.ndarray, points: np.ndarray, size: tuple[int, int], pad: float
+) -> np.ndarray:
+    (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
+    margin = pad * (x1 - x0)
+    height, width = gray.shape
+    xs, ys = max(0, int(x0 - margin)), max(0, int(y0 - margin))
+    xe, ye = min(width, int(x1 + margin) + 1), min(height, int(y1 + margin) + 1)
+    if xe - xs < 2 or ye - ys < 2:
+        return np.zeros((size[1], size[0]), np.float32)
+    region = gray[ys:ye, xs:xe]
+    return cv2.resize(region, size, interpolation=cv2.INTER_AREA).astype(np.float32)
+
+
 def box_from_landmarks(landmarks: np.ndarray) -> FaceBox:
     """A detector-like box for a face already meshed: the mesh's extent shrunk to the size of
     the full-range detector's box (measured on the astronaut: 0.9-0.97 of the mesh's extent), with
@@ -144,6 +184,7 @@ class FaceAnalyzer:
         models: Callable[[], FaceModels] | None = None,
         tile_scan: bool = True,
         track_every: int = 0,
+        reuse_below: float = 0.0,
     ) -> None:
         self._owned: FaceModels | None = None
         if models is None:
@@ -154,6 +195,13 @@ class FaceAnalyzer:
         # Tracking: with a face in the previous frame, mesh a crop around its landmarks and
         # skip the detector, re-detecting every ``track_every`` frames (0 = never track).
         self._track_every = track_every
+        # Reuse: while tracking, a face whose look (the face, and each eye at its own
+        # resolution) differs from the last meshed one by less than ``reuse_below`` grey levels
+        # keeps its landmarks; the re-detection every ``track_every`` frames meshes again.
+        self._reuse_below = reuse_below
+        self._look: FaceLook | None = None
+        self.reused = 0
+        """Passes that kept the last mesh."""
         self._tracked: FaceObservation | None = None
         self._since_detection = 0
         self.detections = 0
@@ -183,13 +231,23 @@ class FaceAnalyzer:
             and (previous.width, previous.height) == (width, height)
         ):
             box = box_from_landmarks(previous.landmarks)
+            look = FaceLook.of(rgb, previous.landmarks) if self._reuse_below > 0 else None
+            if look is not None and self._look is not None:
+                if look.difference(self._look) < self._reuse_below:
+                    self._since_detection += 1
+                    self.reused += 1
+                    self._tracked = replace(previous, box=box)
+                    return self._tracked
             landmarks = self.mesh(rgb, box)
             if landmarks is not None:
+                self._look = FaceLook.of(rgb, landmarks) if look is not None else None
                 self._since_detection += 1
                 self._tracked = FaceObservation(previous.faces, box, landmarks, width, height)
                 return self._tracked
         self._since_detection = 0
         self._tracked = observation = self._detect_and_mesh(rgb)
+        if self._reuse_below > 0 and observation.landmarks is not None:
+            self._look = FaceLook.of(rgb, observation.landmarks)
         return observation
 
     def _detect_and_mesh(self, rgb: np.ndarray) -> FaceObservation:

@@ -51,6 +51,11 @@ class VideoAnalysisOptions:
     tile_scan: bool = True
     track_every: int = 5
     """Re-detect faces every this many frames; in between, follow the face by its landmarks."""
+    mesh_reuse_below: float = 1.5
+    """Between re-detections, keep the last mesh while the face and each eye look the same to
+    within this many grey levels (mean absolute difference of small thumbnails; 0: mesh every
+    frame). Above a camera's noise, under an iris moving or a lid closing
+    (``bench/mesh_reuse.py``)."""
     eye_contact_tolerance: float = 12.0
     stability_window: float = 5.0
     summary_window: float = SUMMARY_WINDOW
@@ -102,6 +107,7 @@ class VideoFrameAnalyzer:
             models=lambda: self._models().faces,
             tile_scan=self.options.tile_scan,
             track_every=self.options.track_every,
+            reuse_below=self.options.mesh_reuse_below,
         )
         self._smoother = ExpressionSmoother()
         self._stability = HeadStability(window=self.options.stability_window)

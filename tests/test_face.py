@@ -146,3 +146,29 @@ def test_tracking_notices_a_face_leaving_at_once_and_a_newcomer_soon() -> None:
         ).astype(np.uint8)
         counts = [tracker.analyze(frame).faces for frame in [left] * 2 + [both] * 6]
         assert counts[:2] == [1, 1] and counts[-1] == 2, counts
+
+
+def test_a_still_face_keeps_its_mesh_and_a_glance_or_a_blink_is_meshed_again() -> None:
+    from loadtest.sources import close_eyes, look_sideways
+
+    rng = np.random.default_rng(0)
+    base = place(astronaut())
+
+    def noisy(image: np.ndarray) -> np.ndarray:
+        return np.clip(image + rng.normal(0, 2.0, image.shape), 0, 255).astype(np.uint8)
+
+    with FaceAnalyzer(track_every=5, reuse_below=1.5) as analyzer:
+        first = analyzer.analyze(noisy(base)).landmarks
+        assert first is not None
+        kept = analyzer.analyze(noisy(base)).landmarks
+        assert analyzer.reused == 1, "a still face with a camera's noise keeps its mesh"
+        assert kept is not None and np.array_equal(kept, first)
+        for changed in (look_sideways(base, first, 0.2), close_eyes(base, first)):
+            seen = analyzer.analyze(noisy(changed)).landmarks
+            assert analyzer.reused == 1, "eyes that moved or closed are meshed again"
+            assert seen is not None and not np.array_equal(seen, first)
+            analyzer.analyze(noisy(base))  # back to the start (and meshed: it changed again)
+    with FaceAnalyzer(track_every=5) as analyzer:
+        analyzer.analyze(noisy(base))
+        analyzer.analyze(noisy(base))
+        assert analyzer.reused == 0, "reuse is off unless asked for"
