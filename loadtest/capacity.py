@@ -52,6 +52,8 @@ def rss_mb(pid: int) -> float:
 def start_server(kind: str, port: int, cpu: str, data_dir: str) -> subprocess.Popen[bytes]:
     if kind.startswith("lens"):
         command = [sys.executable, "server.py"]
+    elif kind == "seed":
+        command = [sys.executable, "-m", "bench.seed", "serve", "--port", str(port)]
     else:
         command = [sys.executable, "-m", "bench.baseline", "--port", str(port)]
         command += ["--analysis", "none"] if kind == "receive-only" else []
