@@ -36,6 +36,7 @@ class HopTrack:
 
     times: np.ndarray
     f0: np.ndarray
+    """Hz; 0 for hops under ``min_dbfs`` (never voiced), like the spectral measures."""
     voiced: np.ndarray
     intensity_db: np.ndarray
     """Level of the 64 ms Hann frame, dBFS: Praat's intensity window for a 50 Hz pitch floor,
@@ -74,13 +75,20 @@ def track(
         empty = np.zeros(0)
         return HopTrack(empty, empty, empty.astype(bool), empty, empty, empty)
     times = t0 + (np.arange(n) * HOP + FRAME / 2) / AUDIO_RATE
-    f0 = yin(frames, sr=AUDIO_RATE, fmin=FMIN, fmax=FMAX)
-    lags = np.clip(np.round(AUDIO_RATE / f0).astype(int), 1, FRAME // 2)
     window = _WINDOW
     power = np.mean((frames * window) ** 2, axis=1) / np.mean(window**2)
     intensity = 10 * np.log10(power + _EPS)
-    voiced = (periodicity(frames, lags) >= min_periodicity) & (intensity >= min_dbfs)
-    spectrum = np.abs(np.fft.rfft(frames * window, axis=1)) ** 2 + _EPS
-    centroid = (spectrum * _FREQS).sum(axis=1) / spectrum.sum(axis=1)
-    flatness = np.exp(np.mean(np.log(spectrum), axis=1)) / np.mean(spectrum, axis=1)
+    # A hop under min_dbfs is never voiced: pitch and spectrum are measured on the others only
+    # (a person listening costs little), and left at 0 for it.
+    loud = intensity >= min_dbfs
+    f0, centroid, flatness = np.zeros(n), np.zeros(n), np.zeros(n)
+    voiced = np.zeros(n, bool)
+    if loud.any():
+        heard = frames[loud]
+        f0[loud] = yin(heard, sr=AUDIO_RATE, fmin=FMIN, fmax=FMAX)
+        lags = np.clip(np.round(AUDIO_RATE / f0[loud]).astype(int), 1, FRAME // 2)
+        voiced[loud] = periodicity(heard, lags) >= min_periodicity
+        spectrum = np.abs(np.fft.rfft(heard * window, axis=1)) ** 2 + _EPS
+        centroid[loud] = (spectrum * _FREQS).sum(axis=1) / spectrum.sum(axis=1)
+        flatness[loud] = np.exp(np.mean(np.log(spectrum), axis=1)) / np.mean(spectrum, axis=1)
     return HopTrack(times, f0, voiced, intensity, centroid, flatness)

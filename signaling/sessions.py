@@ -117,9 +117,10 @@ class SessionService:
         """A place for one more live session, taken before the first ``await`` so that offers
         arriving together cannot all pass the count (and one session id cannot be offered
         twice at once); given back once the session exists (or the offer failed)."""
-        if len(self.registry) + len(self._offering) >= self.settings.max_sessions:
+        limit = self.settings.session_limit
+        if len(self.registry) + len(self._offering) >= limit:
             raise ServerFull(
-                f"this server is analysing its maximum of {self.settings.max_sessions} sessions",
+                f"this server is analysing its maximum of {limit} sessions",
                 headers={"Retry-After": "30"},
             )
         key = session_id or object()

@@ -18,6 +18,7 @@ from analyzers.models import default_cache_dir
 from analyzers.stream import StreamParams
 from analyzers.video import VideoAnalysisOptions
 from webrtc.config import PipelineConfig
+from webrtc.scheduler import usable_cores
 from webrtc.udp_ports import parse_port_range
 
 _PIPELINE = PipelineConfig()
@@ -25,6 +26,11 @@ _STREAM = _PIPELINE.stream
 _VIDEO = _STREAM.video
 _AUDIO = _STREAM.audio
 _COACH = _PIPELINE.coach
+
+
+SESSIONS_PER_CORE = 10
+"""Interviews one core holds with every analyzer on and the 95th percentile of frame-to-result
+under 150 ms, by the median of five runs (``docs/benchmarks.md``, "Capacity II")."""
 
 
 class Settings(BaseSettings):
@@ -85,8 +91,9 @@ class Settings(BaseSettings):
     """Data-channel messages above this are sent in ``chunk`` messages (small-MTU paths)."""
     channel_messages_per_second: float = Field(_PIPELINE.channel_messages_per_second, gt=0)
     """Client messages a session accepts per second (burst twice that); the rest are dropped."""
-    max_sessions: int = Field(20, ge=1)
-    """Live sessions one worker holds at once; further offers get 503 with Retry-After."""
+    max_sessions: int = Field(0, ge=0)
+    """Live sessions one worker holds at once; further offers get 503 with Retry-After.
+    0: :data:`SESSIONS_PER_CORE` for each core the worker may run on."""
     max_sdp_bytes: int = Field(32 * 1024, ge=512, description="Largest accepted SDP offer.")
 
     video_fps: float = Field(_STREAM.video_fps, gt=0, le=30)
@@ -102,6 +109,7 @@ class Settings(BaseSettings):
     """``sys.setswitchinterval`` for ``server.py``: how long a thread waits for the GIL."""
     max_analysis_width: int = Field(_PIPELINE.max_analysis_width, ge=160)
     tile_scan: bool = _VIDEO.tile_scan
+    mesh_reuse_below: float = Field(_VIDEO.mesh_reuse_below, ge=0)
     blink_fps: float = Field(_STREAM.blink_fps, ge=0, le=30)
     expression_backend: Literal["fer", "deepface", "none"] = _PIPELINE.expression_backend  # type: ignore[assignment]
     model_dir: Path = Field(default_factory=default_cache_dir)
@@ -185,6 +193,11 @@ class Settings(BaseSettings):
     max_upload_seconds: float = Field(1800.0, gt=0)
 
     @property
+    def session_limit(self) -> int:
+        """``max_sessions``, or :data:`SESSIONS_PER_CORE` per usable core when it is 0."""
+        return self.max_sessions or SESSIONS_PER_CORE * usable_cores()
+
+    @property
     def asr_multilingual(self) -> bool:
         """Whether the speech model understands more than English (a model directory of
         one's own is taken to, unless its name ends in ``.en``)."""
@@ -248,6 +261,7 @@ class Settings(BaseSettings):
                 posture_interval=self.posture_interval,
                 video=VideoAnalysisOptions(
                     tile_scan=self.tile_scan,
+                    mesh_reuse_below=self.mesh_reuse_below,
                     eye_contact_tolerance=self.eye_contact_tolerance,
                     summary_window=self.summary_window,
                 ),

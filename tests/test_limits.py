@@ -200,3 +200,13 @@ async def test_the_session_cap_holds_for_offers_arriving_together(
     statuses = await asyncio.gather(*(offer_for_a_new_session() for _ in range(30)))
     assert statuses.count(200) <= 5 and statuses.count(200) + statuses.count(503) == 30, statuses
     assert len(server.registry) <= 5, f"{len(server.registry)} live sessions with a cap of 5"
+
+
+def test_the_session_limit_defaults_to_one_cores_capacity_per_core() -> None:
+    import os
+
+    from signaling.settings import SESSIONS_PER_CORE, Settings
+
+    cores = len(os.sched_getaffinity(0))
+    assert Settings(max_sessions=0).session_limit == SESSIONS_PER_CORE * cores
+    assert Settings(max_sessions=3).session_limit == 3, "a set limit is kept as it is"
