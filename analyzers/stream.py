@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
+import cv2
 import numpy as np
 
 from analyzers import AUDIO_RATE
@@ -83,6 +84,19 @@ class FrameImage(Protocol):
     def gray(self) -> np.ndarray:
         """``HxW uint8`` luma, at the same scale as :meth:`rgb`."""
         ...
+
+
+class RgbImage:
+    """An RGB array already decoded (a photo, a JPEG) as a :class:`FrameImage`."""
+
+    def __init__(self, rgb: np.ndarray) -> None:
+        self._rgb = rgb
+
+    def rgb(self) -> np.ndarray:
+        return self._rgb
+
+    def gray(self) -> np.ndarray:
+        return np.asarray(cv2.cvtColor(self._rgb, cv2.COLOR_RGB2GRAY))
 
 
 class Every:

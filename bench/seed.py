@@ -37,6 +37,7 @@ from aiohttp import web
 
 from analyzers import AUDIO_RATE
 from analyzers.models import FER_MINI_XCEPTION, ModelRegistry
+from analyzers.stream import RgbImage
 from loadtest import capacity
 from loadtest.media import EncodedMedia, encode, face_frames, speech_samples
 from loadtest.run import PeerResult, summarise
@@ -54,19 +55,6 @@ RTP_OVERHEAD = 12 + 10 + 8 + 20
 TCP_SEGMENT, TCP_OVERHEAD = 1448, 40
 
 
-class NumpyImage:
-    """A decoded JPEG as the stream core's ``FrameImage``."""
-
-    def __init__(self, rgb: np.ndarray) -> None:
-        self._rgb = rgb
-
-    def rgb(self) -> np.ndarray:
-        return self._rgb
-
-    def gray(self) -> np.ndarray:
-        return np.asarray(cv2.cvtColor(self._rgb, cv2.COLOR_RGB2GRAY))
-
-
 async def socket(request: web.Request) -> web.WebSocketResponse:
     config: PipelineConfig = request.app["config"]
     pool: ThreadPoolExecutor = request.app["pool"]
@@ -78,7 +66,7 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
 
     def see(jpeg: bytes, t: float) -> Any:
         bgr = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
-        return video.feed(t, NumpyImage(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)))
+        return video.feed(t, RgbImage(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)))
 
     try:
         async for message in ws:

@@ -5,10 +5,9 @@ stream core and the same result messages a live session sends."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 
@@ -18,6 +17,7 @@ from analyzers.face import FaceAnalyzer
 from analyzers.language import Utterance, summarise
 from analyzers.models import ASR_MODELS, ModelRegistry
 from analyzers.speech_to_text import SpeechClip, WhisperRecognizer, transcribe
+from analyzers.stream import RgbImage
 from loadtest.sources import INTERVIEW_SENTENCES as SENTENCES
 from loadtest.sources import WITH_FILLERS, sonnet
 from signaling.settings import Settings
@@ -89,17 +89,6 @@ def test_pauses_and_answers_are_timed_from_the_speech_events() -> None:
 # Rules on real media ----------------------------------------------------------------------
 
 
-@dataclass
-class Still:
-    picture: np.ndarray
-
-    def rgb(self) -> np.ndarray:
-        return self.picture
-
-    def gray(self) -> np.ndarray:
-        return cv2.cvtColor(self.picture, cv2.COLOR_RGB2GRAY)
-
-
 CONFIG = PipelineConfig(
     stream=replace(PipelineConfig().stream, transcript=False, posture_interval=0),
     expression_backend="none",
@@ -126,7 +115,7 @@ def nudges(
         t = tick / 10
         messages: list[ServerMessage] = []
         if video is not None and pictures is not None:
-            output = video.feed(t, Still(next(pictures)))
+            output = video.feed(t, RgbImage(next(pictures)))
             if output is not None and output.result is not None:
                 messages.append(
                     VideoFrameMessage.from_result(

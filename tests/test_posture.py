@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from analyzers.posture import PoseModel, Posture, PostureTracker, posture_summary
-from analyzers.stream import StreamParams
+from analyzers.stream import RgbImage, StreamParams
 from analyzers.timeline import video_timeline
 from tests.media import astronaut, place
 from webrtc.config import PipelineConfig
@@ -107,24 +107,11 @@ def test_hands_over_the_face_and_gesturing_from_the_hand_points() -> None:
     assert summary is not None and summary["hand_over_face_episodes"] == 1
 
 
-class Still:
-    """A photo as the stream core's frame."""
-
-    def __init__(self, rgb: np.ndarray) -> None:
-        self._rgb = rgb
-
-    def rgb(self) -> np.ndarray:
-        return self._rgb
-
-    def gray(self) -> np.ndarray:
-        return cv2.cvtColor(self._rgb, cv2.COLOR_RGB2GRAY)
-
-
 def test_the_core_samples_posture_at_its_interval_into_summary_and_timeline() -> None:
     """Five seconds at 5 frames a second with a sample every 2 s: samples at 0, 2 and 4 s,
     each through ``feed`` (as recorded files go), in the summary, the session's samples and the
     report's shoulder-tilt series; with the interval at 0, none."""
-    frame = Still(place(astronaut(), scale=SCALE))
+    frame = RgbImage(place(astronaut(), scale=SCALE))
     times = [i / 5 for i in range(26)]
     config = PipelineConfig(stream=StreamParams(posture_interval=2.0), expression_backend="none")
     stream = video_stream(config)
@@ -146,7 +133,7 @@ def test_the_core_samples_posture_at_its_interval_into_summary_and_timeline() ->
 
 def test_load_spaces_posture_samples_out_like_full_analyses() -> None:
     """At 2 full analyses a second instead of 5, a sample every 5 s instead of every 2 s."""
-    frame = Still(place(astronaut(), scale=SCALE))
+    frame = RgbImage(place(astronaut(), scale=SCALE))
     config = PipelineConfig(stream=StreamParams(posture_interval=2.0), expression_backend="none")
     stream = video_stream(config)
     stream.set_full_fps(2.0)
