@@ -35,10 +35,6 @@ class FilledPause:
     end: float
     pitch_hz: float
 
-    @property
-    def seconds(self) -> float:
-        return self.end - self.start
-
 
 @dataclass(frozen=True)
 class FilledPauseOptions:

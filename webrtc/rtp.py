@@ -10,6 +10,7 @@ so the answer gets it here. Measured in ``docs/benchmarks.md`` ("Fewer packets")
 from __future__ import annotations
 
 import logging
+import re
 
 from aiortc import RTCPeerConnection
 
@@ -26,25 +27,12 @@ def ask_ptime(sdp: str, ptime: int) -> str:
     if not ptime:
         return sdp
     newline = "\r\n" if "\r\n" in sdp else "\n"
-    out: list[str] = []
-    section: list[str] = []
-
-    def close() -> None:
-        audio = bool(section) and section[0].startswith("m=audio ")
-        if audio and not any(line.startswith("a=ptime:") for line in section):
-            section.append(f"a=ptime:{ptime}")
-        out.extend(section)
-        section.clear()
-
-    for line in sdp.split(newline):
-        if line.startswith("m="):
-            close()
-        (section if section or line.startswith("m=") else out).append(line)
-    trailing = section and section[-1] == ""
-    if trailing:
-        section.pop()
-    close()
-    return newline.join(out) + (newline if trailing else "")
+    sections = re.split(r"(?=^m=)", sdp, flags=re.MULTILINE)
+    for i, section in enumerate(sections):
+        if section.startswith("m=audio ") and not re.search(r"^a=ptime:", section, re.MULTILINE):
+            body = section.rstrip("\r\n")
+            sections[i] = f"{body}{newline}a=ptime:{ptime}{section[len(body) :]}"
+    return "".join(sections)
 
 
 async def packets_received(pc: RTCPeerConnection) -> dict[str, int]:
