@@ -3,6 +3,7 @@ platform's consumer groups, and a Redis that dies mid-session."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -90,10 +91,17 @@ async def busy_peer(server: RunningServer) -> ClientPeer:
     return peer
 
 
-async def end(peer: ClientPeer) -> None:
+async def end(peer: ClientPeer, server: RunningServer) -> None:
+    """End the session and wait until the server has let it go: its record and report are
+    queued for the store only then, a moment after ``session.closed`` reached the client."""
     peer.send({"type": "end"})
     await peer.wait_for(lambda m: m["type"] == "session.closed")
     await peer.close()
+    for _ in range(200):
+        if server.registry.get(peer.session_id or "") is None:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"session {peer.session_id} still held by the server 10 s after it closed")
 
 
 async def test_live_results_stream_to_a_consumer_group(
@@ -102,7 +110,7 @@ async def test_live_results_stream_to_a_consumer_group(
     server = await start_server(redis_url=redis_server.url, summary_interval=0.5)
     peer = await busy_peer(server)
     await peer.wait_for(lambda m: m["type"] == "summary")
-    await end(peer)
+    await end(peer, server)
     assert await server.app[STORE].writer.drain()
     stream = f"lens:results:{peer.session_id}"
     await client.xgroup_create(stream, "platform", id="0")
@@ -136,7 +144,7 @@ async def test_redis_dying_mid_session_loses_nothing_that_fit_the_buffer(
             assert response.status == 503
             assert (await response.json())["error"]["code"] == "service_unavailable"
     await redis_server.start()
-    await end(peer)
+    await end(peer, server)
     assert await store.writer.drain(timeout=15)
     assert store.writer.healthy and store.writer.dropped == 0
     stored = await client.xlen(f"lens:results:{peer.session_id}")
@@ -154,7 +162,7 @@ async def test_a_long_outage_drops_the_oldest_writes_and_counts_them(
     await peer.wait_for(lambda m: m["type"] == "video.frame" and m["t"] >= 3.0)
     assert store.writer.dropped > 0 and store.writer.pending <= 20
     await redis_server.start()
-    await end(peer)
+    await end(peer, server)
     assert await store.writer.drain(timeout=15)
     stored = await client.xlen(f"lens:results:{peer.session_id}")
     assert 0 < stored < len(peer.messages)
