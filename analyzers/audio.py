@@ -20,7 +20,7 @@ from analyzers.loudness import rms_dbfs
 from analyzers.prosody import FRAME, track
 from analyzers.speaking_rate import SYLLABLES_PER_WORD, SyllableCounter
 from analyzers.speech import FRAME_SECONDS, Pause, SpeechEvent, SpeechStarted, SpeechTracker
-from analyzers.voice import FRAME_SAMPLES, VoiceActivityDetector
+from analyzers.voice import FRAME_SAMPLES, VadModel, VoiceActivityDetector
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,15 @@ def follows(start: float, samples: int, t: float) -> bool:
 @dataclass(frozen=True)
 class AudioAnalysisOptions:
     window_ms: int = 200
+    vad_model: VadModel = "silero"
+    """``silero`` (holds on real rooms and hoarse voices) or ``webrtc``; see
+    :mod:`analyzers.voice`."""
+    vad_threshold: float = 0.5
+    """Silero's speech probability that starts speech."""
+    vad_hold: float = 0.25
+    """Silero's speech probability that keeps speech going once started."""
     vad_aggressiveness: int = 3
+    """webrtcvad's, when it is the model."""
     min_pause: float = 0.6
     summary_window: float = SUMMARY_WINDOW
     language: str = "en"
@@ -80,7 +88,12 @@ class AudioAnalyzer:
                 f"known: {', '.join(sorted(SYLLABLES_PER_WORD))}"
             )
         self.window_samples = window_samples
-        self._vad = VoiceActivityDetector(aggressiveness=self.options.vad_aggressiveness)
+        self._vad = VoiceActivityDetector(
+            model=self.options.vad_model,
+            aggressiveness=self.options.vad_aggressiveness,
+            threshold=self.options.vad_threshold,
+            hold=self.options.vad_hold,
+        )
         self._speech = SpeechTracker(min_pause=self.options.min_pause)
         self._syllables = SyllableCounter()
         per_word = SYLLABLES_PER_WORD[self.options.language]
@@ -125,10 +138,11 @@ class AudioAnalyzer:
         count = (self._pending.size - self._frame_offset) // FRAME_SAMPLES
         end = self._frame_offset + count * FRAME_SAMPLES
         frames = self._pending[self._frame_offset : end].reshape(count, FRAME_SAMPLES)
-        for voiced in self._vad.frames_are_speech(frames).tolist():
+        speech, edges = self._vad.decide(frames)
+        for voiced, edge in zip(speech.tolist(), edges.tolist(), strict=True):
             frame_t = self._pending_t + self._frame_offset / AUDIO_RATE
             self._window_voiced += voiced
-            for event in self._speech.update(voiced, frame_t):
+            for event in self._speech.update(voiced, frame_t, edge):
                 outputs.append(event)
                 for tracker in self._trackers:
                     if isinstance(event, Pause):

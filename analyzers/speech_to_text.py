@@ -2,9 +2,17 @@
 
 :class:`SpeechRecognizer` is what the rest of Lens knows; :class:`WhisperRecognizer` implements
 it with faster-whisper (CTranslate2, int8 on the CPU) from a model directory the model registry
-provides. Whisper pads every call to 30 s, so a call costs the same for 2 s of speech as for 30 s:
-:func:`merge` packs several utterances into one call, with a short silence between them, and
-maps each recognised word back to its utterance's media time.
+provides.
+
+**One utterance per call.** Whisper pads every call to 30 s, so a call costs the same for 2 s of
+speech as for 30 s, and packing several utterances into one call (:func:`merge`, with a short
+silence between them) is three times cheaper. It also loses words: on real recordings a merged
+call returned a third of the words and stamped them seconds away from where they were said,
+while the same utterances one per call lost nothing (figures in ``docs/benchmarks.md``, made by
+``python -m bench.asr_real``). Lens therefore recognises each utterance alone, live and for
+recorded files alike (:func:`transcribe`); utterances are whole phrases between pauses
+(:mod:`analyzers.clips`), so there are few of them. Word times are clamped into the clip they
+came from, and speech that got no words is counted (:func:`unheard_seconds`), never hidden.
 
 Whisper writes down fluent text: it drops most filled pauses. A short initial prompt that itself
 hesitates ("Umm, let me think, uh...") makes it keep them (measured in ``docs/benchmarks.md``);
@@ -17,9 +25,11 @@ CPU instead of 3.6 s for that window and nothing for windows that decode cleanly
 
 from __future__ import annotations
 
+import re
 import threading
+import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -169,13 +179,14 @@ def utterances_of(
         middle = (w.start + w.end) / 2
         index = max(0, sum(1 for offset, _ in placed if offset <= middle) - 1)
         offset, clip = placed[index]
-        start = clip.start + max(0.0, w.start - offset)
-        end = clip.start + max(0.0, w.end - offset)
+        # Whisper's word times can run past the audio it was given: keep them in the clip.
+        start = clip.start + min(max(0.0, w.start - offset), clip.seconds)
+        end = clip.start + min(max(0.0, w.end - offset), clip.seconds)
         by_clip[index].append(Word(w.word.strip(), round(start, 3), round(end, 3), w.probability))
     spoken = recognition.language or language
     out = []
     for (_, clip), words in zip(placed, by_clip, strict=True):
-        words = [w for w in words if w.word]
+        words = tidy(words, spoken)
         if not words:
             continue
         labelled = label_words(words, spoken)
@@ -192,16 +203,53 @@ def utterances_of(
     return out
 
 
+def tidy(words: Sequence[Word], language: str) -> list[Word]:
+    """Words as a person would write them: full-width Latin letters and digits as ordinary
+    ones (Whisper mixes both in Chinese text), empty words dropped, and in Chinese a lone
+    number ending the utterance dropped (Whisper ``base`` ends Mandarin utterances with a stray
+    full-width zero that nobody said)."""
+    out = [replace(w, word=_halfwidth(w.word)) for w in words]
+    out = [w for w in out if w.word.strip()]
+    if language_family(language) == "zh":
+        while out and re.fullmatch(r"[\d\W_]+", out[-1].word) and re.search(r"\d", out[-1].word):
+            rest = re.sub(r"\d", "", out[-1].word).strip()
+            if rest:  # the punctuation the number came with stays
+                out[-1] = replace(out[-1], word=rest)
+                break
+            out.pop()
+    return out
+
+
+def _halfwidth(text: str) -> str:
+    """Full-width ASCII letters and digits (U+FF10-FF5A) as ordinary ones; Chinese
+    punctuation stays."""
+    return "".join(
+        unicodedata.normalize("NFKC", ch) if "\uff10" <= ch <= "\uff5a" else ch for ch in text
+    )
+
+
 def transcribe(
-    recognizer: SpeechRecognizer, clips: Sequence[SpeechClip], language: str | None
+    recognizer: SpeechRecognizer,
+    clips: Sequence[SpeechClip],
+    language: str | None,
+    *,
+    merged: bool = False,
 ) -> list[Utterance]:
-    """``clips`` recognised in as few calls as fit, in order."""
+    """``clips`` recognised in order, one call each (``merged``: as few calls as fit, the
+    cheaper strategy that loses words, kept for measuring it)."""
     out: list[Utterance] = []
-    for batch in batches(clips):
+    for batch in batches(clips) if merged else [[clip] for clip in clips]:
         samples, placed = merge(batch)
         recognition = recognizer.recognize(samples, language)
         out += utterances_of(recognition, placed, language or "en")
     return out
+
+
+def unheard_seconds(clips: Sequence[SpeechClip], utterances: Sequence[Utterance]) -> float:
+    """Seconds of speech in the clips that got no words (an utterance starts where its clip
+    does)."""
+    heard = {u.start for u in utterances}
+    return sum(c.end - c.start for c in clips if round(c.start, 3) not in heard)
 
 
 def batches(clips: Sequence[SpeechClip]) -> list[list[SpeechClip]]:

@@ -307,11 +307,15 @@ class AudioStream:
         self._held_t = 0.0
         self._summarise = Every(params.summary_interval / 2)
         self.points: list[AudioPoint] = []
-        self._clips = ClipCutter(params.max_utterance) if params.transcript else None
+        self._clips: ClipCutter | None = None
 
     def prepare(self) -> AudioAnalyzer:
         if self._analyzer is None:
             self._analyzer = self._build()
+            if self.params.transcript:
+                # Utterances end at the pauses the analyzer counts.
+                gap = self._analyzer.options.min_pause
+                self._clips = ClipCutter(self.params.max_utterance, gap)
         return self._analyzer
 
     @property

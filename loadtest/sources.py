@@ -162,6 +162,17 @@ def white_noise(seconds: float, dbfs: float, rate: int = AUDIO_RATE, seed: int =
     return noise.astype(np.float32)
 
 
+def chord(seconds: float, dbfs: float = -20.0) -> np.ndarray:
+    """A sustained C major chord with five harmonics per note (organ-like music: harmonic, as
+    voiced speech is, but not speech)."""
+    t = np.arange(round(seconds * AUDIO_RATE)) / AUDIO_RATE
+    tone = sum(
+        np.sin(2 * np.pi * f * k * t) / k for f in (261.6, 329.6, 392.0) for k in range(1, 6)
+    )
+    tone = tone * (10 ** (dbfs / 20) / np.sqrt(np.mean(np.square(tone))))
+    return np.asarray(tone, np.float32)
+
+
 INTERVIEW_SENTENCES = [
     "Thank you for having me today.",
     "In my last role I led a small team that rebuilt our billing system.",

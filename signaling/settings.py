@@ -132,6 +132,9 @@ class Settings(BaseSettings):
     audio_window_ms: int = Field(_AUDIO.window_ms, ge=20, le=2000, multiple_of=20)
     audio_batch_ms: int = Field(_STREAM.audio_batch_ms, ge=20, le=1000, multiple_of=20)
     """Audio is handed to the analysis threads in batches this long."""
+    vad_model: Literal["silero", "webrtc"] = _AUDIO.vad_model
+    vad_threshold: float = Field(_AUDIO.vad_threshold, gt=0, lt=1)
+    vad_hold: float = Field(_AUDIO.vad_hold, gt=0, lt=1)
     vad_aggressiveness: int = Field(_AUDIO.vad_aggressiveness, ge=0, le=3)
     min_pause: float = Field(_AUDIO.min_pause, gt=0)
     turn_gap: float = Field(_AUDIO.turn_gap, gt=0)
@@ -228,6 +231,11 @@ class Settings(BaseSettings):
             )
         if self.udp_ports:
             parse_port_range(self.udp_ports)
+        if self.vad_hold > self.vad_threshold:
+            raise ValueError(
+                f"LENS_VAD_HOLD ({self.vad_hold}) must not exceed LENS_VAD_THRESHOLD "
+                f"({self.vad_threshold}): speech holds at a lower probability than starts it"
+            )
         if self.transcript and self.language != "en" and not self.asr_multilingual:
             raise ValueError(
                 f"LENS_LANGUAGE={self.language} needs a multilingual speech model: "
@@ -267,6 +275,9 @@ class Settings(BaseSettings):
                 ),
                 audio=AudioAnalysisOptions(
                     window_ms=self.audio_window_ms,
+                    vad_model=self.vad_model,
+                    vad_threshold=self.vad_threshold,
+                    vad_hold=self.vad_hold,
                     vad_aggressiveness=self.vad_aggressiveness,
                     min_pause=self.min_pause,
                     turn_gap=self.turn_gap,

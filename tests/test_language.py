@@ -3,6 +3,7 @@ can be written down (English and Mandarin), and the utterance clips the stream c
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -65,7 +66,7 @@ def test_mandarin_fillers_hedges_and_characters_per_minute() -> None:
     said = [
         Word("嗯", 0.0, 0.4, 0.9),
         Word("我觉得", 0.4, 1.0, 0.9),
-        Word("那个", 1.0, 1.4, 0.9),
+        Word("那个\uff0c", 1.0, 1.4, 0.9),  # a comma: said as a filler, not "that project"
         Word("项目", 1.4, 2.0, 0.9),
         Word("可能", 2.0, 2.4, 0.9),
         Word("很好", 2.4, 3.0, 0.9),
@@ -164,6 +165,43 @@ def test_a_monologue_is_cut_every_25_seconds(tmp_path: Path) -> None:
     longest = max(c.end - c.start for c in clips)
     assert 20.0 <= longest <= 25.5, [(round(c.start, 1), round(c.end, 1)) for c in clips]
     assert sum(c.seconds for c in clips) >= 0.9 * talk.size / AUDIO_RATE, "nothing lost"
+
+
+def cut(samples: np.ndarray, params: StreamParams | None = None) -> list[SpeechClip]:
+    stream = AudioStream(params or StreamParams(), AudioAnalyzer)
+    clips = []
+    for i in range(0, samples.size, 1600):
+        clips += stream.feed(samples[i : i + 1600], i / AUDIO_RATE).clips
+    return clips + stream.end().clips
+
+
+def test_utterances_end_at_pauses_never_at_shorter_silences(tmp_path: Path) -> None:
+    """A breath (0.3 s) stays inside an utterance; a pause (0.6 s or more, what the pause
+    statistics count) ends it. Cutting at every short silence broke an answer into fragments
+    that were recognised one by one and invented fillers."""
+    voice = phrase("I led a small team", tmp_path / "v.wav")
+    gaps = [0.3, 0.3, 1.0, 0.4, 1.5]
+    parts = [np.zeros(AUDIO_RATE, np.float32)]
+    for gap in gaps:
+        parts += [voice, np.zeros(round(gap * AUDIO_RATE), np.float32)]
+    clips = cut(np.concatenate(parts))
+    assert len(clips) == 2, [(round(c.start, 2), round(c.end, 2)) for c in clips]
+
+
+def test_a_long_monologue_is_split_at_a_breath_and_never_overlaps(tmp_path: Path) -> None:
+    voice = phrase("Thank you for having me here today", tmp_path / "v.wav")
+    breath = np.zeros(round(0.35 * AUDIO_RATE), np.float32)
+    talk = np.concatenate([np.concatenate([voice, breath])] * 30)
+    clips = cut(talk, StreamParams(max_utterance=20.0))
+    assert len(clips) >= 2
+    for a, b in itertools.pairwise(clips):
+        assert a.start + a.seconds <= b.start + 1e-6, "clips overlap"
+        gap = b.start - (a.start + a.seconds)
+        assert gap < 0.4, f"{gap:.2f} s of audio between two clips is in neither"
+        # Each cut sits in a breath: the audio at the cut is silent.
+        edge = round((a.start + a.seconds) * AUDIO_RATE)
+        assert np.abs(talk[edge - 80 : edge + 80]).max() < 1e-3, f"cut mid-word at {a.end}"
+    assert max(c.end - c.start for c in clips) <= 20.5
 
 
 def test_speech_rate_runs_over_turns() -> None:

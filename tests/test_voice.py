@@ -1,4 +1,4 @@
-"""Loudness and voice activity on espeak-ng speech, digital silence and white noise."""
+"""Loudness and voice activity on espeak-ng speech, digital silence, white noise and music."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from analyzers import AUDIO_RATE
 from analyzers.audio import AudioAnalysisOptions, AudioAnalyzer, AudioWindowResult
 from analyzers.loudness import SILENCE_DBFS, rms_dbfs
 from analyzers.voice import FRAME_SAMPLES, VoiceActivityDetector, spectral_flatness
-from tests.media import resample, white_noise
+from tests.media import chord, resample, white_noise
 
 
 def sine(hz: float, amplitude: float, seconds: float = 1.0) -> np.ndarray:
@@ -58,25 +58,41 @@ def test_speech_is_speech(speech16k: np.ndarray) -> None:
 
 def test_pushing_in_batches_changes_nothing(speech16k: np.ndarray) -> None:
     """The server pushes 100 ms at a time and the gate runs vectorised over a push; frame by
-    frame (webrtcvad adapts to what it hears, in order) the decisions and windows are the same."""
+    frame the decisions and windows are the same, for either model (webrtcvad adapts to what it
+    hears, in order; Silero keeps a recurrent state and decides per 32 ms chunk)."""
     quiet = np.zeros(AUDIO_RATE // 2, np.float32)
     samples = np.concatenate([quiet, speech16k, quiet, white_noise(0.5, -30.0), speech16k])
     frames = samples[: samples.size // FRAME_SAMPLES * FRAME_SAMPLES].reshape(-1, FRAME_SAMPLES)
-    one_by_one = VoiceActivityDetector()
-    alone = [one_by_one.frame_is_speech(frame) for frame in frames]
-    together = VoiceActivityDetector().frames_are_speech(frames).tolist()
-    # The rule spelled out one frame at a time: loud enough, webrtcvad says speech (asked about
-    # the loud frames only, in order), and not flat like noise.
+    for model in ("silero", "webrtc"):
+        one_by_one = VoiceActivityDetector(model=model)
+        alone = [one_by_one.frame_is_speech(frame) for frame in frames]
+        together = VoiceActivityDetector(model=model).frames_are_speech(frames).tolist()
+        in_sevens = VoiceActivityDetector(model=model)
+        sevens = [
+            d
+            for i in range(0, len(frames), 7)
+            for d in in_sevens.frames_are_speech(frames[i : i + 7])
+        ]
+        assert together == alone == sevens, f"{model}: batching changed the decisions"
+        assert 0.2 < np.mean(alone) < 0.9, f"{model}: both speech and non-speech were decided"
+    # webrtcvad's rule spelled out one frame at a time: loud enough, not flat like noise, and
+    # webrtcvad says speech (asked about the frames that pass both gates only, in order).
     vad = webrtcvad.Vad(3)
     rule = []
     for frame in frames:
-        loud = rms_dbfs(frame) >= -50.0
+        gated = rms_dbfs(frame) >= -50.0 and spectral_flatness(frame) < 0.3
         pcm = (np.clip(frame, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
-        rule.append(loud and vad.is_speech(pcm, AUDIO_RATE) and spectral_flatness(frame) < 0.3)
-    assert together == alone == rule
-    assert 0.2 < np.mean(alone) < 0.9, "both speech and non-speech frames were decided"
+        rule.append(gated and vad.is_speech(pcm, AUDIO_RATE))
+    assert VoiceActivityDetector(model="webrtc").frames_are_speech(frames).tolist() == rule
     assert analyse(samples, chunk=1600) == analyse(samples), "same windows, 100 ms or 20 ms"
     assert analyse(samples, chunk=4410) == analyse(samples), "pushes need not align to frames"
+
+
+def test_music_is_not_speech() -> None:
+    """A sustained chord is harmonic, as voiced speech is, so the flatness gate lets it through;
+    webrtcvad calls it speech, Silero does not."""
+    results = analyse(chord(3.0))
+    assert results and not any(r.speech for r in results), [r.voiced_fraction for r in results]
 
 
 @pytest.mark.parametrize(
@@ -110,4 +126,6 @@ def test_window_and_frame_sizes_are_checked() -> None:
     with pytest.raises(ValueError, match="320 samples"):
         VoiceActivityDetector().frame_is_speech(np.zeros(100, np.float32))
     with pytest.raises(ValueError, match="aggressiveness"):
-        VoiceActivityDetector(aggressiveness=4)
+        VoiceActivityDetector(model="webrtc", aggressiveness=4)
+    with pytest.raises(ValueError, match="hold"):
+        VoiceActivityDetector(threshold=0.3, hold=0.5)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import av
 
 from analyzers.report import Report, build_report
-from analyzers.speech_to_text import SpeechClip, WhisperRecognizer, transcribe
+from analyzers.speech_to_text import SpeechClip, WhisperRecognizer, transcribe, unheard_seconds
 from webrtc.config import PipelineConfig
 from webrtc.lifecycle import SessionCounters
 from webrtc.media import AvImage, audio_frames, video_stream
@@ -86,10 +87,12 @@ def analyze_file(
                 video.close()
     audio_final = audio.stream.finish() if audio is not None else None
     transcript = None
+    missing = 0.0
     if audio is not None and config.stream.transcript and config.asr_model_dir is not None:
         recognizer = WhisperRecognizer(config.asr_model_dir)
         language = None if language_choice == "auto" else language_choice
         transcript = transcribe(recognizer, clips, language)
+        missing = unheard_seconds(clips, transcript)
     counters = SessionCounters(
         frames_received=video.frames_offered if video else 0,
         frames_analysed=video.frames_analysed if video else 0,
@@ -106,7 +109,10 @@ def analyze_file(
         end_reason="file_end",
         video=video_final,
         audio=audio_final,
-        quality=counters.quality(video_final.summary.face_visible_ratio if video_final else None),
+        quality=replace(
+            counters.quality(video_final.summary.face_visible_ratio if video_final else None),
+            transcript_seconds_missing=round(missing, 2),
+        ),
         transcript=transcript,
         language=transcript[-1].language if transcript else config.stream.audio.language,
         turn_gap=config.stream.audio.turn_gap,

@@ -6,9 +6,9 @@ video and audio results never wait for it. Each session's utterance clips queue 
 
 How it degrades, by the backlog (seconds of speech waiting, all sessions together):
 
-- ``live``: a worker takes the oldest session's waiting clips, as many as fit one 30 s call
-  (Whisper's encoder costs the same for 5 s as for 30 s, so under load clips merge by
-  themselves), and the session gets a final ``transcript`` per utterance.
+- ``live``: a worker takes the oldest waiting utterance, recognises it alone (merging
+  utterances into one call is cheaper but loses words: :mod:`analyzers.speech_to_text`), and
+  the session gets its final ``transcript``. Two sessions' audio never share a call.
 - partial transcripts (``final`` false) of an utterance still going on are taken only when the
   pool has nothing else to do (no clip waiting, no worker busy, not deferring) and the process
   has CPU to spare (``spare``). A final never waits for more than one partial call, and a busy
@@ -17,7 +17,7 @@ How it degrades, by the backlog (seconds of speech waiting, all sessions togethe
   transcribed when their session ends, before its report; the live transcript pauses and
   resumes once the backlog halves. Up to ``max_deferred`` seconds per session are kept; beyond,
   clips are counted as dropped, and the report says how many seconds of speech have no
-  transcript. Nothing is dropped silently.
+  transcript, counting utterances recognised as no words too. Nothing is dropped silently.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from analyzers.language import Utterance
-from analyzers.speech_to_text import MAX_CALL_SECONDS, SpeechClip, SpeechRecognizer, transcribe
+from analyzers.speech_to_text import SpeechClip, SpeechRecognizer, transcribe, unheard_seconds
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,8 @@ class _Session:
     """(start, end, int16 samples) set aside while the pool is behind."""
     deferred_seconds: float = 0.0
     dropped_seconds: float = 0.0
+    unheard_seconds: float = 0.0
+    """Speech recognised as no words."""
     busy: bool = False
     idle: asyncio.Event = field(default_factory=asyncio.Event)
     partial: SpeechClip | None = None
@@ -173,8 +175,9 @@ class TranscriptionPool:
                 await asyncio.wait_for(session.idle.wait(), max(0.0, deadline - time.monotonic()))
             except TimeoutError:
                 break
-        left = sum(c.seconds for c, _ in session.queue) + session.dropped_seconds
+        left = sum(c.end - c.start for c, _ in session.queue) + session.dropped_seconds
         del self._sessions[session_id]
+        left += session.unheard_seconds
         return left
 
     def forget(self, session_id: str) -> None:
@@ -207,6 +210,7 @@ class TranscriptionPool:
             now = time.monotonic()
             if final:
                 self.lags.extend(now - ended for _, ended in taken)
+                session.unheard_seconds += unheard_seconds(clips, utterances)
             if self._sessions.get(session_id) is session:
                 if utterances:
                     session.deliver(utterances, final)
@@ -214,8 +218,8 @@ class TranscriptionPool:
                     session.idle.set()
 
     def _next(self) -> tuple[str, _Session, list[tuple[SpeechClip, float]], bool] | None:
-        """The session whose oldest clip waited longest, its clips that fit one call, and
-        ``True`` (final); with no clip waiting, a partial asked for (``False``)."""
+        """The session whose oldest clip waited longest, that clip, and ``True`` (final); with
+        no clip waiting, a partial asked for (``False``)."""
         waiting = [(s.queue[0][1], sid, s) for sid, s in self._sessions.items() if s.queue]
         if not waiting:
             for sid, s in self._sessions.items():
@@ -224,12 +228,7 @@ class TranscriptionPool:
                     return sid, s, [(clip, time.monotonic())], False
             return None
         _, session_id, session = min(waiting, key=lambda w: w[0])
-        taken, seconds = [session.queue.popleft()], 0.0
-        seconds = taken[0][0].seconds
-        while session.queue and seconds + session.queue[0][0].seconds + 0.3 <= MAX_CALL_SECONDS:
-            item = session.queue.popleft()
-            seconds += item[0].seconds + 0.3
-            taken.append(item)
+        taken = [session.queue.popleft()]
         session.partial = None  # its final is coming
         return session_id, session, taken, True
 

@@ -1,0 +1,192 @@
+"""Speech analysis on real recordings of people: ``python -m bench.asr_real [--model tiny.en]``.
+
+On MFA's two recordings (:mod:`loadtest.mfa`), run through the stream core as a live session
+or an upload would be, then recognised one utterance per call and merged into 30 s calls:
+
+- content WER against the verbatim transcript (filled pauses left out of both), words heard
+  twice, words whose time is more than 0.3 s from MFA's alignment of the same word;
+- the talk ratio against the aligned words', and words per minute against the aligned words
+  over first word to last;
+- CPU per second of speech for each strategy.
+
+Then a conversation assembled from real conversational clips in MFA's package (a podcast, an
+audiobook reader, MFA's speaker) with pauses between the turns (the same two strategies), and
+filled pauses on the 20 clips of :data:`loadtest.mfa.FILLER_CLIPS`: recall and precision
+against what was said ("uh um uh" is three).
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import itertools
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from analyzers import AUDIO_RATE
+from analyzers.audio import AudioAnalysisOptions, AudioAnalyzer
+from analyzers.language import FILLED_PAUSES, Utterance, normalise, summarise, word_error_rate
+from analyzers.models import ASR_MODELS, ModelRegistry
+from analyzers.speech_to_text import SpeechClip, SpeechRecognizer, WhisperRecognizer, transcribe
+from analyzers.stream import AudioStream, StreamParams
+from loadtest import mfa
+
+CONVERSATION_GAPS = (1.2, 2.0, 0.9, 3.5, 1.5)
+"""Silences put between the clips of the assembled conversation, in turn."""
+
+
+@dataclass(frozen=True)
+class Listened:
+    """What the stream core made of a recording."""
+
+    clips: list[SpeechClip]
+    talk_ratio: float
+
+
+def listen(samples: np.ndarray, options: AudioAnalysisOptions | None = None) -> Listened:
+    """``samples`` through the stream core in 100 ms pushes, as a session or an upload."""
+    stream = AudioStream(
+        StreamParams(transcript=True, partial_every=0.0), lambda: AudioAnalyzer(options)
+    )
+    clips: list[SpeechClip] = []
+    step = AUDIO_RATE // 10
+    for i in range(0, samples.size, step):
+        clips += stream.feed(samples[i : i + step], i / AUDIO_RATE).clips
+    clips += stream.end().clips
+    final = stream.finish()
+    assert final is not None
+    return Listened(clips, final.summary.talk_ratio or 0.0)
+
+
+def heard_text(utterances: Sequence[Utterance]) -> str:
+    return " ".join(u.text for u in utterances)
+
+
+def doubled(utterances: Sequence[Utterance]) -> int:
+    """Words whose time overlaps the word before them: the same audio heard twice."""
+    words = [w for u in utterances for w in u.words]
+    return sum(1 for a, b in itertools.pairwise(words) if b.start < a.end - 0.05)
+
+
+def misplaced(utterances: Sequence[Utterance], truth: Sequence[mfa.AlignedWord]) -> list[float]:
+    """For each recognised word that matches an aligned word (in order), how far its start is
+    from the alignment's, in seconds."""
+    heard = [w for u in utterances for w in u.words if normalise(w.word)]
+    said = [normalise(w.word) for w in truth]
+    matcher = difflib.SequenceMatcher(a=[normalise(w.word) for w in heard], b=said, autojunk=False)
+    errors = []
+    for block in matcher.get_matching_blocks():
+        for k in range(block.size):
+            errors.append(abs(heard[block.a + k].start - truth[block.b + k].start))
+    return errors
+
+
+def recognised(
+    recognizer: SpeechRecognizer, clips: Sequence[SpeechClip], merged: bool
+) -> tuple[list[Utterance], float]:
+    """The utterances and the CPU seconds they took."""
+    started = time.process_time()
+    utterances = transcribe(recognizer, clips, "en", merged=merged)
+    return utterances, time.process_time() - started
+
+
+def conversation(registry: ModelRegistry | None = None) -> tuple[np.ndarray, str]:
+    """Real conversational clips one after another with pauses between the turns, and what
+    was said."""
+    clips = mfa.conversation_clips(registry)
+    parts, said = [], []
+    for i, (name, samples) in enumerate(clips.items()):
+        gap = CONVERSATION_GAPS[i % len(CONVERSATION_GAPS)]
+        parts += [samples, np.zeros(round(gap * AUDIO_RATE), np.float32)]
+        said.append(mfa.CONVERSATION_CLIPS[name][1])
+    return np.concatenate(parts), " ".join(said)
+
+
+@dataclass(frozen=True)
+class FillerCount:
+    said: int
+    found: int
+    right: int
+
+    @property
+    def recall(self) -> float:
+        return self.right / self.said if self.said else 1.0
+
+    @property
+    def precision(self) -> float:
+        return self.right / self.found if self.found else 1.0
+
+
+def filled_pauses(recognizer: SpeechRecognizer, registry: ModelRegistry | None = None) -> dict:
+    """Per clip: filled pauses said and found (each clip alone, as an utterance)."""
+    out = {}
+    for name, samples in mfa.filler_clips(registry).items():
+        listened = listen(samples)
+        utterances = transcribe(recognizer, listened.clips, "en")
+        found = sum(1 for u in utterances for w in u.words if w.filler == "filled")
+        said = mfa.FILLER_CLIPS[name][2]
+        out[name] = (FillerCount(said, found, min(said, found)), heard_text(utterances))
+    return out
+
+
+def total(counts: Sequence[FillerCount]) -> FillerCount:
+    return FillerCount(
+        sum(c.said for c in counts), sum(c.found for c in counts), sum(c.right for c in counts)
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="tiny.en", choices=sorted(ASR_MODELS))
+    args = parser.parse_args()
+    registry = ModelRegistry()
+    recognizer = WhisperRecognizer(registry.bundle(ASR_MODELS[args.model]))
+    print(f"model {args.model}\n")
+    print(
+        "| recording | strategy | content WER | words twice | words > 0.3 s off | talk ratio "
+        "(truth) | words/min (truth) | CPU s per s of speech |\n|---|---|---|---|---|---|---|---|"
+    )
+    for name in ("acoustic_corpus", "cold_corpus"):
+        corpus = mfa.corpus(name, registry)
+        listened = listen(corpus.samples)
+        speech = sum(c.end - c.start for c in listened.clips)
+        for merged in (False, True):
+            utterances, cpu = recognised(recognizer, listened.clips, merged)
+            off = misplaced(utterances, corpus.words)
+            summary = summarise(utterances, "en")
+            print(
+                f"| {name} | {'merged' if merged else 'one per call'} "
+                f"| {word_error_rate(corpus.text, heard_text(utterances)):.0%} "
+                f"| {doubled(utterances)} | {sum(e > 0.3 for e in off)} of {len(off)} "
+                f"| {listened.talk_ratio:.2f} ({corpus.talk_ratio():.2f}) "
+                f"| {summary.words_per_min} ({corpus.words_per_minute():.0f}) "
+                f"| {cpu / speech:.3f} |"
+            )
+    samples, said = conversation(registry)
+    listened = listen(samples)
+    speech = sum(c.end - c.start for c in listened.clips)
+    for merged in (False, True):
+        utterances, cpu = recognised(recognizer, listened.clips, merged)
+        print(
+            f"| MFA clips as a conversation ({len(listened.clips)} utterances) "
+            f"| {'merged' if merged else 'one per call'} "
+            f"| {word_error_rate(said, heard_text(utterances)):.0%} | {doubled(utterances)} "
+            f"| - | - | - | {cpu / speech:.3f} |"
+        )
+    print("\n| clip | filled pauses said | found | heard |\n|---|---|---|---|")
+    counts = filled_pauses(recognizer, registry)
+    for name, (count, text) in counts.items():
+        print(f"| {name} | {count.said} | {count.found} | {text} |")
+    all_counts = total([c for c, _ in counts.values()])
+    print(
+        f"\nfilled pauses: recall {all_counts.right}/{all_counts.said} = {all_counts.recall:.0%}, "
+        f"precision {all_counts.right}/{all_counts.found} = {all_counts.precision:.0%}"
+    )
+    print(f"(filled-pause words: {', '.join(sorted(FILLED_PAUSES['en']))})")
+
+
+if __name__ == "__main__":
+    main()
