@@ -230,6 +230,7 @@ class AudioAnalyzer:
         return self.windows * self.window_samples / AUDIO_RATE
 
     def reset(self) -> None:
+        self._vad.reset()
         self._speech.reset()
         self._syllables.reset()
         self.windows = 0

@@ -107,7 +107,8 @@ def label_words(words: Sequence[Word], language: str) -> list[Word]:
     labels: list[tuple[str | None, bool]] = [(None, False)] * len(words)
     filled = FILLED_PAUSES[family]
     for i, token in enumerate(tokens):
-        if token in filled:
+        # "'er" is "her" with its h dropped, written so: a word, not a hesitation.
+        if token in filled and not words[i].word.strip().startswith(("'", "\u2019")):
             labels[i] = ("filled", False)
     for phrase in DISCOURSE_FILLERS[family]:
         for i in range(len(tokens)):

@@ -31,7 +31,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 
@@ -119,6 +119,9 @@ class WhisperRecognizer:
             str(model_dir), device="cpu", compute_type="int8", cpu_threads=cpu_threads
         )
         self.multilingual = bool(self._model.model.is_multilingual)
+        import ctranslate2
+
+        self._seed = ctranslate2.set_random_seed
         self._lock = threading.Lock()
 
     def recognize(self, samples: np.ndarray, language: str | None) -> Recognition:
@@ -126,6 +129,9 @@ class WhisperRecognizer:
             language = "en"
         family = language_family(language) if language else "en"
         with self._lock:
+            # The temperature fallback samples: seeded per call, the same audio always gives
+            # the same words (CTranslate2's generators are process-wide; calls are serialised).
+            self._seed(0)
             segments, info = self._model.transcribe(
                 samples.astype(np.float32, copy=False),
                 language=None if language is None else ("zh" if family == "zh" else "en"),
@@ -228,21 +234,59 @@ def _halfwidth(text: str) -> str:
     )
 
 
+Strategy = Literal["single", "merged", "checked"]
+"""How :func:`transcribe` spends calls: one per utterance; as few as fit, unchecked; or as few
+as fit, with every utterance whose words do not hold up recognised again alone."""
+MIN_WORDS_PER_SECOND = 0.3
+"""An utterance merged with others that got fewer words than this per second of its speech (a
+person says 2-3 a second, slow speech 1) lost them in the merged call."""
+
+
 def transcribe(
     recognizer: SpeechRecognizer,
     clips: Sequence[SpeechClip],
     language: str | None,
     *,
-    merged: bool = False,
+    strategy: Strategy = "single",
 ) -> list[Utterance]:
-    """``clips`` recognised in order, one call each (``merged``: as few calls as fit, the
-    cheaper strategy that loses words, kept for measuring it)."""
+    """``clips`` recognised, in order (see :data:`Strategy`)."""
     out: list[Utterance] = []
-    for batch in batches(clips) if merged else [[clip] for clip in clips]:
+    groups = [[clip] for clip in clips] if strategy == "single" else batches(clips)
+    for batch in groups:
         samples, placed = merge(batch)
         recognition = recognizer.recognize(samples, language)
-        out += utterances_of(recognition, placed, language or "en")
+        doubtful = doubted(recognition, placed) if strategy == "checked" else set()
+        again = {round(batch[i].start, 3) for i in doubtful}
+        heard = [
+            u for u in utterances_of(recognition, placed, language or "en") if u.start not in again
+        ]
+        for i in sorted(doubtful):
+            alone, where = merge([batch[i]])
+            heard += utterances_of(recognizer.recognize(alone, language), where, language or "en")
+        out += sorted(heard, key=lambda u: u.start)
     return out
+
+
+def doubted(recognition: Recognition, placed: Sequence[tuple[float, SpeechClip]]) -> set[int]:
+    """The clips of a merged call whose words do not hold up: a word placed in the silence
+    between two clips (its time drifted, so it may belong to either), or a clip with fewer than
+    :data:`MIN_WORDS_PER_SECOND` words per second of its speech (the call skipped it)."""
+    if len(placed) < 2:
+        return set()
+    counts = [0] * len(placed)
+    bad: set[int] = set()
+    for w in recognition.words:
+        middle = (w.start + w.end) / 2
+        index = max(0, sum(1 for offset, _ in placed if offset <= middle) - 1)
+        offset, clip = placed[index]
+        counts[index] += 1
+        if middle > offset + clip.seconds:
+            bad |= {index, min(index + 1, len(placed) - 1)}
+    for i, (_, clip) in enumerate(placed):
+        speech = clip.end - clip.start
+        if speech >= 1.0 and counts[i] < MIN_WORDS_PER_SECOND * speech:
+            bad.add(i)
+    return bad
 
 
 def unheard_seconds(clips: Sequence[SpeechClip], utterances: Sequence[Utterance]) -> float:

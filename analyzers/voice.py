@@ -186,6 +186,11 @@ class VoiceActivityDetector:
         self._min_dbfs = min_dbfs
         self._max_flatness = max_flatness
 
+    def reset(self) -> None:
+        """Forget what was heard (Silero's state; webrtcvad adapts again from the next frame)."""
+        if self._silero is not None:
+            self._silero.reset()
+
     def frame_is_speech(self, frame: np.ndarray) -> bool:
         if frame.size != FRAME_SAMPLES:
             raise ValueError(f"a VAD frame is {FRAME_SAMPLES} samples, got {frame.size}")

@@ -39,7 +39,7 @@ def measure(recognizer: WhisperRecognizer, english: list[np.ndarray], fillers: n
     one_by_one = [u for c in clips for u in transcribe(recognizer, [c], "en")]
     per_call = (time.process_time() - started) / len(clips)
     started = time.process_time()
-    merged = transcribe(recognizer, clips, "en", merged=True)
+    merged = transcribe(recognizer, clips, "en", strategy="merged")
     merged_cpu = time.process_time() - started
     heard = transcribe(recognizer, [SpeechClip(0, 0, fillers)], "en")
     kept = sum(1 for u in heard for w in u.words if w.filler == "filled")

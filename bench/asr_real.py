@@ -30,12 +30,30 @@ from analyzers import AUDIO_RATE
 from analyzers.audio import AudioAnalysisOptions, AudioAnalyzer
 from analyzers.language import FILLED_PAUSES, Utterance, normalise, summarise, word_error_rate
 from analyzers.models import ASR_MODELS, ModelRegistry
-from analyzers.speech_to_text import SpeechClip, SpeechRecognizer, WhisperRecognizer, transcribe
+from analyzers.speech_to_text import (
+    SpeechClip,
+    SpeechRecognizer,
+    Strategy,
+    WhisperRecognizer,
+    transcribe,
+)
 from analyzers.stream import AudioStream, StreamParams
 from loadtest import mfa
 
-CONVERSATION_GAPS = (1.2, 2.0, 0.9, 3.5, 1.5)
-"""Silences put between the clips of the assembled conversation, in turn."""
+LAYOUTS = 8
+"""Conversations assembled, each with its own pauses between turns (0.7-3 s, seeded): whether
+a merged call loses a turn depends on where the turns fall in its window."""
+
+
+def layout(seed: int) -> list[float]:
+    return [round(g, 1) for g in np.random.default_rng(seed).uniform(0.7, 3.0, 13)]
+
+
+STRATEGIES: dict[Strategy, str] = {
+    "single": "one per call (used)",
+    "merged": "merged",
+    "checked": "merged, checked",
+}
 
 
 @dataclass(frozen=True)
@@ -85,21 +103,23 @@ def misplaced(utterances: Sequence[Utterance], truth: Sequence[mfa.AlignedWord])
 
 
 def recognised(
-    recognizer: SpeechRecognizer, clips: Sequence[SpeechClip], merged: bool
+    recognizer: SpeechRecognizer, clips: Sequence[SpeechClip], strategy: Strategy
 ) -> tuple[list[Utterance], float]:
     """The utterances and the CPU seconds they took."""
     started = time.process_time()
-    utterances = transcribe(recognizer, clips, "en", merged=merged)
+    utterances = transcribe(recognizer, clips, "en", strategy=strategy)
     return utterances, time.process_time() - started
 
 
-def conversation(registry: ModelRegistry | None = None) -> tuple[np.ndarray, str]:
+def conversation(
+    registry: ModelRegistry | None = None, gaps: Sequence[float] = (1.2, 2.0, 0.9, 3.5, 1.5)
+) -> tuple[np.ndarray, str]:
     """Real conversational clips one after another with pauses between the turns, and what
     was said."""
     clips = mfa.conversation_clips(registry)
     parts, said = [], []
     for i, (name, samples) in enumerate(clips.items()):
-        gap = CONVERSATION_GAPS[i % len(CONVERSATION_GAPS)]
+        gap = gaps[i % len(gaps)]
         parts += [samples, np.zeros(round(gap * AUDIO_RATE), np.float32)]
         said.append(mfa.CONVERSATION_CLIPS[name][1])
     return np.concatenate(parts), " ".join(said)
@@ -120,12 +140,16 @@ class FillerCount:
         return self.right / self.found if self.found else 1.0
 
 
-def filled_pauses(recognizer: SpeechRecognizer, registry: ModelRegistry | None = None) -> dict:
-    """Per clip: filled pauses said and found (each clip alone, as an utterance)."""
+def filled_pauses(
+    recognizer: SpeechRecognizer,
+    registry: ModelRegistry | None = None,
+    strategy: Strategy = "single",
+) -> dict:
+    """Per clip: filled pauses said and found (each clip through the stream core)."""
     out = {}
     for name, samples in mfa.filler_clips(registry).items():
         listened = listen(samples)
-        utterances = transcribe(recognizer, listened.clips, "en")
+        utterances = transcribe(recognizer, listened.clips, "en", strategy=strategy)
         found = sum(1 for u in utterances for w in u.words if w.filler == "filled")
         said = mfa.FILLER_CLIPS[name][2]
         out[name] = (FillerCount(said, found, min(said, found)), heard_text(utterances))
@@ -153,38 +177,52 @@ def main() -> None:
         corpus = mfa.corpus(name, registry)
         listened = listen(corpus.samples)
         speech = sum(c.end - c.start for c in listened.clips)
-        for merged in (False, True):
-            utterances, cpu = recognised(recognizer, listened.clips, merged)
+        for strategy in STRATEGIES:
+            utterances, cpu = recognised(recognizer, listened.clips, strategy)
             off = misplaced(utterances, corpus.words)
             summary = summarise(utterances, "en")
             print(
-                f"| {name} | {'merged' if merged else 'one per call'} "
+                f"| {name} | {STRATEGIES[strategy]} "
                 f"| {word_error_rate(corpus.text, heard_text(utterances)):.0%} "
                 f"| {doubled(utterances)} | {sum(e > 0.3 for e in off)} of {len(off)} "
                 f"| {listened.talk_ratio:.2f} ({corpus.talk_ratio():.2f}) "
                 f"| {summary.words_per_min} ({corpus.words_per_minute():.0f}) "
                 f"| {cpu / speech:.3f} |"
             )
-    samples, said = conversation(registry)
-    listened = listen(samples)
-    speech = sum(c.end - c.start for c in listened.clips)
-    for merged in (False, True):
-        utterances, cpu = recognised(recognizer, listened.clips, merged)
-        print(
-            f"| MFA clips as a conversation ({len(listened.clips)} utterances) "
-            f"| {'merged' if merged else 'one per call'} "
-            f"| {word_error_rate(said, heard_text(utterances)):.0%} | {doubled(utterances)} "
-            f"| - | - | - | {cpu / speech:.3f} |"
-        )
-    print("\n| clip | filled pauses said | found | heard |\n|---|---|---|---|")
-    counts = filled_pauses(recognizer, registry)
-    for name, (count, text) in counts.items():
-        print(f"| {name} | {count.said} | {count.found} | {text} |")
-    all_counts = total([c for c, _ in counts.values()])
+    wers: dict[Strategy, list[float]] = {strategy: [] for strategy in STRATEGIES}
+    cpus: dict[Strategy, list[float]] = {strategy: [] for strategy in STRATEGIES}
+    for seed in range(LAYOUTS):
+        samples, said = conversation(registry, layout(seed))
+        listened = listen(samples)
+        speech = sum(c.end - c.start for c in listened.clips)
+        for strategy in STRATEGIES:
+            utterances, cpu = recognised(recognizer, listened.clips, strategy)
+            wers[strategy].append(word_error_rate(said, heard_text(utterances)))
+            cpus[strategy].append(cpu / speech)
     print(
-        f"\nfilled pauses: recall {all_counts.right}/{all_counts.said} = {all_counts.recall:.0%}, "
-        f"precision {all_counts.right}/{all_counts.found} = {all_counts.precision:.0%}"
+        f"\n{LAYOUTS} conversations of 13 real turns, pauses 0.7-3 s\n\n"
+        "| strategy | content WER median | worst | layouts losing over a quarter of the words "
+        "| CPU s per s of speech |\n|---|---|---|---|---|"
     )
+    for strategy, name in STRATEGIES.items():
+        print(
+            f"| {name} | {np.median(wers[strategy]):.0%} | {max(wers[strategy]):.0%} "
+            f"| {sum(w > 0.25 for w in wers[strategy])} of {LAYOUTS} "
+            f"| {np.median(cpus[strategy]):.3f} |"
+        )
+    for strategy in ("single", "merged"):
+        print(
+            f"\nfilled pauses, {STRATEGIES[strategy]}\n\n"
+            "| clip | filled pauses said | found | heard |\n|---|---|---|---|"
+        )
+        counts = filled_pauses(recognizer, registry, strategy)
+        for name, (count, text) in counts.items():
+            print(f"| {name} | {count.said} | {count.found} | {text} |")
+        all_counts = total([c for c, _ in counts.values()])
+        print(
+            f"\nrecall {all_counts.right}/{all_counts.said} = {all_counts.recall:.0%}, "
+            f"precision {all_counts.right}/{all_counts.found} = {all_counts.precision:.0%}"
+        )
     print(f"(filled-pause words: {', '.join(sorted(FILLED_PAUSES['en']))})")
 
 

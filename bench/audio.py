@@ -22,8 +22,9 @@ from pathlib import Path
 import av
 import numpy as np
 
-from analyzers.audio import AudioAnalyzer
+from analyzers.audio import AudioAnalysisOptions, AudioAnalyzer
 from analyzers.stream import AudioStream, StreamParams
+from analyzers.voice import VadModel
 from loadtest.sources import read_wav, resample
 from webrtc.media import audio_resampler, resampled
 
@@ -53,7 +54,9 @@ def frames(clip: np.ndarray) -> list[av.AudioFrame]:
     return out
 
 
-def run(audio_frames: list[av.AudioFrame], batch: int) -> tuple[float, float]:
+def run(
+    audio_frames: list[av.AudioFrame], batch: int, vad: VadModel = "silero"
+) -> tuple[float, float]:
     """(CPU seconds of the chain, of resampling alone), with ``batch`` frames handed over at
     a time, as the live server does, to the stream core pushing that much."""
     resampler = audio_resampler()
@@ -62,7 +65,8 @@ def run(audio_frames: list[av.AudioFrame], batch: int) -> tuple[float, float]:
         resampler.resample(frame)
     resampling = time.process_time() - started
     resampler = audio_resampler()
-    stream = AudioStream(StreamParams(audio_batch_ms=batch * 20), AudioAnalyzer)
+    options = AudioAnalysisOptions(vad_model=vad)
+    stream = AudioStream(StreamParams(audio_batch_ms=batch * 20), lambda: AudioAnalyzer(options))
     started = time.process_time()
     for i in range(0, len(audio_frames), batch):
         handed = audio_frames[i : i + batch]
@@ -81,16 +85,19 @@ def main() -> None:
         default=[20, 100],
         help="audio per push; the server pushes LENS_AUDIO_BATCH_MS (100) at a time",
     )
+    parser.add_argument(
+        "--vad", nargs="+", default=["silero"], help="voice-activity models (LENS_VAD_MODEL)"
+    )
     args = parser.parse_args()
     audio_frames = frames(speech_clip(args.seconds))
-    for batch_ms in args.batch_ms:
+    for batch_ms, vad in ((b, v) for b in args.batch_ms for v in args.vad):
         batch = max(1, batch_ms // 20)
-        results = [run(audio_frames, batch) for _ in range(args.runs)]
+        results = [run(audio_frames, batch, vad) for _ in range(args.runs)]
         total = statistics.median(r[0] for r in results)
         resampling = statistics.median(r[1] for r in results)
         print(
-            f"audio chain, {batch * 20} ms per push: {total / args.seconds:.4f} CPU s per s of "
-            f"audio (median of {args.runs} runs of {args.seconds:.0f} s); resampling "
+            f"audio chain, {vad}, {batch * 20} ms per push: {total / args.seconds:.4f} CPU s per "
+            f"s of audio (median of {args.runs} runs of {args.seconds:.0f} s); resampling "
             f"{resampling / args.seconds:.4f}, analysis {(total - resampling) / args.seconds:.4f}"
         )
 
