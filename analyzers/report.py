@@ -350,7 +350,15 @@ def build_report(
         timeline=Timeline(
             bin_seconds=width,
             t=[round(i * width, 3) for i in range(bins)],
-            video=video_timeline(video.points, width, bins, video.postures) if video else None,
+            video=video_timeline(
+                video.points,
+                width,
+                bins,
+                video.postures,
+                [b.t + b.duration / 2 for b in video.blinks],
+            )
+            if video
+            else None,
             audio=audio_timeline(audio.points, width, bins) if audio else None,
         ),
         quality=quality,

@@ -142,6 +142,7 @@ class VideoFinal:
     summary: VideoSummary
     points: Sequence[VideoPoint]
     postures: Sequence[Posture] = ()
+    blinks: Sequence[Blink] = ()
 
     @property
     def end(self) -> float:
@@ -164,6 +165,7 @@ class VideoStream:
         self._pose = Every(params.posture_interval) if params.posture_interval > 0 else None
         self.points: list[VideoPoint] = []
         self.postures: list[Posture] = []
+        self.blinks: list[Blink] = []
         self.frames_offered = 0
         self.frames_analysed = 0
         self.eye_passes = 0
@@ -201,9 +203,12 @@ class VideoStream:
         analyzer = self.prepare()
         if step == "eyes":
             self.eye_passes += 1
-            return VideoOutput(t, blink=analyzer.update_eyes(image.gray(), t))
+            blink = analyzer.update_eyes(image.gray(), t)
+            self.blinks += [blink] if blink is not None else []
+            return VideoOutput(t, blink=blink)
         rgb = image.rgb()
         result = analyzer.update(rgb, t)
+        self.blinks += [result.blink] if result.blink is not None else []
         self.frames_analysed += 1
         self.points.append(VideoPoint.of(result))
         summary = analyzer.summary(t) if self._summarise(t) else None
@@ -240,7 +245,12 @@ class VideoStream:
         that was negotiated but carried nothing makes no report)."""
         if self._analyzer is None or not self.points:
             return None
-        return VideoFinal(self._analyzer.session_summary(), list(self.points), list(self.postures))
+        return VideoFinal(
+            self._analyzer.session_summary(),
+            list(self.points),
+            list(self.postures),
+            list(self.blinks),
+        )
 
     def close(self) -> None:
         if self._analyzer is not None:

@@ -79,7 +79,8 @@ class VideoTimeline:
     """Per bin: share of analysed frames with a face, share of those with eye contact, mean
     head pose (degrees), the most frequent expression, mean face brightness (0..1) and face
     height (share of the frame), mean shoulder tilt (degrees) and the share of posture samples
-    that were slumped; ``None`` where a bin has none."""
+    that were slumped; ``None`` where a bin has none. ``blinks`` is not per bin: the media time
+    of every blink (the middle of the closure), so a person can find each on the recording."""
 
     face_visible: list[float | None]
     eye_contact: list[float | None]
@@ -91,6 +92,7 @@ class VideoTimeline:
     face_height: list[float | None] = field(default_factory=list)
     shoulder_tilt: list[float | None] = field(default_factory=list)
     slumped: list[float | None] = field(default_factory=list)
+    blinks: list[float] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -103,9 +105,13 @@ class AudioTimeline:
 
 
 def video_timeline(
-    points: Sequence[VideoPoint], width: float, n: int, postures: Sequence[Posture] = ()
+    points: Sequence[VideoPoint],
+    width: float,
+    n: int,
+    postures: Sequence[Posture] = (),
+    blinks: Sequence[float] = (),
 ) -> VideoTimeline:
-    out = VideoTimeline([], [], [], [], [], [])
+    out = VideoTimeline([], [], [], [], [], [], blinks=[round(t, 2) for t in blinks])
     for members in _bins([p.t for p in points], width, n):
         frames = [points[i] for i in members]
         faces = [f for f in frames if f.face]

@@ -13,6 +13,7 @@ EVENT_TEXT = {
     "face_out_of_view": "face out of view",
     "eye_contact_lost": "looking away",
     "pause": "long pause",
+    "blink": "blink",
 }
 
 
@@ -22,8 +23,8 @@ def _clock(t: float) -> str:
 
 def events(report: Report) -> list[tuple[float, str]]:
     """Where something worth a look began: the face leaving the picture, eye contact lost
-    (bins with a face where it held less than half the time), and silences of 3 s or more
-    between speech."""
+    (bins with a face where it held less than half the time), silences of 3 s or more between
+    speech, and every blink (so a person can check each one on the recording)."""
     timeline = report.timeline
     t, found = timeline.t, []
     if timeline.video is not None:
@@ -35,6 +36,7 @@ def events(report: Report) -> list[tuple[float, str]]:
             found += [
                 (t[i], code) for i, on in enumerate(values) if on and not (i and values[i - 1])
             ]
+        found += [(blink, "blink") for blink in video.blinks]
     if timeline.audio is not None:
         quiet_since: float | None = None
         spoke = False

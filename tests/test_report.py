@@ -147,10 +147,11 @@ def test_report_of_hand_made_streams() -> None:
         "face_height",
         "shoulder_tilt",
         "slumped",
+        "blinks",
         "talk",
         "rms_dbfs",
         "pitch_hz",
-    ], "framing's and posture's series are compatible additions after the video's"
+    ], "framing's, posture's series and the blinks are compatible additions after the video's"
     assert (
         data["quality"]["frames_received"] == 30 and data["quality"]["face_visible_ratio"] is None
     )
