@@ -146,6 +146,10 @@ def box_from_landmarks(landmarks: np.ndarray) -> FaceBox:
     )
 
 
+MESH_CONFIDENCE = 0.5
+"""The face mesh's own face-presence threshold on its crop (MediaPipe's default)."""
+
+
 class FaceModels:
     """MediaPipe's full-range face detector and the face mesh, both in static-image mode: they
     keep nothing from one image to the next, so one set can serve any number of streams, one
@@ -156,11 +160,15 @@ class FaceModels:
         self.detector = mp_face_detection.FaceDetection(
             model_selection=1, min_detection_confidence=min_detection_confidence
         )
+        # The mesh finds the face again in its upright, enlarged crop: a second opinion at
+        # MediaPipe's own default confidence. It rejected every "face" the detector found in
+        # titles and drawings (scores 0.60-0.70 at 19-45 px) and kept every real one (video of
+        # people, small, dark, grey and tilted photos): docs/analyzers.md, "Only people".
         self.mesh = mp_face_mesh.FaceMesh(
             static_image_mode=True,
             max_num_faces=1,
             refine_landmarks=True,
-            min_detection_confidence=0.3,
+            min_detection_confidence=MESH_CONFIDENCE,
         )
 
     def close(self) -> None:
@@ -257,6 +265,10 @@ class FaceAnalyzer:
             return FaceObservation(0, None, None, width, height)
         largest = max(boxes, key=lambda b: b.area)
         landmarks = self.mesh(rgb, largest)
+        if landmarks is None:
+            # The mesh did not find a face where the detector did: a title, a drawing, a
+            # pattern. Only what both see is a person.
+            return FaceObservation(0, None, None, width, height)
         return FaceObservation(len(boxes), largest, landmarks, width, height)
 
     def detect(self, rgb: np.ndarray) -> list[FaceBox]:

