@@ -16,9 +16,16 @@ different frame sides, which bends every angle on a non-square frame).
   sunk by more than ``slump`` (15 %) below the person's own upright baseline (the median of the
   first minute's samples);
 - **distance**: shoulder width relative to the same baseline (> 1: closer to the camera);
-- **hands**: a hand point (wrist, fingers) inside the face box widened by a fifth is a **hand
-  over the face**; visible hands that moved more than a fifth of a shoulder width since the last
-  sample are **gesturing**.
+- **hands**: a hand point inside the face box widened by a fifth is a **hand over the face**;
+  visible hands that moved more than a fifth of a shoulder width since the last sample are
+  **gesturing**. Hand points come from MediaPipe Hands (palm detection and 21 landmarks a hand,
+  ``model_complexity=0``, its model in the wheel too) as well as Pose's wrists and fingers: on
+  real video a hand over the mouth or on the chin was found by Hands in 12 of 14 samples and by
+  Pose in 2 (Pose hardly sees hands against a face), at 11.6 ms a call against Pose's 32
+  (``docs/analyzers.md``, "Posture and hands").
+
+:meth:`PoseModel.landmarks` returns the pose's 33 points followed by each found hand's 21
+(visibility 1), so one array travels from the worker to :class:`PostureTracker`.
 """
 
 from __future__ import annotations
@@ -33,11 +40,21 @@ import numpy as np
 
 NOSE, LEFT_EAR, RIGHT_EAR, LEFT_SHOULDER, RIGHT_SHOULDER = 0, 7, 8, 11, 12
 HAND_POINTS = (15, 16, 17, 18, 19, 20, 21, 22)
+POSE_POINTS = 33
+"""Rows of the pose; rows after them are MediaPipe Hands' landmarks."""
 VISIBLE = 0.5
 
 
+def _inside(point: np.ndarray, box: tuple[float, float, float, float], margin: float) -> bool:
+    """Whether ``point`` lies in ``box`` (x0, y0, x1, y1) widened by ``margin`` of its size."""
+    x0, y0, x1, y1 = box
+    dx, dy = (x1 - x0) * margin, (y1 - y0) * margin
+    return bool(x0 - dx <= point[0] <= x1 + dx and y0 - dy <= point[1] <= y1 + dy)
+
+
 class PoseModel:
-    """MediaPipe Pose, static images, ``model_complexity=1``; calls are serialised."""
+    """MediaPipe Pose (static images, ``model_complexity=1``) and MediaPipe Hands (static
+    images, ``model_complexity=0``, two hands); calls are serialised."""
 
     def __init__(self) -> None:
         import mediapipe as mp
@@ -45,20 +62,33 @@ class PoseModel:
         self._pose = mp.solutions.pose.Pose(
             static_image_mode=True, model_complexity=1, enable_segmentation=False
         )
+        self._hands = mp.solutions.hands.Hands(
+            static_image_mode=True, max_num_hands=2, model_complexity=0
+        )
         self._lock = threading.Lock()
 
     def landmarks(self, rgb: np.ndarray) -> np.ndarray | None:
-        """``(33, 3)``: x, y in pixels and visibility (0..1), or ``None`` without a person."""
+        """``(33 + 21 k, 3)``: x, y in pixels and visibility (0..1): the pose's 33 points (all
+        invisible when no person was found), then the 21 of each of the ``k`` hands found;
+        ``None`` when neither a person nor a hand was found."""
         with self._lock:
             found: Any = self._pose.process(rgb).pose_landmarks
-        if found is None:
+            hands: Any = self._hands.process(rgb).multi_hand_landmarks or []
+        if found is None and not hands:
             return None
         height, width = rgb.shape[:2]
-        return np.array([(p.x * width, p.y * height, p.visibility) for p in found.landmark])
+        rows = (
+            [(p.x * width, p.y * height, p.visibility) for p in found.landmark]
+            if found is not None
+            else [(0.0, 0.0, 0.0)] * POSE_POINTS
+        )
+        rows += [(p.x * width, p.y * height, 1.0) for hand in hands for p in hand.landmark]
+        return np.array(rows)
 
     def close(self) -> None:
         with self._lock:
             self._pose.close()
+            self._hands.close()
 
 
 _shared: PoseModel | None = None
@@ -132,6 +162,11 @@ class PostureTracker:
         if points is None or not _visible(points, LEFT_SHOULDER, RIGHT_SHOULDER):
             self._hands = None
             return None
+        if face_box is not None and not _inside(points[NOSE, :2], face_box, 0.5):
+            # Pose found a body whose nose is not where the person's face was: someone (or
+            # something) else, and no posture of theirs.
+            self._hands = None
+            return None
         left, right = points[LEFT_SHOULDER, :2], points[RIGHT_SHOULDER, :2]
         width = float(np.hypot(*(left - right)))
         if width < 1.0:
@@ -148,7 +183,10 @@ class PostureTracker:
             tilt += 180
         height = float((middle[1] - head[1]) / width)
         baseline = self._learn(t, height, width)
-        hands = np.array([points[i, :2] for i in HAND_POINTS if points[i, 2] >= VISIBLE])
+        hands = np.array(
+            [points[i, :2] for i in HAND_POINTS if points[i, 2] >= VISIBLE]
+            + [row[:2] for row in points[POSE_POINTS:]]
+        )
         over_face = False
         if face_box is not None and hands.size:
             x0, y0, x1, y1 = face_box
@@ -161,6 +199,8 @@ class PostureTracker:
             )
             over_face = bool(inside.any())
         gesturing = False
+        # Gesturing compares Pose's own hand points (Hands' count and order vary).
+        hands = hands[: sum(points[i, 2] >= VISIBLE for i in HAND_POINTS)]
         if hands.size and self._hands is not None and self._hands.shape == hands.shape:
             gesturing = bool(np.max(np.hypot(*(hands - self._hands).T)) > width / 5)
         self._hands = hands if hands.size else None

@@ -213,9 +213,9 @@ class VideoStream:
         self.points.append(VideoPoint.of(result))
         summary = analyzer.summary(t) if self._summarise(t) else None
         setup = self._setup.add(t, result.framing)
-        # Posture is a person's: a frame without a real face (a title, a drawing, an empty
-        # chair) gets no posture sample, and does not use up the next one.
-        due = result.face and self._pose is not None and self._pose(t)
+        # Posture is a person's: without a real face in the last seconds (a title, a drawing,
+        # an empty chair) there is no posture sample, and the next one is not used up.
+        due = analyzer.person_in_view and self._pose is not None and self._pose(t)
         pose_due = rgb if due else None
         return VideoOutput(
             t, result=result, blink=result.blink, summary=summary, setup=setup, pose_due=pose_due

@@ -27,6 +27,12 @@ from analyzers.models import ModelUnavailable
 from analyzers.posture import Posture, PostureTracker
 from analyzers.video_summary import FrameFacts, VideoSummary, VideoSummaryTracker
 
+FACE_MEMORY = 1.0
+"""Seconds a face hidden from the mesh (a hand passing over it, a turn of the head) still counts
+as a person in view: posture and hand-over-face samples go on meanwhile, with its last box.
+Longer, and a title cut in after the person left got a posture sample (Pose finds bodies in
+letters too)."""
+
 
 @dataclass(frozen=True)
 class VideoFrameResult:
@@ -114,6 +120,7 @@ class VideoFrameAnalyzer:
         self._blinks = BlinkDetector()
         self._posture = PostureTracker()
         self._face_box: tuple[float, float, float, float] | None = None
+        self._face_seen: float | None = None
         self._summary = VideoSummaryTracker(window=self.options.summary_window)
         self._session = VideoSummaryTracker(window=None)
         self._stabilities: list[float] = []
@@ -130,7 +137,10 @@ class VideoFrameAnalyzer:
             width=observation.width,
             height=observation.height,
         )
-        self._face_box = None if landmarks is None else mesh_extent(landmarks)
+        if landmarks is not None:
+            self._face_box, self._face_seen = mesh_extent(landmarks), t
+        elif self._face_seen is None or t - self._face_seen > FACE_MEMORY:
+            self._face_box = None  # gone; a face hidden for a moment (a hand) is still there
         if landmarks is None:
             self._eye_boxes = None
             self._blinks.update("ear", None, t)
@@ -163,6 +173,12 @@ class VideoFrameAnalyzer:
             blink=blink,
             framing=framing,
         )
+
+    @property
+    def person_in_view(self) -> bool:
+        """A real face was seen in the last :data:`FACE_MEMORY` seconds (a posture sample is
+        worth taking)."""
+        return self._face_box is not None
 
     def add_posture(self, t: float, points: np.ndarray | None) -> Posture | None:
         """A posture sample: the pose landmarks (:class:`~analyzers.posture.PoseModel`) of the
@@ -203,6 +219,7 @@ class VideoFrameAnalyzer:
         self._blinks.reset()
         self._posture.reset()
         self._face_box = None
+        self._face_seen = None
         self._summary.reset()
         self._session.reset()
         self._stabilities.clear()

@@ -95,6 +95,7 @@ def test_hands_over_the_face_and_gesturing_from_the_hand_points() -> None:
     points[:, 2] = 1.0
     points[11, :2], points[12, :2] = (400, 300), (240, 300)  # shoulders, 160 px apart
     points[7, :2], points[8, :2] = (350, 200), (290, 200)  # ears
+    points[0, :2] = (320, 200)  # the nose, in the face
     points[15:23, :2] = (420, 460)  # hands in the lap
     tracker = PostureTracker()
     face = (280.0, 150.0, 360.0, 250.0)

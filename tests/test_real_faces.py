@@ -5,6 +5,7 @@ path as an uploaded file, into the report: blinks on the FGNet talking face (``f
 
 from __future__ import annotations
 
+import av
 import pytest
 
 from analyzers.models import FER_MINI_XCEPTION, ModelRegistry
@@ -12,7 +13,9 @@ from analyzers.report import Report
 from loadtest.real_faces import REAL_FACE, feat_video, franck, franck_blinks, match
 from signaling.settings import Settings
 from webrtc.config import PipelineConfig
+from webrtc.media import AvImage, video_stream
 from webrtc.offline import analyze_file
+from webrtc.tracks import MediaClock
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +77,27 @@ def test_blinks_match_what_a_person_counts(franck_report: Report) -> None:
     assert franck_report.summary.blinks_per_min == pytest.approx(
         len(video.blinks) * 60 / 200, rel=0.1
     ), "the rate counts the same blinks"
+
+
+def test_a_hand_over_the_face_is_seen_and_the_mood_change_still_found(
+    registry: ModelRegistry, config: PipelineConfig
+) -> None:
+    """Pins: Pose's hand points hardly appear against a face, so a hand over the mouth and
+    chin from about 2.5 s to 9.5 s was never found (hand over face 0.0)."""
+    video = video_stream(config)
+    clock = MediaClock()
+    try:
+        with av.open(str(feat_video("WolfgangLanger_Pexels.mp4", registry))) as container:
+            for frame in container.decode(video=0):
+                video.feed(clock.seconds(frame), AvImage(frame, config.max_analysis_width))
+        final = video.finish()
+    finally:
+        video.close()
+    assert final is not None
+    inside = [p.hand_over_face for p in final.postures if 2.5 <= p.t <= 9.5]
+    outside = [(round(p.t, 1), p.hand_over_face) for p in final.postures if not 2 <= p.t <= 10]
+    assert inside and sum(inside) > len(inside) / 2, f"hand over face in 2.5-9.5 s: {inside}"
+    assert outside and not any(over for _, over in outside), f"outside it: {outside}"
+    moods = [p.expression for p in final.points]
+    first, last = moods[: len(moods) // 4], moods[-len(moods) // 4 :]
+    assert first.count("sad") > len(first) / 2 and last.count("happy") > len(last) / 2, moods
