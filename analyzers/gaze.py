@@ -8,13 +8,21 @@ averaged. The eye frame turns with the face, so roll does not move the gaze.
 Offsets become eye-rotation angles with a simple eyeball model: the eyeball's radius is ~0.4 of
 the corner-to-corner width of the eye opening (12 mm against ~30 mm), so an iris displaced by
 ``d`` eye-widths has turned by ``asin(d / 0.4)``. The gaze direction is head pose plus eye
-rotation; ``eye_contact`` means both its yaw and pitch are within ``tolerance`` degrees of the
-camera axis.
+rotation.
+
+**Eye contact** means looking at the camera or at the screen where the interviewer is: the
+gaze's yaw within ``tolerance`` degrees of the camera axis (cameras sit above the middle of the
+screen), and its pitch within ``pitch_tolerance`` of the person's own **resting pitch**
+(:class:`RestingGaze`): where a webcam sits above, below or level with the eyes, and the mesh's
+own pitch bias for this face, move everyone's "straight ahead" up or down (a man looking into
+the lens read +12.5 degrees of pitch, and 0.42 eye contact against the camera axis), while
+left and right stay the camera's.
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,7 +73,14 @@ def _iris_offsets(
     return horizontal, vertical, (along - middle) / width
 
 
-def estimate_gaze(landmarks: np.ndarray, pose: HeadPose, *, tolerance: float = 12.0) -> Gaze:
+def estimate_gaze(
+    landmarks: np.ndarray,
+    pose: HeadPose,
+    *,
+    tolerance: float = 8.0,
+    pitch_tolerance: float = 12.0,
+    resting_pitch: float = 0.0,
+) -> Gaze:
     right = _iris_offsets(landmarks, RIGHT_EYE_CORNERS, RIGHT_EYE_LIDS, RIGHT_IRIS)
     left = _iris_offsets(landmarks, LEFT_EYE_CORNERS, LEFT_EYE_LIDS, LEFT_IRIS)
     horizontal = (right[0] + left[0]) / 2
@@ -79,5 +94,28 @@ def estimate_gaze(landmarks: np.ndarray, pose: HeadPose, *, tolerance: float = 1
         vertical=float(np.clip(vertical, -1, 1)),
         yaw=yaw,
         pitch=pitch,
-        eye_contact=abs(yaw) <= tolerance and abs(pitch) <= tolerance,
+        eye_contact=abs(yaw) <= tolerance and abs(pitch - resting_pitch) <= pitch_tolerance,
     )
+
+
+class RestingGaze:
+    """A person's own resting gaze pitch: the median gaze pitch of the last ``window`` frames
+    with a face, once there are ``min_samples`` (0, the camera axis, before). It assumes what a
+    person in an interview does: look at the interviewer's picture more than at anything else
+    (a person reading notes most of the time moves it toward the notes)."""
+
+    def __init__(self, window: int = 300, min_samples: int = 5) -> None:
+        self._pitches: deque[float] = deque(maxlen=window)
+        self._min_samples = min_samples
+
+    @property
+    def pitch(self) -> float:
+        if len(self._pitches) < self._min_samples:
+            return 0.0
+        return float(np.median(self._pitches))
+
+    def add(self, pitch: float) -> None:
+        self._pitches.append(pitch)
+
+    def reset(self) -> None:
+        self._pitches.clear()

@@ -50,6 +50,9 @@ FEAT_VIDEOS = {
     "noface_face.mov": _feat(
         "noface_face.mov", "83c4c1d4f63e99435340991e26fd45e1f22322e4e49897948c389b8852e29a11"
     ),
+    "single_face.mp4": _feat(
+        "single_face.mp4", "95ee1a41bfd0f50a2f9d3384eeb11dfe7601db3a173f24825d5146369216f571"
+    ),
     "WolfgangLanger_Pexels.mp4": _feat(
         "WolfgangLanger_Pexels.mp4",
         "c048a3025af89148424af1ed2371cddee49af92c911d94da13989706d04baf3f",

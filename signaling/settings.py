@@ -114,6 +114,7 @@ class Settings(BaseSettings):
     expression_backend: Literal["fer", "deepface", "none"] = _PIPELINE.expression_backend  # type: ignore[assignment]
     model_dir: Path = Field(default_factory=default_cache_dir)
     eye_contact_tolerance: float = Field(_VIDEO.eye_contact_tolerance, gt=0, le=45)
+    eye_contact_pitch_tolerance: float = Field(_VIDEO.eye_contact_pitch_tolerance, gt=0, le=45)
     posture_interval: float = Field(_STREAM.posture_interval, ge=0)
     """Seconds between posture samples (MediaPipe Pose, on a low-priority thread); 0: off."""
     nudge_interval: float = Field(_COACH.interval, ge=0)
@@ -271,6 +272,7 @@ class Settings(BaseSettings):
                     tile_scan=self.tile_scan,
                     mesh_reuse_below=self.mesh_reuse_below,
                     eye_contact_tolerance=self.eye_contact_tolerance,
+                    eye_contact_pitch_tolerance=self.eye_contact_pitch_tolerance,
                     summary_window=self.summary_window,
                 ),
                 audio=AudioAnalysisOptions(

@@ -101,3 +101,16 @@ def test_a_hand_over_the_face_is_seen_and_the_mood_change_still_found(
     moods = [p.expression for p in final.points]
     first, last = moods[: len(moods) // 4], moods[-len(moods) // 4 :]
     assert first.count("sad") > len(first) / 2 and last.count("happy") > len(last) / 2, moods
+
+
+def test_eye_contact_for_a_person_looking_into_the_lens_and_not_for_one_looking_past_it(
+    registry: ModelRegistry, config: PipelineConfig, franck_report: Report
+) -> None:
+    """Pins: a man looking straight into the lens read 0.42 eye contact (his gaze read +12.5
+    degrees of pitch against the camera axis), and franck, talking to someone beside the
+    camera, 0.03; now pitch is judged against each person's own resting gaze."""
+    report, _ = analyze_file(feat_video("single_face.mp4", registry), config)
+    into_the_lens = report.summary.eye_contact_ratio
+    past_it = franck_report.summary.eye_contact_ratio
+    assert into_the_lens is not None and into_the_lens >= 0.7, f"into the lens: {into_the_lens}"
+    assert past_it is not None and past_it <= into_the_lens - 0.2, f"franck: {past_it}"
