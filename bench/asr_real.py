@@ -39,6 +39,7 @@ from analyzers.speech_to_text import (
 )
 from analyzers.stream import AudioStream, StreamParams
 from loadtest import mfa
+from loadtest.scoring import Counted
 
 LAYOUTS = 8
 """Conversations assembled, each with its own pauses between turns (0.7-3 s, seeded): whether
@@ -125,19 +126,8 @@ def conversation(
     return np.concatenate(parts), " ".join(said)
 
 
-@dataclass(frozen=True)
-class FillerCount:
-    said: int
-    found: int
-    right: int
-
-    @property
-    def recall(self) -> float:
-        return self.right / self.said if self.said else 1.0
-
-    @property
-    def precision(self) -> float:
-        return self.right / self.found if self.found else 1.0
+FillerCount = Counted
+"""Filled pauses said, found, and found right (at most as many as said, per clip)."""
 
 
 def filled_pauses(
@@ -152,13 +142,16 @@ def filled_pauses(
         utterances = transcribe(recognizer, listened.clips, "en", strategy=strategy)
         found = sum(1 for u in utterances for w in u.words if w.filler == "filled")
         said = mfa.FILLER_CLIPS[name][2]
-        out[name] = (FillerCount(said, found, min(said, found)), heard_text(utterances))
+        right = min(said, found)
+        out[name] = (FillerCount(right=right, found=found, said=said), heard_text(utterances))
     return out
 
 
 def total(counts: Sequence[FillerCount]) -> FillerCount:
     return FillerCount(
-        sum(c.said for c in counts), sum(c.found for c in counts), sum(c.right for c in counts)
+        right=sum(c.right for c in counts),
+        found=sum(c.found for c in counts),
+        said=sum(c.said for c in counts),
     )
 
 

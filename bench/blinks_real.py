@@ -53,7 +53,7 @@ def main() -> None:
     result = scored(blinks)
     print(
         f"franck: {result.found} blinks found, {result.said} true: "
-        f"{result.true_positives} matched, "
+        f"{result.right} matched, "
         f"precision {result.precision:.0%}, recall {result.recall:.0%} ({cpu:.0f} CPU s)"
     )
     print("missed:", " ".join(f"{t:.2f}" for t in result.missed))

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analyzers.models import ModelFile, ModelRegistry
+from loadtest.scoring import Counted
 
 FRANCK = ModelFile(
     name="fgnet-franck",
@@ -104,20 +105,9 @@ def franck(registry: ModelRegistry | None = None) -> Path:
 
 
 @dataclass(frozen=True)
-class Matched:
-    true_positives: int
-    found: int
-    said: int
-    missed: tuple[float, ...]
-    false: tuple[float, ...]
-
-    @property
-    def precision(self) -> float:
-        return self.true_positives / self.found if self.found else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.true_positives / self.said if self.said else 1.0
+class Matched(Counted):
+    missed: tuple[float, ...] = ()
+    false: tuple[float, ...] = ()
 
 
 def match(found: list[float], truth: tuple[float, ...], within: float = 0.25) -> Matched:
