@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TextIO
 
 from aiohttp import web
+from pydantic import ValidationError
 
 from analyzers.models import ASR_MODELS, MODELS, ModelRegistry, ModelUnavailable
 from signaling.app import create_app
@@ -243,9 +244,22 @@ async def run(settings: Settings, *, reuse_port: bool = False) -> int:
     return 0
 
 
+def load_settings(overrides: dict[str, object]) -> Settings:
+    """The settings, or an exit that says what is wrong with them and never what a secret is
+    (pydantic's own message quotes the values it was given)."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = [
+            f"{'.'.join(str(part) for part in error['loc']) or 'settings'}: {error['msg']}"
+            for error in exc.errors(include_input=False, include_url=False)
+        ]
+        raise SystemExit("error: invalid settings:\n  " + "\n  ".join(lines)) from None
+
+
 def _worker(overrides: dict[str, object]) -> None:
     # The environment (every LENS_* setting) is inherited; only the flags travel as arguments.
-    settings = Settings(**overrides)  # type: ignore[arg-type]
+    settings = load_settings(overrides)
     setup_logging(settings)
     sys.exit(serve(settings, reuse_port=True))
 
@@ -277,7 +291,7 @@ def run_workers(overrides: dict[str, object], workers: int) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
-    settings = Settings(**overrides)
+    settings = load_settings(overrides)
     setup_logging(settings)
     if args.command == "fetch-models":
         return fetch_models(settings)

@@ -12,12 +12,13 @@ from aiohttp import web
 
 from analyzers.models import ASR_MODELS, FER_MINI_XCEPTION, ModelRegistry, ModelUnavailable
 from signaling import session_routes, subject_routes
-from signaling.auth import Auth, bearer
+from signaling.auth import Auth, Unauthorized, bearer
 from signaling.bodies import read_body
 from signaling.connections import ConnectionGuard
-from signaling.errors import ApiError
+from signaling.errors import ApiError, RateLimited
 from signaling.keys import (
     AUTH,
+    AUTH_FAILURES,
     GUARD,
     LIMITER,
     METRICS,
@@ -27,7 +28,7 @@ from signaling.keys import (
     STORE,
     SUBJECTS,
 )
-from signaling.limits import cors, rate_limit
+from signaling.limits import client_address, cors, rate_limit
 from signaling.metrics import CONTENT_TYPE, Metrics
 from signaling.offer import inspect_sdp, parse_offer
 from signaling.ratelimit import KeyedLimiter
@@ -51,10 +52,24 @@ def _error(status: int, code: str, message: str) -> web.Response:
 
 @web.middleware
 async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every failure leaves as JSON ``{"error": {"code", "message"}}`` with a 4xx/5xx status."""
+    """Every failure leaves as JSON ``{"error": {"code", "message"}}`` with a 4xx/5xx status.
+
+    A wrong credential is charged to the client's address: past
+    ``LENS_AUTH_FAILURES_PER_MINUTE``, its requests that carry credentials are ``429`` without
+    being checked, so keys and tokens cannot be guessed at speed (a request with none is
+    refused with 401 and charged nothing)."""
+    failures = request.app[AUTH_FAILURES]
+    address = client_address(request)
     try:
+        if "Authorization" in request.headers and (wait := failures.waiting(address)):
+            raise RateLimited(
+                "too many failed authentications from this address; wait",
+                headers={"Retry-After": str(wait)},
+            )
         return await handler(request)
     except ApiError as exc:
+        if isinstance(exc, Unauthorized) and "Authorization" in request.headers:
+            failures.take(address)  # a credential that was wrong: a guess, or a stale one
         return web.json_response(exc.to_json(), status=exc.status, headers=exc.headers)
     except web.HTTPException as exc:
         if exc.status < 400:
@@ -200,6 +215,7 @@ def create_app(settings: Settings, guard: ConnectionGuard | None = None) -> web.
     app[SETTINGS] = settings
     app[GUARD] = guard
     app[LIMITER] = KeyedLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+    app[AUTH_FAILURES] = KeyedLimiter(settings.auth_failures_per_minute, 10)
     app[AUTH] = Auth(
         settings.secret.get_secret_value() if settings.secret else None,
         settings.api_key.get_secret_value() if settings.api_key else None,

@@ -17,6 +17,8 @@ from webrtc.registry import SessionRegistry
 SETTINGS = web.AppKey("settings", Settings)
 AUTH = web.AppKey("auth", Auth)
 LIMITER = web.AppKey("limiter", KeyedLimiter)
+AUTH_FAILURES = web.AppKey("auth_failures", KeyedLimiter)
+"""Failed authentications per client address."""
 METRICS = web.AppKey("metrics", Metrics)
 SERVICE = web.AppKey("sessions", SessionService)
 SUBJECTS = web.AppKey("subjects", SubjectService)

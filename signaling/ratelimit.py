@@ -25,6 +25,12 @@ class KeyedLimiter:
         self._clock = clock
         self._buckets: OrderedDict[str, TokenBucket] = OrderedDict()
 
+    def waiting(self, key: str) -> int:
+        """0 when ``key`` has budget left, else whole seconds to wait; takes nothing."""
+        bucket = self._buckets.get(key)
+        wait = 0.0 if bucket is None else bucket.waiting()
+        return 0 if wait == 0 else max(1, math.ceil(wait))
+
     def take(self, key: str) -> int:
         """0 when allowed, else whole seconds to wait (for ``Retry-After``)."""
         bucket = self._buckets.pop(key, None) or TokenBucket(self._rate, self._burst, self._clock)

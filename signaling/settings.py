@@ -33,6 +33,10 @@ SESSIONS_PER_CORE = 10
 under 150 ms, by the median of five runs (``docs/benchmarks.md``, "Capacity II")."""
 
 
+MIN_KEY_CHARS = 16
+"""The shortest API key or TURN secret accepted (openssl rand -hex 16 gives 32)."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LENS_", extra="ignore")
 
@@ -65,6 +69,9 @@ class Settings(BaseSettings):
     rate_limit_per_minute: float = Field(60.0, gt=0)
     """Session creations and offers one client address may make per minute (burst: 20)."""
     rate_limit_burst: int = Field(20, ge=1)
+    auth_failures_per_minute: float = Field(10.0, gt=0)
+    """Failed authentications one client address may make per minute (burst: 10); past it,
+    every request it makes with credentials is ``429`` until the budget refills."""
     trust_forwarded: bool = False
     """Take the client address from ``X-Forwarded-For`` (only behind a proxy you run)."""
     http_idle_timeout: float = Field(15.0, gt=0)
@@ -221,6 +228,12 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _auth_is_whole(self) -> Settings:
+        for name, value in (("LENS_API_KEY", self.api_key), ("LENS_TURN_SECRET", self.turn_secret)):
+            if value is not None and len(value.get_secret_value()) < MIN_KEY_CHARS:
+                raise ValueError(
+                    f"{name} must be at least {MIN_KEY_CHARS} characters (a short one is guessed "
+                    "in a few tries); generate one with: openssl rand -hex 16"
+                )
         if self.secret is not None and len(self.secret.get_secret_value().encode()) < 32:
             raise ValueError(
                 "LENS_SECRET must be at least 32 bytes (HS256 keys shorter than the hash can be "

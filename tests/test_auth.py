@@ -5,7 +5,11 @@ each session's JWT connects it and reads its report, and anything else is refuse
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -19,7 +23,7 @@ from signaling.settings import Settings
 from tests.conftest import RunningServer, StartServer
 from tests.media import astronaut, place
 
-SECRET, KEY = "s3cret-for-tests-only-32-bytes-long", "platform-key"
+SECRET, KEY = "s3cret-for-tests-only-32-bytes-long", "platform-key-for-tests"
 
 
 @pytest.fixture
@@ -231,3 +235,47 @@ async def test_error_answers_carry_cors_headers(start_server: StartServer) -> No
             headers={"Origin": "https://evil.example.com", "Access-Control-Request-Method": "POST"},
         ) as response:
             assert response.status == 403 and "Access-Control-Allow-Origin" not in response.headers
+
+
+@pytest.mark.parametrize("name", ["api_key", "turn_secret"])
+def test_a_short_key_is_refused_at_start_up(name: str) -> None:
+    """Pins: LENS_API_KEY=x and LENS_TURN_SECRET=x were accepted (the key was found in 24
+    tries)."""
+    given: dict[str, Any] = {"secret": SECRET, "api_key": KEY, name: "x"}
+    with pytest.raises(pydantic.ValidationError, match="at least 16 characters"):
+        Settings(**given)
+
+
+async def test_guessing_keys_is_slowed_to_a_few_tries_a_minute(
+    start_server: StartServer,
+) -> None:
+    """Pins: 300 wrong keys in 0.49 s, never a 429. Past ten wrong credentials an address gets
+    429 with Retry-After, without its credentials being checked (the right key too)."""
+    server = await start_server(secret=SECRET, api_key=KEY)
+    statuses = [(await call(server, "GET", "/api/sessions", f"guess-{i}"))[0] for i in range(14)]
+    assert statuses[:10] == [401] * 10 and statuses[10:] == [429] * 4, statuses
+    status, body, headers = await call(server, "GET", "/api/sessions", KEY)
+    assert status == 429 and body["error"]["code"] == "rate_limited", body
+    assert int(headers["Retry-After"]) >= 1
+    status, _, _ = await call(server, "GET", "/health")
+    assert status == 200, "a request without credentials is not refused"
+
+
+def test_a_failed_start_names_the_setting_and_never_prints_a_secret(tmp_path: Path) -> None:
+    """Pins: a settings error at start printed pydantic's message, which quotes the values
+    (input_value={'secret': 'abc', ...})."""
+    root = Path(__file__).resolve().parent.parent
+    secret, key = "tiny-secret-value-7c1f", "short-key-9d2e"
+    env = {**os.environ, "LENS_SECRET": secret, "LENS_API_KEY": key, "LENS_DATA_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, str(root / "server.py")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=root,
+    )
+    said = done.stdout + done.stderr
+    assert done.returncode != 0, said
+    assert "LENS_API_KEY must be at least 16 characters" in said or "LENS_SECRET" in said, said
+    assert secret not in said and key not in said, said

@@ -48,7 +48,7 @@ def test_servers_for_a_session() -> None:
     settings = Settings(
         stun_urls="stun:stun.example.org:3478",
         turn_urls="turn:turn.example.org:3478?transport=udp, turns:turn.example.org:443",
-        turn_secret="north-wind",
+        turn_secret="north-wind-blows-cold",
         turn_ttl=3600,
     )
     stun, turn = ice_servers(settings, "ab" * 16, now=1_700_000_000)
@@ -58,7 +58,7 @@ def test_servers_for_a_session() -> None:
         "turns:turn.example.org:443",
     ]
     assert turn["username"] == f"1700003600:{'ab' * 16}"
-    assert turn["credential"] == turn_credential("north-wind", turn["username"])
+    assert turn["credential"] == turn_credential("north-wind-blows-cold", turn["username"])
     assert ice_servers(Settings(), "ab" * 16) == []
     with pytest.raises(pydantic.ValidationError, match="LENS_TURN_SECRET"):
         Settings(turn_urls="turn:turn.example.org")
