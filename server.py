@@ -264,25 +264,75 @@ def _worker(overrides: dict[str, object]) -> None:
     sys.exit(serve(settings, reuse_port=True))
 
 
+RESTARTS_ALLOWED = 5
+"""Worker deaths tolerated within :data:`RESTART_WINDOW`; one more and the supervisor gives up
+(stops the rest and exits 1), since a worker that dies at once is not helped by restarting."""
+RESTART_WINDOW = 60.0
+
+
 def run_workers(overrides: dict[str, object], workers: int) -> int:
     """``workers`` processes on one port (SO_REUSEPORT): the kernel spreads connections between
-    them; each owns the peers it answered; the store shares sessions and reports."""
+    them; each owns the peers it answered; the store shares sessions and reports.
+
+    A worker that dies (killed, crashed, out of memory) is replaced, after 1, 2, 4... s (at most
+    30) while deaths keep coming, and logged; past :data:`RESTARTS_ALLOWED` deaths in
+    :data:`RESTART_WINDOW` seconds the supervisor stops the others and exits 1. On SIGTERM or
+    SIGINT it passes the signal on, waits for every worker to drain, and exits with the worst
+    exit code."""
     context = multiprocessing.get_context("spawn")
-    processes = [
-        context.Process(target=_worker, args=(overrides,), name=f"lens-worker-{i}")
-        for i in range(workers)
-    ]
-    for process in processes:
+
+    def start(slot: int) -> multiprocessing.process.BaseProcess:
+        process = context.Process(target=_worker, args=(overrides,), name=f"lens-worker-{slot}")
         process.start()
+        return process
+
+    processes = [start(i) for i in range(workers)]
     log.info("started %d workers: %s", workers, ", ".join(str(p.pid) for p in processes))
+    stopping: list[int] = []
 
     def stop(signum: int, _frame: object) -> None:
+        stopping.append(signum)
         for process in processes:
             if process.pid is not None and process.is_alive():
                 os.kill(process.pid, signum)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    deaths: list[float] = []
+    while not stopping:
+        for slot, process in enumerate(processes):
+            if stopping or process.is_alive():
+                continue
+            process.join()  # reaped: no zombie
+            now = time.monotonic()
+            deaths[:] = [d for d in deaths if now - d < RESTART_WINDOW] + [now]
+            if len(deaths) > RESTARTS_ALLOWED:
+                log.error(
+                    "worker %d died (exit code %s); %d deaths in %.0f s: giving up",
+                    slot,
+                    process.exitcode,
+                    len(deaths),
+                    RESTART_WINDOW,
+                )
+                stop(signal.SIGTERM, None)
+                for other in processes:
+                    other.join()
+                return 1
+            delay = min(30.0, 2.0 ** (len(deaths) - 1))
+            log.error(
+                "worker %d (pid %s) died with exit code %s; restarting it in %.0f s",
+                slot,
+                process.pid,
+                process.exitcode,
+                delay,
+            )
+            deadline = time.monotonic() + delay
+            while not stopping and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if not stopping:
+                processes[slot] = start(slot)
+                log.info("worker %d restarted as pid %s", slot, processes[slot].pid)
+        time.sleep(0.2)
     for process in processes:
         process.join()
     return max((p.exitcode or 0) for p in processes)

@@ -4,7 +4,9 @@ and reports through the store, and media on a configured UDP range."""
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import signal
 from collections.abc import Callable
 from typing import Any
 
@@ -78,3 +80,37 @@ async def test_media_uses_the_configured_udp_range(start_cli: Callable[..., obje
         await peer.close()
     used = [int(p) for p in CANDIDATE_PORT.findall(answer["sdp"])]
     assert used and all(p in ports for p in used), (used, ports)
+
+
+async def test_a_killed_worker_is_replaced_and_the_service_stops_cleanly(
+    server_process: Callable[..., Any],
+) -> None:
+    """Pins: with ``--workers 2`` a SIGKILLed worker stayed a zombie, the service ran on one
+    worker for good, and the supervisor exited 0 regardless."""
+    server = await server_process("--workers", "2")
+    url = str(server.url)
+    loop = asyncio.get_running_loop()
+
+    async def workers_seen(seconds: float) -> set[str]:
+        seen: set[str] = set()
+        deadline = loop.time() + seconds
+        while len(seen) < 2 and loop.time() < deadline:
+            try:
+                seen.add((await fresh_get(f"{url}/health"))["worker"])
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.05)
+        return seen
+
+    first = await workers_seen(30)
+    assert len(first) == 2, f"two workers answer: {first}"
+    victim = int(sorted(first)[0].split(":")[1])
+    os.kill(victim, signal.SIGKILL)
+    replaced: set[str] = set()
+    deadline = loop.time() + 60
+    while loop.time() < deadline and not (replaced - first):
+        replaced |= await workers_seen(2)
+    assert replaced - first, f"no new worker after killing pid {victim}: {server.log()}"
+    assert "died with exit code" in server.log() and "restarted as pid" in server.log()
+    server.send(signal.SIGTERM)
+    assert await server.wait(60) == 0, server.log()
