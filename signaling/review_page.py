@@ -13,7 +13,6 @@ EVENT_TEXT = {
     "face_out_of_view": "face out of view",
     "eye_contact_lost": "looking away",
     "pause": "long pause",
-    "blink": "blink",
 }
 
 
@@ -23,8 +22,8 @@ def _clock(t: float) -> str:
 
 def events(report: Report) -> list[tuple[float, str]]:
     """Where something worth a look began: the face leaving the picture, eye contact lost
-    (bins with a face where it held less than half the time), silences of 3 s or more between
-    speech, and every blink (so a person can check each one on the recording)."""
+    (bins with a face where it held less than half the time), and silences of 3 s or more
+    between speech."""
     timeline = report.timeline
     t, found = timeline.t, []
     if timeline.video is not None:
@@ -36,7 +35,6 @@ def events(report: Report) -> list[tuple[float, str]]:
             found += [
                 (t[i], code) for i, on in enumerate(values) if on and not (i and values[i - 1])
             ]
-        found += [(blink, "blink") for blink in video.blinks]
     if timeline.audio is not None:
         quiet_since: float | None = None
         spoke = False
@@ -61,6 +59,18 @@ def review_section(report: Report) -> str:
         for ts, code in events(report)
     )
     listing = f'<ol class="events">{items}</ol>' if items else ""
+    blinks = report.timeline.video.blinks if report.timeline.video is not None else []
+    if blinks:
+        # Folded: a person blinks 15-20 times a minute, each one a place to check.
+        marks = "".join(
+            f'<li><button type="button" data-t="{t:.2f}">{int(t // 60)}:{t % 60:04.1f}'
+            "</button></li>"
+            for t in blinks
+        )
+        listing += (
+            f'<details class="blinks"><summary>Each of your {len(blinks)} blinks, to check '
+            f'on the recording</summary><ol class="events">{marks}</ol></details>'
+        )
     note = (
         f'<p class="note">The recording stopped early: {escape(recording["error"])}</p>'
         if recording.get("state") == "failed"
