@@ -8,10 +8,12 @@ import json
 import pytest
 
 from analyzers.audio_summary import Arousal, AudioSummary, PitchStats, SpeakingRate
+from analyzers.blinks import Blink
 from analyzers.report import Quality, Report, build_report
 from analyzers.stream import AudioFinal, VideoFinal
 from analyzers.timeline import AudioPoint, VideoPoint, audio_timeline, bin_seconds, video_timeline
 from analyzers.video_summary import VideoSummary
+from signaling.report_page import render_report
 from signaling.settings import Settings
 from webrtc.config import PipelineConfig
 
@@ -202,3 +204,31 @@ def test_every_setting_has_one_default(monkeypatch: pytest.MonkeyPatch) -> None:
     config = Settings().pipeline()
     assert config.stream.audio.window_ms == 500
     assert config.stream.audio.summary_window == config.stream.video.summary_window == 60
+
+
+def test_blinks_are_in_the_report_and_each_can_be_found_on_the_recording() -> None:
+    """Blinks as times in the report (the middle of each closure), and on the review page one
+    folded list of buttons that seek the recording there."""
+    video = VideoFinal(
+        VIDEO_SUMMARY,
+        [video_point(0.0, True, True, 1.0), video_point(2.0, True, True, 1.0)],
+        blinks=[Blink(t=0.5, duration=0.2), Blink(t=1.45, duration=0.1)],
+    )
+    report = build_report(
+        "b" * 32,
+        source="live",
+        created_at=100.0,
+        started_at=101.0,
+        ended_at=104.0,
+        end_reason="ended",
+        video=video,
+        audio=None,
+        quality=Quality(frames_received=10, frames_analysed=2),
+        recording={"bytes": 1000, "state": "done"},
+    )
+    assert report.timeline.video is not None and report.timeline.video.blinks == [0.6, 1.5]
+    stored = Report.from_dict(report.to_dict()).timeline.video
+    assert stored is not None and stored.blinks == [0.6, 1.5], "kept through the store"
+    page = render_report(report)
+    assert "Each of your 2 blinks" in page
+    assert 'data-t="0.60">0:00.6<' in page and 'data-t="1.50">0:01.5<' in page
