@@ -4,6 +4,7 @@ written down, and the settings that feed them: one default per setting."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -80,6 +81,24 @@ def test_bins_widen_to_fit_the_longest_sessions() -> None:
     assert bin_seconds(3600.0, max_points=100) == 36.0
 
 
+def live_report(
+    video: VideoFinal | None, audio: AudioFinal | None, quality: Quality, **extra: Any
+) -> Report:
+    """The report of a live session from 101 s to 104 s with these streams."""
+    return build_report(
+        "a" * 32,
+        source="live",
+        created_at=100.0,
+        started_at=101.0,
+        ended_at=104.0,
+        end_reason="ended",
+        video=video,
+        audio=audio,
+        quality=quality,
+        **extra,
+    )
+
+
 def test_report_of_hand_made_streams() -> None:
     """Duration runs to the end of the last audio window (its configured length, here 0.5 s),
     the summary is the live message's fields over the session, and the JSON keeps its shape."""
@@ -91,16 +110,8 @@ def test_report_of_hand_made_streams() -> None:
         [AudioPoint(0.0, True, -20.0, 120.0), AudioPoint(2.5, False, -50.0, None)],
         0.5,
     )
-    report = build_report(
-        "a" * 32,
-        source="live",
-        created_at=100.0,
-        started_at=101.0,
-        ended_at=104.0,
-        end_reason="ended",
-        video=video,
-        audio=audio,
-        quality=Quality(frames_received=30, frames_analysed=2, audio_seconds=1.0),
+    report = live_report(
+        video, audio, Quality(frames_received=30, frames_analysed=2, audio_seconds=1.0)
     )
     assert report.duration == 3.0, "last window at 2.5 s lasts 0.5 s"
     assert report.timeline.bin_seconds == 1.0 and report.timeline.t == [0.0, 1.0, 2.0]
@@ -214,16 +225,10 @@ def test_blinks_are_in_the_report_and_each_can_be_found_on_the_recording() -> No
         [video_point(0.0, True, True, 1.0), video_point(2.0, True, True, 1.0)],
         blinks=[Blink(t=0.5, duration=0.2), Blink(t=1.45, duration=0.1)],
     )
-    report = build_report(
-        "b" * 32,
-        source="live",
-        created_at=100.0,
-        started_at=101.0,
-        ended_at=104.0,
-        end_reason="ended",
-        video=video,
-        audio=None,
-        quality=Quality(frames_received=10, frames_analysed=2),
+    report = live_report(
+        video,
+        None,
+        Quality(frames_received=10, frames_analysed=2),
         recording={"bytes": 1000, "state": "done"},
     )
     assert report.timeline.video is not None and report.timeline.video.blinks == [0.6, 1.5]
