@@ -332,8 +332,8 @@ class ModelRegistry:
         missing: dict[tuple[str, str, str], list[ModelFile]] = {}
         for model in models:
             if self.cached(model) is None:
-                missing.setdefault((model.distribution, model.version, model.archive), [])
-                missing[(model.distribution, model.version, model.archive)].append(model)
+                key = (model.distribution, model.version, model.archive)
+                missing.setdefault(key, []).append(model)
         for (distribution, version, archive), wanted in missing.items():
             self.cache_dir.mkdir(parents=True, exist_ok=True)
             with tempfile.TemporaryDirectory(dir=self.cache_dir, prefix=".fetch-") as tmp:

@@ -183,27 +183,15 @@ class PostureTracker:
             tilt += 180
         height = float((middle[1] - head[1]) / width)
         baseline = self._learn(t, height, width)
-        hands = np.array(
-            [points[i, :2] for i in HAND_POINTS if points[i, 2] >= VISIBLE]
-            + [row[:2] for row in points[POSE_POINTS:]]
-        )
-        over_face = False
-        if face_box is not None and hands.size:
-            x0, y0, x1, y1 = face_box
-            dx, dy = (x1 - x0) / 5, (y1 - y0) / 5
-            inside = (
-                (hands[:, 0] >= x0 - dx)
-                & (hands[:, 0] <= x1 + dx)
-                & (hands[:, 1] >= y0 - dy)
-                & (hands[:, 1] <= y1 + dy)
-            )
-            over_face = bool(inside.any())
+        pose_hands = np.array([points[i, :2] for i in HAND_POINTS if points[i, 2] >= VISIBLE])
+        hands = [*pose_hands, *points[POSE_POINTS:, :2]]  # and every point MediaPipe Hands found
+        over_face = face_box is not None and any(_inside(p, face_box, 0.2) for p in hands)
         gesturing = False
         # Gesturing compares Pose's own hand points (Hands' count and order vary).
-        hands = hands[: sum(points[i, 2] >= VISIBLE for i in HAND_POINTS)]
-        if hands.size and self._hands is not None and self._hands.shape == hands.shape:
-            gesturing = bool(np.max(np.hypot(*(hands - self._hands).T)) > width / 5)
-        self._hands = hands if hands.size else None
+        previous = self._hands
+        if pose_hands.size and previous is not None and previous.shape == pose_hands.shape:
+            gesturing = bool(np.max(np.hypot(*(pose_hands - previous).T)) > width / 5)
+        self._hands = pose_hands if pose_hands.size else None
         return Posture(
             t=t,
             shoulder_tilt=tilt,

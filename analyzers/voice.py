@@ -5,13 +5,15 @@ level and spectral flatness.
 real hoarse voice in a reverberant room (MFA's ``cold_corpus``) it passed only 36 % of the 20 ms
 frames inside the aligned words at aggressiveness 3, so speech broke into half-second fragments
 and the talk ratio read 0.43 against 0.70. Silero VAD v6 (a small neural network, its ONNX file
-shipped inside the faster-whisper wheel and run by onnxruntime on one thread, ~3 ms of CPU per
-second of audio) holds on both voices; the figures are in ``docs/analyzers.md`` ("Voice
-activity", made by ``python -m bench.vad``), and it calls music (a sustained chord) silence,
-where webrtcvad calls it speech. Silero decides per 32 ms chunk; each 20 ms frame takes the
-probability of the latest chunk complete by its end (so decisions never depend on how audio is
-batched, and lag the audio by at most 32 ms), with hysteresis: speech starts at ``threshold``
-(0.5, Silero's own default) and holds while the probability stays at or above ``hold`` (0.25).
+shipped inside the faster-whisper wheel and run by onnxruntime on one thread; it adds ~5 ms of
+CPU per second of audio to the audio chain) holds on both voices; the figures are in
+``docs/analyzers.md`` ("Voice activity", made by ``python -m bench.vad``), and it calls music
+(a sustained chord) silence, where webrtcvad calls it speech.
+
+Silero decides per 32 ms chunk; each 20 ms frame takes the probability of the latest chunk
+complete by its end (so decisions never depend on how audio is batched, and lag the audio by at
+most 32 ms), with hysteresis: speech starts at ``threshold`` (0.5, Silero's own default) and
+holds while the probability stays at or above ``hold`` (0.25).
 Silero's own hold, 0.35, cut a hoarse voice's words apart: inside the aligned words of
 ``cold_corpus`` a quarter of the frames score below 0.42 (0.90 in the quiet room), while the
 silences of both rooms score a median of 0.06-0.09.
@@ -29,7 +31,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 import numpy as np
 import webrtcvad
@@ -64,12 +66,6 @@ def frame_levels(frames: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore"):
         levels = 10.0 * np.log10(mean_square)
     return np.maximum(levels, SILENCE_DBFS)
-
-
-class FrameClassifier(Protocol):
-    """Speech or not for consecutive 20 ms frames, in order (the model may keep state)."""
-
-    def classify(self, frames: np.ndarray) -> np.ndarray: ...
 
 
 class WebRtcVoice:
@@ -182,7 +178,7 @@ class VoiceActivityDetector:
     ) -> None:
         """``aggressiveness`` applies to webrtcvad, ``threshold`` and ``hold`` to Silero."""
         self._silero = SileroVoice(threshold, hold) if model == "silero" else None
-        self._edges: FrameClassifier = WebRtcVoice(aggressiveness)
+        self._edges = WebRtcVoice(aggressiveness)
         self._min_dbfs = min_dbfs
         self._max_flatness = max_flatness
 

@@ -17,6 +17,7 @@ from analyzers.audio import AudioAnalysisOptions
 from analyzers.models import default_cache_dir
 from analyzers.stream import StreamParams
 from analyzers.video import VideoAnalysisOptions
+from analyzers.voice import VadModel
 from webrtc.config import PipelineConfig
 from webrtc.scheduler import usable_cores
 from webrtc.udp_ports import parse_port_range
@@ -140,7 +141,7 @@ class Settings(BaseSettings):
     audio_window_ms: int = Field(_AUDIO.window_ms, ge=20, le=2000, multiple_of=20)
     audio_batch_ms: int = Field(_STREAM.audio_batch_ms, ge=20, le=1000, multiple_of=20)
     """Audio is handed to the analysis threads in batches this long."""
-    vad_model: Literal["silero", "webrtc"] = _AUDIO.vad_model
+    vad_model: VadModel = _AUDIO.vad_model
     vad_threshold: float = Field(_AUDIO.vad_threshold, gt=0, lt=1)
     vad_hold: float = Field(_AUDIO.vad_hold, gt=0, lt=1)
     vad_aggressiveness: int = Field(_AUDIO.vad_aggressiveness, ge=0, le=3)

@@ -102,8 +102,10 @@ def test_speech_events_match_the_phrases(conversation: tuple[np.ndarray, list]) 
     for (start, end), (start_at, started), (stop_at, stopped) in zip(
         spans, starts, stops, strict=True
     ):
-        assert started.t == pytest.approx(start, abs=0.15)
-        assert stopped.t == pytest.approx(end, abs=0.15)
+        # Within 50 ms of where the voice begins and ends (Silero dates a soft onset late;
+        # webrtcvad's frames move it back).
+        assert started.t == pytest.approx(start, abs=0.05), f"started {started.t}, voice {start}"
+        assert stopped.t == pytest.approx(end, abs=0.05), f"stopped {stopped.t}, voice {end}"
         assert stopped.duration == pytest.approx(end - start, abs=0.2)
         # Known as soon as the audio that shows the change has arrived: within 300 ms.
         assert start_at - start <= 0.3 and stop_at - end <= 0.3

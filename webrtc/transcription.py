@@ -7,7 +7,8 @@ video and audio results never wait for it. Each session's utterance clips queue 
 How it degrades, by the backlog (seconds of speech waiting, all sessions together):
 
 - ``live``: a worker takes the oldest waiting utterance, recognises it alone (merging
-  utterances into one call is cheaper but loses words: :mod:`analyzers.speech_to_text`), and
+  utterances into one call is cheaper but invents filled pauses and has lost words:
+  :mod:`analyzers.speech_to_text`), and
   the session gets its final ``transcript``. Two sessions' audio never share a call.
 - partial transcripts (``final`` false) of an utterance still going on are taken only when the
   pool has nothing else to do (no clip waiting, no worker busy, not deferring) and the process
