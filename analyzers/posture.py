@@ -53,17 +53,19 @@ def _inside(point: np.ndarray, box: tuple[float, float, float, float], margin: f
 
 
 class PoseModel:
-    """MediaPipe Pose (static images, ``model_complexity=1``) and MediaPipe Hands (static
-    images, ``model_complexity=0``, two hands); calls are serialised."""
+    """MediaPipe Pose (static images, ``model_complexity=1``) and, with ``hands``, MediaPipe
+    Hands (static images, ``model_complexity=0``, two hands); calls are serialised."""
 
-    def __init__(self) -> None:
+    def __init__(self, hands: bool = True) -> None:
         import mediapipe as mp
 
         self._pose = mp.solutions.pose.Pose(
             static_image_mode=True, model_complexity=1, enable_segmentation=False
         )
-        self._hands = mp.solutions.hands.Hands(
-            static_image_mode=True, max_num_hands=2, model_complexity=0
+        self._hands = (
+            mp.solutions.hands.Hands(static_image_mode=True, max_num_hands=2, model_complexity=0)
+            if hands
+            else None
         )
         self._lock = threading.Lock()
 
@@ -73,7 +75,7 @@ class PoseModel:
         ``None`` when neither a person nor a hand was found."""
         with self._lock:
             found: Any = self._pose.process(rgb).pose_landmarks
-            hands: Any = self._hands.process(rgb).multi_hand_landmarks or []
+            hands: Any = self._hands.process(rgb).multi_hand_landmarks or [] if self._hands else []
         if found is None and not hands:
             return None
         height, width = rgb.shape[:2]
@@ -88,21 +90,21 @@ class PoseModel:
     def close(self) -> None:
         with self._lock:
             self._pose.close()
-            self._hands.close()
+            if self._hands is not None:
+                self._hands.close()
 
 
-_shared: PoseModel | None = None
+_shared: dict[bool, PoseModel] = {}
 _shared_lock = threading.Lock()
 
 
-def shared_pose_model() -> PoseModel:
-    """The process's pose model, loaded on first use (a deployment that measures no posture
-    never pays for it)."""
-    global _shared
+def shared_pose_model(hands: bool = True) -> PoseModel:
+    """The process's pose model (with or without ``hands``), loaded on first use (a deployment
+    that measures no posture never pays for it)."""
     with _shared_lock:
-        if _shared is None:
-            _shared = PoseModel()
-        return _shared
+        if hands not in _shared:
+            _shared[hands] = PoseModel(hands)
+        return _shared[hands]
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,9 @@ class StreamParams:
     """Seconds of media between posture samples (0: none), longer in proportion when load
     lowers the full-analysis rate. Posture changes slowly, and a sample (MediaPipe Pose) costs
     ~2.7 face analyses."""
+    posture_hands: bool = True
+    """Each posture sample also runs MediaPipe Hands (hand over face, chin in hand): Pose's own
+    hand points hardly appear against a face. ~12 ms more per sample."""
     video: VideoAnalysisOptions = field(default_factory=VideoAnalysisOptions)
     audio: AudioAnalysisOptions = field(default_factory=AudioAnalysisOptions)
 
@@ -162,6 +165,7 @@ class VideoStream:
         self._sampler = VideoSampler(params.video_fps, params.blink_fps)
         self._summarise = Every(params.summary_interval / 2)
         self._setup = SetupCheck()
+        self._calibrate = False
         self._pose = Every(params.posture_interval) if params.posture_interval > 0 else None
         self.points: list[VideoPoint] = []
         self.postures: list[Posture] = []
@@ -192,6 +196,12 @@ class VideoStream:
         """Check the setup again over the next analysed frame's last seconds (the client asked)."""
         self._setup.request()
 
+    def request_calibration(self) -> None:
+        """The person is looking at the interviewer's picture from now on (the client asked
+        them to): the next analysed frames become their gaze baseline; the result comes as
+        the ``calibration`` of a later frame's result."""
+        self._calibrate = True
+
     def sample(self, t: float) -> Step | None:
         """Whether the frame at ``t`` gets the full analysis, the eye pass or nothing. Cheap."""
         self.frames_offered += 1
@@ -207,6 +217,9 @@ class VideoStream:
             self.blinks += [blink] if blink is not None else []
             return VideoOutput(t, blink=blink)
         rgb = image.rgb()
+        if self._calibrate:
+            self._calibrate = False
+            analyzer.calibrate(t)
         result = analyzer.update(rgb, t)
         self.blinks += [result.blink] if result.blink is not None else []
         self.frames_analysed += 1
@@ -240,7 +253,8 @@ class VideoStream:
         output = self.analyse(step, t, image)
         if output.pose_due is None:
             return output
-        posture = self.add_posture(t, shared_pose_model().landmarks(output.pose_due))
+        model = shared_pose_model(hands=self.params.posture_hands)
+        posture = self.add_posture(t, model.landmarks(output.pose_due))
         return replace(output, pose_due=None, posture=posture)
 
     def finish(self) -> VideoFinal | None:

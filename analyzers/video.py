@@ -21,7 +21,7 @@ from analyzers.expression import (
 )
 from analyzers.face import FaceAnalyzer, FaceModels
 from analyzers.framing import Framing, FramingThresholds, measure_framing, mesh_extent
-from analyzers.gaze import Gaze, RestingGaze, estimate_gaze
+from analyzers.gaze import Baseline, Calibration, Gaze, GazeReference, estimate_gaze
 from analyzers.head_pose import HeadPose, HeadStability, head_pose
 from analyzers.models import ModelUnavailable
 from analyzers.posture import Posture, PostureTracker
@@ -45,11 +45,19 @@ class VideoFrameResult:
     width: int
     height: int
     head_pose: HeadPose | None = None
+    """Yaw and roll against the camera; pitch against the person's own baseline (0: as when
+    they look at the interviewer), see ``camera_pitch``."""
+    camera_pitch: float | None = None
+    """Head pitch against the camera axis."""
     gaze: Gaze | None = None
     eyes: EyeOpenness | None = None
     expression: Expression | None = None
     blink: Blink | None = None
     framing: Framing | None = None
+    baseline: Baseline | None = None
+    """What eye contact and head pitch were judged against on this frame."""
+    calibration: Calibration | None = None
+    """A calibration that ended on this frame."""
 
 
 @dataclass(frozen=True)
@@ -126,7 +134,7 @@ class VideoFrameAnalyzer:
         self._posture = PostureTracker()
         self._face_box: tuple[float, float, float, float] | None = None
         self._face_seen: float | None = None
-        self._resting = RestingGaze()
+        self._reference = GazeReference()
         self._summary = VideoSummaryTracker(window=self.options.summary_window)
         self._session = VideoSummaryTracker(window=None)
         self._stabilities: list[float] = []
@@ -152,17 +160,18 @@ class VideoFrameAnalyzer:
             self._blinks.update("ear", None, t)
             self._head_stability = self._stability.update(None, t)
             self._record(FrameFacts(t, observation.face, None, None))
-            return base
+            return replace(base, calibration=self._reference.add(t, None, None))
         pose = head_pose(landmarks)
         framing = measure_framing(rgb, landmarks, self.options.framing)
+        baseline = self._reference.baseline
         gaze = estimate_gaze(
             landmarks,
             pose,
             tolerance=self.options.eye_contact_tolerance,
             pitch_tolerance=self.options.eye_contact_pitch_tolerance,
-            resting_pitch=self._resting.pitch,
+            baseline=baseline,
         )
-        self._resting.add(gaze.pitch)
+        calibration = self._reference.add(t, gaze, pose.pitch)
         eyes = eye_openness(landmarks)
         blink = self._blinks.update("ear", eyes.ear, t)
         self._eye_boxes = eye_boxes(landmarks)
@@ -179,13 +188,21 @@ class VideoFrameAnalyzer:
             self._stabilities.append(self._head_stability)
         return replace(
             base,
-            head_pose=pose,
+            head_pose=replace(pose, pitch=pose.pitch - baseline.head_pitch),
+            camera_pitch=pose.pitch,
             gaze=gaze,
             eyes=eyes,
             expression=expression,
             blink=blink,
             framing=framing,
+            baseline=baseline,
+            calibration=calibration,
         )
+
+    def calibrate(self, t: float) -> None:
+        """The person was asked at ``t`` to look at the interviewer's picture (or the camera):
+        the next frames with a face become their baseline (:class:`GazeReference`)."""
+        self._reference.calibrate(t)
 
     @property
     def person_in_view(self) -> bool:
@@ -233,7 +250,7 @@ class VideoFrameAnalyzer:
         self._posture.reset()
         self._face_box = None
         self._face_seen = None
-        self._resting.reset()
+        self._reference.reset()
         self._summary.reset()
         self._session.reset()
         self._stabilities.clear()

@@ -125,6 +125,8 @@ class Settings(BaseSettings):
     eye_contact_pitch_tolerance: float = Field(_VIDEO.eye_contact_pitch_tolerance, gt=0, le=45)
     posture_interval: float = Field(_STREAM.posture_interval, ge=0)
     """Seconds between posture samples (MediaPipe Pose, on a low-priority thread); 0: off."""
+    posture_hands: bool = _STREAM.posture_hands
+    """Each posture sample also looks for hands (MediaPipe Hands): a hand over the face."""
     nudge_interval: float = Field(_COACH.interval, ge=0)
     """Seconds between two live ``nudge`` messages of a session, at least; 0: no nudges."""
     nudge_pace_max_wpm: float = Field(_COACH.pace_max_wpm, gt=0)
@@ -282,6 +284,7 @@ class Settings(BaseSettings):
                 transcript=self.transcript,
                 partial_every=self.partial_every,
                 posture_interval=self.posture_interval,
+                posture_hands=self.posture_hands,
                 video=VideoAnalysisOptions(
                     tile_scan=self.tile_scan,
                     mesh_reuse_below=self.mesh_reuse_below,

@@ -172,6 +172,15 @@ async def test_a_person_connects_watches_and_ends(
     await page.screenshot(path=str(artifacts / "browser-no-face.png"), full_page=True)
     await readout(page, "#face", "yes", timeout=15_000)  # and back, as the clip loops
 
+    # Where the person looks: two seconds on the interviewer's picture set their eye contact.
+    gaze = page.locator("#gaze-status")
+    await page.get_by_role("button", name="Set where I look").click()
+    assert await gaze.get_attribute("data-state") == "looking"
+    await shows(page.locator('#gaze-status[data-state="done"]'), "the calibration done", 10_000)
+    assert (await gaze.inner_text()).startswith("Got it"), await gaze.inner_text()
+    assert await page.get_by_role("button", name="Set it again").is_enabled()
+    await page.locator("#setup").screenshot(path=str(artifacts / "browser-calibrated.png"))
+
     # Speech follows the pauses: speaking, quiet, speaking again.
     await readout(page, "#speech", "speaking")
     await readout(page, "#speech", "quiet", timeout=10_000)
@@ -265,9 +274,10 @@ async def test_phone_viewport_and_labelled_controls(
     await readout(page, "#face", "yes")
     await page.get_by_text("All the numbers").click()
     await page.locator("#frames").wait_for()
+    await page.locator("#setup").wait_for(state="visible", timeout=15_000)
     width = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert width[0] <= width[1], f"no sideways scrolling on a phone: {width}"
-    for name in ("Start session", "End session"):
+    for name in ("Start session", "End session", "Set where I look"):
         box = await page.get_by_role("button", name=name).bounding_box()
         assert box is not None and box["height"] >= 44 and box["x"] + box["width"] <= 390
     unnamed = await page.evaluate(

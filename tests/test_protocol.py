@@ -10,10 +10,12 @@ import pytest
 from analyzers.report import SummaryFields
 from webrtc.protocol import (
     MAX_CLIENT_MESSAGE_BYTES,
+    CalibrateRequest,
     Error,
     Ping,
     ProtocolError,
     SessionReady,
+    SetupRequest,
     encode,
     parse_client_message,
 )
@@ -23,6 +25,13 @@ from webrtc.results import Summary, VideoFrameMessage
 @pytest.mark.parametrize("ping_id", [7, "abc", 1.5, None])
 def test_ping_is_parsed_with_its_id(ping_id: str | int | float | None) -> None:
     assert parse_client_message(json.dumps({"type": "ping", "id": ping_id})) == Ping(ping_id)
+
+
+@pytest.mark.parametrize(
+    ("kind", "parsed"), [("setup", SetupRequest()), ("calibrate", CalibrateRequest())]
+)
+def test_video_requests_are_parsed(kind: str, parsed: object) -> None:
+    assert parse_client_message(json.dumps({"type": kind})) == parsed
 
 
 @pytest.mark.parametrize(

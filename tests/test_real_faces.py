@@ -114,3 +114,36 @@ def test_eye_contact_for_a_person_looking_into_the_lens_and_not_for_one_looking_
     past_it = franck_report.summary.eye_contact_ratio
     assert into_the_lens is not None and into_the_lens >= 0.7, f"into the lens: {into_the_lens}"
     assert past_it is not None and past_it <= into_the_lens - 0.2, f"franck: {past_it}"
+
+
+def test_a_calibrated_person_looking_into_the_lens_is_looking_at_the_interviewer(
+    registry: ModelRegistry, config: PipelineConfig
+) -> None:
+    """The setup check's calibration on a real face: the man looking into the lens is asked
+    to at the start of his 2.4 s clip; played again after it, his eye contact is near whole
+    and his head pitch reads about 0 (as when he looked at the interviewer), whatever the
+    camera axis says."""
+    video = video_stream(config)
+    video.request_calibration()
+    results = []
+    try:
+        with av.open(str(feat_video("single_face.mp4", registry))) as container:
+            frames = [(float(f.time or 0.0), f) for f in container.decode(video=0)]
+        length = frames[-1][0] + 1 / 30
+        for played in range(2):
+            for t, frame in frames:
+                image = AvImage(frame, config.max_analysis_width)
+                output = video.feed(t + played * length, image)
+                if output is not None and output.result is not None:
+                    results.append(output.result)
+    finally:
+        video.close()
+    ended = [r.calibration for r in results if r.calibration is not None]
+    assert len(ended) == 1 and ended[0].ok, f"one calibration that took: {ended}"
+    again = [r for r in results if r.t >= length and r.gaze is not None]
+    assert len(again) >= 8, f"frames of the second playing: {len(again)}"
+    contact = sum(r.gaze.eye_contact for r in again if r.gaze) / len(again)
+    assert contact >= 0.9, f"eye contact after calibrating: {contact:.2f}"
+    pitches = sorted(r.head_pose.pitch for r in again if r.head_pose)
+    assert abs(pitches[len(pitches) // 2]) <= 3, f"head pitch from his baseline: {pitches}"
+    assert all(r.baseline and r.baseline.source == "calibrated" for r in again)

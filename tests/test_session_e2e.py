@@ -287,12 +287,39 @@ async def test_a_face_that_leaves_the_picture_gets_one_nudge(start_server: Start
         await peer.close()
 
 
-async def test_a_setup_check_without_video_is_an_error(server: RunningServer) -> None:
+async def test_eye_contact_is_calibrated_on_request(start_server: StartServer) -> None:
+    """``calibrate``: the frames of the next two seconds become the person's "looking at the
+    interviewer"; the answer says so, and later frames are judged against it, head pitch
+    included."""
+    server = await start_server()
+    peer = ClientPeer(server.url, [StillsTrack([place(astronaut())])])
+    async with aiohttp.ClientSession() as http:
+        await peer.connect(http)
+    try:
+        first = await peer.wait_for(lambda m: m["type"] == "video.frame" and m["face"], 20)
+        assert first["gaze"]["baseline"] in ("camera", "resting"), first["gaze"]
+        peer.send({"type": "calibrate"})
+        done = await peer.wait_for(lambda m: m["type"] == "calibration", 15, "a 'calibration'")
+        assert done["ok"] and done["reason"] is None and done["frames"] >= 5, done
+        assert done["baseline"]["source"] == "calibrated" and done["text"].startswith("Got it")
+        after = await peer.wait_for(
+            lambda m: m["type"] == "video.frame" and m["t"] > done["t"] and m["face"], 10
+        )
+        assert after["gaze"]["baseline"] == "calibrated" and after["eye_contact"], after
+        pose = after["head_pose"]
+        assert abs(pose["pitch"]) <= 1.0, f"a still head reads level after calibrating: {pose}"
+        assert pose["camera_pitch"] == pytest.approx(done["baseline"]["head_pitch"], abs=1.0)
+    finally:
+        await peer.close()
+
+
+@pytest.mark.parametrize("kind", ["setup", "calibrate"])
+async def test_a_setup_check_without_video_is_an_error(server: RunningServer, kind: str) -> None:
     peer = ClientPeer(server.url, [SamplesTrack(np.zeros(AUDIO_RATE, np.float32))])
     async with aiohttp.ClientSession() as http:
         await peer.connect(http)
     try:
-        peer.send({"type": "setup"})
+        peer.send({"type": kind})
         error = await peer.wait_for(lambda m: is_error(m, "no_video"), 10, "error 'no_video'")
         assert "video" in error["message"]
     finally:

@@ -3,7 +3,7 @@ ways whose answer is known: rotated, mirrored, eyes shut, irises moved, face rem
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import cv2
 import numpy as np
@@ -12,7 +12,7 @@ import pytest
 from analyzers.blinks import BlinkDetector, eye_boxes, eye_openness, eye_probe
 from analyzers.expression import EXPRESSIONS, ExpressionSmoother
 from analyzers.face import FaceAnalyzer
-from analyzers.gaze import estimate_gaze
+from analyzers.gaze import Calibration, CalibrationParams, Gaze, GazeReference, estimate_gaze
 from analyzers.head_pose import HeadPose, HeadStability, head_pose
 from analyzers.models import FER_MINI_XCEPTION, ModelRegistry
 from analyzers.sampling import VideoSampler
@@ -105,6 +105,95 @@ def test_roll_does_not_move_the_gaze(faces: FaceAnalyzer) -> None:
     landmarks = landmarks_of(faces, place(astronaut(), angle=25))
     gaze = estimate_gaze(landmarks, head_pose(landmarks))
     assert gaze.eye_contact and abs(gaze.horizontal) < 0.1
+
+
+def test_a_calibration_makes_where_the_person_looked_eye_contact(faces: FaceAnalyzer) -> None:
+    """A person whose interviewer's picture sits to the side of the camera: asked to look at
+    it, they look 0.2 eye widths to the side (about 16 degrees off the camera axis). After the
+    calibration that is eye contact, and looking into the lens is not; head pitch reads 0 for
+    the head as it was."""
+    frame = place(astronaut())
+    aside = look_sideways(frame, landmarks_of(faces, frame), 0.2)
+    analyzer = VideoFrameAnalyzer()
+    try:
+        first = analyzer.update(aside, 0.0)
+        assert first.gaze is not None and not first.gaze.eye_contact, "off the camera axis"
+        assert first.baseline is not None and first.baseline.source == "camera"
+        analyzer.calibrate(0.0)
+        ended = [
+            r.calibration for t in np.arange(0.2, 3.0, 0.2) if (r := analyzer.update(aside, t))
+        ]
+        done = [c for c in ended if c is not None]
+        assert len(done) == 1 and done[0].ok, f"one calibration that took: {done}"
+        baseline = done[0].baseline
+        assert baseline is not None and baseline.source == "calibrated" and baseline.gaze_yaw > 10
+        after = analyzer.update(aside, 3.2)
+        lens = analyzer.update(frame, 3.4)
+        assert after.gaze is not None and after.gaze.eye_contact, "where they looked"
+        assert lens.gaze is not None, "the lens-looking frame has a face"
+        assert not lens.gaze.eye_contact, (
+            f"the lens is {lens.gaze.yaw - baseline.gaze_yaw:.0f} degrees from where they looked"
+        )
+        assert after.head_pose is not None and after.camera_pitch is not None
+        assert abs(after.head_pose.pitch) < 1.0, "the head as when calibrated reads level"
+        assert after.camera_pitch == pytest.approx(baseline.head_pitch, abs=1.0)
+    finally:
+        analyzer.close()
+
+
+def gaze(yaw: float, pitch: float) -> Gaze:
+    return Gaze(0.0, 0.0, yaw, pitch, eye_contact=False)
+
+
+def calibrate(reference: GazeReference, looks: Sequence[Gaze | None]) -> list[Calibration]:
+    """Frames at 5 fps after a calibration request at 0: what ended, on which frame."""
+    reference.calibrate(0.0)
+    return [c for i, g in enumerate(looks) if (c := reference.add(0.2 * (i + 1), g, 5.0))]
+
+
+def test_the_resting_baseline_is_the_persons_own_until_calibrated() -> None:
+    reference = GazeReference(min_samples=5)
+    for _ in range(4):
+        reference.add(0.0, gaze(3.0, 20.0), 15.0)
+    assert reference.baseline.source == "camera" and reference.baseline.gaze_pitch == 0
+    reference.add(0.0, gaze(3.0, 22.0), 16.0)
+    resting = reference.baseline
+    assert (resting.source, resting.gaze_yaw, resting.gaze_pitch, resting.head_pitch) == (
+        "resting",
+        0.0,
+        20.0,
+        15.0,
+    ), "pitch is the person's own, left and right the camera's"
+
+
+@pytest.mark.parametrize(
+    ("looks", "reason"),
+    [
+        ([None] * 30, "no_face"),
+        ([gaze(25.0, 35.0)] * 12, "too_far"),
+        ([gaze(-15.0 if i % 2 else 15.0, 0.0) for i in range(12)], "unsteady"),
+    ],
+    ids=["nobody", "looking_away", "eyes_moving"],
+)
+def test_a_calibration_that_cannot_be_trusted_is_refused(
+    looks: list[Gaze | None], reason: str
+) -> None:
+    reference = GazeReference()
+    reference.add(0.0, gaze(0.0, 10.0), 5.0)
+    ended = calibrate(reference, looks)
+    assert len(ended) == 1, f"one end to the calibration, got {ended}"
+    (result,) = ended
+    assert not result.ok and result.reason == reason, result
+    assert reference.baseline.source != "calibrated" and not reference.calibrating
+
+
+def test_a_calibration_takes_the_frames_after_the_eyes_settle() -> None:
+    """The first half second after the request is the eyes travelling to the picture."""
+    params = CalibrationParams()
+    travelling = [gaze(-30.0, -20.0)] * int(params.settle / 0.2)
+    ended = calibrate(GazeReference(calibration=params), [*travelling] + [gaze(12.0, 18.0)] * 10)
+    assert len(ended) == 1 and ended[0].baseline is not None, ended
+    assert ended[0].baseline.gaze_yaw == 12.0, "only the settled frames count"
 
 
 # Blinks ------------------------------------------------------------------------------------

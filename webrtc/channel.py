@@ -11,6 +11,7 @@ from collections.abc import Callable
 from aiortc import RTCDataChannel
 
 from webrtc.protocol import (
+    CalibrateRequest,
     End,
     Error,
     Ping,
@@ -18,6 +19,7 @@ from webrtc.protocol import (
     ProtocolError,
     ServerMessage,
     SetupRequest,
+    VideoRequest,
     chunked,
     encode,
     parse_client_message,
@@ -45,7 +47,7 @@ class ResultChannel:
         max_buffered_bytes: int,
         clock: Callable[[], float],
         on_end: Callable[[], None],
-        on_setup: Callable[[], bool] | None = None,
+        on_video: Callable[[VideoRequest], bool] | None = None,
         on_sent: Callable[[ServerMessage, str], None] | None = None,
         max_message_bytes: int = 1100,
         messages_per_second: float = 20.0,
@@ -55,7 +57,7 @@ class ResultChannel:
         self._max_buffered_bytes = max_buffered_bytes
         self._clock = clock
         self._on_end = on_end
-        self._on_setup = on_setup
+        self._on_video = on_video
         self._on_sent = on_sent
         self._max_message_bytes = max_message_bytes
         self._inbound = TokenBucket(messages_per_second, 2 * messages_per_second)
@@ -137,8 +139,8 @@ class ResultChannel:
             self.send(Pong(self._session_id, self._clock(), message.id))
         elif isinstance(message, End):
             self._on_end()
-        elif isinstance(message, SetupRequest):
-            if self._on_setup is None or not self._on_setup():
+        elif isinstance(message, SetupRequest | CalibrateRequest):
+            if self._on_video is None or not self._on_video(message):
                 self.send(Error(self._session_id, self._clock(), "no_video", "no video to check"))
 
     def close(self) -> None:

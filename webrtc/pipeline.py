@@ -30,8 +30,15 @@ from analyzers.video_summary import VideoSummary
 from webrtc.config import PipelineConfig
 from webrtc.media import AvImage, audio_resampler, audio_stream, resampled, video_stream
 from webrtc.posture import Dropped, PostureWorker
-from webrtc.protocol import Error, ServerMessage
-from webrtc.results import Blink, PostureMessage, Setup, VideoFrameMessage, audio_message
+from webrtc.protocol import CalibrateRequest, Error, ServerMessage, VideoRequest
+from webrtc.results import (
+    Blink,
+    CalibrationMessage,
+    PostureMessage,
+    Setup,
+    VideoFrameMessage,
+    audio_message,
+)
 from webrtc.scheduler import AnalysisScheduler
 from webrtc.tracks import BoundedFrameQueue, LatestFrameSlot, StampedFrame
 
@@ -151,9 +158,13 @@ class VideoPipeline(_Pipeline):
                 continue
             self._deliver(output, item, (time.perf_counter() - started) * 1000.0)
 
-    def request_setup(self) -> bool:
-        """The client asked for the setup check again: it runs on the next analysed frame."""
-        self.stream.request_setup()
+    def request(self, request: VideoRequest) -> bool:
+        """The client asked for the setup check again, or to calibrate eye contact: either
+        starts on the next analysed frame."""
+        if isinstance(request, CalibrateRequest):
+            self.stream.request_calibration()
+        else:
+            self.stream.request_setup()
         return True
 
     def _deliver(self, output: VideoOutput, item: StampedFrame, elapsed_ms: float) -> None:
@@ -176,6 +187,8 @@ class VideoPipeline(_Pipeline):
         )
         if output.setup is not None:
             self._send(Setup.from_result(self.session_id, output.setup))
+        if output.result.calibration is not None:
+            self._send(CalibrationMessage.from_result(self.session_id, output.result.calibration))
         if output.pose_due is not None:
             self._start_posture(output.t, output.pose_due)
 

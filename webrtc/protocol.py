@@ -150,7 +150,15 @@ class SetupRequest:
     """The client asks for the setup check again (framing and light, over the last seconds)."""
 
 
-ClientMessage = Ping | End | SetupRequest
+@dataclass(frozen=True)
+class CalibrateRequest:
+    """The person is looking at the interviewer's picture (or the camera) from now on, for
+    two seconds: learn where that is (answered with ``calibration``)."""
+
+
+VideoRequest = SetupRequest | CalibrateRequest
+"""What the client asks of the video analysis."""
+ClientMessage = Ping | End | VideoRequest
 
 
 def parse_client_message(raw: str | bytes) -> ClientMessage:
@@ -179,6 +187,8 @@ def parse_client_message(raw: str | bytes) -> ClientMessage:
         return End()
     if kind == "setup":
         return SetupRequest()
+    if kind == "calibrate":
+        return CalibrateRequest()
     if not isinstance(kind, str):
         raise ProtocolError("invalid_message", "a message needs a string 'type'")
     raise ProtocolError("unknown_type", f"unknown message type {kind[:64]!r}")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from aiortc import RTCConfiguration
 
+from analyzers.posture import PoseModel
 from analyzers.report import Report
 from analyzers.speaking_rate import SYLLABLES_PER_WORD
 from analyzers.speech_to_text import WhisperRecognizer
@@ -37,7 +38,12 @@ def build_scheduler(config: PipelineConfig) -> AnalysisScheduler[VideoModels]:
     models = PerThread(
         lambda: build_video_models(config.expression_backend, config.expression_model_path)
     )
-    posture = PostureWorker() if config.stream.posture_interval > 0 else None
+    hands = config.stream.posture_hands
+    posture = (
+        PostureWorker(model=lambda: PoseModel(hands))
+        if config.stream.posture_interval > 0
+        else None
+    )
     return AnalysisScheduler(rate, models, config.analysis_threads, posture)
 
 

@@ -10,6 +10,7 @@ from analyzers.audio import AudioOutput, AudioWindowResult
 from analyzers.audio_summary import AudioSummary
 from analyzers.blinks import Blink as BlinkResult
 from analyzers.framing import SetupResult
+from analyzers.gaze import Calibration
 from analyzers.language import LanguageSummary, Utterance
 from analyzers.posture import Posture as PostureResult
 from analyzers.report import SummaryFields, utterance_dict
@@ -35,7 +36,7 @@ class VideoFrameMessage(ServerMessage):
     analysis_ms: float
     frames_skipped: int
     head_pose: dict[str, float] | None = None
-    gaze: dict[str, float] | None = None
+    gaze: dict[str, float | str | None] | None = None
     eye_contact: bool | None = None
     eyes: dict[str, float] | None = None
     expression: dict[str, Any] | None = None
@@ -70,12 +71,21 @@ class VideoFrameMessage(ServerMessage):
             frames_skipped=frames_skipped,
             head_pose=None
             if pose is None
-            else _rounded({"yaw": pose.yaw, "pitch": pose.pitch, "roll": pose.roll}, 1),
+            else _rounded(
+                {
+                    "yaw": pose.yaw,
+                    "pitch": pose.pitch,
+                    "roll": pose.roll,
+                    "camera_pitch": result.camera_pitch or 0.0,
+                },
+                1,
+            ),
             gaze=None
             if gaze is None
             else {
                 **_rounded({"horizontal": gaze.horizontal, "vertical": gaze.vertical}, 3),
                 **_rounded({"yaw": gaze.yaw, "pitch": gaze.pitch}, 1),
+                "baseline": None if result.baseline is None else result.baseline.source,
             },
             eye_contact=None if gaze is None else gaze.eye_contact,
             eyes=None
@@ -131,6 +141,42 @@ class Setup(ServerMessage):
             frames=result.frames,
             framing=None if result.framing is None else result.framing.to_dict(),
         )
+
+
+@dataclass(frozen=True)
+class CalibrationMessage(ServerMessage):
+    """How a calibration asked for with ``{"type": "calibrate"}`` ended: ``ok`` with the
+    ``baseline`` eye contact and head pitch are now judged against, or the ``reason`` it did
+    not take (``no_face``, ``too_far``, ``unsteady``) and the words to show."""
+
+    type: ClassVar[str] = "calibration"
+    ok: bool
+    frames: int
+    baseline: dict[str, Any] | None
+    reason: str | None
+    text: str
+
+    @classmethod
+    def from_result(cls, session_id: str, result: Calibration) -> CalibrationMessage:
+        return cls(
+            session_id=session_id,
+            t=round(result.t, 3),
+            ok=result.ok,
+            frames=result.frames,
+            baseline=None if result.baseline is None else result.baseline.to_dict(),
+            reason=result.reason,
+            text=CALIBRATION_TEXT[result.reason or "ok"],
+        )
+
+
+CALIBRATION_TEXT = {
+    "ok": "Got it: eye contact now means looking where you just looked.",
+    "no_face": "Your face was not in view long enough. Face the camera and try again.",
+    "too_far": "That was too far from the camera. Look at the interviewer's picture or the "
+    "camera itself and try again.",
+    "unsteady": "Your eyes were moving. Rest them on the interviewer's picture for two seconds "
+    "and try again.",
+}
 
 
 @dataclass(frozen=True)

@@ -173,7 +173,7 @@ class AnalysisSession:
             max_buffered_bytes=self.config.max_buffered_bytes,
             clock=self.clock,
             on_end=lambda: self.request_close("ended"),
-            on_setup=lambda: self.video is not None and self.video.request_setup(),
+            on_video=lambda request: self.video is not None and self.video.request(request),
             max_message_bytes=self.config.max_message_bytes,
             messages_per_second=self.config.channel_messages_per_second,
             on_sent=None if on_message is None else lambda m, wire: on_message(self, m, wire),

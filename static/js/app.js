@@ -14,6 +14,7 @@ const ui = {
   pitchVariation: $("pitch-variation"), report: $("report"), reportLink: $("report-link"),
   captions: $("captions"), fillers: $("fillers"), setup: $("setup"), posture: $("posture"),
   setupVerdict: $("setup-verdict"), setupAdvice: $("setup-advice"), checkSetup: $("check-setup"),
+  gazeStatus: $("gaze-status"), calibrate: $("calibrate"),
   cue: $("cue"), recordBox: $("record-box"), record: $("record"),
 };
 // One cue at a time (the server sends at most one every 20 s): shown large for a while, then
@@ -34,6 +35,7 @@ function showNudge(message) {
   cueTimer = setTimeout(() => showCue("All good", "calm"), CUE_SECONDS * 1000);
 }
 let fillerCount = 0;
+const GAZE_PROMPT = ui.gazeStatus.textContent; // the page's own words
 const CAPTION_LINES = 2;
 
 const percent = (x) => (x == null ? "–" : `${Math.round(x * 100)} %`);
@@ -94,6 +96,10 @@ function resetReadouts() {
   ui.captions.replaceChildren();
   ui.setup.hidden = true;
   ui.setupAdvice.replaceChildren();
+  ui.gazeStatus.dataset.state = "idle";
+  ui.gazeStatus.textContent = GAZE_PROMPT;
+  ui.calibrate.disabled = false;
+  ui.calibrate.textContent = "Set where I look";
 }
 
 /** Posture comes in its own message every couple of seconds: it stays until the next. */
@@ -116,6 +122,14 @@ function showSetup(message) {
     return item;
   }));
   ui.checkSetup.disabled = false;
+}
+
+/** Where the person looks when looking at the interviewer: the server's words on how it went. */
+function showCalibration(message) {
+  ui.gazeStatus.dataset.state = message.ok ? "done" : "failed";
+  ui.gazeStatus.textContent = message.text;
+  ui.calibrate.disabled = false;
+  ui.calibrate.textContent = message.ok ? "Set it again" : "Try again";
 }
 
 function onMessage(message) {
@@ -175,6 +189,9 @@ function onMessage(message) {
       break;
     case "setup":
       showSetup(message);
+      break;
+    case "calibration":
+      showCalibration(message);
       break;
     case "pong":
       if (client?.rttMs != null) ui.rtt.textContent = `${client.rttMs.toFixed(0)} ms`;
@@ -301,6 +318,12 @@ ui.checkSetup.addEventListener("click", () => {
   ui.checkSetup.disabled = true;
   ui.setupVerdict.textContent = "Checking…";
   client?.send({ type: "setup" });
+});
+ui.calibrate.addEventListener("click", () => {
+  ui.calibrate.disabled = true;
+  ui.gazeStatus.dataset.state = "looking";
+  ui.gazeStatus.textContent = "Look at the interviewer's picture now, and hold it…";
+  client?.send({ type: "calibrate" });
 });
 ui.disconnect.addEventListener("click", stop);
 window.addEventListener("pagehide", () => client?.close());
