@@ -21,8 +21,9 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from aiohttp import web
 from pydantic import ValidationError
@@ -37,6 +38,7 @@ from signaling.connections import (
 )
 from signaling.keys import SERVICE
 from signaling.settings import Settings
+from signaling.storage import ReadOnlyDataDir
 from webrtc.loops import loop_name, new_event_loop
 from webrtc.udp_ports import parse_port_range
 
@@ -160,7 +162,9 @@ def setup_logging(settings: Settings) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def serve(settings: Settings, *, reuse_port: bool = False) -> int:
+def serve(
+    settings: Settings, *, reuse_port: bool = False, restarts: Callable[[], int] | None = None
+) -> int:
     """Serve until told to stop: SIGTERM drains (:func:`run`), SIGINT or a second SIGTERM
     stops at once; every session ends with its report either way."""
     ports = parse_port_range(settings.udp_ports) if settings.udp_ports else None
@@ -171,13 +175,15 @@ def serve(settings: Settings, *, reuse_port: bool = False) -> int:
     sys.setswitchinterval(settings.gil_switch_interval)
     asyncio.set_event_loop(loop)
     try:
-        return loop.run_until_complete(run(settings, reuse_port=reuse_port))
+        return loop.run_until_complete(run(settings, reuse_port=reuse_port, restarts=restarts))
     finally:
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
 
 
-async def run(settings: Settings, *, reuse_port: bool = False) -> int:
+async def run(
+    settings: Settings, *, reuse_port: bool = False, restarts: Callable[[], int] | None = None
+) -> int:
     """The server on the running loop. The first SIGTERM drains: ``/health`` and new offers
     answer ``503 draining``, live sessions get ``session.draining`` and up to
     ``LENS_DRAIN_TIMEOUT`` seconds to finish; then the rest are ended with their reports."""
@@ -186,7 +192,7 @@ async def run(settings: Settings, *, reuse_port: bool = False) -> int:
         connection_cap(settings.max_connections, open_files),
         None if settings.trust_forwarded else settings.max_connections_per_address,
     )
-    app = create_app(settings, guard)
+    app = create_app(settings, guard, restarts)
     runner = web.AppRunner(
         app,
         handle_signals=False,
@@ -199,7 +205,7 @@ async def run(settings: Settings, *, reuse_port: bool = False) -> int:
     )
     try:
         await runner.setup()  # models resolved, store opened, lost sessions ended
-    except ModelUnavailable as exc:
+    except (ModelUnavailable, ReadOnlyDataDir) as exc:
         log.error("cannot start: %s", exc)
         await runner.cleanup()
         return 1
@@ -257,11 +263,12 @@ def load_settings(overrides: dict[str, object]) -> Settings:
         raise SystemExit("error: invalid settings:\n  " + "\n  ".join(lines)) from None
 
 
-def _worker(overrides: dict[str, object]) -> None:
+def _worker(overrides: dict[str, object], restarts: Any) -> None:
+    """One worker; ``restarts`` is the supervisor's shared count of workers it replaced."""
     # The environment (every LENS_* setting) is inherited; only the flags travel as arguments.
     settings = load_settings(overrides)
     setup_logging(settings)
-    sys.exit(serve(settings, reuse_port=True))
+    sys.exit(serve(settings, reuse_port=True, restarts=lambda: int(restarts.value)))
 
 
 RESTARTS_ALLOWED = 5
@@ -280,9 +287,12 @@ def run_workers(overrides: dict[str, object], workers: int) -> int:
     SIGINT it passes the signal on, waits for every worker to drain, and exits with the worst
     exit code."""
     context = multiprocessing.get_context("spawn")
+    restarts = context.Value("i", 0, lock=False)  # every worker's /metrics shows it
 
     def start(slot: int) -> multiprocessing.process.BaseProcess:
-        process = context.Process(target=_worker, args=(overrides,), name=f"lens-worker-{slot}")
+        process = context.Process(
+            target=_worker, args=(overrides, restarts), name=f"lens-worker-{slot}"
+        )
         process.start()
         return process
 
@@ -330,6 +340,7 @@ def run_workers(overrides: dict[str, object], workers: int) -> int:
             while not stopping and time.monotonic() < deadline:
                 time.sleep(0.1)
             if not stopping:
+                restarts.value += 1
                 processes[slot] = start(slot)
                 log.info("worker %d restarted as pid %s", slot, processes[slot].pid)
         time.sleep(0.2)

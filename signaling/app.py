@@ -23,6 +23,7 @@ from signaling.keys import (
     LIMITER,
     METRICS,
     REGISTRY,
+    RESTARTS,
     SERVICE,
     SETTINGS,
     STORE,
@@ -107,6 +108,9 @@ async def get_health(request: web.Request) -> web.Response:
     auth = request.app[AUTH]
     service = request.app[SERVICE]
     status, code = ("ok", 200) if service.draining_until is None else ("draining", 503)
+    problems = service.problems()
+    if problems and code == 200:
+        status = "degraded"  # still serving: writes wait for the store, nothing is lost
     if auth.enabled:
         try:
             auth.require_api_key(request.headers.get("Authorization"))
@@ -116,6 +120,7 @@ async def get_health(request: web.Request) -> web.Response:
     return web.json_response(
         {
             "status": status,
+            "problems": problems,
             "draining_until": service.draining_until,
             "version": VERSION,
             "sessions": len(registry),
@@ -173,14 +178,18 @@ def asr_model_dir(settings: Settings) -> Path | None:
 
 
 async def _services(app: web.Application) -> AsyncIterator[None]:
-    """Resolve model files and open the store before the first request can arrive (a model
+    """Open the store and resolve model files before the first request can arrive (a model
     fetch runs off the loop)."""
     settings = app[SETTINGS]
     loop = asyncio.get_running_loop()
-    model_path = await loop.run_in_executor(None, expression_model_path, settings)
-    asr_dir = await loop.run_in_executor(None, asr_model_dir, settings)
     store = open_store(settings)
-    await store.start()
+    await store.start()  # first: a data directory that cannot be written fails at once
+    try:
+        model_path = await loop.run_in_executor(None, expression_model_path, settings)
+        asr_dir = await loop.run_in_executor(None, asr_model_dir, settings)
+    except BaseException:
+        await store.close()
+        raise
     service = SessionService(
         settings,
         store,
@@ -192,7 +201,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     app[SERVICE] = service
     app[SUBJECTS] = SubjectService(service)
     app[REGISTRY] = service.registry
-    app[METRICS] = Metrics(service, store, app[GUARD])
+    app[METRICS] = Metrics(service, store, app[GUARD], app[RESTARTS])
     await service.start()
     lag = asyncio.create_task(app[METRICS].watch_loop(), name="lens-loop-lag")
     sync = asyncio.create_task(service.sync_sessions(), name="lens-session-sync")
@@ -207,13 +216,19 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
 AUTH_DISABLED = "disabled: LENS_SECRET is not set, anyone can create sessions (development only)"
 
 
-def create_app(settings: Settings, guard: ConnectionGuard | None = None) -> web.Application:
-    """The application; ``guard``: the connection caps of the site serving it (for metrics)."""
+def create_app(
+    settings: Settings,
+    guard: ConnectionGuard | None = None,
+    restarts: Callable[[], int] | None = None,
+) -> web.Application:
+    """The application; ``guard``: the connection caps of the site serving it, ``restarts``:
+    how many workers the supervisor has replaced (both for metrics)."""
     # CORS outermost: error answers carry its headers too, or a browser on an allowed origin
     # sees a network failure instead of the 4xx/503 and its Retry-After.
     app = web.Application(middlewares=[cors, json_errors], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[GUARD] = guard
+    app[RESTARTS] = restarts
     app[LIMITER] = KeyedLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
     app[AUTH_FAILURES] = KeyedLimiter(settings.auth_failures_per_minute, 10)
     app[AUTH] = Auth(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aiohttp import web
 
 from signaling.auth import Auth
@@ -25,3 +27,5 @@ SUBJECTS = web.AppKey("subjects", SubjectService)
 REGISTRY = web.AppKey("registry", SessionRegistry)
 STORE = web.AppKey("store", Store)
 GUARD: web.AppKey[ConnectionGuard | None] = web.AppKey("guard")
+RESTARTS: web.AppKey[Callable[[], int] | None] = web.AppKey("restarts")
+"""How many workers the supervisor has replaced (``None``: no supervisor)."""

@@ -9,7 +9,7 @@ Each app has its own registry (no process globals), so several apps can live in 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Histogram, ProcessCollector, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -83,6 +83,7 @@ class _SessionCollector(Collector):
         store = self._store.health()
         errors.add_metric(["store_write_dropped"], store.get("dropped", 0))
         errors.add_metric(["store_failure"], store.get("failures", 0))
+        errors.add_metric(["store_write_discarded"], store.get("discarded", 0))
         yield errors
         pending = GaugeMetricFamily(
             "lens_channel_backlog_bytes", "Bytes queued on data channels, all sessions"
@@ -92,6 +93,11 @@ class _SessionCollector(Collector):
         writes = GaugeMetricFamily("lens_store_pending_writes", "Writes waiting for the store")
         writes.add_metric([], store.get("pending", 0))
         yield writes
+        failing = GaugeMetricFamily(
+            "lens_store_failing", "1 while the store refuses writes (they are kept and retried)"
+        )
+        failing.add_metric([], float(not store.get("healthy", True)))
+        yield failing
         rate = self._sessions.scheduler.rate
         fps = GaugeMetricFamily(
             "lens_video_fps", "Full-analysis rate of every session, lowered under load"
@@ -154,9 +160,15 @@ class _SessionCollector(Collector):
 class _WorkerCollector(Collector):
     """The worker's own state: draining, sessions of lost workers it ended, HTTP connections."""
 
-    def __init__(self, service: SessionService, guard: ConnectionGuard | None) -> None:
+    def __init__(
+        self,
+        service: SessionService,
+        guard: ConnectionGuard | None,
+        restarts: Callable[[], int] | None = None,
+    ) -> None:
         self._service = service
         self._guard = guard
+        self._restarts = restarts
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         draining = GaugeMetricFamily("lens_draining", "1 while this worker is draining")
@@ -167,6 +179,17 @@ class _WorkerCollector(Collector):
         )
         lost.add_metric([], self._service.watch.sessions_ended)
         yield lost
+        erasing = GaugeMetricFamily(
+            "lens_erasures_pending", "Deleted sessions whose data waits for the store to go"
+        )
+        erasing.add_metric([], self._service.erasures_pending)
+        yield erasing
+        if self._restarts is not None:
+            restarted = CounterMetricFamily(
+                "lens_worker_restarts", "Dead workers the supervisor replaced (--workers N)"
+            )
+            restarted.add_metric([], self._restarts())
+            yield restarted
         if self._guard is None:
             return
         open_ = GaugeMetricFamily("lens_http_connections", "Open HTTP connections")
@@ -181,7 +204,11 @@ class _WorkerCollector(Collector):
 
 class Metrics:
     def __init__(
-        self, service: SessionService, store: Store, guard: ConnectionGuard | None = None
+        self,
+        service: SessionService,
+        store: Store,
+        guard: ConnectionGuard | None = None,
+        restarts: Callable[[], int] | None = None,
     ) -> None:
         sessions = service.registry
         self.registry = CollectorRegistry()
@@ -199,7 +226,7 @@ class Metrics:
             buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
         )
         self.registry.register(_SessionCollector(sessions, store))
-        self.registry.register(_WorkerCollector(service, guard))
+        self.registry.register(_WorkerCollector(service, guard, restarts))
         # process_cpu_seconds_total, process_resident_memory_bytes, open fds (Linux only).
         ProcessCollector(registry=self.registry)
 

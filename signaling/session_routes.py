@@ -76,9 +76,21 @@ async def get_session(request: web.Request) -> web.Response:
 
 
 async def delete_session(request: web.Request) -> web.Response:
+    """204 when erased; 202 when the session is gone for every reader and its erasure waits
+    for the store (it is finished when the store is back)."""
     _platform(request)
-    await request.app[SERVICE].delete(request.match_info["session_id"])
-    return web.Response(status=204)
+    session_id = request.match_info["session_id"]
+    if await request.app[SERVICE].delete(session_id):
+        return web.Response(status=204)
+    return web.json_response(
+        {
+            "session_id": session_id,
+            "status": "erasing",
+            "message": "deleted: no one can read it any more; the store is away, so the data "
+            "is erased as soon as it is back",
+        },
+        status=202,
+    )
 
 
 def wants_html(request: web.Request) -> bool:

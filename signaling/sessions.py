@@ -42,6 +42,8 @@ from webrtc.session import AnalysisSession
 log = logging.getLogger(__name__)
 
 RECENT_REPORTS = 64
+TOMBSTONE_PATIENCE = 5.0
+"""Seconds a DELETE retries marking the session deleted before it answers 503."""
 _SYNCED = (SessionState.CONNECTING, SessionState.ACTIVE)
 """States in which a live session's record is written to the store as it changes."""
 
@@ -76,6 +78,8 @@ class SessionService:
         self._reports: OrderedDict[str, Report] = OrderedDict()
         self.uploads = UploadAnalyzer(self.registry.config, settings.max_upload_seconds)
         self.recordings = Recordings(settings)
+        self._erasing: set[str] = set()
+        """Tombstoned sessions whose erasure is not finished (the store was away)."""
         self._offering: set[object] = set()
         """Offers between the session count's check and their session's creation."""
 
@@ -256,55 +260,116 @@ class SessionService:
             out.append((fresh or record).to_dict())
         return out, total
 
-    async def delete(self, session_id: str) -> None:
-        """End the session if it is live here, then erase everything stored about it. A
-        session live on another worker is stopped by that worker (:meth:`sync_sessions`)."""
+    async def delete(self, session_id: str) -> bool:
+        """Erase the session, whatever the store does meanwhile: a durable tombstone first
+        (retried for up to ``TOMBSTONE_PATIENCE`` seconds; failing that, a 503 and nothing
+        changed), then the live session ended, then its data erased. ``True`` when all is
+        erased now; ``False`` when the store could not take the erasure yet: the session is
+        already gone for every reader, and the erasure is finished when the store is back
+        (by this worker, or any other: :meth:`sync_sessions`). A session live on another
+        worker is stopped by that worker."""
         check_session_id(session_id)
         live = self.registry.get(session_id)
-        try:
-            existed = await self._erase(session_id, live)
-        except StoreUnavailable as exc:
-            raise ServiceUnavailable(str(exc)) from None
-        if not existed and live is None:
-            raise NotFound(f"no session {session_id}")
-
-    async def _erase(self, session_id: str, live: AnalysisSession | None) -> bool:
-        """Erase everything or nothing: writes still buffered for the store go first (or the
-        DELETE fails, and a retry finishes it); then the store, in one transaction; the
-        worker's own copy of the report last, once the store has let go of it."""
+        if live is None and session_id not in self._reports:
+            record = await self._stored(session_id)
+            recorded = await asyncio.to_thread(self.recordings.path(session_id).is_file)
+            if record is None and not recorded:
+                raise NotFound(f"no session {session_id}")
+        await self._tombstone(session_id)
+        self._erasing.add(session_id)
+        self._reports.pop(session_id, None)
         if live is not None:
             await live.close("deleted")
-        if not await self.store.writer.drain():
-            raise StoreUnavailable("the store has writes it cannot take yet; retry the DELETE")
-        existed = await self.store.delete_session(session_id)
-        kept = self._reports.pop(session_id, None)
-        recorded = await asyncio.to_thread(self.recordings.delete, session_id)
-        return existed or kept is not None or recorded
+        return await self._erase(session_id)
+
+    def problems(self) -> tuple[str, ...]:
+        """What is wrong with this worker's store now, in words (empty: nothing)."""
+        problems: tuple[str, ...] = ()
+        writer = self.store.writer
+        if not writer.healthy:
+            problems += (
+                f"the store is failing ({writer.last_error}); {writer.pending} writes are kept "
+                "until it is back",
+            )
+        if self._erasing:
+            problems += (
+                f"{len(self._erasing)} deleted session(s) wait for the store to be erased",
+            )
+        return problems
+
+    @property
+    def erasures_pending(self) -> int:
+        return len(self._erasing)
+
+    async def _tombstone(self, session_id: str) -> None:
+        deadline = time.monotonic() + TOMBSTONE_PATIENCE
+        backoff = 0.1
+        while True:
+            try:
+                await self.store.tombstone(session_id)
+                return
+            except StoreUnavailable as exc:
+                if time.monotonic() + backoff > deadline:
+                    log.warning("session %s: could not mark it deleted: %s", session_id, exc)
+                    raise ServiceUnavailable(
+                        "the store cannot take the deletion now; nothing was changed and the "
+                        "session goes on. Retry the DELETE",
+                        headers={"Retry-After": "5"},
+                    ) from None
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 1.0)
+
+    async def _erase(self, session_id: str) -> bool:
+        """Erase a tombstoned session's data: writes still buffered for it are let through
+        first (the store drops them: tombstoned), then the store, then the recording. ``False``
+        (left for :meth:`sync_sessions`) when the store cannot take it now."""
+        try:
+            if not await self.store.writer.drain():
+                raise StoreUnavailable("the store has writes it cannot take yet")
+            await self.store.delete_session(session_id)
+        except StoreUnavailable as exc:
+            log.warning("session %s: erasure waits for the store: %s", session_id, exc)
+            return False
+        await asyncio.to_thread(self.recordings.delete, session_id)
+        self._erasing.discard(session_id)
+        return True
+
+    async def _finish_erasures(self) -> None:
+        """Erasures cut short (by an outage here, or a worker that died mid-DELETE), and live
+        sessions deleted through another worker: ended, then erased."""
+        ids = [session.id for session in self.registry]
+        try:
+            for session_id in await self.store.deleted_among(ids) if ids else set():
+                live = self.registry.get(session_id)
+                if live is not None:
+                    log.info("session %s: deleted through another worker", session_id)
+                    self._erasing.add(session_id)
+                    await live.close("deleted")
+            for session_id in await self.store.deleted_among(list(self._reports)):
+                self._reports.pop(session_id, None)
+            self._erasing.update(await self.store.unerased())
+        except StoreUnavailable as exc:
+            log.warning("could not check for deleted sessions: %s", exc)
+            return
+        for session_id in list(self._erasing):
+            if not await self._erase(session_id):
+                return
 
     async def sync_sessions(self) -> None:
         """Every ``LENS_SESSION_SYNC_INTERVAL`` seconds: the heartbeat, and the sessions of
         workers that are gone ended (:mod:`signaling.workers`); recordings past their retention
-        erased (hourly); live sessions deleted through
-        another worker (a tombstone in the store) closed and erased again; the others' records
+        erased (hourly); live sessions deleted through another worker (a tombstone in the
+        store) closed, and erasures cut short finished (:meth:`_finish_erasures`); the records
         rewritten, for other workers' ``GET`` (``docs/storage.md``). Runs until cancelled; a
         store outage only delays it."""
         while True:
             await asyncio.sleep(self.settings.session_sync_interval)
             await self.watch.tick()
             await asyncio.to_thread(self.recordings.sweep)
-            ids = [session.id for session in self.registry]
-            if not ids:
-                continue
             try:
-                for session_id in await self.store.deleted_among(ids):
-                    live = self.registry.get(session_id)
-                    if live is not None:
-                        log.info("session %s: deleted through another worker", session_id)
-                        await self._erase(session_id, live)
-            except StoreUnavailable as exc:
-                log.warning("could not check for deleted sessions: %s", exc)
+                await self._finish_erasures()
             except Exception:
-                log.exception("checking for deleted sessions failed")
+                log.exception("finishing erasures failed")
             for live in self.registry:
                 record = self._update(live)
                 if record is not None and live.state in _SYNCED:

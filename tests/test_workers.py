@@ -8,13 +8,17 @@ import os
 import re
 import signal
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
 from loadtest.peer import ClientPeer, StillsTrack
+from signaling.storage.sqlite_store import SqliteStore
 from tests.media import astronaut, place
+from tests.processes import ServerProcess
+from tests.test_erasure import read_only, root_without_override
 from tests.test_udp_ports import free_udp_range
 
 CANDIDATE_PORT = re.compile(r"a=candidate:\S+ \d+ udp \d+ \S+ (\d+) typ host")
@@ -112,5 +116,32 @@ async def test_a_killed_worker_is_replaced_and_the_service_stops_cleanly(
         replaced |= await workers_seen(2)
     assert replaced - first, f"no new worker after killing pid {victim}: {server.log()}"
     assert "died with exit code" in server.log() and "restarted as pid" in server.log()
+    async with aiohttp.ClientSession() as http, http.get(f"{url}/metrics") as response:
+        metrics = await response.text()
+    assert "lens_worker_restarts_total 1.0" in metrics, "the restart is counted in /metrics"
     server.send(signal.SIGTERM)
     assert await server.wait(60) == 0, server.log()
+
+
+async def test_the_supervisor_gives_up_on_workers_that_die_at_once(tmp_path: Path) -> None:
+    """Workers that cannot start (their data directory cannot be written) are restarted with
+    growing pauses; past five deaths in a minute the supervisor stops and exits 1, saying so,
+    instead of restarting for ever or exiting 0."""
+    data = tmp_path / "data"
+    store = SqliteStore(data / "lens.sqlite3")
+    await store.start()
+    await store.close()
+    await asyncio.to_thread(read_only, data)
+    process = ServerProcess(
+        tmp_path / "run",
+        "--workers",
+        "2",
+        env={"LENS_DATA_DIR": str(data), "LENS_TRANSCRIPT": "false"},
+        preexec=root_without_override if os.geteuid() == 0 else None,
+    )
+    with pytest.raises(AssertionError, match="did not start"):
+        await process.start(timeout=90)
+    assert await process.wait(5) == 1, process.log()
+    log = process.log()
+    assert log.count("died with exit code 1; restarting it") >= 4, log
+    assert "giving up" in log, log

@@ -4,9 +4,9 @@ Redis when ``LENS_REDIS_URL`` is set. Both implement :class:`~signaling.storage.
 from __future__ import annotations
 
 from signaling.settings import Settings
-from signaling.storage.base import SessionRecord, Store, StoreUnavailable
+from signaling.storage.base import ReadOnlyDataDir, SessionRecord, Store, StoreUnavailable
 
-__all__ = ["SessionRecord", "Store", "StoreUnavailable", "open_store"]
+__all__ = ["ReadOnlyDataDir", "SessionRecord", "Store", "StoreUnavailable", "open_store"]
 
 
 def open_store(settings: Settings) -> Store:

@@ -10,7 +10,8 @@ from typing import Any, Protocol
 from webrtc.lifecycle import SessionCounters, SessionState
 
 TOMBSTONE_SECONDS = 86_400.0
-"""How long a deleted session's id is remembered: far longer than a worker takes to notice."""
+"""How long a deleted session's id is remembered once its data is erased: far longer than a
+worker takes to notice. A tombstone whose session is not yet erased stays until it is."""
 
 
 LIVE_STATES = (SessionState.CONNECTING, SessionState.ACTIVE, SessionState.ENDING)
@@ -19,6 +20,11 @@ LIVE_STATES = (SessionState.CONNECTING, SessionState.ACTIVE, SessionState.ENDING
 
 class StoreUnavailable(RuntimeError):
     """The store cannot answer now (Redis is down); the API answers 503."""
+
+
+class ReadOnlyDataDir(RuntimeError):
+    """The data directory or the database in it cannot be written: the server does not start
+    (it would answer every request and keep nothing)."""
 
 
 @dataclass
@@ -105,10 +111,21 @@ class Store(Protocol):
         """Drop the subject's index (after its sessions were deleted)."""
         ...
 
+    async def tombstone(self, session_id: str) -> None:
+        """Mark the session deleted, durably, before anything is erased: from then on no
+        reader returns it, no buffered write stores it again, and no worker recovers it; a
+        worker running it learns to stop it (:meth:`deleted_among`). Raises
+        :class:`StoreUnavailable` when the mark could not be written."""
+        ...
+
     async def delete_session(self, session_id: str) -> bool:
-        """Erase the session's record, results and report; whether there was anything. Leaves
-        a tombstone (the id alone, for :data:`TOMBSTONE_SECONDS`) so that a worker running the
-        session learns to stop it (:meth:`deleted_among`)."""
+        """Erase the tombstoned session's record, results, checkpoint and report; whether there
+        was anything. The tombstone stays (the id alone, for :data:`TOMBSTONE_SECONDS`)."""
+        ...
+
+    async def unerased(self) -> list[str]:
+        """Tombstoned sessions whose data may still be stored (an erasure cut short by an
+        outage or a crash): any worker finishes them."""
         ...
 
     async def deleted_among(self, session_ids: Collection[str]) -> set[str]:

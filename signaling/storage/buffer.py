@@ -1,7 +1,10 @@
 """Write-behind for everything a live session stores: writes queue here without blocking the
-session and are flushed in batches by one background task. When the store is down, batches go
-back to the front of the queue and are retried with backoff; when the queue is full the oldest
-write is dropped and counted. Nothing here ever raises into a session."""
+session and are flushed in batches by one background task. When the store is down (or its
+disk full, or its database locked), batches go back to the front of the queue and are retried
+with backoff. When the queue is full the oldest write that can be lost is dropped and counted:
+a live result, an event or a checkpoint; a session's record and its report are never dropped
+(there are at most a few per session, so they are bounded by the sessions). Nothing here ever
+raises into a session."""
 
 from __future__ import annotations
 
@@ -14,6 +17,8 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 Op = tuple[Any, ...]
+KEPT = ("session", "report")
+"""Kinds of write never dropped for room: what a person comes back for."""
 
 
 class WriteBuffer:
@@ -37,20 +42,32 @@ class WriteBuffer:
         self._idle.set()
         self._task: asyncio.Task[None] | None = None
         self.healthy = True
+        self.last_error: str | None = None
+        """Why the last flush failed, while the store is failing."""
         self.flushed = 0
         self.dropped = 0
         self.failures = 0
+        self.discarded = 0
+        """Writes the store refused for what they are (not for its state): never retried."""
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="lens-store-writer")
 
     def put(self, op: Op) -> None:
         if len(self._ops) >= self._capacity:
-            self._ops.popleft()
-            self.dropped += 1
+            self._make_room()
         self._ops.append(op)
         self._idle.clear()
         self._ready.set()
+
+    def _make_room(self) -> bool:
+        """Drop the oldest write that may be lost; ``False`` if every one is kept."""
+        for i, queued in enumerate(self._ops):
+            if queued[0] not in KEPT:
+                del self._ops[i]
+                self.dropped += 1
+                return True
+        return False
 
     @property
     def pending(self) -> int:
@@ -66,26 +83,29 @@ class WriteBuffer:
                 try:
                     await self._flush(batch)
                 except self._transient as exc:
-                    # Put the batch back in front, newest writes win if that overflows.
+                    # Put the batch back in front; if that overflows, its lossy writes (the
+                    # oldest there are) go, the kept ones stay.
                     for op in reversed(batch):
-                        if len(self._ops) >= self._capacity:
+                        if len(self._ops) >= self._capacity and op[0] not in KEPT:
                             self.dropped += 1
                             continue
                         self._ops.appendleft(op)
                     self.failures += 1
                     if self.healthy:
-                        log.warning("store unreachable, buffering writes: %s", exc)
+                        log.warning("store failing, keeping writes until it is back: %s", exc)
                     self.healthy = False
+                    self.last_error = str(exc)[:300]
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, self._max_backoff)
                     continue
                 except Exception:
-                    log.exception("store write failed; %d writes discarded", len(batch))
-                    self.dropped += len(batch)
+                    log.exception("store refused %d writes; they are discarded", len(batch))
+                    self.discarded += len(batch)
                     continue
                 if not self.healthy:
-                    log.warning("store reachable again; %d writes pending", len(self._ops))
+                    log.warning("store back; %d writes pending", len(self._ops))
                 self.healthy = True
+                self.last_error = None
                 backoff = 0.1
                 self.flushed += len(batch)
             self._idle.set()
@@ -110,5 +130,7 @@ class WriteBuffer:
             "pending": len(self._ops),
             "flushed": self.flushed,
             "dropped": self.dropped,
+            "discarded": self.discarded,
             "failures": self.failures,
+            "error": self.last_error,
         }

@@ -5,7 +5,8 @@ Keys (``prefix`` defaults to ``lens``; the full layout and expiry rules are in
 (sorted set of ids by creation time), ``{prefix}:results:{id}`` (stream of live results, trimmed
 with ``MAXLEN ~``), ``{prefix}:report:{id}`` (report, JSON string), ``{prefix}:events``
 (stream of ``session.created`` / ``session.ended``), ``{prefix}:deleted:{id}`` (tombstone of
-a deleted session, for a day), ``{prefix}:live`` (set of ids whose record is in a live state),
+a deleted session: until it is erased, then for a day), ``{prefix}:erasing`` (set of ids
+tombstoned and not yet erased), ``{prefix}:live`` (set of ids whose record is in a live state),
 ``{prefix}:checkpoint:{id}`` (a live session's report so far), ``{prefix}:worker:{worker}``
 (a worker's heartbeat, expiring) and ``{prefix}:ending:{id}`` (a short claim, so one worker
 ends a lost session).
@@ -40,6 +41,13 @@ end
 return 0
 """
 """KEYS: the live set, the checkpoint key; ARGV: session id, report JSON, expiry seconds."""
+
+
+def _session_of(op: Op) -> str | None:
+    """The session a buffered write belongs to (``None``: an event)."""
+    if op[0] == "session":
+        return str(op[1].id)
+    return None if op[0] == "event" else str(op[1])
 
 
 def _already_stored(error: RedisError) -> bool:
@@ -81,9 +89,12 @@ class RedisStore:
         await self._redis.aclose()
 
     async def _flush(self, batch: list[Op]) -> None:
+        deleted = await self._tombstoned({_session_of(op) for op in batch} - {None})
         pipe = self._redis.pipeline(transaction=False)
         for op in batch:
             kind = op[0]
+            if _session_of(op) in deleted:
+                continue  # buffered before its DELETE: never stored again
             if kind == "result":
                 _, session_id, entry_id, message_type, body = op
                 stream = self.key("results", session_id)
@@ -157,8 +168,23 @@ class RedisStore:
     def enqueue_event(self, name: str, session_id: str) -> None:
         self.writer.put(("event", name, session_id))
 
+    async def _tombstoned(self, ids: Collection[str | None]) -> set[str]:
+        """Which of ``ids`` are deleted (raises the client's own errors, for the writer)."""
+        wanted = [i for i in ids if i is not None]
+        if not wanted:
+            return set()
+        marks = await self._redis.mget([self.key("deleted", i) for i in wanted])
+        return {i for i, mark in zip(wanted, marks, strict=True) if mark is not None}
+
+    async def _kept(self, kind: str, ids: list[str]) -> list[Any]:
+        """The ``kind`` values of ``ids`` in one round trip, ``None`` for a tombstoned one."""
+        keys = [self.key(kind, i) for i in ids] + [self.key("deleted", i) for i in ids]
+        values = await self._call(self._redis.mget(keys))
+        texts, marks = values[: len(ids)], values[len(ids) :]
+        return [None if mark is not None else text for text, mark in zip(texts, marks, strict=True)]
+
     async def get_session(self, session_id: str) -> SessionRecord | None:
-        text = await self._call(self._redis.get(self.key("session", session_id)))
+        (text,) = await self._kept("session", [session_id])
         return SessionRecord.from_json(text) if text else None
 
     async def list_sessions(self, offset: int, limit: int) -> tuple[list[SessionRecord], int]:
@@ -166,9 +192,7 @@ class RedisStore:
         ids = await self._call(self._redis.zrevrange(index, offset, offset + limit - 1))
         records: list[SessionRecord] = []
         if ids:
-            texts = await self._call(
-                self._redis.mget([self.key("session", i.decode()) for i in ids])
-            )
+            texts = await self._kept("session", [i.decode() for i in ids])
             expired = [i for i, text in zip(ids, texts, strict=True) if text is None]
             if expired:  # their records expired: drop them from the index too
                 await self._call(self._redis.zrem(index, *expired))
@@ -181,7 +205,7 @@ class RedisStore:
         ids = await self._call(self._redis.zrange(index, 0, -1))
         if not ids:
             return []
-        texts = await self._call(self._redis.mget([self.key("session", i.decode()) for i in ids]))
+        texts = await self._kept("session", [i.decode() for i in ids])
         gone = [i for i, text in zip(ids, texts, strict=True) if text is None]
         if gone:  # expired or deleted: drop them from the index too
             await self._call(self._redis.zrem(index, *gone))
@@ -190,9 +214,19 @@ class RedisStore:
     async def forget_subject(self, subject: str) -> None:
         await self._call(self._redis.delete(self.key("subject", subject)))
 
+    async def tombstone(self, session_id: str) -> None:
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.set(self.key("deleted", session_id), b"1")
+        pipe.sadd(self.key("erasing"), session_id)
+        await self._call(pipe.execute())
+
+    async def unerased(self) -> list[str]:
+        return [i.decode() for i in await self._call(self._redis.smembers(self.key("erasing")))]
+
     async def delete_session(self, session_id: str) -> bool:
-        record = await self.get_session(session_id)
-        pipe = self._redis.pipeline(transaction=False)
+        text = await self._call(self._redis.get(self.key("session", session_id)))
+        record = SessionRecord.from_json(text) if text else None
+        pipe = self._redis.pipeline(transaction=True)
         if record is not None and record.subject is not None:
             pipe.zrem(self.key("subject", record.subject), session_id)
         pipe.delete(
@@ -200,11 +234,13 @@ class RedisStore:
             self.key("results", session_id),
             self.key("report", session_id),
             self.key("checkpoint", session_id),
+            self.key("ending", session_id),
         )
         pipe.zrem(self.key("sessions"), session_id)
         pipe.srem(self.key("live"), session_id)
         pipe.set(self.key("deleted", session_id), b"1", ex=int(TOMBSTONE_SECONDS))
-        deleted = (await self._call(pipe.execute()))[-4]
+        pipe.srem(self.key("erasing"), session_id)
+        deleted = (await self._call(pipe.execute()))[-5]
         return int(deleted) > 0
 
     async def deleted_among(self, session_ids: Collection[str]) -> set[str]:
@@ -229,7 +265,7 @@ class RedisStore:
         self.writer.put(("report", session_id, json.dumps(report, separators=(",", ":"))))
 
     async def get_report(self, session_id: str) -> dict[str, Any] | None:
-        text = await self._call(self._redis.get(self.key("report", session_id)))
+        (text,) = await self._kept("report", [session_id])
         return json.loads(text) if text else None
 
     def enqueue_checkpoint(self, session_id: str, report: dict[str, Any]) -> None:
@@ -253,9 +289,9 @@ class RedisStore:
         ids = [i.decode() for i in await self._call(self._redis.smembers(self.key("live")))]
         if not ids:
             return []
-        texts = await self._call(self._redis.mget([self.key("session", i) for i in ids]))
+        texts = await self._kept("session", ids)
         gone = [i for i, text in zip(ids, texts, strict=True) if text is None]
-        if gone:  # expired or erased: not live any more
+        if gone:  # expired, erased or deleted: not live any more
             await self._call(self._redis.srem(self.key("live"), *gone))
         records = [SessionRecord.from_json(text) for text in texts if text is not None]
         return [r for r in records if r.state.live]
@@ -266,10 +302,16 @@ class RedisStore:
         )
         if not claimed:
             return None
-        text, saved = await self._call(
-            self._redis.mget([self.key("session", session_id), self.key("checkpoint", session_id)])
+        text, saved, deleted = await self._call(
+            self._redis.mget(
+                [
+                    self.key("session", session_id),
+                    self.key("checkpoint", session_id),
+                    self.key("deleted", session_id),
+                ]
+            )
         )
-        record = SessionRecord.from_json(text) if text else None
+        record = SessionRecord.from_json(text) if text and not deleted else None
         if record is None or not record.state.live or record.worker != worker:
             return None
         checkpoint = json.loads(saved) if saved else None

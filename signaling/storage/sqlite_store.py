@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from signaling.storage.base import (
     LIVE_STATES,
     TOMBSTONE_SECONDS,
+    ReadOnlyDataDir,
     SessionRecord,
     StoreUnavailable,
     lost,
@@ -58,6 +59,16 @@ WORKERS_KEPT = 86_400.0
 """Seconds a heartbeat row outlives its worker (it only needs to outlive the worker's sessions'
 end by another worker, which takes seconds)."""
 _LIVE = ",".join(f"'{state.value}'" for state in LIVE_STATES)
+_KEPT = "id NOT IN (SELECT id FROM deleted)"
+_UNERASED = (
+    "EXISTS (SELECT 1 FROM sessions WHERE id = deleted.id) "
+    "OR EXISTS (SELECT 1 FROM reports WHERE session_id = deleted.id) "
+    "OR EXISTS (SELECT 1 FROM checkpoints WHERE session_id = deleted.id)"
+)
+"""A tombstone whose session still has data (one lookup per table and tombstone)."""
+"""Every read honours the tombstones: a deleted session is gone even before it is erased."""
+_BUGS = (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError)
+"""Errors of the statement itself, not of the database's state: retrying cannot help."""
 
 
 class SqliteStore:
@@ -65,11 +76,12 @@ class SqliteStore:
         self.path = path
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lens-sqlite")
         self._db: sqlite3.Connection | None = None
-        self.writer = WriteBuffer(self._flush, transient=(sqlite3.OperationalError,))
+        self.writer = WriteBuffer(self._flush, transient=(StoreUnavailable,))
 
     async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """``fn`` in one transaction (all of it or nothing); a database that cannot be read or
-        written (disk full, file gone, locked) is :class:`StoreUnavailable`, a 503."""
+        written (disk full, file gone, locked, read-only) is :class:`StoreUnavailable`: a 503,
+        and for buffered writes a retry. A statement that is wrong in itself is raised as is."""
 
         def call() -> T:
             assert self._db is not None, "store not started"
@@ -78,6 +90,8 @@ class SqliteStore:
 
         try:
             return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+        except _BUGS:
+            raise
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"the session database is unavailable: {exc}") from None
 
@@ -85,8 +99,18 @@ class SqliteStore:
         def connect() -> None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(self.path, check_same_thread=False, timeout=10)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(SCHEMA)
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.executescript(SCHEMA)
+                with db:  # a write, so that a read-only file or folder shows now, not later
+                    db.execute("INSERT OR REPLACE INTO workers VALUES ('-', 0)")
+                    db.execute("DELETE FROM workers WHERE id = '-'")
+            except sqlite3.OperationalError as exc:
+                db.close()
+                raise ReadOnlyDataDir(
+                    f"the session database {self.path} cannot be written ({exc}): give the "
+                    "server a data directory it can write (LENS_DATA_DIR)"
+                ) from None
             self._db = db
 
         await asyncio.get_running_loop().run_in_executor(self._executor, connect)
@@ -106,10 +130,12 @@ class SqliteStore:
 
     @staticmethod
     def _write_record(db: sqlite3.Connection, record: SessionRecord) -> None:
+        """Never for a tombstoned session: a write buffered before its DELETE stays unwritten."""
         db.execute(
-            "INSERT INTO sessions (id, created_at, record) VALUES (?, ?, ?) "
+            "INSERT INTO sessions (id, created_at, record) SELECT ?, ?, ? "
+            "WHERE NOT EXISTS (SELECT 1 FROM deleted WHERE id = ?) "
             "ON CONFLICT (id) DO UPDATE SET record = excluded.record",
-            (record.id, record.created_at, record.to_json()),
+            (record.id, record.created_at, record.to_json(), record.id),
         )
         if not record.state.live:
             db.execute("DELETE FROM checkpoints WHERE session_id = ?", (record.id,))
@@ -120,7 +146,8 @@ class SqliteStore:
         (or its deletion) is not kept."""
         db.execute(
             "INSERT INTO checkpoints (session_id, report) SELECT ?, ? WHERE EXISTS (SELECT 1 "
-            f"FROM sessions WHERE id = ? AND json_extract(record, '$.state') IN ({_LIVE})) "
+            f"FROM sessions WHERE id = ? AND json_extract(record, '$.state') IN ({_LIVE}) "
+            f"AND {_KEPT}) "
             "ON CONFLICT (session_id) DO UPDATE SET report = excluded.report",
             (session_id, json.dumps(report, separators=(",", ":")), session_id),
         )
@@ -128,9 +155,10 @@ class SqliteStore:
     @staticmethod
     def _write_report(db: sqlite3.Connection, session_id: str, report: dict[str, Any]) -> None:
         db.execute(
-            "INSERT INTO reports (session_id, report) VALUES (?, ?) "
+            "INSERT INTO reports (session_id, report) SELECT ?, ? "
+            "WHERE NOT EXISTS (SELECT 1 FROM deleted WHERE id = ?) "
             "ON CONFLICT (session_id) DO UPDATE SET report = excluded.report",
-            (session_id, json.dumps(report, separators=(",", ":"))),
+            (session_id, json.dumps(report, separators=(",", ":")), session_id),
         )
 
     async def close(self) -> None:
@@ -156,7 +184,7 @@ class SqliteStore:
     async def get_session(self, session_id: str) -> SessionRecord | None:
         row = await self._run(
             lambda db: db.execute(
-                "SELECT record FROM sessions WHERE id = ?", (session_id,)
+                f"SELECT record FROM sessions WHERE id = ? AND {_KEPT}", (session_id,)
             ).fetchone()
         )
         return SessionRecord.from_json(row[0]) if row else None
@@ -164,10 +192,11 @@ class SqliteStore:
     async def list_sessions(self, offset: int, limit: int) -> tuple[list[SessionRecord], int]:
         def page(db: sqlite3.Connection) -> tuple[list[SessionRecord], int]:
             rows = db.execute(
-                "SELECT record FROM sessions ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+                f"SELECT record FROM sessions WHERE {_KEPT} "
+                "ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
                 (limit, offset),
             ).fetchall()
-            total = db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]
+            total = db.execute(f"SELECT COUNT(*) FROM sessions WHERE {_KEPT}").fetchone()[0]
             return [SessionRecord.from_json(r[0]) for r in rows], int(total)
 
         return await self._run(page)
@@ -176,7 +205,7 @@ class SqliteStore:
         rows = await self._run(
             lambda db: db.execute(
                 "SELECT record FROM sessions WHERE json_extract(record, '$.subject') = ? "
-                "ORDER BY created_at, id",
+                f"AND {_KEPT} ORDER BY created_at, id",
                 (subject,),
             ).fetchall()
         )
@@ -185,17 +214,33 @@ class SqliteStore:
     async def forget_subject(self, subject: str) -> None:
         """The index is the sessions' own column: nothing else to drop."""
 
+    async def tombstone(self, session_id: str) -> None:
+        await self._run(
+            lambda db: db.execute(
+                "INSERT OR IGNORE INTO deleted VALUES (?, ?)", (session_id, time.time())
+            )
+        )
+
     async def delete_session(self, session_id: str) -> bool:
         def erase(db: sqlite3.Connection) -> bool:
             now = time.time()
             gone = db.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount
             gone += db.execute("DELETE FROM reports WHERE session_id = ?", (session_id,)).rowcount
             db.execute("DELETE FROM checkpoints WHERE session_id = ?", (session_id,))
-            db.execute("INSERT OR REPLACE INTO deleted VALUES (?, ?)", (session_id, now))
-            db.execute("DELETE FROM deleted WHERE at < ?", (now - TOMBSTONE_SECONDS,))
+            db.execute("INSERT OR IGNORE INTO deleted VALUES (?, ?)", (session_id, now))
+            db.execute(
+                f"DELETE FROM deleted WHERE at < ? AND NOT ({_UNERASED})",
+                (now - TOMBSTONE_SECONDS,),
+            )
             return gone > 0
 
         return await self._run(erase)
+
+    async def unerased(self) -> list[str]:
+        rows = await self._run(
+            lambda db: db.execute(f"SELECT id FROM deleted WHERE {_UNERASED}").fetchall()
+        )
+        return [row[0] for row in rows]
 
     async def deleted_among(self, session_ids: Collection[str]) -> set[str]:
         ids = list(session_ids)
@@ -219,7 +264,9 @@ class SqliteStore:
     async def get_report(self, session_id: str) -> dict[str, Any] | None:
         row = await self._run(
             lambda db: db.execute(
-                "SELECT report FROM reports WHERE session_id = ?", (session_id,)
+                "SELECT report FROM reports WHERE session_id = ? "
+                "AND session_id NOT IN (SELECT id FROM deleted)",
+                (session_id,),
             ).fetchone()
         )
         return json.loads(row[0]) if row else None
@@ -253,14 +300,17 @@ class SqliteStore:
     async def live_sessions(self) -> list[SessionRecord]:
         rows = await self._run(
             lambda db: db.execute(
-                f"SELECT record FROM sessions WHERE json_extract(record, '$.state') IN ({_LIVE})"
+                f"SELECT record FROM sessions WHERE json_extract(record, '$.state') IN ({_LIVE}) "
+                f"AND {_KEPT}"
             ).fetchall()
         )
         return [SessionRecord.from_json(row[0]) for row in rows]
 
     async def end_lost(self, session_id: str, worker: str, now: float) -> SessionRecord | None:
         def end(db: sqlite3.Connection) -> SessionRecord | None:
-            row = db.execute("SELECT record FROM sessions WHERE id = ?", (session_id,)).fetchone()
+            row = db.execute(
+                f"SELECT record FROM sessions WHERE id = ? AND {_KEPT}", (session_id,)
+            ).fetchone()
             record = SessionRecord.from_json(row[0]) if row else None
             if record is None or not record.state.live or record.worker != worker:
                 return None
