@@ -191,6 +191,7 @@ async def run(
     guard = ConnectionGuard(
         connection_cap(settings.max_connections, open_files),
         None if settings.trust_forwarded else settings.max_connections_per_address,
+        settings.cors_origin_list,
     )
     app = create_app(settings, guard, restarts)
     runner = web.AppRunner(

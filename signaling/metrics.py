@@ -200,6 +200,12 @@ class _WorkerCollector(Collector):
         )
         refused.add_metric([], self._guard.refused)
         yield refused
+        evicted = CounterMetricFamily(
+            "lens_http_connections_evicted",
+            "Idle connections closed to let a newcomer in when every connection was taken",
+        )
+        evicted.add_metric([], self._guard.evicted)
+        yield evicted
 
 
 class Metrics:

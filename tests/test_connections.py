@@ -6,12 +6,16 @@ open-file limit made ``/health`` and offers unreachable for everyone."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import resource
 import time
 from collections.abc import Callable
 from typing import Any
 
+import aiohttp
+
+from signaling.connections import client_key
 from tests.processes import ServerProcess
 
 
@@ -123,3 +127,73 @@ async def test_held_sockets_from_one_address_cannot_lock_others_out(
     finally:
         for _, writer in held:
             writer.close()
+
+
+def test_the_cap_per_address_counts_an_ipv6_client_by_its_64() -> None:
+    assert client_key("2001:db8:1:2:aaaa::1") == client_key("2001:db8:1:2:ffff::9")
+    assert client_key("2001:db8:1:2::1") != client_key("2001:db8:1:3::1")
+    assert client_key("::ffff:192.0.2.7") == client_key("192.0.2.7") == "192.0.2.7"
+    assert client_key("unknown") == "unknown"
+
+
+async def _keep_alive(port: int, source: str) -> tuple[asyncio.StreamReader, Any]:
+    """A keep-alive connection that has had one answer."""
+    reader, writer = await _open(port, source)
+    await _ask(reader, writer)
+    return reader, writer
+
+
+async def _ask(reader: asyncio.StreamReader, writer: Any) -> None:
+    writer.write(b"GET /health HTTP/1.1\r\nHost: lens\r\n\r\n")
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+    length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+    await reader.readexactly(length)
+
+
+async def test_keep_alive_sockets_from_many_addresses_cannot_lock_newcomers_out(
+    server_process: Callable[..., Any],
+) -> None:
+    """Pins: keep-alive sockets that each sent a small request now and then were never closed,
+    so 128 addresses could hold all 4,096 connections and every new visitor got 503 (without
+    CORS headers). Here 4 addresses hold all 16 connections, asking again every 2 s."""
+    server: ServerProcess = await server_process(
+        LENS_MAX_CONNECTIONS="16",
+        LENS_MAX_CONNECTIONS_PER_ADDRESS="4",
+        LENS_HTTP_IDLE_TIMEOUT="120",
+        LENS_CORS_ORIGINS="https://app.example",
+    )
+    held = [await _keep_alive(server.port, f"127.0.0.{10 + i // 4}") for i in range(16)]
+
+    async def keep_asking() -> None:
+        while True:
+            await asyncio.sleep(2.0)
+            for reader, writer in held:
+                if not reader.at_eof():
+                    with contextlib.suppress(OSError, asyncio.IncompleteReadError, TimeoutError):
+                        await _ask(reader, writer)
+
+    asking = asyncio.create_task(keep_asking())
+    try:
+        await asyncio.sleep(1.2)  # every held connection idle a moment
+        statuses = [await _health_from(server.port, f"127.0.0.{50 + i}") for i in range(6)]
+        assert statuses == [200] * 6, f"newcomers while every connection was held: {statuses}"
+        reader, writer = await _open(server.port, "127.0.0.10")  # over its own cap
+        writer.write(b"GET /health HTTP/1.1\r\nHost: lens\r\nOrigin: https://app.example\r\n\r\n")
+        refusal = await asyncio.wait_for(reader.read(), 5)
+        writer.close()
+        head = refusal.split(b"\r\n\r\n")[0]
+        assert head.startswith(b"HTTP/1.1 503"), refusal[:200]
+        assert b"Access-Control-Allow-Origin: https://app.example" in head, head
+    finally:
+        asking.cancel()
+        await asyncio.gather(asking, return_exceptions=True)
+        for _, writer in held:
+            writer.close()
+    async with aiohttp.ClientSession() as http, http.get(f"{server.url}/metrics") as response:
+        metrics = await response.text()
+    evicted = [
+        line
+        for line in metrics.splitlines()
+        if line.startswith("lens_http_connections_evicted_total")
+    ]
+    assert evicted and float(evicted[0].split()[-1]) >= 6, evicted
