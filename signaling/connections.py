@@ -82,9 +82,7 @@ class ConnectionGuard:
     """Counts open connections by client address. ``per_address=None``: no cap per address
     (behind a proxy every connection comes from the proxy, which does its own limiting)."""
 
-    def __init__(
-        self, total: int, per_address: int | None, origins: Collection[str] = ()
-    ) -> None:
+    def __init__(self, total: int, per_address: int | None, origins: Collection[str] = ()) -> None:
         self.total = total
         self.per_address = per_address
         self.origins = origins

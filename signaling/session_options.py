@@ -35,7 +35,7 @@ class SessionOptions:
             return cls()
         try:
             data = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # nesting too deep is a bad body, not a crash
             raise InvalidRequest("the body must be JSON (or empty)") from None
         if not isinstance(data, dict):
             raise InvalidRequest("the body must be a JSON object")

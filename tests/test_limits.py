@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from aiortc import RTCPeerConnection
 from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
+from aiortc.rtcsctptransport import WEBRTC_STRING
 
 from loadtest.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
 from tests.conftest import RunningServer, StartServer
@@ -75,6 +76,79 @@ async def test_flooding_the_channel_drops_and_says_so(server: RunningServer) -> 
         await peer.wait_for(lambda m: m["type"] == "pong" and m["id"] == "after")
         last = peer.of_type("video.frame")[-1]["t"]
         await peer.wait_for(lambda m: m["type"] == "video.frame" and m["t"] > last)
+    finally:
+        await peer.close()
+
+
+async def _connected(server: RunningServer) -> ClientPeer:
+    peer = ClientPeer(server.url, [StillsTrack([place(astronaut())])], heartbeat=None)
+    async with aiohttp.ClientSession() as http:
+        await peer.connect(http)
+    await peer.wait_for(lambda m: m["type"] == "video.frame", 20, "a first frame")
+    return peer
+
+
+async def _still_answers(peer: ClientPeer, tag: str) -> None:
+    peer.send({"type": "ping", "id": tag})
+    await peer.wait_for(lambda m: m["type"] == "pong" and m["id"] == tag, 10, f"pong {tag!r}")
+
+
+async def test_a_peer_that_keeps_flooding_is_ended_and_told_why(server: RunningServer) -> None:
+    """Pins: a 10 s flood of 66,000 messages cost a core and slowed everyone else; the flooder
+    was only ever rate limited. Past ten times its rate for two seconds' worth, it is ended
+    (reason ``flooding``), and another session goes on."""
+    other = await _connected(server)
+    flooder = await _connected(server)
+    try:
+        for n in range(3000):
+            flooder.send({"type": "ping", "id": n})
+            if n % 200 == 0:
+                await asyncio.sleep(0)
+        error = await flooder.wait_for(
+            lambda m: m["type"] == "error" and m["code"] == "flooding", 20, "error 'flooding'"
+        )
+        assert "ended" in error["message"], error
+        closed = await flooder.wait_for(lambda m: m["type"] == "session.closed", 20, "the end")
+        assert closed["reason"] == "flooding", closed
+        await _still_answers(other, "other")
+    finally:
+        await flooder.close()
+        await other.close()
+
+
+async def test_an_oversized_message_is_dropped_unread_and_the_session_goes_on(
+    server: RunningServer,
+) -> None:
+    """Pins: a 30 MB message was reassembled whole by aiortc before the 4096-byte limit was
+    checked (34 s of CPU). Now its fragments are dropped as they arrive."""
+    peer = await _connected(server)
+    try:
+        peer.channel.send("[" * 2_000_000)
+        error = await peer.wait_for(
+            lambda m: m["type"] == "error" and m["code"] == "message_too_large", 30, "the error"
+        )
+        assert "dropped unread" in error["message"], error
+        await _still_answers(peer, "after")
+        assert not peer.of_type("session.closed")
+    finally:
+        await peer.close()
+
+
+async def test_text_that_is_not_utf8_is_an_error_not_a_closed_session(
+    server: RunningServer,
+) -> None:
+    """Pins: one text message of invalid UTF-8 made aiortc raise inside its receive loop and
+    closed the sender's session, though the protocol says errors never close one."""
+    peer = await _connected(server)
+    try:
+        transport: Any = peer.channel.transport
+        transport._data_channel_queue.append((peer.channel, WEBRTC_STRING, b'{"type":"\xff"}'))
+        await transport._data_channel_flush()
+        error = await peer.wait_for(
+            lambda m: m["type"] == "error" and m["code"] == "invalid_utf8", 10, "the error"
+        )
+        assert "UTF-8" in error["message"], error
+        await _still_answers(peer, "after")
     finally:
         await peer.close()
 

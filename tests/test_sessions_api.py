@@ -358,3 +358,15 @@ async def test_a_store_that_cannot_write_is_a_503_and_delete_is_all_or_nothing(
     assert status == 204, "the retry finishes the job"
     status, body = await api(server, "GET", message["report_url"])
     assert status == 404, body
+
+
+@pytest.mark.parametrize("path", ["/api/sessions", "/api/offer"])
+async def test_deeply_nested_json_is_a_bad_body(server: RunningServer, path: str) -> None:
+    """Pins: 2 KB of nested ``[[[…]]]`` to ``POST /api/sessions`` answered 500 with a traceback
+    (RecursionError)."""
+    body = b"[" * 20_000 + b"]" * 20_000
+    status, answer = await api(server, "POST", path, data=body)
+    assert status == 400 and answer["error"]["code"] in ("invalid_request", "invalid_json"), (
+        status,
+        answer,
+    )

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from aiortc import RTCDataChannel
 
 from webrtc.protocol import (
+    MAX_CLIENT_MESSAGE_BYTES,
     CalibrateRequest,
     End,
     Error,
@@ -24,11 +25,14 @@ from webrtc.protocol import (
     encode,
     parse_client_message,
 )
+from webrtc.sctp import MAX_INBOUND_MESSAGE_BYTES, InvalidText, Oversized
 from webrtc.tokenbucket import TokenBucket
 
 log = logging.getLogger(__name__)
 
 CHANNEL_LABEL = "analysis"
+FLOOD_FACTOR = 10.0
+"""A client sending over this many times its allowed message rate, sustained, is flooding."""
 
 
 class ResultChannel:
@@ -49,6 +53,7 @@ class ResultChannel:
         on_end: Callable[[], None],
         on_video: Callable[[VideoRequest], bool] | None = None,
         on_sent: Callable[[ServerMessage, str], None] | None = None,
+        on_flood: Callable[[], None] = lambda: None,
         max_message_bytes: int = 1100,
         messages_per_second: float = 20.0,
     ) -> None:
@@ -60,7 +65,14 @@ class ResultChannel:
         self._on_video = on_video
         self._on_sent = on_sent
         self._max_message_bytes = max_message_bytes
+        self._on_flood = on_flood
         self._inbound = TokenBucket(messages_per_second, 2 * messages_per_second)
+        # Dropped messages, at most FLOOD_FACTOR x the allowed rate (a burst of 2 s of them):
+        # a peer that goes on past that is flooding, not over-eager.
+        self._flood = TokenBucket(
+            FLOOD_FACTOR * messages_per_second, 2 * FLOOD_FACTOR * messages_per_second
+        )
+        self.flooded = False
         self._rate_warned_at = -1.0
         self._chunk_ids = 0
         self.rate_limited = 0
@@ -114,9 +126,14 @@ class ResultChannel:
     def _on_message(self, raw: str | bytes) -> None:
         now = asyncio.get_running_loop().time()
         self.last_seen = now
+        if self.flooded:
+            return
         if self._inbound.take():
             # Over the budget: drop, and say so at most once a second.
             self.rate_limited += 1
+            if self._flood.take():
+                self._flooding()
+                return
             if now - self._rate_warned_at >= 1.0:
                 self._rate_warned_at = now
                 self.send(
@@ -129,6 +146,14 @@ class ResultChannel:
                 )
             return
         try:
+            if isinstance(raw, Oversized):
+                raise ProtocolError(
+                    "message_too_large",
+                    f"messages are at most {MAX_CLIENT_MESSAGE_BYTES} bytes; one of over "
+                    f"{MAX_INBOUND_MESSAGE_BYTES} was dropped unread",
+                )
+            if isinstance(raw, InvalidText):
+                raise ProtocolError("invalid_utf8", "a text message must be UTF-8")
             message = parse_client_message(raw)
         except ProtocolError as exc:
             self.protocol_errors += 1
@@ -142,6 +167,21 @@ class ResultChannel:
         elif isinstance(message, SetupRequest | CalibrateRequest):
             if self._on_video is None or not self._on_video(message):
                 self.send(Error(self._session_id, self._clock(), "no_video", "no video to check"))
+
+    def _flooding(self) -> None:
+        """Past the flood limit: say why, stop reading, and end the session."""
+        self.flooded = True
+        log.warning("session %s: the client floods its data channel; ending it", self._session_id)
+        self.send(
+            Error(
+                self._session_id,
+                self._clock(),
+                "flooding",
+                f"over {FLOOD_FACTOR:g}x the allowed {self._inbound.rate:g} messages a second: "
+                "the session is ended",
+            )
+        )
+        self._on_flood()
 
     def close(self) -> None:
         self._channel.remove_all_listeners()

@@ -17,6 +17,7 @@ from analyzers.report import Report
 from analyzers.speaking_rate import SYLLABLES_PER_WORD
 from analyzers.speech_to_text import WhisperRecognizer
 from analyzers.video import VideoModels, build_video_models
+from webrtc import sctp
 from webrtc.config import PipelineConfig
 from webrtc.hooks import SessionHooks
 from webrtc.posture import PostureWorker
@@ -65,6 +66,7 @@ def build_transcription(config: PipelineConfig) -> TranscriptionPool | None:
 
 class SessionRegistry:
     def __init__(self, config: PipelineConfig, hooks: SessionHooks | None = None) -> None:
+        sctp.install()  # data channels bounded before aiortc's work (webrtc/sctp.py)
         self.config = config
         self.hooks = hooks or SessionHooks()
         self.scheduler = build_scheduler(config)

@@ -10,6 +10,7 @@ Closing builds the end-of-session report first and, when the channel is still op
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Coroutine
@@ -174,6 +175,7 @@ class AnalysisSession:
             clock=self.clock,
             on_end=lambda: self.request_close("ended"),
             on_video=lambda request: self.video is not None and self.video.request(request),
+            on_flood=lambda: self.request_close("flooding"),
             max_message_bytes=self.config.max_message_bytes,
             messages_per_second=self.config.channel_messages_per_second,
             on_sent=None if on_message is None else lambda m, wire: on_message(self, m, wire),
@@ -372,11 +374,7 @@ class AnalysisSession:
                 await self.channel.drain()
                 self.channel.close()
             self.packets = await packets_received(self.pc)
-            try:
-                # Bounded: a TURN server that went away makes aioice retry its deallocation.
-                await asyncio.wait_for(self.pc.close(), PC_CLOSE_TIMEOUT)
-            except TimeoutError:
-                log.warning("session %s: peer connection close timed out", self.id)
+            await close_peer_connection(self.pc, self.id)
             for pipeline in (self.video, self.audio):
                 if pipeline is not None:
                     await pipeline.close()
@@ -388,3 +386,26 @@ class AnalysisSession:
             self._set_state(SessionState.ENDED)
             self._closed.set()
             self.hooks.on_closed(self, report)
+
+
+async def close_peer_connection(pc: RTCPeerConnection, session_id: str) -> None:
+    """aiortc's close, bounded (a TURN server that went away makes aioice retry its
+    deallocation). A connection whose negotiation failed half-way (a malformed offer: a
+    transceiver without its transport) makes aiortc's close fail before it stops the ICE
+    transports; those are then stopped here, so no socket or task outlives the session."""
+    try:
+        await asyncio.wait_for(pc.close(), PC_CLOSE_TIMEOUT)
+        return
+    except TimeoutError:
+        log.warning("session %s: peer connection close timed out", session_id)
+    except Exception as exc:
+        log.info(
+            "session %s: peer connection close failed half-way (%s: %s); stopping its transports",
+            session_id,
+            type(exc).__name__,
+            exc,
+        )
+    transports: set[Any] = getattr(pc, "_RTCPeerConnection__iceTransports", set())
+    for transport in list(transports):
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(transport.stop(), PC_CLOSE_TIMEOUT)
