@@ -27,14 +27,17 @@ from loadtest.media import EncodedMedia, encode
 from loadtest.run import PeerResult, run_peer
 
 
-async def server_rss_mb(http: aiohttp.ClientSession, url: str) -> float:
+async def server_memory(http: aiohttp.ClientSession, url: str) -> tuple[float, int]:
+    """The server's RSS (MB) and threads, from its ``/metrics``."""
     async with http.get(f"{url}/metrics") as response:
         text = await response.text()
+    found: dict[str, float] = {}
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
-            if sample.name == "process_resident_memory_bytes":
-                return sample.value / 2**20
-    raise RuntimeError("the server's /metrics has no process_resident_memory_bytes")
+            found[sample.name] = sample.value
+    if "process_resident_memory_bytes" not in found:
+        raise RuntimeError("the server's /metrics has no process_resident_memory_bytes")
+    return found["process_resident_memory_bytes"] / 2**20, int(found.get("lens_process_threads", 0))
 
 
 async def slot(
@@ -83,20 +86,26 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
     deadline = started + args.minutes * 60
     results: list[PeerResult] = []
     series: list[tuple[float, float]] = []
+    threads: list[tuple[float, int]] = []
     async with aiohttp.ClientSession() as http:
         slots = [
             asyncio.create_task(slot(i, args.url, media, args, deadline, http, results))
             for i in range(args.peers)
         ]
         while time.monotonic() < deadline:
-            elapsed = time.monotonic() - started
-            series.append((round(elapsed, 1), round(await server_rss_mb(http, args.url), 1)))
-            print(f"{elapsed:6.0f} s  RSS {series[-1][1]:7.1f} MB  sessions {len(results)}")
+            elapsed = round(time.monotonic() - started, 1)
+            rss, count = await server_memory(http, args.url)
+            series.append((elapsed, round(rss, 1)))
+            threads.append((elapsed, count))
+            print(
+                f"{elapsed:6.0f} s  RSS {rss:7.1f} MB  threads {count:4d}  sessions {len(results)}"
+            )
             await asyncio.sleep(args.every)
         await asyncio.gather(*slots)
-        series.append(
-            (round(time.monotonic() - started, 1), round(await server_rss_mb(http, args.url), 1))
-        )
+        await asyncio.sleep(5.0)  # every session closed: what stays is what leaks
+        rss, count = await server_memory(http, args.url)
+        series.append((round(time.monotonic() - started, 1), round(rss, 1)))
+        threads.append((series[-1][0], count))
     failed = [r.error for r in results if r.error is not None]
     return {
         "minutes": args.minutes,
@@ -105,6 +114,8 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
         "failed": len(failed),
         "errors": sorted(set(failed))[:5],
         **drift(series),
+        "threads_first_last": [threads[1][1] if len(threads) > 1 else None, threads[-1][1]],
+        "threads_max": max(count for _, count in threads),
         "rss_mb": series,
     }
 

@@ -157,6 +157,18 @@ class _SessionCollector(Collector):
         )
 
 
+def _threads() -> int | None:
+    """Every thread of the process (MediaPipe's, ONNX Runtime's…), from ``/proc`` (Linux)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Threads:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
 class _WorkerCollector(Collector):
     """The worker's own state: draining, sessions of lost workers it ended, HTTP connections."""
 
@@ -171,6 +183,13 @@ class _WorkerCollector(Collector):
         self._restarts = restarts
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        threads = _threads()
+        if threads is not None:
+            gauge = GaugeMetricFamily(
+                "lens_process_threads", "Threads of this worker, native ones included"
+            )
+            gauge.add_metric([], threads)
+            yield gauge
         draining = GaugeMetricFamily("lens_draining", "1 while this worker is draining")
         draining.add_metric([], float(self._service.draining_until is not None))
         yield draining

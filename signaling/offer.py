@@ -4,7 +4,9 @@ an :class:`~signaling.errors.ApiError` saying exactly what was wrong. Answering 
 
 from __future__ import annotations
 
+import ipaddress
 import json
+from collections import Counter
 from dataclasses import dataclass
 
 from aiortc import sdp as aiortc_sdp
@@ -86,3 +88,51 @@ def inspect_sdp(sdp: str, max_tracks: int | None = None) -> OfferMedia:
             "the offer has no data channel: create one labelled 'analysis' before the offer"
         )
     return media
+
+
+MAX_CANDIDATES = 20
+"""Remote ICE candidates kept per media section (a browser offers a handful)."""
+
+
+def candidate_refusal(line: str) -> str | None:
+    """Why the server will not send connectivity checks to the address an ``a=candidate``
+    line names, or ``None``. Every remote candidate gets STUN requests from the server, so an
+    offer could otherwise aim them at the server's own neighbours: its cloud's metadata
+    service (link-local), broadcast or multicast groups, privileged ports of any host. Private
+    (LAN) addresses stay: clients on the same network as the server use them."""
+    parts = line.split()
+    if len(parts) < 8 or parts[2].lower() != "udp":
+        return None  # not a UDP candidate: aiortc does not use it
+    address, port = parts[4], parts[5]
+    if not port.isdigit() or not 1024 <= int(port) <= 65535:
+        return "port"
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        # A name: only a browser's mDNS name (``….local``) is resolved, on the local link.
+        return None if address.lower().endswith(".local") else "hostname"
+    if ip.is_unspecified or ip.is_multicast or ip.is_link_local or ip.is_loopback:
+        return "address"
+    return "address" if ip.is_reserved else None  # 240.0.0.0/4, broadcast among them
+
+
+def safe_candidates(sdp: str, limit: int = MAX_CANDIDATES) -> tuple[str, Counter[str]]:
+    """The SDP without the ``a=candidate`` lines the server will not check
+    (:func:`candidate_refusal`), at most ``limit`` per media section; and how many were left
+    out, by reason (addresses are not logged: they are the person's)."""
+    kept: list[str] = []
+    dropped: Counter[str] = Counter()
+    in_section = 0
+    for line in sdp.split("\r\n") if "\r\n" in sdp else sdp.split("\n"):
+        if line.startswith("m="):
+            in_section = 0
+        if line.startswith("a=candidate:"):
+            reason = candidate_refusal(line[len("a=candidate:") :])
+            if reason is None and in_section >= limit:
+                reason = "too_many"
+            if reason is not None:
+                dropped[reason] += 1
+                continue
+            in_section += 1
+        kept.append(line)
+    return ("\r\n" if "\r\n" in sdp else "\n").join(kept), dropped

@@ -26,7 +26,7 @@ from signaling.errors import (
     SessionExpired,
 )
 from signaling.ice import ice_servers, rtc_configuration
-from signaling.offer import Answer, Offer, inspect_sdp
+from signaling.offer import Answer, Offer, inspect_sdp, safe_candidates
 from signaling.recordings import Recordings
 from signaling.session_options import SessionOptions, check_session_id, new_record
 from signaling.settings import Settings
@@ -178,8 +178,11 @@ class SessionService:
             recording=self.recordings.for_session(record, allowed),
         )
         created()
+        sdp, dropped = safe_candidates(offer.sdp)
+        if dropped:
+            log.info("session %s: remote candidates left out: %s", record.id, dict(dropped))
         try:
-            local = await session.answer(RTCSessionDescription(sdp=offer.sdp, type="offer"))
+            local = await session.answer(RTCSessionDescription(sdp=sdp, type="offer"))
         except Exception as exc:
             await session.close("offer_rejected")
             log.info("offer rejected: %s: %s", type(exc).__name__, exc)

@@ -16,6 +16,7 @@ import pytest
 from aiortc import RTCPeerConnection
 from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
 
+from signaling.offer import candidate_refusal, safe_candidates
 from tests.conftest import RunningServer, StartServer
 
 
@@ -199,3 +200,60 @@ async def test_damaged_offers_are_answered_and_leave_nothing_behind(
     after = len(os.listdir(fds))
     assert after <= before + 2, f"descriptors {before} after 50 offers, {after} after 300"
     assert "Traceback" not in server.log(), server.log()
+
+
+@pytest.mark.parametrize(
+    ("candidate", "reason"),
+    [
+        ("1 1 udp 2130706431 192.168.1.20 50000 typ host", None),
+        ("1 1 udp 2130706431 203.0.113.9 50000 typ srflx raddr 0.0.0.0 rport 0", None),
+        ("1 1 udp 2130706431 0c3b-4f.local 50000 typ host", None),
+        ("1 1 udp 2130706431 169.254.169.254 50000 typ host", "address"),
+        ("1 1 udp 2130706431 127.0.0.1 6379 typ host", "address"),
+        ("1 1 udp 2130706431 fe80::1 50000 typ host", "address"),
+        ("1 1 udp 2130706431 224.0.0.251 50000 typ host", "address"),
+        ("1 1 udp 2130706431 255.255.255.255 50000 typ host", "address"),
+        ("1 1 udp 2130706431 0.0.0.0 50000 typ host", "address"),
+        ("1 1 udp 2130706431 198.51.100.7 53 typ host", "port"),
+        ("1 1 udp 2130706431 metadata.internal 50000 typ host", "hostname"),
+        ("1 1 tcp 2130706431 198.51.100.7 9 typ host tcptype active", None),
+    ],
+)
+def test_remote_candidates_the_server_will_not_check(candidate: str, reason: str | None) -> None:
+    """Pins: the server sent STUN to any host and port an offer named (its cloud's metadata
+    address, its own loopback services, broadcast)."""
+    assert candidate_refusal(candidate) == reason
+
+
+def test_at_most_twenty_candidates_per_section_are_kept() -> None:
+    lines = [f"a=candidate:{i} 1 udp 1 198.51.100.{i} 5{i:04d} typ host" for i in range(30)]
+    sdp = "\r\n".join(["v=0", "m=audio 9 UDP/TLS/RTP/SAVPF 111", *lines, "m=application 9 x"])
+    kept, dropped = safe_candidates(sdp)
+    assert kept.count("a=candidate:") == 20 and dropped == {"too_many": 10}, dropped
+
+
+async def test_an_offer_naming_a_loopback_service_sends_it_nothing(server: RunningServer) -> None:
+    """A listener on this machine's loopback, named as the offer's only candidate: the server
+    answers the offer, and no STUN request reaches the listener."""
+    loop = asyncio.get_running_loop()
+    received: list[bytes] = []
+
+    class Listener(asyncio.DatagramProtocol):
+        def datagram_received(self, data: bytes, addr: Any) -> None:
+            received.append(data)
+
+    transport, _ = await loop.create_datagram_endpoint(Listener, local_addr=("127.0.0.1", 0))
+    port = transport.get_extra_info("sockname")[1]
+    try:
+        offer = await client_offer()
+        aimed = re.sub(
+            r"a=candidate:(\S+) (\d) udp (\d+) \S+ \d+ typ host",
+            rf"a=candidate:\1 \2 udp \3 127.0.0.1 {port} typ host",
+            offer,
+        )
+        status, body = await post(server, json={"sdp": aimed, "type": "offer"})
+        assert status == 200, body
+        await asyncio.sleep(3.0)
+        assert received == [], f"{len(received)} packets reached the loopback listener"
+    finally:
+        transport.close()
