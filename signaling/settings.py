@@ -231,17 +231,22 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _auth_is_whole(self) -> Settings:
-        for name, value in (("LENS_API_KEY", self.api_key), ("LENS_TURN_SECRET", self.turn_secret)):
-            if value is not None and len(value.get_secret_value()) < MIN_KEY_CHARS:
-                raise ValueError(
-                    f"{name} must be at least {MIN_KEY_CHARS} characters (a short one is guessed "
-                    "in a few tries); generate one with: openssl rand -hex 16"
-                )
+        short = [
+            f"{name} must be at least {MIN_KEY_CHARS} characters (a short one is guessed in a "
+            "few tries); generate one with: openssl rand -hex 16"
+            for name, value in (
+                ("LENS_API_KEY", self.api_key),
+                ("LENS_TURN_SECRET", self.turn_secret),
+            )
+            if value is not None and len(value.get_secret_value()) < MIN_KEY_CHARS
+        ]
         if self.secret is not None and len(self.secret.get_secret_value().encode()) < 32:
-            raise ValueError(
+            short.append(
                 "LENS_SECRET must be at least 32 bytes (HS256 keys shorter than the hash can be "
                 "guessed); generate one with: openssl rand -hex 32"
             )
+        if short:  # every short one at once, none of their values
+            raise ValueError("; ".join(short))
         if (self.secret is None) != (self.api_key is None):
             raise ValueError(
                 "set LENS_SECRET and LENS_API_KEY together (or neither, for development)"

@@ -19,7 +19,7 @@ import pytest
 
 from loadtest.peer import ClientPeer, StillsTrack
 from signaling.auth import Auth
-from signaling.settings import Settings
+from signaling.settings import MIN_KEY_CHARS, Settings
 from tests.conftest import RunningServer, StartServer
 from tests.media import astronaut, place
 
@@ -279,3 +279,36 @@ def test_a_failed_start_names_the_setting_and_never_prints_a_secret(tmp_path: Pa
     assert done.returncode != 0, said
     assert "LENS_API_KEY must be at least 16 characters" in said or "LENS_SECRET" in said, said
     assert secret not in said and key not in said, said
+
+
+@pytest.mark.parametrize("name", ["LENS_API_KEY", "LENS_TURN_SECRET"])
+def test_short_keys_are_refused_at_start_up(name: str) -> None:
+    """Pins: ``LENS_API_KEY=x`` was accepted (the key was found in 24 tries)."""
+    field = name.removeprefix("LENS_").lower()
+    with pytest.raises(pydantic.ValidationError, match=f"at least {MIN_KEY_CHARS} characters"):
+        Settings(**{field: "x" * (MIN_KEY_CHARS - 1), "secret": SECRET})  # type: ignore[arg-type]
+
+
+def test_a_failed_start_never_prints_a_secret(tmp_path: Path) -> None:
+    """Pins: a settings error at start printed ``input_value={'secret': 'abc', …}`` and the
+    first characters of longer secrets. The real ``server.py``, bad settings, every line of its
+    output searched for the values."""
+    secrets = {
+        "LENS_SECRET": "Zq8kV3wP77xJ",
+        "LENS_API_KEY": "Qm4jT9Lc",
+        "LENS_TURN_SECRET": "R2dXb7Nh",
+    }
+    done = subprocess.run(
+        [sys.executable, "server.py", "--port", "0"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, **secrets, "LENS_DATA_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode != 0 and "invalid settings" in output, output
+    for name, value in secrets.items():
+        assert name in output, f"the error should name {name}: {output}"
+        for start in range(len(value) - 3):
+            assert value[start : start + 4] not in output, f"{name} shows in: {output}"
