@@ -296,3 +296,81 @@ async def test_a_delete_while_redis_is_down_changes_nothing(
     for path in (f"/api/sessions/{session_id}", f"/api/sessions/{session_id}/report"):
         status, body = await call(server.url + path)
         assert status == 404, f"{path}: {status} {body}"
+
+
+async def test_a_worker_stopped_while_redis_is_away_spools_what_it_kept(
+    server_process: Callable[..., Any], redis_server: RedisServer, speech: tuple
+) -> None:
+    """Redis dies, an interview ends (its report kept in memory), and the worker is stopped
+    before Redis is back: the record and report go to the spool in the data directory, and
+    the next worker to start there stores them."""
+    env = {**FAST, "LENS_REDIS_URL": redis_server.url}
+    server: ServerProcess = await server_process(**env)
+    peer = await interview(server.url, speech)
+    session_id = str(peer.session_id)
+    try:
+        await redis_server.kill()
+        peer.send({"type": "end"})
+        await peer.wait_for(lambda m: m["type"] == "session.closed", 20, "the end")
+    finally:
+        await peer.close()
+    await server.stop()
+    assert "spooled to" in server.log(), server.log()
+    spool = server.directory / "data" / "spool"
+    files = await asyncio.to_thread(os.listdir, spool)
+    assert len(files) == 1 and files[0].endswith(".jsonl"), files
+    await redis_server.start()
+    restarted: ServerProcess = await server_process(**env)  # the same data directory
+    assert restarted.directory == server.directory
+
+    async def stored() -> dict[str, Any] | None:
+        status, report = await call(f"{restarted.url}/api/sessions/{session_id}/report")
+        return report if status == 200 else None
+
+    report = await until(stored, 15, "the spooled report stored")
+    assert report["end_reason"] == "ended", report
+    status, record = await call(f"{restarted.url}/api/sessions/{session_id}")
+    assert status == 200 and record["state"] == "ended", record
+    await until(lambda: _spool_empty(spool), 10, "the spool emptied")
+
+
+async def _spool_empty(spool: Path) -> bool:
+    return not await asyncio.to_thread(os.listdir, spool)
+
+
+async def test_a_delete_on_a_full_disk_changes_nothing_or_erases(
+    server_process: Callable[..., Any], speech: tuple
+) -> None:
+    """The disk is full (no file may grow) when the DELETE comes: either the mark could not
+    be written (503, the interview goes on) or it was (the session is gone for every reader);
+    nothing in between. With room again, the DELETE ends in erased, also after a restart."""
+    server: ServerProcess = await server_process(**FAST)
+    assert server.process is not None
+    pid = server.process.pid
+    peer = await interview(server.url, speech)
+    session_id = str(peer.session_id)
+    url = f"{server.url}/api/sessions/{session_id}"
+    resource.prlimit(pid, resource.RLIMIT_FSIZE, (0, resource.RLIM_INFINITY))
+    try:
+        status, body = await call(url, "DELETE")
+        assert status in (503, 202, 204), (status, body)
+        if status == 503:
+            assert "nothing was changed" in body["error"]["message"], body
+            await asyncio.sleep(1.0)
+            assert not peer.of_type("session.closed"), "the interview goes on"
+        else:
+            assert (await call(url))[0] == 404, "gone for every reader"
+    finally:
+        resource.prlimit(pid, resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY,) * 2)
+    try:
+        status, _ = await call(url, "DELETE")
+        assert status in (204, 404), status
+        await peer.wait_for(lambda m: m["type"] == "session.closed", 15, "the end")
+    finally:
+        await peer.close()
+    await until(lambda: _health_if(server.url, "ok"), 15, "/health ok")
+    await server.stop()
+    restarted: ServerProcess = await server_process(**FAST)
+    for path in (f"/api/sessions/{session_id}", f"/api/sessions/{session_id}/report"):
+        status, body = await call(restarted.url + path)
+        assert status == 404, f"{path} after a restart: {status} {body}"

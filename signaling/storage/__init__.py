@@ -19,7 +19,8 @@ def open_store(settings: Settings) -> Store:
             record_ttl=settings.session_record_ttl,
             stream_maxlen=settings.results_stream_maxlen,
             buffer_size=settings.redis_buffer_size,
+            spool=settings.data_dir / "spool",
         )
     from signaling.storage.sqlite_store import SqliteStore
 
-    return SqliteStore(settings.data_dir / "lens.sqlite3")
+    return SqliteStore(settings.data_dir / "lens.sqlite3", spool=settings.data_dir / "spool")

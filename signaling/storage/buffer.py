@@ -4,21 +4,54 @@ disk full, or its database locked), batches go back to the front of the queue an
 with backoff. When the queue is full the oldest write that can be lost is dropped and counted:
 a live result, an event or a checkpoint; a session's record and its report are never dropped
 (there are at most a few per session, so they are bounded by the sessions). Nothing here ever
-raises into a session."""
+raises into a session.
+
+A worker stopped while the store is away writes the records and reports it still holds to a
+**spool** (JSON lines in ``LENS_DATA_DIR/spool``); the next worker to start on that data
+directory writes them first."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
+
+from signaling.storage.base import SessionRecord
 
 log = logging.getLogger(__name__)
 
 Op = tuple[Any, ...]
 KEPT = ("session", "report")
 """Kinds of write never dropped for room: what a person comes back for."""
+
+
+def _alive(suffix: str) -> bool:
+    """Whether the worker whose pid is ``suffix`` (``.1234``) still runs."""
+    try:
+        os.kill(int(suffix.lstrip(".")), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _encode(op: Op) -> dict[str, Any]:
+    if op[0] == "session":
+        return {"kind": "session", "record": op[1].to_dict()}
+    return {"kind": "report", "session_id": op[1], "report": op[2]}
+
+
+def _decode(line: dict[str, Any]) -> Op:
+    if line["kind"] == "session":
+        return ("session", SessionRecord.from_json(json.dumps(line["record"])))
+    return ("report", str(line["session_id"]), line["report"])
 
 
 class WriteBuffer:
@@ -30,8 +63,10 @@ class WriteBuffer:
         batch: int = 500,
         transient: tuple[type[BaseException], ...] = (OSError,),
         max_backoff: float = 2.0,
+        spool: Path | None = None,
     ) -> None:
         self._flush = flush
+        self._spool = spool
         self._ops: deque[Op] = deque()
         self._capacity = capacity
         self._batch = batch
@@ -41,6 +76,7 @@ class WriteBuffer:
         self._idle = asyncio.Event()
         self._idle.set()
         self._task: asyncio.Task[None] | None = None
+        self._spooled: asyncio.Task[None] | None = None
         self.healthy = True
         self.last_error: str | None = None
         """Why the last flush failed, while the store is failing."""
@@ -52,6 +88,64 @@ class WriteBuffer:
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="lens-store-writer")
+        claimed = self._claim_spool()
+        if claimed:
+            self._spooled = asyncio.create_task(self._unspool(claimed), name="lens-store-spool")
+
+    def _claim_spool(self) -> list[Path]:
+        """Spool files left by stopped workers, renamed to this one (two workers starting at
+        once never both take a file)."""
+        if self._spool is None or not self._spool.is_dir():
+            return []
+        claimed = []
+        orphans = [p for p in self._spool.glob("*.loading") if not _alive(p.suffixes[-2])]
+        for path in sorted([*self._spool.glob("*.jsonl"), *orphans]):
+            mine = self._spool / f"{path.name.split('.')[0]}.{os.getpid()}.loading"
+            try:
+                path.rename(mine)
+            except OSError:
+                continue
+            claimed.append(mine)
+        return claimed
+
+    async def _unspool(self, claimed: list[Path]) -> None:
+        """Queue the spooled writes first; remove the files once they are stored."""
+        count = 0
+        for path in claimed:
+            for line in path.read_text().splitlines():
+                try:
+                    op = _decode(json.loads(line))
+                except (ValueError, KeyError, TypeError) as exc:
+                    log.error("spool %s: a line that is not a write (%s); skipped", path, exc)
+                    continue
+                self.put(op)
+                count += 1
+        log.warning("writing %d record(s) and report(s) a stopped worker spooled", count)
+        while not await self.drain(timeout=60.0):
+            pass
+        for path in claimed:
+            path.unlink(missing_ok=True)
+
+    def _write_spool(self) -> None:
+        """At close with the store away: keep the records and reports not yet written."""
+        kept = [op for op in self._ops if op[0] in KEPT]
+        if not kept:
+            return
+        if self._spool is None:
+            log.error("store away at stop: %d record(s) and report(s) lost", len(kept))
+            return
+        try:
+            self._spool.mkdir(parents=True, exist_ok=True)
+            name = f"{time.time_ns()}-{os.getpid()}"
+            partial = self._spool / f"{name}.partial"
+            partial.write_text("".join(json.dumps(_encode(op)) + "\n" for op in kept))
+            partial.rename(self._spool / f"{name}.jsonl")
+        except OSError as exc:
+            log.error("store away at stop, spool not written (%s): %d lost", exc, len(kept))
+            return
+        log.warning(
+            "store away at stop: %d record(s) and report(s) spooled to %s", len(kept), self._spool
+        )
 
     def put(self, op: Op) -> None:
         if len(self._ops) >= self._capacity:
@@ -82,6 +176,9 @@ class WriteBuffer:
                 batch = [self._ops.popleft() for _ in range(min(self._batch, len(self._ops)))]
                 try:
                     await self._flush(batch)
+                except asyncio.CancelledError:
+                    self._ops.extendleft(reversed(batch))  # stopping: kept for the spool
+                    raise
                 except self._transient as exc:
                     # Put the batch back in front; if that overflows, its lossy writes (the
                     # oldest there are) go, the kept ones stay.
@@ -119,10 +216,13 @@ class WriteBuffer:
         return True
 
     async def close(self, timeout: float = 5.0) -> None:
-        await self.drain(timeout)
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        flushed = await self.drain(timeout)
+        for task in (self._spooled, self._task):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        if not flushed:
+            await asyncio.to_thread(self._write_spool)
 
     def stats(self) -> dict[str, Any]:
         return {

@@ -22,6 +22,7 @@ import json
 import math
 import time
 from collections.abc import Collection
+from pathlib import Path
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -64,6 +65,7 @@ class RedisStore:
         record_ttl: int = 7 * 24 * 3600,
         stream_maxlen: int = 20_000,
         buffer_size: int = 20_000,
+        spool: Path | None = None,
     ) -> None:
         self.url = url
         self.prefix = prefix
@@ -72,7 +74,9 @@ class RedisStore:
         self._redis = aioredis.from_url(
             url, socket_timeout=2.0, socket_connect_timeout=2.0, health_check_interval=10
         )
-        self.writer = WriteBuffer(self._flush, capacity=buffer_size, transient=TRANSIENT)
+        self.writer = WriteBuffer(
+            self._flush, capacity=buffer_size, transient=TRANSIENT, spool=spool
+        )
         # Per-session stream IDs, so a batch retried after a half-applied pipeline is refused
         # entry by entry ("equal or smaller than the top item") instead of stored twice.
         self._stream_ids: dict[str, tuple[int, int]] = {}

@@ -72,11 +72,11 @@ _BUGS = (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceErro
 
 
 class SqliteStore:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, spool: Path | None = None) -> None:
         self.path = path
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lens-sqlite")
         self._db: sqlite3.Connection | None = None
-        self.writer = WriteBuffer(self._flush, transient=(StoreUnavailable,))
+        self.writer = WriteBuffer(self._flush, transient=(StoreUnavailable,), spool=spool)
 
     async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """``fn`` in one transaction (all of it or nothing); a database that cannot be read or
