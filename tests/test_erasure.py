@@ -43,14 +43,25 @@ async def call(url: str, method: str = "GET") -> tuple[int, dict[str, Any]]:
         return response.status, body
 
 
-async def interview(url: str, speech: tuple) -> ClientPeer:
+async def interview(url: str, speech: tuple, seconds: float = 2.0) -> ClientPeer:
+    """A peer with camera and microphone whose analysis has run for ``seconds``."""
     samples, rate = speech
     audio = SamplesTrack(resample(samples, rate, AUDIO_SEND_RATE))
     peer = ClientPeer(url, [StillsTrack([place(astronaut())]), audio])
     async with aiohttp.ClientSession() as http:
         await peer.connect(http)
-    await peer.wait_for(lambda m: m["type"] == "video.frame" and m["t"] >= 2.0, 30, "2 s")
+    await peer.wait_for(
+        lambda m: m["type"] == "video.frame" and m["t"] >= seconds, 30, f"{seconds:g} s of video"
+    )
     return peer
+
+
+async def delete_ends_it(url: str, session_id: str, peer: ClientPeer) -> None:
+    """A DELETE that erases: 204, and the live session is told it was deleted."""
+    status, _ = await call(f"{url}/api/sessions/{session_id}", "DELETE")
+    assert status == 204, status
+    closed = await peer.wait_for(lambda m: m["type"] == "session.closed", 10, "the end")
+    assert closed["reason"] == "deleted", closed
 
 
 async def until(check: Callable[[], Any], timeout: float, what: str) -> Any:
@@ -89,10 +100,7 @@ async def test_a_delete_the_locked_database_cannot_take_changes_nothing(
         finally:
             blocker.rollback()
             blocker.close()
-        status, _ = await call(f"{server.url}/api/sessions/{session_id}", "DELETE")
-        assert status == 204, status
-        closed = await peer.wait_for(lambda m: m["type"] == "session.closed", 10, "the end")
-        assert closed["reason"] == "deleted", closed
+        await delete_ends_it(server.url, session_id, peer)
     finally:
         await peer.close()
     await server.stop()
@@ -282,10 +290,7 @@ async def test_a_delete_while_redis_is_down_changes_nothing(
         await asyncio.sleep(1.0)
         assert not peer.of_type("session.closed") and len(peer.messages) > heard
         await redis_server.start()
-        status, _ = await call(f"{server.url}/api/sessions/{session_id}", "DELETE")
-        assert status == 204, status
-        closed = await peer.wait_for(lambda m: m["type"] == "session.closed", 10, "the end")
-        assert closed["reason"] == "deleted", closed
+        await delete_ends_it(server.url, session_id, peer)
     finally:
         await peer.close()
     store = server.app[STORE]

@@ -12,10 +12,10 @@ from typing import Any
 
 import aiohttp
 
-from loadtest.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
-from tests.media import astronaut, place, resample
+from loadtest.peer import ClientPeer
 from tests.processes import ServerProcess
 from tests.redis_server import RedisServer
+from tests.test_erasure import interview
 
 FAST = {
     "LENS_CHECKPOINT_INTERVAL": "1",
@@ -30,15 +30,9 @@ async def _get(url: str) -> tuple[int, dict[str, Any]]:
 
 
 async def _interview(url: str, speech: tuple) -> ClientPeer:
-    """A peer with camera and microphone whose analysis has run for a few seconds."""
-    samples, rate = speech
-    audio = SamplesTrack(resample(samples, rate, AUDIO_SEND_RATE))
-    peer = ClientPeer(url, [StillsTrack([place(astronaut())]), audio])
-    async with aiohttp.ClientSession() as http:
-        await peer.connect(http)
-    await peer.wait_for(
-        lambda m: m["type"] == "video.frame" and m["t"] >= 3.0, 30, "3 s of analysed video"
-    )
+    """A peer with camera and microphone whose analysis has run for a few seconds, and a
+    checkpoint of it stored."""
+    peer = await interview(url, speech, seconds=3.0)
     await asyncio.sleep(1.5)  # a checkpoint, written behind
     return peer
 
