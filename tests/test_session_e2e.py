@@ -169,7 +169,7 @@ async def test_frames_carry_pose_gaze_expression_and_summaries_arrive(
         frame = await peer.wait_for(
             lambda m: m["type"] == "video.frame" and m["face"], what="'video.frame' and 'face'"
         )
-        assert set(frame["head_pose"]) == {"yaw", "pitch", "roll"}
+        assert set(frame["head_pose"]) == {"yaw", "pitch", "roll", "camera_pitch"}
         assert abs(frame["head_pose"]["roll"]) < 8
         assert frame["eye_contact"] is True
         assert frame["expression"]["label"] == "happy"
