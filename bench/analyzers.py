@@ -24,20 +24,20 @@ import numpy as np
 from mediapipe.python.solutions import face_detection, face_mesh
 from skimage import data
 
-from analyzers.blinks import eye_boxes, eye_openness, eye_probe
-from analyzers.expression import aligned_face
-from analyzers.face import FaceAnalyzer
-from analyzers.gaze import estimate_gaze
-from analyzers.head_pose import head_pose
-from analyzers.models import FER_MINI_XCEPTION, ModelRegistry
-from analyzers.video import (
+from analyzers.video.blinks import eye_boxes, eye_openness, eye_probe
+from analyzers.video.expression import aligned_face
+from analyzers.video.face import FaceAnalyzer
+from analyzers.video.frame import (
     VideoAnalysisOptions,
     VideoFrameAnalyzer,
     build_expression_model,
     build_video_models,
 )
-from analyzers.voice import FRAME_SAMPLES, VoiceActivityDetector
+from analyzers.video.gaze import estimate_gaze
+from analyzers.video.head_pose import head_pose
+from analyzers.voice.activity import FRAME_SAMPLES, VoiceActivityDetector
 from loadtest.sources import astronaut, blank, place, white_noise
+from modelfiles.registry import FER_MINI_XCEPTION, ModelRegistry
 
 FRAMINGS: dict[str, Callable[[], np.ndarray]] = {
     "frontal, face ~85 px": lambda: place(astronaut(), scale=0.9),

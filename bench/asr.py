@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from analyzers import AUDIO_RATE
-from analyzers.language import word_error_rate
-from analyzers.models import ASR_MODELS, ModelRegistry, default_cache_dir
-from analyzers.speech_to_text import SpeechClip, WhisperRecognizer, transcribe
+from analyzers.words.language import word_error_rate
+from analyzers.words.recognition import SpeechClip, WhisperRecognizer, transcribe
 from loadtest.sources import INTERVIEW_SENTENCES, WITH_FILLERS, phrase
+from modelfiles.registry import ASR_MODELS, ModelRegistry, default_cache_dir
 
 ENGLISH = INTERVIEW_SENTENCES
 

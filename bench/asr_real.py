@@ -27,10 +27,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from analyzers import AUDIO_RATE
-from analyzers.audio import AudioAnalysisOptions, AudioAnalyzer
-from analyzers.language import FILLED_PAUSES, Utterance, normalise, summarise, word_error_rate
-from analyzers.models import ASR_MODELS, ModelRegistry
-from analyzers.speech_to_text import (
+from analyzers.session.stream import AudioStream, StreamParams
+from analyzers.voice.windows import AudioAnalysisOptions, AudioAnalyzer
+from analyzers.words.language import FILLED_PAUSES, Utterance, normalise, summarise, word_error_rate
+from analyzers.words.recognition import (
     Recognition,
     SpeechClip,
     SpeechRecognizer,
@@ -41,9 +41,9 @@ from analyzers.speech_to_text import (
     transcribe,
     utterances_of,
 )
-from analyzers.stream import AudioStream, StreamParams
 from loadtest import mfa
 from loadtest.scoring import Counted
+from modelfiles.registry import ASR_MODELS, ModelRegistry
 
 LAYOUTS = 8
 """Conversations assembled, each with its own pauses between turns (0.7-3 s, seeded): whether

@@ -22,11 +22,11 @@ from pathlib import Path
 import av
 import numpy as np
 
-from analyzers.audio import AudioAnalysisOptions, AudioAnalyzer
-from analyzers.stream import AudioStream, StreamParams
-from analyzers.voice import VadModel
+from analyzers.session.stream import AudioStream, StreamParams
+from analyzers.voice.activity import VadModel
+from analyzers.voice.windows import AudioAnalysisOptions, AudioAnalyzer
 from loadtest.sources import read_wav, resample
-from webrtc.media import audio_resampler, resampled
+from webrtc.runtime.frames import audio_resampler, resampled
 
 TEXT = (
     "Thank you for having me. In my last role I led a small team that rebuilt our billing "

@@ -24,12 +24,12 @@ from aiohttp import web
 from aiortc import RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from analyzers.models import FER_MINI_XCEPTION, ModelRegistry
-from webrtc.config import PipelineConfig
-from webrtc.media import AvImage, audio_resampler, audio_stream, resampled, video_stream
+from modelfiles.registry import FER_MINI_XCEPTION, ModelRegistry
 from webrtc.protocol import ServerMessage, encode
 from webrtc.results import VideoFrameMessage, audio_message
-from webrtc.tracks import MediaClock
+from webrtc.runtime.config import PipelineConfig
+from webrtc.runtime.frame_queues import MediaClock
+from webrtc.runtime.frames import AvImage, audio_resampler, audio_stream, resampled, video_stream
 
 log = logging.getLogger("bench.baseline")
 

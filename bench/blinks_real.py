@@ -13,12 +13,12 @@ import time
 
 import av
 
-from analyzers.blinks import Blink
-from analyzers.models import FER_MINI_XCEPTION, ModelRegistry
+from analyzers.video.blinks import Blink
 from loadtest.real_faces import Matched, franck, franck_blinks, match
-from webrtc.config import PipelineConfig
-from webrtc.media import AvImage, video_stream
-from webrtc.tracks import MediaClock
+from modelfiles.registry import FER_MINI_XCEPTION, ModelRegistry
+from webrtc.runtime.config import PipelineConfig
+from webrtc.runtime.frame_queues import MediaClock
+from webrtc.runtime.frames import AvImage, video_stream
 
 
 def blinks_of(path: str, config: PipelineConfig) -> tuple[list[Blink], float]:

@@ -25,13 +25,13 @@ import numpy as np
 from aiortc.codecs.opus import OpusDecoder
 from aiortc.codecs.vpx import Vp8Decoder
 
-from analyzers.models import FER_MINI_XCEPTION, ModelRegistry
-from analyzers.report import Quality, build_report
+from analyzers.session.report import Quality, build_report
 from bench.floor import _loop
 from loadtest.media import VIDEO_TIME_BASE, encode
-from webrtc.config import PipelineConfig
-from webrtc.media import AvImage, audio_frames, video_stream
-from webrtc.tracks import MediaClock
+from modelfiles.registry import FER_MINI_XCEPTION, ModelRegistry
+from webrtc.runtime.config import PipelineConfig
+from webrtc.runtime.frame_queues import MediaClock
+from webrtc.runtime.frames import AvImage, audio_frames, video_stream
 
 
 def checkpoint_ms(

@@ -26,7 +26,7 @@ from aiohttp import web
 from analyzers import AUDIO_RATE
 from loadtest.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack
 from loadtest.sources import phrase, resample
-from signaling.app import create_app
+from signaling.http.app import create_app
 from signaling.settings import Settings
 
 

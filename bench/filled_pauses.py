@@ -28,10 +28,10 @@ from pathlib import Path
 import numpy as np
 
 from analyzers import AUDIO_RATE
-from analyzers.models import ASR_MODELS, ModelRegistry, default_cache_dir
-from analyzers.speech_to_text import SpeechClip, WhisperRecognizer, transcribe
+from analyzers.words.recognition import SpeechClip, WhisperRecognizer, transcribe
 from bench.acoustic_fillers import FilledPauseOptions, detect
 from loadtest.sources import INTERVIEW_SENTENCES, WITH_FILLERS, phrase, recorded_speech, sonnet
+from modelfiles.registry import ASR_MODELS, ModelRegistry, default_cache_dir
 
 FILLER = re.compile(r"\b(um|uh)\b,?\s*", re.IGNORECASE)
 JOIN = np.zeros(int(0.06 * AUDIO_RATE), np.float32)

@@ -27,12 +27,12 @@ from aiortc.codecs.opus import OpusDecoder
 from aiortc.codecs.vpx import Vp8Decoder
 from aiortc.jitterbuffer import JitterFrame
 
-from analyzers.models import ASR_MODELS, FER_MINI_XCEPTION, ModelRegistry
-from analyzers.speech_to_text import SpeechClip, SpeechRecognizer, WhisperRecognizer, transcribe
+from analyzers.words.recognition import SpeechClip, SpeechRecognizer, WhisperRecognizer, transcribe
 from loadtest.media import VIDEO_TIME_BASE, EncodedMedia, encode
-from webrtc.config import PipelineConfig
-from webrtc.media import AvImage, audio_frames, video_stream
-from webrtc.tracks import MediaClock
+from modelfiles.registry import ASR_MODELS, FER_MINI_XCEPTION, ModelRegistry
+from webrtc.runtime.config import PipelineConfig
+from webrtc.runtime.frame_queues import MediaClock
+from webrtc.runtime.frames import AvImage, audio_frames, video_stream
 
 PARTS = ("video decode", "video analysis", "audio decode", "audio analysis", "transcription")
 

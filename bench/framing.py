@@ -8,9 +8,9 @@ import time
 
 import numpy as np
 
-from analyzers.face import FaceAnalyzer, FaceModels
-from analyzers.framing import measure_framing
-from analyzers.posture import PoseModel
+from analyzers.video.face import FaceAnalyzer, FaceModels
+from analyzers.video.framing import measure_framing
+from analyzers.video.posture import PoseModel
 from loadtest.sources import astronaut, place
 
 

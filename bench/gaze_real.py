@@ -15,11 +15,11 @@ from dataclasses import dataclass
 import av
 import numpy as np
 
-from analyzers.models import FER_MINI_XCEPTION, ModelRegistry
-from analyzers.video import VideoFrameResult
+from analyzers.video.frame import VideoFrameResult
 from loadtest.real_faces import feat_video, franck
-from webrtc.config import PipelineConfig
-from webrtc.media import AvImage, video_stream
+from modelfiles.registry import FER_MINI_XCEPTION, ModelRegistry
+from webrtc.runtime.config import PipelineConfig
+from webrtc.runtime.frames import AvImage, video_stream
 
 
 @dataclass(frozen=True)

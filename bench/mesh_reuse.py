@@ -18,10 +18,10 @@ import argparse
 
 import numpy as np
 
-from analyzers.blinks import eye_openness
-from analyzers.face import FaceAnalyzer
-from analyzers.gaze import estimate_gaze
-from analyzers.head_pose import head_pose
+from analyzers.video.blinks import eye_openness
+from analyzers.video.face import FaceAnalyzer
+from analyzers.video.gaze import estimate_gaze
+from analyzers.video.head_pose import head_pose
 from loadtest.media import SENSOR_NOISE, face_frames
 from loadtest.sources import astronaut, close_eyes, look_sideways, place
 

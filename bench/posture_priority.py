@@ -1,6 +1,6 @@
 """How much of one core a pose loop leaves to a busy Python thread, with the pose graph built on
-a normal thread or on the lowest-priority thread that calls it (as ``webrtc/posture.py`` does):
-``taskset -c 0 python -m bench.posture_priority``."""
+a normal thread or on the lowest-priority thread that calls it (as
+``webrtc/runtime/posture_worker.py`` does): ``taskset -c 0 python -m bench.posture_priority``."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import time
 from collections.abc import Callable
 from statistics import median
 
-from analyzers.posture import PoseModel
+from analyzers.video.posture import PoseModel
 from loadtest.sources import astronaut, place
-from webrtc.posture import LOWEST_PRIORITY
+from webrtc.runtime.posture_worker import LOWEST_PRIORITY
 
 
 def spin(seconds: float) -> int:

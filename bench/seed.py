@@ -36,16 +36,16 @@ import numpy as np
 from aiohttp import web
 
 from analyzers import AUDIO_RATE
-from analyzers.models import FER_MINI_XCEPTION, ModelRegistry
-from analyzers.stream import RgbImage
+from analyzers.session.stream import RgbImage
 from loadtest import capacity
 from loadtest.media import EncodedMedia, encode, face_frames, speech_samples
 from loadtest.run import PeerResult, summarise
 from loadtest.sources import resample
-from webrtc.config import PipelineConfig
-from webrtc.media import audio_stream, video_stream
+from modelfiles.registry import FER_MINI_XCEPTION, ModelRegistry
 from webrtc.protocol import encode as wire
 from webrtc.results import VideoFrameMessage, audio_message
+from webrtc.runtime.config import PipelineConfig
+from webrtc.runtime.frames import audio_stream, video_stream
 
 FPS = 2
 """The seed's frame rate."""

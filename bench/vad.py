@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from analyzers import AUDIO_RATE
-from analyzers.audio import AudioAnalysisOptions, AudioAnalyzer
-from analyzers.speech import SpeechStarted, SpeechStopped
-from analyzers.voice import FRAME_SAMPLES, VoiceActivityDetector
+from analyzers.voice.activity import FRAME_SAMPLES, VoiceActivityDetector
+from analyzers.voice.speech_events import SpeechStarted, SpeechStopped
+from analyzers.voice.windows import AudioAnalysisOptions, AudioAnalyzer
 from loadtest import mfa
 from loadtest.sources import chord, phrase, white_noise
 

@@ -22,8 +22,8 @@ from fractions import Fraction
 import av
 import numpy as np
 
-from analyzers.blinks import eye_openness
-from analyzers.face import FaceAnalyzer
+from analyzers.video.blinks import eye_openness
+from analyzers.video.face import FaceAnalyzer
 from loadtest.media import BROWSER_FPS, SENSOR_NOISE, face_frames
 
 PAYLOAD = 1200

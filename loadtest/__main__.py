@@ -15,7 +15,7 @@ from pathlib import Path
 
 from loadtest.media import BROWSER_FPS, BROWSER_VIDEO_KBPS, encode
 from loadtest.run import PeerResult, run_load
-from webrtc.config import PipelineConfig
+from webrtc.runtime.config import PipelineConfig
 
 
 def plot(results: list[PeerResult], path: Path) -> None:

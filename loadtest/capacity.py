@@ -31,7 +31,7 @@ import aiohttp
 
 from loadtest.media import BROWSER_FPS, BROWSER_VIDEO_KBPS, EncodedMedia, encode
 from loadtest.run import run_load
-from webrtc.config import PipelineConfig
+from webrtc.runtime.config import PipelineConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 TICKS = os.sysconf("SC_CLK_TCK")

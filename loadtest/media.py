@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from webrtc.config import PipelineConfig
+from webrtc.runtime.config import PipelineConfig
 
 BROWSER_FPS = 10
 """``maxFramerate`` of ``LensClient`` (``static/js/lens-client.js``)."""

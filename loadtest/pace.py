@@ -22,10 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from analyzers import AUDIO_RATE
-from analyzers.audio import AudioAnalysisOptions, AudioAnalyzer
-from analyzers.audio_summary import SpeakingRate
-from analyzers.models import ModelFile, ModelRegistry
-from analyzers.speaking_rate import SYLLABLES_PER_WORD
+from analyzers.voice.speaking_rate import SYLLABLES_PER_WORD
+from analyzers.voice.summary import SpeakingRate
+from analyzers.voice.windows import AudioAnalysisOptions, AudioAnalyzer
 from loadtest.sources import (
     ARCTIC_A0001_TEXT,
     PACE_ENGLISH,
@@ -41,6 +40,7 @@ from loadtest.sources import (
     sonnet,
     trim_silence,
 )
+from modelfiles.registry import ModelFile, ModelRegistry
 
 CMUDICT = ModelFile(
     name="cmudict",

@@ -19,8 +19,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from analyzers.models import ModelFile, ModelRegistry
 from loadtest.scoring import Counted
+from modelfiles.registry import ModelFile, ModelRegistry
 
 FRANCK = ModelFile(
     name="fgnet-franck",

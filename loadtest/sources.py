@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from analyzers import AUDIO_RATE
-from analyzers.models import ModelFile, ModelRegistry
+from modelfiles.registry import ModelFile, ModelRegistry
 
 BACKGROUND = 90
 
@@ -208,7 +208,7 @@ def write_y4m(path: Path, frames: list[np.ndarray], fps: int = 15) -> Path:
 def close_eyes(rgb: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     """The same photo with both eyes shut: each eye opening is covered with the skin just below
     it and a lash line is drawn from corner to corner."""
-    from analyzers.landmarks import (
+    from analyzers.video.landmarks import (
         LEFT_EYE_CORNERS,
         LEFT_EYE_OUTLINE,
         RIGHT_EYE_CORNERS,
@@ -238,7 +238,7 @@ def look_sideways(rgb: np.ndarray, landmarks: np.ndarray, shift: float) -> np.nd
     """The same photo with both irises moved along the eye by ``shift`` eye-widths (positive:
     toward the image's right): the opening is refilled with its own sclera colour and the iris
     disc is pasted at its new place, clipped to the opening."""
-    from analyzers.landmarks import (
+    from analyzers.video.landmarks import (
         LEFT_EYE_CORNERS,
         LEFT_EYE_OUTLINE,
         LEFT_IRIS,

@@ -1,3 +1,6 @@
-"""The HTTP side: settings (composed from the components' own parameters), the aiohttp app and
-its routes, auth, limits, framework-free offer and session handling, metrics, the report page,
-and storage (SQLite or Redis)."""
+"""The web application: the HTTP edge (:mod:`signaling.http`), the services behind it
+(:mod:`signaling.services`), storage, SQLite or Redis (:mod:`signaling.storage`), the pages a
+person reads (:mod:`signaling.pages`); the signaling itself, reading an offer
+(:mod:`signaling.offer`) and the ICE servers both peers use (:mod:`signaling.ice`); and every
+setting, read once (:mod:`signaling.settings`).
+"""

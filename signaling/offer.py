@@ -1,6 +1,6 @@
 """Reading and checking an SDP offer, free of any web framework: bytes in, :class:`Offer` out, or
-an :class:`~signaling.errors.ApiError` saying exactly what was wrong. Answering it is
-:meth:`signaling.sessions.SessionService.offer`."""
+an :class:`~signaling.services.errors.ApiError` saying exactly what was wrong. Answering it is
+:meth:`signaling.services.sessions.SessionService.offer`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from aiortc import sdp as aiortc_sdp
 
-from signaling.errors import (
+from signaling.services.errors import (
     InvalidJson,
     InvalidOffer,
     InvalidSdp,

@@ -13,14 +13,14 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from analyzers.audio import AudioAnalysisOptions
-from analyzers.models import default_cache_dir
-from analyzers.stream import StreamParams
-from analyzers.video import VideoAnalysisOptions
-from analyzers.voice import VadModel
-from webrtc.config import PipelineConfig
-from webrtc.scheduler import usable_cores
-from webrtc.udp_ports import parse_port_range
+from analyzers.session.stream import StreamParams
+from analyzers.video.frame import VideoAnalysisOptions
+from analyzers.voice.activity import VadModel
+from analyzers.voice.windows import AudioAnalysisOptions
+from modelfiles.registry import default_cache_dir
+from webrtc.peer.udp_ports import parse_port_range
+from webrtc.runtime.config import PipelineConfig
+from webrtc.runtime.scheduler import usable_cores
 
 _PIPELINE = PipelineConfig()
 _STREAM = _PIPELINE.stream

@@ -13,13 +13,13 @@ import numpy as np
 import pytest
 from aiohttp import web
 
-from signaling.app import create_app
-from signaling.keys import REGISTRY
+from signaling.http.app import create_app
+from signaling.http.app_keys import REGISTRY
 from signaling.settings import Settings
 from tests.media import SPEECH_TEXT, read_wav, speak
 from tests.processes import server_process  # noqa: F401  (a fixture for every test module)
 from tests.redis_server import RedisServer
-from webrtc.registry import SessionRegistry
+from webrtc.peer.registry import SessionRegistry
 
 for noisy in ("aioice", "aiortc"):
     logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -10,12 +10,17 @@ import numpy as np
 import pytest
 
 from analyzers import AUDIO_RATE
-from analyzers.audio import AudioAnalysisOptions, AudioAnalyzer, AudioOutput, AudioWindowResult
-from analyzers.audio_summary import AudioSummary
-from analyzers.prosody import FMAX, FMIN, FRAME, HOP, frames_of
-from analyzers.speaking_rate import SYLLABLES_PER_WORD
-from analyzers.speech import Pause, SpeechStarted, SpeechStopped
-from analyzers.yin import yin
+from analyzers.voice.prosody import FMAX, FMIN, FRAME, HOP, frames_of
+from analyzers.voice.speaking_rate import SYLLABLES_PER_WORD
+from analyzers.voice.speech_events import Pause, SpeechStarted, SpeechStopped
+from analyzers.voice.summary import AudioSummary
+from analyzers.voice.windows import (
+    AudioAnalysisOptions,
+    AudioAnalyzer,
+    AudioOutput,
+    AudioWindowResult,
+)
+from analyzers.voice.yin import yin
 from loadtest.sources import (
     PACE_ENGLISH,
     PACE_ENGLISH_SYLLABLES,

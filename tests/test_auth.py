@@ -18,7 +18,7 @@ import pydantic
 import pytest
 
 from loadtest.peer import ClientPeer, StillsTrack
-from signaling.auth import Auth
+from signaling.http.auth import Auth
 from signaling.settings import MIN_KEY_CHARS, Settings
 from tests.conftest import RunningServer, StartServer
 from tests.media import astronaut, place

@@ -22,7 +22,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from analyzers import AUDIO_RATE
 from loadtest.peer import ClientPeer, StillsTrack
-from signaling.keys import SERVICE
+from signaling.http.app_keys import SERVICE
 from tests.conftest import RunningServer, StartServer
 from tests.media import astronaut, blank, missing, phrase, place, resample, write_wav, write_y4m
 from tests.test_auth import KEY, SECRET

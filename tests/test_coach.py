@@ -1,6 +1,6 @@
-"""Live nudges (``analyzers/coach.py``, ``webrtc/coaching.py``): the rule engine's timing, and
-each rule on media that should and should not trigger it — real photos and speech through the
-stream core and the same result messages a live session sends."""
+"""Live nudges (``analyzers/session/coach.py``, ``webrtc/runtime/live_coach.py``): the rule engine's
+timing, and each rule on media that should and should not trigger it — real photos and speech
+through the stream core and the same result messages a live session sends."""
 
 from __future__ import annotations
 
@@ -12,21 +12,21 @@ import numpy as np
 import pytest
 
 from analyzers import AUDIO_RATE, SUMMARY_WINDOW
-from analyzers.coach import KINDS, Coach, CoachThresholds, Observations, Signals
-from analyzers.face import FaceAnalyzer
-from analyzers.language import Utterance, summarise
-from analyzers.models import ASR_MODELS, ModelRegistry
-from analyzers.speech_to_text import SpeechClip, WhisperRecognizer, transcribe
-from analyzers.stream import RgbImage
+from analyzers.session.coach import KINDS, Coach, CoachThresholds, Observations, Signals
+from analyzers.session.stream import RgbImage
+from analyzers.video.face import FaceAnalyzer
+from analyzers.words.language import Utterance, summarise
+from analyzers.words.recognition import SpeechClip, WhisperRecognizer, transcribe
 from loadtest.sources import INTERVIEW_SENTENCES as SENTENCES
 from loadtest.sources import WITH_FILLERS, sonnet
+from modelfiles.registry import ASR_MODELS, ModelRegistry
 from signaling.settings import Settings
 from tests.media import astronaut, blank, look_sideways, phrase, place
-from webrtc.coaching import LiveCoach, NudgeMessage
-from webrtc.config import PipelineConfig
-from webrtc.media import audio_stream, video_stream
 from webrtc.protocol import ServerMessage
 from webrtc.results import Summary, VideoFrameMessage, audio_message
+from webrtc.runtime.config import PipelineConfig
+from webrtc.runtime.frames import audio_stream, video_stream
+from webrtc.runtime.live_coach import LiveCoach, NudgeMessage
 
 # The rule engine ---------------------------------------------------------------------------
 

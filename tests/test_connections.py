@@ -15,7 +15,7 @@ from typing import Any
 
 import aiohttp
 
-from signaling.connections import client_key
+from signaling.http.connections import client_key
 from tests.processes import ServerProcess
 
 

@@ -24,7 +24,7 @@ import aiohttp
 import pytest
 
 from loadtest.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
-from signaling.keys import STORE
+from signaling.http.app_keys import STORE
 from signaling.storage import ReadOnlyDataDir, SessionRecord, StoreUnavailable
 from signaling.storage.redis_store import RedisStore
 from signaling.storage.sqlite_store import SqliteStore

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from skimage import data
 
-from analyzers.face import MESH_POINTS, FaceAnalyzer
-from analyzers.video import VideoFrameAnalyzer
+from analyzers.video.face import MESH_POINTS, FaceAnalyzer
+from analyzers.video.frame import VideoFrameAnalyzer
 from tests.media import astronaut, blank, place
 
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import scipy.ndimage as ndi
 
-from analyzers.face import FaceAnalyzer, FaceModels
-from analyzers.framing import ADVICE, Framing, SetupCheck, blur_metric, measure_framing
+from analyzers.video.face import FaceAnalyzer, FaceModels
+from analyzers.video.framing import ADVICE, Framing, SetupCheck, blur_metric, measure_framing
 from tests.media import astronaut, place
 
 
@@ -108,7 +108,7 @@ def test_the_setup_check_reports_what_holds_in_most_frames(models: FaceModels) -
 def test_the_moving_average_is_scipys_uniform_filter() -> None:
     from scipy.ndimage import uniform_filter1d
 
-    from analyzers.framing import moving_average
+    from analyzers.video.framing import moving_average
 
     image = np.asarray(place(astronaut()), np.float32).mean(axis=2) / 255
     for axis in (0, 1):

@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from loadtest.peer import ClientPeer, StillsTrack
-from signaling.app import create_app
-from signaling.keys import REGISTRY
+from signaling.http.app import create_app
+from signaling.http.app_keys import REGISTRY
 from signaling.settings import Settings
 from tests.media import astronaut, place
 

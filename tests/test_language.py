@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from analyzers import AUDIO_RATE
-from analyzers.audio import AudioAnalyzer
-from analyzers.language import Utterance, Word, label_words, repetitions, summarise
-from analyzers.speech_to_text import (
+from analyzers.session.stream import AudioStream, StreamParams
+from analyzers.voice.windows import AudioAnalyzer
+from analyzers.words.language import Utterance, Word, label_words, repetitions, summarise
+from analyzers.words.recognition import (
     GAP_SECONDS,
     Recognition,
     RecognizedWord,
@@ -21,7 +22,6 @@ from analyzers.speech_to_text import (
     merge,
     utterances_of,
 )
-from analyzers.stream import AudioStream, StreamParams
 from tests.media import phrase, white_noise
 
 

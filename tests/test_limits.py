@@ -18,7 +18,7 @@ from aiortc.rtcsctptransport import WEBRTC_STRING
 from loadtest.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
 from tests.conftest import RunningServer, StartServer
 from tests.media import astronaut, place
-from webrtc.channel import ResultChannel
+from webrtc.peer.channel import ResultChannel
 from webrtc.protocol import Pong
 
 

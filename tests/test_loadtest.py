@@ -11,15 +11,15 @@ import sys
 
 import pytest
 
-from analyzers.models import ASR_MODELS, FER_MINI_XCEPTION, ModelRegistry
-from analyzers.speech_to_text import WhisperRecognizer
+from analyzers.words.recognition import WhisperRecognizer
 from bench import profile_shares
 from bench.floor import PARTS, run_once
 from loadtest import capacity, soak
 from loadtest.media import EncodedMedia, encode
 from loadtest.run import run_load
+from modelfiles.registry import ASR_MODELS, FER_MINI_XCEPTION, ModelRegistry
 from tests.conftest import StartServer
-from webrtc.config import PipelineConfig
+from webrtc.runtime.config import PipelineConfig
 
 
 @pytest.fixture(scope="module")
@@ -107,8 +107,8 @@ def test_profile_shares_leave_out_waiting_threads() -> None:
         f"{loop};RTCDtlsTransport._recv_next (aiortc/rtcdtlstransport.py:600) 20",
         f"{loop};Session.__process (pylibsrtp/__init__.py:274);unprotect (x:1) 10",
         f"{loop};EpollSelector.select (selectors.py:468) 500",
-        "thread (0x2): lens-analysis_0;AudioPipeline._process (webrtc/pipeline.py:211);"
-        "AudioStream.feed (analyzers/stream.py:240) 25",
+        "thread (0x2): lens-analysis_0;AudioPipeline._process (webrtc/runtime/pipeline.py:211);"
+        "AudioStream.feed (analyzers/session/stream.py:240) 25",
         "thread (0x2): lens-analysis_0;SolutionBase.process (mediapipe/python/s.py:340) 15",
         "thread (0x2): lens-analysis_0;_worker (concurrent/futures/thread.py:81) 900",
         "thread (0x3): video-decoder;Condition.wait (threading.py:327) 700",

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from analyzers.expression import DeepFaceModel
-from analyzers.models import (
+from analyzers.video.expression import DeepFaceModel
+from loadtest.pace import ARCTIC_MORE
+from modelfiles.registry import (
     FER_MINI_XCEPTION,
     WHISPER_BASE,
     ModelRegistry,
     ModelUnavailable,
     sha256_of,
 )
-from loadtest.pace import ARCTIC_MORE
 
 
 @pytest.fixture(scope="module")

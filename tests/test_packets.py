@@ -21,7 +21,7 @@ from loadtest.media import (
 )
 from loadtest.peer import ClientPeer
 from tests.conftest import RunningServer, StartServer
-from webrtc.rtp import ask_ptime, packets_received
+from webrtc.peer.rtp import ask_ptime, packets_received
 
 OFFERED = (
     "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"

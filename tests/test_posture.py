@@ -9,12 +9,12 @@ import cv2
 import numpy as np
 import pytest
 
-from analyzers.posture import PoseModel, Posture, PostureTracker, posture_summary
-from analyzers.stream import RgbImage, StreamParams
-from analyzers.timeline import video_timeline
+from analyzers.session.stream import RgbImage, StreamParams
+from analyzers.session.timeline import video_timeline
+from analyzers.video.posture import PoseModel, Posture, PostureTracker, posture_summary
 from tests.media import astronaut, place
-from webrtc.config import PipelineConfig
-from webrtc.media import video_stream
+from webrtc.runtime.config import PipelineConfig
+from webrtc.runtime.frames import video_stream
 
 SCALE = 0.6
 """Small enough that the shoulders stay inside the frame when the photo turns."""

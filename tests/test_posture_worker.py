@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analyzers.posture import PoseModel
+from analyzers.video.posture import PoseModel
 from tests.media import astronaut, place
-from webrtc.posture import LOWEST_PRIORITY, Dropped, PostureWorker
+from webrtc.runtime.posture_worker import LOWEST_PRIORITY, Dropped, PostureWorker
 
 
 def niceness_of_threads() -> list[int]:

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from analyzers.report import SummaryFields
+from analyzers.session.report import SummaryFields
 from webrtc.protocol import (
     MAX_CLIENT_MESSAGE_BYTES,
     CalibrateRequest,

@@ -8,14 +8,14 @@ from __future__ import annotations
 import av
 import pytest
 
-from analyzers.models import FER_MINI_XCEPTION, ModelRegistry
-from analyzers.report import Report
+from analyzers.session.report import Report
 from loadtest.real_faces import REAL_FACE, feat_video, franck, franck_blinks, match
+from modelfiles.registry import FER_MINI_XCEPTION, ModelRegistry
 from signaling.settings import Settings
-from webrtc.config import PipelineConfig
-from webrtc.media import AvImage, video_stream
-from webrtc.offline import analyze_file
-from webrtc.tracks import MediaClock
+from webrtc.runtime.config import PipelineConfig
+from webrtc.runtime.file_analysis import analyze_file
+from webrtc.runtime.frame_queues import MediaClock
+from webrtc.runtime.frames import AvImage, video_stream
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,8 @@ import numpy as np
 import pytest
 
 from analyzers import AUDIO_RATE
-from analyzers.language import Word, label_words, summarise, word_error_rate
-from analyzers.models import ASR_MODELS, ModelRegistry
-from analyzers.speech_to_text import (
+from analyzers.words.language import Word, label_words, summarise, word_error_rate
+from analyzers.words.recognition import (
     SpeechClip,
     WhisperRecognizer,
     tidy,
@@ -27,6 +26,7 @@ from bench.asr_real import conversation as assembled_conversation
 from bench.asr_real import doubled, filled_pauses, heard_text, listen, misplaced, total
 from loadtest import mfa
 from loadtest.sources import FILLERS_SPOKEN, INTERVIEW_SENTENCES, WITH_FILLERS
+from modelfiles.registry import ASR_MODELS, ModelRegistry
 from signaling.settings import Settings
 from tests.media import phrase
 

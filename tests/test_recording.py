@@ -20,13 +20,13 @@ import numpy as np
 import pytest
 
 from loadtest.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
-from signaling.keys import SERVICE
+from signaling.http.app_keys import SERVICE
 from tests.conftest import RunningServer, StartServer
 from tests.media import astronaut, phrase, place, resample
 from tests.processes import ServerProcess, server_process  # noqa: F401 (a fixture)
 from tests.test_auth import KEY, SECRET, call
 from tests.test_offline import run_cli
-from webrtc.recording import Recorder, vp8_key_frame_size
+from webrtc.peer.recording import Recorder, vp8_key_frame_size
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from loadtest.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
-from signaling.keys import STORE
+from signaling.http.app_keys import STORE
 from signaling.storage import SessionRecord
 from signaling.storage.redis_store import RedisStore
 from tests.conftest import RunningServer, StartServer

@@ -8,15 +8,21 @@ from typing import Any
 
 import pytest
 
-from analyzers.audio_summary import Arousal, AudioSummary, PitchStats, SpeakingRate
-from analyzers.blinks import Blink
-from analyzers.report import Quality, Report, build_report
-from analyzers.stream import AudioFinal, VideoFinal
-from analyzers.timeline import AudioPoint, VideoPoint, audio_timeline, bin_seconds, video_timeline
-from analyzers.video_summary import VideoSummary
-from signaling.report_page import render_report
+from analyzers.session.report import Quality, Report, build_report
+from analyzers.session.stream import AudioFinal, VideoFinal
+from analyzers.session.timeline import (
+    AudioPoint,
+    VideoPoint,
+    audio_timeline,
+    bin_seconds,
+    video_timeline,
+)
+from analyzers.video.blinks import Blink
+from analyzers.video.summary import VideoSummary
+from analyzers.voice.summary import Arousal, AudioSummary, PitchStats, SpeakingRate
+from signaling.pages.report import render_report
 from signaling.settings import Settings
-from webrtc.config import PipelineConfig
+from webrtc.runtime.config import PipelineConfig
 
 VIDEO_SUMMARY = VideoSummary(
     window=2.5,

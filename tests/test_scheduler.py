@@ -15,13 +15,13 @@ import pytest
 from aiortc import RTCPeerConnection
 from aiortc.mediastreams import VideoStreamTrack
 
-from analyzers.sampling import VideoSampler
-from analyzers.stream import Every
+from analyzers.session.stream import Every
+from analyzers.video.sampling import VideoSampler
 from loadtest.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
 from tests.conftest import StartServer
 from tests.media import astronaut, blank, place
 from tests.test_metrics import scrape
-from webrtc.scheduler import AnalysisScheduler, CpuLoad, PerThread, RateController
+from webrtc.runtime.scheduler import AnalysisScheduler, CpuLoad, PerThread, RateController
 
 
 def test_rate_falls_when_late_and_recovers_when_early() -> None:

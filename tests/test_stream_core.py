@@ -1,5 +1,5 @@
-"""The stream core every path shares (:mod:`analyzers.stream`): audio time after gaps, batching,
-summaries and points, on real speech and tones whose timing is known."""
+"""The stream core every path shares (:mod:`analyzers.session.stream`): audio time after gaps,
+batching, summaries and points, on real speech and tones whose timing is known."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from analyzers import AUDIO_RATE
-from analyzers.audio import AudioAnalysisOptions, AudioAnalyzer, AudioWindowResult
-from analyzers.speech import SpeechStarted, SpeechStopped
-from analyzers.stream import AudioStream, StreamParams
+from analyzers.session.stream import AudioStream, StreamParams
+from analyzers.voice.speech_events import SpeechStarted, SpeechStopped
+from analyzers.voice.windows import AudioAnalysisOptions, AudioAnalyzer, AudioWindowResult
 from tests.media import phrase, resample
-from webrtc.media import AudioFrames
+from webrtc.runtime.frames import AudioFrames
 
 
 @pytest.fixture(scope="module")

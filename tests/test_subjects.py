@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from analyzers.progress import compare
+from analyzers.session.progress import compare
 from loadtest.peer import ClientPeer, StillsTrack
 from tests.conftest import RunningServer, StartServer
 from tests.media import astronaut, blank, place

@@ -15,9 +15,8 @@ import numpy as np
 import pytest
 
 from analyzers import AUDIO_RATE
-from analyzers.language import word_error_rate
-from analyzers.models import ASR_MODELS, ModelRegistry
-from analyzers.speech_to_text import SpeechClip, WhisperRecognizer, transcribe
+from analyzers.words.language import word_error_rate
+from analyzers.words.recognition import SpeechClip, WhisperRecognizer, transcribe
 from loadtest.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
 from loadtest.sources import (
     FILLERS_SPOKEN,
@@ -29,11 +28,12 @@ from loadtest.sources import (
     sonnet,
     write_wav,
 )
+from modelfiles.registry import ASR_MODELS, ModelRegistry
 from signaling.settings import Settings
 from tests.conftest import StartServer
 from tests.media import astronaut, phrase, place, resample, white_noise, write_recording
 from tests.test_offline import run_cli
-from webrtc.transcription import TranscriptionPool
+from webrtc.runtime.transcription import TranscriptionPool
 
 ENGLISH = INTERVIEW_SENTENCES
 MANDARIN = "我们今天讨论一下这个项目的计划"

@@ -13,11 +13,11 @@ import pytest
 from aiohttp import web
 
 from loadtest.peer import ClientPeer, StillsTrack
-from signaling.app import create_app
+from signaling.http.app import create_app
 from signaling.settings import Settings
 from tests.media import astronaut, place
-from webrtc.loops import event_loop_class, loop_name
-from webrtc.udp_ports import parse_port_range, port_range_loop
+from webrtc.peer.loops import event_loop_class, loop_name
+from webrtc.peer.udp_ports import parse_port_range, port_range_loop
 
 CANDIDATE_PORT = re.compile(r"a=candidate:\S+ \d+ udp \d+ \S+ (\d+) typ host")
 

@@ -9,14 +9,14 @@ import cv2
 import numpy as np
 import pytest
 
-from analyzers.blinks import BlinkDetector, eye_boxes, eye_openness, eye_probe
-from analyzers.expression import EXPRESSIONS, ExpressionSmoother
-from analyzers.face import FaceAnalyzer
-from analyzers.gaze import Calibration, CalibrationParams, Gaze, GazeReference, estimate_gaze
-from analyzers.head_pose import HeadPose, HeadStability, head_pose
-from analyzers.models import FER_MINI_XCEPTION, ModelRegistry
-from analyzers.sampling import VideoSampler
-from analyzers.video import VideoFrameAnalyzer, build_expression_model
+from analyzers.video.blinks import BlinkDetector, eye_boxes, eye_openness, eye_probe
+from analyzers.video.expression import EXPRESSIONS, ExpressionSmoother
+from analyzers.video.face import FaceAnalyzer
+from analyzers.video.frame import VideoFrameAnalyzer, build_expression_model
+from analyzers.video.gaze import Calibration, CalibrationParams, Gaze, GazeReference, estimate_gaze
+from analyzers.video.head_pose import HeadPose, HeadStability, head_pose
+from analyzers.video.sampling import VideoSampler
+from modelfiles.registry import FER_MINI_XCEPTION, ModelRegistry
 from tests.media import astronaut, blank, close_eyes, look_sideways, place
 
 

@@ -7,9 +7,9 @@ import pytest
 import webrtcvad
 
 from analyzers import AUDIO_RATE
-from analyzers.audio import AudioAnalysisOptions, AudioAnalyzer, AudioWindowResult
-from analyzers.loudness import SILENCE_DBFS, rms_dbfs
-from analyzers.voice import FRAME_SAMPLES, VoiceActivityDetector, spectral_flatness
+from analyzers.voice.activity import FRAME_SAMPLES, VoiceActivityDetector, spectral_flatness
+from analyzers.voice.loudness import SILENCE_DBFS, rms_dbfs
+from analyzers.voice.windows import AudioAnalysisOptions, AudioAnalyzer, AudioWindowResult
 from tests.media import chord, resample, white_noise
 
 

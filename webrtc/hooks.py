@@ -6,11 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from analyzers.report import Report
+from analyzers.session.report import Report
 from webrtc.protocol import ServerMessage
 
 if TYPE_CHECKING:
-    from webrtc.session import AnalysisSession
+    from webrtc.peer.session import AnalysisSession
 
 
 @dataclass

@@ -3,11 +3,12 @@ session, the stored record, ``/metrics`` and the report."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
 from typing import Any
 
-from analyzers.report import Quality
+from analyzers.session.report import Quality
 
 
 class SessionState(StrEnum):
@@ -68,3 +69,8 @@ class SessionCounters:
             messages_dropped=self.messages_dropped,
             analysis_errors=self.analysis_errors,
         )
+
+
+def new_session_id() -> str:
+    """A session's id: 32 random hex digits."""
+    return uuid.uuid4().hex

@@ -6,18 +6,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from analyzers.audio import AudioOutput, AudioWindowResult
-from analyzers.audio_summary import AudioSummary
-from analyzers.blinks import Blink as BlinkResult
-from analyzers.framing import SetupResult
-from analyzers.gaze import Calibration
-from analyzers.language import LanguageSummary, Utterance
-from analyzers.posture import Posture as PostureResult
-from analyzers.report import SummaryFields, utterance_dict
-from analyzers.speech import SpeechStarted as SpeechStartedResult
-from analyzers.speech import SpeechStopped as SpeechStoppedResult
-from analyzers.video import VideoFrameResult
-from analyzers.video_summary import VideoSummary
+from analyzers.session.report import SummaryFields, utterance_dict
+from analyzers.video.blinks import Blink as BlinkResult
+from analyzers.video.frame import VideoFrameResult
+from analyzers.video.framing import SetupResult
+from analyzers.video.gaze import Calibration
+from analyzers.video.posture import Posture as PostureResult
+from analyzers.video.summary import VideoSummary
+from analyzers.voice.speech_events import SpeechStarted as SpeechStartedResult
+from analyzers.voice.speech_events import SpeechStopped as SpeechStoppedResult
+from analyzers.voice.summary import AudioSummary
+from analyzers.voice.windows import AudioOutput, AudioWindowResult
+from analyzers.words.language import LanguageSummary, Utterance
 from webrtc.protocol import ServerMessage
 
 

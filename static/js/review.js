@@ -1,4 +1,4 @@
-// The report page's review: the recording in step with the timelines (signaling/review_page.py).
+// The report page's review: the recording in step with the timelines (signaling/pages/review.py).
 (() => {
   const video = document.getElementById("review");
   const token = new URLSearchParams(location.search).get("token");

@@ -1,0 +1,367 @@
+"""The end-of-session report as data: a typed :class:`Report` built from the stream core's
+finals (:mod:`analyzers.session.stream`), the same for a live session and a recorded file.
+
+JSON (:meth:`Report.to_dict`) and the HTML page (``signaling/pages/report.py``) are two
+renderings of it. The headline figures are :class:`SummaryFields`, the very fields of the live
+``summary`` message, computed over the whole session; the timelines are binned by
+:mod:`analyzers.session.timeline`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import MISSING, asdict, dataclass, field, fields
+from typing import Any
+
+from analyzers.session.stream import AudioFinal, VideoFinal
+from analyzers.session.timeline import (
+    AudioTimeline,
+    VideoTimeline,
+    audio_timeline,
+    bin_seconds,
+    video_timeline,
+)
+from analyzers.video.summary import VideoSummary
+from analyzers.voice.summary import TURN_GAP, AudioSummary
+from analyzers.words.language import LanguageSummary, Utterance, Word, summarise
+
+REPORT_VERSION = 1
+"""The report's ``v``: it moves with the data-channel protocol's version."""
+
+
+def _rounded(values: dict[str, float], digits: int) -> dict[str, float]:
+    return {k: round(v, digits) for k, v in values.items()}
+
+
+def _maybe(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SummaryFields:
+    """The figures of a summary, rounded for the wire: over the last ``window`` seconds in the
+    live ``summary`` message, over the whole session in the report. Fields of a track the
+    session did not have are ``None``."""
+
+    window: float | None = None
+    face_visible_ratio: float | None = None
+    eye_contact_ratio: float | None = None
+    head_stability: float | None = None
+    blinks_per_min: float | None = None
+    expression: dict[str, Any] | None = None
+    audio_window: float | None = None
+    talk_ratio: float | None = None
+    pauses: dict[str, Any] | None = None
+    pitch: dict[str, float] | None = None
+    loudness: dict[str, float | None] | None = None
+    speaking_rate: dict[str, Any] | None = None
+    arousal: dict[str, Any] | None = None
+    language: dict[str, Any] | None = None
+    """From the transcript: words, fillers, hedges, repetitions, the longest monologue."""
+    framing: dict[str, Any] | None = None
+    """Share of frames with each framing or lighting issue, mean face and background
+    brightness and face height (``analyzers/video/framing.py``)."""
+    posture: dict[str, Any] | None = None
+    """Shoulder tilt, lean, time slumped, hand over the face, gesturing
+    (``analyzers/video/posture.py``)."""
+
+    @classmethod
+    def of(
+        cls,
+        video: VideoSummary | None,
+        audio: AudioSummary | None,
+        language: LanguageSummary | None = None,
+    ) -> SummaryFields:
+        return cls(**cls.values(video, audio, language))
+
+    @staticmethod
+    def values(
+        video: VideoSummary | None,
+        audio: AudioSummary | None,
+        language: LanguageSummary | None = None,
+    ) -> dict[str, Any]:
+        """The fields as keyword arguments (for the message, which adds its envelope)."""
+        values: dict[str, Any] = {}
+        if video is not None:
+            expression = None
+            if video.expression_distribution is not None:
+                expression = {
+                    "distribution": video.expression_distribution,
+                    "dominant": video.dominant_expression,
+                }
+            values.update(
+                window=video.window,
+                face_visible_ratio=video.face_visible_ratio,
+                eye_contact_ratio=video.eye_contact_ratio,
+                head_stability=video.head_stability,
+                blinks_per_min=video.blinks_per_min,
+                expression=expression,
+                framing=video.framing,
+                posture=video.posture,
+            )
+        if audio is not None:
+            pitch, rate, arousal = audio.pitch, audio.speaking_rate, audio.arousal
+            values.update(
+                audio_window=round(audio.window, 3),
+                talk_ratio=_maybe(audio.talk_ratio, 3),
+                pauses={"count": audio.pause_count, "mean_s": _maybe(audio.pause_mean_s, 3)},
+                pitch=None
+                if pitch is None
+                else {
+                    **_rounded(
+                        {
+                            "mean_hz": pitch.mean_hz,
+                            "std_hz": pitch.std_hz,
+                            "range_hz": pitch.range_hz,
+                        },
+                        1,
+                    ),
+                    **_rounded(
+                        {
+                            "std_semitones": pitch.std_semitones,
+                            "range_semitones": pitch.range_semitones,
+                            "monotony": pitch.monotony,
+                        },
+                        3,
+                    ),
+                },
+                loudness={
+                    "mean_dbfs": _maybe(audio.loudness_mean_dbfs, 2),
+                    "std_db": _maybe(audio.loudness_std_db, 2),
+                },
+                speaking_rate=None
+                if rate is None
+                else {
+                    "wpm": round(rate.wpm, 1),
+                    "wpm_from": "syllables",
+                    "articulation_rate": round(rate.articulation_rate, 2),
+                    "syllables_per_s": round(rate.articulation_rate, 2),
+                    "turn_seconds": round(rate.turn_seconds, 2),
+                },
+                arousal=None
+                if arousal is None
+                else {"label": arousal.label, "score": round(arousal.score, 3)},
+            )
+        if language is not None:
+            values["language"] = {
+                "words": language.words,
+                "fillers": language.fillers,
+                "fillers_per_min": language.fillers_per_min,
+                "top_fillers": [list(pair) for pair in language.top_fillers],
+                "discourse_fillers": language.discourse_fillers,
+                "hedges": language.hedges,
+                "top_hedges": [list(pair) for pair in language.top_hedges],
+                "repetitions": language.repetitions,
+                "top_repetitions": [list(pair) for pair in language.top_repetitions],
+                "longest_monologue_s": language.longest_monologue_s,
+            }
+            if language.words_per_min is not None and values.get("speaking_rate") is not None:
+                # One speech rate: counted from the words when there is a transcript.
+                values["speaking_rate"] = {
+                    **values["speaking_rate"],
+                    "wpm": language.words_per_min,
+                    "wpm_from": "words",
+                    "turn_seconds": language.turn_seconds,
+                }
+        return values
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Quality:
+    """How much of the media was analysed, and what was lost on the way."""
+
+    frames_received: int = 0
+    frames_analysed: int = 0
+    frames_skipped: int = 0
+    eye_passes: int = 0
+    face_visible_ratio: float | None = None
+    audio_seconds: float = 0.0
+    audio_frames_dropped: int = 0
+    messages_dropped: int = 0
+    analysis_errors: int = 0
+    transcript_seconds_missing: float = 0.0
+    """Seconds of speech with no transcript (recognition fell too far behind, or failed)."""
+
+
+def utterance_dict(utterance: Utterance) -> dict[str, Any]:
+    """An utterance as the ``transcript`` message and the report give it."""
+    return {
+        "start": utterance.start,
+        "end": utterance.end,
+        "text": utterance.text,
+        "language": utterance.language,
+        "words": [
+            {
+                "word": w.word,
+                "start": w.start,
+                "end": w.end,
+                "probability": round(w.probability, 3),
+                "filler": w.filler,
+                "hedge": w.hedge,
+            }
+            for w in utterance.words
+        ],
+    }
+
+
+def utterance_from_dict(data: dict[str, Any]) -> Utterance:
+    return Utterance(
+        start=data["start"],
+        end=data["end"],
+        text=data["text"],
+        language=data["language"],
+        words=tuple(Word(**w) for w in data["words"]),
+    )
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The session in ``bin_seconds`` bins starting at ``t``; a track's series are there only
+    when the session had that track."""
+
+    bin_seconds: float
+    t: list[float]
+    video: VideoTimeline | None = None
+    audio: AudioTimeline | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"bin_seconds": self.bin_seconds, "t": self.t}
+        for part in (self.video, self.audio):
+            if part is not None:
+                out.update(asdict(part))
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Timeline:
+        def part(kind: type[VideoTimeline] | type[AudioTimeline]) -> Any:
+            # Series added later have defaults: a report stored before them still reads.
+            required = [f.name for f in fields(kind) if f.default_factory is MISSING]
+            if not all(name in data for name in required):
+                return None
+            return kind(**{f.name: data[f.name] for f in fields(kind) if f.name in data})
+
+        return cls(data["bin_seconds"], data["t"], part(VideoTimeline), part(AudioTimeline))
+
+
+@dataclass(frozen=True)
+class Report:
+    session_id: str
+    source: str
+    """``live`` (a WebRTC session) or ``upload`` (a recorded file)."""
+    created_at: float
+    started_at: float | None
+    ended_at: float
+    end_reason: str
+    duration: float
+    """Seconds of media: to the end of the last analysed frame or audio window."""
+    summary: SummaryFields
+    timeline: Timeline
+    quality: Quality
+    transcript: tuple[Utterance, ...] | None = None
+    """What was said, when transcripts are on (``None``: they were off)."""
+    recording: dict[str, Any] | None = None
+    """The session's recording (``webrtc/peer/recording.py``), when it was recorded."""
+    v: int = field(default=REPORT_VERSION)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report's JSON (the keys in the order the API has always given them)."""
+        return {
+            "v": self.v,
+            "session_id": self.session_id,
+            "source": self.source,
+            "created_at": self.created_at,
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
+            "end_reason": self.end_reason,
+            "duration": self.duration,
+            "summary": self.summary.to_dict(),
+            "timeline": self.timeline.to_dict(),
+            "quality": asdict(self.quality),
+            "transcript": None
+            if self.transcript is None
+            else [utterance_dict(u) for u in self.transcript],
+            "recording": self.recording,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        """A report read back from the store (unknown keys are ignored, for later additions)."""
+        summary_names = {f.name for f in fields(SummaryFields)}
+        quality_names = {f.name for f in fields(Quality)}
+        return cls(
+            session_id=data["session_id"],
+            source=data["source"],
+            created_at=data["created_at"],
+            started_at=data.get("started_at"),
+            ended_at=data["ended_at"],
+            end_reason=data["end_reason"],
+            duration=data["duration"],
+            summary=SummaryFields(
+                **{k: v for k, v in data["summary"].items() if k in summary_names}
+            ),
+            timeline=Timeline.from_dict(data["timeline"]),
+            quality=Quality(**{k: v for k, v in data["quality"].items() if k in quality_names}),
+            transcript=None
+            if data.get("transcript") is None
+            else tuple(utterance_from_dict(u) for u in data["transcript"]),
+            recording=data.get("recording"),
+            v=data.get("v", REPORT_VERSION),
+        )
+
+
+def build_report(
+    session_id: str,
+    *,
+    source: str,
+    created_at: float,
+    started_at: float | None,
+    ended_at: float,
+    end_reason: str,
+    video: VideoFinal | None,
+    audio: AudioFinal | None,
+    quality: Quality,
+    transcript: list[Utterance] | None = None,
+    language: str = "en",
+    turn_gap: float = TURN_GAP,
+    max_points: int = 300,
+    recording: dict[str, Any] | None = None,
+) -> Report:
+    """The report of a session whose streams gave ``video`` and ``audio``, and, when
+    transcripts were on, what was said (and its ``recording``, when it was recorded)."""
+    duration = max(video.end if video else 0.0, audio.end if audio else 0.0)
+    width = bin_seconds(duration, max_points)
+    bins = max(1, math.ceil(duration / width))
+    return Report(
+        session_id=session_id,
+        source=source,
+        created_at=created_at,
+        started_at=started_at,
+        ended_at=ended_at,
+        end_reason=end_reason,
+        duration=round(duration, 3),
+        summary=SummaryFields.of(
+            video.summary if video else None,
+            audio.summary if audio else None,
+            None if transcript is None else summarise(transcript, language, turn_gap),
+        ),
+        timeline=Timeline(
+            bin_seconds=width,
+            t=[round(i * width, 3) for i in range(bins)],
+            video=video_timeline(
+                video.points,
+                width,
+                bins,
+                video.postures,
+                [b.t + b.duration / 2 for b in video.blinks],
+            )
+            if video
+            else None,
+            audio=audio_timeline(audio.points, width, bins) if audio else None,
+        ),
+        quality=quality,
+        transcript=None if transcript is None else tuple(transcript),
+        recording=recording,
+    )

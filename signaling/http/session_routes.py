@@ -1,0 +1,193 @@
+"""HTTP routes for sessions and reports; the logic is in :mod:`signaling.services.sessions`."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+
+from aiohttp import BodyPartReader, web
+
+from signaling.http.app_keys import AUTH, SERVICE, SETTINGS, SUBJECTS
+from signaling.http.limits import rate_limit
+from signaling.http.request_bodies import Deadline, read_body
+from signaling.ice import ice_servers
+from signaling.pages.report import render_report
+from signaling.services.errors import InvalidRequest, NotFound, PayloadTooLarge
+from signaling.services.session_options import SessionOptions, check_session_id
+from webrtc.lifecycle import new_session_id
+
+
+def _int_param(request: web.Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidRequest(f"query parameter {name!r} must be an integer") from None
+    if not low <= value <= high:
+        raise InvalidRequest(f"query parameter {name!r} must be between {low} and {high}")
+    return value
+
+
+def _platform(request: web.Request) -> None:
+    request.app[AUTH].require_api_key(request.headers.get("Authorization"))
+
+
+async def post_session(request: web.Request) -> web.Response:
+    _platform(request)
+    rate_limit(request)
+    settings = request.app[SETTINGS]
+    body = await read_body(request, settings.max_body_bytes, settings.body_timeout)
+    record = await request.app[SERVICE].create(SessionOptions.parse(body))
+    analyzers: tuple[str, ...] = ("video", "audio")
+    analyzers += ("transcript",) * record.transcript + ("record",) * record.record
+    return web.json_response(
+        {
+            "session_id": record.id,
+            "expires_at": record.expires_at,
+            "ice_servers": ice_servers(request.app[SETTINGS], record.id),
+            "token": request.app[AUTH].issue(
+                record.id, analyzers=analyzers, subject=record.subject
+            ),
+            "subject": record.subject,
+            "record": record.record,
+            "transcript": record.transcript,
+            "language": record.language,
+        },
+        status=201,
+    )
+
+
+async def list_sessions(request: web.Request) -> web.Response:
+    _platform(request)
+    offset = _int_param(request, "offset", 0, 0, 10**9)
+    limit = _int_param(request, "limit", 20, 1, 100)
+    sessions, total = await request.app[SERVICE].list(offset, limit)
+    return web.json_response(
+        {"sessions": sessions, "total": total, "offset": offset, "limit": limit}
+    )
+
+
+async def get_session(request: web.Request) -> web.Response:
+    _platform(request)
+    return web.json_response(await request.app[SERVICE].get(request.match_info["session_id"]))
+
+
+async def delete_session(request: web.Request) -> web.Response:
+    """204 when erased; 202 when the session is gone for every reader and its erasure waits
+    for the store (it is finished when the store is back)."""
+    _platform(request)
+    session_id = request.match_info["session_id"]
+    if await request.app[SERVICE].delete(session_id):
+        return web.Response(status=204)
+    return web.json_response(
+        {
+            "session_id": session_id,
+            "status": "erasing",
+            "message": "deleted: no one can read it any more; the store is away, so the data "
+            "is erased as soon as it is back",
+        },
+        status=202,
+    )
+
+
+def wants_html(request: web.Request) -> bool:
+    fmt = request.query.get("format")
+    if fmt is not None:
+        if fmt not in ("html", "json"):
+            raise InvalidRequest("format must be 'html' or 'json'")
+        return fmt == "html"
+    accept = request.headers.get("Accept", "")
+    return "text/html" in accept and "application/json" not in accept.split(",")[0]
+
+
+def _reader(request: web.Request) -> str:
+    """The session id, once the API key or the session's token (``report`` scope) is
+    checked. A browser following a link cannot set headers: it may pass its token in the
+    query."""
+    session_id = request.match_info["session_id"]
+    authorization = request.headers.get("Authorization")
+    if authorization is None and "token" in request.query:
+        authorization = f"Bearer {request.query['token']}"
+    request.app[AUTH].require_key_or_token(authorization, session_id, "report")
+    return session_id
+
+
+async def get_recording(request: web.Request) -> web.StreamResponse:
+    """The session's recording (WebM), with range requests so that a player can seek."""
+    session_id = check_session_id(_reader(request))
+    path = request.app[SERVICE].recordings.path(session_id)
+    if not await asyncio.to_thread(path.is_file):
+        raise NotFound(f"session {session_id} has no recording")
+    return web.FileResponse(path, headers={"Content-Type": "video/webm"})
+
+
+async def get_report(request: web.Request) -> web.Response:
+    session_id = _reader(request)
+    report = await request.app[SERVICE].report(session_id)
+    if wants_html(request):
+        record = await request.app[SERVICE].get(session_id)
+        compared = await request.app[SUBJECTS].compared(record)
+        return web.Response(text=render_report(report, compared), content_type="text/html")
+    return web.json_response(report.to_dict())
+
+
+async def get_ice_servers(request: web.Request) -> web.Response:
+    """``iceServers`` for a session: the platform asks with its key, a browser with its
+    session's token and ``?session_id=``."""
+    session_id = request.query.get("session_id") or new_session_id()
+    request.app[AUTH].require_key_or_token(
+        request.headers.get("Authorization"), session_id, "offer"
+    )
+    return web.json_response(
+        {"ice_servers": ice_servers(request.app[SETTINGS], session_id), "session_id": session_id}
+    )
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/api/ice-servers", get_ice_servers)
+    app.router.add_post("/api/sessions", post_session)
+    app.router.add_get("/api/sessions", list_sessions)
+    app.router.add_get("/api/sessions/{session_id}", get_session)
+    app.router.add_delete("/api/sessions/{session_id}", delete_session)
+    app.router.add_get("/api/sessions/{session_id}/report", get_report)
+    app.router.add_get("/api/sessions/{session_id}/recording", get_recording)
+    app.router.add_post("/api/analyze", post_analyze)
+
+
+async def post_analyze(request: web.Request) -> web.Response:
+    """A recorded file, uploaded as multipart field ``file``, analysed like a live session."""
+    _platform(request)
+    settings = request.app[SETTINGS]
+    service = request.app[SERVICE]
+    if not request.content_type.startswith("multipart/"):
+        raise InvalidRequest("upload the recording as multipart/form-data, field 'file'")
+    if request.content_length is not None and request.content_length > settings.max_upload_bytes:
+        raise PayloadTooLarge(f"uploads are at most {settings.max_upload_bytes} bytes")
+    async with service.uploads.slot():
+        return await _receive_and_analyze(request)
+
+
+async def _receive_and_analyze(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    deadline = Deadline(settings.body_timeout, settings.min_upload_rate)
+    reader = await request.multipart()
+    with tempfile.TemporaryDirectory(prefix="lens-upload-") as tmp:
+        path = Path(tmp) / "upload"
+        size = 0
+        while True:
+            part = await deadline.within(reader.next())
+            if part is None:
+                raise InvalidRequest("the upload has no 'file' field")
+            if isinstance(part, BodyPartReader) and part.name == "file":
+                break
+        with path.open("wb") as out:
+            while chunk := await deadline.within(part.read_chunk(1 << 16), size):
+                size += len(chunk)
+                if size > settings.max_upload_bytes:
+                    raise PayloadTooLarge(f"uploads are at most {settings.max_upload_bytes} bytes")
+                await asyncio.to_thread(out.write, chunk)
+        report = await request.app[SERVICE].analyze_upload(path)
+    return web.json_response(report.to_dict())

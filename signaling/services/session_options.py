@@ -1,0 +1,101 @@
+"""What a platform may choose for each session (``POST /api/sessions``), how its request body
+is read, and the shape of the ids the API takes (sessions, subjects)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from signaling.services.errors import InvalidRequest, NotFound
+from signaling.settings import Settings
+from signaling.storage import SessionRecord
+from webrtc.lifecycle import SessionState, new_session_id
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    """What the platform may choose per session (``POST /api/sessions``)."""
+
+    transcript: bool | None = None
+    """Transcribe it; ``None``: ``LENS_TRANSCRIPT``."""
+    language: str | None = None
+    """``en``, ``cmn`` or ``auto``; ``None``: ``LENS_LANGUAGE``."""
+    subject: str | None = None
+    """The platform's opaque id for the person (never a name or an email): their sessions
+    are indexed by it for progress, export and erasure."""
+    record: bool = False
+    """Record the session for review (only where ``LENS_RECORDING=allowed``)."""
+
+    @classmethod
+    def parse(cls, body: bytes) -> SessionOptions:
+        """From a request body: empty, or a JSON object with these optional fields."""
+        if not body.strip():
+            return cls()
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):  # nesting too deep is a bad body, not a crash
+            raise InvalidRequest("the body must be JSON (or empty)") from None
+        if not isinstance(data, dict):
+            raise InvalidRequest("the body must be a JSON object")
+        unknown = set(data) - {"transcript", "language", "subject", "record"}
+        if unknown:
+            raise InvalidRequest(f"unknown session option(s): {', '.join(sorted(unknown))}")
+        transcript = data.get("transcript")
+        if transcript is not None and not isinstance(transcript, bool):
+            raise InvalidRequest("'transcript' must be true or false")
+        language = data.get("language")
+        if language is not None and language not in LANGUAGES:
+            raise InvalidRequest(f"'language' must be one of {', '.join(LANGUAGES)}")
+        subject = data.get("subject")
+        if subject is not None and not (isinstance(subject, str) and SUBJECT.fullmatch(subject)):
+            raise InvalidRequest(SUBJECT_RULE)
+        record = data.get("record", False)
+        if not isinstance(record, bool):
+            raise InvalidRequest("'record' must be true or false")
+        return cls(transcript, language, subject, record)
+
+
+LANGUAGES = ("en", "cmn", "auto")
+SESSION_ID = re.compile(r"[0-9a-f]{32}")
+SUBJECT = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+SUBJECT_RULE = (
+    "'subject' must be the platform's opaque id for the person: 1-128 letters, digits and "
+    "'.', '_', ':' or '-' (never a name or an email address)"
+)
+
+
+def check_subject(subject: str) -> str:
+    if not SUBJECT.fullmatch(subject):
+        raise InvalidRequest(SUBJECT_RULE)
+    return subject
+
+
+def check_session_id(session_id: str) -> str:
+    if not SESSION_ID.fullmatch(session_id):
+        raise NotFound(f"no session {session_id[:40]!r}: ids are 32 hex digits")
+    return session_id
+
+
+def new_record(options: SessionOptions, settings: Settings, now: float) -> SessionRecord:
+    """The record of a session created with ``options`` (``400`` for what this server cannot
+    do: a language its speech model does not know, a recording where recording is off)."""
+    transcribed = settings.transcript if options.transcript is None else options.transcript
+    language = options.language or settings.language
+    if transcribed and language != "en" and not settings.asr_multilingual:
+        raise InvalidRequest(
+            f"language {language!r} needs a multilingual speech model; this server runs "
+            f"{settings.asr_model} (English only)"
+        )
+    if options.record and settings.recording != "allowed":
+        raise InvalidRequest("this server does not record sessions (LENS_RECORDING=off)")
+    return SessionRecord(
+        id=new_session_id(),
+        state=SessionState.CREATED,
+        created_at=now,
+        expires_at=now + settings.session_ttl,
+        transcript=transcribed,
+        language=options.language,
+        subject=options.subject,
+        record=options.record,
+    )

@@ -1,0 +1,74 @@
+"""The layout is the architecture: each package imports only what its place allows, and says
+what it owns. A failure names the module and the import that crossed a line."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+FORBIDDEN = {
+    # Pure analysis: arrays in, typed results out.
+    "analyzers": {
+        "asyncio",
+        "aiortc",
+        "aioice",
+        "av",
+        "aiohttp",
+        "redis",
+        "subprocess",
+        "urllib",
+        "multiprocessing",
+        "webrtc",
+        "signaling",
+        "modelfiles",
+    },
+    "modelfiles": {"asyncio", "aiortc", "aiohttp", "webrtc", "signaling"},
+    # The analysis runtime moves frames and results; it knows no WebRTC and no HTTP.
+    "webrtc/runtime": {"aiortc", "aioice", "aiohttp", "signaling", "webrtc.peer"},
+    "webrtc": {"aiohttp", "signaling", "redis"},
+    # The services are what the API does, not how HTTP carries it.
+    "signaling/services": {"aiohttp", "signaling.http", "signaling.pages"},
+    "signaling/storage": {"aiohttp", "aiortc", "signaling.http", "signaling.services"},
+    "signaling/pages": {"aiohttp", "aiortc", "signaling.http", "signaling.services"},
+}
+IGNORED = {"webrtc/hooks.py"}  # names the session type only for type checking
+
+
+def imports(path: Path) -> list[tuple[int, str]]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.lineno, node.module))
+    return found
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_each_package_imports_only_what_its_place_allows(package: str) -> None:
+    crossed = []
+    for path in sorted((ROOT / package).rglob("*.py")):
+        name = path.relative_to(ROOT).as_posix()
+        if name in IGNORED:
+            continue
+        for line, module in imports(path):
+            for banned in FORBIDDEN[package]:
+                if module == banned or module.startswith(banned + "."):
+                    crossed.append(f"{name}:{line} imports {module}")
+    assert crossed == [], "\n".join(crossed)
+
+
+def test_every_package_says_what_it_owns() -> None:
+    silent = []
+    for init in sorted(ROOT.glob("*/**/__init__.py")):
+        name = init.relative_to(ROOT).as_posix()
+        if name.startswith((".", "tests/")) or "/." in name:
+            continue
+        docstring = ast.get_docstring(ast.parse(init.read_text()))
+        if not docstring or len(docstring) < 40:
+            silent.append(name)
+    assert silent == [], f"packages without a docstring that says what they own: {silent}"

@@ -1,0 +1,6 @@
+"""The WebRTC side of a session: its peer connection and lifecycle (:mod:`.session`), the
+process's sessions (:mod:`.registry`), the ``analysis`` data channel (:mod:`.channel`, bounded
+below aiortc in :mod:`.sctp`, rate limited by :mod:`.tokenbucket`), taps on the remote tracks
+(:mod:`.tracks`), what is asked of and counted on the packets (:mod:`.rtp`), recording
+(:mod:`.recording`), the UDP port range (:mod:`.udp_ports`) and the event loop (:mod:`.loops`).
+"""

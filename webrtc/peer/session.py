@@ -1,0 +1,411 @@
+"""One analysis session: a peer connection, its tracks and pipelines, its data channel and the
+watchdog that closes it when the peer leaves, fails or goes silent.
+
+Everything a session starts (tasks, analyzers, the peer connection) is released by
+:meth:`AnalysisSession.close`, which is idempotent and safe to call from any of its own tasks.
+Closing builds the end-of-session report first and, when the channel is still open, sends it as
+``session.report``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+from aiortc import RTCConfiguration, RTCDataChannel, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamTrack
+
+from analyzers.session.report import Report, build_report
+from analyzers.video.frame import VideoModels
+from analyzers.words.language import Utterance
+from webrtc.hooks import SessionHooks
+from webrtc.lifecycle import SessionCounters, SessionState
+from webrtc.peer.channel import CHANNEL_LABEL, ResultChannel
+from webrtc.peer.recording import Recorder, record_track
+from webrtc.peer.rtp import ask_ptime, packets_received
+from webrtc.peer.tracks import TapTrack, drain
+from webrtc.protocol import Error, ServerMessage, SessionClosed, SessionReady, SessionReport
+from webrtc.results import Summary
+from webrtc.runtime.config import PipelineConfig
+from webrtc.runtime.live_coach import LiveCoach
+from webrtc.runtime.pipeline import AudioPipeline, VideoPipeline
+from webrtc.runtime.scheduler import AnalysisScheduler
+from webrtc.runtime.transcript import SessionTranscript
+from webrtc.runtime.transcription import TranscriptionPool
+
+log = logging.getLogger(__name__)
+
+PC_CLOSE_TIMEOUT = 5.0
+
+
+class AnalysisSession:
+    def __init__(
+        self,
+        session_id: str,
+        config: PipelineConfig,
+        hooks: SessionHooks,
+        *,
+        scheduler: AnalysisScheduler[VideoModels],
+        created_at: float | None = None,
+        rtc_configuration: RTCConfiguration | None = None,
+        transcription: TranscriptionPool | None = None,
+        language: str | None = None,
+        recording: Path | None = None,
+    ) -> None:
+        self.id = session_id
+        self.config = config
+        self.hooks = hooks
+        self._scheduler = scheduler
+        self.created_at = created_at or time.time()
+        self.started_at: float | None = None
+        self.ended_at: float | None = None
+        self.state = SessionState.CREATED
+        self.close_reason: str | None = None
+        self._loop = asyncio.get_running_loop()
+        self._started = self._loop.time()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._closing: asyncio.Task[None] | None = None
+        self._closed = asyncio.Event()
+        self.channel: ResultChannel | None = None
+        self.video: VideoPipeline | None = None
+        self.audio: AudioPipeline | None = None
+        self._taps: list[TapTrack] = []
+        self._final_counters: SessionCounters | None = None
+        self._transcription = transcription
+        audio = config.stream.audio
+        self.transcript = SessionTranscript(
+            session_id,
+            language or audio.language,
+            summary_window=audio.summary_window,
+            turn_gap=audio.turn_gap,
+            send=self.send,
+        )
+        spoken = self.transcript.spoken_language
+        self.coach = LiveCoach(session_id, config.coach, spoken, audio.min_pause, audio.turn_gap)
+        self.extra_tracks = 0
+        self.packets: dict[str, int] = {}
+        """RTP packets received by kind, read at each summary and at the end."""
+        self.recorder: Recorder | None = None
+        if recording is not None:
+            self.recorder = Recorder(recording, self._loop, on_failure=self._lost)
+        self.pc = RTCPeerConnection(rtc_configuration)
+        self.pc.on("datachannel", self._on_datachannel)
+        self.pc.on("track", self._on_track)
+        self.pc.on("connectionstatechange", self._on_connection_state)
+
+    def clock(self) -> float:
+        """Seconds since the session started: ``t`` of messages not tied to a track."""
+        return round(self._loop.time() - self._started, 3)
+
+    def _set_state(self, state: SessionState) -> None:
+        self.state = state
+        self.hooks.on_state(self)
+
+    async def answer(self, offer: RTCSessionDescription) -> RTCSessionDescription:
+        """Apply the client's offer and return the answer with every ICE candidate gathered."""
+        self._set_state(SessionState.CONNECTING)
+        self._spawn(self._watch(), "watchdog")
+        self._spawn(self._summaries(), "summaries")
+        if self.hooks.on_checkpoint is not None and self.config.checkpoint_interval > 0:
+            self._spawn(self._checkpoints(self.hooks.on_checkpoint), "checkpoints")
+        await self.pc.setRemoteDescription(offer)
+        await self.pc.setLocalDescription(await self.pc.createAnswer())
+        local = self.pc.localDescription
+        assert local is not None
+        return RTCSessionDescription(ask_ptime(local.sdp, self.config.audio_ptime), local.type)
+
+    def send(self, message: ServerMessage) -> None:
+        if self.channel is not None:
+            self.channel.send(message)
+            nudge = self.coach.observe(message)  # one cue at most, at a summary
+            if nudge is not None:
+                self.channel.send(nudge)
+
+    def counters(self) -> SessionCounters:
+        """The counters now; once the session's tasks have stopped, the final ones, worked out
+        once."""
+        if self._final_counters is not None:
+            return self._final_counters
+        video, audio, channel = self.video, self.audio, self.channel
+        window_seconds = self.config.stream.audio.window_ms / 1000
+        return SessionCounters(
+            frames_received=sum(t.frames_received for t in self._taps if t.kind == "video"),
+            frames_analysed=video.frames_analysed if video else 0,
+            frames_skipped=video.frames_skipped if video else 0,
+            eye_passes=video.eye_passes if video else 0,
+            audio_seconds=round((audio.windows_analysed if audio else 0) * window_seconds, 3),
+            audio_frames_dropped=audio.frames_dropped if audio else 0,
+            messages_sent=channel.sent if channel else 0,
+            messages_dropped=channel.dropped if channel else 0,
+            protocol_errors=channel.protocol_errors if channel else 0,
+            analysis_errors=(video.errors if video else 0) + (audio.errors if audio else 0),
+            extra_tracks=self.extra_tracks,
+            audio_packets=self.packets.get("audio", 0),
+            video_packets=self.packets.get("video", 0),
+        )
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
+        task = asyncio.create_task(coro, name=f"lens-{self.id}-{name}")
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error(
+                "session %s: task %s failed", self.id, task.get_name(), exc_info=task.exception()
+            )
+
+    def _on_datachannel(self, channel: RTCDataChannel) -> None:
+        if channel.label != CHANNEL_LABEL or self.channel is not None:
+            log.info("session %s: ignoring data channel %r", self.id, channel.label)
+            channel.close()
+            return
+        on_message = self.hooks.on_message
+        self.channel = ResultChannel(
+            channel,
+            self.id,
+            max_buffered_bytes=self.config.max_buffered_bytes,
+            clock=self.clock,
+            on_end=lambda: self.request_close("ended"),
+            on_video=lambda request: self.video is not None and self.video.request(request),
+            on_flood=lambda: self.request_close("flooding"),
+            max_message_bytes=self.config.max_message_bytes,
+            messages_per_second=self.config.channel_messages_per_second,
+            on_sent=None if on_message is None else lambda m, wire: on_message(self, m, wire),
+        )
+        channel.on("close", lambda: self.request_close("channel_closed"))
+
+        def opened() -> None:
+            self.started_at = time.time()
+            self._set_state(SessionState.ACTIVE)
+            self.send(
+                SessionReady(
+                    self.id,
+                    self.clock(),
+                    heartbeat_interval=self.config.heartbeat_interval,
+                    heartbeat_timeout=self.config.heartbeat_timeout,
+                    video_fps=self.config.stream.video_fps,
+                    audio_window_ms=self.config.stream.audio.window_ms,
+                )
+            )
+
+        if channel.readyState == "open":
+            opened()
+        else:
+            channel.on("open", opened)
+
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        tap: MediaStreamTrack = track
+        if track.kind == "video" and self.video is None:
+            self.video = VideoPipeline(
+                self.id, self.config, self.send, self._scheduler, self.hooks.on_analysis
+            )
+            tap = TapTrack(track, self.video.slot.put)
+            self._spawn(self.video.run(), "video")
+            record_track(self.recorder, self.pc, track, "video")
+        elif track.kind == "audio" and self.audio is None:
+            self.audio = AudioPipeline(
+                self.id, self.config, self.send, self._scheduler, self.hooks.on_analysis
+            )
+            if self._transcription is not None:
+                pool = self._transcription
+                pool.open(self.id, self.transcript.requested, self.transcript.heard)
+                self.audio.on_clips = lambda clips: pool.add(self.id, clips)
+                self.audio.on_partial = lambda clip: pool.add_partial(self.id, clip)
+            tap = TapTrack(track, self.audio.queue.put)
+            self._spawn(self.audio.run(), "audio")
+            record_track(self.recorder, self.pc, track, "audio")
+        else:
+            # Analyse one track of each kind; drain the others so they cannot pile up.
+            self.extra_tracks += 1
+        if isinstance(tap, TapTrack):
+            self._taps.append(tap)
+        self._spawn(drain(tap), f"drain-{track.kind}-{track.id[:8]}")
+
+    def _lost(self, message: str) -> None:
+        """The recording stopped: the session goes on."""
+        log.warning("session %s: recording stopped: %s", self.id, message)
+        self.send(Error(self.id, self.clock(), "recording_failed", message))
+
+    def _on_connection_state(self) -> None:
+        state = self.pc.connectionState
+        log.info("session %s: connection %s", self.id, state)
+        if state in ("failed", "closed"):
+            self.request_close(f"connection_{state}")
+
+    async def _watch(self) -> None:
+        period = min(1.0, self.config.heartbeat_interval / 2)
+        while True:
+            await asyncio.sleep(period)
+            now = self._loop.time()
+            channel = self.channel
+            if channel is None or not channel.is_open:
+                if now - self._started > self.config.connect_timeout:
+                    self.request_close("connect_timeout")
+                    return
+            elif now - channel.last_seen > self.config.heartbeat_timeout:
+                self.request_close("heartbeat_timeout")
+                return
+            limit = self.config.max_session_seconds
+            if limit and now - self._started > limit:
+                self.request_close("max_duration")
+                return
+
+    async def _summaries(self) -> None:
+        """A ``summary`` every ``summary_interval`` seconds once there is something to sum up."""
+        while True:
+            await asyncio.sleep(self.config.stream.summary_interval)
+            video = self.video.summary if self.video is not None else None
+            audio = self.audio.summary if self.audio is not None else None
+            if video is not None or audio is not None:
+                heard = self.transcript.summary(self.clock()) if self._transcription else None
+                self.send(Summary.from_results(self.id, self.clock(), video, audio, heard))
+            self.packets = await packets_received(self.pc)
+
+    async def _checkpoints(self, keep: Callable[[AnalysisSession, Report], None]) -> None:
+        """The report so far, every ``checkpoint_interval`` seconds once media is analysed."""
+        while True:
+            await asyncio.sleep(self.config.checkpoint_interval)
+            try:
+                report = await self._report(self.counters(), final=False)
+            except Exception:
+                log.exception("session %s: could not make a checkpoint", self.id)
+                continue
+            if report is not None:
+                keep(self, report)
+
+    def request_close(self, reason: str) -> None:
+        """Close from a callback or one of the session's own tasks, without waiting."""
+        if self._closing is None:
+            self._closing = asyncio.create_task(self._close(reason), name=f"lens-{self.id}-close")
+
+    async def close(self, reason: str) -> None:
+        self.request_close(reason)
+        assert self._closing is not None
+        await asyncio.shield(self._closing)
+
+    async def wait_closed(self) -> None:
+        await self._closed.wait()
+
+    async def _report(self, counters: SessionCounters, *, final: bool = True) -> Report | None:
+        """The end-of-session report, or ``None`` if no media was ever analysed. Not
+        ``final``: the report so far (a checkpoint), the streams going on."""
+        video = await self.video.finish() if self.video is not None else None
+        audio = None
+        if self.audio is not None:  # the end cuts the last utterance; a checkpoint does not
+            audio = await (self.audio.finish() if final else self.audio.snapshot())
+        if video is None and audio is None:
+            return None
+        transcript: list[Utterance] | None = None
+        if not final and self._transcription is not None:
+            transcript = list(self.transcript.utterances)
+        elif self._transcription is not None and self.audio is not None:
+            missing = await self._transcription.finish(
+                self.id, self.config.transcript_finish_timeout
+            )
+            self.transcript.missing = round(missing, 2)
+            transcript = list(self.transcript.utterances)
+        quality = replace(
+            counters.quality(video.summary.face_visible_ratio if video else None),
+            transcript_seconds_missing=self.transcript.missing,
+        )
+        language = self.transcript.spoken_language()
+        return await self._loop.run_in_executor(
+            None,
+            lambda: build_report(
+                self.id,
+                source="live",
+                created_at=self.created_at,
+                started_at=self.started_at,
+                ended_at=(self.ended_at or time.time()) if final else time.time(),
+                end_reason=(self.close_reason or "unknown") if final else "worker_lost",
+                video=video,
+                audio=audio,
+                quality=quality,
+                transcript=transcript,
+                language=language,
+                turn_gap=self.config.stream.audio.turn_gap,
+                recording=None if self.recorder is None else self.recorder.to_dict(),
+            ),
+        )
+
+    async def _close(self, reason: str) -> None:
+        self.close_reason = reason
+        self.ended_at = time.time()
+        self._set_state(SessionState.ENDING)
+        log.info("session %s: closing (%s)", self.id, reason)
+        report: Report | None = None
+        try:
+            tasks = list(self._tasks)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if self.recorder is not None:  # the end of the session ends its recording
+                self.recorder.close()
+                await self._loop.run_in_executor(None, self.recorder.join, 30.0)
+            if reason == "deleted" and self._transcription is not None:
+                self._transcription.forget(self.id)
+                self.transcript.erase()
+            try:
+                # A deleted session is erased: no report is made, kept or sent.
+                report = None if reason == "deleted" else await self._report(self.counters())
+            except Exception:
+                log.exception("session %s: could not build the report", self.id)
+            if report is not None:
+                self.hooks.on_report(self, report)
+                self.send(
+                    SessionReport(
+                        self.id,
+                        self.clock(),
+                        summary=report.summary.to_dict(),
+                        quality=asdict(report.quality),
+                        report_url=self.hooks.report_url(self.id),
+                    )
+                )
+            self.send(SessionClosed(self.id, self.clock(), reason))
+            if self.channel is not None:
+                await self.channel.drain()
+                self.channel.close()
+            self.packets = await packets_received(self.pc)
+            await close_peer_connection(self.pc, self.id)
+            for pipeline in (self.video, self.audio):
+                if pipeline is not None:
+                    await pipeline.close()
+        except Exception:
+            log.exception("session %s: error while closing", self.id)
+        finally:
+            # Nothing counts any more: every reader from here on gets these.
+            self._final_counters = self.counters()
+            self._set_state(SessionState.ENDED)
+            self._closed.set()
+            self.hooks.on_closed(self, report)
+
+
+async def close_peer_connection(pc: RTCPeerConnection, session_id: str) -> None:
+    """aiortc's close, bounded (a TURN server that went away makes aioice retry its
+    deallocation). A connection whose negotiation failed half-way (a malformed offer: a
+    transceiver without its transport) makes aiortc's close fail before it stops the ICE
+    transports; those are then stopped here, so no socket or task outlives the session."""
+    try:
+        await asyncio.wait_for(pc.close(), PC_CLOSE_TIMEOUT)
+        return
+    except TimeoutError:
+        log.warning("session %s: peer connection close timed out", session_id)
+    except Exception as exc:
+        log.info(
+            "session %s: peer connection close failed half-way (%s: %s); stopping its transports",
+            session_id,
+            type(exc).__name__,
+            exc,
+        )
+    transports: set[Any] = getattr(pc, "_RTCPeerConnection__iceTransports", set())
+    for transport in list(transports):
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(transport.stop(), PC_CLOSE_TIMEOUT)

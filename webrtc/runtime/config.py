@@ -1,0 +1,73 @@
+"""What a session's media pipeline needs to know, independent of where settings come from.
+
+Each component owns its parameters and their defaults: the stream core and the analyzers in
+:class:`~analyzers.session.stream.StreamParams` (with the analyzers' own options inside it), the
+live shell here. ``signaling/settings.py`` reads the environment into these and writes no default of
+its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from analyzers.session.coach import CoachThresholds
+from analyzers.session.stream import StreamParams
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    stream: StreamParams = field(default_factory=StreamParams)
+    """Sampling, batching, summaries and every analyzer's options: the same on every path."""
+    coach: CoachThresholds = field(default_factory=CoachThresholds)
+    """When live ``nudge`` messages fire (``analyzers/session/coach.py``)."""
+    min_video_fps: float = 2.0
+    """Under load the full-analysis rate of every session is lowered, down to this, to keep
+    results on time (``webrtc/runtime/scheduler.py``)."""
+    latency_target: float = 0.1
+    """Seconds from a frame reaching the server to its analysis being done that the 95th
+    percentile is held under, by lowering the rate."""
+    analysis_threads: int = 0
+    """Threads shared by every session's analysis (0 = one per usable core)."""
+    max_analysis_width: int = 960
+    """Wider frames are scaled down (keeping aspect) before analysis."""
+    expression_backend: str = "fer"
+    """``fer``, ``deepface`` or ``none``."""
+    expression_model_path: Path | None = None
+    audio_backlog_frames: int = 250
+    """Decoded audio frames (one per packet, 20-60 ms each) held while analysis catches up;
+    older ones are dropped."""
+    audio_ptime: int = 60
+    """Milliseconds of audio per packet the answer asks the peer's Opus encoder for
+    (``a=ptime``; 0: ask nothing). Fewer packets, less receive work (``webrtc/peer/rtp.py``)."""
+    heartbeat_interval: float = 2.0
+    """How often clients should send a ``ping``; advertised in ``session.ready``."""
+    heartbeat_timeout: float = 10.0
+    """A session whose channel has been silent this long is closed."""
+    connect_timeout: float = 20.0
+    """A session whose data channel has not opened after this long is closed."""
+    max_message_bytes: int = 1100
+    """Messages above this are split into ``chunk`` messages (small-MTU paths)."""
+    channel_messages_per_second: float = 20.0
+    """Client messages accepted per second (burst twice that); the rest are dropped."""
+    max_session_seconds: float = 3 * 3600.0
+    """Sessions are ended after this long (0 = no limit)."""
+    checkpoint_interval: float = 15.0
+    """Seconds between checkpoints: the report so far, handed to the store so that a session
+    whose worker dies still has one (0: none)."""
+    max_buffered_bytes: int = 256 * 1024
+    """Results are dropped (and counted) rather than queued beyond this outbound backlog."""
+    asr_model_dir: Path | None = None
+    """A CTranslate2 Whisper model directory; ``None``: no transcripts."""
+    asr_workers: int = 1
+    """Threads recognising speech for every session (each CTranslate2 with one thread)."""
+    partial_max_load: float = 0.5
+    """Partial transcripts are made only while the process uses less than this share of its
+    cores (a partial call costs as much as a final one)."""
+    transcript_backlog: float = 90.0
+    """Seconds of speech waiting for recognition past which transcripts are deferred to the
+    end of their session."""
+    transcript_deferred_max: float = 1800.0
+    """Seconds of speech one session may have set aside; beyond, counted as missing."""
+    transcript_finish_timeout: float = 60.0
+    """How long a session's end waits for its last transcripts before the report is made."""

@@ -1,0 +1,119 @@
+"""Analysis of a recorded file: PyAV decodes it, the same sampler and analyzers as a live
+session run on its frames, and the same report comes out."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import av
+
+from analyzers.session.report import Report, build_report
+from analyzers.words.recognition import SpeechClip, WhisperRecognizer, transcribe, unheard_seconds
+from webrtc.lifecycle import SessionCounters, new_session_id
+from webrtc.runtime.config import PipelineConfig
+from webrtc.runtime.frame_queues import MediaClock
+from webrtc.runtime.frames import AvImage, audio_frames, video_stream
+
+Progress = Callable[[float, float | None], None]
+"""Called with the media seconds done and the file's duration (``None`` if unknown)."""
+
+
+class MediaError(ValueError):
+    """The file cannot be analysed: not media PyAV can decode, no audio or video, too long."""
+
+
+def analyze_file(
+    path: Path,
+    config: PipelineConfig,
+    *,
+    max_seconds: float | None = None,
+    progress: Progress | None = None,
+    session_id: str | None = None,
+    language: str | None = None,
+) -> tuple[Report, SessionCounters]:
+    """The file's report, and its counters in the shape a live session's record keeps.
+    ``language``: ``en``, ``cmn`` or ``auto`` for the transcript (default: the config's)."""
+    language_choice = language or config.stream.audio.language
+    created_at = time.time()
+    try:
+        container = av.open(str(path))
+    # A damaged file's metadata may not even be text (PyAV decodes it as UTF-8).
+    except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
+        raise MediaError(f"cannot read {path.name} as audio or video: {exc}") from None
+    with container:
+        # A stream without a codec context is one FFmpeg could not make sense of; decoding it
+        # dereferences a null pointer inside PyAV.
+        video_stream_in = next((s for s in container.streams.video if s.codec_context), None)
+        audio_stream_in = next((s for s in container.streams.audio if s.codec_context), None)
+        if video_stream_in is None and audio_stream_in is None:
+            raise MediaError(f"{path.name} has neither an audio nor a video stream")
+        duration = container.duration / av.time_base if container.duration else None
+        if duration is not None and max_seconds is not None and duration > max_seconds:
+            raise MediaError(
+                f"{path.name} lasts {duration:.0f} s; the limit is {max_seconds:.0f} s"
+            )
+        video = video_stream(config) if video_stream_in is not None else None
+        audio = audio_frames(config) if audio_stream_in is not None else None
+        clips: list[SpeechClip] = []
+        clocks = {"video": MediaClock(), "audio": MediaClock()}
+        streams = [s for s in (video_stream_in, audio_stream_in) if s is not None]
+        try:
+            for frame in container.decode(*streams):
+                if frame.pts is None:
+                    continue
+                if isinstance(frame, av.VideoFrame) and video is not None:
+                    t = clocks["video"].seconds(frame)
+                    video.feed(t, AvImage(frame, config.max_analysis_width))
+                elif isinstance(frame, av.AudioFrame) and audio is not None:
+                    t = clocks["audio"].seconds(frame)
+                    clips += audio.feed(frame, t).clips
+                else:
+                    continue
+                if max_seconds is not None and t > max_seconds:
+                    raise MediaError(f"{path.name} runs past the {max_seconds:.0f} s limit")
+                if progress is not None:
+                    progress(t, duration)
+            if audio is not None:
+                clips += audio.end().clips
+            video_final = video.finish() if video is not None else None
+        except (av.FFmpegError, UnicodeDecodeError) as exc:
+            raise MediaError(f"{path.name} could not be decoded: {exc}") from None
+        finally:
+            if video is not None:
+                video.close()
+    audio_final = audio.stream.finish() if audio is not None else None
+    transcript = None
+    missing = 0.0
+    if audio is not None and config.stream.transcript and config.asr_model_dir is not None:
+        recognizer = WhisperRecognizer(config.asr_model_dir)
+        language = None if language_choice == "auto" else language_choice
+        transcript = transcribe(recognizer, clips, language)
+        missing = unheard_seconds(clips, transcript)
+    counters = SessionCounters(
+        frames_received=video.frames_offered if video else 0,
+        frames_analysed=video.frames_analysed if video else 0,
+        frames_skipped=video.frames_skipped if video else 0,
+        eye_passes=video.eye_passes if video else 0,
+        audio_seconds=round(audio_final.seconds, 3) if audio_final else 0.0,
+    )
+    report = build_report(
+        session_id or new_session_id(),
+        source="upload",
+        created_at=created_at,
+        started_at=created_at,
+        ended_at=time.time(),
+        end_reason="file_end",
+        video=video_final,
+        audio=audio_final,
+        quality=replace(
+            counters.quality(video_final.summary.face_visible_ratio if video_final else None),
+            transcript_seconds_missing=round(missing, 2),
+        ),
+        transcript=transcript,
+        language=transcript[-1].language if transcript else config.stream.audio.language,
+        turn_gap=config.stream.audio.turn_gap,
+    )
+    return report, counters

@@ -1,0 +1,88 @@
+"""The live coach of one session: it reads the results the session sends, and at each rolling
+summary may answer with one ``nudge`` (rules in :mod:`analyzers.session.coach`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from analyzers.session.coach import Coach, CoachThresholds, Nudge, Observations
+from webrtc.protocol import ServerMessage
+from webrtc.results import AudioWindow, SpeechStarted, SpeechStopped, Summary, VideoFrameMessage
+
+MIN_JUDGED_SPEECH = 10.0
+"""Seconds of speech (turn time, or talk in the summary's window) before pace and pitch are
+judged: over a sentence or two they say little."""
+MIN_JUDGED_WORDS = 30
+"""Words heard in the summary's window before the filler rate is judged."""
+
+
+@dataclass(frozen=True)
+class NudgeMessage(ServerMessage):
+    """One short cue; ``t`` is session time."""
+
+    type: ClassVar[str] = "nudge"
+    kind: str
+    text: str
+    """In the session's language (Chinese for Mandarin sessions, else English)."""
+    texts: dict[str, str]
+    severity: str
+    figures: dict[str, float]
+
+    @classmethod
+    def of(cls, session_id: str, nudge: Nudge, language: str) -> NudgeMessage:
+        text = nudge.text["zh" if language in ("cmn", "zh") else "en"]
+        figures = {k: round(v, 3) for k, v in nudge.figures.items()}
+        return cls(session_id, nudge.t, nudge.kind, text, nudge.text, nudge.severity, figures)
+
+
+def _figure(section: dict[str, Any] | None, name: str) -> float | None:
+    value = None if section is None else section.get(name)
+    return None if value is None else float(value)
+
+
+class LiveCoach:
+    def __init__(
+        self,
+        session_id: str,
+        thresholds: CoachThresholds,
+        language: Callable[[], str],
+        min_pause: float,
+        turn_gap: float,
+    ) -> None:
+        self.session_id = session_id
+        self.coach = Coach(thresholds)
+        self.observations = Observations(min_pause=min_pause, turn_gap=turn_gap)
+        self._language = language
+
+    def observe(self, message: ServerMessage) -> NudgeMessage | None:
+        """Take in one result being sent; the nudge to send after it, if one is due."""
+        seen = self.observations
+        if isinstance(message, VideoFrameMessage):
+            issues = tuple(message.framing["issues"]) if message.framing else ()
+            seen.frame(message.t, message.face, message.eye_contact, issues)
+        elif isinstance(message, AudioWindow):
+            seen.window(message.t, message.duration, message.speech, message.rms_dbfs)
+        elif isinstance(message, SpeechStarted):
+            seen.started(message.t)
+        elif isinstance(message, SpeechStopped):
+            seen.stopped(message.t)
+        elif isinstance(message, Summary):
+            return self._judge(message)
+        return None
+
+    def _judge(self, summary: Summary) -> NudgeMessage | None:
+        rate, language = summary.speaking_rate, summary.language
+        talked = (summary.talk_ratio or 0.0) * (summary.audio_window or 0.0)
+        judged_rate = (_figure(rate, "turn_seconds") or 0.0) >= MIN_JUDGED_SPEECH
+        judged_words = (_figure(language, "words") or 0) >= MIN_JUDGED_WORDS
+        self.observations.summary(
+            wpm=_figure(rate, "wpm") if judged_rate else None,
+            fillers_per_min=_figure(language, "fillers_per_min") if judged_words else None,
+            pitch_semitones=_figure(summary.pitch, "std_semitones")
+            if talked >= MIN_JUDGED_SPEECH
+            else None,
+        )
+        nudge = self.coach.update(summary.t, self.observations.signals())
+        return None if nudge is None else NudgeMessage.of(self.session_id, nudge, self._language())

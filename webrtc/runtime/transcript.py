@@ -1,0 +1,56 @@
+"""What the person of one live session said: the final transcript in order, the language they
+speak, and the rolling language summary. Partial transcripts are passed on, never kept."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from analyzers.words.language import LanguageSummary, Utterance, summarise
+from webrtc.protocol import ServerMessage
+from webrtc.results import Transcript
+
+
+class SessionTranscript:
+    def __init__(
+        self,
+        session_id: str,
+        language: str,
+        *,
+        summary_window: float,
+        turn_gap: float,
+        send: Callable[[ServerMessage], None],
+    ) -> None:
+        self._id = session_id
+        self.language = language
+        """``en``, ``cmn`` or ``auto`` (detected by a multilingual model)."""
+        self._window = summary_window
+        self._turn_gap = turn_gap
+        self._send = send
+        self.utterances: list[Utterance] = []
+        """The final transcript so far, in order."""
+        self.missing = 0.0
+        """Seconds of speech never transcribed (the end did not wait for them)."""
+
+    @property
+    def requested(self) -> str | None:
+        """The language recognition is told, ``None`` to detect it."""
+        return None if self.language == "auto" else self.language
+
+    def heard(self, utterances: list[Utterance], final: bool) -> None:
+        """Transcripts from the transcription pool (on the loop)."""
+        for utterance in utterances:
+            self.utterances += [utterance] if final else []
+            self._send(Transcript.of(self._id, utterance, final=final))
+
+    def spoken_language(self) -> str:
+        if self.language != "auto":
+            return self.language
+        return self.utterances[-1].language if self.utterances else "en"
+
+    def summary(self, now: float) -> LanguageSummary:
+        """The language summary of the last ``summary_window`` seconds."""
+        recent = [u for u in self.utterances if u.end >= now - self._window]
+        return summarise(recent, self.spoken_language(), self._turn_gap)
+
+    def erase(self) -> None:
+        self.utterances.clear()
