@@ -108,7 +108,7 @@ class ProgressBar:
 
 def analyze(settings: Settings, source: Path, out: Path | None) -> int:
     from signaling.http.app import asr_model_dir, expression_model_path
-    from signaling.pages.report import render_report
+    from signaling.pages.report import report_file
     from webrtc.runtime.file_analysis import MediaError, analyze_file
 
     out = out or source.with_suffix(".report.html")
@@ -128,7 +128,7 @@ def analyze(settings: Settings, source: Path, out: Path | None) -> int:
     if out.suffix == ".json":
         out.write_text(json.dumps(report.to_dict(), indent=1))
     else:
-        out.write_text(render_report(report))
+        out.write_text(report_file(report))
     log.info("report written to %s", out)
     return 0
 

@@ -20,7 +20,7 @@ from analyzers.session.timeline import (
 from analyzers.video.blinks import Blink
 from analyzers.video.summary import VideoSummary
 from analyzers.voice.summary import Arousal, AudioSummary, PitchStats, SpeakingRate
-from signaling.pages.report import render_report
+from signaling.pages.report import report_file
 from signaling.settings import Settings
 from webrtc.runtime.config import PipelineConfig
 
@@ -240,6 +240,6 @@ def test_blinks_are_in_the_report_and_each_can_be_found_on_the_recording() -> No
     assert report.timeline.video is not None and report.timeline.video.blinks == [0.6, 1.5]
     stored = Report.from_dict(report.to_dict()).timeline.video
     assert stored is not None and stored.blinks == [0.6, 1.5], "kept through the store"
-    page = render_report(report)
+    page = report_file(report)
     assert "Each of your 2 blinks" in page
     assert 'data-t="0.60">0:00.6<' in page and 'data-t="1.50">0:01.5<' in page

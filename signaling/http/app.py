@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
+import aiohttp_jinja2
 from aiohttp import web
 
 from modelfiles.registry import ASR_MODELS, FER_MINI_XCEPTION, ModelRegistry, ModelUnavailable
@@ -32,6 +33,7 @@ from signaling.http.metrics import CONTENT_TYPE, Metrics
 from signaling.http.ratelimit import KeyedLimiter
 from signaling.http.request_bodies import read_body
 from signaling.offer import inspect_sdp, parse_offer
+from signaling.pages import render
 from signaling.services.errors import ApiError, RateLimited
 from signaling.services.sessions import SessionService
 from signaling.services.subjects import SubjectService
@@ -41,7 +43,7 @@ from webrtc.peer.loops import loop_name
 
 log = logging.getLogger(__name__)
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 VERSION = "0.1.0"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -246,5 +248,6 @@ def create_app(
     session_routes.add_routes(app)
     subject_routes.add_routes(app)
     app.router.add_static("/static/", STATIC_DIR, name="static")
+    render.setup(aiohttp_jinja2.setup(app, **render.environment_options()))
     app.on_shutdown.append(_close_peers)
     return app

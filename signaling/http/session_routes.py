@@ -6,13 +6,14 @@ import asyncio
 import tempfile
 from pathlib import Path
 
+import aiohttp_jinja2
 from aiohttp import BodyPartReader, web
 
 from signaling.http.app_keys import AUTH, SERVICE, SETTINGS, SUBJECTS
 from signaling.http.limits import rate_limit
 from signaling.http.request_bodies import Deadline, read_body
 from signaling.ice import ice_servers
-from signaling.pages.report import render_report
+from signaling.pages import report as report_page
 from signaling.services.errors import InvalidRequest, NotFound, PayloadTooLarge
 from signaling.services.session_options import SessionOptions, check_session_id
 from webrtc.lifecycle import new_session_id
@@ -130,7 +131,9 @@ async def get_report(request: web.Request) -> web.Response:
     if wants_html(request):
         record = await request.app[SERVICE].get(session_id)
         compared = await request.app[SUBJECTS].compared(record)
-        return web.Response(text=render_report(report, compared), content_type="text/html")
+        return aiohttp_jinja2.render_template(
+            report_page.TEMPLATE, request, report_page.context(report, compared)
+        )
     return web.json_response(report.to_dict())
 
 

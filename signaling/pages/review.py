@@ -1,11 +1,11 @@
 """The report page's review: the session's recording played beside its analysis. A cursor moves
 across every timeline as the video plays; clicking a chart, a transcript line, a marked word or
-an event seeks the video there. The recording and the timelines share one clock (media seconds
-from each track's first frame, ``webrtc/peer/recording.py``)."""
+an event seeks the video there (``static/js/review.js``). The recording and the timelines share
+one clock (media seconds from each track's first frame, ``webrtc/peer/recording.py``)."""
 
 from __future__ import annotations
 
-from html import escape
+from dataclasses import dataclass
 
 from analyzers.session.report import Report
 
@@ -14,10 +14,6 @@ EVENT_TEXT = {
     "eye_contact_lost": "looking away",
     "pause": "long pause",
 }
-
-
-def _clock(t: float) -> str:
-    return f"{int(t // 60)}:{int(t % 60):02d}"
 
 
 def events(report: Report) -> list[tuple[float, str]]:
@@ -48,46 +44,23 @@ def events(report: Report) -> list[tuple[float, str]]:
     return sorted(found)
 
 
-def review_section(report: Report) -> str:
-    """The player and the events, when the session was recorded; nothing otherwise."""
+@dataclass(frozen=True)
+class Review:
+    source: str
+    events: list[tuple[float, str]]
+    blinks: list[float]
+    error: str | None
+
+
+def review(report: Report) -> Review | None:
+    """What the review shows, when the session was recorded; ``None`` otherwise."""
     recording = report.recording
     if not recording or not recording.get("bytes"):
-        return ""
-    items = "".join(
-        f'<li><button type="button" data-t="{ts:.2f}">{_clock(ts)} '
-        f"{escape(EVENT_TEXT[code])}</button></li>"
-        for ts, code in events(report)
-    )
-    listing = f'<ol class="events">{items}</ol>' if items else ""
+        return None
     blinks = report.timeline.video.blinks if report.timeline.video is not None else []
-    if blinks:
-        # Folded: a person blinks 15-20 times a minute, each one a place to check.
-        marks = "".join(
-            f'<li><button type="button" data-t="{t:.2f}">{int(t // 60)}:{t % 60:04.1f}'
-            "</button></li>"
-            for t in blinks
-        )
-        listing += (
-            f'<details class="blinks"><summary>Each of your {len(blinks)} blinks, to check '
-            f'on the recording</summary><ol class="events">{marks}</ol></details>'
-        )
-    note = (
-        f'<p class="note">The recording stopped early: {escape(recording["error"])}</p>'
-        if recording.get("state") == "failed"
-        else ""
+    return Review(
+        source=f"/api/sessions/{report.session_id}/recording",
+        events=[(t, EVENT_TEXT[code]) for t, code in events(report)],
+        blinks=list(blinks),
+        error=recording.get("error") if recording.get("state") == "failed" else None,
     )
-    source = f"/api/sessions/{escape(report.session_id)}/recording"
-    return f"""<section aria-label="Review"><h2>Watch yourself</h2>
-<video id="review" controls playsinline preload="metadata" data-src="{source}"
-  aria-label="Your recording"></video>{note}
-<p class="note">Click a chart, a line of what you said or an event to jump there.</p>
-{listing}</section>
-<style>
-#review {{ width: 100%; max-height: 60vh; background: #000; border-radius: 8px; }}
-.events {{ list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .4rem; }}
-.events button {{ min-height: 44px; border: 1px solid #c9ced8; background: #fff;
-  border-radius: 6px; padding: .3rem .6rem; cursor: pointer; }}
-svg.chart {{ cursor: pointer; }} .cursor {{ stroke: #d93025; stroke-width: 1.5; }}
-[data-t] {{ cursor: pointer; }}
-</style>
-<script src="/static/js/review.js" defer></script>"""

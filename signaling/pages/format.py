@@ -1,0 +1,57 @@
+"""How the pages write figures: one percent, one number, one clock, one date, and a dash for
+what the session did not produce. Registered as template filters (:mod:`.render`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+MISSING = "\u2013"  # an en dash, for figures the session did not produce
+
+
+def percent(value: float | None) -> str:
+    """0.42 → ``42 %``."""
+    return MISSING if value is None else f"{round(value * 100)} %"
+
+
+def number(value: float | None, unit: str = "", digits: int = 0) -> str:
+    """``number(152.4, " wpm")`` → ``152 wpm``."""
+    return MISSING if value is None else f"{value:.{digits}f}{unit}"
+
+
+def clock(seconds: float, tenths: bool = False) -> str:
+    """Media time as ``m:ss`` (``m:ss.s`` with ``tenths``)."""
+    minutes, rest = divmod(max(0.0, seconds), 60)
+    if tenths:
+        return f"{int(minutes)}:{rest:04.1f}"
+    return f"{int(minutes)}:{int(rest):02d}"
+
+
+def when(ts: float | None) -> str:
+    """A Unix time as a UTC date and time."""
+    if ts is None:
+        return MISSING
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def figure(value: float, unit: str) -> str:
+    """A headline figure of the progress comparison (``share`` as a percentage)."""
+    if unit == "share":
+        return percent(value)
+    return f"{value:.1f} {unit}" if abs(value) < 10 else f"{value:.0f} {unit}"
+
+
+def change(value: float, unit: str, improved: bool | None) -> str:
+    """A change between sessions, signed, with its verdict."""
+    sign = "+" if value > 0 else "-" if value < 0 else "±"
+    amount = f"{abs(value) * 100:.0f} points" if unit == "share" else figure(abs(value), unit)
+    verdict = {True: " (better)", False: " (worse)", None: ""}[improved]
+    return f"{sign}{amount}{verdict}"
+
+
+FILTERS = {
+    "percent": percent,
+    "number": number,
+    "clock": clock,
+    "when": when,
+    "figure": figure,
+}
