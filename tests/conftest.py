@@ -95,3 +95,24 @@ def speech(media_dir: Path) -> tuple[np.ndarray, int]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+TIERS = {
+    "browser": ("chromium", "launch"),
+    "redis": ("redis_server",),
+    "slow": ("server_process",),
+}
+REAL_MEDIA_MODULES = ("test_real_faces", "test_real_voices")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tiers by what a test needs, so that a developer can run one: ``browser`` (headless
+    Chromium), ``redis`` (a real redis-server), ``slow`` (``server.py`` as its own process)
+    and ``real_media`` (recordings of people from the package registries). CI runs them all."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        for marker, needs in TIERS.items():
+            if fixtures.intersection(needs):
+                item.add_marker(marker)
+        if item.path.stem in REAL_MEDIA_MODULES:
+            item.add_marker("real_media")
