@@ -32,14 +32,22 @@ setup: $(VENV)/.test models
 run: $(VENV)/.runtime models
 	$(PY) server.py
 
-# ruff, then mypy over the whole tree for the Python CI runs (3.11) and for 3.12.
-lint: $(VENV)/.test
+# The page scripts' type checker (TypeScript, checkJs over JSDoc), from the npm registry.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm is needed for make lint (apt-get install npm)" >&2; exit 1; }
+	npm ci --silent --no-audit --no-fund
+	@touch $@
+
+# ruff, then mypy over the whole tree for the Python CI runs (3.11) and for 3.12; then the
+# page scripts, type-checked as TypeScript would (jsconfig.json).
+lint: $(VENV)/.test node_modules/.installed
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 	$(PY) -m mypy --python-version 3.12
+	node_modules/.bin/tsc -p jsconfig.json
 
 test: $(VENV)/.test models lint
 	$(PY) -m pytest
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts node_modules

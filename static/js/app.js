@@ -1,21 +1,36 @@
 // The demo page: camera preview, start/end, connection state and live readouts.
 import { LensClient } from "./lens-client.js";
 
-const $ = (id) => document.getElementById(id);
+/**
+ * The page's element ``id``, checked to be a ``Type`` (an HTML element by default).
+ * @template {HTMLElement} T
+ * @param {string} id
+ * @param {{ new (): T, prototype: T, name: string }} [Type]
+ * @returns {T}
+ */
+function $(id, Type) {
+  const found = document.getElementById(id);
+  const expected = Type ?? HTMLElement;
+  if (!(found instanceof expected)) throw new Error(`#${id} should be a ${expected.name}`);
+  return /** @type {T} */ (found);
+}
 const ui = {
-  preview: $("preview"), connect: $("connect"), disconnect: $("disconnect"), status: $("status"),
+  preview: $("preview", HTMLVideoElement), connect: $("connect", HTMLButtonElement),
+  disconnect: $("disconnect", HTMLButtonElement), status: $("status"),
   face: $("face"), faces: $("faces"), speech: $("speech"), loudness: $("loudness"),
-  meter: $("loudness-meter"), latency: $("latency"), rtt: $("rtt"), frames: $("frames"),
+  meter: $("loudness-meter", HTMLMeterElement), latency: $("latency"), rtt: $("rtt"), frames: $("frames"),
   skipped: $("skipped"), session: $("session"), eyeContact: $("eye-contact"),
   expression: $("expression"), headPose: $("head-pose"), eyeContactRatio: $("eye-contact-ratio"),
   headStability: $("head-stability"), blinkRate: $("blink-rate"),
   dominantExpression: $("dominant-expression"), pitch: $("pitch"), talkRatio: $("talk-ratio"),
   pauses: $("pauses"), speakingRate: $("speaking-rate"), arousal: $("arousal"),
-  pitchVariation: $("pitch-variation"), report: $("report"), reportLink: $("report-link"),
+  pitchVariation: $("pitch-variation"), report: $("report"),
+  reportLink: $("report-link", HTMLAnchorElement),
   captions: $("captions"), fillers: $("fillers"), setup: $("setup"), posture: $("posture"),
-  setupVerdict: $("setup-verdict"), setupAdvice: $("setup-advice"), checkSetup: $("check-setup"),
-  gazeStatus: $("gaze-status"), calibrate: $("calibrate"),
-  cue: $("cue"), recordBox: $("record-box"), record: $("record"),
+  setupVerdict: $("setup-verdict"), setupAdvice: $("setup-advice"),
+  checkSetup: $("check-setup", HTMLButtonElement),
+  gazeStatus: $("gaze-status"), calibrate: $("calibrate", HTMLButtonElement),
+  cue: $("cue"), recordBox: $("record-box"), record: $("record", HTMLInputElement),
 };
 // One cue at a time (the server sends at most one every 20 s): shown large for a while, then
 // back to calm.
@@ -214,7 +229,7 @@ function onMessage(message) {
 // A partial transcript (the answer still going on) shows as the last line until the next
 // partial or its final replaces it; only finals are counted.
 function showCaption(message) {
-  const last = ui.captions.lastElementChild;
+  const last = /** @type {HTMLElement | null} */ (ui.captions.lastElementChild);
   if (last?.dataset.partial === "true") last.remove();
   const line = document.createElement("span");
   line.className = "caption";
@@ -231,7 +246,7 @@ function showCaption(message) {
     }
   });
   ui.captions.append(line);
-  while (ui.captions.children.length > CAPTION_LINES) ui.captions.firstElementChild.remove();
+  while (ui.captions.children.length > CAPTION_LINES) ui.captions.firstElementChild?.remove();
   if (message.final === false) return;
   fillerCount += message.words.filter((w) => w.filler).length;
   ui.fillers.textContent = String(fillerCount);
@@ -251,8 +266,9 @@ async function start() {
   try {
     stream = await navigator.mediaDevices.getUserMedia(LensClient.mediaConstraints());
   } catch (err) {
-    const denied = err.name === "NotAllowedError" || err.name === "SecurityError";
-    showStatus("failed", denied ? "camera or microphone access was denied" : `no camera or microphone (${err.name})`);
+    const { name } = /** @type {DOMException} */ (err);
+    const denied = name === "NotAllowedError" || name === "SecurityError";
+    showStatus("failed", denied ? "camera or microphone access was denied" : `no camera or microphone (${name})`);
     return;
   }
   ui.preview.srcObject = stream;
@@ -277,9 +293,9 @@ async function start() {
     maxFramerate: Number(query.get("fps")) || undefined,
     maxVideoBitrate: Number(query.get("kbps")) * 1000 || undefined,
   });
-  client.addEventListener("message", (e) => onMessage(e.detail));
+  client.addEventListener("message", (e) => onMessage(/** @type {CustomEvent} */ (e).detail));
   client.addEventListener("state", (e) => {
-    const { state, code, message } = e.detail;
+    const { state, code, message } = /** @type {CustomEvent} */ (e).detail;
     if (state === "failed" || state === "closed") {
       stopCamera();
       resetReadouts(); // quiet, rather than frozen on the last values
@@ -290,7 +306,8 @@ async function start() {
     await client.connect(stream);
   } catch (err) {
     // The client already reported the failure through its "state" event.
-    console.info("connect failed:", err.code, err.message);
+    const { code, message } = /** @type {{ code?: string, message?: string }} */ (err);
+    console.info("connect failed:", code, message);
   }
 }
 

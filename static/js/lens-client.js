@@ -31,8 +31,8 @@ export class LensClient extends EventTarget {
    * @param {number} [options.maxWidth] the sender scales video down to this width
    * @param {number} [options.maxVideoBitrate] bits per second: at 250 kbit/s face landmarks
    *   at 640 px are as accurate as at 600 with half the packets (bench/video_bitrate.py)
-   * @param {string} [options.sessionId] a session created by your backend (POST /api/sessions)
-   * @param {string} [options.token] that session's token, when the server has auth on
+   * @param {string | null} [options.sessionId] a session created by your backend (POST /api/sessions)
+   * @param {string | null} [options.token] that session's token, when the server has auth on
    */
   constructor({
     baseUrl = "",
@@ -77,6 +77,11 @@ export class LensClient extends EventTarget {
     this.dispatchEvent(new CustomEvent("state", { detail: { state, ...detail } }));
   }
 
+  /**
+   * @param {string} code
+   * @param {string} message
+   * @param {number | null} [retryAfter]
+   */
   _fail(code, message, retryAfter = null) {
     const error = new LensError(code, message, retryAfter);
     this.dispatchEvent(new CustomEvent("error", { detail: error }));
@@ -129,7 +134,8 @@ export class LensClient extends EventTarget {
     try {
       await withTimeout(opened, 15000, "the data channel did not open within 15 s");
     } catch (err) {
-      throw this._fail(err.code ?? "connect_timeout", err.message);
+      const { code, message } = /** @type {{ code?: string, message: string }} */ (err);
+      throw this._fail(code ?? "connect_timeout", message);
     }
     this._lastHeard = performance.now();
     this._setState("connected", { sessionId: this.sessionId });
@@ -142,7 +148,10 @@ export class LensClient extends EventTarget {
   async _offer() {
     const headers = { "Content-Type": "application/json" };
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
-    const offer = { sdp: this._pc.localDescription.sdp, type: this._pc.localDescription.type };
+    const local = this._pc?.localDescription;
+    if (!local) throw this._fail("offer_failed", "no local description to offer");
+    /** @type {{ sdp: string, type: string, session_id?: string }} */
+    const offer = { sdp: local.sdp, type: local.type };
     if (this.sessionId) offer.session_id = this.sessionId;
     for (let attempt = 1; ; attempt++) {
       let response;
@@ -153,7 +162,8 @@ export class LensClient extends EventTarget {
           body: JSON.stringify(offer),
         });
       } catch (err) {
-        throw this._fail("server_unreachable", `cannot reach the server: ${err.message}`);
+        const { message } = /** @type {Error} */ (err);
+        throw this._fail("server_unreachable", `cannot reach the server: ${message}`);
       }
       let body = null;
       try {
@@ -175,7 +185,7 @@ export class LensClient extends EventTarget {
   }
 
   _startHeartbeat(intervalSeconds) {
-    clearInterval(this._heartbeat);
+    clearInterval(this._heartbeat ?? undefined);
     let id = 0;
     this._heartbeat = setInterval(() => {
       if (this._channel?.readyState !== "open") return;
@@ -224,7 +234,7 @@ export class LensClient extends EventTarget {
   }
 
   _teardown() {
-    clearInterval(this._heartbeat);
+    clearInterval(this._heartbeat ?? undefined);
     this._heartbeat = null;
     if (this._channel) {
       this._channel.onclose = null;
@@ -278,7 +288,7 @@ function iceGatheringComplete(pc) {
     const check = () => {
       if (pc.iceGatheringState === "complete") {
         pc.removeEventListener("icegatheringstatechange", check);
-        resolve();
+        resolve(undefined);
       }
     };
     pc.addEventListener("icegatheringstatechange", check);

@@ -1,22 +1,28 @@
 // The report page's review: the recording in step with the timelines (signaling/pages/review.py).
 (() => {
-  const video = document.getElementById("review");
+  const video = /** @type {HTMLVideoElement} */ (document.getElementById("review"));
   const token = new URLSearchParams(location.search).get("token");
   video.src = video.dataset.src + (token ? `?token=${encodeURIComponent(token)}` : "");
   const ns = "http://www.w3.org/2000/svg";
-  const charts = [...document.querySelectorAll("svg.chart[data-span]")].map((svg) => {
+  /** @type {SVGSVGElement[]} */
+  const svgs = [...document.querySelectorAll("svg.chart[data-span]")].filter(
+    (el) => el instanceof SVGSVGElement,
+  );
+  const charts = svgs.map((svg) => {
     const keys = ["x0", "x1", "span", "top", "bottom"];
-    const d = Object.fromEntries(keys.map((k) => [k, +svg.dataset[k]]));
+    const d = Object.fromEntries(keys.map((k) => [k, Number(svg.dataset[k] ?? 0)]));
     const line = document.createElementNS(ns, "line");
     line.setAttribute("class", "cursor");
-    line.setAttribute("y1", d.top);
-    line.setAttribute("y2", d.bottom);
+    line.setAttribute("y1", String(d.top));
+    line.setAttribute("y2", String(d.bottom));
     svg.appendChild(line);
-    svg.addEventListener("click", (event) => {
+    svg.addEventListener("click", (/** @type {MouseEvent} */ event) => {
       const point = svg.createSVGPoint();
       point.x = event.clientX;
       point.y = event.clientY;
-      const x = point.matrixTransform(svg.getScreenCTM().inverse()).x;
+      const matrix = svg.getScreenCTM();
+      if (!matrix) return;
+      const x = point.matrixTransform(matrix.inverse()).x;
       seek(((x - d.x0) / (d.x1 - d.x0)) * d.span);
     });
     return { d, line };
@@ -24,8 +30,8 @@
   function place() {
     for (const { d, line } of charts) {
       const x = d.x0 + (d.x1 - d.x0) * Math.min(1, video.currentTime / d.span);
-      line.setAttribute("x1", x);
-      line.setAttribute("x2", x);
+      line.setAttribute("x1", String(x));
+      line.setAttribute("x2", String(x));
     }
     document.body.dataset.cursor = video.currentTime.toFixed(2);
   }
@@ -41,6 +47,7 @@
   video.addEventListener("seeked", place);
   video.addEventListener("loadedmetadata", place);
   for (const el of document.querySelectorAll("[data-t]")) {
-    el.addEventListener("click", () => seek(+el.dataset.t));
+    if (!(el instanceof HTMLElement || el instanceof SVGElement)) continue;
+    el.addEventListener("click", () => seek(Number(el.dataset.t ?? 0)));
   }
 })();
