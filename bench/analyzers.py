@@ -36,8 +36,8 @@ from analyzers.video.frame import (
 from analyzers.video.gaze import estimate_gaze
 from analyzers.video.head_pose import head_pose
 from analyzers.voice.activity import FRAME_SAMPLES, VoiceActivityDetector
-from loadtest.sources import astronaut, blank, place, white_noise
 from modelfiles.registry import FER_MINI_XCEPTION, ModelRegistry
+from testmedia.sources import astronaut, blank, place, white_noise
 
 FRAMINGS: dict[str, Callable[[], np.ndarray]] = {
     "frontal, face ~85 px": lambda: place(astronaut(), scale=0.9),

@@ -22,8 +22,8 @@ import numpy as np
 from analyzers import AUDIO_RATE
 from analyzers.words.language import word_error_rate
 from analyzers.words.recognition import SpeechClip, WhisperRecognizer, transcribe
-from loadtest.sources import INTERVIEW_SENTENCES, WITH_FILLERS, phrase
 from modelfiles.registry import ASR_MODELS, ModelRegistry, default_cache_dir
+from testmedia.sources import INTERVIEW_SENTENCES, WITH_FILLERS, phrase
 
 ENGLISH = INTERVIEW_SENTENCES
 

@@ -1,6 +1,6 @@
 """Speech analysis on real recordings of people: ``python -m bench.asr_real [--model tiny.en]``.
 
-On MFA's two recordings (:mod:`loadtest.mfa`), run through the stream core as a live session
+On MFA's two recordings (:mod:`testmedia.mfa`), run through the stream core as a live session
 or an upload would be, then recognised one utterance per call and merged into 30 s calls:
 
 - content WER against the verbatim transcript (filled pauses left out of both), words heard
@@ -11,7 +11,7 @@ or an upload would be, then recognised one utterance per call and merged into 30
 
 Then a conversation assembled from real conversational clips in MFA's package (a podcast, an
 audiobook reader, MFA's speaker) with pauses between the turns (the same two strategies), and
-filled pauses on the 20 clips of :data:`loadtest.mfa.FILLER_CLIPS`: recall and precision
+filled pauses on the 20 clips of :data:`testmedia.mfa.FILLER_CLIPS`: recall and precision
 against what was said ("uh um uh" is three).
 """
 
@@ -41,9 +41,9 @@ from analyzers.words.recognition import (
     transcribe,
     utterances_of,
 )
-from loadtest import mfa
-from loadtest.scoring import Counted
 from modelfiles.registry import ASR_MODELS, ModelRegistry
+from testmedia import mfa
+from testmedia.scoring import Counted
 
 LAYOUTS = 8
 """Conversations assembled, each with its own pauses between turns (0.7-3 s, seeded): whether

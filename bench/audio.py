@@ -25,7 +25,7 @@ import numpy as np
 from analyzers.session.stream import AudioStream, StreamParams
 from analyzers.voice.activity import VadModel
 from analyzers.voice.windows import AudioAnalysisOptions, AudioAnalyzer
-from loadtest.sources import read_wav, resample
+from testmedia.sources import read_wav, resample
 from webrtc.runtime.frames import audio_resampler, resampled
 
 TEXT = (

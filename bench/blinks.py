@@ -20,8 +20,8 @@ import numpy as np
 from analyzers.video.face import FaceAnalyzer
 from analyzers.video.frame import VideoFrameAnalyzer, build_expression_model
 from analyzers.video.sampling import VideoSampler
-from loadtest.sources import astronaut, close_eyes, place
 from modelfiles.registry import FER_MINI_XCEPTION, ModelRegistry
+from testmedia.sources import astronaut, close_eyes, place
 
 DURATIONS = (0.1, 0.15, 0.2, 0.3, 0.4)
 CONFIGS = ((5, 0), (10, 0), (15, 0), (5, 10), (5, 15), (5, 30))

@@ -1,6 +1,6 @@
 """Blinks on real video against blinks counted by eye: ``python -m bench.blinks_real``.
 
-``franck.mp4`` (:mod:`loadtest.real_faces`) through the stream core as an upload goes (full
+``franck.mp4`` (:mod:`testmedia.real_faces`) through the stream core as an upload goes (full
 analysis at ``LENS_VIDEO_FPS``, the eye pass at ``LENS_BLINK_FPS`` between), every blink
 matched to the nearest true one within 0.25 s (each true blink at most once): precision,
 recall, and where the misses and false ones are.
@@ -14,8 +14,8 @@ import time
 import av
 
 from analyzers.video.blinks import Blink
-from loadtest.real_faces import Matched, franck, franck_blinks, match
 from modelfiles.registry import FER_MINI_XCEPTION, ModelRegistry
+from testmedia.real_faces import Matched, franck, franck_blinks, match
 from webrtc.runtime.config import PipelineConfig
 from webrtc.runtime.frame_queues import MediaClock
 from webrtc.runtime.frames import AvImage, video_stream

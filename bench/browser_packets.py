@@ -26,8 +26,8 @@ import numpy as np
 
 from analyzers import AUDIO_RATE
 from loadtest.capacity import cpu_seconds, start_server, wait_ready
-from loadtest.media import face_frames
-from loadtest.sources import phrase, resample, write_wav, write_y4m
+from loadtest.encoded_media import face_frames
+from testmedia.sources import phrase, resample, write_wav, write_y4m
 
 CHROMIUM = os.environ.get("LENS_TEST_CHROMIUM", "/usr/bin/chromium")
 PACKETS = re.compile(r'^lens_rtp_packets_received_total\{kind="(\w+)"\} ([0-9.e+]+)$', re.M)

@@ -26,7 +26,7 @@ import aiohttp
 
 from loadtest.capacity import cpu_seconds, start_server, wait_ready
 from loadtest.peer import ClientPeer, StillsTrack
-from loadtest.sources import astronaut, place
+from testmedia.sources import astronaut, place
 
 
 async def pinger(peer: ClientPeer, seconds: float) -> list[float]:

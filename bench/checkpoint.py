@@ -27,7 +27,7 @@ from aiortc.codecs.vpx import Vp8Decoder
 
 from analyzers.session.report import Quality, build_report
 from bench.floor import _loop
-from loadtest.media import VIDEO_TIME_BASE, encode
+from loadtest.encoded_media import VIDEO_TIME_BASE, encode
 from modelfiles.registry import FER_MINI_XCEPTION, ModelRegistry
 from webrtc.runtime.config import PipelineConfig
 from webrtc.runtime.frame_queues import MediaClock

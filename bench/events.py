@@ -25,9 +25,9 @@ from aiohttp import web
 
 from analyzers import AUDIO_RATE
 from loadtest.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack
-from loadtest.sources import phrase, resample
 from signaling.http.app import create_app
 from signaling.settings import Settings
+from testmedia.sources import phrase, resample
 
 
 async def measure(phrases: int) -> dict[str, list[float]]:

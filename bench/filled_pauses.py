@@ -5,7 +5,7 @@ known.
     python -m bench.filled_pauses [--model tiny.en] [--voices en,en-us,en+f3,en+m3]
                                   [--rates 140,180]
 
-The test speech is :data:`loadtest.sources.WITH_FILLERS` (six "um"/"uh"), each piece spoken by
+The test speech is :data:`testmedia.sources.WITH_FILLERS` (six "um"/"uh"), each piece spoken by
 espeak-ng on its own and joined with 60 ms of silence, so the true filled pauses are known to the
 sample. Two renderings of the filled pauses: as espeak-ng says the word (a short vowel, like any
 word), and drawn out, the way people hold one while they think (espeak-ng at a fifth of the
@@ -30,8 +30,8 @@ import numpy as np
 from analyzers import AUDIO_RATE
 from analyzers.words.recognition import SpeechClip, WhisperRecognizer, transcribe
 from bench.acoustic_fillers import FilledPauseOptions, detect
-from loadtest.sources import INTERVIEW_SENTENCES, WITH_FILLERS, phrase, recorded_speech, sonnet
 from modelfiles.registry import ASR_MODELS, ModelRegistry, default_cache_dir
+from testmedia.sources import INTERVIEW_SENTENCES, WITH_FILLERS, phrase, recorded_speech, sonnet
 
 FILLER = re.compile(r"\b(um|uh)\b,?\s*", re.IGNORECASE)
 JOIN = np.zeros(int(0.06 * AUDIO_RATE), np.float32)

@@ -28,7 +28,7 @@ from aiortc.codecs.vpx import Vp8Decoder
 from aiortc.jitterbuffer import JitterFrame
 
 from analyzers.words.recognition import SpeechClip, SpeechRecognizer, WhisperRecognizer, transcribe
-from loadtest.media import VIDEO_TIME_BASE, EncodedMedia, encode
+from loadtest.encoded_media import VIDEO_TIME_BASE, EncodedMedia, encode
 from modelfiles.registry import ASR_MODELS, FER_MINI_XCEPTION, ModelRegistry
 from webrtc.runtime.config import PipelineConfig
 from webrtc.runtime.frame_queues import MediaClock

@@ -11,7 +11,7 @@ import numpy as np
 from analyzers.video.face import FaceAnalyzer, FaceModels
 from analyzers.video.framing import measure_framing
 from analyzers.video.posture import PoseModel
-from loadtest.sources import astronaut, place
+from testmedia.sources import astronaut, place
 
 
 def cpu_ms(call: object, calls: int) -> float:

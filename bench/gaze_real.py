@@ -1,7 +1,7 @@
 """Eye contact and head pitch on real video, with the resting baseline and calibrated on the
 first seconds: ``python -m bench.gaze_real``.
 
-Each file of :mod:`loadtest.real_faces` goes through the stream core as an upload goes; the
+Each file of :mod:`testmedia.real_faces` goes through the stream core as an upload goes; the
 calibrated run asks for a calibration before the first frame (the person is taken to look at
 the interviewer then). Printed per file and baseline: the share of frames with a face that
 are eye contact, and the median head pitch against the camera and against the baseline.
@@ -16,8 +16,8 @@ import av
 import numpy as np
 
 from analyzers.video.frame import VideoFrameResult
-from loadtest.real_faces import feat_video, franck
 from modelfiles.registry import FER_MINI_XCEPTION, ModelRegistry
+from testmedia.real_faces import feat_video, franck
 from webrtc.runtime.config import PipelineConfig
 from webrtc.runtime.frames import AvImage, video_stream
 

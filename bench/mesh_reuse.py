@@ -22,8 +22,8 @@ from analyzers.video.blinks import eye_openness
 from analyzers.video.face import FaceAnalyzer
 from analyzers.video.gaze import estimate_gaze
 from analyzers.video.head_pose import head_pose
-from loadtest.media import SENSOR_NOISE, face_frames
-from loadtest.sources import astronaut, close_eyes, look_sideways, place
+from loadtest.encoded_media import SENSOR_NOISE, face_frames
+from testmedia.sources import astronaut, close_eyes, look_sideways, place
 
 FRAMES = 60
 OUTER_EYE_CORNERS = (33, 263)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from statistics import median
 
 from analyzers.video.posture import PoseModel
-from loadtest.sources import astronaut, place
+from testmedia.sources import astronaut, place
 from webrtc.runtime.posture_worker import LOWEST_PRIORITY
 
 

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from loadtest.capacity import cpu_seconds, start_server, wait_ready
-from loadtest.media import encode
+from loadtest.encoded_media import encode
 from loadtest.run import run_load
 
 

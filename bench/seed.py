@@ -38,10 +38,10 @@ from aiohttp import web
 from analyzers import AUDIO_RATE
 from analyzers.session.stream import RgbImage
 from loadtest import capacity
-from loadtest.media import EncodedMedia, encode, face_frames, speech_samples
+from loadtest.encoded_media import EncodedMedia, encode, face_frames, speech_samples
 from loadtest.run import PeerResult, summarise
-from loadtest.sources import resample
 from modelfiles.registry import FER_MINI_XCEPTION, ModelRegistry
+from testmedia.sources import resample
 from webrtc.protocol import encode as wire
 from webrtc.results import VideoFrameMessage, audio_message
 from webrtc.runtime.config import PipelineConfig

@@ -21,8 +21,8 @@ from analyzers import AUDIO_RATE
 from analyzers.voice.activity import FRAME_SAMPLES, VoiceActivityDetector
 from analyzers.voice.speech_events import SpeechStarted, SpeechStopped
 from analyzers.voice.windows import AudioAnalysisOptions, AudioAnalyzer
-from loadtest import mfa
-from loadtest.sources import chord, phrase, white_noise
+from testmedia import mfa
+from testmedia.sources import chord, phrase, white_noise
 
 DETECTORS: list[tuple[str, AudioAnalysisOptions]] = [
     *(

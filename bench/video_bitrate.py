@@ -3,9 +3,9 @@ bitrates, against the same frames uncompressed, and the packets each bitrate mak
 
     python -m bench.video_bitrate [--bitrates 150,250,400,600,1000] [--fps 10] [--seconds 10]
 
-The frames are the load client's webcam (``loadtest.media.face_frames``): the astronaut at 640x480,
-swaying a few pixels, with sensor noise (what makes a real camera's encoder spend its whole budget,
-where a still image costs almost nothing). They are encoded the way a browser does in a call
+The frames are the load client's webcam (``loadtest.encoded_media.face_frames``): the astronaut at
+640x480, swaying a few pixels, with sensor noise (what makes a real camera's encoder spend its whole
+budget, where a still image costs almost nothing). They are encoded the way a browser does in a call
 (libvpx, realtime, speed 6, no look-ahead, the bitrate as the target), decoded, and meshed; the
 error is the landmarks' distance from the uncompressed frame's, as a share of the distance between
 the eyes (the normalised mean error of face-alignment papers), and the eye-openness ratio's
@@ -24,7 +24,7 @@ import numpy as np
 
 from analyzers.video.blinks import eye_openness
 from analyzers.video.face import FaceAnalyzer
-from loadtest.media import BROWSER_FPS, SENSOR_NOISE, face_frames
+from loadtest.encoded_media import BROWSER_FPS, SENSOR_NOISE, face_frames
 
 PAYLOAD = 1200
 OUTER_EYE_CORNERS = (33, 263)

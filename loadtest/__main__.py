@@ -13,7 +13,7 @@ import json
 import logging
 from pathlib import Path
 
-from loadtest.media import BROWSER_FPS, BROWSER_VIDEO_KBPS, encode
+from loadtest.encoded_media import BROWSER_FPS, BROWSER_VIDEO_KBPS, encode
 from loadtest.run import PeerResult, run_load
 from webrtc.runtime.config import PipelineConfig
 

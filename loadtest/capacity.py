@@ -29,7 +29,7 @@ from typing import Any
 
 import aiohttp
 
-from loadtest.media import BROWSER_FPS, BROWSER_VIDEO_KBPS, EncodedMedia, encode
+from loadtest.encoded_media import BROWSER_FPS, BROWSER_VIDEO_KBPS, EncodedMedia, encode
 from loadtest.run import run_load
 from webrtc.runtime.config import PipelineConfig
 

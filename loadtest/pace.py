@@ -25,7 +25,8 @@ from analyzers import AUDIO_RATE
 from analyzers.voice.speaking_rate import SYLLABLES_PER_WORD
 from analyzers.voice.summary import SpeakingRate
 from analyzers.voice.windows import AudioAnalysisOptions, AudioAnalyzer
-from loadtest.sources import (
+from modelfiles.registry import ModelFile, ModelRegistry
+from testmedia.sources import (
     ARCTIC_A0001_TEXT,
     PACE_ENGLISH,
     PACE_ENGLISH_SYLLABLES,
@@ -40,7 +41,6 @@ from loadtest.sources import (
     sonnet,
     trim_silence,
 )
-from modelfiles.registry import ModelFile, ModelRegistry
 
 CMUDICT = ModelFile(
     name="cmudict",

@@ -210,7 +210,7 @@ class ClientPeer:
 
 
 async def _run_forever(url: str, count: int, receive_only: bool) -> None:
-    from loadtest.sources import astronaut, place
+    from testmedia.sources import astronaut, place
 
     peers = []
     async with aiohttp.ClientSession() as http:

@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
-from loadtest.media import AUDIO_TIME_BASE, VIDEO_TIME_BASE, EncodedMedia, ReplayTrack
+from loadtest.encoded_media import AUDIO_TIME_BASE, VIDEO_TIME_BASE, EncodedMedia, ReplayTrack
 
 
 @dataclass

@@ -23,7 +23,7 @@ import aiohttp
 import numpy as np
 from prometheus_client.parser import text_string_to_metric_families
 
-from loadtest.media import EncodedMedia, encode
+from loadtest.encoded_media import EncodedMedia, encode
 from loadtest.run import PeerResult, run_peer
 
 

@@ -1,4 +1,4 @@
-"""Test media: the shared sources (:mod:`loadtest.sources`), and how a test reacts to a tool
+"""Test media: the shared sources (:mod:`testmedia.sources`), and how a test reacts to a tool
 that is missing.
 
 In CI (``CI=true``) a missing tool fails loudly; on a developer machine the test is skipped
@@ -15,8 +15,8 @@ from typing import ParamSpec, TypeVar
 
 import pytest
 
-from loadtest import sources
-from loadtest.sources import (
+from testmedia import sources
+from testmedia.sources import (
     BACKGROUND,
     SPEECH_TEXT,
     astronaut,

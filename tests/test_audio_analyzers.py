@@ -21,7 +21,7 @@ from analyzers.voice.windows import (
     AudioWindowResult,
 )
 from analyzers.voice.yin import yin
-from loadtest.sources import (
+from testmedia.sources import (
     PACE_ENGLISH,
     PACE_ENGLISH_SYLLABLES,
     PACE_MANDARIN,

@@ -17,10 +17,10 @@ from analyzers.session.stream import RgbImage
 from analyzers.video.face import FaceAnalyzer
 from analyzers.words.language import Utterance, summarise
 from analyzers.words.recognition import SpeechClip, WhisperRecognizer, transcribe
-from loadtest.sources import INTERVIEW_SENTENCES as SENTENCES
-from loadtest.sources import WITH_FILLERS, sonnet
 from modelfiles.registry import ASR_MODELS, ModelRegistry
 from signaling.settings import Settings
+from testmedia.sources import INTERVIEW_SENTENCES as SENTENCES
+from testmedia.sources import WITH_FILLERS, sonnet
 from tests.media import astronaut, blank, look_sideways, phrase, place
 from webrtc.protocol import ServerMessage
 from webrtc.results import Summary, VideoFrameMessage, audio_message

@@ -149,7 +149,7 @@ def test_tracking_notices_a_face_leaving_at_once_and_a_newcomer_soon() -> None:
 
 
 def test_a_still_face_keeps_its_mesh_and_a_glance_or_a_blink_is_meshed_again() -> None:
-    from loadtest.sources import close_eyes, look_sideways
+    from testmedia.sources import close_eyes, look_sideways
 
     rng = np.random.default_rng(0)
     base = place(astronaut())

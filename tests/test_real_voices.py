@@ -1,4 +1,4 @@
-"""Speech analysis on real recordings of people (MFA's source package, :mod:`loadtest.mfa`),
+"""Speech analysis on real recordings of people (MFA's source package, :mod:`testmedia.mfa`),
 through the stream core as a session or an upload runs it: voice activity in a quiet room and
 with a hoarse voice in another, transcripts that lose nothing and hear nothing twice, word times
 against MFA's alignment, pace, and filled pauses on real hesitations. The synthetic answer with
@@ -24,10 +24,10 @@ from analyzers.words.recognition import (
 )
 from bench.asr_real import conversation as assembled_conversation
 from bench.asr_real import doubled, filled_pauses, heard_text, listen, misplaced, total
-from loadtest import mfa
-from loadtest.sources import FILLERS_SPOKEN, INTERVIEW_SENTENCES, WITH_FILLERS
 from modelfiles.registry import ASR_MODELS, ModelRegistry
 from signaling.settings import Settings
+from testmedia import mfa
+from testmedia.sources import FILLERS_SPOKEN, INTERVIEW_SENTENCES, WITH_FILLERS
 from tests.media import phrase
 
 

@@ -26,7 +26,7 @@ from tests.media import astronaut, phrase, place, resample
 from tests.processes import ServerProcess, server_process  # noqa: F401 (a fixture)
 from tests.test_auth import KEY, SECRET, call
 from tests.test_offline import run_cli
-from webrtc.peer.recording import Recorder, vp8_key_frame_size
+from webrtc.peer.recorder import Recorder, vp8_key_frame_size
 
 
 @pytest.fixture

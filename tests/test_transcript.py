@@ -18,7 +18,9 @@ from analyzers import AUDIO_RATE
 from analyzers.words.language import word_error_rate
 from analyzers.words.recognition import SpeechClip, WhisperRecognizer, transcribe
 from loadtest.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
-from loadtest.sources import (
+from modelfiles.registry import ASR_MODELS, ModelRegistry
+from signaling.settings import Settings
+from testmedia.sources import (
     FILLERS_SPOKEN,
     INTERVIEW_SENTENCES,
     SONNET_SPEECH,
@@ -28,8 +30,6 @@ from loadtest.sources import (
     sonnet,
     write_wav,
 )
-from modelfiles.registry import ASR_MODELS, ModelRegistry
-from signaling.settings import Settings
 from tests.conftest import StartServer
 from tests.media import astronaut, phrase, place, resample, white_noise, write_recording
 from tests.test_offline import run_cli

@@ -263,7 +263,7 @@ class Report:
     transcript: tuple[Utterance, ...] | None = None
     """What was said, when transcripts are on (``None``: they were off)."""
     recording: dict[str, Any] | None = None
-    """The session's recording (``webrtc/peer/recording.py``), when it was recorded."""
+    """The session's recording (``webrtc/peer/recorder.py``), when it was recorded."""
     v: int = field(default=REPORT_VERSION)
 
     def to_dict(self) -> dict[str, Any]:

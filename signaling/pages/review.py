@@ -1,7 +1,7 @@
 """The report page's review: the session's recording played beside its analysis. A cursor moves
 across every timeline as the video plays; clicking a chart, a transcript line, a marked word or
 an event seeks the video there (``static/js/review.js``). The recording and the timelines share
-one clock (media seconds from each track's first frame, ``webrtc/peer/recording.py``)."""
+one clock (media seconds from each track's first frame, ``webrtc/peer/recorder.py``)."""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ from analyzers.words.language import Utterance
 from webrtc.hooks import SessionHooks
 from webrtc.lifecycle import SessionCounters, SessionState
 from webrtc.peer.channel import CHANNEL_LABEL, ResultChannel
-from webrtc.peer.recording import Recorder, record_track
+from webrtc.peer.recorder import Recorder, record_track
 from webrtc.peer.rtp import ask_ptime, packets_received
 from webrtc.peer.tracks import TapTrack, drain
 from webrtc.protocol import Error, ServerMessage, SessionClosed, SessionReady, SessionReport

@@ -19,8 +19,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from loadtest.scoring import Counted
 from modelfiles.registry import ModelFile, ModelRegistry
+from testmedia.scoring import Counted
 
 FRANCK = ModelFile(
     name="fgnet-franck",
