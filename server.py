@@ -107,13 +107,12 @@ class ProgressBar:
 
 
 def analyze(settings: Settings, source: Path, out: Path | None) -> int:
-    from signaling.http.app import asr_model_dir, expression_model_path
     from signaling.pages.report import report_file
     from webrtc.runtime.file_analysis import MediaError, analyze_file
 
     out = out or source.with_suffix(".report.html")
     try:
-        config = settings.pipeline(expression_model_path(settings), asr_model_dir(settings))
+        config = settings.pipeline(*settings.model_files())
     except ModelUnavailable as exc:
         log.error("%s", exc)
         return 1

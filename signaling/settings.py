@@ -18,6 +18,7 @@ from analyzers.video.frame import VideoAnalysisOptions
 from analyzers.voice.activity import VadModel
 from analyzers.voice.windows import AudioAnalysisOptions
 from modelfiles.registry import default_cache_dir
+from modelfiles.resolve import asr_model, expression_model
 from webrtc.peer.udp_ports import parse_port_range
 from webrtc.runtime.config import PipelineConfig
 from webrtc.runtime.scheduler import usable_cores
@@ -275,6 +276,14 @@ class Settings(BaseSettings):
     @property
     def recordings_dir(self) -> Path:
         return self.data_dir / "recordings"
+
+    def model_files(self) -> tuple[Path | None, Path | None]:
+        """The expression model file and the speech-recognition model directory these
+        settings need (``None``: not needed), fetched into the cache when missing. Blocks
+        (a fetch is a download); raises :class:`~analyzers.ModelUnavailable`."""
+        expression = expression_model(self.expression_backend, self.model_dir)
+        asr = asr_model(self.asr_model, self.model_dir) if self.transcript else None
+        return expression, asr
 
     def pipeline(
         self, expression_model_path: Path | None = None, asr_model_dir: Path | None = None

@@ -32,6 +32,8 @@ FORBIDDEN = {
     "webrtc": {"aiohttp", "signaling", "redis"},
     # The services are what the API does, not how HTTP carries it.
     "signaling/services": {"aiohttp", "signaling.http", "signaling.pages"},
+    # The HTTP edge carries requests to the services; it knows no analysis and fetches nothing.
+    "signaling/http": {"analyzers", "modelfiles", "aiortc"},
     "signaling/storage": {"aiohttp", "aiortc", "signaling.http", "signaling.services"},
     "signaling/pages": {"aiohttp", "aiortc", "signaling.http", "signaling.services"},
 }

