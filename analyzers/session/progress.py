@@ -29,7 +29,9 @@ HEADLINES: tuple[Headline, ...] = (
     Headline("eye_contact", "Eye contact", ("eye_contact_ratio",), "higher", "share"),
     Headline("face_visible", "Face in view", ("face_visible_ratio",), "higher", "share"),
     Headline("speech_rate", "Speech rate", ("speaking_rate", "wpm"), "band", "wpm"),
-    Headline("fillers", "Filler words", ("language", "fillers_per_min"), "lower", "per min"),
+    Headline(
+        "fillers", "Filler words (um, uh)", ("language", "fillers_per_min"), "lower", "per min"
+    ),
     Headline("pitch_variation", "Pitch variation", ("pitch", "std_semitones"), "higher", "st"),
     Headline("head_stability", "Head stability", ("head_stability",), "higher", "share"),
     Headline("slumped", "Time slumped", ("posture", "slumped_ratio"), "lower", "share"),

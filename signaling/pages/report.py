@@ -91,9 +91,10 @@ def cards(report: Report) -> list[Card]:
         top = ", ".join(f"{w} ({n})" for w, n in words["top_fillers"]) or "none"
         found += [
             Card(
-                "Filler words",
+                "Filler words (um, uh)",
                 number(words["fillers_per_min"], " /min", 1),
-                f"{words['fillers']} in all: {top}",
+                f"{words['fillers']} in all: {top}; and {words['discourse_fillers']} discourse "
+                "fillers (like, you know)",
             ),
             Card(
                 "Hedges",

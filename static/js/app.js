@@ -225,7 +225,8 @@ function onMessage(message) {
   }
 }
 
-// The last lines said, fillers marked; a running count of filled pauses and discourse fillers.
+// The last lines said, fillers marked (filled pauses and discourse fillers alike); a running
+// count of filled pauses: the report's "Filler words (um, uh)", the same number.
 // A partial transcript (the answer still going on) shows as the last line until the next
 // partial or its final replaces it; only finals are counted.
 function showCaption(message) {
@@ -248,7 +249,7 @@ function showCaption(message) {
   ui.captions.append(line);
   while (ui.captions.children.length > CAPTION_LINES) ui.captions.firstElementChild?.remove();
   if (message.final === false) return;
-  fillerCount += message.words.filter((w) => w.filler).length;
+  fillerCount += message.words.filter((w) => w.filler === "filled").length;
   ui.fillers.textContent = String(fillerCount);
   ui.fillers.dataset.value = String(fillerCount);
 }
