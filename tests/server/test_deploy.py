@@ -12,7 +12,7 @@ import yaml
 from signaling.settings import Settings
 from tests.media import missing
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_dockerfile_passes_hadolint() -> None:

@@ -25,9 +25,9 @@ from loadtest.peer import ClientPeer, StillsTrack
 from signaling.http.app_keys import SERVICE
 from tests.conftest import RunningServer, StartServer
 from tests.media import astronaut, blank, missing, phrase, place, resample, write_wav, write_y4m
-from tests.test_auth import KEY, SECRET
-from tests.test_packets import rate
-from tests.test_recording import recorded_session, voice  # noqa: F401 (a fixture)
+from tests.signaling.test_auth import KEY, SECRET
+from tests.webrtc.test_packets import rate
+from tests.webrtc.test_recording import recorded_session, voice  # noqa: F401 (a fixture)
 
 CHROMIUM = os.environ.get("LENS_TEST_CHROMIUM", "/usr/bin/chromium")
 FACE_SECONDS, BLANK_SECONDS, FPS = 6, 4, 10

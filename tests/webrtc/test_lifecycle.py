@@ -21,7 +21,7 @@ from loadtest.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
 from tests.conftest import RunningServer, StartServer
 from tests.media import astronaut, place
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def held_by(session_id: str) -> tuple[list[str], list[str]]:

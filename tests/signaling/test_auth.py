@@ -264,7 +264,7 @@ async def test_guessing_keys_is_slowed_to_a_few_tries_a_minute(
 def test_a_failed_start_names_the_setting_and_never_prints_a_secret(tmp_path: Path) -> None:
     """Pins: a settings error at start printed pydantic's message, which quotes the values
     (input_value={'secret': 'abc', ...})."""
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     secret, key = "tiny-secret-value-7c1f", "short-key-9d2e"
     env = {**os.environ, "LENS_SECRET": secret, "LENS_API_KEY": key, "LENS_DATA_DIR": str(tmp_path)}
     done = subprocess.run(
@@ -300,7 +300,7 @@ def test_a_failed_start_never_prints_a_secret(tmp_path: Path) -> None:
     }
     done = subprocess.run(
         [sys.executable, "server.py", "--port", "0"],
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=Path(__file__).resolve().parents[2],
         env={**os.environ, **secrets, "LENS_DATA_DIR": str(tmp_path)},
         capture_output=True,
         text=True,

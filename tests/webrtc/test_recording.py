@@ -24,8 +24,8 @@ from signaling.http.app_keys import SERVICE
 from tests.conftest import RunningServer, StartServer
 from tests.media import astronaut, phrase, place, resample
 from tests.processes import ServerProcess, server_process  # noqa: F401 (a fixture)
-from tests.test_auth import KEY, SECRET, call
-from tests.test_offline import run_cli
+from tests.signaling.test_auth import KEY, SECRET, call
+from tests.webrtc.test_offline import run_cli
 from webrtc.peer.recorder import Recorder, vp8_key_frame_size
 
 

@@ -44,7 +44,7 @@ def test_the_answer_asks_each_audio_section_for_the_packet_time() -> None:
 def test_the_load_client_sends_what_the_browser_sends() -> None:
     """``loadtest.encoded_media``'s profile is ``LensClient``'s defaults, read from the page's
     code."""
-    code = (Path(__file__).parent.parent / "static/js/lens-client.js").read_text()
+    code = (Path(__file__).parents[2] / "static/js/lens-client.js").read_text()
     framerate = re.search(r"maxFramerate = (\d+),", code)
     bitrate = re.search(r"maxVideoBitrate = ([\d_]+),", code)
     assert framerate and bitrate, "LensClient's constructor defaults were not found"

@@ -32,7 +32,7 @@ from testmedia.sources import (
 )
 from tests.conftest import StartServer
 from tests.media import astronaut, phrase, place, resample, white_noise, write_recording
-from tests.test_offline import run_cli
+from tests.webrtc.test_offline import run_cli
 from webrtc.runtime.transcription import TranscriptionPool
 
 ENGLISH = INTERVIEW_SENTENCES

@@ -13,7 +13,7 @@ from analyzers.session.progress import compare
 from loadtest.peer import ClientPeer, StillsTrack
 from tests.conftest import RunningServer, StartServer
 from tests.media import astronaut, blank, place
-from tests.test_auth import KEY, SECRET, call
+from tests.signaling.test_auth import KEY, SECRET, call
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from analyzers.video.sampling import VideoSampler
 from loadtest.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
 from tests.conftest import StartServer
 from tests.media import astronaut, blank, place
-from tests.test_metrics import scrape
+from tests.signaling.test_metrics import scrape
 from webrtc.runtime.scheduler import AnalysisScheduler, CpuLoad, PerThread, RateController
 
 

@@ -19,7 +19,7 @@ from loadtest.peer import ClientPeer, StillsTrack
 from tests.conftest import RunningServer, StartServer
 from tests.media import astronaut, blank, phrase, place, white_noise, write_recording
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,8 @@ from loadtest.peer import ClientPeer, StillsTrack
 from signaling.storage.sqlite_store import SqliteStore
 from tests.media import astronaut, place
 from tests.processes import ServerProcess
-from tests.test_erasure import read_only, root_without_override
-from tests.test_udp_ports import free_udp_range
+from tests.signaling.test_erasure import read_only, root_without_override
+from tests.webrtc.test_udp_ports import free_udp_range
 
 CANDIDATE_PORT = re.compile(r"a=candidate:\S+ \d+ udp \d+ \S+ (\d+) typ host")
 

@@ -15,7 +15,7 @@ import aiohttp
 from loadtest.peer import ClientPeer
 from tests.processes import ServerProcess
 from tests.redis_server import RedisServer
-from tests.test_erasure import interview
+from tests.signaling.test_erasure import interview
 
 FAST = {
     "LENS_CHECKPOINT_INTERVAL": "1",

@@ -1,0 +1,2 @@
+"""The web application: auth, limits and connections, the API, storage (SQLite and a real redis-
+server), erasure, ICE servers, fuzzing."""
