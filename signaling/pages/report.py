@@ -93,8 +93,9 @@ def cards(report: Report) -> list[Card]:
             Card(
                 "Filler words (um, uh)",
                 number(words["fillers_per_min"], " /min", 1),
-                f"{words['fillers']} in all: {top}; and {words['discourse_fillers']} discourse "
-                "fillers (like, you know)",
+                f"{words['fillers']} in all"
+                + (f": {top}" if words["fillers"] else "")
+                + f"; discourse fillers (like, you know): {words['discourse_fillers']}",
             ),
             Card(
                 "Hedges",
