@@ -72,6 +72,8 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except ApiError as exc:
         if isinstance(exc, Unauthorized) and "Authorization" in request.headers:
             failures.take(address)  # a credential that was wrong: a guess, or a stale one
+        if _asks_for_a_page(request):
+            return _error_page(request, exc)
         return web.json_response(exc.to_json(), status=exc.status, headers=exc.headers)
     except web.HTTPException as exc:
         if exc.status < 400:
@@ -81,6 +83,44 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except Exception:
         log.exception("unhandled error in %s %s", request.method, request.path)
         return _error(500, "internal", "internal server error")
+
+
+ERROR_TITLES = {
+    401: "Sign-in needed",
+    403: "Not yours to see",
+    404: "Not found",
+    409: "Not ready yet",
+    429: "Too many tries",
+    503: "Try again in a moment",
+}
+
+
+def _asks_for_a_page(request: web.Request) -> bool:
+    """A person's browser on a page URL (``?format=html``, or HTML first in ``Accept``)."""
+    if request.method != "GET":
+        return False
+    if request.query.get("format") == "html":
+        return True
+    accept = request.headers.get("Accept", "")
+    return "format" not in request.query and accept.startswith("text/html")
+
+
+def _error_page(request: web.Request, exc: ApiError) -> web.StreamResponse:
+    """The error as a page, in the same words (escaped: messages may quote what was asked)."""
+    page = aiohttp_jinja2.render_template(
+        "error.html",
+        request,
+        {
+            "title": ERROR_TITLES.get(exc.status, "Something went wrong"),
+            "message": exc.message,
+            "status": exc.status,
+            "code": exc.code,
+            "inline_css": None,
+        },
+        status=exc.status,
+    )
+    page.headers.update(exc.headers)
+    return page
 
 
 async def post_offer(request: web.Request) -> web.Response:

@@ -205,6 +205,7 @@ def context(report: Report, compared: Sequence[dict[str, Any]] = ()) -> dict[str
         "minutes": report.duration / 60,
         "data": report.to_dict(),
         "inline_css": None,
+        "standalone": False,
     }
 
 

@@ -370,3 +370,21 @@ async def test_deeply_nested_json_is_a_bad_body(server: RunningServer, path: str
         status,
         answer,
     )
+
+
+async def test_a_page_that_cannot_be_shown_is_a_page_that_says_why(server: RunningServer) -> None:
+    """Pins: ``?format=html`` for an unknown session answered raw JSON in the browser. A person
+    gets a page with the same words (escaped), an API client still gets JSON."""
+    path = "/api/sessions/" + "f" * 32 + "/report"
+    async with aiohttp.ClientSession() as http:
+        for kwargs in ({"params": {"format": "html"}}, {"headers": {"Accept": "text/html"}}):
+            async with http.get(server.url + path, **kwargs) as response:
+                page = await response.text()
+                assert (response.status, response.content_type) == (404, "text/html"), page
+                assert "<h1>Not found</h1>" in page and "no session " + "f" * 32 in page, page
+        async with http.get(server.url + "/api/sessions/<b>x/report?format=html") as response:
+            page = await response.text()
+            assert response.status == 404 and "<b>" not in page and "&lt;b&gt;" in page, page
+        async with http.get(server.url + path) as response:
+            assert response.content_type == "application/json"
+            assert (await response.json())["error"]["code"] == "not_found"

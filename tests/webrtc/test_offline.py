@@ -70,7 +70,10 @@ async def test_cli_writes_the_report(recording: tuple[Path, float], tmp_path: Pa
     html = tmp_path / "report.html"
     code, stderr = await run_cli("analyze", str(path), "--out", str(html))
     assert code == 0, stderr[-2000:]
-    assert "Interview report" in html.read_text() and html.read_text().count("<svg") >= 5
+    page = html.read_text()
+    assert "Interview report" in page and page.count("<svg") >= 5
+    # A file stands alone: its stylesheet inside, no link that only a server can answer.
+    assert "<style>" in page and "/static/" not in page and "?format=json" not in page
 
 
 async def test_cli_says_why_a_file_cannot_be_analysed(tmp_path: Path) -> None:
@@ -112,6 +115,8 @@ async def test_bad_uploads(start_server: StartServer) -> None:
     assert (status, body["error"]["code"]) == (413, "payload_too_large")
     status, body = await upload(server, "junk.mp4", b"not a video at all" * 50)
     assert (status, body["error"]["code"]) == (422, "invalid_media")
+    assert "lens-upload-" not in body["error"]["message"], "the server's temporary path shows"
+    assert "/" not in body["error"]["message"], body
     status, body = await upload(server, "x.mp4", b"data", field="attachment")
     assert (status, body["error"]["code"]) == (400, "invalid_request")
     async with (

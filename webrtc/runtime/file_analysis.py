@@ -21,6 +21,13 @@ Progress = Callable[[float, float | None], None]
 """Called with the media seconds done and the file's duration (``None`` if unknown)."""
 
 
+def _reason(exc: BaseException) -> str:
+    """Why a file could not be read, without where it lies (an upload's temporary path is
+    the server's business)."""
+    reason = getattr(exc, "strerror", None)
+    return str(reason) if reason else type(exc).__name__
+
+
 class MediaError(ValueError):
     """The file cannot be analysed: not media PyAV can decode, no audio or video, too long."""
 
@@ -42,7 +49,7 @@ def analyze_file(
         container = av.open(str(path))
     # A damaged file's metadata may not even be text (PyAV decodes it as UTF-8).
     except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
-        raise MediaError(f"cannot read {path.name} as audio or video: {exc}") from None
+        raise MediaError(f"cannot read {path.name} as audio or video: {_reason(exc)}") from None
     with container:
         # A stream without a codec context is one FFmpeg could not make sense of; decoding it
         # dereferences a null pointer inside PyAV.
@@ -80,7 +87,7 @@ def analyze_file(
                 clips += audio.end().clips
             video_final = video.finish() if video is not None else None
         except (av.FFmpegError, UnicodeDecodeError) as exc:
-            raise MediaError(f"{path.name} could not be decoded: {exc}") from None
+            raise MediaError(f"{path.name} could not be decoded: {_reason(exc)}") from None
         finally:
             if video is not None:
                 video.close()
