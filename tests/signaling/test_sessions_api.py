@@ -377,7 +377,11 @@ async def test_a_page_that_cannot_be_shown_is_a_page_that_says_why(server: Runni
     gets a page with the same words (escaped), an API client still gets JSON."""
     path = "/api/sessions/" + "f" * 32 + "/report"
     async with aiohttp.ClientSession() as http:
-        for kwargs in ({"params": {"format": "html"}}, {"headers": {"Accept": "text/html"}}):
+        asks: list[dict[str, Any]] = [
+            {"params": {"format": "html"}},
+            {"headers": {"Accept": "text/html"}},
+        ]
+        for kwargs in asks:
             async with http.get(server.url + path, **kwargs) as response:
                 page = await response.text()
                 assert (response.status, response.content_type) == (404, "text/html"), page
