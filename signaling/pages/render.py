@@ -40,6 +40,8 @@ def standalone(template: str, context: dict[str, Any]) -> str:
     """A page that stands alone, as a file: its stylesheet inline, no scripts that need the
     server."""
     css = STYLESHEET.read_text()
-    return environment().get_template(template).render(
-        {**context, "inline_css": css, "standalone": True}
+    return (
+        environment()
+        .get_template(template)
+        .render({**context, "inline_css": css, "standalone": True})
     )

@@ -17,6 +17,7 @@ from aiortc import RTCSessionDescription
 from analyzers.session.report import Report
 from signaling.ice import ice_servers, rtc_configuration
 from signaling.offer import Answer, Offer, inspect_sdp, safe_candidates
+from signaling.services.erasure import Erasures
 from signaling.services.errors import (
     Draining,
     NotFound,
@@ -42,8 +43,6 @@ from webrtc.protocol import ServerMessage
 log = logging.getLogger(__name__)
 
 RECENT_REPORTS = 64
-TOMBSTONE_PATIENCE = 5.0
-"""Seconds a DELETE retries marking the session deleted before it answers 503."""
 _SYNCED = (SessionState.CONNECTING, SessionState.ACTIVE)
 """States in which a live session's record is written to the store as it changes."""
 
@@ -78,8 +77,7 @@ class SessionService:
         self._reports: OrderedDict[str, Report] = OrderedDict()
         self.uploads = UploadAnalyzer(self.registry.config, settings.max_upload_seconds)
         self.recordings = Recordings(settings)
-        self._erasing: set[str] = set()
-        """Tombstoned sessions whose erasure is not finished (the store was away)."""
+        self.erasures = Erasures(store, self.recordings)
         self._offering: set[object] = set()
         """Offers between the session count's check and their session's creation."""
 
@@ -265,8 +263,8 @@ class SessionService:
 
     async def delete(self, session_id: str) -> bool:
         """Erase the session, whatever the store does meanwhile: a durable tombstone first
-        (retried for up to ``TOMBSTONE_PATIENCE`` seconds; failing that, a 503 and nothing
-        changed), then the live session ended, then its data erased. ``True`` when all is
+        (retried for a few seconds, :mod:`signaling.services.erasure`; failing that, a 503 and
+        nothing changed), then the live session ended, then its data erased. ``True`` when all is
         erased now; ``False`` when the store could not take the erasure yet: the session is
         already gone for every reader, and the erasure is finished when the store is back
         (by this worker, or any other: :meth:`sync_sessions`). A session live on another
@@ -278,12 +276,11 @@ class SessionService:
             recorded = await asyncio.to_thread(self.recordings.path(session_id).is_file)
             if record is None and not recorded:
                 raise NotFound(f"no session {session_id}")
-        await self._tombstone(session_id)
-        self._erasing.add(session_id)
+        await self.erasures.mark(session_id)
         self._reports.pop(session_id, None)
         if live is not None:
             await live.close("deleted")
-        return await self._erase(session_id)
+        return await self.erasures.erase(session_id)
 
     def problems(self) -> tuple[str, ...]:
         """What is wrong with this worker's store now, in words (empty: nothing)."""
@@ -294,48 +291,15 @@ class SessionService:
                 f"the store is failing ({writer.last_error}); {writer.pending} writes are kept "
                 "until it is back",
             )
-        if self._erasing:
+        if self.erasures.pending:
             problems += (
-                f"{len(self._erasing)} deleted session(s) wait for the store to be erased",
+                f"{len(self.erasures.pending)} deleted session(s) wait for the store to be erased",
             )
         return problems
 
     @property
     def erasures_pending(self) -> int:
-        return len(self._erasing)
-
-    async def _tombstone(self, session_id: str) -> None:
-        deadline = time.monotonic() + TOMBSTONE_PATIENCE
-        backoff = 0.1
-        while True:
-            try:
-                await self.store.tombstone(session_id)
-                return
-            except StoreUnavailable as exc:
-                if time.monotonic() + backoff > deadline:
-                    log.warning("session %s: could not mark it deleted: %s", session_id, exc)
-                    raise ServiceUnavailable(
-                        "the store cannot take the deletion now; nothing was changed and the "
-                        "session goes on. Retry the DELETE",
-                        headers={"Retry-After": "5"},
-                    ) from None
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 1.0)
-
-    async def _erase(self, session_id: str) -> bool:
-        """Erase a tombstoned session's data: writes still buffered for it are let through
-        first (the store drops them: tombstoned), then the store, then the recording. ``False``
-        (left for :meth:`sync_sessions`) when the store cannot take it now."""
-        try:
-            if not await self.store.writer.drain():
-                raise StoreUnavailable("the store has writes it cannot take yet")
-            await self.store.delete_session(session_id)
-        except StoreUnavailable as exc:
-            log.warning("session %s: erasure waits for the store: %s", session_id, exc)
-            return False
-        await asyncio.to_thread(self.recordings.delete, session_id)
-        self._erasing.discard(session_id)
-        return True
+        return len(self.erasures.pending)
 
     async def _finish_erasures(self) -> None:
         """Erasures cut short (by an outage here, or a worker that died mid-DELETE), and live
@@ -346,17 +310,13 @@ class SessionService:
                 live = self.registry.get(session_id)
                 if live is not None:
                     log.info("session %s: deleted through another worker", session_id)
-                    self._erasing.add(session_id)
+                    self.erasures.pending.add(session_id)
                     await live.close("deleted")
             for session_id in await self.store.deleted_among(list(self._reports)):
                 self._reports.pop(session_id, None)
-            self._erasing.update(await self.store.unerased())
+            await self.erasures.finish()
         except StoreUnavailable as exc:
             log.warning("could not check for deleted sessions: %s", exc)
-            return
-        for session_id in list(self._erasing):
-            if not await self._erase(session_id):
-                return
 
     async def sync_sessions(self) -> None:
         """Every ``LENS_SESSION_SYNC_INTERVAL`` seconds: the heartbeat, and the sessions of

@@ -88,14 +88,13 @@ class WriteBuffer:
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="lens-store-writer")
-        claimed = self._claim_spool()
-        if claimed:
-            self._spooled = asyncio.create_task(self._unspool(claimed), name="lens-store-spool")
+        if self._spool is not None:
+            self._spooled = asyncio.create_task(self._unspool(), name="lens-store-spool")
 
     def _claim_spool(self) -> list[Path]:
         """Spool files left by stopped workers, renamed to this one (two workers starting at
         once never both take a file)."""
-        if self._spool is None or not self._spool.is_dir():
+        if self._spool is None or not self._spool.is_dir():  # off the loop: files and renames
             return []
         claimed = []
         orphans = [p for p in self._spool.glob("*.loading") if not _alive(p.suffixes[-2])]
@@ -108,11 +107,16 @@ class WriteBuffer:
             claimed.append(mine)
         return claimed
 
-    async def _unspool(self, claimed: list[Path]) -> None:
-        """Queue the spooled writes first; remove the files once they are stored."""
+    async def _unspool(self) -> None:
+        """Queue the spooled writes first (files read off the event loop); remove the files
+        once they are stored."""
+        claimed = await asyncio.to_thread(self._claim_spool)
+        if not claimed:
+            return
+        texts = await asyncio.to_thread(lambda: [path.read_text() for path in claimed])
         count = 0
-        for path in claimed:
-            for line in path.read_text().splitlines():
+        for path, text in zip(claimed, texts, strict=True):
+            for line in text.splitlines():
                 try:
                     op = _decode(json.loads(line))
                 except (ValueError, KeyError, TypeError) as exc:
@@ -124,7 +128,7 @@ class WriteBuffer:
         while not await self.drain(timeout=60.0):
             pass
         for path in claimed:
-            path.unlink(missing_ok=True)
+            await asyncio.to_thread(path.unlink, missing_ok=True)
 
     def _write_spool(self) -> None:
         """At close with the store away: keep the records and reports not yet written."""
