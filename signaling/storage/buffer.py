@@ -86,10 +86,17 @@ class WriteBuffer:
         self.discarded = 0
         """Writes the store refused for what they are (not for its state): never retried."""
 
-    def start(self) -> None:
+    async def start(self) -> None:
+        """Start writing; what a stopped worker spooled is queued first and given a few
+        seconds to be stored, so that a session it ended is not then recovered as lost."""
         self._task = asyncio.create_task(self._run(), name="lens-store-writer")
-        if self._spool is not None:
-            self._spooled = asyncio.create_task(self._unspool(), name="lens-store-spool")
+        claimed = await asyncio.to_thread(self._claim_spool)
+        if claimed:
+            await self._queue_spool(claimed)
+            self._spooled = asyncio.create_task(
+                self._remove_spool(claimed), name="lens-store-spool"
+            )
+            await self.drain(timeout=10.0)
 
     def _claim_spool(self) -> list[Path]:
         """Spool files left by stopped workers, renamed to this one (two workers starting at
@@ -107,12 +114,8 @@ class WriteBuffer:
             claimed.append(mine)
         return claimed
 
-    async def _unspool(self) -> None:
-        """Queue the spooled writes first (files read off the event loop); remove the files
-        once they are stored."""
-        claimed = await asyncio.to_thread(self._claim_spool)
-        if not claimed:
-            return
+    async def _queue_spool(self, claimed: list[Path]) -> None:
+        """Queue the spooled writes (files read off the event loop)."""
         texts = await asyncio.to_thread(lambda: [path.read_text() for path in claimed])
         count = 0
         for path, text in zip(claimed, texts, strict=True):
@@ -125,6 +128,9 @@ class WriteBuffer:
                 self.put(op)
                 count += 1
         log.warning("writing %d record(s) and report(s) a stopped worker spooled", count)
+
+    async def _remove_spool(self, claimed: list[Path]) -> None:
+        """The spool files, once what they held is stored."""
         while not await self.drain(timeout=60.0):
             pass
         for path in claimed:

@@ -86,7 +86,7 @@ class RedisStore:
         return base if session_id is None else f"{base}:{session_id}"
 
     async def start(self) -> None:
-        self.writer.start()
+        await self.writer.start()
 
     async def close(self) -> None:
         await self.writer.close()

@@ -114,7 +114,7 @@ class SqliteStore:
             self._db = db
 
         await asyncio.get_running_loop().run_in_executor(self._executor, connect)
-        self.writer.start()
+        await self.writer.start()
 
     async def _flush(self, batch: list[Op]) -> None:
         def write(db: sqlite3.Connection) -> None:
