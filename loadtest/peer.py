@@ -78,6 +78,40 @@ class SamplesTrack(AudioStreamTrack):
         return frame
 
 
+class AnswerTrack(SamplesTrack):
+    """Silence until told to :meth:`say` something (mono float32 at 48 kHz), then silence
+    again: a candidate who answers when asked."""
+
+    def __init__(self) -> None:
+        super().__init__(np.zeros(AUDIO_FRAME_SAMPLES, np.float32))
+        self._queue: list[np.ndarray] = []
+
+    def say(self, samples: np.ndarray) -> float:
+        """Queue speech; its seconds."""
+        pcm = (np.clip(samples, -1.0, 1.0) * 32767.0).astype(np.int16)
+        self._queue.append(pcm)
+        return pcm.size / AUDIO_SEND_RATE
+
+    async def recv(self) -> av.AudioFrame:
+        frame = await super().recv()  # paced silence
+        if self._queue:
+            head = self._queue[0]
+            chunk = np.zeros(AUDIO_FRAME_SAMPLES, np.int16)
+            take = min(AUDIO_FRAME_SAMPLES, head.size)
+            chunk[:take] = head[:take]
+            self._queue[0] = head[take:]
+            if not self._queue[0].size:
+                self._queue.pop(0)
+            speech = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="s16", layout="mono")
+            speech.sample_rate, speech.pts, speech.time_base = (
+                frame.sample_rate,
+                frame.pts,
+                frame.time_base,
+            )
+            return speech
+        return frame
+
+
 class ClientPeer:
     """One client session: offer, answer, then messages until closed."""
 
@@ -109,6 +143,22 @@ class ClientPeer:
         self.channel_open = asyncio.Event()
         self.channel.on("open", self.channel_open.set)
         self.channel.on("message", self._message)
+        self.heard: list[np.ndarray] = []
+        """Audio the server sent (the interviewer's voice), mono int16 at 48 kHz."""
+        self._listening: asyncio.Task[None] | None = None
+        self.pc.on("track", self._on_track)
+
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        if track.kind == "audio" and self._listening is None:
+            self._listening = asyncio.create_task(self._listen(track))
+
+    async def _listen(self, track: MediaStreamTrack) -> None:
+        with contextlib.suppress(Exception):
+            while True:
+                frame = await track.recv()
+                assert isinstance(frame, av.AudioFrame)
+                pcm = frame.to_ndarray().reshape(-1, len(frame.layout.channels))
+                self.heard.append(pcm[:, 0].astype(np.int16))
 
     def _message(self, raw: str | bytes) -> None:
         self.wire_sizes.append(len(raw))
@@ -134,7 +184,9 @@ class ClientPeer:
         if receive_only:
             self.pc.addTransceiver("audio", direction="recvonly")
         for track in self.tracks:
-            self.pc.addTransceiver(track, direction="sendonly")
+            # Audio both ways: an interview session speaks its questions back on it.
+            direction = "sendrecv" if track.kind == "audio" else "sendonly"
+            self.pc.addTransceiver(track, direction=direction)
         await self.pc.setLocalDescription(await self.pc.createOffer())
         local = self.pc.localDescription
         offer = {"sdp": local.sdp, "type": local.type}
@@ -206,6 +258,8 @@ class ClientPeer:
                 await self._heartbeat_task
         for track in self.tracks:
             track.stop()
+        if self._listening is not None:
+            self._listening.cancel()
         await self.pc.close()
 
 

@@ -1,22 +1,21 @@
 """Every setting of the server, read once from ``LENS_*`` environment variables.
 
-A setting that belongs to a component (the stream core, an analyzer, the live pipeline) takes
-its default from that component's parameters: a default is written in one place only, and
-:meth:`Settings.pipeline` composes the components' parameters from what was read."""
+A setting that belongs to a component (the stream core, an analyzer, the coach, the live
+pipeline) names the component's parameter it is, ``param("coach.interval", ge=0)``: its default
+is the parameter's own (written once, in the component), and :meth:`Settings.pipeline` puts
+each setting where it says, with no mapping written by hand."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from analyzers.session.stream import StreamParams
-from analyzers.video.frame import VideoAnalysisOptions
+from analyzers.interview.questions import QuestionBank
 from analyzers.voice.activity import VadModel
-from analyzers.voice.windows import AudioAnalysisOptions
 from modelfiles.registry import default_cache_dir
 from modelfiles.resolve import asr_model, expression_model
 from webrtc.peer.udp_ports import parse_port_range
@@ -24,10 +23,28 @@ from webrtc.runtime.config import PipelineConfig
 from webrtc.runtime.scheduler import usable_cores
 
 _PIPELINE = PipelineConfig()
-_STREAM = _PIPELINE.stream
-_VIDEO = _STREAM.video
-_AUDIO = _STREAM.audio
-_COACH = _PIPELINE.coach
+INTO = "into"
+
+
+def param(*paths: str, **constraints: Any) -> Any:
+    """A setting that is the component parameter at each dotted path of
+    :class:`PipelineConfig` (``"coach.interval"``): its default is the parameter's own default,
+    :meth:`Settings.pipeline` puts the value there."""
+    default = _get(_PIPELINE, paths[0].split("."))
+    return Field(default, json_schema_extra={INTO: list(paths)}, **constraints)
+
+
+def _get(config: Any, path: list[str]) -> Any:
+    for name in path:
+        config = getattr(config, name)
+    return config
+
+
+def _put(config: Any, path: list[str], value: object) -> Any:
+    """``config`` (a frozen dataclass) with the parameter at ``path`` set to ``value``."""
+    head, *rest = path
+    inner = value if not rest else _put(getattr(config, head), rest, value)
+    return replace(config, **{head: inner})
 
 
 SESSIONS_PER_CORE = 10
@@ -96,73 +113,77 @@ class Settings(BaseSettings):
     reports); a second SIGTERM or SIGINT ends them at once."""
     cors_origins: str = ""
     """Comma-separated origins allowed to call the API from a browser (``*`` for any)."""
-    max_message_bytes: int = Field(_PIPELINE.max_message_bytes, ge=400)
+    max_message_bytes: int = param("max_message_bytes", ge=400)
     """Data-channel messages above this are sent in ``chunk`` messages (small-MTU paths)."""
-    channel_messages_per_second: float = Field(_PIPELINE.channel_messages_per_second, gt=0)
+    channel_messages_per_second: float = param("channel_messages_per_second", gt=0)
     """Client messages a session accepts per second (burst twice that); the rest are dropped."""
     max_sessions: int = Field(0, ge=0)
     """Live sessions one worker holds at once; further offers get 503 with Retry-After.
     0: :data:`SESSIONS_PER_CORE` for each core the worker may run on."""
     max_sdp_bytes: int = Field(32 * 1024, ge=512, description="Largest accepted SDP offer.")
 
-    video_fps: float = Field(_STREAM.video_fps, gt=0, le=30)
-    min_video_fps: float = Field(_PIPELINE.min_video_fps, gt=0, le=30)
+    video_fps: float = param("stream.video_fps", gt=0, le=30)
+    min_video_fps: float = param("min_video_fps", gt=0, le=30)
     """Under load, every session's full-analysis rate is lowered down to this."""
-    latency_target: float = Field(_PIPELINE.latency_target, gt=0, le=5)
+    latency_target: float = param("latency_target", gt=0, le=5)
     """Seconds (95th percentile, frame received to analysed) the rate is lowered to hold."""
-    analysis_threads: int = Field(_PIPELINE.analysis_threads, ge=0, le=64)
+    analysis_threads: int = param("analysis_threads", ge=0, le=64)
     """Threads shared by all sessions' analysis (0 = one per usable core)."""
     event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
     """``server.py``'s event loop: ``auto`` is uvloop where it is installed."""
     gil_switch_interval: float = Field(0.001, gt=0, le=0.1)
     """``sys.setswitchinterval`` for ``server.py``: how long a thread waits for the GIL."""
-    max_analysis_width: int = Field(_PIPELINE.max_analysis_width, ge=160)
-    tile_scan: bool = _VIDEO.tile_scan
-    mesh_reuse_below: float = Field(_VIDEO.mesh_reuse_below, ge=0)
-    blink_fps: float = Field(_STREAM.blink_fps, ge=0, le=30)
-    expression_backend: Literal["fer", "deepface", "none"] = _PIPELINE.expression_backend  # type: ignore[assignment]
+    max_analysis_width: int = param("max_analysis_width", ge=160)
+    tile_scan: bool = param("stream.video.tile_scan")
+    mesh_reuse_below: float = param("stream.video.mesh_reuse_below", ge=0)
+    blink_fps: float = param("stream.blink_fps", ge=0, le=30)
+    expression_backend: Literal["fer", "deepface", "none"] = param("expression_backend")
     model_dir: Path = Field(default_factory=default_cache_dir)
-    eye_contact_tolerance: float = Field(_VIDEO.eye_contact_tolerance, gt=0, le=45)
-    eye_contact_pitch_tolerance: float = Field(_VIDEO.eye_contact_pitch_tolerance, gt=0, le=45)
-    posture_interval: float = Field(_STREAM.posture_interval, ge=0)
+    eye_contact_tolerance: float = param("stream.video.eye_contact_tolerance", gt=0, le=45)
+    eye_contact_pitch_tolerance: float = param(
+        "stream.video.eye_contact_pitch_tolerance", gt=0, le=45
+    )
+    posture_interval: float = param("stream.posture_interval", ge=0)
     """Seconds between posture samples (MediaPipe Pose, on a low-priority thread); 0: off."""
-    posture_hands: bool = _STREAM.posture_hands
+    posture_hands: bool = param("stream.posture_hands")
     """Each posture sample also looks for hands (MediaPipe Hands): a hand over the face."""
-    nudge_interval: float = Field(_COACH.interval, ge=0)
+    nudge_interval: float = param("coach.interval", ge=0)
     """Seconds between two live ``nudge`` messages of a session, at least; 0: no nudges."""
-    nudge_pace_max_wpm: float = Field(_COACH.pace_max_wpm, gt=0)
-    nudge_fillers_per_min: float = Field(_COACH.fillers_max_per_min, gt=0)
-    nudge_eye_contact_min: float = Field(_COACH.eye_contact_min, ge=0, le=1)
-    nudge_level_min_dbfs: float = Field(_COACH.level_min_dbfs, le=0)
-    nudge_pitch_min_semitones: float = Field(_COACH.pitch_min_semitones, ge=0)
-    nudge_answer_max: float = Field(_COACH.answer_max, gt=0)
-    nudge_no_pause_max: float = Field(_COACH.no_pause_max, gt=0)
-    nudge_face_visible_min: float = Field(_COACH.face_visible_min, ge=0, le=1)
-    nudge_lighting_max: float = Field(_COACH.lighting_max, ge=0, le=1)
-    summary_interval: float = Field(_STREAM.summary_interval, gt=0)
-    summary_window: float = Field(_VIDEO.summary_window, gt=0)
-    audio_window_ms: int = Field(_AUDIO.window_ms, ge=20, le=2000, multiple_of=20)
-    audio_batch_ms: int = Field(_STREAM.audio_batch_ms, ge=20, le=1000, multiple_of=20)
+    nudge_pace_max_wpm: float = param("coach.pace_max_wpm", gt=0)
+    nudge_fillers_per_min: float = param("coach.fillers_max_per_min", gt=0)
+    nudge_eye_contact_min: float = param("coach.eye_contact_min", ge=0, le=1)
+    nudge_level_min_dbfs: float = param("coach.level_min_dbfs", le=0)
+    nudge_pitch_min_semitones: float = param("coach.pitch_min_semitones", ge=0)
+    nudge_answer_max: float = param("coach.answer_max", gt=0)
+    nudge_no_pause_max: float = param("coach.no_pause_max", gt=0)
+    nudge_face_visible_min: float = param("coach.face_visible_min", ge=0, le=1)
+    nudge_lighting_max: float = param("coach.lighting_max", ge=0, le=1)
+    summary_interval: float = param("stream.summary_interval", gt=0)
+    summary_window: float = param(
+        "stream.video.summary_window", "stream.audio.summary_window", gt=0
+    )
+    audio_window_ms: int = param("stream.audio.window_ms", ge=20, le=2000, multiple_of=20)
+    audio_batch_ms: int = param("stream.audio_batch_ms", ge=20, le=1000, multiple_of=20)
     """Audio is handed to the analysis threads in batches this long."""
-    vad_model: VadModel = _AUDIO.vad_model
-    vad_threshold: float = Field(_AUDIO.vad_threshold, gt=0, lt=1)
-    vad_hold: float = Field(_AUDIO.vad_hold, gt=0, lt=1)
-    vad_aggressiveness: int = Field(_AUDIO.vad_aggressiveness, ge=0, le=3)
-    min_pause: float = Field(_AUDIO.min_pause, gt=0)
-    turn_gap: float = Field(_AUDIO.turn_gap, gt=0)
+    vad_model: VadModel = param("stream.audio.vad_model")
+    vad_threshold: float = param("stream.audio.vad_threshold", gt=0, lt=1)
+    vad_hold: float = param("stream.audio.vad_hold", gt=0, lt=1)
+    vad_aggressiveness: int = param("stream.audio.vad_aggressiveness", ge=0, le=3)
+    min_pause: float = param("stream.audio.min_pause", gt=0)
+    turn_gap: float = param("stream.audio.turn_gap", gt=0)
     """Seconds of silence that end a speaking turn: pace (``speaking_rate.wpm``) is words
     per minute of turn time, pauses shorter than this included."""
-    language: Literal["en", "cmn", "zh"] = _AUDIO.language  # type: ignore[assignment]
+    language: Literal["en", "cmn", "zh"] = param("stream.audio.language")
     """The language spoken unless a session says otherwise (sessions may also ask ``auto``)."""
-    audio_backlog_frames: int = Field(_PIPELINE.audio_backlog_frames, ge=10)
-    audio_ptime: int = Field(_PIPELINE.audio_ptime, ge=0, le=60, multiple_of=20)
-    heartbeat_interval: float = Field(_PIPELINE.heartbeat_interval, gt=0)
-    heartbeat_timeout: float = Field(_PIPELINE.heartbeat_timeout, gt=0)
-    connect_timeout: float = Field(_PIPELINE.connect_timeout, gt=0)
-    max_buffered_bytes: int = Field(_PIPELINE.max_buffered_bytes, ge=1024)
+    audio_backlog_frames: int = param("audio_backlog_frames", ge=10)
+    audio_ptime: int = param("audio_ptime", ge=0, le=60, multiple_of=20)
+    heartbeat_interval: float = param("heartbeat_interval", gt=0)
+    heartbeat_timeout: float = param("heartbeat_timeout", gt=0)
+    connect_timeout: float = param("connect_timeout", gt=0)
+    max_buffered_bytes: int = param("max_buffered_bytes", ge=1024)
 
-    transcript: bool = _STREAM.transcript
-    partial_every: float = Field(_STREAM.partial_every, ge=0)
+    transcript: bool = param("stream.transcript")
+    partial_every: float = param("stream.partial_every", ge=0)
     """Seconds between partial transcripts of an utterance going on (0: none); sent only when
     recognition is idle."""
     """Transcribe what the person says (per session, ``transcript`` in ``POST /api/sessions``)."""
@@ -170,12 +191,12 @@ class Settings(BaseSettings):
     """``tiny.en`` (English only; the cheapest, see ``docs/benchmarks.md``), ``base``
     (multilingual: English, Mandarin, detection), or a directory holding any CTranslate2 Whisper
     model."""
-    asr_workers: int = Field(_PIPELINE.asr_workers, ge=1, le=16)
-    partial_max_load: float = Field(_PIPELINE.partial_max_load, ge=0, le=1)
+    asr_workers: int = param("asr_workers", ge=1, le=16)
+    partial_max_load: float = param("partial_max_load", ge=0, le=1)
     """Partial transcripts only while the worker uses less than this share of its cores."""
-    transcript_backlog: float = Field(_PIPELINE.transcript_backlog, gt=0)
-    transcript_deferred_max: float = Field(_PIPELINE.transcript_deferred_max, ge=0)
-    transcript_finish_timeout: float = Field(_PIPELINE.transcript_finish_timeout, ge=0)
+    transcript_backlog: float = param("transcript_backlog", gt=0)
+    transcript_deferred_max: float = param("transcript_deferred_max", ge=0)
+    transcript_finish_timeout: float = param("transcript_finish_timeout", ge=0)
 
     data_dir: Path = Path("data")
     """SQLite database (sessions and reports) when Redis is not configured, and recordings
@@ -199,11 +220,23 @@ class Settings(BaseSettings):
     """Seconds after a worker's last heartbeat (written every ``LENS_SESSION_SYNC_INTERVAL``)
     at which its live sessions are taken for lost: ended with reason ``worker_lost`` and a
     report from their last checkpoint."""
-    checkpoint_interval: float = Field(_PIPELINE.checkpoint_interval, ge=0)
+    checkpoint_interval: float = param("checkpoint_interval", ge=0)
     """Seconds between a live session's checkpoints (its report so far, kept in the store for
     the case its worker dies); 0: none."""
-    max_session_seconds: float = Field(_PIPELINE.max_session_seconds, ge=0)
+    max_session_seconds: float = param("max_session_seconds", ge=0)
     """Sessions are ended after this long (0 = no limit)."""
+    interview_think_seconds: float = param("interview.think", ge=0, le=300)
+    """Seconds to think after a question before the answer clock starts (speaking starts it
+    sooner)."""
+    interview_answer_seconds: float = param("interview.answer", ge=0, le=900)
+    """Seconds an answer may last; 0: one and a half times the question's recommended length."""
+    interview_end_silence: float = param("interview.end_silence", gt=0, le=60)
+    """Seconds of silence that end an answer (after ``interview.min_speech`` of speech)."""
+    interview_voice: Literal["espeak", "off"] = "espeak"
+    """The interviewer's voice on the outgoing audio track: espeak-ng, or text only."""
+    questions_dir: Path | None = None
+    """A folder of the operator's question files (``*.json``, ``docs/interview.md``), read and
+    checked at start; a set with a shipped set's language and role replaces it."""
     max_upload_bytes: int = Field(200 * 1024 * 1024, ge=1024)
     max_upload_seconds: float = Field(1800.0, gt=0)
 
@@ -269,9 +302,15 @@ class Settings(BaseSettings):
                 "LENS_WORKER_TIMEOUT must be more than twice LENS_SESSION_SYNC_INTERVAL (the "
                 "heartbeat), or a worker that is merely slow is taken for lost"
             )
+        if self.questions_dir is not None:
+            QuestionBank.load(self.questions_dir)  # a bad file stops the start, saying where
         if self.turn_url_list and self.turn_secret is None:
             raise ValueError("LENS_TURN_URLS needs LENS_TURN_SECRET (coturn's static-auth-secret)")
         return self
+
+    def question_bank(self) -> QuestionBank:
+        """The shipped question sets, with the operator's over them."""
+        return QuestionBank.load(self.questions_dir)
 
     @property
     def recordings_dir(self) -> Path:
@@ -288,69 +327,14 @@ class Settings(BaseSettings):
     def pipeline(
         self, expression_model_path: Path | None = None, asr_model_dir: Path | None = None
     ) -> PipelineConfig:
-        """The components' parameters, from what was read."""
-        return PipelineConfig(
-            stream=StreamParams(
-                video_fps=self.video_fps,
-                blink_fps=self.blink_fps,
-                audio_batch_ms=self.audio_batch_ms,
-                summary_interval=self.summary_interval,
-                transcript=self.transcript,
-                partial_every=self.partial_every,
-                posture_interval=self.posture_interval,
-                posture_hands=self.posture_hands,
-                video=VideoAnalysisOptions(
-                    tile_scan=self.tile_scan,
-                    mesh_reuse_below=self.mesh_reuse_below,
-                    eye_contact_tolerance=self.eye_contact_tolerance,
-                    eye_contact_pitch_tolerance=self.eye_contact_pitch_tolerance,
-                    summary_window=self.summary_window,
-                ),
-                audio=AudioAnalysisOptions(
-                    window_ms=self.audio_window_ms,
-                    vad_model=self.vad_model,
-                    vad_threshold=self.vad_threshold,
-                    vad_hold=self.vad_hold,
-                    vad_aggressiveness=self.vad_aggressiveness,
-                    min_pause=self.min_pause,
-                    turn_gap=self.turn_gap,
-                    summary_window=self.summary_window,
-                    language=self.language,
-                ),
-            ),
-            coach=replace(
-                _COACH,
-                interval=self.nudge_interval,
-                pace_max_wpm=self.nudge_pace_max_wpm,
-                fillers_max_per_min=self.nudge_fillers_per_min,
-                eye_contact_min=self.nudge_eye_contact_min,
-                level_min_dbfs=self.nudge_level_min_dbfs,
-                pitch_min_semitones=self.nudge_pitch_min_semitones,
-                answer_max=self.nudge_answer_max,
-                no_pause_max=self.nudge_no_pause_max,
-                face_visible_min=self.nudge_face_visible_min,
-                lighting_max=self.nudge_lighting_max,
-            ),
-            min_video_fps=self.min_video_fps,
-            latency_target=self.latency_target,
-            analysis_threads=self.analysis_threads,
-            max_analysis_width=self.max_analysis_width,
-            expression_backend=self.expression_backend,
-            expression_model_path=expression_model_path,
-            audio_backlog_frames=self.audio_backlog_frames,
-            audio_ptime=self.audio_ptime,
-            heartbeat_interval=self.heartbeat_interval,
-            heartbeat_timeout=self.heartbeat_timeout,
-            connect_timeout=self.connect_timeout,
-            max_message_bytes=self.max_message_bytes,
-            channel_messages_per_second=self.channel_messages_per_second,
-            max_session_seconds=self.max_session_seconds,
-            checkpoint_interval=self.checkpoint_interval,
-            max_buffered_bytes=self.max_buffered_bytes,
-            asr_model_dir=asr_model_dir,
-            asr_workers=self.asr_workers,
-            transcript_backlog=self.transcript_backlog,
-            partial_max_load=self.partial_max_load,
-            transcript_deferred_max=self.transcript_deferred_max,
-            transcript_finish_timeout=self.transcript_finish_timeout,
+        """The components' parameters: their defaults, with each :func:`param` setting put
+        where it says."""
+        config = PipelineConfig(
+            expression_model_path=expression_model_path, asr_model_dir=asr_model_dir
         )
+        for name, info in type(self).model_fields.items():
+            extra = info.json_schema_extra
+            paths = extra.get(INTO) if isinstance(extra, dict) else None
+            for path in paths if isinstance(paths, list) else ():
+                config = _put(config, str(path).split("."), getattr(self, name))
+        return config

@@ -158,7 +158,19 @@ class CalibrateRequest:
 
 VideoRequest = SetupRequest | CalibrateRequest
 """What the client asks of the video analysis."""
-ClientMessage = Ping | End | VideoRequest
+
+INTERVIEW_ACTIONS = ("answer.done", "answer.retake", "question.next", "question.repeat")
+
+
+@dataclass(frozen=True)
+class InterviewControl:
+    """The person drives the interview: ``answer.done``, ``answer.retake``, ``question.next``
+    or ``question.repeat``."""
+
+    action: str
+
+
+ClientMessage = Ping | End | VideoRequest | InterviewControl
 
 
 def parse_client_message(raw: str | bytes) -> ClientMessage:
@@ -189,6 +201,8 @@ def parse_client_message(raw: str | bytes) -> ClientMessage:
         return SetupRequest()
     if kind == "calibrate":
         return CalibrateRequest()
+    if kind in INTERVIEW_ACTIONS:
+        return InterviewControl(str(kind))
     if not isinstance(kind, str):
         raise ProtocolError("invalid_message", "a message needs a string 'type'")
     raise ProtocolError("unknown_type", f"unknown message type {kind[:64]!r}")

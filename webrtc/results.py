@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from analyzers.session.report import SummaryFields, utterance_dict
+from analyzers.encoding import plain
+from analyzers.session.report import utterance_dict
+from analyzers.session.summary import SummaryFields
 from analyzers.video.blinks import Blink as BlinkResult
 from analyzers.video.frame import VideoFrameResult
 from analyzers.video.framing import SetupResult
@@ -18,7 +20,7 @@ from analyzers.voice.speech_events import SpeechStopped as SpeechStoppedResult
 from analyzers.voice.summary import AudioSummary
 from analyzers.voice.windows import AudioOutput, AudioWindowResult
 from analyzers.words.language import LanguageSummary, Utterance
-from webrtc.protocol import ServerMessage
+from webrtc.protocol import PROTOCOL_VERSION, ServerMessage
 
 
 def _rounded(values: dict[str, float], digits: int) -> dict[str, float]:
@@ -194,8 +196,10 @@ class Summary(SummaryFields, ServerMessage):
     """Rolling summary; ``t`` is session time. The fields are the report's summary fields."""
 
     type: ClassVar[str] = "summary"
-    # The message's JSON has the envelope; the fields' own to_dict (the report's) has not.
-    to_dict = ServerMessage.to_dict
+
+    def to_dict(self) -> dict[str, Any]:
+        """The envelope, then the fields rounded as the report's are."""
+        return {"type": self.type, "v": PROTOCOL_VERSION, **plain(self)}
 
     @classmethod
     def from_results(

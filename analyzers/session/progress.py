@@ -1,15 +1,17 @@
 """A person's progress across sessions: the headline figures of each report, and how one session
 compares with the ones before it.
 
-The figures are read from the report's whole-session summary (``Report.to_dict()["summary"]``),
-so every path that makes a report (live, recorded files) feeds progress alike."""
+The figures are read from the report's whole-session summary (:class:`SummaryFields`), so every
+path that makes a report (live, recorded files) feeds progress alike."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from statistics import mean
 from typing import Any, Literal
+
+from analyzers.session.summary import SummaryFields
 
 Better = Literal["higher", "lower", "band"]
 
@@ -18,35 +20,55 @@ Better = Literal["higher", "lower", "band"]
 class Headline:
     name: str
     label: str
-    path: tuple[str, ...]
-    """Where the figure sits in the report's summary."""
+    figure: Callable[[SummaryFields], float | None]
+    """The figure in the report's summary."""
     better: Better
     """Which way is an improvement (``band``: closer to a range, neither way in general)."""
     unit: str
 
 
 HEADLINES: tuple[Headline, ...] = (
-    Headline("eye_contact", "Eye contact", ("eye_contact_ratio",), "higher", "share"),
-    Headline("face_visible", "Face in view", ("face_visible_ratio",), "higher", "share"),
-    Headline("speech_rate", "Speech rate", ("speaking_rate", "wpm"), "band", "wpm"),
+    Headline("eye_contact", "Eye contact", lambda s: s.eye_contact_ratio, "higher", "share"),
+    Headline("face_visible", "Face in view", lambda s: s.face_visible_ratio, "higher", "share"),
     Headline(
-        "fillers", "Filler words (um, uh)", ("language", "fillers_per_min"), "lower", "per min"
+        "speech_rate",
+        "Speech rate",
+        lambda s: s.speaking_rate.wpm if s.speaking_rate else None,
+        "band",
+        "wpm",
     ),
-    Headline("pitch_variation", "Pitch variation", ("pitch", "std_semitones"), "higher", "st"),
-    Headline("head_stability", "Head stability", ("head_stability",), "higher", "share"),
-    Headline("slumped", "Time slumped", ("posture", "slumped_ratio"), "lower", "share"),
+    Headline(
+        "fillers",
+        "Filler words (um, uh)",
+        lambda s: s.language.fillers_per_min if s.language else None,
+        "lower",
+        "per min",
+    ),
+    Headline(
+        "pitch_variation",
+        "Pitch variation",
+        lambda s: s.pitch.std_semitones if s.pitch else None,
+        "higher",
+        "st",
+    ),
+    Headline("head_stability", "Head stability", lambda s: s.head_stability, "higher", "share"),
+    Headline(
+        "slumped",
+        "Time slumped",
+        lambda s: s.posture.slumped_ratio if s.posture else None,
+        "lower",
+        "share",
+    ),
 )
 RECENT = 5
 """How many earlier sessions a report is compared with."""
 
 
-def headline_figures(summary: dict[str, Any]) -> dict[str, float | None]:
+def headline_figures(summary: SummaryFields) -> dict[str, float | None]:
     """The headline figures of one report's summary (``None`` where it has none)."""
     figures: dict[str, float | None] = {}
     for headline in HEADLINES:
-        value: Any = summary
-        for key in headline.path:
-            value = value.get(key) if isinstance(value, dict) else None
+        value = headline.figure(summary)
         figures[headline.name] = None if value is None else float(value)
     return figures
 

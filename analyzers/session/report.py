@@ -2,18 +2,21 @@
 finals (:mod:`analyzers.session.stream`), the same for a live session and a recorded file.
 
 JSON (:meth:`Report.to_dict`) and the HTML page (``signaling/pages/report.py``) are two
-renderings of it. The headline figures are :class:`SummaryFields`, the very fields of the live
-``summary`` message, computed over the whole session; the timelines are binned by
-:mod:`analyzers.session.timeline`.
+renderings of it. The headline figures are ``SummaryFields`` (:mod:`analyzers.session.summary`),
+the very fields of the live ``summary`` message, computed over the whole session; the timelines
+are binned by :mod:`analyzers.session.timeline`.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
+from analyzers.interview.verdict import AnswerResult, InterviewReport
 from analyzers.session.stream import AudioFinal, VideoFinal
+from analyzers.session.summary import SummaryFields
 from analyzers.session.timeline import (
     AudioTimeline,
     VideoTimeline,
@@ -21,152 +24,11 @@ from analyzers.session.timeline import (
     bin_seconds,
     video_timeline,
 )
-from analyzers.video.summary import VideoSummary
-from analyzers.voice.summary import TURN_GAP, AudioSummary
-from analyzers.words.language import LanguageSummary, Utterance, Word, summarise
+from analyzers.voice.summary import TURN_GAP
+from analyzers.words.language import Utterance, Word, summarise
 
 REPORT_VERSION = 1
 """The report's ``v``: it moves with the data-channel protocol's version."""
-
-
-def _rounded(values: dict[str, float], digits: int) -> dict[str, float]:
-    return {k: round(v, digits) for k, v in values.items()}
-
-
-def _maybe(value: float | None, digits: int) -> float | None:
-    return None if value is None else round(value, digits)
-
-
-@dataclass(frozen=True, kw_only=True)
-class SummaryFields:
-    """The figures of a summary, rounded for the wire: over the last ``window`` seconds in the
-    live ``summary`` message, over the whole session in the report. Fields of a track the
-    session did not have are ``None``."""
-
-    window: float | None = None
-    face_visible_ratio: float | None = None
-    eye_contact_ratio: float | None = None
-    head_stability: float | None = None
-    blinks_per_min: float | None = None
-    expression: dict[str, Any] | None = None
-    audio_window: float | None = None
-    talk_ratio: float | None = None
-    pauses: dict[str, Any] | None = None
-    pitch: dict[str, float] | None = None
-    loudness: dict[str, float | None] | None = None
-    speaking_rate: dict[str, Any] | None = None
-    arousal: dict[str, Any] | None = None
-    language: dict[str, Any] | None = None
-    """From the transcript: words, fillers, hedges, repetitions, the longest monologue."""
-    framing: dict[str, Any] | None = None
-    """Share of frames with each framing or lighting issue, mean face and background
-    brightness and face height (``analyzers/video/framing.py``)."""
-    posture: dict[str, Any] | None = None
-    """Shoulder tilt, lean, time slumped, hand over the face, gesturing
-    (``analyzers/video/posture.py``)."""
-
-    @classmethod
-    def of(
-        cls,
-        video: VideoSummary | None,
-        audio: AudioSummary | None,
-        language: LanguageSummary | None = None,
-    ) -> SummaryFields:
-        return cls(**cls.values(video, audio, language))
-
-    @staticmethod
-    def values(
-        video: VideoSummary | None,
-        audio: AudioSummary | None,
-        language: LanguageSummary | None = None,
-    ) -> dict[str, Any]:
-        """The fields as keyword arguments (for the message, which adds its envelope)."""
-        values: dict[str, Any] = {}
-        if video is not None:
-            expression = None
-            if video.expression_distribution is not None:
-                expression = {
-                    "distribution": video.expression_distribution,
-                    "dominant": video.dominant_expression,
-                }
-            values.update(
-                window=video.window,
-                face_visible_ratio=video.face_visible_ratio,
-                eye_contact_ratio=video.eye_contact_ratio,
-                head_stability=video.head_stability,
-                blinks_per_min=video.blinks_per_min,
-                expression=expression,
-                framing=video.framing,
-                posture=video.posture,
-            )
-        if audio is not None:
-            pitch, rate, arousal = audio.pitch, audio.speaking_rate, audio.arousal
-            values.update(
-                audio_window=round(audio.window, 3),
-                talk_ratio=_maybe(audio.talk_ratio, 3),
-                pauses={"count": audio.pause_count, "mean_s": _maybe(audio.pause_mean_s, 3)},
-                pitch=None
-                if pitch is None
-                else {
-                    **_rounded(
-                        {
-                            "mean_hz": pitch.mean_hz,
-                            "std_hz": pitch.std_hz,
-                            "range_hz": pitch.range_hz,
-                        },
-                        1,
-                    ),
-                    **_rounded(
-                        {
-                            "std_semitones": pitch.std_semitones,
-                            "range_semitones": pitch.range_semitones,
-                            "monotony": pitch.monotony,
-                        },
-                        3,
-                    ),
-                },
-                loudness={
-                    "mean_dbfs": _maybe(audio.loudness_mean_dbfs, 2),
-                    "std_db": _maybe(audio.loudness_std_db, 2),
-                },
-                speaking_rate=None
-                if rate is None
-                else {
-                    "wpm": round(rate.wpm, 1),
-                    "wpm_from": "syllables",
-                    "articulation_rate": round(rate.articulation_rate, 2),
-                    "syllables_per_s": round(rate.articulation_rate, 2),
-                    "turn_seconds": round(rate.turn_seconds, 2),
-                },
-                arousal=None
-                if arousal is None
-                else {"label": arousal.label, "score": round(arousal.score, 3)},
-            )
-        if language is not None:
-            values["language"] = {
-                "words": language.words,
-                "fillers": language.fillers,
-                "fillers_per_min": language.fillers_per_min,
-                "top_fillers": [list(pair) for pair in language.top_fillers],
-                "discourse_fillers": language.discourse_fillers,
-                "hedges": language.hedges,
-                "top_hedges": [list(pair) for pair in language.top_hedges],
-                "repetitions": language.repetitions,
-                "top_repetitions": [list(pair) for pair in language.top_repetitions],
-                "longest_monologue_s": language.longest_monologue_s,
-            }
-            if language.words_per_min is not None and values.get("speaking_rate") is not None:
-                # One speech rate: counted from the words when there is a transcript.
-                values["speaking_rate"] = {
-                    **values["speaking_rate"],
-                    "wpm": language.words_per_min,
-                    "wpm_from": "words",
-                    "turn_seconds": language.turn_seconds,
-                }
-        return values
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -264,6 +126,8 @@ class Report:
     """What was said, when transcripts are on (``None``: they were off)."""
     recording: dict[str, Any] | None = None
     """The session's recording (``webrtc/peer/recorder.py``), when it was recorded."""
+    interview: InterviewReport | None = None
+    """Each question's answer and the verdict, when the session was an interview."""
     v: int = field(default=REPORT_VERSION)
 
     def to_dict(self) -> dict[str, Any]:
@@ -284,12 +148,12 @@ class Report:
             if self.transcript is None
             else [utterance_dict(u) for u in self.transcript],
             "recording": self.recording,
+            "interview": None if self.interview is None else self.interview.to_dict(),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Report:
         """A report read back from the store (unknown keys are ignored, for later additions)."""
-        summary_names = {f.name for f in fields(SummaryFields)}
         quality_names = {f.name for f in fields(Quality)}
         return cls(
             session_id=data["session_id"],
@@ -299,15 +163,16 @@ class Report:
             ended_at=data["ended_at"],
             end_reason=data["end_reason"],
             duration=data["duration"],
-            summary=SummaryFields(
-                **{k: v for k, v in data["summary"].items() if k in summary_names}
-            ),
+            summary=SummaryFields.from_dict(data["summary"]),
             timeline=Timeline.from_dict(data["timeline"]),
             quality=Quality(**{k: v for k, v in data["quality"].items() if k in quality_names}),
             transcript=None
             if data.get("transcript") is None
             else tuple(utterance_from_dict(u) for u in data["transcript"]),
             recording=data.get("recording"),
+            interview=None
+            if data.get("interview") is None
+            else InterviewReport.from_dict(data["interview"]),
             v=data.get("v", REPORT_VERSION),
         )
 
@@ -328,6 +193,7 @@ def build_report(
     turn_gap: float = TURN_GAP,
     max_points: int = 300,
     recording: dict[str, Any] | None = None,
+    interview: Sequence[AnswerResult] | None = None,
 ) -> Report:
     """The report of a session whose streams gave ``video`` and ``audio``, and, when
     transcripts were on, what was said (and its ``recording``, when it was recorded)."""
@@ -364,4 +230,5 @@ def build_report(
         quality=quality,
         transcript=None if transcript is None else tuple(transcript),
         recording=recording,
+        interview=None if interview is None else InterviewReport.of(interview),
     )

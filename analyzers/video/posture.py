@@ -34,9 +34,11 @@ import math
 import threading
 from dataclasses import dataclass
 from statistics import median
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+
+from analyzers.encoding import Digits
 
 NOSE, LEFT_EAR, RIGHT_EAR, LEFT_SHOULDER, RIGHT_SHOULDER = 0, 7, 8, 11, 12
 HAND_POINTS = (15, 16, 17, 18, 19, 20, 21, 22)
@@ -220,7 +222,20 @@ class PostureTracker:
         return self._baseline
 
 
-def posture_summary(samples: list[Posture], span: float) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class PostureSummary:
+    samples: int
+    shoulder_tilt: Annotated[float, Digits(1)]
+    """Mean degrees the shoulder line tilts."""
+    lean: Annotated[float, Digits(3)]
+    slumped_ratio: Annotated[float | None, Digits(3)]
+    """Share of the samples with a baseline in which the person slumped."""
+    hand_over_face_ratio: Annotated[float, Digits(3)]
+    hand_over_face_episodes: int = 0
+    gesturing_per_min: Annotated[float | None, Digits(2)] = None
+
+
+def posture_summary(samples: list[Posture], span: float) -> PostureSummary | None:
     """Over ``samples`` taken during ``span`` seconds: means, the share of time slumped (among
     samples with a baseline), hand-over-face samples and episodes, gesturing samples per
     minute."""
@@ -233,14 +248,12 @@ def posture_summary(samples: list[Posture], span: float) -> dict[str, Any] | Non
         if p.hand_over_face and (i == 0 or not samples[i - 1].hand_over_face)
     )
     minutes = span / 60
-    return {
-        "samples": len(samples),
-        "shoulder_tilt": round(float(np.mean([p.shoulder_tilt for p in samples])), 1),
-        "lean": round(float(np.mean([p.lean for p in samples])), 3),
-        "slumped_ratio": round(sum(judged) / len(judged), 3) if judged else None,
-        "hand_over_face_ratio": round(sum(p.hand_over_face for p in samples) / len(samples), 3),
-        "hand_over_face_episodes": episodes,
-        "gesturing_per_min": round(sum(p.gesturing for p in samples) / minutes, 2)
-        if minutes > 0
-        else None,
-    }
+    return PostureSummary(
+        samples=len(samples),
+        shoulder_tilt=float(np.mean([p.shoulder_tilt for p in samples])),
+        lean=float(np.mean([p.lean for p in samples])),
+        slumped_ratio=sum(judged) / len(judged) if judged else None,
+        hand_over_face_ratio=sum(p.hand_over_face for p in samples) / len(samples),
+        hand_over_face_episodes=episodes,
+        gesturing_per_min=sum(p.gesturing for p in samples) / minutes if minutes > 0 else None,
+    )

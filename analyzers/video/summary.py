@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections import Counter, deque
 from dataclasses import dataclass
+from typing import Annotated
 
+from analyzers.encoding import Digits
 from analyzers.video.expression import EXPRESSIONS
 from analyzers.video.framing import ISSUES, Framing
-from analyzers.video.posture import Posture, posture_summary
+from analyzers.video.posture import Posture, PostureSummary, posture_summary
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,18 @@ class FrameFacts:
     eye_contact: bool | None
     expression: str | None
     framing: Framing | None = None
+
+
+@dataclass(frozen=True)
+class FramingSummary:
+    issues: Annotated[dict[str, float], Digits(3)]
+    """Share of frames showing each framing or lighting issue (``no_face`` among all frames,
+    the rest among frames with a face)."""
+    brightness: Annotated[float | None, Digits(3)]
+    """Mean face brightness (0-1)."""
+    background: Annotated[float | None, Digits(3)]
+    face_height: Annotated[float | None, Digits(3)]
+    """Mean face height as a share of the frame's."""
 
 
 @dataclass(frozen=True)
@@ -32,11 +46,8 @@ class VideoSummary:
     expression_distribution: dict[str, float] | None
     """Share of analysed frames with a face showing each (smoothed) expression."""
     dominant_expression: str | None
-    framing: dict[str, object] | None = None
-    """Share of analysed frames showing each framing or lighting issue (``no_face`` among all
-    frames, the rest among frames with a face), and the mean face brightness, background
-    brightness and face height."""
-    posture: dict[str, object] | None = None
+    framing: FramingSummary | None = None
+    posture: PostureSummary | None = None
     """Posture over the samples taken (``analyzers/video/posture.py``, :func:`posture_summary`)."""
 
 
@@ -71,17 +82,15 @@ class VideoSummaryTracker:
         contact = [f.eye_contact for f in with_face if f.eye_contact is not None]
         labels = Counter(f.expression for f in with_face if f.expression is not None)
         total = sum(labels.values())
-        distribution = (
-            {label: round(labels[label] / total, 3) for label in EXPRESSIONS} if total else None
-        )
+        distribution = {label: labels[label] / total for label in EXPRESSIONS} if total else None
         return VideoSummary(
             framing=framing_summary(frames),
             posture=posture_summary(list(self._postures), span),
-            window=round(span, 3),
-            face_visible_ratio=round(len(with_face) / len(frames), 3) if frames else None,
-            eye_contact_ratio=round(sum(contact) / len(contact), 3) if contact else None,
-            head_stability=None if head_stability is None else round(head_stability, 3),
-            blinks_per_min=None if blinks_per_min is None else round(blinks_per_min, 1),
+            window=span,
+            face_visible_ratio=len(with_face) / len(frames) if frames else None,
+            eye_contact_ratio=sum(contact) / len(contact) if contact else None,
+            head_stability=head_stability,
+            blinks_per_min=blinks_per_min,
             expression_distribution=distribution,
             dominant_expression=labels.most_common(1)[0][0] if total else None,
         )
@@ -91,21 +100,21 @@ class VideoSummaryTracker:
         self._postures.clear()
 
 
-def framing_summary(frames: list[FrameFacts]) -> dict[str, object] | None:
+def framing_summary(frames: list[FrameFacts]) -> FramingSummary | None:
     if not frames:
         return None
-    measured = [f.framing for f in frames if f.framing is not None]
-    issues = {"no_face": round(sum(1 for f in frames if not f.face) / len(frames), 3)}
+    measured_frames = [f.framing for f in frames if f.framing is not None]
+    issues = {"no_face": sum(1 for f in frames if not f.face) / len(frames)}
     for code in ISSUES[1:]:
-        hits = sum(1 for m in measured if code in m.issues)
-        issues[code] = round(hits / len(measured), 3) if measured else 0.0
+        hits = sum(1 for m in measured_frames if code in m.issues)
+        issues[code] = hits / len(measured_frames) if measured_frames else 0.0
 
     def mean(values: list[float]) -> float | None:
-        return round(float(sum(values) / len(values)), 3) if values else None
+        return float(sum(values) / len(values)) if values else None
 
-    return {
-        "issues": issues,
-        "brightness": mean([m.brightness for m in measured]),
-        "background": mean([m.background for m in measured if m.background is not None]),
-        "face_height": mean([m.face_height for m in measured]),
-    }
+    return FramingSummary(
+        issues=issues,
+        brightness=mean([m.brightness for m in measured_frames]),
+        background=mean([m.background for m in measured_frames if m.background is not None]),
+        face_height=mean([m.face_height for m in measured_frames]),
+    )

@@ -24,20 +24,22 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
+from typing import Annotated
 
 import numpy as np
 
+from analyzers.encoding import Digits
 from analyzers.voice.speech_events import Pause
 
 
 @dataclass(frozen=True)
 class PitchStats:
-    mean_hz: float
-    std_hz: float
-    range_hz: float
-    std_semitones: float
-    range_semitones: float
-    monotony: float
+    mean_hz: Annotated[float, Digits(1)]
+    std_hz: Annotated[float, Digits(1)]
+    range_hz: Annotated[float, Digits(1)]
+    std_semitones: Annotated[float, Digits(3)]
+    range_semitones: Annotated[float, Digits(3)]
+    monotony: Annotated[float, Digits(3)]
 
 
 TURN_GAP = 3.0
@@ -70,7 +72,7 @@ class SpeakingRate:
 @dataclass(frozen=True)
 class Arousal:
     label: str
-    score: float
+    score: Annotated[float, Digits(3)]
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,9 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Annotated
 
+from analyzers.encoding import Digits
 from analyzers.voice.summary import TURN_GAP, turns
 
 FILLED_PAUSES = {
@@ -193,20 +195,24 @@ def spoken_units(words: Sequence[Word], language: str) -> int:
 class LanguageSummary:
     words: int
     """Words spoken (Mandarin: characters), filled pauses left out."""
-    words_per_min: float | None
+    words_per_min: Annotated[float | None, Digits(1)]
     """Speech rate: words per minute of turn time (first word to last word of each turn, a
     silence of the turn gap or more ending a turn); Mandarin: characters."""
-    turn_seconds: float
+    turn_seconds: Annotated[float, Digits(2)]
     fillers: int
-    """Filled pauses (um, uh; 嗯, 呃)."""
-    fillers_per_min: float | None
+    """Filled pauses (um, uh; 嗯, 呃): the "Filler words" figure, live and in the report."""
+    fillers_per_min: Annotated[float | None, Digits(2)]
+    """Filled pauses per minute of speaking time."""
     top_fillers: list[tuple[str, int]]
     discourse_fillers: int
+    """Words used as fillers (like, you know; 那个, 这个), counted apart."""
     hedges: int
     top_hedges: list[tuple[str, int]]
     repetitions: int
     top_repetitions: list[tuple[str, int]]
-    longest_monologue_s: float | None
+    longest_monologue_s: Annotated[float | None, Digits(2)]
+    """The longest answer: utterances joined across silences shorter than the turn gap (a
+    pause to think stays inside the answer)."""
 
 
 def summarise(
@@ -224,17 +230,19 @@ def summarise(
     minutes = speaking / 60
     return LanguageSummary(
         words=units,
-        words_per_min=round(units * 60 / in_turns, 1) if in_turns > 0 and units else None,
-        turn_seconds=round(in_turns, 2),
+        words_per_min=units * 60 / in_turns if in_turns > 0 and units else None,
+        turn_seconds=in_turns,
         fillers=sum(fillers.values()),
-        fillers_per_min=round(sum(fillers.values()) / minutes, 2) if minutes > 0 else None,
+        fillers_per_min=sum(fillers.values()) / minutes if minutes > 0 else None,
         top_fillers=fillers.most_common(3),
         discourse_fillers=sum(discourse.values()),
         hedges=sum(hedges.values()),
         top_hedges=hedges.most_common(3),
         repetitions=sum(repeats.values()),
         top_repetitions=repeats.most_common(3),
-        longest_monologue_s=round(max((u.end - u.start for u in utterances), default=0.0), 2)
+        longest_monologue_s=max(
+            b - a for a, b in turns([(u.start, u.end) for u in utterances], turn_gap)
+        )
         if utterances
         else None,
     )

@@ -28,45 +28,48 @@ class Card:
 def cards(report: Report) -> list[Card]:
     """The headline figures, each with a word on what it means."""
     s = report.summary
-    expression = s.expression or {}
-    pauses = s.pauses or {}
-    rate = s.speaking_rate or {}
-    pitch = s.pitch or {}
-    loudness = s.loudness or {}
-    arousal = s.arousal or {}
+    pauses, rate, pitch = s.pauses, s.speaking_rate, s.pitch
+    loudness = s.loudness
     found = [
         Card("Eye contact", percent(s.eye_contact_ratio), "of the time your face was in view"),
         Card("Head stability", percent(s.head_stability), "100 % is perfectly still"),
         Card("Blinks", number(s.blinks_per_min, " /min"), "15-20 per minute is typical"),
-        Card("Mostly", expression.get("dominant") or MISSING, "facial expression"),
+        Card(
+            "Mostly",
+            (s.expression.dominant if s.expression else None) or MISSING,
+            "facial expression",
+        ),
         Card("Talking", percent(s.talk_ratio), "of the session"),
         Card(
             "Pauses",
-            str(pauses.get("count", MISSING)),
-            f"average {number(pauses.get('mean_s'), ' s', 1)}",
+            MISSING if pauses is None else str(pauses.count),
+            f"average {number(pauses.mean_s if pauses else None, ' s', 1)}",
         ),
         Card(
             "Speech rate",
-            number(rate.get("wpm"), " wpm"),
-            f"{'counted from your words' if rate.get('wpm_from') == 'words' else 'estimated'}"
-            f" over your turns; articulation {number(rate.get('articulation_rate'), ' syll/s', 1)}",
+            number(rate.wpm if rate else None, " wpm"),
+            f"{'counted from your words' if rate and rate.wpm_from == 'words' else 'estimated'}"
+            " over your turns; articulation "
+            f"{number(rate.articulation_rate if rate else None, ' syll/s', 1)}",
         ),
         Card(
             "Pitch",
-            number(pitch.get("mean_hz"), " Hz"),
-            f"varies {number(pitch.get('std_semitones'), ' semitones', 1)}",
+            number(pitch.mean_hz if pitch else None, " Hz"),
+            f"varies {number(pitch.std_semitones if pitch else None, ' semitones', 1)}",
         ),
         Card(
-            "Voice", arousal.get("label") or MISSING, "vocal arousal: pitch and loudness variation"
+            "Voice",
+            s.arousal.label if s.arousal else MISSING,
+            "vocal arousal: pitch and loudness variation",
         ),
         Card(
             "Loudness",
-            number(loudness.get("mean_dbfs"), " dBFS"),
-            f"varies {number(loudness.get('std_db'), ' dB', 1)}",
+            number(loudness.mean_dbfs if loudness else None, " dBFS"),
+            f"varies {number(loudness.std_db if loudness else None, ' dB', 1)}",
         ),
     ]
     if s.framing is not None:
-        issues = {k: v for k, v in s.framing["issues"].items() if v >= 0.1}
+        issues = {k: v for k, v in s.framing.issues.items() if v >= 0.1}
         worst = sorted(issues.items(), key=lambda kv: -kv[1])[:2]
         found.append(
             Card(
@@ -81,31 +84,31 @@ def cards(report: Report) -> list[Card]:
         found.append(
             Card(
                 "Posture",
-                f"slumped {percent(p['slumped_ratio'])}" if p["slumped_ratio"] else "upright",
-                f"shoulders tilted {number(p['shoulder_tilt'], '°', 1)} on average; hand over the "
-                f"face {p['hand_over_face_episodes']} time(s)",
+                f"slumped {percent(p.slumped_ratio)}" if p.slumped_ratio else "upright",
+                f"shoulders tilted {number(p.shoulder_tilt, '°', 1)} on average; hand over the "
+                f"face {p.hand_over_face_episodes} time(s)",
             )
         )
     if s.language is not None:
         words = s.language
-        top = ", ".join(f"{w} ({n})" for w, n in words["top_fillers"]) or "none"
+        top = ", ".join(f"{w} ({n})" for w, n in words.top_fillers) or "none"
         found += [
             Card(
                 "Filler words (um, uh)",
-                number(words["fillers_per_min"], " /min", 1),
-                f"{words['fillers']} in all"
-                + (f": {top}" if words["fillers"] else "")
-                + f"; discourse fillers (like, you know): {words['discourse_fillers']}",
+                number(words.fillers_per_min, " /min", 1),
+                f"{words.fillers} in all"
+                + (f": {top}" if words.fillers else "")
+                + f"; discourse fillers (like, you know): {words.discourse_fillers}",
             ),
             Card(
                 "Hedges",
-                str(words["hedges"]),
-                ", ".join(f"{w} ({n})" for w, n in words["top_hedges"]) or "none",
+                str(words.hedges),
+                ", ".join(f"{w} ({n})" for w, n in words.top_hedges) or "none",
             ),
             Card(
                 "Longest answer",
-                number(words["longest_monologue_s"], " s"),
-                f"{words['words']} words in all",
+                number(words.longest_monologue_s, " s"),
+                f"{words.words} words in all",
             ),
         ]
     return found
@@ -168,9 +171,8 @@ def charts(report: Report) -> list[LineChart | Bar]:
         )
         found.append(line_chart("Loudness", t, {"rms_dbfs": audio.rms_dbfs}, -60, 0, " dB"))
         found.append(line_chart("Pitch", t, {"pitch_hz": audio.pitch_hz}, 50, 400, " Hz"))
-    expression = s.expression or {}
-    if expression.get("distribution"):
-        found.append(bar("Expression", expression["distribution"], EXPRESSION_COLOURS))
+    if s.expression is not None and s.expression.distribution:
+        found.append(bar("Expression", s.expression.distribution, EXPRESSION_COLOURS))
     if s.talk_ratio is not None:
         found.append(
             bar(

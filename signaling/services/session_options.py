@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from typing import Any
 
+from analyzers.interview.questions import QuestionBank
 from signaling.services.errors import InvalidRequest, NotFound
+from signaling.services.interviews import resolve
 from signaling.settings import Settings
 from signaling.storage import SessionRecord
 from webrtc.lifecycle import SessionState, new_session_id
@@ -26,6 +29,8 @@ class SessionOptions:
     are indexed by it for progress, export and erasure."""
     record: bool = False
     """Record the session for review (only where ``LENS_RECORDING=allowed``)."""
+    interview: dict[str, Any] | None = None
+    """Run an interview (``signaling/services/interviews.py``), checked in :func:`new_record`."""
 
     @classmethod
     def parse(cls, body: bytes) -> SessionOptions:
@@ -38,7 +43,7 @@ class SessionOptions:
             raise InvalidRequest("the body must be JSON (or empty)") from None
         if not isinstance(data, dict):
             raise InvalidRequest("the body must be a JSON object")
-        unknown = set(data) - {"transcript", "language", "subject", "record"}
+        unknown = set(data) - {"transcript", "language", "subject", "record", "interview"}
         if unknown:
             raise InvalidRequest(f"unknown session option(s): {', '.join(sorted(unknown))}")
         transcript = data.get("transcript")
@@ -53,7 +58,10 @@ class SessionOptions:
         record = data.get("record", False)
         if not isinstance(record, bool):
             raise InvalidRequest("'record' must be true or false")
-        return cls(transcript, language, subject, record)
+        interview = data.get("interview")
+        if interview is not None and not isinstance(interview, dict):
+            raise InvalidRequest("'interview' must be an object (see docs/interview.md)")
+        return cls(transcript, language, subject, record, interview)
 
 
 LANGUAGES = ("en", "cmn", "auto")
@@ -77,7 +85,9 @@ def check_session_id(session_id: str) -> str:
     return session_id
 
 
-def new_record(options: SessionOptions, settings: Settings, now: float) -> SessionRecord:
+def new_record(
+    options: SessionOptions, settings: Settings, now: float, bank: QuestionBank | None = None
+) -> SessionRecord:
     """The record of a session created with ``options`` (``400`` for what this server cannot
     do: a language its speech model does not know, a recording where recording is off)."""
     transcribed = settings.transcript if options.transcript is None else options.transcript
@@ -89,8 +99,13 @@ def new_record(options: SessionOptions, settings: Settings, now: float) -> Sessi
         )
     if options.record and settings.recording != "allowed":
         raise InvalidRequest("this server does not record sessions (LENS_RECORDING=off)")
+    session_id = new_session_id()
+    interview = None
+    if options.interview is not None:
+        found = bank or settings.question_bank()
+        interview = resolve(options.interview, found, language, session_id)
     return SessionRecord(
-        id=new_session_id(),
+        id=session_id,
         state=SessionState.CREATED,
         created_at=now,
         expires_at=now + settings.session_ttl,
@@ -98,4 +113,5 @@ def new_record(options: SessionOptions, settings: Settings, now: float) -> Sessi
         language=options.language,
         subject=options.subject,
         record=options.record,
+        interview=interview,
     )

@@ -28,6 +28,7 @@ from signaling.services.errors import (
     SessionConflict,
     SessionExpired,
 )
+from signaling.services.interviews import plan
 from signaling.services.recordings import Recordings
 from signaling.services.session_options import SessionOptions, check_session_id, new_record
 from signaling.services.uploads import UploadAnalyzer
@@ -58,6 +59,7 @@ class SessionService:
     ) -> None:
         self.settings = settings
         self.store = store
+        self.questions = settings.question_bank()
         self.worker = worker_name()
         self.watch = WorkerWatch(store, self.worker, settings.worker_timeout)
         self.draining_until: float | None = None
@@ -88,7 +90,7 @@ class SessionService:
             raise ServiceUnavailable(str(exc)) from None
 
     async def create(self, options: SessionOptions | None = None) -> SessionRecord:
-        record = new_record(options or SessionOptions(), self.settings, time.time())
+        record = new_record(options or SessionOptions(), self.settings, time.time(), self.questions)
         try:
             await self.store.put_session(record)
         except StoreUnavailable as exc:
@@ -174,6 +176,13 @@ class SessionService:
             transcript=record.transcript and (allowed is None or "transcript" in allowed),
             language=record.language,
             recording=self.recordings.for_session(record, allowed),
+            interview=None
+            if record.interview is None
+            else plan(
+                record.interview,
+                self.registry.config.interview,
+                self.settings.interview_voice != "off",
+            ),
         )
         created()
         sdp, dropped = safe_candidates(offer.sdp)

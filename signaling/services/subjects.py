@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 from analyzers.session.progress import RECENT, compare, headline_figures
+from analyzers.session.summary import SummaryFields
 from signaling.services.errors import NotFound, ServiceUnavailable
 from signaling.services.session_options import check_subject
 from signaling.services.sessions import SessionService
@@ -55,7 +56,7 @@ class SubjectService:
                     "session_id": record.id,
                     "created_at": record.created_at,
                     "duration": report.get("duration"),
-                    "figures": headline_figures(report["summary"]),
+                    "figures": _figures(report),
                 }
             )
         return {"subject": subject, "sessions": points}
@@ -78,12 +79,12 @@ class SubjectService:
             for other in reversed(ids[: ids.index(record["id"])]):
                 report = await self._report(other)
                 if report is not None:
-                    earlier.insert(0, headline_figures(report["summary"]))
+                    earlier.insert(0, _figures(report))
                 if len(earlier) == RECENT:
                     break
         except (NotFound, ServiceUnavailable):
             return []
-        return compare(headline_figures(current["summary"]), earlier)
+        return compare(_figures(current), earlier)
 
     async def export(self, subject: str) -> dict[str, Any]:
         """Everything kept about the subject: each session's record and report, and where its
@@ -116,3 +117,8 @@ class SubjectService:
         except StoreUnavailable as exc:
             raise ServiceUnavailable(str(exc)) from None
         return erased
+
+
+def _figures(report: dict[str, Any]) -> dict[str, float | None]:
+    """The headline figures of a stored report."""
+    return headline_figures(SummaryFields.from_dict(report["summary"]))

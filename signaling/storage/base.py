@@ -50,6 +50,8 @@ class SessionRecord:
     """The platform's opaque id for the person, when it gave one."""
     record: bool = False
     """The platform asked for the session to be recorded (and the server allows it)."""
+    interview: dict[str, Any] | None = None
+    """The interview it runs, questions chosen (``signaling/services/interviews.py``)."""
 
     def __post_init__(self) -> None:
         self.state = SessionState(self.state)

@@ -78,7 +78,7 @@ def test_sinking_toward_the_shoulders_is_slumping_and_scaling_is_distance(
     closer = tracker.update(3.0, pose.landmarks(place(astronaut(), scale=SCALE * 1.3)), None)
     assert closer is not None and closer.distance == pytest.approx(1.3, rel=0.12), closer
     summary = posture_summary([same, sunk, closer], 1.0)
-    assert summary is not None and summary["samples"] == 3
+    assert summary is not None and summary.samples == 3
 
 
 def test_no_person_no_posture(pose: PoseModel) -> None:
@@ -105,7 +105,7 @@ def test_hands_over_the_face_and_gesturing_from_the_hand_points() -> None:
     touch = tracker.update(0.5, points, face)
     assert touch is not None and touch.hand_over_face and touch.gesturing, touch
     summary = posture_summary([still, touch], 1.0)
-    assert summary is not None and summary["hand_over_face_episodes"] == 1
+    assert summary is not None and summary.hand_over_face_episodes == 1
 
 
 def test_the_core_samples_posture_at_its_interval_into_summary_and_timeline() -> None:
@@ -120,7 +120,7 @@ def test_the_core_samples_posture_at_its_interval_into_summary_and_timeline() ->
     assert sampled == [0.0, 2.0, 4.0], f"posture samples at {sampled}, expected 0, 2 and 4 s"
     final = stream.finish()
     assert final is not None and [p.t for p in final.postures] == sampled
-    assert final.summary.posture is not None and final.summary.posture["samples"] == 3
+    assert final.summary.posture is not None and final.summary.posture.samples == 3
     timeline = video_timeline(final.points, 1.0, 6, final.postures)
     assert [v is not None for v in timeline.shoulder_tilt] == [1, 0, 1, 0, 1, 0], timeline
     stream.close()

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import cast
 
-from signaling.settings import Settings
+from signaling.settings import INTO, Settings, _get
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPUTED = {"LENS_MODEL_DIR": "`~/.cache/interview-lens/models`"}
@@ -48,3 +49,50 @@ def test_every_setting_is_documented_with_its_default() -> None:
         if docs[name] != code[name] and docs[name] != f"`{code[name].strip('`')}.0`"
     }
     assert differ == {}, f"README's default against the code's: {differ}"
+
+
+def test_every_component_setting_reaches_its_parameter() -> None:
+    """Each setting declared with ``param`` defaults to its component's parameter and, when
+    set, is that parameter in ``Settings.pipeline()`` (no hand-written mapping to forget)."""
+    defaults = Settings.model_construct().pipeline()  # defaults only, not this environment
+    changed: dict[str, object] = {}
+    for name, info in Settings.model_fields.items():
+        extra = info.json_schema_extra
+        if not isinstance(extra, dict) or INTO not in extra:
+            continue
+        paths = [str(p).split(".") for p in cast(list[str], extra[INTO])]
+        for path in paths:
+            assert _get(defaults, path) == info.default, f"{name}'s default is {path}'s"
+        if isinstance(info.default, bool):
+            changed[name] = not info.default
+        elif isinstance(info.default, int | float) and name not in CONSTRAINED:
+            changed[name] = info.default + 20 if isinstance(info.default, int) else 0.5
+    changed.update(CONSTRAINED)
+    config = Settings(**changed).pipeline()  # type: ignore[arg-type]
+    wrong = {}
+    for name, value in changed.items():
+        extra = Settings.model_fields[name].json_schema_extra
+        assert isinstance(extra, dict)
+        for dotted in cast(list[str], extra[INTO]):
+            got = _get(config, dotted.split("."))
+            if got != value:
+                wrong[f"{name} -> {dotted}"] = (value, got)
+    assert len(changed) >= 40, f"only {len(changed)} component settings were tried"
+    assert wrong == {}, f"setting -> parameter: (set, found): {wrong}"
+
+
+CONSTRAINED: dict[str, object] = {
+    "audio_window_ms": 40,
+    "audio_batch_ms": 60,
+    "audio_ptime": 40,
+    "vad_aggressiveness": 1,
+    "language": "cmn",
+    "vad_hold": 0.4,
+    "vad_threshold": 0.6,
+    "expression_backend": "none",
+    "transcript": False,
+    "nudge_level_min_dbfs": -30.0,
+    "max_analysis_width": 320,
+    "asr_workers": 2,
+}
+"""Settings whose values a plain shift would put out of range, set by hand."""

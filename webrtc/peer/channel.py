@@ -17,6 +17,7 @@ from webrtc.protocol import (
     CalibrateRequest,
     End,
     Error,
+    InterviewControl,
     Ping,
     Pong,
     ProtocolError,
@@ -52,6 +53,7 @@ class ResultChannel:
         clock: Callable[[], float],
         on_end: Callable[[], None],
         on_video: Callable[[VideoRequest], bool] | None = None,
+        on_interview: Callable[[InterviewControl], bool] | None = None,
         on_sent: Callable[[ServerMessage, str], None] | None = None,
         on_flood: Callable[[], None] = lambda: None,
         max_message_bytes: int = 1100,
@@ -63,6 +65,7 @@ class ResultChannel:
         self._clock = clock
         self._on_end = on_end
         self._on_video = on_video
+        self._on_interview = on_interview
         self._on_sent = on_sent
         self._max_message_bytes = max_message_bytes
         self._on_flood = on_flood
@@ -167,6 +170,17 @@ class ResultChannel:
         elif isinstance(message, SetupRequest | CalibrateRequest):
             if self._on_video is None or not self._on_video(message):
                 self.send(Error(self._session_id, self._clock(), "no_video", "no video to check"))
+        elif isinstance(message, InterviewControl):
+            if self._on_interview is None or not self._on_interview(message):
+                self.send(
+                    Error(
+                        self._session_id,
+                        self._clock(),
+                        "not_now",
+                        f"{message.action} does not apply now (no interview, or not at "
+                        "this point of it)",
+                    )
+                )
 
     def _flooding(self) -> None:
         """Past the flood limit: say why, stop reading, and end the session."""

@@ -22,8 +22,10 @@ from webrtc.peer import sctp
 from webrtc.peer.session import AnalysisSession
 from webrtc.protocol import SessionDraining
 from webrtc.runtime.config import PipelineConfig
+from webrtc.runtime.interviewer import InterviewPlan
 from webrtc.runtime.posture_worker import PostureWorker
 from webrtc.runtime.scheduler import AnalysisScheduler, CpuLoad, PerThread, RateController
+from webrtc.runtime.speech_synthesis import EspeakVoice
 from webrtc.runtime.transcription import TranscriptionPool
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,8 @@ class SessionRegistry:
         """Speech recognition shared by every session, on its own threads (or ``None``)."""
         self._sessions: dict[str, AnalysisSession] = {}
         self.opened = 0
+        self._voice: EspeakVoice | None = None
+        self._voice_missing = False
         self.closed_by_reason: dict[str, int] = {}
         self.closed_totals: dict[str, float] = {}
         """Counters of the sessions closed so far, summed (for metrics)."""
@@ -104,6 +108,7 @@ class SessionRegistry:
         transcript: bool = True,
         language: str | None = None,
         recording: Path | None = None,
+        interview: InterviewPlan | None = None,
     ) -> AnalysisSession:
         """A session; ``transcript`` asks for a transcript (given only when the process has
         speech recognition), ``language`` is ``en``, ``cmn`` or ``auto``; ``recording`` is
@@ -126,10 +131,23 @@ class SessionRegistry:
             transcription=self.transcription if transcript else None,
             language=language,
             recording=recording,
+            interview=interview,
+            voice=self.voice() if interview is not None and interview.voice else None,
         )
         self._sessions[session_id] = session
         self.opened += 1
         return session
+
+    def voice(self) -> EspeakVoice | None:
+        """The interviewer's voice, shared by the sessions (``None``, and one warning, when
+        espeak-ng is not installed: questions are then text only)."""
+        if self._voice is None and not self._voice_missing:
+            try:
+                self._voice = EspeakVoice()
+            except RuntimeError as exc:
+                self._voice_missing = True
+                log.warning("interviews are text only: %s", exc)
+        return self._voice
 
     def get(self, session_id: str) -> AnalysisSession | None:
         return self._sessions.get(session_id)

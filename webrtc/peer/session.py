@@ -30,12 +30,15 @@ from webrtc.peer.channel import CHANNEL_LABEL, ResultChannel
 from webrtc.peer.recorder import Recorder, record_track
 from webrtc.peer.rtp import ask_ptime, packets_received
 from webrtc.peer.tracks import TapTrack, drain
+from webrtc.peer.voice_track import VoiceTrack
 from webrtc.protocol import Error, ServerMessage, SessionClosed, SessionReady, SessionReport
 from webrtc.results import Summary
 from webrtc.runtime.config import PipelineConfig
+from webrtc.runtime.interviewer import Interviewer, InterviewPlan
 from webrtc.runtime.live_coach import LiveCoach
 from webrtc.runtime.pipeline import AudioPipeline, VideoPipeline
 from webrtc.runtime.scheduler import AnalysisScheduler
+from webrtc.runtime.speech_synthesis import Voice
 from webrtc.runtime.transcript import SessionTranscript
 from webrtc.runtime.transcription import TranscriptionPool
 
@@ -57,6 +60,8 @@ class AnalysisSession:
         transcription: TranscriptionPool | None = None,
         language: str | None = None,
         recording: Path | None = None,
+        interview: InterviewPlan | None = None,
+        voice: Voice | None = None,
     ) -> None:
         self.id = session_id
         self.config = config
@@ -94,6 +99,21 @@ class AnalysisSession:
         self.recorder: Recorder | None = None
         if recording is not None:
             self.recorder = Recorder(recording, self._loop, on_failure=self._lost)
+        self.voice_track: VoiceTrack | None = None
+        self.interviewer: Interviewer | None = None
+        if interview is not None:
+            if voice is not None and interview.voice:
+                self.voice_track = VoiceTrack()
+            self.interviewer = Interviewer(
+                session_id,
+                interview,
+                send=self.send,
+                spawn=self._spawn,
+                utterances=lambda: self.transcript.utterances,
+                transcribed=transcription is not None,
+                voice=voice,
+                track=self.voice_track,
+            )
         self.pc = RTCPeerConnection(rtc_configuration)
         self.pc.on("datachannel", self._on_datachannel)
         self.pc.on("track", self._on_track)
@@ -115,6 +135,8 @@ class AnalysisSession:
         if self.hooks.on_checkpoint is not None and self.config.checkpoint_interval > 0:
             self._spawn(self._checkpoints(self.hooks.on_checkpoint), "checkpoints")
         await self.pc.setRemoteDescription(offer)
+        if self.voice_track is not None:  # the interviewer speaks on the audio m-section
+            self.pc.addTrack(self.voice_track)
         await self.pc.setLocalDescription(await self.pc.createAnswer())
         local = self.pc.localDescription
         assert local is not None
@@ -126,6 +148,8 @@ class AnalysisSession:
             nudge = self.coach.observe(message)  # one cue at most, at a summary
             if nudge is not None:
                 self.channel.send(nudge)
+            if self.interviewer is not None:
+                self.interviewer.observe(message)
 
     def counters(self) -> SessionCounters:
         """The counters now; once the session's tasks have stopped, the final ones, worked out
@@ -175,6 +199,9 @@ class AnalysisSession:
             clock=self.clock,
             on_end=lambda: self.request_close("ended"),
             on_video=lambda request: self.video is not None and self.video.request(request),
+            on_interview=lambda control: (
+                self.interviewer is not None and self.interviewer.control(control.action)
+            ),
             on_flood=lambda: self.request_close("flooding"),
             max_message_bytes=self.config.max_message_bytes,
             messages_per_second=self.config.channel_messages_per_second,
@@ -317,6 +344,8 @@ class AnalysisSession:
             transcript_seconds_missing=self.transcript.missing,
         )
         language = self.transcript.spoken_language()
+        interviewer = self.interviewer
+        answers = None if interviewer is None else interviewer.final(transcript or [])
         return await self._loop.run_in_executor(
             None,
             lambda: build_report(
@@ -333,6 +362,7 @@ class AnalysisSession:
                 language=language,
                 turn_gap=self.config.stream.audio.turn_gap,
                 recording=None if self.recorder is None else self.recorder.to_dict(),
+                interview=answers,
             ),
         )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from analyzers.interview.flow import InterviewTimes
 from analyzers.session.coach import CoachThresholds
 from analyzers.session.stream import StreamParams
 
@@ -21,6 +22,9 @@ class PipelineConfig:
     """Sampling, batching, summaries and every analyzer's options: the same on every path."""
     coach: CoachThresholds = field(default_factory=CoachThresholds)
     """When live ``nudge`` messages fire (``analyzers/session/coach.py``)."""
+    interview: InterviewTimes = field(default_factory=InterviewTimes)
+    """Think time, answer time and the silence that ends an answer, for interview sessions
+    (``analyzers/interview/flow.py``)."""
     min_video_fps: float = 2.0
     """Under load the full-analysis rate of every session is lowered, down to this, to keep
     results on time (``webrtc/runtime/scheduler.py``)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from analyzers.session.coach import Coach, CoachThresholds, Nudge, Observations
 from webrtc.protocol import ServerMessage
@@ -35,11 +35,6 @@ class NudgeMessage(ServerMessage):
         text = nudge.text["zh" if language in ("cmn", "zh") else "en"]
         figures = {k: round(v, 3) for k, v in nudge.figures.items()}
         return cls(session_id, nudge.t, nudge.kind, text, nudge.text, nudge.severity, figures)
-
-
-def _figure(section: dict[str, Any] | None, name: str) -> float | None:
-    value = None if section is None else section.get(name)
-    return None if value is None else float(value)
 
 
 class LiveCoach:
@@ -73,15 +68,17 @@ class LiveCoach:
         return None
 
     def _judge(self, summary: Summary) -> NudgeMessage | None:
-        rate, language = summary.speaking_rate, summary.language
+        rate, language, pitch = summary.speaking_rate, summary.language, summary.pitch
         talked = (summary.talk_ratio or 0.0) * (summary.audio_window or 0.0)
-        judged_rate = (_figure(rate, "turn_seconds") or 0.0) >= MIN_JUDGED_SPEECH
-        judged_words = (_figure(language, "words") or 0) >= MIN_JUDGED_WORDS
+        judged_rate = rate is not None and (rate.turn_seconds or 0.0) >= MIN_JUDGED_SPEECH
+        judged_words = language is not None and language.words >= MIN_JUDGED_WORDS
         self.observations.summary(
-            wpm=_figure(rate, "wpm") if judged_rate else None,
-            fillers_per_min=_figure(language, "fillers_per_min") if judged_words else None,
-            pitch_semitones=_figure(summary.pitch, "std_semitones")
-            if talked >= MIN_JUDGED_SPEECH
+            wpm=rate.wpm if rate is not None and judged_rate else None,
+            fillers_per_min=language.fillers_per_min
+            if language is not None and judged_words
+            else None,
+            pitch_semitones=pitch.std_semitones
+            if pitch is not None and talked >= MIN_JUDGED_SPEECH
             else None,
         )
         nudge = self.coach.update(summary.t, self.observations.signals())

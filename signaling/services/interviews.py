@@ -1,0 +1,103 @@
+"""The ``interview`` of ``POST /api/sessions``: checked, its questions chosen once (so any
+worker runs the same interview and the report shows what was asked), and turned into the plan
+a live session runs (``webrtc/runtime/interviewer.py``).
+
+The body::
+
+    {"interview": {"role": "software_engineer", "language": "en", "count": 5,
+                   "think_seconds": 20, "answer_seconds": 120, "voice": true}}
+
+or, instead of ``role`` and ``count``, the platform's own ``questions`` (strings, or objects
+with ``text``, ``seconds`` and ``covers``). Every field is optional: ``{"interview": {}}`` is
+five general questions in the session's language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+from typing import Any
+
+from analyzers.interview.flow import InterviewTimes
+from analyzers.interview.questions import Question, QuestionBank, QuestionFileError, question
+from signaling.services.errors import InvalidRequest
+from webrtc.runtime.interviewer import InterviewPlan
+
+FIELDS = {"role", "language", "count", "questions", "think_seconds", "answer_seconds", "voice"}
+MAX_QUESTIONS = 20
+
+
+def interview_language(session_language: str | None, asked: Any) -> str:
+    if asked is not None:
+        if asked not in ("en", "zh"):
+            raise InvalidRequest("'interview.language' must be 'en' or 'zh'")
+        return str(asked)
+    return "zh" if session_language in ("cmn", "zh") else "en"
+
+
+def resolve(
+    data: Any, bank: QuestionBank, session_language: str | None, seed: str
+) -> dict[str, Any]:
+    """The stored form of an ``interview`` option (``400`` saying what is wrong)."""
+    if not isinstance(data, dict):
+        raise InvalidRequest("'interview' must be an object (see docs/interview.md)")
+    unknown = set(data) - FIELDS
+    if unknown:
+        raise InvalidRequest(f"unknown interview field(s): {', '.join(sorted(unknown))}")
+    language = interview_language(session_language, data.get("language"))
+    count = data.get("count", 5)
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_QUESTIONS:
+        raise InvalidRequest(f"'interview.count' must be a whole number from 1 to {MAX_QUESTIONS}")
+    role = data.get("role", "general")
+    if not isinstance(role, str) or len(role) > 64:
+        raise InvalidRequest(
+            "'interview.role' must be a role's name (see GET /api/interview/roles)"
+        )
+    explicit = data.get("questions")
+    try:
+        if explicit is not None:
+            if not isinstance(explicit, list) or not 1 <= len(explicit) <= MAX_QUESTIONS:
+                raise InvalidRequest(f"'interview.questions' must list 1 to {MAX_QUESTIONS}")
+            chosen = tuple(question(q, f"interview.questions[{i}]") for i, q in enumerate(explicit))
+            chosen = tuple(replace(q, id=f"q{i + 1}") if q.id.startswith("q-") else q
+                           for i, q in enumerate(chosen))  # fmt: skip
+            role = "custom"
+        else:
+            chosen = bank.pick(language, role, count, seed)
+    except QuestionFileError as exc:
+        raise InvalidRequest(str(exc)) from None
+    times: dict[str, float] = {}
+    for name, low, high in (("think_seconds", 0, 300), ("answer_seconds", 10, 900)):
+        value = data.get(name)
+        if value is None:
+            continue
+        if (
+            not isinstance(value, int | float)
+            or isinstance(value, bool)
+            or not low <= value <= high
+        ):
+            raise InvalidRequest(f"'interview.{name}' must be a number from {low} to {high}")
+        times[name] = float(value)
+    voice = data.get("voice", True)
+    if not isinstance(voice, bool):
+        raise InvalidRequest("'interview.voice' must be true or false")
+    return {
+        "language": language,
+        "role": role,
+        "questions": [asdict(q) for q in chosen],
+        **times,
+        "voice": voice,
+    }
+
+
+def plan(stored: dict[str, Any], defaults: InterviewTimes, voice_on: bool) -> InterviewPlan:
+    """The plan a live session runs, from the stored form."""
+    questions = tuple(
+        Question(q["id"], q["text"], int(q["seconds"]), tuple(q.get("covers") or ()))
+        for q in stored["questions"]
+    )
+    times = replace(
+        defaults,
+        think=float(stored.get("think_seconds", defaults.think)),
+        answer=float(stored.get("answer_seconds", defaults.answer)),
+    )
+    return InterviewPlan(questions, str(stored["language"]), times, voice_on and stored["voice"])

@@ -1,0 +1,294 @@
+"""The live interviewer of one session: it asks each question (as text on the data channel and,
+with a voice, as speech on the peer connection's outgoing audio track), follows the answer from
+the results the session sends (speech events, audio windows, frames), and answers each answer
+with ``answer.feedback`` once its words are transcribed. The flow itself is pure code
+(:mod:`analyzers.interview.flow`); the messages are in ``docs/protocol.md``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from analyzers.encoding import plain
+from analyzers.interview.answers import (
+    AnswerFigures,
+    answer_cues,
+    answer_figures,
+    answer_utterances,
+)
+from analyzers.interview.flow import Answer, Interview, InterviewTimes
+from analyzers.interview.questions import Question
+from analyzers.interview.verdict import AnswerResult
+from analyzers.words.language import Utterance
+from webrtc.protocol import PROTOCOL_VERSION, ServerMessage
+from webrtc.results import AudioWindow, SpeechStarted, SpeechStopped, VideoFrameMessage
+from webrtc.runtime.speech_synthesis import Speaker, Voice
+
+log = logging.getLogger(__name__)
+
+TRANSCRIPT_WAIT = 12.0
+"""Seconds an answer's feedback waits for its last words to be transcribed."""
+
+
+@dataclass(frozen=True)
+class InterviewPlan:
+    """One session's interview: its questions and times, in its language."""
+
+    questions: tuple[Question, ...]
+    language: str
+    times: InterviewTimes = field(default_factory=InterviewTimes)
+    voice: bool = True
+
+
+@dataclass(frozen=True)
+class QuestionMessage(ServerMessage):
+    type: ClassVar[str] = "question"
+    id: str
+    index: int
+    of: int
+    text: str
+    think_seconds: float
+    answer_seconds: float
+    recommended_seconds: int
+    attempt: int
+    """1 for the first try, 2 after one retake…"""
+    voice: bool
+    """Whether the question is also heard on the interviewer's audio track."""
+
+
+@dataclass(frozen=True)
+class AnswerStarted(ServerMessage):
+    type: ClassVar[str] = "answer.started"
+    index: int
+
+
+@dataclass(frozen=True)
+class AnswerEnded(ServerMessage):
+    type: ClassVar[str] = "answer.ended"
+    index: int
+    reason: str
+    duration: float
+
+
+@dataclass(frozen=True)
+class AnswerFeedback(ServerMessage):
+    type: ClassVar[str] = "answer.feedback"
+    index: int
+    attempt: int
+    figures: AnswerFigures
+    cues: Any
+    """The content cues (``null`` without a transcript)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "v": PROTOCOL_VERSION, **plain(self)}
+
+
+@dataclass(frozen=True)
+class InterviewFinished(ServerMessage):
+    type: ClassVar[str] = "interview.finished"
+    answered: int
+    of: int
+
+
+@dataclass
+class _Seen:
+    eye: list[bool] = field(default_factory=list)
+    expressions: list[str] = field(default_factory=list)
+    pitches: list[float] = field(default_factory=list)
+
+
+class Interviewer:
+    def __init__(
+        self,
+        session_id: str,
+        plan: InterviewPlan,
+        *,
+        send: Callable[[ServerMessage], None],
+        spawn: Callable[[Coroutine[Any, Any, Any], str], None],
+        utterances: Callable[[], list[Utterance]],
+        transcribed: bool,
+        voice: Voice | None,
+        track: Speaker | None,
+    ) -> None:
+        self.id = session_id
+        self.plan = plan
+        self.flow = Interview(plan.questions, plan.times)
+        self._send = send
+        self._spawn = spawn
+        self._utterances = utterances
+        self._transcribed = transcribed
+        self._voice = voice if plan.voice else None
+        self.track = track
+        self._now = 0.0
+        self._seen: dict[int, _Seen] = {}
+        self.results: dict[int, AnswerResult] = {}
+        self.feedback_delays: list[float] = []
+        """Seconds from each answer's end to its feedback (media time)."""
+
+    # -- what the session sends -----------------------------------------------------------
+
+    def observe(self, message: ServerMessage) -> None:
+        flow = self.flow
+        if isinstance(message, AudioWindow):
+            self._now = max(self._now, message.t + message.duration)
+            if flow.phase == "ready":
+                flow.start(self._now)
+            flow.tick(self._now)
+            if flow.phase == "answering" and message.speech and message.pitch_hz:
+                self._current().pitches.append(message.pitch_hz)
+        elif isinstance(message, SpeechStarted):
+            flow.speech_started(message.t)
+        elif isinstance(message, SpeechStopped):
+            flow.speech_stopped(message.t)
+        elif isinstance(message, VideoFrameMessage) and flow.phase == "answering":
+            seen = self._current()
+            if message.face and message.eye_contact is not None:
+                seen.eye.append(message.eye_contact)
+            label = (message.expression or {}).get("label")
+            if isinstance(label, str):
+                seen.expressions.append(label)
+        else:
+            return
+        self._flush()
+
+    def control(self, action: str) -> bool:
+        """The person's ``answer.done``, ``answer.retake``, ``question.next`` or
+        ``question.repeat``; false when it does not apply now."""
+        flow, now = self.flow, self._now
+        if flow.phase == "ready":
+            return False
+        if action == "answer.done":
+            ok = flow.done(now)
+        elif action == "answer.retake":
+            ok = flow.retake(now)
+            if ok:
+                self._seen.pop(flow.index, None)
+        elif action == "question.repeat":
+            ok = flow.repeat(now)
+        else:
+            ok = flow.phase != "finished"
+            if ok:
+                flow.next(now)
+        self._flush()
+        return ok
+
+    # -- inside ---------------------------------------------------------------------------
+
+    def _current(self) -> _Seen:
+        return self._seen.setdefault(self.flow.index, _Seen())
+
+    def _flush(self) -> None:
+        for event in self.flow.events():
+            answer = event.answer
+            if event.kind == "question" and answer is not None:
+                self._ask(answer)
+            elif event.kind == "answer.started" and answer is not None:
+                self._send(AnswerStarted(self.id, event.t, answer.index))
+            elif event.kind == "answer.ended" and answer is not None:
+                if self.track is not None:
+                    self.track.stop_playing()
+                self._send(
+                    AnswerEnded(
+                        self.id, event.t, answer.index, answer.reason or "", answer.duration
+                    )
+                )
+                self._spawn(self._feedback(answer), f"feedback-{answer.index}")
+            elif event.kind == "finished":
+                answered = sum(1 for a in self.flow.answers.values() if a.reason != "skipped")
+                self._send(InterviewFinished(self.id, event.t, answered, len(self.plan.questions)))
+
+    def _ask(self, answer: Answer) -> None:
+        question, times = answer.question, self.plan.times
+        if self.track is not None:
+            self.track.stop_playing()
+        self._send(
+            QuestionMessage(
+                self.id,
+                self._now,
+                question.id,
+                answer.index,
+                len(self.plan.questions),
+                question.text,
+                times.think,
+                self.flow.answer_seconds(question),
+                question.seconds,
+                answer.tries,
+                self._voice is not None and self.track is not None,
+            )
+        )
+        if self._voice is None or self.track is None:
+            self.flow.asked(self._now, 0.0)
+            return
+        self._spawn(self._say(answer), f"question-{answer.index}")
+
+    async def _say(self, answer: Answer) -> None:
+        assert self._voice is not None and self.track is not None
+        pcm = await self._voice.speak(answer.question.text, self.plan.language)
+        if self.flow.index != answer.index or self.flow.phase != "asking":
+            return  # moved on while it was being synthesised
+        playing = 0.0 if pcm is None else self.track.play(pcm)
+        self.flow.asked(self._now, playing)
+        self._flush()
+
+    async def _feedback(self, answer: Answer) -> None:
+        end = answer.ended_at or self._now
+        if self._transcribed and answer.started_at is not None:
+            waited = 0.0
+            while waited < TRANSCRIPT_WAIT and not any(
+                u.end >= end - 0.5 for u in self._utterances()
+            ):
+                await asyncio.sleep(0.25)
+                waited += 0.25
+        result = self.result(answer, self._utterances())
+        self.results[answer.index] = result
+        self.feedback_delays.append(max(0.0, self._now - end))
+        self._send(
+            AnswerFeedback(
+                self.id,
+                self._now,
+                answer.index,
+                answer.tries,
+                result.figures,
+                None if result.cues is None else plain(result.cues),
+            )
+        )
+
+    def result(self, answer: Answer, utterances: list[Utterance]) -> AnswerResult:
+        """The answer as the report keeps it, from ``utterances`` (the session's)."""
+        start = answer.started_at if answer.started_at is not None else answer.asked_at
+        end = answer.ended_at if answer.ended_at is not None else start
+        seen = self._seen.get(answer.index, _Seen())
+        language = self.plan.language
+        figures = answer_figures(
+            utterances,
+            language,
+            start=start,
+            end=end,
+            time_to_first_word=answer.time_to_first_word,
+            eye_contact=seen.eye,
+            expressions=seen.expressions,
+            pitches=seen.pitches,
+        )
+        text = " ".join(u.text.strip() for u in answer_utterances(utterances, start, end))
+        cues = None
+        if self._transcribed:
+            cues = answer_cues(text, language, answer.question, figures.duration)
+        return AnswerResult(
+            index=answer.index,
+            question=answer.question,
+            tries=answer.tries,
+            reason=answer.reason or "unfinished",
+            asked_at=answer.asked_at,
+            started_at=answer.started_at,
+            ended_at=answer.ended_at,
+            text=text,
+            figures=figures,
+            cues=cues,
+        )
+
+    def final(self, utterances: list[Utterance]) -> list[AnswerResult]:
+        """Every question's latest answer, from the final transcript (for the report)."""
+        return [self.result(a, utterances) for _, a in sorted(self.flow.answers.items())]

@@ -1,0 +1,91 @@
+"""Text to speech for the interviewer, behind one small interface (:class:`Voice`).
+
+:class:`EspeakVoice` runs espeak-ng (Debian's ``espeak-ng``) in a child process, so neither the
+event loop nor the analysis threads do the work; at most ``workers`` syntheses run at once. Its
+WAV (22.05 kHz) is resampled to the track's 48 kHz. The text goes to espeak-ng on its standard
+input, never as an argument or through a shell. With no voice (``LENS_INTERVIEW_VOICE=off``),
+questions are text only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import shutil
+import wave
+from typing import Protocol
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+RATE = 48_000
+"""Samples per second of synthesised speech: the interviewer's track's rate."""
+ESPEAK_VOICES = {"en": "en-us", "zh": "cmn"}
+TIMEOUT = 20.0
+
+
+class Voice(Protocol):
+    async def speak(self, text: str, language: str) -> np.ndarray | None:
+        """``text`` as int16 mono samples at 48 kHz, or ``None`` when it cannot be said."""
+
+
+class Speaker(Protocol):
+    """Where speech is played: the interviewer's outgoing track (``webrtc/peer/voice_track``)."""
+
+    def play(self, pcm: np.ndarray) -> float:
+        """Queue ``pcm``; the seconds until it has played."""
+
+    def stop_playing(self) -> None: ...
+
+
+class EspeakVoice:
+    def __init__(self, binary: str | None = None, *, workers: int = 2, words_per_min: int = 160):
+        found = binary or shutil.which("espeak-ng")
+        if found is None:
+            raise RuntimeError("espeak-ng is not installed (Debian: apt-get install espeak-ng)")
+        self.binary = found
+        self.words_per_min = words_per_min
+        self._slots = asyncio.Semaphore(workers)
+        self.syntheses = 0
+        self.failures = 0
+
+    async def speak(self, text: str, language: str) -> np.ndarray | None:
+        voice = ESPEAK_VOICES.get(language, "en-us")
+        async with self._slots:
+            try:
+                process = await asyncio.create_subprocess_exec(
+                    self.binary,
+                    "-v",
+                    voice,
+                    "-s",
+                    str(self.words_per_min),
+                    "--stdout",
+                    stdin=asyncio.subprocess.PIPE,
+                    stdout=asyncio.subprocess.PIPE,
+                    stderr=asyncio.subprocess.DEVNULL,
+                )
+                wav, _ = await asyncio.wait_for(process.communicate(text.encode("utf-8")), TIMEOUT)
+            except (OSError, TimeoutError) as exc:
+                self.failures += 1
+                log.warning("speech synthesis failed: %s", type(exc).__name__)
+                return None
+        if process.returncode != 0 or not wav:
+            self.failures += 1
+            log.warning("speech synthesis failed: espeak-ng exit %s", process.returncode)
+            return None
+        self.syntheses += 1
+        return await asyncio.get_running_loop().run_in_executor(None, to_track_rate, wav)
+
+
+def to_track_rate(wav: bytes) -> np.ndarray:
+    """A mono 16-bit WAV as int16 samples at the track's rate (linear interpolation)."""
+    with wave.open(io.BytesIO(wav)) as reader:
+        rate = reader.getframerate()
+        samples = np.frombuffer(reader.readframes(reader.getnframes()), np.int16)
+    if rate == RATE or samples.size == 0:
+        return samples.copy()
+    n = round(samples.size * RATE / rate)
+    x = np.linspace(0, samples.size - 1, n)
+    return np.interp(x, np.arange(samples.size), samples.astype(np.float32)).astype(np.int16)
