@@ -6,6 +6,7 @@ feedback, the next question and the report by question follow."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,10 @@ async def _played(peer: ClientPeer, after: int, timeout: float = 20.0) -> int:
     raise AssertionError(f"the interviewer {'never went quiet' if spoke else 'was never heard'}")
 
 
+def _is(kind: str, index: int) -> Callable[[dict[str, Any]], bool]:
+    return lambda m: bool(m["type"] == kind and m["index"] == index)
+
+
 def _heard(peer: ClientPeer, start: int, end: int) -> np.ndarray:
     pcm = np.concatenate(peer.heard[start:end]).astype(np.float32) / 32768.0
     return resample(pcm, AUDIO_SEND_RATE, AUDIO_RATE)
@@ -82,9 +87,7 @@ async def test_an_interview_is_heard_answered_and_reported(
     try:
         heard_from = 0
         for index, said in enumerate(answers):
-            question = await peer.wait_for(
-                lambda m, i=index: m["type"] == "question" and m["index"] == i, 30, f"question {index}"
-            )
+            question = await peer.wait_for(_is("question", index), 30, f"question {index}")
             assert question["of"] == 2 and question["voice"] is True, question
             quiet = await _played(peer, heard_from)
             if index == 0:
@@ -96,21 +99,11 @@ async def test_an_interview_is_heard_answered_and_reported(
                 )
             heard_from = quiet
             mic.say(said)
-            await peer.wait_for(
-                lambda m, i=index: m["type"] == "answer.started" and m["index"] == i,
-                20,
-                f"answer {index} started",
-            )
-            ended = await peer.wait_for(
-                lambda m, i=index: m["type"] == "answer.ended" and m["index"] == i,
-                40,
-                f"answer {index} ended",
-            )
+            await peer.wait_for(_is("answer.started", index), 20, f"answer {index} started")
+            ended = await peer.wait_for(_is("answer.ended", index), 40, f"answer {index} ended")
             assert ended["reason"] == "silence", f"the answer should end by silence: {ended}"
             feedback = await peer.wait_for(
-                lambda m, i=index: m["type"] == "answer.feedback" and m["index"] == i,
-                30,
-                f"feedback on answer {index}",
+                _is("answer.feedback", index), 30, f"feedback on answer {index}"
             )
             assert feedback["figures"]["words"] >= 10, feedback
             assert feedback["cues"] is not None, feedback
@@ -133,9 +126,10 @@ async def test_an_interview_is_heard_answered_and_reported(
         QUESTIONS[1],
     ]
     assert all(a["reason"] == "silence" and a["text"] for a in interview["answers"]), interview
-    assert "forty" in interview["answers"][0]["text"].lower() or "40" in interview["answers"][0][
-        "text"
-    ], interview["answers"][0]["text"]
+    assert (
+        "forty" in interview["answers"][0]["text"].lower()
+        or "40" in interview["answers"][0]["text"]
+    ), interview["answers"][0]["text"]
     assert set(interview["verdict"]) == {"strengths", "work_on"}
 
 
