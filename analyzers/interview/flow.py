@@ -33,7 +33,7 @@ EndReason = Literal["silence", "time", "done", "skipped"]
 class InterviewTimes:
     think: float = 20.0
     """Seconds to think before the answer clock starts."""
-    answer: float = 120.0
+    answer: float = 0.0
     """Seconds an answer may last (0: the question's recommended length x 1.5)."""
     end_silence: float = 5.0
     """Seconds of silence that end an answer by voice activity."""
