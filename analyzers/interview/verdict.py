@@ -4,6 +4,7 @@ range). The ranges and their sources are in ``docs/interview.md``."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -69,8 +70,18 @@ def _fig(name: str) -> Callable[[AnswerResult], float | None]:
     return read
 
 
+STORY_QUESTION = re.compile(
+    r"\b(a time|an example|tell me about (a|the|an)|describe (a|the)|walk me through)\b"
+    r"|讲一次|讲讲|经历|例子|介绍一个",
+    re.IGNORECASE,
+)
+"""Questions that ask for a story (behavioural ones), where STAR structure applies."""
+
+
 def _star(answer: AnswerResult) -> float | None:
-    return None if answer.cues is None else float(sum(answer.cues.star.values()))
+    if answer.cues is None or not STORY_QUESTION.search(answer.question.text):
+        return None
+    return float(sum(answer.cues.star.values()))
 
 
 def _numbers(answer: AnswerResult) -> float | None:

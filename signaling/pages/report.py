@@ -12,10 +12,29 @@ from typing import Any
 from analyzers.session.report import Report
 from signaling.pages.charts import EXPRESSION_COLOURS, Bar, LineChart, bar, line_chart
 from signaling.pages.format import MISSING, change, number, percent
+from signaling.pages.interview import answers
 from signaling.pages.render import standalone
 from signaling.pages.review import review
 
 TEMPLATE = "report.html"
+ENDINGS = {
+    "ended": "you ended it",
+    "max_duration": "it reached the longest a session may last",
+    "server_shutdown": "the server was restarting; everything up to then is here",
+    "worker_lost": "the server running it stopped; everything up to its last save is here",
+    "heartbeat_timeout": "the connection was lost",
+    "channel_closed": "the page was closed",
+    "connection_closed": "the connection closed",
+    "connection_failed": "the connection failed",
+    "upload": "a recorded file",
+}
+
+
+def ending(report: Report) -> str:
+    """How the session ended, in words."""
+    if report.source == "upload":
+        return ENDINGS["upload"]
+    return ENDINGS.get(report.end_reason, f"it ended ({report.end_reason.replace('_', ' ')})")
 
 
 @dataclass(frozen=True)
@@ -201,10 +220,13 @@ def context(report: Report, compared: Sequence[dict[str, Any]] = ()) -> dict[str
         "charts": charts(report),
         "transcript": report.transcript,
         "review": review(report),
+        "interview": report.interview,
+        "interview_answers": [] if report.interview is None else answers(report.interview),
         "compared": compared_rows(compared),
         "compared_sessions": max((row["sessions"] for row in compared), default=0),
         "quality": [(k.replace("_", " "), v) for k, v in asdict(report.quality).items()],
         "minutes": report.duration / 60,
+        "ending": ending(report),
         "data": report.to_dict(),
         "inline_css": None,
         "standalone": False,

@@ -211,7 +211,7 @@ async def test_a_person_connects_watches_and_ends(
     assert report_url is not None and report_url.endswith("/report?format=html")
     report_page = await page.context.new_page()
     await report_page.goto(server.url + report_url)
-    await report_page.get_by_role("heading", name="Interview report").wait_for()
+    await report_page.get_by_role("heading", name="Your session").wait_for()
     assert await report_page.locator("svg").count() >= 5
     assert "happy" in await report_page.content()
     await report_page.screenshot(path=str(artifacts / "browser-report.png"), full_page=True)

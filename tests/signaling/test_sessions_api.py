@@ -145,7 +145,7 @@ async def test_create_connect_end_and_read_the_report(
             async with http.get(server.url + message["report_url"], **kwargs) as response:
                 page = await response.text()
                 assert response.status == 200 and response.content_type == "text/html"
-                assert "Interview report" in page and page.count("<svg") >= 5
+                assert "Your session" in page and page.count("<svg") >= 5
                 assert "happy" in page
 
 

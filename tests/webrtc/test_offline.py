@@ -71,7 +71,7 @@ async def test_cli_writes_the_report(recording: tuple[Path, float], tmp_path: Pa
     code, stderr = await run_cli("analyze", str(path), "--out", str(html))
     assert code == 0, stderr[-2000:]
     page = html.read_text()
-    assert "Interview report" in page and page.count("<svg") >= 5
+    assert "Your session" in page and page.count("<svg") >= 5
     # A file stands alone: its stylesheet inside, no link that only a server can answer.
     assert "<style>" in page and "/static/" not in page and "?format=json" not in page
 

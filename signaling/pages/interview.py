@@ -1,0 +1,95 @@
+"""The interview part of the report page: the verdict on top, then each question with its
+answer's figures in plain words with their typical range, its content cues and what was said.
+Builds what ``templates/interview.html`` shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from analyzers.interview.answers import AnswerCues
+from analyzers.interview.verdict import AnswerResult, InterviewReport
+from signaling.pages.format import MISSING, clock, number, percent
+
+ENDED = {
+    "silence": "you finished and paused",
+    "time": "the time ran out",
+    "done": "you said you were done",
+    "skipped": "skipped",
+    "unfinished": "not finished",
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    value: str
+    typical: str
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    number: int
+    question: str
+    tries: int
+    ended: str
+    replay: float | None
+    """Where to seek the recording (``None``: nothing said)."""
+    when: str
+    rows: list[Row]
+    cues: list[Row]
+    text: str
+    feedback: str | None
+
+
+def _rows(answer: AnswerResult) -> list[Row]:
+    f = answer.figures
+    return [
+        Row("Length", number(f.duration, " s"), f"about {answer.question.seconds} s suggested"),
+        Row("Before your first word", number(f.time_to_first_word, " s", 1), "5 s or less"),
+        Row("Pace", number(f.words_per_min, " words/min"), "120-160 is conversational"),
+        Row("Filler words (um, uh)", str(f.fillers), "a few per minute is normal"),
+        Row("Softeners (I think, maybe)", str(f.hedges), "a few are natural"),
+        Row("Longest pause", number(f.longest_pause, " s", 1), "pauses of 1-2 s read as thought"),
+        Row("Eye contact", percent(f.eye_contact), "60 % or more"),
+        Row("Tone", number(f.pitch_variation, " semitones", 1) if f.pitch_variation else MISSING,
+            "2-4 semitones of variation sounds lively"),
+    ]  # fmt: skip
+
+
+def _cues(cues: AnswerCues | None) -> list[Row]:
+    if cues is None:
+        return []
+    parts = [name for name, found in cues.star.items() if found]
+    return [
+        Row(
+            "Story (situation, task, action, result)",
+            ", ".join(parts) or "none heard",
+            "all four make a clear story",
+        ),
+        Row("Numbers and names", f"{cues.numbers} numbers, {cues.named_things} names",
+            "at least one figure makes it concrete"),
+        Row("I and we", f"{cues.i_words} I, {cues.we_words} we",
+            "say what you did yourself"),
+        Row("Key points touched", ", ".join(cues.covered) or "none",
+            "missed: " + (", ".join(cues.missed) or "nothing")),
+    ]  # fmt: skip
+
+
+def answers(interview: InterviewReport) -> list[AnswerView]:
+    views = []
+    for a in interview.answers:
+        views.append(
+            AnswerView(
+                number=a.index + 1,
+                question=a.question.text,
+                tries=a.tries,
+                ended=ENDED.get(a.reason, a.reason),
+                replay=a.started_at,
+                when=MISSING if a.started_at is None else clock(a.started_at),
+                rows=_rows(a),
+                cues=_cues(a.cues),
+                text=a.text,
+                feedback=a.feedback,
+            )
+        )
+    return views

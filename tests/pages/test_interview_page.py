@@ -1,0 +1,49 @@
+"""The report of an interview as a page: the verdict first, then each question with its
+answer; the operator's question text and the person's words are escaped."""
+
+from __future__ import annotations
+
+from analyzers.interview.answers import AnswerFigures, answer_cues
+from analyzers.interview.questions import Question
+from analyzers.interview.verdict import AnswerResult
+from analyzers.session.report import Quality, Report
+from analyzers.session.stream import VideoFinal
+from signaling.pages.report import report_file
+from tests.analyzers.test_report import VIDEO_SUMMARY, live_report, video_point
+
+HOSTILE_QUESTION = 'Why us? <img src=x onerror="alert(1)">'
+HOSTILE_ANSWER = "At my last job I fixed 3 bugs </blockquote><script>alert(2)</script>"
+
+
+def interview_report(recorded: bool = True) -> Report:
+    question = Question("q1", HOSTILE_QUESTION, 60, ("the bugs",))
+    figures = AnswerFigures(30.0, 1.5, 60, 200.0, 9, 1, 1.2, 0.8, "happy", 2.4)
+    answer = AnswerResult(
+        0, question, 2, "silence", 1.0, 2.5, 32.5, HOSTILE_ANSWER, figures,
+        answer_cues(HOSTILE_ANSWER, "en", question, 30.0),
+    )  # fmt: skip
+    video = VideoFinal(VIDEO_SUMMARY, [video_point(0.0, True, True, 1.0)])
+    return live_report(
+        video,
+        None,
+        Quality(frames_received=10, frames_analysed=2),
+        recording={"bytes": 1000, "state": "complete"} if recorded else None,
+        interview=[answer],
+    )
+
+
+def test_the_verdict_and_each_answer_are_shown_escaped() -> None:
+    report = interview_report()
+    assert Report.from_dict(report.to_dict()).to_dict() == report.to_dict(), "kept as it is"
+    page = report_file(report)
+    assert page.index("How your interview went") < page.index("Question by question")
+    assert "Your pace: 200 words per minute in your answer to question 1" in page
+    assert "<img src=x" not in page and "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in page
+    assert "<script>alert(2)" not in page and "&lt;script&gt;alert(2)" in page
+    assert "2 tries, the last one kept" in page
+    assert 'data-t="2.50">Replay this answer' in page, "a recorded answer can be replayed"
+
+
+def test_without_a_recording_there_is_no_replay() -> None:
+    page = report_file(interview_report(recorded=False))
+    assert "Replay this answer" not in page and "Question by question" in page
