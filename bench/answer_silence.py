@@ -9,6 +9,8 @@ analyzer's voice activity reports between a ``speech.stopped`` and the next ``sp
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 
 from analyzers import AUDIO_RATE
@@ -51,7 +53,7 @@ def main() -> None:
     for name in mfa.CORPUS_FILES:
         corpus = mfa.corpus(name)
         spans = corpus.speech_spans()
-        truth = [b[0] - a[1] for a, b in zip(spans, spans[1:], strict=False)]
+        truth = [b[0] - a[1] for a, b in pairwise(spans)]
         heard = vad_silences(corpus.samples)
         every_truth += truth
         every_vad += heard
