@@ -234,6 +234,18 @@ class Settings(BaseSettings):
     """Seconds of silence that end an answer (after ``interview.min_speech`` of speech)."""
     interview_voice: Literal["espeak", "off"] = "espeak"
     """The interviewer's voice on the outgoing audio track: espeak-ng, or text only."""
+    llm_url: str | None = None
+    """An OpenAI-compatible chat endpoint's base URL (``http://127.0.0.1:8081/v1``) that
+    reviews each answer of interviews created with ``interview.llm: true``; unset: none."""
+    llm_model: str = "default"
+    """The model name sent to it."""
+    llm_api_key: SecretStr | None = None
+    """Its key, sent as a bearer token (a hosted endpoint's)."""
+    llm_timeout: float = Field(30.0, gt=0, le=300)
+    """Seconds a review may take before it is given up."""
+    llm_workers: int = Field(1, ge=1, le=16)
+    """Reviews asked at once; ``LENS_LLM_QUEUE`` more wait, the rest are dropped."""
+    llm_queue: int = Field(8, ge=0, le=1000)
     questions_dir: Path | None = None
     """A folder of the operator's question files (``*.json``, ``docs/interview.md``), read and
     checked at start; a set with a shipped set's language and role replaces it."""

@@ -101,13 +101,15 @@ TIERS = {
     "browser": ("chromium", "launch"),
     "redis": ("redis_server",),
     "slow": ("server_process",),
+    "llm": ("language_model",),
 }
 REAL_MEDIA_MODULES = ("test_real_faces", "test_real_voices")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tiers by what a test needs, so that a developer can run one: ``browser`` (headless
-    Chromium), ``redis`` (a real redis-server), ``slow`` (``server.py`` as its own process)
+    Chromium), ``redis`` (a real redis-server), ``slow`` (``server.py`` as its own process),
+    ``llm`` (a real local language model)
     and ``real_media`` (recordings of people from the package registries). CI runs them all."""
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))

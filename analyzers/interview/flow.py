@@ -173,6 +173,14 @@ class Interview:
             self.phase = "finished"
             self._events.append(Event("finished", t))
 
+    def follow_up(self, after: int, question: Question) -> bool:
+        """Ask ``question`` next, after the answer to question ``after``: only while that
+        answer is the latest and the person has not moved on."""
+        if self.phase != "answered" or self.index != after:
+            return False
+        self.questions = (*self.questions[: after + 1], question, *self.questions[after + 1 :])
+        return True
+
     def events(self) -> list[Event]:
         """What happened since the last call."""
         found, self._events = self._events, []

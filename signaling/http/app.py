@@ -11,7 +11,7 @@ from pathlib import Path
 import aiohttp_jinja2
 from aiohttp import web
 
-from signaling.http import session_routes, subject_routes
+from signaling.http import interview_routes, session_routes, subject_routes
 from signaling.http.app_keys import (
     AUTH,
     AUTH_FAILURES,
@@ -259,6 +259,7 @@ def create_app(
     app.router.add_post("/api/offer", post_offer)
     session_routes.add_routes(app)
     subject_routes.add_routes(app)
+    interview_routes.add_routes(app)
     app.router.add_static("/static/", STATIC_DIR, name="static")
     render.setup(aiohttp_jinja2.setup(app, **render.environment_options()))
     app.on_shutdown.append(_close_peers)

@@ -9,7 +9,9 @@ The body::
 
 or, instead of ``role`` and ``count``, the platform's own ``questions`` (strings, or objects
 with ``text``, ``seconds`` and ``covers``). Every field is optional: ``{"interview": {}}`` is
-five general questions in the session's language.
+five general questions in the session's language. ``"llm": true`` lets the answers' transcripts
+go to the operator's language model (``LENS_LLM_URL``) for a review each; it is ``400`` on a
+server without one.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from analyzers.interview.questions import Question, QuestionBank, QuestionFileEr
 from signaling.services.errors import InvalidRequest
 from webrtc.runtime.interviewer import InterviewPlan
 
-FIELDS = {"role", "language", "count", "questions", "think_seconds", "answer_seconds", "voice"}
+FIELDS = {
+    "role", "language", "count", "questions", "think_seconds", "answer_seconds", "voice", "llm",
+}  # fmt: skip
 MAX_QUESTIONS = 20
 
 
@@ -35,7 +39,12 @@ def interview_language(session_language: str | None, asked: Any) -> str:
 
 
 def resolve(
-    data: Any, bank: QuestionBank, session_language: str | None, seed: str
+    data: Any,
+    bank: QuestionBank,
+    session_language: str | None,
+    seed: str,
+    *,
+    reviews: bool = False,
 ) -> dict[str, Any]:
     """The stored form of an ``interview`` option (``400`` saying what is wrong)."""
     if not isinstance(data, dict):
@@ -80,16 +89,24 @@ def resolve(
     voice = data.get("voice", True)
     if not isinstance(voice, bool):
         raise InvalidRequest("'interview.voice' must be true or false")
+    llm = data.get("llm", False)
+    if not isinstance(llm, bool):
+        raise InvalidRequest("'interview.llm' must be true or false")
+    if llm and not reviews:
+        raise InvalidRequest("this server has no language model for reviews (LENS_LLM_URL)")
     return {
         "language": language,
         "role": role,
         "questions": [asdict(q) for q in chosen],
         **times,
         "voice": voice,
+        "llm": llm,
     }
 
 
-def plan(stored: dict[str, Any], defaults: InterviewTimes, voice_on: bool) -> InterviewPlan:
+def plan(
+    stored: dict[str, Any], defaults: InterviewTimes, voice_on: bool, reviews: bool
+) -> InterviewPlan:
     """The plan a live session runs, from the stored form."""
     questions = tuple(
         Question(q["id"], q["text"], int(q["seconds"]), tuple(q.get("covers") or ()))
@@ -100,4 +117,10 @@ def plan(stored: dict[str, Any], defaults: InterviewTimes, voice_on: bool) -> In
         think=float(stored.get("think_seconds", defaults.think)),
         answer=float(stored.get("answer_seconds", defaults.answer)),
     )
-    return InterviewPlan(questions, str(stored["language"]), times, voice_on and stored["voice"])
+    return InterviewPlan(
+        questions,
+        str(stored["language"]),
+        times,
+        voice=voice_on and bool(stored["voice"]),
+        review=reviews and bool(stored.get("llm")),
+    )

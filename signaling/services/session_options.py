@@ -103,7 +103,9 @@ def new_record(
     interview = None
     if options.interview is not None:
         found = bank or settings.question_bank()
-        interview = resolve(options.interview, found, language, session_id)
+        interview = resolve(
+            options.interview, found, language, session_id, reviews=settings.llm_url is not None
+        )
     return SessionRecord(
         id=session_id,
         state=SessionState.CREATED,

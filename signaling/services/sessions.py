@@ -29,6 +29,7 @@ from signaling.services.errors import (
     SessionExpired,
 )
 from signaling.services.interviews import plan
+from signaling.services.language_model import LanguageModel
 from signaling.services.recordings import Recordings
 from signaling.services.session_options import SessionOptions, check_session_id, new_record
 from signaling.services.uploads import UploadAnalyzer
@@ -77,6 +78,18 @@ class SessionService:
         )
         self._records: dict[str, SessionRecord] = {}
         self._reports: OrderedDict[str, Report] = OrderedDict()
+        self.language_model: LanguageModel | None = None
+        if settings.llm_url is not None:
+            key = settings.llm_api_key
+            self.language_model = LanguageModel(
+                settings.llm_url,
+                settings.llm_model,
+                api_key=None if key is None else key.get_secret_value(),
+                timeout=settings.llm_timeout,
+                workers=settings.llm_workers,
+                queue=settings.llm_queue,
+            )
+            self.registry.reviewer = self.language_model
         self.uploads = UploadAnalyzer(self.registry.config, settings.max_upload_seconds)
         self.recordings = Recordings(settings)
         self.erasures = Erasures(store, self.recordings)
@@ -182,6 +195,7 @@ class SessionService:
                 record.interview,
                 self.registry.config.interview,
                 self.settings.interview_voice != "off",
+                self.registry.reviewer is not None,
             ),
         )
         created()
@@ -412,6 +426,8 @@ class SessionService:
     async def close(self) -> None:
         self.uploads.close()
         await self.registry.shutdown()
+        if self.language_model is not None:
+            await self.language_model.close()
         self.watch.close()
         try:
             await self.store.forget_worker(self.worker)

@@ -19,7 +19,7 @@ from analyzers.words.recognition import SpeechClip, WhisperRecognizer, transcrib
 from loadtest.peer import AUDIO_SEND_RATE, AnswerTrack, ClientPeer, StillsTrack
 from modelfiles.registry import ASR_MODELS, ModelRegistry
 from signaling.settings import Settings
-from tests.conftest import StartServer
+from tests.conftest import RunningServer, StartServer
 from tests.media import astronaut, phrase, place, resample
 
 QUESTIONS: list[Any] = [
@@ -155,3 +155,14 @@ async def test_bad_interview_bodies_get_a_clear_400(
             body = await r.json()
     assert r.status == 400, body
     assert expected in body["error"]["message"], f"expected {expected!r} in {body}"
+
+
+async def test_the_roles_a_page_can_offer(server: RunningServer) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{server.url}/api/interview/roles") as response:
+            body = await response.json()
+    assert response.status == 200
+    roles = {r["role"]: r for r in body["languages"]["en"]}
+    assert roles["software_engineer"]["title"] == "Software engineer"
+    assert sum(r["questions"] for r in body["languages"]["zh"]) >= 25
+    assert body["voice"] is True and body["llm"] is False

@@ -21,6 +21,7 @@ from webrtc.lifecycle import new_session_id
 from webrtc.peer import sctp
 from webrtc.peer.session import AnalysisSession
 from webrtc.protocol import SessionDraining
+from webrtc.runtime.answer_review import Reviewer
 from webrtc.runtime.config import PipelineConfig
 from webrtc.runtime.interviewer import InterviewPlan
 from webrtc.runtime.posture_worker import PostureWorker
@@ -75,6 +76,8 @@ class SessionRegistry:
         self.opened = 0
         self._voice: EspeakVoice | None = None
         self._voice_missing = False
+        self.reviewer: Reviewer | None = None
+        """The operator's language model, when one is configured (set by the services)."""
         self.closed_by_reason: dict[str, int] = {}
         self.closed_totals: dict[str, float] = {}
         """Counters of the sessions closed so far, summed (for metrics)."""
@@ -133,6 +136,7 @@ class SessionRegistry:
             recording=recording,
             interview=interview,
             voice=self.voice() if interview is not None and interview.voice else None,
+            reviewer=self.reviewer,
         )
         self._sessions[session_id] = session
         self.opened += 1

@@ -33,6 +33,7 @@ from webrtc.peer.tracks import TapTrack, drain
 from webrtc.peer.voice_track import VoiceTrack
 from webrtc.protocol import Error, ServerMessage, SessionClosed, SessionReady, SessionReport
 from webrtc.results import Summary
+from webrtc.runtime.answer_review import Reviewer
 from webrtc.runtime.config import PipelineConfig
 from webrtc.runtime.interviewer import Interviewer, InterviewPlan
 from webrtc.runtime.live_coach import LiveCoach
@@ -62,6 +63,7 @@ class AnalysisSession:
         recording: Path | None = None,
         interview: InterviewPlan | None = None,
         voice: Voice | None = None,
+        reviewer: Reviewer | None = None,
     ) -> None:
         self.id = session_id
         self.config = config
@@ -113,6 +115,7 @@ class AnalysisSession:
                 transcribed=transcription is not None,
                 voice=voice,
                 track=self.voice_track,
+                reviewer=reviewer,
             )
         self.pc = RTCPeerConnection(rtc_configuration)
         self.pc.on("datachannel", self._on_datachannel)

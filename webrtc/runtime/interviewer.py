@@ -25,10 +25,13 @@ from analyzers.interview.verdict import AnswerResult
 from analyzers.words.language import Utterance
 from webrtc.protocol import PROTOCOL_VERSION, ServerMessage
 from webrtc.results import AudioWindow, SpeechStarted, SpeechStopped, VideoFrameMessage
+from webrtc.runtime.answer_review import Reviewer, ReviewRequest
 from webrtc.runtime.speech_synthesis import Speaker, Voice
 
 log = logging.getLogger(__name__)
 
+MAX_FOLLOW_UPS = 3
+"""Follow-up questions one interview may get from the language model."""
 TRANSCRIPT_WAIT = 12.0
 """Seconds an answer's feedback waits for its last words to be transcribed."""
 
@@ -41,6 +44,8 @@ class InterviewPlan:
     language: str
     times: InterviewTimes = field(default_factory=InterviewTimes)
     voice: bool = True
+    review: bool = False
+    """Send each answer to the operator's language model (the session allowed it)."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,20 @@ class AnswerFeedback(ServerMessage):
 
 
 @dataclass(frozen=True)
+class AnswerComment(ServerMessage):
+    """The language model's review of an answer (when the operator configured one and the
+    session allowed it): untrusted text, to be shown escaped."""
+
+    type: ClassVar[str] = "answer.comment"
+    index: int
+    attempt: int
+    text: str
+    follow_up: str | None
+    """Asked next, as its own question, when the person had not moved on."""
+    asked: bool
+
+
+@dataclass(frozen=True)
 class InterviewFinished(ServerMessage):
     type: ClassVar[str] = "interview.finished"
     answered: int
@@ -112,6 +131,7 @@ class Interviewer:
         transcribed: bool,
         voice: Voice | None,
         track: Speaker | None,
+        reviewer: Reviewer | None = None,
     ) -> None:
         self.id = session_id
         self.plan = plan
@@ -122,6 +142,9 @@ class Interviewer:
         self._transcribed = transcribed
         self._voice = voice if plan.voice else None
         self.track = track
+        self._reviewer = reviewer if plan.review else None
+        self._comments: dict[int, str] = {}
+        self._follow_ups = 0
         self._now = 0.0
         self._seen: dict[int, _Seen] = {}
         self.results: dict[int, AnswerResult] = {}
@@ -198,7 +221,7 @@ class Interviewer:
                 self._spawn(self._feedback(answer), f"feedback-{answer.index}")
             elif event.kind == "finished":
                 answered = sum(1 for a in self.flow.answers.values() if a.reason != "skipped")
-                self._send(InterviewFinished(self.id, event.t, answered, len(self.plan.questions)))
+                self._send(InterviewFinished(self.id, event.t, answered, len(self.flow.questions)))
 
     def _ask(self, answer: Answer) -> None:
         question, times = answer.question, self.plan.times
@@ -210,7 +233,7 @@ class Interviewer:
                 self._now,
                 question.id,
                 answer.index,
-                len(self.plan.questions),
+                len(self.flow.questions),
                 question.text,
                 times.think,
                 self.flow.answer_seconds(question),
@@ -245,6 +268,8 @@ class Interviewer:
         result = self.result(answer, self._utterances())
         self.results[answer.index] = result
         self.feedback_delays.append(max(0.0, self._now - end))
+        if self._reviewer is not None and result.text:
+            self._spawn(self._review(answer, result.text), f"review-{answer.index}")
         self._send(
             AnswerFeedback(
                 self.id,
@@ -255,6 +280,25 @@ class Interviewer:
                 None if result.cues is None else plain(result.cues),
             )
         )
+
+    async def _review(self, answer: Answer, text: str) -> None:
+        assert self._reviewer is not None
+        request = ReviewRequest(answer.question.text, text, self.plan.language)
+        review = await self._reviewer.review(request)
+        if review is None:
+            return
+        self._comments[answer.index] = review.feedback
+        asked = False
+        if review.follow_up is not None and self._follow_ups < MAX_FOLLOW_UPS:
+            self._follow_ups += 1
+            question = Question(f"follow-up-{self._follow_ups}", review.follow_up, 90)
+            asked = self.flow.follow_up(answer.index, question)
+        self._send(
+            AnswerComment(
+                self.id, self._now, answer.index, answer.tries, review.feedback,
+                review.follow_up, asked,
+            )
+        )  # fmt: skip
 
     def result(self, answer: Answer, utterances: list[Utterance]) -> AnswerResult:
         """The answer as the report keeps it, from ``utterances`` (the session's)."""
@@ -287,6 +331,7 @@ class Interviewer:
             text=text,
             figures=figures,
             cues=cues,
+            feedback=self._comments.get(answer.index),
         )
 
     def final(self, utterances: list[Utterance]) -> list[AnswerResult]:
