@@ -133,11 +133,12 @@ class Verdict:
 
 
 def _text(check: Check, answer: AnswerResult, value: float, good: bool) -> str:
-    shown = (
-        f"{value:.0%}"
-        if check.figure in ("eye contact",) or check.kind == "coverage"
-        else (f"{value:.0f}" if value >= 10 else f"{value:.1f}")
-    )
+    if check.kind in ("eye_contact", "coverage"):
+        shown = f"{round(value * 100)} %"
+    elif value.is_integer() or value >= 10:
+        shown = f"{value:.0f}"
+    else:
+        shown = f"{value:.1f}"
     head = check.strength if good else check.work_on
     return (
         f"{head}: {shown} {check.figure} in your answer to question {answer.index + 1} "

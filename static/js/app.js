@@ -1,5 +1,8 @@
 // The demo page: camera preview, start/end, connection state and live readouts.
 import { LensClient } from "./lens-client.js";
+import {
+  endInterview, interviewOptions, noteAnswerTime, onInterviewMessage, playVoice, startInterview,
+} from "./interview.js";
 
 /**
  * The page's element ``id``, checked to be a ``Type`` (an HTML element by default).
@@ -149,6 +152,8 @@ function showCalibration(message) {
 
 function onMessage(message) {
   const now = Date.now() / 1000;
+  noteAnswerTime(message);
+  if (onInterviewMessage(message)) return;
   switch (message.type) {
     case "session.ready":
       ui.session.textContent = message.session_id.slice(0, 8);
@@ -274,12 +279,22 @@ async function start() {
   }
   ui.preview.srcObject = stream;
   let sessionId = null;
-  if (ui.record.checked) {
-    // A recorded session is asked for up front; a server with auth on leaves that to the platform.
-    const response = await fetch("/api/sessions", {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ record: true }),
-    });
-    const body = await response.json();
+  const interview = interviewOptions();
+  if (ui.record.checked || interview) {
+    // A recorded session or an interview is asked for up front; a server with auth on leaves
+    // that to the platform.
+    const options = { ...(ui.record.checked ? { record: true } : {}), ...(interview ?? {}) };
+    let response, body;
+    try {
+      response = await fetch("/api/sessions", {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(options),
+      });
+      body = await response.json();
+    } catch {
+      stopCamera();
+      showStatus("failed", FAILURE_TEXT.server_unreachable);
+      return;
+    }
     if (!response.ok) {
       stopCamera();
       showStatus("failed", body.error?.message ?? `the server answered ${response.status}`);
@@ -295,11 +310,15 @@ async function start() {
     maxVideoBitrate: Number(query.get("kbps")) * 1000 || undefined,
   });
   client.addEventListener("message", (e) => onMessage(/** @type {CustomEvent} */ (e).detail));
+  client.addEventListener("voice", (e) => playVoice(/** @type {CustomEvent} */ (e).detail));
+  const talking = client;
+  startInterview((message) => talking.send(message));
   client.addEventListener("state", (e) => {
     const { state, code, message } = /** @type {CustomEvent} */ (e).detail;
     if (state === "failed" || state === "closed") {
       stopCamera();
       resetReadouts(); // quiet, rather than frozen on the last values
+      if (state === "failed") endInterview(null);
     }
     showStatus(state, FAILURE_TEXT[code] ?? message);
   });
@@ -328,7 +347,9 @@ async function stop() {
   const report = await ending?.end(30_000);
   stopCamera();
   showStatus("closed");
-  showReport(report ?? (sessionId && { report_url: `/api/sessions/${sessionId}/report` }));
+  const url = report?.report_url ?? (sessionId && `/api/sessions/${sessionId}/report`);
+  showReport(url && { report_url: url });
+  await endInterview(url || null);
 }
 
 ui.connect.addEventListener("click", start);

@@ -104,8 +104,16 @@ export class LensClient extends EventTarget {
           ? [{ maxFramerate: this.maxFramerate, maxBitrate: this.maxVideoBitrate,
                scaleResolutionDownBy: scaleFor(track, this.maxWidth) }]
           : undefined;
-      pc.addTransceiver(track, { direction: "sendonly", streams: [stream], sendEncodings: encodings });
+      // Audio both ways: an interview's questions come back on it (and the browser's echo
+      // canceller keeps them out of the microphone).
+      const direction = track.kind === "audio" ? "sendrecv" : "sendonly";
+      pc.addTransceiver(track, { direction, streams: [stream], sendEncodings: encodings });
     }
+    pc.addEventListener("track", (event) => {
+      if (event.track.kind !== "audio") return;
+      /** The interviewer's voice: play it (a "voice" event carries a MediaStream). */
+      this.dispatchEvent(new CustomEvent("voice", { detail: new MediaStream([event.track]) }));
+    });
     const channel = pc.createDataChannel("analysis");
     this._channel = channel;
     const opened = new Promise((resolve, reject) => {

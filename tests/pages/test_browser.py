@@ -8,88 +8,24 @@ Screenshots land in ``test-artifacts/``.
 from __future__ import annotations
 
 import contextlib
-import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import numpy as np
 import pytest
 from aiohttp import web
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from analyzers import AUDIO_RATE
 from loadtest.peer import ClientPeer, StillsTrack
 from signaling.http.app_keys import SERVICE
 from tests.conftest import RunningServer, StartServer
-from tests.media import astronaut, blank, missing, phrase, place, resample, write_wav, write_y4m
+from tests.media import blank
+from tests.pages.conftest import Launch
 from tests.signaling.test_auth import KEY, SECRET
 from tests.webrtc.test_packets import rate
 from tests.webrtc.test_recording import recorded_session, voice  # noqa: F401 (a fixture)
-
-CHROMIUM = os.environ.get("LENS_TEST_CHROMIUM", "/usr/bin/chromium")
-FACE_SECONDS, BLANK_SECONDS, FPS = 6, 4, 10
-BASE_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    if not Path(CHROMIUM).exists():
-        missing(f"{CHROMIUM} is missing (apt-get install chromium); .ci/run installs it")
-    return CHROMIUM
-
-
-@pytest.fixture(scope="module")
-def fake_media(media_dir: Path) -> tuple[Path, Path]:
-    """A looping camera (face, then nobody) and microphone (phrases and 2.5 s pauses)."""
-    frames = [place(astronaut())] * (FACE_SECONDS * FPS) + [blank()] * (BLANK_SECONDS * FPS)
-    video = write_y4m(media_dir / "camera.y4m", frames, fps=FPS)
-    speech = phrase("Thank you for having me here today", media_dir / "mic.wav")
-    pause = np.zeros(int(2.5 * AUDIO_RATE), np.float32)
-    clip = np.concatenate([speech, pause, speech, pause])
-    audio = write_wav(media_dir / "mic48k.wav", resample(clip, AUDIO_RATE, 48_000), 48_000)
-    return video, audio
-
-
-Launch = Callable[..., Awaitable[Any]]
-
-
-@pytest.fixture
-async def launch(chromium: str, fake_media: tuple[Path, Path]) -> AsyncIterator[Launch]:
-    """Launches Chromium; ``camera_allowed=False`` leaves the permission prompt to be denied."""
-    from playwright.async_api import async_playwright
-
-    video, audio = fake_media
-    browsers = []
-    async with async_playwright() as playwright:
-
-        async def start(*, camera_allowed: bool = True) -> Any:
-            flags = [
-                *BASE_FLAGS,
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-video-capture={video}",
-                f"--use-file-for-fake-audio-capture={audio}",
-            ]
-            if camera_allowed:
-                flags.append("--use-fake-ui-for-media-stream")
-            browser = await playwright.chromium.launch(executable_path=chromium, args=flags)
-            browsers.append(browser)
-            return browser
-
-        try:
-            yield start
-        finally:
-            for browser in browsers:
-                await browser.close()
 
 
 async def open_page(browser: Any, url: str, **context: Any) -> tuple[Any, list[str]]:
@@ -134,6 +70,7 @@ async def test_a_person_connects_watches_and_ends(
     page, errors = await open_page(
         await launch(), server.url, viewport={"width": 1200, "height": 1000}
     )
+    await page.get_by_label("Practise").select_option("open")  # no questions: just talk
     await page.get_by_role("button", name="Start session").click()
     status = page.get_by_role("status")
     await shows(status.filter(has_text="Connected"), "'Connected'", 20_000)

@@ -62,6 +62,9 @@ class QuestionMessage(ServerMessage):
     """1 for the first try, 2 after one retake…"""
     voice: bool
     """Whether the question is also heard on the interviewer's audio track."""
+    speaking_seconds: float
+    """How long the interviewer takes to say it (0 without a voice): the think time starts
+    after it."""
 
 
 @dataclass(frozen=True)
@@ -224,35 +227,40 @@ class Interviewer:
                 self._send(InterviewFinished(self.id, event.t, answered, len(self.flow.questions)))
 
     def _ask(self, answer: Answer) -> None:
-        question, times = answer.question, self.plan.times
         if self.track is not None:
             self.track.stop_playing()
-        self._send(
-            QuestionMessage(
-                self.id,
-                self._now,
-                question.id,
-                answer.index,
-                len(self.flow.questions),
-                question.text,
-                times.think,
-                self.flow.answer_seconds(question),
-                question.seconds,
-                answer.tries,
-                self._voice is not None and self.track is not None,
-            )
-        )
         if self._voice is None or self.track is None:
+            self._send(self._question(answer, 0.0))
             self.flow.asked(self._now, 0.0)
             return
         self._spawn(self._say(answer), f"question-{answer.index}")
 
+    def _question(self, answer: Answer, speaking: float) -> QuestionMessage:
+        question, times = answer.question, self.plan.times
+        return QuestionMessage(
+            self.id,
+            self._now,
+            question.id,
+            answer.index,
+            len(self.flow.questions),
+            question.text,
+            times.think,
+            self.flow.answer_seconds(question),
+            question.seconds,
+            answer.tries,
+            speaking > 0,
+            round(speaking, 2),
+        )
+
     async def _say(self, answer: Answer) -> None:
+        """Synthesise the question (in a child process), then send it and play it together:
+        the page's think countdown starts when the voice ends."""
         assert self._voice is not None and self.track is not None
         pcm = await self._voice.speak(answer.question.text, self.plan.language)
         if self.flow.index != answer.index or self.flow.phase != "asking":
             return  # moved on while it was being synthesised
         playing = 0.0 if pcm is None else self.track.play(pcm)
+        self._send(self._question(answer, playing))
         self.flow.asked(self._now, playing)
         self._flush()
 

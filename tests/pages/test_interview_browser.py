@@ -1,0 +1,84 @@
+"""A two-question interview in real headless Chromium, as a person runs it on the demo page:
+choose the practice, hear and read each question, answer (the fake microphone speaks, then
+falls silent, so each answer ends by itself), read the feedback, go on, end, and read the
+verdict in place. Screenshots at desktop and phone width land in ``test-artifacts/``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from analyzers import AUDIO_RATE
+from tests.conftest import StartServer
+from tests.media import phrase, resample, write_wav
+from tests.pages.conftest import Launch
+from tests.pages.test_browser import open_page, shows
+
+ANSWER = "I led a small team that rebuilt our billing system in three months"
+
+
+@pytest.fixture(scope="module")
+def answering_microphone(media_dir: Path) -> Path:
+    """Speech for about four seconds, then nine seconds of silence, in a loop."""
+    speech = phrase(ANSWER, media_dir / "answer.wav")
+    silence = np.zeros(9 * AUDIO_RATE, np.float32)
+    clip = np.concatenate([speech, silence])
+    return write_wav(media_dir / "answer48k.wav", resample(clip, AUDIO_RATE, 48_000), 48_000)
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "name"), [(1200, 1000, "desktop"), (390, 844, "phone")]
+)
+async def test_a_two_question_interview_in_the_browser(
+    start_server: StartServer,
+    launch: Launch,
+    answering_microphone: Path,
+    artifacts: Path,
+    width: int,
+    height: int,
+    name: str,
+) -> None:
+    server = await start_server(interview_think_seconds=15.0)
+    page, errors = await open_page(
+        await launch(microphone=answering_microphone),
+        server.url,
+        viewport={"width": width, "height": height},
+    )
+    await page.get_by_label("Role").select_option("software_engineer")
+    await page.get_by_label("Questions").select_option("2")
+    await page.get_by_role("button", name="Start session").click()
+    question = page.locator("#question")
+    await shows(page.locator("#question-number", has_text="Question 1 of 2"), "question 1", 30_000)
+    assert (await question.inner_text()).strip(), "the question is shown"
+    assert await page.evaluate("document.activeElement.id") == "question", "focus on the question"
+    await page.screenshot(path=str(artifacts / f"interview-question-{name}.png"), full_page=True)
+    playing = await page.evaluate("!!document.getElementById('interviewer').srcObject")
+    assert playing, "the interviewer's voice is attached to the page's audio element"
+    for number in (1, 2):
+        clock = page.locator("#answer-clock")
+        await shows(clock.filter(has_text="Answering"), f"answer {number} started", 40_000)
+        await shows(clock.filter(has_text="You paused"), f"answer {number} ended", 40_000)
+        await shows(page.locator("#answer-feedback p").first, f"feedback {number}", 20_000)
+        if number == 1:
+            await page.screenshot(
+                path=str(artifacts / f"interview-feedback-{name}.png"), full_page=True
+            )
+        await page.get_by_role("button", name="Next question").click()
+        if number == 1:
+            await shows(
+                page.locator("#question-number", has_text="Question 2 of 2"), "question 2", 20_000
+            )
+    await shows(page.locator("#question-number", has_text="All done"), "the end", 10_000)
+    assert await page.evaluate("document.activeElement.id") == "disconnect"
+    await page.get_by_role("button", name="End session").click()
+    verdict = page.locator("#verdict")
+    await verdict.wait_for(state="visible", timeout=40_000)
+    assert await page.locator("#strengths li, #work-on li").count() >= 2
+    link = page.get_by_role("link", name="Open your report")
+    assert (await link.get_attribute("href") or "").endswith("/report?format=html")
+    await page.screenshot(path=str(artifacts / f"interview-verdict-{name}.png"), full_page=True)
+    width_seen = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width_seen[0] <= width_seen[1], f"no sideways scrolling: {width_seen}"
+    assert errors == []
