@@ -23,11 +23,29 @@ $(VENV)/.runtime: requirements.lock
 models: $(VENV)/.runtime
 	$(PY) server.py fetch-models
 
+# A real local language model for the tests: llama-cpp-python's server in its own virtualenv.
+# llama-cpp-python builds from source (about 5 min on 2 cores), once: the wheel is kept beside
+# the model files in the cache, and later setups install it from there.
+LLM_VENV := .venv-llm
+WHEELS := $(HOME)/.cache/interview-lens/wheels
+LLAMA := llama-cpp-python==0.3.36
+
+$(LLM_VENV)/.installed: requirements-llm.lock
+	@test -n "$(PYTHON)" || { echo "error: Python 3.11 or 3.12 is needed (set PYTHON=...)" >&2; exit 1; }
+	@test -x $(LLM_VENV)/bin/python || $(PYTHON) -m venv $(LLM_VENV)
+	$(LLM_VENV)/bin/python -m pip install --quiet --upgrade pip
+	@mkdir -p $(WHEELS)
+	@ls $(WHEELS)/llama_cpp_python-0.3.36-*.whl >/dev/null 2>&1 || { \
+		echo "building $(LLAMA) once (a few minutes)"; \
+		$(LLM_VENV)/bin/python -m pip wheel --quiet --no-deps -w $(WHEELS) $(LLAMA); }
+	$(LLM_VENV)/bin/python -m pip install --quiet --find-links $(WHEELS) -r requirements-llm.lock
+	@touch $@
+
 $(VENV)/.test: $(VENV)/.runtime requirements-test.lock
 	$(PY) -m pip install --quiet -r requirements-test.lock
 	@touch $@
 
-setup: $(VENV)/.test models
+setup: $(VENV)/.test models $(LLM_VENV)/.installed
 
 run: $(VENV)/.runtime models
 	$(PY) server.py
@@ -46,8 +64,8 @@ lint: $(VENV)/.test node_modules/.installed
 	$(PY) -m mypy --python-version 3.12
 	node_modules/.bin/tsc -p jsconfig.json
 
-test: $(VENV)/.test models lint
+test: $(VENV)/.test models $(LLM_VENV)/.installed lint
 	$(PY) -m pytest
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts node_modules
+	rm -rf $(VENV) $(LLM_VENV) .pytest_cache .ruff_cache test-artifacts node_modules
