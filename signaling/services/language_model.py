@@ -11,18 +11,24 @@ What is sent is the question and the answer's transcript (:func:`~webrtc.runtime
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-
-import aiohttp
 
 from webrtc.runtime.answer_review import Review, ReviewRequest, parse_review, prompt
 
 log = logging.getLogger(__name__)
 
+MAX_REPLY_BYTES = 256 * 1024
+
 
 class LanguageModel:
+    """Requests go out on this client's own threads (``workers`` of them: the standard
+    library's HTTP client, so the services stay framework-free), never on the event loop."""
+
     def __init__(
         self,
         url: str,
@@ -36,13 +42,14 @@ class LanguageModel:
     ) -> None:
         self.url = url.rstrip("/") + "/chat/completions"
         self.model = model
-        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._headers = {"Content-Type": "application/json"}
+        if api_key:
+            self._headers["Authorization"] = f"Bearer {api_key}"
         self._timeout = timeout
-        self._slots = asyncio.Semaphore(workers)
+        self._threads = ThreadPoolExecutor(workers, thread_name_prefix="lens-llm")
         self._queue = queue + workers
         self._max_tokens = max_tokens
         self._waiting = 0
-        self._http: aiohttp.ClientSession | None = None
         self.asked = 0
         self.answered = 0
         self.dropped = 0
@@ -53,37 +60,19 @@ class LanguageModel:
             self.dropped += 1
             return None
         self._waiting += 1
-        try:
-            async with self._slots:
-                return await self._ask(request)
-        finally:
-            self._waiting -= 1
-
-    async def _ask(self, request: ReviewRequest) -> Review | None:
-        if self._http is None:
-            self._http = aiohttp.ClientSession()
-        body: dict[str, Any] = {
-            "model": self.model,
-            "messages": prompt(request),
-            "max_tokens": self._max_tokens,
-            "temperature": 0.3,
-        }
         self.asked += 1
         started = time.perf_counter()
         try:
-            async with asyncio.timeout(self._timeout):
-                async with self._http.post(self.url, json=body, headers=self._headers) as response:
-                    if response.status != 200:
-                        raise RuntimeError(f"HTTP {response.status}")
-                    data = await response.json(content_type=None)
-            text = data["choices"][0]["message"]["content"]
-            if not isinstance(text, str):
-                raise TypeError("no text in the reply")
-        except (TimeoutError, aiohttp.ClientError, RuntimeError, KeyError, IndexError, TypeError,
-                ValueError) as exc:  # fmt: skip
+            loop = asyncio.get_running_loop()
+            text = await asyncio.wait_for(
+                loop.run_in_executor(self._threads, self._post, request), self._timeout + 1
+            )
+        except (TimeoutError, OSError, ValueError, KeyError, IndexError, TypeError) as exc:
             self.failed += 1
             log.warning("language model: no review (%s)", type(exc).__name__)
             return None
+        finally:
+            self._waiting -= 1
         review = parse_review(text, time.perf_counter() - started)
         if review is None:
             self.failed += 1
@@ -91,7 +80,23 @@ class LanguageModel:
             self.answered += 1
         return review
 
+    def _post(self, request: ReviewRequest) -> str:
+        """One chat completion (on a worker thread); the reply's text."""
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": prompt(request),
+            "max_tokens": self._max_tokens,
+            "temperature": 0.3,
+        }
+        sent = urllib.request.Request(
+            self.url, json.dumps(body).encode(), self._headers, method="POST"
+        )
+        with urllib.request.urlopen(sent, timeout=self._timeout) as response:
+            data = json.loads(response.read(MAX_REPLY_BYTES))
+        text = data["choices"][0]["message"]["content"]
+        if not isinstance(text, str):
+            raise TypeError("no text in the reply")
+        return text
+
     async def close(self) -> None:
-        if self._http is not None:
-            await self._http.close()
-            self._http = None
+        self._threads.shutdown(wait=False, cancel_futures=True)

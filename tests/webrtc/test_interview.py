@@ -166,3 +166,34 @@ async def test_the_roles_a_page_can_offer(server: RunningServer) -> None:
     assert roles["software_engineer"]["title"] == "Software engineer"
     assert sum(r["questions"] for r in body["languages"]["zh"]) >= 25
     assert body["voice"] is True and body["llm"] is False
+
+
+async def test_talking_over_the_question_is_not_the_answer(
+    start_server: StartServer, tmp_path: Path
+) -> None:
+    """The microphone speaks while the interviewer asks: no speech is heard, no answer starts,
+    until the question is over."""
+    server = await start_server(interview_think_seconds=30.0)
+    body = {"interview": {"questions": ["Tell me about a project you are proud of and why."]}}
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{server.url}/api/sessions", json=body) as response:
+            created = await response.json()
+    mic = AnswerTrack()
+    over = resample(phrase(ANSWERS[1], tmp_path / "over.wav"), AUDIO_RATE, AUDIO_SEND_RATE)
+    peer = ClientPeer(
+        server.url, [StillsTrack([place(astronaut())]), mic], session_id=created["session_id"]
+    )
+    async with aiohttp.ClientSession() as http:
+        await peer.connect(http)
+    try:
+        question = await peer.wait_for(_is("question", 0), 30, "the question")
+        spoken = question["speaking_seconds"]
+        assert spoken > 1.5, question
+        mic.say(over[: int(AUDIO_SEND_RATE * (spoken - 0.5))])  # over the question only
+        await asyncio.sleep(spoken + 2.0)
+        heard = peer.of_type("speech.started") + peer.of_type("answer.started")
+        assert heard == [], f"talk over the question was taken as speech: {heard}"
+        mic.say(over)  # after it: an answer
+        await peer.wait_for(_is("answer.started", 0), 20, "the answer after the question")
+    finally:
+        await peer.close()

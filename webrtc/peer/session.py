@@ -116,11 +116,17 @@ class AnalysisSession:
                 voice=voice,
                 track=self.voice_track,
                 reviewer=reviewer,
+                listening=self._listening,
             )
         self.pc = RTCPeerConnection(rtc_configuration)
         self.pc.on("datachannel", self._on_datachannel)
         self.pc.on("track", self._on_track)
         self.pc.on("connectionstatechange", self._on_connection_state)
+
+    def _listening(self, seconds: float) -> None:
+        """The person listens to the interviewer for ``seconds`` from now."""
+        if self.audio is not None:
+            self.audio.listening_until = time.time() + seconds
 
     def clock(self) -> float:
         """Seconds since the session started: ``t`` of messages not tied to a track."""

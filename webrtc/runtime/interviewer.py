@@ -30,6 +30,9 @@ from webrtc.runtime.speech_synthesis import Speaker, Voice
 
 log = logging.getLogger(__name__)
 
+ECHO_TAIL = 0.3
+"""Seconds after the voice ends that the microphone is still taken as listening: the voice's
+way back through the browser and the network."""
 MAX_FOLLOW_UPS = 3
 """Follow-up questions one interview may get from the language model."""
 TRANSCRIPT_WAIT = 12.0
@@ -135,6 +138,7 @@ class Interviewer:
         voice: Voice | None,
         track: Speaker | None,
         reviewer: Reviewer | None = None,
+        listening: Callable[[float], None] = lambda seconds: None,
     ) -> None:
         self.id = session_id
         self.plan = plan
@@ -146,6 +150,9 @@ class Interviewer:
         self._voice = voice if plan.voice else None
         self.track = track
         self._reviewer = reviewer if plan.review else None
+        self._listening = listening
+        """Told how many seconds from now the interviewer speaks (the microphone is then
+        analysed as silence)."""
         self._comments: dict[int, str] = {}
         self._follow_ups = 0
         self._now = 0.0
@@ -229,6 +236,7 @@ class Interviewer:
     def _ask(self, answer: Answer) -> None:
         if self.track is not None:
             self.track.stop_playing()
+            self._listening(0.0)
         if self._voice is None or self.track is None:
             self._send(self._question(answer, 0.0))
             self.flow.asked(self._now, 0.0)
@@ -260,6 +268,7 @@ class Interviewer:
         if self.flow.index != answer.index or self.flow.phase != "asking":
             return  # moved on while it was being synthesised
         playing = 0.0 if pcm is None else self.track.play(pcm)
+        self._listening(playing + ECHO_TAIL if playing else 0.0)
         self._send(self._question(answer, playing))
         self.flow.asked(self._now, playing)
         self._flush()

@@ -254,6 +254,10 @@ class AudioPipeline(_Pipeline):
         """Where each utterance's audio goes (the transcription pool), when transcripts are on."""
         self.on_partial: Callable[[SpeechClip], object] | None = None
         """Where the audio of an utterance going on goes, for a partial transcript."""
+        self.listening_until = 0.0
+        """Unix time until which the person is listening to the interviewer: audio received
+        before it is analysed as silence (what the echo canceller left of the interviewer's
+        voice, or the person talking over it, is never taken for their answer)."""
 
     @property
     def frames_dropped(self) -> int:
@@ -295,7 +299,12 @@ class AudioPipeline(_Pipeline):
 
     def _process(self, frames: list[StampedFrame]) -> AudioStep:
         decoded = [item.frame for item in frames if isinstance(item.frame, av.AudioFrame)]
-        return self.stream.feed(resampled(self._resampler, decoded), frames[0].t)
+        samples = resampled(self._resampler, decoded)
+        quiet = sum(1 for item in frames if item.received_at < self.listening_until)
+        if quiet:
+            samples = samples.copy()
+            samples[: round(samples.size * quiet / len(frames))] = 0.0
+        return self.stream.feed(samples, frames[0].t)
 
     async def finish(self) -> AudioFinal | None:
         """The stream ended: an utterance still open goes to transcription; then the
