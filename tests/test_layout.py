@@ -3,6 +3,7 @@ what it owns. A failure names the module and the import that crossed a line."""
 
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
 
@@ -83,3 +84,29 @@ def test_every_package_says_what_it_owns() -> None:
         if not docstring or len(docstring.group(1).strip()) < 40:
             silent.append(name)
     assert silent == [], f"packages without a docstring that says what they own: {silent}"
+
+
+@pytest.mark.parametrize(
+    "package",
+    [
+        "analyzers.video",
+        "analyzers.voice",
+        "analyzers.words",
+        "analyzers.session",
+        "analyzers.interview",
+        "webrtc.peer",
+        "webrtc.runtime",
+        "signaling.services",
+        "signaling.storage",
+        "signaling.http",
+        "signaling.pages",
+        "modelfiles",
+    ],
+)
+def test_each_package_exports_its_public_names(package: str) -> None:
+    """Every name a package's ``__init__`` exports is there (imported when first used)."""
+    module = importlib.import_module(package)
+    names = getattr(module, "__all__", [])
+    assert names, f"{package} exports nothing"
+    missing = [name for name in names if getattr(module, name, None) is None]
+    assert missing == [], f"{package} exports names it does not have: {missing}"

@@ -2,3 +2,19 @@
 (:mod:`.recognition`), the utterances cut from a stream for it (:mod:`.utterances`), and what the
 words say about delivery: fillers, hedges, repetitions (:mod:`.language`).
 """
+
+from analyzers.exports import lazy
+
+__getattr__, __dir__, __all__ = lazy(
+    __name__,
+    {
+        "SpeechRecognizer": ".recognition",
+        "WhisperRecognizer": ".recognition",
+        "SpeechClip": ".recognition",
+        "transcribe": ".recognition",
+        "Utterance": ".language",
+        "Word": ".language",
+        "LanguageSummary": ".language",
+        "summarise": ".language",
+    },
+)

@@ -5,3 +5,16 @@ clients, bodies and connections (:mod:`.limits`, :mod:`.ratelimit`, :mod:`.reque
 typed keys of what the application holds (:mod:`.app_keys`). The logic lives in
 :mod:`signaling.services`.
 """
+
+from typing import Any
+
+__all__ = ["create_app"]
+
+
+def __getattr__(name: str) -> Any:
+    """``create_app``, imported when first used (the HTTP edge imports nothing of analysis)."""
+    if name == "create_app":
+        from signaling.http.app import create_app
+
+        return create_app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

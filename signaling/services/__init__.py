@@ -3,3 +3,17 @@
 (:mod:`.recordings`), uploaded files analysed out of process (:mod:`.uploads`) and the workers
 that are gone (:mod:`.workers`).
 """
+
+from analyzers.exports import lazy
+
+__getattr__, __dir__, __all__ = lazy(
+    __name__,
+    {
+        "SessionService": ".sessions",
+        "SessionOptions": ".session_options",
+        "SubjectService": ".subjects",
+        "LanguageModel": ".language_model",
+        "Recordings": ".recordings",
+        "UploadAnalyzer": ".uploads",
+    },
+)
