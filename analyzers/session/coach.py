@@ -90,7 +90,7 @@ RULES: tuple[Rule, ...] = (
         lambda c: c.face_visible_min,
         lambda c: 0.8,
         False,
-        3.0,
+        1.0,
         "high",
         {"en": "Move back into the picture", "zh": "请回到画面中"},
     ),

@@ -12,8 +12,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import MISSING, asdict, dataclass, field, fields
-from typing import Any
+from typing import Annotated, Any
 
+from analyzers.encoding import Digits, plain
 from analyzers.interview.verdict import AnswerResult, InterviewReport
 from analyzers.session.stream import AudioFinal, VideoFinal
 from analyzers.session.summary import SummaryFields
@@ -109,6 +110,15 @@ class Timeline:
 
 
 @dataclass(frozen=True)
+class NudgeRecord:
+    """A cue the live coach gave: when (session seconds), which, and its words."""
+
+    t: Annotated[float, Digits(2)]
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Report:
     session_id: str
     source: str
@@ -128,6 +138,8 @@ class Report:
     """The session's recording (``webrtc/peer/recorder.py``), when it was recorded."""
     interview: InterviewReport | None = None
     """Each question's answer and the verdict, when the session was an interview."""
+    nudges: tuple[NudgeRecord, ...] = ()
+    """What the live coach said, in order (none for a recorded file)."""
     v: int = field(default=REPORT_VERSION)
 
     def to_dict(self) -> dict[str, Any]:
@@ -149,6 +161,7 @@ class Report:
             else [utterance_dict(u) for u in self.transcript],
             "recording": self.recording,
             "interview": None if self.interview is None else self.interview.to_dict(),
+            "nudges": [plain(n) for n in self.nudges],
         }
 
     @classmethod
@@ -173,6 +186,7 @@ class Report:
             interview=None
             if data.get("interview") is None
             else InterviewReport.from_dict(data["interview"]),
+            nudges=tuple(NudgeRecord(**n) for n in data.get("nudges") or ()),
             v=data.get("v", REPORT_VERSION),
         )
 
@@ -194,6 +208,7 @@ def build_report(
     max_points: int = 300,
     recording: dict[str, Any] | None = None,
     interview: Sequence[AnswerResult] | None = None,
+    nudges: Sequence[NudgeRecord] = (),
 ) -> Report:
     """The report of a session whose streams gave ``video`` and ``audio``, and, when
     transcripts were on, what was said (and its ``recording``, when it was recorded)."""
@@ -231,4 +246,5 @@ def build_report(
         transcript=None if transcript is None else tuple(transcript),
         recording=recording,
         interview=None if interview is None else InterviewReport.of(interview),
+        nudges=tuple(nudges),
     )

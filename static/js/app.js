@@ -70,6 +70,12 @@ const FAILURE_TEXT = {
   channel_closed: "the server ended the session.",
 };
 
+// What to do about a denied camera: the browser remembers the refusal until the person changes it.
+const CAMERA_DENIED = "camera or microphone access was denied. Click the camera icon (or the padlock) "
+  + "at the left of the address bar, allow the camera and microphone for this site, then press Start again. "
+  + (location.protocol === "https:" || ["localhost", "127.0.0.1"].includes(location.hostname)
+    ? "" : "Browsers only allow cameras on https:// pages or on localhost.");
+
 const STATUS_TEXT = {
   idle: "Not connected",
   camera: "Asking for camera and microphone…",
@@ -80,6 +86,7 @@ const STATUS_TEXT = {
 };
 
 let client = null;
+let attempt = 0; // counts sessions started from this page: a watch for an older one stops
 let stream = null;
 let framesAnalysed = 0;
 
@@ -158,6 +165,9 @@ function onMessage(message) {
     case "session.ready":
       ui.session.textContent = message.session_id.slice(0, 8);
       showCue("All good", "calm");
+      // Keyboard and screen-reader users land on the coach (an interview moves focus on to
+      // its first question when it comes).
+      if (document.activeElement === ui.connect || document.activeElement === document.body) ui.cue.focus();
       break;
     case "posture":
       showPosture(message);
@@ -195,7 +205,9 @@ function onMessage(message) {
         const { count, mean_s: mean } = message.pauses;
         ui.pauses.textContent = count ? `${count} (avg ${mean.toFixed(1)} s)` : "none";
       }
-      if (message.speaking_rate) {
+      // Pace says little over a sentence or two: shown once 10 s of turns were heard (what the
+      // coach waits for too).
+      if (message.speaking_rate && message.speaking_rate.turn_seconds >= 10) {
         // Speech rate over the speaking turns; "≈" when estimated from syllables, not counted.
         const { wpm, wpm_from: from } = message.speaking_rate;
         ui.speakingRate.textContent = `${from === "words" ? "" : "≈ "}${wpm.toFixed(0)} wpm`;
@@ -259,6 +271,36 @@ function showCaption(message) {
   ui.fillers.dataset.value = String(fillerCount);
 }
 
+/**
+ * After a failure: ask for the session's report every 3 s for up to two minutes (a lost
+ * worker's sessions are recovered by another within ``LENS_WORKER_TIMEOUT``), and offer it.
+ * @param {string} sessionId
+ */
+async function watchForReport(sessionId) {
+  const url = `/api/sessions/${sessionId}/report`;
+  const mine = attempt;
+  ui.status.textContent += " Your session so far is kept: its report will appear here.";
+  for (let i = 0; i < 40; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    if (attempt !== mine) return; // a new session started
+    let record;
+    try {
+      // The record first (it answers while the session ends): the report once it has ended.
+      const response = await fetch(`/api/sessions/${sessionId}`);
+      if (response.status === 404) return;
+      if (!response.ok) continue;
+      record = await response.json();
+    } catch {
+      continue; // the server is still away
+    }
+    if (record.state !== "ended") continue;
+    showReport({ report_url: url });
+    ui.status.textContent = `${ui.status.textContent.split(" Your session")[0]} Your report is ready.`;
+    await endInterview(url);
+    return;
+  }
+}
+
 function showReport(message) {
   if (!message?.report_url) return;
   ui.reportLink.href = `${message.report_url}?format=html`;
@@ -266,6 +308,7 @@ function showReport(message) {
 }
 
 async function start() {
+  attempt += 1;
   resetReadouts();
   ui.report.hidden = true;
   showStatus("camera");
@@ -274,7 +317,7 @@ async function start() {
   } catch (err) {
     const { name } = /** @type {DOMException} */ (err);
     const denied = name === "NotAllowedError" || name === "SecurityError";
-    showStatus("failed", denied ? "camera or microphone access was denied" : `no camera or microphone (${name})`);
+    showStatus("failed", denied ? CAMERA_DENIED : `no camera or microphone was found (${name}). Plug one in, or close other apps using it, then press Start again.`);
     return;
   }
   ui.preview.srcObject = stream;
@@ -321,6 +364,13 @@ async function start() {
       if (state === "failed") endInterview(null);
     }
     showStatus(state, FAILURE_TEXT[code] ?? message);
+    // A session that had started keeps its report on the server (a lost worker's from its last
+    // checkpoint, a drained one's at its end): offer it as soon as the server has it.
+    if (state === "failed" && started && client?.sessionId) watchForReport(client.sessionId);
+  });
+  let started = false;
+  client.addEventListener("message", (e) => {
+    if (/** @type {CustomEvent} */ (e).detail.type === "session.ready") started = true;
   });
   try {
     await client.connect(stream);

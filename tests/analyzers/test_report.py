@@ -156,7 +156,8 @@ def test_report_of_hand_made_streams() -> None:
         "transcript",
         "recording",
         "interview",
-    ], "today's keys in today's order; transcript, recording, interview: compatible additions"
+        "nudges",
+    ], "today's keys in today's order; transcript, recording, interview, nudges: additions"
     assert data["transcript"] is None, "no transcript was asked for"
     assert list(data["timeline"]) == [
         "bin_seconds",

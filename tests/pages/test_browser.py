@@ -74,6 +74,7 @@ async def test_a_person_connects_watches_and_ends(
     await page.get_by_role("button", name="Start session").click()
     status = page.get_by_role("status")
     await shows(status.filter(has_text="Connected"), "'Connected'", 20_000)
+    await shows(page.locator("#cue:focus"), "focus moved to the coach's cue", 10_000)
     # A coach first: one cue and four steady indicators; every number behind a disclosure.
     await shows(page.locator("#cue", has_text="All good"), "the calm cue", 10_000)
     assert await page.locator("#numbers").get_attribute("open") is None
@@ -167,7 +168,8 @@ async def failure_shown(page: Any, text: str) -> str:
 
 async def test_camera_denied(server: RunningServer, launch: Launch, artifacts: Path) -> None:
     page, _ = await open_page(await launch(camera_allowed=False), server.url)
-    await failure_shown(page, "camera or microphone access was denied")
+    shown = await failure_shown(page, "camera or microphone access was denied")
+    assert "allow the camera and microphone for this site" in shown, f"no next step: {shown!r}"
     await page.screenshot(path=str(artifacts / "browser-camera-denied.png"))
     assert len(server.registry) == 0
 
@@ -431,3 +433,25 @@ async def test_chromium_sends_the_packet_time_the_answer_asks(
             f"Chromium, got {got}"
         )
         assert errors == [], errors
+
+
+async def test_a_dropped_connection_keeps_the_report_in_reach(
+    server: RunningServer, launch: Launch, artifacts: Path
+) -> None:
+    """The media connection drops mid-session (closed under the page): the page says so, and
+    offers the report as soon as the server has made it."""
+    page, errors = await open_page(await launch(), server.url)
+    await page.get_by_label("Practise").select_option("open")
+    await page.get_by_role("button", name="Start session").click()
+    status = page.get_by_role("status")
+    await shows(status.filter(has_text="Connected"), "'Connected'", 20_000)
+    await readout(page, "#face", "yes")
+    await page.wait_for_timeout(3_000)
+    session = next(iter(server.registry))
+    await session.pc.close()  # the connection goes, with no goodbye on the channel
+    await shows(status.filter(has_text="report will appear here"), "the promise", 20_000)
+    await shows(status.filter(has_text="Your report is ready"), "the report offered", 30_000)
+    link = page.get_by_role("link", name="Open your report")
+    assert (await link.get_attribute("href") or "").endswith(f"{session.id}/report?format=html")
+    await page.screenshot(path=str(artifacts / "browser-dropped-report.png"))
+    assert errors == [], errors

@@ -47,3 +47,14 @@ def test_the_verdict_and_each_answer_are_shown_escaped() -> None:
 def test_without_a_recording_there_is_no_replay() -> None:
     page = report_file(interview_report(recorded=False))
     assert "Replay this answer" not in page and "Question by question" in page
+
+
+def test_the_coachs_cues_are_in_the_report_with_their_time() -> None:
+    report = interview_report(recorded=False)
+    report = Report.from_dict(
+        {**report.to_dict(), "nudges": [{"t": 65.2, "kind": "slow_down", "text": "Slow down"}]}
+    )
+    page = report_file(report)
+    assert "What the coach said during the session" in page
+    assert "<time>1:05</time> Slow down" in page
+    assert report.to_dict()["nudges"] == [{"t": 65.2, "kind": "slow_down", "text": "Slow down"}]

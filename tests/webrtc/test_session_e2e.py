@@ -283,8 +283,14 @@ async def test_a_face_that_leaves_the_picture_gets_one_nudge(start_server: Start
         back = await peer.wait_for(lambda m: m["type"] == "video.frame" and m["face"], 10, "a face")
         await peer.wait_for(lambda m: m["type"] == "summary" and m["t"] > back["t"] + 6, 15)
         assert [m["kind"] for m in peer.of_type("nudge")] == ["face_out_of_view"], peer.received()
+        peer.send({"type": "end"})
+        await peer.wait_for(lambda m: m["type"] == "session.closed", 20, "the end")
     finally:
         await peer.close()
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{server.url}/api/sessions/{peer.session_id}/report") as response:
+            report = await response.json()
+    assert [(n["kind"], n["t"]) for n in report["nudges"]] == [("face_out_of_view", nudge["t"])]
 
 
 async def test_eye_contact_is_calibrated_on_request(start_server: StartServer) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 from aiortc import RTCConfiguration, RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
-from analyzers.session.report import Report, build_report
+from analyzers.session.report import NudgeRecord, Report, build_report
 from analyzers.video.frame import VideoModels
 from analyzers.words.language import Utterance
 from webrtc.hooks import SessionHooks
@@ -94,8 +94,12 @@ class AnalysisSession:
             send=self.send,
         )
         spoken = self.transcript.spoken_language
-        self.coach = LiveCoach(session_id, config.coach, spoken, audio.min_pause, audio.turn_gap)
+        self.coach = LiveCoach(
+            session_id, config.coach, spoken, audio.min_pause, audio.turn_gap, clock=self.clock
+        )
         self.extra_tracks = 0
+        self.nudges: list[NudgeRecord] = []
+        """The cues the coach gave, for the report."""
         self.packets: dict[str, int] = {}
         """RTP packets received by kind, read at each summary and at the end."""
         self.recorder: Recorder | None = None
@@ -154,9 +158,10 @@ class AnalysisSession:
     def send(self, message: ServerMessage) -> None:
         if self.channel is not None:
             self.channel.send(message)
-            nudge = self.coach.observe(message)  # one cue at most, at a summary
+            nudge = self.coach.observe(message)  # one cue at most
             if nudge is not None:
                 self.channel.send(nudge)
+                self.nudges.append(NudgeRecord(nudge.t, nudge.kind, nudge.text))
             if self.interviewer is not None:
                 self.interviewer.observe(message)
 
@@ -372,6 +377,7 @@ class AnalysisSession:
                 turn_gap=self.config.stream.audio.turn_gap,
                 recording=None if self.recorder is None else self.recorder.to_dict(),
                 interview=answers,
+                nudges=list(self.nudges),
             ),
         )
 

@@ -45,8 +45,11 @@ class LiveCoach:
         language: Callable[[], str],
         min_pause: float,
         turn_gap: float,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self.session_id = session_id
+        self._clock = clock
+        """Session time, for judging between summaries (``None``: the message's ``t``)."""
         self.coach = Coach(thresholds)
         self.observations = Observations(min_pause=min_pause, turn_gap=turn_gap)
         self._language = language
@@ -57,6 +60,10 @@ class LiveCoach:
         if isinstance(message, VideoFrameMessage):
             issues = tuple(message.framing["issues"]) if message.framing else ()
             seen.frame(message.t, message.face, message.eye_contact, issues)
+            # Judged at each analysed frame too: a face that leaves is told within seconds,
+            # not at the next summary.
+            now = message.t if self._clock is None else self._clock()
+            return self._nudge(now)
         elif isinstance(message, AudioWindow):
             seen.window(message.t, message.duration, message.speech, message.rms_dbfs)
         elif isinstance(message, SpeechStarted):
@@ -81,5 +88,8 @@ class LiveCoach:
             if pitch is not None and talked >= MIN_JUDGED_SPEECH
             else None,
         )
-        nudge = self.coach.update(summary.t, self.observations.signals())
+        return self._nudge(summary.t)
+
+    def _nudge(self, t: float) -> NudgeMessage | None:
+        nudge = self.coach.update(t, self.observations.signals())
         return None if nudge is None else NudgeMessage.of(self.session_id, nudge, self._language())
