@@ -25,17 +25,23 @@ class Headline:
     better: Better
     """Which way is an improvement (``band``: closer to a range, neither way in general)."""
     unit: str
+    noise: float
+    """A change smaller than this is "about the same": what the figure moves between two
+    sessions of a person who did not change (``docs/analyzers.md``, "Progress")."""
 
 
 HEADLINES: tuple[Headline, ...] = (
-    Headline("eye_contact", "Eye contact", lambda s: s.eye_contact_ratio, "higher", "share"),
-    Headline("face_visible", "Face in view", lambda s: s.face_visible_ratio, "higher", "share"),
+    Headline("eye_contact", "Eye contact", lambda s: s.eye_contact_ratio, "higher", "share", 0.05),
+    Headline(
+        "face_visible", "Face in view", lambda s: s.face_visible_ratio, "higher", "share", 0.05
+    ),
     Headline(
         "speech_rate",
         "Speech rate",
         lambda s: s.speaking_rate.wpm if s.speaking_rate else None,
         "band",
         "wpm",
+        15.0,
     ),
     Headline(
         "fillers",
@@ -43,6 +49,7 @@ HEADLINES: tuple[Headline, ...] = (
         lambda s: s.language.fillers_per_min if s.language else None,
         "lower",
         "per min",
+        1.0,
     ),
     Headline(
         "pitch_variation",
@@ -50,14 +57,18 @@ HEADLINES: tuple[Headline, ...] = (
         lambda s: s.pitch.std_semitones if s.pitch else None,
         "higher",
         "st",
+        0.8,
     ),
-    Headline("head_stability", "Head stability", lambda s: s.head_stability, "higher", "share"),
+    Headline(
+        "head_stability", "Head stability", lambda s: s.head_stability, "higher", "share", 0.03
+    ),
     Headline(
         "slumped",
         "Time slumped",
         lambda s: s.posture.slumped_ratio if s.posture else None,
         "lower",
         "share",
+        0.1,
     ),
 )
 RECENT = 5
@@ -77,7 +88,9 @@ def compare(
     current: dict[str, float | None], earlier: Sequence[dict[str, float | None]]
 ) -> list[dict[str, Any]]:
     """Each headline figure of ``current`` beside the mean of the same figure over ``earlier``
-    sessions (the last :data:`RECENT` that had it), with the change and whether it is better."""
+    sessions (the last :data:`RECENT` that had it), with the change and whether it is better:
+    ``None`` (neither) when the change is within the figure's noise, or for a figure that is
+    better in a band."""
     rows = []
     for headline in HEADLINES:
         now = current.get(headline.name)
@@ -88,7 +101,8 @@ def compare(
         usual = mean(v for v in before if v is not None)
         change = now - usual
         improved = None
-        if headline.better != "band" and abs(change) > 1e-9:
+        beyond = abs(change) >= headline.noise
+        if headline.better != "band" and beyond:
             improved = (change > 0) == (headline.better == "higher")
         rows.append(
             {
@@ -99,6 +113,8 @@ def compare(
                 "earlier": round(usual, 3),
                 "sessions": len(before),
                 "change": round(change, 3),
+                "beyond_noise": beyond,
+                "noise": headline.noise,
                 "improved": improved,
             }
         )

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import aiohttp_jinja2
 from aiohttp import web
 
 from signaling.http.app_keys import AUTH, SUBJECTS
+from signaling.http.session_routes import wants_html
+from signaling.pages import progress as progress_page
 from signaling.services.session_options import check_subject
 
 
@@ -14,10 +17,19 @@ def _subject(request: web.Request) -> str:
 
 
 async def get_progress(request: web.Request) -> web.Response:
-    """The platform's key, or a token of one of the subject's sessions."""
+    """The platform's key, or a token of one of the subject's sessions (a browser following
+    a link may pass it as ``?token=``); JSON, or the progress page with ``?format=html``."""
     subject = _subject(request)
-    request.app[AUTH].require_key_or_subject(request.headers.get("Authorization"), subject)
-    return web.json_response(await request.app[SUBJECTS].progress(subject))
+    authorization = request.headers.get("Authorization")
+    if authorization is None and "token" in request.query:  # a link a browser follows
+        authorization = f"Bearer {request.query['token']}"
+    request.app[AUTH].require_key_or_subject(authorization, subject)
+    progress = await request.app[SUBJECTS].progress(subject)
+    if wants_html(request):
+        return aiohttp_jinja2.render_template(
+            progress_page.TEMPLATE, request, progress_page.context(progress)
+        )
+    return web.json_response(progress)
 
 
 async def get_export(request: web.Request) -> web.Response:

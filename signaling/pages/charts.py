@@ -154,3 +154,65 @@ def bar(title: str, shares: dict[str, float], colours: dict[str, str]) -> Bar:
         segments.append(Segment(name, share, x, inner * share, colours.get(name, "#8a94a6")))
         x += inner * share
     return Bar(title, segments)
+
+
+@dataclass(frozen=True)
+class Dot:
+    x: float
+    y: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Trend:
+    """One figure over a person's sessions: a dot per session, joined, oldest on the left."""
+
+    title: str
+    points: str
+    dots: list[Dot]
+    colour: str
+    high_label: str
+    low_label: str
+    first_label: str
+    last_label: str
+    height: int = 120
+    width: int = WIDTH
+    pad: int = PAD
+    top: int = 20
+    bottom: int = 100
+
+
+def trend(
+    title: str,
+    values: list[float | None],
+    labels: list[str],
+    low: float,
+    high: float,
+    shown: list[str],
+    colour: str = "#2f6fed",
+) -> Trend | None:
+    """A dot per session with a value (``shown`` is its value in words, for its tooltip and
+    its label), ``None`` with none."""
+    kept = [(i, v, labels[i], shown[i]) for i, v in enumerate(values) if v is not None]
+    if not kept:
+        return None
+    top, bottom, inner = 20, 100, WIDTH - 2 * PAD
+    last = max(1, len(values) - 1)
+
+    def y(v: float) -> float:
+        return bottom - (bottom - top) * (min(max(v, low), high) - low) / ((high - low) or 1)
+
+    dots = [
+        Dot(PAD + inner * (i / last if len(values) > 1 else 0.5), y(v), f"{label}: {text}")
+        for i, v, label, text in kept
+    ]
+    return Trend(
+        title=title,
+        points=" ".join(f"{d.x:.1f},{d.y:.1f}" for d in dots),
+        dots=dots,
+        colour=colour,
+        high_label=f"{high:g}",
+        low_label=f"{low:g}",
+        first_label=labels[0],
+        last_label=labels[-1],
+    )

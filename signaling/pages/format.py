@@ -40,8 +40,11 @@ def figure(value: float, unit: str) -> str:
     return f"{value:.1f} {unit}" if abs(value) < 10 else f"{value:.0f} {unit}"
 
 
-def change(value: float, unit: str, improved: bool | None) -> str:
-    """A change between sessions, signed, with its verdict."""
+def change(value: float, unit: str, improved: bool | None, beyond_noise: bool = True) -> str:
+    """A change between sessions, signed, with its verdict; "about the same" within the
+    figure's noise."""
+    if not beyond_noise:
+        return "about the same"
     sign = "+" if value > 0 else "-" if value < 0 else "±"
     amount = f"{abs(value) * 100:.0f} points" if unit == "share" else figure(abs(value), unit)
     verdict = {True: " (better)", False: " (worse)", None: ""}[improved]

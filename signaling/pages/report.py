@@ -207,7 +207,13 @@ def compared_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each headline figure beside the mean of the person's earlier sessions
     (``analyzers.session.progress.compare``), its change in words."""
     return [
-        {**row, "change_text": change(row["change"], row["unit"], row["improved"])} for row in rows
+        {
+            **row,
+            "change_text": change(
+                row["change"], row["unit"], row["improved"], row.get("beyond_noise", True)
+            ),
+        }
+        for row in rows
     ]
 
 

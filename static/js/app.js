@@ -86,6 +86,14 @@ const STATUS_TEXT = {
 };
 
 let client = null;
+// An opaque id for the person practising on this browser (never a name): their sessions are
+// kept together, so that their progress can be shown. Stored in this browser only.
+const PRACTICE_KEY = "lens-practice-id";
+const practiceId = localStorage.getItem(PRACTICE_KEY) ?? `p-${crypto.randomUUID().replaceAll("-", "")}`;
+localStorage.setItem(PRACTICE_KEY, practiceId);
+const progressLink = $("progress-link", HTMLAnchorElement);
+progressLink.href = `/api/subjects/${practiceId}/progress?format=html`;
+progressLink.hidden = localStorage.getItem("lens-practice-reports") === null;
 let attempt = 0; // counts sessions started from this page: a watch for an older one stops
 let stream = null;
 let framesAnalysed = 0;
@@ -303,6 +311,8 @@ async function watchForReport(sessionId) {
 
 function showReport(message) {
   if (!message?.report_url) return;
+  localStorage.setItem("lens-practice-reports", "yes");
+  progressLink.hidden = false;
   ui.reportLink.href = `${message.report_url}?format=html`;
   ui.report.hidden = false;
 }
@@ -323,10 +333,12 @@ async function start() {
   ui.preview.srcObject = stream;
   let sessionId = null;
   const interview = interviewOptions();
-  if (ui.record.checked || interview) {
-    // A recorded session or an interview is asked for up front; a server with auth on leaves
-    // that to the platform.
-    const options = { ...(ui.record.checked ? { record: true } : {}), ...(interview ?? {}) };
+  {
+    // The session is asked for up front, with the person's practice id; a server with auth on
+    // leaves that to the platform.
+    const options = {
+      subject: practiceId, ...(ui.record.checked ? { record: true } : {}), ...(interview ?? {}),
+    };
     let response, body;
     try {
       response = await fetch("/api/sessions", {

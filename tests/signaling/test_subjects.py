@@ -11,6 +11,7 @@ import pytest
 
 from analyzers.session.progress import compare
 from loadtest.peer import ClientPeer, StillsTrack
+from signaling.pages.report import compared_rows
 from tests.conftest import RunningServer, StartServer
 from tests.media import astronaut, blank, place
 from tests.signaling.test_auth import KEY, SECRET, call
@@ -76,6 +77,12 @@ async def test_progress_comparison_export_and_erasure(secured: RunningServer) ->
     assert (await call(secured, "GET", url, other["token"]))[0] == 403, "another person's token"
     assert (await call(secured, "GET", url))[0] == 401
     assert (await call(secured, "GET", url, KEY))[0] == 200
+    # The same as a page a person reads: a trend per figure, the last session against before.
+    html = await page(secured, f"{url}?format=html&token={second['token']}")
+    assert "Your progress" in html and "2 practice sessions with a report" in html, html
+    assert 'aria-label="Face in view over your sessions"' in html
+    assert html.count("<circle") >= 4, "a dot per session for each figure"
+    assert 'data-figure="face_visible"' in html and 'data-improved="false"' in html
 
     # The second report compares itself with the first; the first has nothing to compare.
     report = f"/api/sessions/{second['session_id']}/report?format=html&token={second['token']}"
@@ -144,3 +151,17 @@ def test_the_comparison_judges_each_figure_its_own_way() -> None:
     assert rows["fillers"]["change"] == 2.0 and rows["fillers"]["improved"] is False
     assert rows["speech_rate"]["change"] == 30.0 and rows["speech_rate"]["improved"] is None
     assert rows["eye_contact"]["sessions"] == 2
+
+
+def test_a_change_within_a_figures_noise_is_about_the_same() -> None:
+    """Pitch variation 1.6 → 1.5 semitones is noise (it moves 0.8 between sessions of the same
+    person), not "worse"; eye contact 3 points down likewise; 10 points down is worse."""
+    earlier: list[dict[str, float | None]] = [{"pitch_variation": 1.6, "eye_contact": 0.6}]
+    rows = {r["name"]: r for r in compare({"pitch_variation": 1.5, "eye_contact": 0.57}, earlier)}
+    assert rows["pitch_variation"]["improved"] is None, rows["pitch_variation"]
+    assert rows["pitch_variation"]["beyond_noise"] is False
+    assert rows["eye_contact"]["improved"] is None
+    worse = compare({"eye_contact": 0.5}, earlier)[0]
+    assert worse["improved"] is False and worse["beyond_noise"] is True, worse
+    shown = compared_rows([rows["pitch_variation"], worse])
+    assert [r["change_text"] for r in shown] == ["about the same", "-10 points (worse)"]

@@ -1,0 +1,62 @@
+"""A person's progress as a page: each headline figure over their sessions as a trend, what it
+means and its typical range, and the last session against the ones before it (a change within
+the figure's noise reads "about the same"). Builds what ``templates/progress.html`` shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from analyzers.session.progress import HEADLINES, compare
+from signaling.pages.charts import Trend, trend
+from signaling.pages.format import figure
+from signaling.pages.report import compared_rows
+
+TEMPLATE = "progress.html"
+SCALES: dict[str, tuple[float, float, str]] = {
+    "eye_contact": (0.0, 1.0, "60 % or more is typical when talking to someone"),
+    "face_visible": (0.0, 1.0, "close to 100 %: stay in the picture"),
+    "speech_rate": (60.0, 220.0, "120-160 words a minute is conversational"),
+    "fillers": (0.0, 12.0, "about 2 a minute is usual in conversation; over 6 is noticed"),
+    "pitch_variation": (0.0, 6.0, "2-4 semitones sounds lively; under 1.5 sounds flat"),
+    "head_stability": (0.0, 1.0, "higher is steadier"),
+    "slumped": (0.0, 1.0, "lower is better"),
+}
+"""The axis of each figure's trend, and what is typical (sources in ``docs/analyzers.md``)."""
+
+
+@dataclass(frozen=True)
+class FigureView:
+    label: str
+    typical: str
+    chart: Trend | None
+
+
+def context(progress: dict[str, Any]) -> dict[str, Any]:
+    sessions = progress["sessions"]
+    labels = [
+        dt.datetime.fromtimestamp(s["created_at"], dt.UTC).strftime("%d %b") for s in sessions
+    ]
+    views = []
+    for headline in HEADLINES:
+        values = [s["figures"].get(headline.name) for s in sessions]
+        low, high, typical = SCALES[headline.name]
+        shown = ["" if v is None else figure(v, headline.unit) for v in values]
+        chart = trend(headline.label, values, labels, low, high, shown)
+        if chart is not None:
+            views.append(FigureView(headline.label, typical, chart))
+    rows = []
+    if len(sessions) >= 2:
+        rows = compared_rows(
+            compare(sessions[-1]["figures"], [s["figures"] for s in sessions[:-1]])
+        )
+    return {
+        "subject": progress["subject"],
+        "count": len(sessions),
+        "figures": views,
+        "compared": rows,
+        "compared_sessions": max((r["sessions"] for r in rows), default=0),
+        "inline_css": None,
+        "standalone": False,
+    }
