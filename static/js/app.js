@@ -199,7 +199,8 @@ function onMessage(message) {
       break;
     case "audio.window":
       setReadout(ui.speech, message.speech ? "Speaking" : "Quiet", message.speech ? "speaking" : "quiet");
-      ui.loudness.textContent = `${message.rms_dbfs.toFixed(0)} dBFS`;
+      // In words, with the level for those who want it (speech is usually -30 to -15 dB).
+      ui.loudness.textContent = `${message.rms_dbfs < -45 ? "silent" : message.rms_dbfs < -35 ? "quiet" : message.rms_dbfs > -10 ? "very loud" : "good"} (${message.rms_dbfs.toFixed(0)} dB)`;
       ui.meter.value = Math.max(-60, message.rms_dbfs);
       if (message.pitch_hz != null) ui.pitch.textContent = `${message.pitch_hz.toFixed(0)} Hz`;
       break;
@@ -222,7 +223,7 @@ function onMessage(message) {
         ui.speakingRate.title = from === "words" ? "words per minute, counted from what you said" : "words per minute, estimated from syllables";
       }
       if (message.arousal) ui.arousal.textContent = message.arousal.label;
-      if (message.pitch) ui.pitchVariation.textContent = `${message.pitch.std_semitones.toFixed(1)} st`;
+      if (message.pitch) ui.pitchVariation.textContent = `${message.pitch.std_semitones.toFixed(1)} semitones`;
       break;
     case "transcript":
       showCaption(message);

@@ -76,3 +76,24 @@ async def launch(chromium: str, fake_media: tuple[Path, Path]) -> AsyncIterator[
         finally:
             for browser in browsers:
                 await browser.close()
+
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+async def accessibility_problems(page: Any) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now (WCAG 2 A and AA),
+    one line each: the rule, what it says, and the first element it names."""
+    if not AXE.exists():
+        missing(f"{AXE} is missing (npm ci; make lint installs it)")
+    await page.add_script_tag(content=AXE.read_text())
+    found = await page.evaluate(
+        """async () => {
+             const result = await axe.run(document, {
+               runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21aa"] } });
+             return result.violations
+               .filter((v) => v.impact === "serious" || v.impact === "critical")
+               .map((v) => `${v.id}: ${v.help} (${v.nodes[0]?.target?.join(" ")})`);
+           }"""
+    )
+    return list(found)

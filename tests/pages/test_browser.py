@@ -70,7 +70,7 @@ async def test_a_person_connects_watches_and_ends(
     page, errors = await open_page(
         await launch(), server.url, viewport={"width": 1200, "height": 1000}
     )
-    await page.get_by_label("Practise").select_option("open")  # no questions: just talk
+    await page.get_by_label("Practise", exact=True).select_option("open")  # no questions: just talk
     await page.get_by_role("button", name="Start session").click()
     status = page.get_by_role("status")
     await shows(status.filter(has_text="Connected"), "'Connected'", 20_000)
@@ -441,7 +441,7 @@ async def test_a_dropped_connection_keeps_the_report_in_reach(
     """The media connection drops mid-session (closed under the page): the page says so, and
     offers the report as soon as the server has made it."""
     page, errors = await open_page(await launch(), server.url)
-    await page.get_by_label("Practise").select_option("open")
+    await page.get_by_label("Practise", exact=True).select_option("open")
     await page.get_by_role("button", name="Start session").click()
     status = page.get_by_role("status")
     await shows(status.filter(has_text="Connected"), "'Connected'", 20_000)

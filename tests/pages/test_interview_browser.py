@@ -13,9 +13,11 @@ import pytest
 from analyzers import AUDIO_RATE
 from tests.conftest import StartServer
 from tests.media import phrase, resample, write_wav
-from tests.pages.conftest import Launch
+from tests.pages.conftest import Launch, accessibility_problems
 from tests.pages.test_browser import open_page, shows
 
+README_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+"""The README's screenshots: the desktop run writes them, so they show the page as it is."""
 ANSWER = "I led a small team that rebuilt our billing system in three months"
 
 
@@ -46,14 +48,19 @@ async def test_a_two_question_interview_in_the_browser(
         server.url,
         viewport={"width": width, "height": height},
     )
-    await page.get_by_label("Role").select_option("software_engineer")
-    await page.get_by_label("Questions").select_option("2")
+    assert await accessibility_problems(page) == [], "the page before starting"
+    await page.get_by_label("Role", exact=True).select_option("software_engineer")
+    await page.get_by_label("Questions", exact=True).select_option("2")
     await page.get_by_role("button", name="Start session").click()
     question = page.locator("#question")
     await shows(page.locator("#question-number", has_text="Question 1 of 2"), "question 1", 30_000)
     assert (await question.inner_text()).strip(), "the question is shown"
     assert await page.evaluate("document.activeElement.id") == "question", "focus on the question"
     await page.screenshot(path=str(artifacts / f"interview-question-{name}.png"), full_page=True)
+    if name == "desktop":
+        README_IMAGES.mkdir(exist_ok=True)
+        await page.screenshot(path=str(README_IMAGES / "interview-question.png"))
+    assert await accessibility_problems(page) == [], "the page during a question"
     playing = await page.evaluate("!!document.getElementById('interviewer').srcObject")
     assert playing, "the interviewer's voice is attached to the page's audio element"
     for number in (1, 2):
@@ -79,6 +86,25 @@ async def test_a_two_question_interview_in_the_browser(
     link = page.get_by_role("link", name="Open your report")
     assert (await link.get_attribute("href") or "").endswith("/report?format=html")
     await page.screenshot(path=str(artifacts / f"interview-verdict-{name}.png"), full_page=True)
+    if name == "desktop":
+        await page.locator("main").screenshot(path=str(README_IMAGES / "interview-verdict.png"))
+    assert await accessibility_problems(page) == [], "the page with the verdict"
+    report = await page.context.new_page()
+    await report.goto(server.url + (await link.get_attribute("href") or ""))
+    await report.get_by_role("heading", name="Your interview", exact=True).wait_for()
+    await report.screenshot(path=str(artifacts / f"interview-report-{name}.png"), full_page=True)
+    assert await accessibility_problems(report) == [], "the interview's report"
+    await report.close()
+    width_seen = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width_seen[0] <= width_seen[1], f"no sideways scrolling: {width_seen}"
+    # Their progress, one click away (the page keeps their practice id, never a name).
+    progress = page.get_by_role("link", name="Your progress over your sessions")
+    await progress.wait_for()
+    await progress.click()
+    await page.get_by_role("heading", name="Your progress", exact=True).wait_for()
+    assert "1 practice session with a report" in await page.content()
+    await page.screenshot(path=str(artifacts / f"progress-{name}.png"), full_page=True)
+    assert await accessibility_problems(page) == [], "the progress page"
     width_seen = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert width_seen[0] <= width_seen[1], f"no sideways scrolling: {width_seen}"
     assert errors == []
