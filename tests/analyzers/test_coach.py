@@ -54,8 +54,8 @@ def test_one_nudge_per_interval_the_most_important_first() -> None:
     fired = [n for t in range(0, 70, 2) if (n := coach.update(t, bad))]
     assert [(n.t, n.kind) for n in fired] == [
         (2, "face_out_of_view"),  # 1 s in the state, at the first judgement after
-        (24, "slow_down"),  # due since 10 s, held back by the interval
-        (44, "too_many_fillers"),
+        (22, "slow_down"),  # due since 10 s, held back by the interval
+        (42, "too_many_fillers"),
     ], fired
     assert fired[0].severity == "high"
     assert fired[0].figures == {"face_visible": 0.0, "threshold": 0.2}
