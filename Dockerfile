@@ -12,10 +12,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     LENS_DATA_DIR=/app/data \
     LENS_UDP_PORTS=50000-50099
 
-# OpenCV (pulled in by MediaPipe) loads libGL and GLib.
+# OpenCV (pulled in by MediaPipe) loads libGL and GLib; espeak-ng is the interviewer's voice.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libgl1 libglib2.0-0 \
+    && apt-get install -y --no-install-recommends libgl1 libglib2.0-0 espeak-ng \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -29,6 +29,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from modelfiles.registry import ASR_MODELS, MODELS, ModelRegistry, ModelUnavailable
+from modelfiles.resolve import voice_model
 from signaling.http.app import create_app
 from signaling.http.app_keys import SERVICE
 from signaling.http.connections import (
@@ -134,7 +135,7 @@ def analyze(settings: Settings, source: Path, out: Path | None) -> int:
 
 def fetch_models(settings: Settings) -> int:
     """Every model file the settings need, into the cache: the expression model, and the
-    speech-recognition model when transcripts are on."""
+    speech-recognition model when transcripts are on, the Piper voice when it is chosen."""
     registry = ModelRegistry(settings.model_dir)
     try:
         for model in MODELS.values():
@@ -146,6 +147,9 @@ def fetch_models(settings: Settings) -> int:
         if bundle is not None:
             folder = registry.bundle(bundle)
             log.info("model %s (%s) ready: %s", bundle.name, bundle.license, folder)
+        voice = voice_model(settings.interview_voice, settings.model_dir)
+        if voice is not None:
+            log.info("the interviewer's voice ready: %s", voice[0])
     except ModelUnavailable as exc:
         log.error("%s", exc)
         return 1

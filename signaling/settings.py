@@ -17,7 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from analyzers.interview.questions import QuestionBank
 from analyzers.voice.activity import VadModel
 from modelfiles.registry import default_cache_dir
-from modelfiles.resolve import asr_model, expression_model
+from modelfiles.resolve import asr_model, expression_model, voice_model
 from webrtc.peer.udp_ports import parse_port_range
 from webrtc.runtime.config import PipelineConfig
 from webrtc.runtime.scheduler import usable_cores
@@ -232,8 +232,10 @@ class Settings(BaseSettings):
     """Seconds an answer may last; 0: one and a half times the question's recommended length."""
     interview_end_silence: float = param("interview.end_silence", gt=0, le=60)
     """Seconds of silence that end an answer (after ``interview.min_speech`` of speech)."""
-    interview_voice: Literal["espeak", "off"] = "espeak"
-    """The interviewer's voice on the outgoing audio track: espeak-ng, or text only."""
+    interview_voice: Literal["espeak", "piper", "off"] = "espeak"
+    """The interviewer's voice on the outgoing audio track: espeak-ng, Piper's neural
+    ``en_US-joe-medium`` for English (fetched out of its wheel; other languages stay with
+    espeak-ng), or text only."""
     llm_url: str | None = None
     """An OpenAI-compatible chat endpoint's base URL (``http://127.0.0.1:8081/v1``) that
     reviews each answer of interviews created with ``interview.llm: true``; unset: none."""
@@ -328,21 +330,26 @@ class Settings(BaseSettings):
     def recordings_dir(self) -> Path:
         return self.data_dir / "recordings"
 
-    def model_files(self) -> tuple[Path | None, Path | None]:
-        """The expression model file and the speech-recognition model directory these
-        settings need (``None``: not needed), fetched into the cache when missing. Blocks
-        (a fetch is a download); raises :class:`~analyzers.ModelUnavailable`."""
+    def model_files(self) -> tuple[Path | None, Path | None, tuple[Path, Path] | None]:
+        """The expression model file, the speech-recognition model directory and the Piper
+        voice these settings need (``None``: not needed), fetched into the cache when
+        missing. Blocks (a fetch is a download); raises :class:`~analyzers.ModelUnavailable`."""
         expression = expression_model(self.expression_backend, self.model_dir)
         asr = asr_model(self.asr_model, self.model_dir) if self.transcript else None
-        return expression, asr
+        return expression, asr, voice_model(self.interview_voice, self.model_dir)
 
     def pipeline(
-        self, expression_model_path: Path | None = None, asr_model_dir: Path | None = None
+        self,
+        expression_model_path: Path | None = None,
+        asr_model_dir: Path | None = None,
+        voice_model: tuple[Path, Path] | None = None,
     ) -> PipelineConfig:
         """The components' parameters: their defaults, with each :func:`param` setting put
         where it says."""
         config = PipelineConfig(
-            expression_model_path=expression_model_path, asr_model_dir=asr_model_dir
+            expression_model_path=expression_model_path,
+            asr_model_dir=asr_model_dir,
+            voice_model=voice_model,
         )
         for name, info in type(self).model_fields.items():
             extra = info.json_schema_extra

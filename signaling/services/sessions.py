@@ -57,6 +57,7 @@ class SessionService:
         model_path: Path | None = None,
         observe: Callable[[str, float], None] = lambda kind, seconds: None,
         asr_model_dir: Path | None = None,
+        voice_model: tuple[Path, Path] | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -66,7 +67,7 @@ class SessionService:
         self.draining_until: float | None = None
         """Unix time by which a draining worker ends its last sessions (``None``: serving)."""
         self.registry = SessionRegistry(
-            settings.pipeline(model_path, asr_model_dir),
+            settings.pipeline(model_path, asr_model_dir, voice_model),
             SessionHooks(
                 on_state=self._on_state,
                 on_message=self._on_message,

@@ -46,8 +46,38 @@
   video.addEventListener("play", follow);
   video.addEventListener("seeked", place);
   video.addEventListener("loadedmetadata", place);
+  /** @param {number} t */
+  const clock = (t) => `${Math.floor(t / 60)}:${String(Math.floor(t % 60)).padStart(2, "0")}`;
   for (const el of document.querySelectorAll("[data-t]")) {
     if (!(el instanceof HTMLElement || el instanceof SVGElement)) continue;
-    el.addEventListener("click", () => seek(Number(el.dataset.t ?? 0)));
+    const t = Number(el.dataset.t ?? 0);
+    el.addEventListener("click", () => seek(t));
+    if (el instanceof HTMLButtonElement) continue;
+    // A line of what was said, or a marked word: reachable by keyboard, announced with its time.
+    el.tabIndex = 0;
+    el.setAttribute("role", "button");
+    el.setAttribute("aria-label", `${clock(t)}: ${el.textContent?.trim() ?? ""}, play from here`);
+    el.addEventListener("keydown", (event) => {
+      if (!(event instanceof KeyboardEvent) || (event.key !== "Enter" && event.key !== " ")) return;
+      event.preventDefault();
+      event.stopPropagation();
+      seek(t);
+    });
+  }
+  // A chart: focus it, then the arrow keys move the recording 5 s back or on, said aloud.
+  const said = document.createElement("p");
+  said.className = "visually-hidden";
+  said.setAttribute("aria-live", "polite");
+  video.after(said);
+  for (const svg of svgs) {
+    svg.tabIndex = 0;
+    svg.setAttribute("aria-label", `${svg.getAttribute("aria-label") ?? "Chart"}: left and right arrows move the recording 5 seconds`);
+    svg.addEventListener("keydown", (/** @type {KeyboardEvent} */ event) => {
+      const step = { ArrowLeft: -5, ArrowRight: 5 }[event.key];
+      if (step === undefined) return;
+      event.preventDefault();
+      seek(video.currentTime + step);
+      said.textContent = `Recording at ${clock(video.currentTime)}`;
+    });
   }
 })();

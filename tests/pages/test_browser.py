@@ -8,6 +8,7 @@ Screenshots land in ``test-artifacts/``.
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -22,7 +23,7 @@ from loadtest.peer import ClientPeer, StillsTrack
 from signaling.http.app_keys import SERVICE
 from tests.conftest import RunningServer, StartServer
 from tests.media import blank
-from tests.pages.conftest import Launch
+from tests.pages.conftest import Launch, accessibility_problems
 from tests.signaling.test_auth import KEY, SECRET
 from tests.webrtc.test_packets import rate
 from tests.webrtc.test_recording import recorded_session, voice  # noqa: F401 (a fixture)
@@ -365,6 +366,22 @@ async def test_the_recording_plays_in_the_report_in_step(
         await page.mouse.click(target["x"], target["y"])
         now = await video.evaluate("v => v.currentTime")
         assert now == pytest.approx(target["t"], abs=0.5), (now, target)
+        # By keyboard: the chart moves the recording 5 s on, and says where it is.
+        await chart.focus()
+        await page.keyboard.press("ArrowRight")
+        later = await video.evaluate("v => v.currentTime")
+        assert later == pytest.approx(min(now + 5, duration), abs=0.3), (now, later)
+        await shows(page.locator("p[aria-live]", has_text="Recording at"), "the time said", 5_000)
+        # A line of what was said, or an event: reachable, named with its time, Enter plays.
+        line = page.locator("[data-t]:not(svg)").first
+        await line.focus()
+        named = await line.get_attribute("aria-label") or await line.inner_text()
+        assert re.match(r"\d+:\d\d", named), f"named with its time: {named!r}"
+        await page.keyboard.press("Enter")
+        seeked = await video.evaluate("v => v.currentTime")
+        t = float(await line.get_attribute("data-t") or 0)
+        assert seeked == pytest.approx(t, abs=0.3), (seeked, t)
+        assert await accessibility_problems(page) == [], "the review page"
         width = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         assert width[0] <= width[1], f"no sideways scrolling: {width}"
         await page.screenshot(

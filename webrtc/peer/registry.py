@@ -26,7 +26,7 @@ from webrtc.runtime.config import PipelineConfig
 from webrtc.runtime.interviewer import InterviewPlan
 from webrtc.runtime.posture_worker import PostureWorker
 from webrtc.runtime.scheduler import AnalysisScheduler, CpuLoad, PerThread, RateController
-from webrtc.runtime.speech_synthesis import EspeakVoice
+from webrtc.runtime.speech_synthesis import EspeakVoice, PiperVoice, Voice
 from webrtc.runtime.transcription import TranscriptionPool
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ class SessionRegistry:
         """Speech recognition shared by every session, on its own threads (or ``None``)."""
         self._sessions: dict[str, AnalysisSession] = {}
         self.opened = 0
-        self._voice: EspeakVoice | None = None
+        self._voice: Voice | None = None
         self._voice_missing = False
         self.reviewer: Reviewer | None = None
         """The operator's language model, when one is configured (set by the services)."""
@@ -142,15 +142,21 @@ class SessionRegistry:
         self.opened += 1
         return session
 
-    def voice(self) -> EspeakVoice | None:
-        """The interviewer's voice, shared by the sessions (``None``, and one warning, when
-        espeak-ng is not installed: questions are then text only)."""
+    def voice(self) -> Voice | None:
+        """The interviewer's voice, shared by the sessions: Piper for English when its model
+        is configured (espeak-ng for the rest), else espeak-ng (``None``, and one warning,
+        when espeak-ng is not installed: questions are then text only, or Piper's only)."""
         if self._voice is None and not self._voice_missing:
+            espeak: Voice | None = None
             try:
-                self._voice = EspeakVoice()
+                espeak = EspeakVoice()
             except RuntimeError as exc:
-                self._voice_missing = True
-                log.warning("interviews are text only: %s", exc)
+                log.warning("no espeak-ng: %s", exc)
+            model = self.config.voice_model
+            self._voice = espeak if model is None else PiperVoice(*model, fallback=espeak)
+            self._voice_missing = self._voice is None
+            if self._voice is None:
+                log.warning("interviews are text only")
         return self._voice
 
     def get(self, session_id: str) -> AnalysisSession | None:
@@ -191,3 +197,5 @@ class SessionRegistry:
                 log.warning("the posture thread did not stop within 10 s")
         if self.transcription is not None:
             await self.transcription.close()
+        if isinstance(self._voice, PiperVoice):
+            await self._voice.close()
