@@ -9,16 +9,27 @@ analysis threads, and a crash costs only this process (:class:`PiperVoice` start
 from __future__ import annotations
 
 import json
+import os
 import struct
 import sys
 from pathlib import Path
 
 
 def main() -> None:
+    import onnxruntime
     from piper import PiperVoice, SynthesisConfig
+    from piper.config import PiperConfig
 
     model, config = Path(sys.argv[1]), Path(sys.argv[2])
-    voice = PiperVoice.load(model, config_path=config, use_cuda=False)
+    # One thread, a little below the server's priority: the voice must not take the cores the
+    # live analysis runs on.
+    os.nice(5)
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = options.inter_op_num_threads = 1
+    session = onnxruntime.InferenceSession(
+        str(model), sess_options=options, providers=["CPUExecutionProvider"]
+    )
+    voice = PiperVoice(session, PiperConfig.from_dict(json.loads(config.read_text())))
     out = sys.stdout.buffer
     out.write(f"{voice.config.sample_rate}\n".encode())
     out.flush()
