@@ -9,8 +9,9 @@ from signaling.http.app_keys import SERVICE, SETTINGS
 
 
 async def get_roles(request: web.Request) -> web.Response:
-    """Every set by language: role, title and how many questions (no question text), and
-    whether the server speaks the questions and can review answers with a language model."""
+    """Every set by language: role, title and how many questions (no question text), the
+    languages an interview may be held in here (``spoken``), and whether the server speaks the
+    questions and can review answers with a language model."""
     service = request.app[SERVICE]
     bank = service.questions
     languages = {
@@ -21,9 +22,12 @@ async def get_roles(request: web.Request) -> web.Response:
         for language in ("en", "zh")
     }
     settings = request.app[SETTINGS]
+    # A Chinese interview is transcribed only by a multilingual speech model.
+    spoken = ["en", "zh"] if settings.asr_multilingual or not settings.transcript else ["en"]
     return web.json_response(
         {
             "languages": languages,
+            "spoken": spoken,
             "voice": settings.interview_voice != "off",
             "llm": service.language_model is not None,
         }

@@ -265,5 +265,10 @@ ui.language.addEventListener("change", fillRoles);
 setPhase("idle");
 fetch("/api/interview/roles").then((r) => r.json()).then((body) => {
   roles = body.languages;
+  // A language this server cannot transcribe is offered, but not chosen.
+  for (const option of ui.language.options) {
+    option.disabled = !body.spoken.includes(option.value);
+    if (option.disabled) option.textContent += " (not on this server)";
+  }
   fillRoles();
 }).catch(() => { ui.mode.value = "open"; ui.practice.dataset.mode = "open"; });

@@ -19,7 +19,7 @@ from analyzers.words.recognition import SpeechClip, WhisperRecognizer, transcrib
 from loadtest.peer import AUDIO_SEND_RATE, AnswerTrack, ClientPeer, StillsTrack
 from modelfiles.registry import ASR_MODELS, ModelRegistry
 from signaling.settings import Settings
-from tests.conftest import RunningServer, StartServer
+from tests.conftest import StartServer
 from tests.media import astronaut, phrase, place, resample
 
 QUESTIONS: list[Any] = [
@@ -157,7 +157,8 @@ async def test_bad_interview_bodies_get_a_clear_400(
     assert expected in body["error"]["message"], f"expected {expected!r} in {body}"
 
 
-async def test_the_roles_a_page_can_offer(server: RunningServer) -> None:
+async def test_the_roles_a_page_can_offer(start_server: StartServer) -> None:
+    server = await start_server(transcript=True)  # tiny.en: English only
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{server.url}/api/interview/roles") as response:
             body = await response.json()
@@ -166,6 +167,7 @@ async def test_the_roles_a_page_can_offer(server: RunningServer) -> None:
     assert roles["software_engineer"]["title"] == "Software engineer"
     assert sum(r["questions"] for r in body["languages"]["zh"]) >= 25
     assert body["voice"] is True and body["llm"] is False
+    assert body["spoken"] == ["en"], "tiny.en transcribes no Chinese interview"
 
 
 async def test_talking_over_the_question_is_not_the_answer(
