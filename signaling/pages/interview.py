@@ -50,7 +50,7 @@ def _rows(answer: AnswerResult) -> list[Row]:
         Row("Filler words (um, uh)", str(f.fillers), "a few per minute is normal"),
         Row("Softeners (I think, maybe)", str(f.hedges), "a few are natural"),
         Row("Longest pause", number(f.longest_pause, " s", 1), "pauses of 1-2 s read as thought"),
-        Row("Eye contact", percent(f.eye_contact), "60 % or more"),
+        Row("Eye contact", percent(f.eye_contact), "40 % or more while speaking"),
         Row("Tone", number(f.pitch_variation, " semitones", 1) if f.pitch_variation else MISSING,
             "2-4 semitones of variation sounds lively"),
     ]  # fmt: skip

@@ -15,7 +15,7 @@ from signaling.pages.report import compared_rows
 
 TEMPLATE = "progress.html"
 SCALES: dict[str, tuple[float, float, str]] = {
-    "eye_contact": (0.0, 1.0, "60 % or more is typical when talking to someone"),
+    "eye_contact": (0.0, 1.0, "speakers look at their listener about 40 % of the time"),
     "face_visible": (0.0, 1.0, "close to 100 %: stay in the picture"),
     "speech_rate": (60.0, 220.0, "120-160 words a minute is conversational"),
     "fillers": (0.0, 12.0, "about 2 a minute is usual in conversation; over 6 is noticed"),

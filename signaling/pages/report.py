@@ -50,9 +50,18 @@ def cards(report: Report) -> list[Card]:
     pauses, rate, pitch = s.pauses, s.speaking_rate, s.pitch
     loudness = s.loudness
     found = [
-        Card("Eye contact", percent(s.eye_contact_ratio), "of the time your face was in view"),
-        Card("Head stability", percent(s.head_stability), "100 % is perfectly still"),
-        Card("Blinks", number(s.blinks_per_min, " /min"), "15-20 per minute is typical"),
+        Card(
+            "Eye contact",
+            percent(s.eye_contact_ratio),
+            "of the time your face was in view; people speaking look at their listener about "
+            "40 % of the time, listening about 75 %",
+        ),
+        Card("Head steadiness", percent(s.head_stability), "100 % is perfectly still"),
+        Card(
+            "Blinks",
+            number(s.blinks_per_min, " a minute"),
+            "about 17 a minute is typical at rest, more while talking",
+        ),
         Card(
             "Mostly",
             (s.expression.dominant if s.expression else None) or MISSING,
@@ -62,29 +71,30 @@ def cards(report: Report) -> list[Card]:
         Card(
             "Pauses",
             MISSING if pauses is None else str(pauses.count),
-            f"average {number(pauses.mean_s if pauses else None, ' s', 1)}",
+            f"{number(pauses.mean_s if pauses else None, ' s', 1)} on average; "
+            "pauses of 0.5-2 s read as thought",
         ),
         Card(
-            "Speech rate",
-            number(rate.wpm if rate else None, " wpm"),
-            f"{'counted from your words' if rate and rate.wpm_from == 'words' else 'estimated'}"
-            " over your turns; articulation "
-            f"{number(rate.articulation_rate if rate else None, ' syll/s', 1)}",
+            "Pace",
+            number(rate.wpm if rate else None, " words a minute"),
+            "100-165 is comfortable to follow; "
+            f"{'counted from your words' if rate and rate.wpm_from == 'words' else 'estimated'}",
         ),
         Card(
-            "Pitch",
+            "Voice pitch",
             number(pitch.mean_hz if pitch else None, " Hz"),
-            f"varies {number(pitch.std_semitones if pitch else None, ' semitones', 1)}",
+            f"varies {number(pitch.std_semitones if pitch else None, ' semitones', 1)}; "
+            "2-4 semitones sounds lively, under 1.5 flat",
         ),
         Card(
-            "Voice",
+            "Voice energy",
             s.arousal.label if s.arousal else MISSING,
-            "vocal arousal: pitch and loudness variation",
+            "how much your pitch and loudness vary: calm, neutral or animated",
         ),
         Card(
             "Loudness",
-            number(loudness.mean_dbfs if loudness else None, " dBFS"),
-            f"varies {number(loudness.std_db if loudness else None, ' dB', 1)}",
+            number(loudness.mean_dbfs if loudness else None, " dB"),
+            "speech at -30 to -15 dB here reaches a listener well; under -40 is too quiet",
         ),
     ]
     if s.framing is not None:
@@ -114,7 +124,8 @@ def cards(report: Report) -> list[Card]:
         found += [
             Card(
                 "Filler words (um, uh)",
-                number(words.fillers_per_min, " /min", 1),
+                number(words.fillers_per_min, " a minute", 1),
+                "about 2 a minute is usual in conversation; "
                 f"{words.fillers} in all"
                 + (f": {top}" if words.fillers else "")
                 + f"; discourse fillers (like, you know): {words.discourse_fillers}",
