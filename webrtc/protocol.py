@@ -14,6 +14,8 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
+from analyzers.encoding import plain
+
 PROTOCOL_VERSION = 1
 MAX_CLIENT_MESSAGE_BYTES = 4096
 
@@ -34,7 +36,9 @@ class ServerMessage:
     t: float
 
     def to_dict(self) -> dict[str, Any]:
-        body = asdict(self)
+        """The envelope, then the fields as JSON values, rounded as each declares
+        (:func:`analyzers.encoding.plain`)."""
+        body: dict[str, Any] = plain(self)
         return {"type": self.type, "v": PROTOCOL_VERSION, **body}
 
     def fields(self) -> dict[str, Any]:

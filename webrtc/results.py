@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from analyzers.encoding import plain
 from analyzers.session.report import utterance_dict
 from analyzers.session.summary import SummaryFields
 from analyzers.video.blinks import Blink as BlinkResult
@@ -20,7 +19,7 @@ from analyzers.voice.speech_events import SpeechStopped as SpeechStoppedResult
 from analyzers.voice.summary import AudioSummary
 from analyzers.voice.windows import AudioOutput, AudioWindowResult
 from analyzers.words.language import LanguageSummary, Utterance
-from webrtc.protocol import PROTOCOL_VERSION, ServerMessage
+from webrtc.protocol import ServerMessage
 
 
 def _rounded(values: dict[str, float], digits: int) -> dict[str, float]:
@@ -196,10 +195,8 @@ class Summary(SummaryFields, ServerMessage):
     """Rolling summary; ``t`` is session time. The fields are the report's summary fields."""
 
     type: ClassVar[str] = "summary"
-
-    def to_dict(self) -> dict[str, Any]:
-        """The envelope, then the fields rounded as the report's are."""
-        return {"type": self.type, "v": PROTOCOL_VERSION, **plain(self)}
+    # The message's JSON has the envelope; the fields' own to_dict (the report's) has not.
+    to_dict = ServerMessage.to_dict
 
     @classmethod
     def from_results(

@@ -359,7 +359,7 @@ class AnalysisSession:
         )
         language = self.transcript.spoken_language()
         interviewer = self.interviewer
-        answers = None if interviewer is None else interviewer.final(transcript or [])
+        answered = None if interviewer is None else interviewer.answered()
         return await self._loop.run_in_executor(
             None,
             lambda: build_report(
@@ -376,7 +376,9 @@ class AnalysisSession:
                 language=language,
                 turn_gap=self.config.stream.audio.turn_gap,
                 recording=None if self.recorder is None else self.recorder.to_dict(),
-                interview=answers,
+                interview=None
+                if interviewer is None or answered is None
+                else interviewer.final(answered, transcript or []),
                 nudges=list(self.nudges),
             ),
         )

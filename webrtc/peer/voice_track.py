@@ -39,10 +39,6 @@ class VoiceTrack(MediaStreamTrack):
         """Silence from the next frame (a question asked again, or the interview ended)."""
         self._pending.clear()
 
-    @property
-    def playing(self) -> bool:
-        return bool(self._pending)
-
     def _next(self) -> np.ndarray:
         out = np.zeros(FRAME, np.int16)
         filled = 0

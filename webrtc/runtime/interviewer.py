@@ -23,7 +23,7 @@ from analyzers.interview.flow import Answer, Interview, InterviewTimes
 from analyzers.interview.questions import Question
 from analyzers.interview.verdict import AnswerResult
 from analyzers.words.language import Utterance
-from webrtc.protocol import PROTOCOL_VERSION, ServerMessage
+from webrtc.protocol import ServerMessage
 from webrtc.results import AudioWindow, SpeechStarted, SpeechStopped, VideoFrameMessage
 from webrtc.runtime.answer_review import Reviewer, ReviewRequest
 from webrtc.runtime.speech_synthesis import Speaker, Voice
@@ -93,9 +93,6 @@ class AnswerFeedback(ServerMessage):
     cues: Any
     """The content cues (``null`` without a transcript)."""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"type": self.type, "v": PROTOCOL_VERSION, **plain(self)}
-
 
 @dataclass(frozen=True)
 class AnswerComment(ServerMessage):
@@ -157,9 +154,6 @@ class Interviewer:
         self._follow_ups = 0
         self._now = 0.0
         self._seen: dict[int, _Seen] = {}
-        self.results: dict[int, AnswerResult] = {}
-        self.feedback_delays: list[float] = []
-        """Seconds from each answer's end to its feedback (media time)."""
 
     # -- what the session sends -----------------------------------------------------------
 
@@ -283,8 +277,6 @@ class Interviewer:
                 await asyncio.sleep(0.25)
                 waited += 0.25
         result = self.result(answer, self._utterances())
-        self.results[answer.index] = result
-        self.feedback_delays.append(max(0.0, self._now - end))
         if self._reviewer is not None and result.text:
             self._spawn(self._review(answer, result.text), f"review-{answer.index}")
         self._send(
@@ -351,6 +343,11 @@ class Interviewer:
             feedback=self._comments.get(answer.index),
         )
 
-    def final(self, utterances: list[Utterance]) -> list[AnswerResult]:
-        """Every question's latest answer, from the final transcript (for the report)."""
-        return [self.result(a, utterances) for _, a in sorted(self.flow.answers.items())]
+    def answered(self) -> list[Answer]:
+        """Every question's latest answer so far, in order (a copy: the flow goes on)."""
+        return [a for _, a in sorted(self.flow.answers.items())]
+
+    def final(self, answers: list[Answer], utterances: list[Utterance]) -> list[AnswerResult]:
+        """``answers`` as the report keeps them, from the final transcript (pure: run off
+        the event loop, with the report)."""
+        return [self.result(a, utterances) for a in answers]
