@@ -56,7 +56,7 @@ HEADLINES: tuple[Headline, ...] = (
         "Pitch variation",
         lambda s: s.pitch.std_semitones if s.pitch else None,
         "higher",
-        "st",
+        "semitones",
         0.8,
     ),
     Headline(

@@ -156,11 +156,16 @@ def bar(title: str, shares: dict[str, float], colours: dict[str, str]) -> Bar:
     return Bar(title, segments)
 
 
+TREND_WIDTH, TREND_PAD = 400, 30
+"""A trend is narrower than a timeline: read on a phone, its labels stay legible."""
+
+
 @dataclass(frozen=True)
 class Dot:
     x: float
     y: float
     label: str
+    value: str
 
 
 @dataclass(frozen=True)
@@ -176,8 +181,8 @@ class Trend:
     first_label: str
     last_label: str
     height: int = 120
-    width: int = WIDTH
-    pad: int = PAD
+    width: int = TREND_WIDTH
+    pad: int = TREND_PAD
     top: int = 20
     bottom: int = 100
 
@@ -196,14 +201,19 @@ def trend(
     kept = [(i, v, labels[i], shown[i]) for i, v in enumerate(values) if v is not None]
     if not kept:
         return None
-    top, bottom, inner = 20, 100, WIDTH - 2 * PAD
+    top, bottom, inner = 34, 100, TREND_WIDTH - 2 * TREND_PAD
     last = max(1, len(values) - 1)
 
     def y(v: float) -> float:
         return bottom - (bottom - top) * (min(max(v, low), high) - low) / ((high - low) or 1)
 
     dots = [
-        Dot(PAD + inner * (i / last if len(values) > 1 else 0.5), y(v), f"{label}: {text}")
+        Dot(
+            TREND_PAD + inner * (i / last if len(values) > 1 else 0.5),
+            y(v),
+            f"{label}: {text}",
+            text,
+        )
         for i, v, label, text in kept
     ]
     return Trend(

@@ -17,7 +17,7 @@ TEMPLATE = "progress.html"
 SCALES: dict[str, tuple[float, float, str]] = {
     "eye_contact": (0.0, 1.0, "speakers look at their listener about 40 % of the time"),
     "face_visible": (0.0, 1.0, "close to 100 %: stay in the picture"),
-    "speech_rate": (60.0, 220.0, "120-160 words a minute is conversational"),
+    "speech_rate": (60.0, 220.0, "100-165 words a minute is comfortable to follow"),
     "fillers": (0.0, 12.0, "about 2 a minute is usual in conversation; over 6 is noticed"),
     "pitch_variation": (0.0, 6.0, "2-4 semitones sounds lively; under 1.5 sounds flat"),
     "head_stability": (0.0, 1.0, "higher is steadier"),
