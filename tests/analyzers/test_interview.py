@@ -203,3 +203,16 @@ def test_the_verdict_names_its_evidence() -> None:
     report = InterviewReport.of(answers)
     again = InterviewReport.from_dict(json.loads(json.dumps(report.to_dict())))
     assert again.to_dict() == report.to_dict()
+
+
+def test_a_follow_up_is_asked_next_only_while_the_person_has_not_moved_on() -> None:
+    flow = started()
+    flow.speech_started(4.0)
+    flow.done(10.0)
+    follow = Question("follow-up-1", "What would you do differently?", 90)
+    assert flow.follow_up(0, follow), "asked next: the answer is the latest and done"
+    assert len(flow.questions) == 3
+    flow.next(11.0)
+    assert flow.questions[flow.index] == follow and flow.index == 1
+    assert not flow.follow_up(0, follow), "moved on: too late for question 1's follow-up"
+    assert len(flow.questions) == 3
