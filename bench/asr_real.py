@@ -28,6 +28,7 @@ import numpy as np
 
 from analyzers import AUDIO_RATE
 from analyzers.session.stream import AudioStream, StreamParams
+from analyzers.voice.summary import PitchStats
 from analyzers.voice.windows import AudioAnalysisOptions, AudioAnalyzer
 from analyzers.words.language import FILLED_PAUSES, Utterance, normalise, summarise, word_error_rate
 from analyzers.words.recognition import (
@@ -67,6 +68,7 @@ class Listened:
 
     clips: list[SpeechClip]
     talk_ratio: float
+    pitch: PitchStats | None
 
 
 def listen(samples: np.ndarray, options: AudioAnalysisOptions | None = None) -> Listened:
@@ -81,7 +83,7 @@ def listen(samples: np.ndarray, options: AudioAnalysisOptions | None = None) -> 
     clips += stream.end().clips
     final = stream.finish()
     assert final is not None
-    return Listened(clips, final.summary.talk_ratio or 0.0)
+    return Listened(clips, final.summary.talk_ratio or 0.0, final.summary.pitch)
 
 
 def heard_text(utterances: Sequence[Utterance]) -> str:

@@ -53,6 +53,15 @@ def yin(
     return np.asarray(sr / refined)
 
 
+def search_bounds(*, sr: int, fmin: float, fmax: float, length: int) -> tuple[float, float]:
+    """The lowest and highest F0 :func:`yin` can answer for frames of ``length``. An answer at
+    either bound is no pitch: the curve fell all the way to the edge of the search without a
+    trough (low-frequency rumble, breath or noise), and YIN returns the edge."""
+    min_period = int(np.floor(sr / fmax))
+    max_period = min(int(np.ceil(sr / fmin)), length - 1)
+    return sr / max_period, sr / min_period
+
+
 def _parabolic_shifts(curve: np.ndarray) -> np.ndarray:
     """Where the parabola through each point and its neighbours has its optimum, relative to
     the point; 0 where that is more than one bin away, and at both ends."""

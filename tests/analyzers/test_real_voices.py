@@ -54,6 +54,20 @@ def test_talk_ratio_holds_in_a_real_room_and_with_a_hoarse_voice(corpus: mfa.Cor
     assert abs(heard - truth) <= 0.08, f"{corpus.name}: talk ratio {heard:.2f}, truth {truth:.2f}"
 
 
+def test_a_real_voice_keeps_its_pitch_through_rumble_and_hum(registry: ModelRegistry) -> None:
+    """The quiet room's speaker (a man, about 100 Hz) with a DC offset, 3 Hz rumble and 60 Hz
+    hum added: his pitch moves less than 5 % and stays in a man's range (85-180 Hz)."""
+    clean = mfa.corpus("acoustic_corpus", registry).samples
+    t = np.arange(clean.size) / AUDIO_RATE
+    noisy = clean + 0.05 + 0.1 * np.sin(2 * np.pi * 3 * t) + 0.01 * np.sin(2 * np.pi * 60 * t)
+    heard = {
+        name: listen(x.astype(np.float32)).pitch for name, x in (("clean", clean), ("noisy", noisy))
+    }
+    assert heard["clean"] is not None and heard["noisy"] is not None, heard
+    assert 85 <= heard["clean"].mean_hz <= 180, f"expected a man's pitch, got {heard['clean']}"
+    assert heard["noisy"].mean_hz == pytest.approx(heard["clean"].mean_hz, rel=0.05), heard
+
+
 def test_utterances_never_overlap_and_end_at_pauses(corpus: mfa.Corpus) -> None:
     clips = listen(corpus.samples).clips
     assert clips, f"{corpus.name}: no utterance at all"
