@@ -23,7 +23,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from aiohttp import web
 from pydantic import ValidationError
@@ -42,6 +42,9 @@ from signaling.settings import Settings
 from signaling.storage import ReadOnlyDataDir
 from webrtc.peer.loops import loop_name, new_event_loop
 from webrtc.peer.udp_ports import parse_port_range
+
+if TYPE_CHECKING:
+    from webrtc.runtime.file_analysis import AnalysisProgress
 
 log = logging.getLogger("lens")
 
@@ -77,34 +80,50 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 class ProgressBar:
-    """``[#####-----]  45 %  12.3 / 27.0 s`` on stderr, redrawn at most 10 times a second."""
+    """``analysing    [#####-----]  45 %  12.3 / 27.0 s`` on stderr, redrawn at most 10 times a
+    second; then ``transcribing`` over the seconds of speech, on a line of its own."""
 
     def __init__(self, stream: TextIO = sys.stderr) -> None:
         self._stream = stream
         self._last = 0.0
-        self._total: float | None = None
-        self._done = 0.0
+        self._shown: AnalysisProgress | None = None
 
-    def __call__(self, done: float, total: float | None, *, force: bool = False) -> None:
-        self._done, self._total = done, total
+    def __call__(self, progress: AnalysisProgress, *, force: bool = False) -> None:
+        new_stage = self._shown is not None and self._shown.stage != progress.stage
+        if new_stage:
+            self._draw(self._shown, final=True)  # the last stage, complete, stays on screen
+        self._shown = progress
         now = time.monotonic()
-        if now - self._last < 0.1 and not force:
+        if now - self._last < 0.1 and not (force or new_stage):
             return
         self._last = now
+        self._draw(progress)
+
+    def _draw(self, progress: AnalysisProgress | None, final: bool = False) -> None:
+        if progress is None:
+            return
+        done, total = progress.done, progress.total
+        if final and total:
+            done = total
+        label = f"{progress.stage:<13}"
+        unit = "s of speech" if progress.stage == "transcribing" else "s"
         if total:
             share = min(1.0, done / total)
             bar = "#" * round(share * 30)
-            line = f"[{bar:-<30}] {share:4.0%}  {done:6.1f} / {total:.1f} s"
+            line = f"{label}[{bar:-<30}] {share:4.0%}  {done:6.1f} / {total:.1f} {unit}"
         else:
-            line = f"{done:6.1f} s analysed"
-        self._stream.write("\r" + line)
+            line = f"{label}{done:6.1f} {unit} done"
+        self._stream.write("\r" + line + ("\n" if final else ""))
         self._stream.flush()
 
     def finish(self, complete: bool = True) -> None:
-        """Draw the last state (the whole file, when it was read to the end) and end the line."""
-        done = self._total if complete and self._total else self._done
-        self(done, self._total, force=True)
-        self._stream.write("\n")
+        """Draw the last state (complete, when the file was read to the end) and end the
+        line."""
+        if self._shown is None:
+            return
+        self._draw(self._shown, final=complete)
+        if not complete:
+            self._stream.write("\n")
 
 
 def analyze(settings: Settings, source: Path, out: Path | None) -> int:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal, Protocol
@@ -246,12 +246,18 @@ def transcribe(
     language: str | None,
     *,
     strategy: Strategy = "single",
+    progress: Callable[[float], None] | None = None,
 ) -> list[Utterance]:
-    """``clips`` recognised, in order (see :data:`Strategy`)."""
+    """``clips`` recognised, in order (see :data:`Strategy`); ``progress`` is told the seconds
+    of speech recognised so far after each call."""
     out: list[Utterance] = []
+    done = 0.0
     for batch in batches(clips) if strategy == "merged" else [[clip] for clip in clips]:
         samples, placed = merge(batch)
         out += utterances_of(recognizer.recognize(samples, language), placed, language or "en")
+        done += sum(clip.seconds for clip in batch)
+        if progress is not None:
+            progress(done)
     return out
 
 

@@ -171,6 +171,11 @@ async def get_health(request: web.Request) -> web.Response:
             "store": request.app[STORE].health(),
             "auth": "enabled" if request.app[AUTH].enabled else AUTH_DISABLED,
             "recording": request.app[SETTINGS].recording,
+            "recording_retention_days": request.app[SETTINGS].recording_retention_days,
+            "uploads": {
+                "max_bytes": request.app[SETTINGS].max_upload_bytes,
+                "max_seconds": request.app[SETTINGS].max_upload_seconds,
+            },
             "time": time.time(),
         },
         status=code,

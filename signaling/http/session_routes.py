@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import BodyPartReader, web
@@ -14,9 +17,10 @@ from signaling.http.limits import rate_limit
 from signaling.http.request_bodies import Deadline, read_body
 from signaling.ice import ice_servers
 from signaling.pages import report as report_page
-from signaling.services.errors import InvalidRequest, NotFound, PayloadTooLarge
-from signaling.services.session_options import SessionOptions, check_session_id
+from signaling.services.errors import ApiError, InvalidRequest, NotFound, PayloadTooLarge
+from signaling.services.session_options import SessionOptions, check_session_id, check_subject
 from webrtc.lifecycle import new_session_id
+from webrtc.runtime.file_analysis import AnalysisProgress
 
 
 def _int_param(request: web.Request, name: str, default: int, low: int, high: int) -> int:
@@ -78,9 +82,13 @@ async def get_session(request: web.Request) -> web.Response:
 
 async def delete_session(request: web.Request) -> web.Response:
     """204 when erased; 202 when the session is gone for every reader and its erasure waits
-    for the store (it is finished when the store is back)."""
-    _platform(request)
+    for the store (it is finished when the store is back). The platform (API key) may, and so
+    may the person: their session's own token (``report`` scope) in ``Authorization`` (never
+    in the query: a link must not erase)."""
     session_id = request.match_info["session_id"]
+    request.app[AUTH].require_key_or_token(
+        request.headers.get("Authorization"), session_id, "report"
+    )
     if await request.app[SERVICE].delete(session_id):
         return web.Response(status=204)
     return web.json_response(
@@ -131,8 +139,17 @@ async def get_report(request: web.Request) -> web.Response:
     if wants_html(request):
         record = await request.app[SERVICE].get(session_id)
         compared = await request.app[SUBJECTS].compared(record)
+        # ?embed=1: inside the demo page, which shows it in place when a session ends (its
+        # links then open in the page itself, not in the frame).
+        embed = request.query.get("embed") == "1"
         return aiohttp_jinja2.render_template(
-            report_page.TEMPLATE, request, report_page.context(report, compared)
+            report_page.TEMPLATE,
+            request,
+            {
+                **report_page.context(report, compared),
+                "embed": embed,
+                "retention_days": request.app[SETTINGS].recording_retention_days,
+            },
         )
     return web.json_response(report.to_dict())
 
@@ -160,8 +177,12 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/api/analyze", post_analyze)
 
 
-async def post_analyze(request: web.Request) -> web.Response:
-    """A recorded file, uploaded as multipart field ``file``, analysed like a live session."""
+async def post_analyze(request: web.Request) -> web.StreamResponse:
+    """A recorded file, uploaded as multipart field ``file`` (before it, optionally, a field
+    ``subject``: the person's opaque id, as in ``POST /api/sessions``), analysed like a live
+    session. The answer is the report; or, asked with ``Accept: application/x-ndjson``, one
+    JSON line as the analysis starts, one as it goes on and one with the report
+    (``docs/api.md``)."""
     _platform(request)
     settings = request.app[SETTINGS]
     service = request.app[SERVICE]
@@ -170,27 +191,93 @@ async def post_analyze(request: web.Request) -> web.Response:
     if request.content_length is not None and request.content_length > settings.max_upload_bytes:
         raise PayloadTooLarge(f"uploads are at most {settings.max_upload_bytes} bytes")
     async with service.uploads.slot():
-        return await _receive_and_analyze(request)
+        with tempfile.TemporaryDirectory(prefix="lens-upload-") as tmp:
+            path = Path(tmp) / "upload"
+            subject = await _receive(request, path)
+            if "application/x-ndjson" in request.headers.get("Accept", ""):
+                return await _analyze_streaming(request, path, subject)
+            report = await service.analyze_upload(path, subject=subject)
+    return web.json_response(report.to_dict())
 
 
-async def _receive_and_analyze(request: web.Request) -> web.Response:
+async def _receive(request: web.Request, path: Path) -> str | None:
+    """The upload's file, written to ``path``; its ``subject`` field, if it has one first."""
     settings = request.app[SETTINGS]
     deadline = Deadline(settings.body_timeout, settings.min_upload_rate)
     reader = await request.multipart()
-    with tempfile.TemporaryDirectory(prefix="lens-upload-") as tmp:
-        path = Path(tmp) / "upload"
-        size = 0
-        while True:
-            part = await deadline.within(reader.next())
-            if part is None:
-                raise InvalidRequest("the upload has no 'file' field")
-            if isinstance(part, BodyPartReader) and part.name == "file":
-                break
-        with path.open("wb") as out:
-            while chunk := await deadline.within(part.read_chunk(1 << 16), size):
-                size += len(chunk)
-                if size > settings.max_upload_bytes:
-                    raise PayloadTooLarge(f"uploads are at most {settings.max_upload_bytes} bytes")
-                await asyncio.to_thread(out.write, chunk)
-        report = await request.app[SERVICE].analyze_upload(path)
-    return web.json_response(report.to_dict())
+    subject: str | None = None
+    while True:
+        part = await deadline.within(reader.next())
+        if part is None:
+            raise InvalidRequest("the upload has no 'file' field")
+        if not isinstance(part, BodyPartReader):
+            continue
+        if part.name == "file":
+            break
+        if part.name == "subject":
+            raw = await deadline.within(part.read_chunk(256))
+            subject = check_subject(raw.decode(errors="replace"))
+    size = 0
+    with path.open("wb") as out:
+        while chunk := await deadline.within(part.read_chunk(1 << 16), size):
+            size += len(chunk)
+            if size > settings.max_upload_bytes:
+                raise PayloadTooLarge(f"uploads are at most {settings.max_upload_bytes} bytes")
+            await asyncio.to_thread(out.write, chunk)
+    return subject
+
+
+async def _analyze_streaming(
+    request: web.Request, path: Path, subject: str | None
+) -> web.StreamResponse:
+    """The analysis told as it goes, one JSON object a line: ``accepted`` (the session id),
+    ``progress`` (stage, done, total; twice a second at most) and at the end ``report`` or
+    ``error`` (the same code and words a plain upload's 4xx carries)."""
+    session_id = new_session_id()
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "application/x-ndjson",
+            "Cache-Control": "no-store",
+            "X-Accel-Buffering": "no",  # a proxy passes each line on as it comes
+        }
+    )
+    await response.prepare(request)
+    lines: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=8)
+
+    def told(progress: AnalysisProgress) -> None:
+        with contextlib.suppress(asyncio.QueueFull):  # a slow reader misses a figure, no more
+            lines.put_nowait({"type": "progress", **progress.to_dict()})
+
+    async def write(line: dict[str, Any]) -> None:
+        await response.write(json.dumps(line).encode() + b"\n")
+
+    await write({"type": "accepted", "session_id": session_id})
+    analysis = asyncio.ensure_future(
+        request.app[SERVICE].analyze_upload(
+            path, session_id=session_id, subject=subject, progress=told
+        )
+    )
+    try:
+        while not analysis.done():
+            waiting = asyncio.ensure_future(lines.get())
+            await asyncio.wait([analysis, waiting], return_when=asyncio.FIRST_COMPLETED)
+            if waiting.done():
+                await write(waiting.result())
+            else:
+                waiting.cancel()
+        report = analysis.result()
+    except ApiError as exc:
+        await write({"type": "error", **exc.to_json()})
+    else:
+        await write(
+            {
+                "type": "report",
+                "report_url": f"/api/sessions/{session_id}/report",
+                "report": report.to_dict(),
+            }
+        )
+    finally:
+        if not analysis.done():
+            analysis.cancel()
+    await response.write_eof()
+    return response

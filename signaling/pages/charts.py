@@ -3,7 +3,10 @@ the session per timeline bin, and bars split into shares. No HTML here."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from signaling.pages.format import clock, percent
 
 WIDTH, PAD = 760, 40
 COLOURS = {
@@ -30,6 +33,25 @@ EXPRESSION_COLOURS = {
 }
 
 
+LABELS = {
+    "face_visible": "face in view",
+    "eye_contact": "eye contact",
+    "talk": "speaking",
+    "rms_dbfs": "loudness",
+    "pitch_hz": "voice pitch",
+    "yaw": "turned left or right",
+    "pitch": "tilted up or down",
+    "roll": "tilted sideways",
+    "brightness": "light on your face",
+    "face_height": "your size in the picture",
+    "shoulder_tilt": "shoulders off level",
+}
+"""Each series in the words its legend uses."""
+
+TICK_STEPS = (5, 10, 15, 20, 30, 60, 120, 180, 300, 600, 900, 1200, 1800, 3600)
+"""Seconds between the marks on a time axis: the first that needs at most six of them."""
+
+
 @dataclass(frozen=True)
 class Shape:
     points: str
@@ -39,9 +61,20 @@ class Shape:
 
 @dataclass(frozen=True)
 class LegendEntry:
-    x: float
     label: str
     colour: str
+
+
+@dataclass(frozen=True)
+class Tick:
+    x: float
+    label: str
+
+
+def time_ticks(span: float, x: Callable[[float], float]) -> list[Tick]:
+    """Marks along a time axis of ``span`` seconds, as ``m:ss`` at round times."""
+    step = next((s for s in TICK_STEPS if span / s <= 6), TICK_STEPS[-1])
+    return [Tick(x(k * step), clock(k * step)) for k in range(int(span // step) + 1)]
 
 
 @dataclass(frozen=True)
@@ -57,12 +90,14 @@ class LineChart:
     low_label: str
     shapes: list[Shape]
     legend: list[LegendEntry]
+    ticks: list[Tick]
     width: int = WIDTH
     pad: int = PAD
 
-    @property
-    def minutes(self) -> float:
-        return self.span / 60
+
+def scale_label(value: float, unit: str) -> str:
+    """A scale's end in its unit: ``share`` as a percentage, else the number and unit."""
+    return percent(value) if unit == "share" else f"{value:g}{unit}"
 
 
 def line_chart(
@@ -76,16 +111,15 @@ def line_chart(
     height: int = 110,
 ) -> LineChart | None:
     """Steps over the session, one per timeline bin (filled for the series named in
-    ``areas``); gaps where a value is missing. ``None`` without bins."""
+    ``areas``); gaps where a value is missing. ``unit`` labels the scale (``share``: 0..1
+    shown as a percentage). ``None`` without bins."""
     if not t:
         return None
     step = t[1] - t[0] if len(t) > 1 else 1.0
     span = max(t[-1] + step, 1e-9)
-    top = 20
-    inner_w, inner_h = WIDTH - 2 * PAD, height - 40
-
-    def x(ts: float) -> float:
-        return PAD + inner_w * ts / span
+    top = 10
+    inner_h = height - 42  # room below for the time axis, legible on a phone
+    x = time_axis(span)
 
     def y(v: float) -> float:
         return top + inner_h * (1 - (min(max(v, low), high) - low) / (high - low))
@@ -105,12 +139,6 @@ def line_chart(
                 base = y(low)
                 points = f"{run[0][0]:.1f},{base:.1f} {points} {run[-1][0]:.1f},{base:.1f}"
             shapes.append(Shape(points, colour, name in areas))
-    legend = []
-    legend_x = WIDTH - PAD
-    for name in reversed(list(series)):
-        label = name.replace("_", " ")
-        legend_x -= 8 * len(label) + 18
-        legend.append(LegendEntry(legend_x, label, COLOURS.get(name, "#333")))
     return LineChart(
         title=title,
         height=height,
@@ -118,12 +146,80 @@ def line_chart(
         top=top,
         bottom=top + inner_h,
         high_y=y(high) + 4,
-        low_y=y(low),
-        high_label=f"{high:g}{unit}",
-        low_label=f"{low:g}{unit}",
+        low_y=y(low) - 3,
+        high_label=scale_label(high, unit),
+        low_label=scale_label(low, unit),
         shapes=shapes,
-        legend=legend,
+        legend=[LegendEntry(LABELS.get(n, n), COLOURS.get(n, "#333")) for n in series]
+        if len(series) > 1
+        else [],  # one series: the title names it
+        ticks=time_ticks(span, x),
     )
+
+
+def time_axis(span: float) -> Callable[[float], float]:
+    """Where a media time falls across a timeline ``span`` seconds long."""
+    inner_w = WIDTH - 2 * PAD
+    return lambda ts: PAD + inner_w * ts / span
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A moment on the moments chart: where it starts, how wide it is drawn, and its words
+    (with its time) for a tooltip and a screen reader."""
+
+    t: float
+    x: float
+    width: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Lane:
+    label: str
+    y: float
+    colour: str
+    marks: list[Mark]
+
+
+@dataclass(frozen=True)
+class Moments:
+    """Moments along the session, a lane each (the coach's tips, fillers, long pauses)."""
+
+    title: str
+    span: float
+    lanes: list[Lane]
+    ticks: list[Tick]
+    height: int
+    top: int
+    bottom: int
+    width: int = WIDTH
+    pad: int = PAD
+
+
+MOMENT_COLOURS = ("#c0392b", "#b25e09", "#5b6475")
+LANE_HEIGHT = 40
+
+
+def moments(
+    title: str, span: float, lanes: dict[str, list[tuple[float, float, str]]]
+) -> Moments | None:
+    """One lane per kind of moment, each moment ``(start, seconds, words)``; a moment with no
+    length is drawn as a short stroke. ``None`` when there is no time to draw."""
+    if span <= 0:
+        return None
+    x = time_axis(span)
+    top = 4
+    drawn = []
+    for i, (label, found) in enumerate(lanes.items()):
+        y = top + 26 + i * LANE_HEIGHT  # the lane's name above its marks
+        marks = [
+            Mark(t, x(t), max(3.0, x(t + seconds) - x(t)), f"{clock(t)} {text}")
+            for t, seconds, text in found
+        ]
+        drawn.append(Lane(f"{label} ({len(found)})", y, MOMENT_COLOURS[i % 3], marks))
+    bottom = top + 26 + (len(lanes) - 1) * LANE_HEIGHT + 20
+    return Moments(title, span, drawn, time_ticks(span, x), bottom + 30, top, bottom)
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,19 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from analyzers.session.report import Report
-from signaling.pages.charts import EXPRESSION_COLOURS, Bar, LineChart, bar, line_chart
+from signaling.pages.charts import (
+    EXPRESSION_COLOURS,
+    Bar,
+    LineChart,
+    Moments,
+    bar,
+    line_chart,
+    moments,
+)
 from signaling.pages.format import MISSING, change, number, percent
 from signaling.pages.interview import answers
 from signaling.pages.render import standalone
-from signaling.pages.review import review
+from signaling.pages.review import LONG_PAUSE_S, long_pauses, review
 
 TEMPLATE = "report.html"
 ENDINGS = {
@@ -144,11 +152,36 @@ def cards(report: Report) -> list[Card]:
     return found
 
 
-def charts(report: Report) -> list[LineChart | Bar]:
-    """The timelines over the session, then the shares."""
+def marked_moments(report: Report) -> Moments | None:
+    """The coach's tips, the filler words (um, uh: the ones the report counts) and the long
+    pauses, along the session; only the kinds this session could have."""
+    lanes: dict[str, list[tuple[float, float, str]]] = {}
+    if report.source == "live":
+        lanes["Tips from the coach"] = [(n.t, 0.0, n.text) for n in report.nudges]
+    if report.transcript is not None:
+        lanes["Filler words"] = [
+            (w.start, max(0.0, w.end - w.start), w.word)
+            for u in report.transcript
+            for w in u.words
+            if w.filler == "filled"
+        ]
+    if report.timeline.audio is not None:
+        lanes[f"Pauses of {LONG_PAUSE_S:g} s or more"] = [
+            (start, seconds, f"a pause of {seconds:.0f} s")
+            for start, seconds in long_pauses(report)
+        ]
+    t = report.timeline.t
+    if not lanes or not t:
+        return None
+    span = t[-1] + report.timeline.bin_seconds
+    return moments("Moments to look at", span, lanes)
+
+
+def charts(report: Report) -> list[LineChart | Bar | Moments]:
+    """The moments worth a look, the timelines over the session, then the shares."""
     s, tl = report.summary, report.timeline
     t = tl.t
-    found: list[LineChart | Bar | None] = []
+    found: list[LineChart | Bar | Moments | None] = [marked_moments(report)]
     if tl.video is not None:
         video = tl.video
         found.append(
@@ -158,13 +191,13 @@ def charts(report: Report) -> list[LineChart | Bar]:
                 {"face_visible": video.face_visible, "eye_contact": video.eye_contact},
                 0,
                 1,
-                "",
+                "share",
                 areas=frozenset({"face_visible"}),
             )
         )
         found.append(
             line_chart(
-                "Head pose (degrees)",
+                "Which way your head faced (degrees)",
                 t,
                 {"yaw": video.yaw, "pitch": video.pitch, "roll": video.roll},
                 -45,
@@ -180,13 +213,13 @@ def charts(report: Report) -> list[LineChart | Bar]:
                     {"brightness": video.brightness, "face_height": video.face_height},
                     0,
                     1,
-                    "",
+                    "share",
                 )
             )
         if any(v is not None for v in video.shoulder_tilt):
             found.append(
                 line_chart(
-                    "Shoulder tilt (degrees)",
+                    "How far your shoulders were off level (degrees)",
                     t,
                     {"shoulder_tilt": video.shoulder_tilt},
                     -20,
@@ -197,10 +230,29 @@ def charts(report: Report) -> list[LineChart | Bar]:
     if tl.audio is not None:
         audio = tl.audio
         found.append(
-            line_chart("Speaking", t, {"talk": audio.talk}, 0, 1, "", areas=frozenset({"talk"}))
+            line_chart(
+                "Speaking (share of each moment)",
+                t,
+                {"talk": audio.talk},
+                0,
+                1,
+                "share",
+                areas=frozenset({"talk"}),
+            )
         )
-        found.append(line_chart("Loudness", t, {"rms_dbfs": audio.rms_dbfs}, -60, 0, " dB"))
-        found.append(line_chart("Pitch", t, {"pitch_hz": audio.pitch_hz}, 50, 400, " Hz"))
+        found.append(
+            line_chart(
+                "Loudness (dB; speech is usually -30 to -15)",
+                t,
+                {"rms_dbfs": audio.rms_dbfs},
+                -60,
+                0,
+                " dB",
+            )
+        )
+        found.append(
+            line_chart("Voice pitch (Hz)", t, {"pitch_hz": audio.pitch_hz}, 50, 400, " Hz")
+        )
     if s.expression is not None and s.expression.distribution:
         found.append(bar("Expression", s.expression.distribution, EXPRESSION_COLOURS))
     if s.talk_ratio is not None:
@@ -241,12 +293,16 @@ def context(report: Report, compared: Sequence[dict[str, Any]] = ()) -> dict[str
         "interview_answers": [] if report.interview is None else answers(report.interview),
         "compared": compared_rows(compared),
         "compared_sessions": max((row["sessions"] for row in compared), default=0),
-        "quality": [(k.replace("_", " "), v) for k, v in asdict(report.quality).items()],
+        "quality": [
+            (k.replace("_", " "), round(v, 2) if isinstance(v, float) else v)
+            for k, v in asdict(report.quality).items()
+        ],
         "minutes": report.duration / 60,
         "ending": ending(report),
         "data": report.to_dict(),
         "inline_css": None,
         "standalone": False,
+        "retention_days": None,  # how long recordings are kept, when the server says
     }
 
 

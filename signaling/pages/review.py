@@ -16,6 +16,30 @@ EVENT_TEXT = {
 }
 
 
+LONG_PAUSE_S = 3.0
+"""A silence between speech this long or longer is marked: longer than a pause for thought
+(0.5-2 s), where a listener starts to wonder."""
+
+
+def long_pauses(report: Report) -> list[tuple[float, float]]:
+    """Silences of ``LONG_PAUSE_S`` or more between speech, as (start, seconds), from the
+    timeline's bins (a bin counts as speech when a tenth of it was)."""
+    timeline = report.timeline
+    if timeline.audio is None:
+        return []
+    found = []
+    quiet_since: float | None = None
+    spoke = False
+    for ts, talk in zip(timeline.t, timeline.audio.talk, strict=False):
+        if talk is not None and talk > 0.1:
+            if spoke and quiet_since is not None and ts - quiet_since >= LONG_PAUSE_S:
+                found.append((quiet_since, ts - quiet_since))
+            spoke, quiet_since = True, None
+        elif quiet_since is None:
+            quiet_since = ts
+    return found
+
+
 def events(report: Report) -> list[tuple[float, str]]:
     """Where something worth a look began: the face leaving the picture, eye contact lost
     (bins with a face where it held less than half the time), and silences of 3 s or more
@@ -31,16 +55,7 @@ def events(report: Report) -> list[tuple[float, str]]:
             found += [
                 (t[i], code) for i, on in enumerate(values) if on and not (i and values[i - 1])
             ]
-    if timeline.audio is not None:
-        quiet_since: float | None = None
-        spoke = False
-        for ts, talk in zip(t, timeline.audio.talk, strict=False):
-            if talk is not None and talk > 0.1:
-                if spoke and quiet_since is not None and ts - quiet_since >= 3.0:
-                    found.append((quiet_since, "pause"))
-                spoke, quiet_since = True, None
-            elif quiet_since is None:
-                quiet_since = ts
+    found += [(start, "pause") for start, _ in long_pauses(report)]
     return sorted(found)
 
 

@@ -41,6 +41,7 @@ from webrtc.lifecycle import SessionState, new_session_id
 from webrtc.peer.registry import SessionRegistry
 from webrtc.peer.session import AnalysisSession
 from webrtc.protocol import ServerMessage
+from webrtc.runtime.file_analysis import AnalysisProgress
 
 log = logging.getLogger(__name__)
 
@@ -388,14 +389,22 @@ class SessionService:
             raise NotFound(f"session {session_id} has no report: no media was analysed")
         return Report.from_dict(report)
 
-    async def analyze_upload(self, path: Path) -> Report:
+    async def analyze_upload(
+        self,
+        path: Path,
+        *,
+        session_id: str | None = None,
+        subject: str | None = None,
+        progress: Callable[[AnalysisProgress], None] | None = None,
+    ) -> Report:
         """Analyse an uploaded recording in the child process (:mod:`signaling.services.uploads`)
-        and keep it as an ended session of source ``upload``. The caller holds
-        ``self.uploads.slot()``."""
-        session_id = new_session_id()
-        report, counters = await self.uploads.analyze(path, session_id)
+        and keep it as an ended session of source ``upload`` (the person's, with ``subject``).
+        The caller holds ``self.uploads.slot()``."""
+        session_id = session_id or new_session_id()
+        report, counters = await self.uploads.analyze(path, session_id, progress)
         record = SessionRecord(
             id=session_id,
+            subject=subject,
             state=SessionState.ENDED,
             created_at=report.created_at,
             expires_at=report.created_at,

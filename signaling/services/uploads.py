@@ -6,6 +6,10 @@ shares nothing with the server's threads), one at a time per worker; a child tha
 that one upload (``422``, with the reason) and is replaced for the next. The slot is taken
 before the upload's body is read, so a second upload is refused at once rather than after
 sending up to ``LENS_MAX_UPLOAD_BYTES``.
+
+The child tells how far it has come through three numbers in shared memory (stage, done,
+total), which the server reads twice a second while it waits: a number written over is all
+the child ever shares, so nothing it does can block or fill a queue of the server's.
 """
 
 from __future__ import annotations
@@ -14,19 +18,45 @@ import asyncio
 import functools
 import logging
 import multiprocessing
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from analyzers.session.report import Report
 from signaling.services.errors import InvalidMedia, ServiceUnavailable
 from webrtc.lifecycle import SessionCounters
 from webrtc.runtime.config import PipelineConfig
-from webrtc.runtime.file_analysis import MediaError, analyze_file
+from webrtc.runtime.file_analysis import AnalysisProgress, MediaError, Stage, analyze_file
 
 log = logging.getLogger(__name__)
+
+STAGES: tuple[Stage, ...] = ("analysing", "transcribing")
+POLL_SECONDS = 0.5
+_shared: Any = None
+"""In the child: the shared numbers its progress is written to."""
+
+
+def _child_start(shared: Any) -> None:
+    global _shared
+    _shared = shared
+
+
+def _tell(progress: AnalysisProgress) -> None:
+    """In the child: write ``progress`` where the server reads it (-1: no total known)."""
+    _shared[0] = STAGES.index(progress.stage)
+    _shared[1] = progress.done
+    _shared[2] = -1.0 if progress.total is None else progress.total
+
+
+def _analyze_in_child(
+    path: Path, config: PipelineConfig, max_seconds: float, session_id: str
+) -> tuple[Report, SessionCounters]:
+    return analyze_file(
+        path, config, max_seconds=max_seconds, session_id=session_id, progress=_tell
+    )
 
 
 class UploadAnalyzer:
@@ -34,6 +64,7 @@ class UploadAnalyzer:
         self._config = config
         self._max_seconds = max_seconds
         self._pool: ProcessPoolExecutor | None = None
+        self._shared: Any = None
         self._busy = False
 
     @property
@@ -56,20 +87,43 @@ class UploadAnalyzer:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            context = multiprocessing.get_context("spawn")
+            self._shared = context.Array("d", 3, lock=False)
+            self._pool = ProcessPoolExecutor(
+                1, mp_context=context, initializer=_child_start, initargs=(self._shared,)
+            )
         return self._pool
 
-    async def analyze(self, path: Path, session_id: str) -> tuple[Report, SessionCounters]:
-        """The file's report and counters, from the child process."""
+    def _progress(self) -> AnalysisProgress | None:
+        """What the child last wrote; ``None`` before its first figure."""
+        stage, done, total = self._shared[:]
+        if stage < 0:
+            return None
+        return AnalysisProgress(STAGES[int(stage)], done, None if total < 0 else total)
+
+    async def analyze(
+        self,
+        path: Path,
+        session_id: str,
+        progress: Callable[[AnalysisProgress], None] | None = None,
+    ) -> tuple[Report, SessionCounters]:
+        """The file's report and counters, from the child process; ``progress`` is told how
+        far it has come, twice a second, whenever that changed."""
         job = functools.partial(
-            analyze_file,
-            path,
-            self._config,
-            max_seconds=self._max_seconds,
-            session_id=session_id,
+            _analyze_in_child, path, self._config, self._max_seconds, session_id
         )
+        pool = self._executor()
+        self._shared[:] = [-1.0, 0.0, -1.0]  # nothing yet (not the last upload's end)
+        future = asyncio.get_running_loop().run_in_executor(pool, job)
+        told: AnalysisProgress | None = None
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._executor(), job)
+            while progress is not None and not future.done():
+                await asyncio.wait([future], timeout=POLL_SECONDS)
+                now = self._progress()
+                if now is not None and now != told and not future.done():
+                    progress(now)
+                    told = now
+            return await future
         except MediaError as exc:
             raise InvalidMedia(str(exc)) from None
         except BrokenProcessPool:

@@ -1,7 +1,9 @@
 // The demo page: camera preview, start/end, connection state and live readouts.
 import { LensClient } from "./lens-client.js";
+import { clearEnding, showKnown, showReportInPlace, watchForReport } from "./ending.js";
 import {
-  endInterview, interviewOptions, noteAnswerTime, onInterviewMessage, playVoice, startInterview,
+  answersGiven, endInterview, interviewOptions, noteAnswerTime, onInterviewMessage, playVoice,
+  startInterview,
 } from "./interview.js";
 
 /**
@@ -27,8 +29,7 @@ const ui = {
   headStability: $("head-stability"), blinkRate: $("blink-rate"),
   dominantExpression: $("dominant-expression"), pitch: $("pitch"), talkRatio: $("talk-ratio"),
   pauses: $("pauses"), speakingRate: $("speaking-rate"), arousal: $("arousal"),
-  pitchVariation: $("pitch-variation"), report: $("report"),
-  reportLink: $("report-link", HTMLAnchorElement),
+  pitchVariation: $("pitch-variation"),
   captions: $("captions"), fillers: $("fillers"), setup: $("setup"), posture: $("posture"),
   setupVerdict: $("setup-verdict"), setupAdvice: $("setup-advice"),
   checkSetup: $("check-setup", HTMLButtonElement),
@@ -49,10 +50,14 @@ function showCue(text, severity, kind = "") {
 }
 
 function showNudge(message) {
+  tips += 1;
   showCue(message.text, message.severity, message.kind);
   cueTimer = setTimeout(() => showCue("All good", "calm"), CUE_SECONDS * 1000);
 }
 let fillerCount = 0;
+let tips = 0; // the coach's cues this session
+let readyAt = 0; // when the session started analysing (ms)
+let transcribing = false;
 const GAZE_PROMPT = ui.gazeStatus.textContent; // the page's own words
 const CAPTION_LINES = 2;
 
@@ -111,8 +116,8 @@ function setReadout(el, text, value) {
   if (value !== undefined) el.dataset.value = value;
 }
 
-function resetReadouts() {
-  showCue(CUE_IDLE, "idle");
+function resetReadouts(cue = CUE_IDLE) {
+  showCue(cue, "idle");
   for (const el of [ui.face, ui.speech, ui.eyeContact, ui.posture]) setReadout(el, "–", "unknown");
   for (const el of [ui.faces, ui.loudness, ui.latency, ui.rtt, ui.session, ui.expression,
     ui.headPose, ui.eyeContactRatio, ui.headStability, ui.blinkRate, ui.dominantExpression,
@@ -167,10 +172,13 @@ function showCalibration(message) {
 
 function onMessage(message) {
   const now = Date.now() / 1000;
+  // Once ended, the page shows the ending: late live messages leave the cleared readouts be.
+  if (client === null && message.type !== "session.report") return;
   noteAnswerTime(message);
   if (onInterviewMessage(message)) return;
   switch (message.type) {
     case "session.ready":
+      readyAt = Date.now();
       ui.session.textContent = message.session_id.slice(0, 8);
       showCue("All good", "calm");
       // Keyboard and screen-reader users land on the coach (an interview moves focus on to
@@ -237,9 +245,6 @@ function onMessage(message) {
     case "pong":
       if (client?.rttMs != null) ui.rtt.textContent = `${client.rttMs.toFixed(0)} ms`;
       break;
-    case "session.report":
-      showReport(message);
-      break;
     case "session.draining": {
       const until = new Date(message.deadline * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
       showStatus("connected", `the server is restarting; this session can go on until ${until}`);
@@ -280,48 +285,12 @@ function showCaption(message) {
   ui.fillers.dataset.value = String(fillerCount);
 }
 
-/**
- * After a failure: ask for the session's report every 3 s for up to two minutes (a lost
- * worker's sessions are recovered by another within ``LENS_WORKER_TIMEOUT``), and offer it.
- * @param {string} sessionId
- */
-async function watchForReport(sessionId) {
-  const url = `/api/sessions/${sessionId}/report`;
-  const mine = attempt;
-  ui.status.textContent += " Your session so far is kept: its report will appear here.";
-  for (let i = 0; i < 40; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    if (attempt !== mine) return; // a new session started
-    let record;
-    try {
-      // The record first (it answers while the session ends): the report once it has ended.
-      const response = await fetch(`/api/sessions/${sessionId}`);
-      if (response.status === 404) return;
-      if (!response.ok) continue;
-      record = await response.json();
-    } catch {
-      continue; // the server is still away
-    }
-    if (record.state !== "ended") continue;
-    showReport({ report_url: url });
-    ui.status.textContent = `${ui.status.textContent.split(" Your session")[0]} Your report is ready.`;
-    await endInterview(url);
-    return;
-  }
-}
-
-function showReport(message) {
-  if (!message?.report_url) return;
-  localStorage.setItem("lens-practice-reports", "yes");
-  progressLink.hidden = false;
-  ui.reportLink.href = `${message.report_url}?format=html`;
-  ui.report.hidden = false;
-}
-
 async function start() {
   attempt += 1;
   resetReadouts();
-  ui.report.hidden = true;
+  clearEnding();
+  tips = 0;
+  readyAt = 0;
   showStatus("camera");
   try {
     stream = await navigator.mediaDevices.getUserMedia(LensClient.mediaConstraints());
@@ -357,6 +326,7 @@ async function start() {
       return;
     }
     sessionId = body.session_id;
+    transcribing = body.transcript;
   }
   // ?fps=N&kbps=N set what the browser sends (measurement knobs: bench/browser_packets.py).
   const query = new URLSearchParams(location.search);
@@ -373,13 +343,16 @@ async function start() {
     const { state, code, message } = /** @type {CustomEvent} */ (e).detail;
     if (state === "failed" || state === "closed") {
       stopCamera();
-      resetReadouts(); // quiet, rather than frozen on the last values
+      resetReadouts(state === "closed" ? "Session ended." : CUE_IDLE); // quiet, not frozen
       if (state === "failed") endInterview(null);
     }
     showStatus(state, FAILURE_TEXT[code] ?? message);
     // A session that had started keeps its report on the server (a lost worker's from its last
     // checkpoint, a drained one's at its end): offer it as soon as the server has it.
-    if (state === "failed" && started && client?.sessionId) watchForReport(client.sessionId);
+    if (state === "failed" && started && client?.sessionId) {
+      const mine = attempt;
+      watchForReport(client.sessionId, ui.status, () => attempt === mine);
+    }
   });
   let started = false;
   client.addEventListener("message", (e) => {
@@ -404,15 +377,24 @@ async function stop() {
   const ending = client;
   client = null;
   ui.disconnect.disabled = true;
+  // At once: the live panel goes, and what is known already shows.
+  const known = {
+    seconds: readyAt ? (Date.now() - readyAt) / 1000 : 0,
+    tips,
+    fillers: transcribing ? fillerCount : null,
+    answers: answersGiven(),
+  };
+  resetReadouts("Session ended.");
   ui.status.textContent = "Ending: preparing your report…";
+  showKnown(known);
   const sessionId = ending?.sessionId;
-  // The report waits for the last words to be transcribed: give it time, and link it anyway.
+  // The report waits for the last words to be transcribed: give it time, and show it anyway.
   const report = await ending?.end(30_000);
   stopCamera();
   showStatus("closed");
   const url = report?.report_url ?? (sessionId && `/api/sessions/${sessionId}/report`);
-  showReport(url && { report_url: url });
-  await endInterview(url || null);
+  if (url) await showReportInPlace(url);
+  else await endInterview(null);
 }
 
 ui.connect.addEventListener("click", start);
@@ -434,4 +416,6 @@ showStatus("idle");
 // The record box shows only where the server records (LENS_RECORDING=allowed, auth off).
 fetch("/health").then((r) => r.json()).then((health) => {
   ui.recordBox.hidden = health.recording !== "allowed";
+  const retention = document.getElementById("retention");
+  if (retention && health.recording_retention_days) retention.textContent = String(Math.round(health.recording_retention_days));
 }).catch(() => {});

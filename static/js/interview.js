@@ -45,6 +45,8 @@ let send = null;
 let clockTimer = 0;
 let phase = "idle";
 let lastIndex = -1;
+/** @type {Set<number> | null} the questions answered this session; null while it is no interview */
+let answered = null;
 
 const ENDED = {
   silence: "You paused, so the answer ended.",
@@ -121,6 +123,7 @@ function runClock(name, seconds, delay = 0) {
 
 /** @param {any} m a ``question`` message */
 function showQuestion(m) {
+  answered ??= new Set();
   ui.panel.hidden = false;
   ui.practice.hidden = true;
   ui.number.textContent = `Question ${m.index + 1} of ${m.of}${m.attempt > 1 ? ` · try ${m.attempt}` : ""}`;
@@ -176,6 +179,7 @@ export function onInterviewMessage(m) {
       runClock("answer", Number(ui.clock.dataset.limit ?? 120));
       return true;
     case "answer.ended":
+      if (m.reason !== "skipped") answered?.add(lastIndex);
       clearInterval(clockTimer);
       setPhase("answered");
       ui.clock.dataset.phase = "done";
@@ -211,8 +215,14 @@ export function noteAnswerTime(m) {
 export function startInterview(sender) {
   send = sender;
   lastIndex = -1;
+  answered = null;
   ui.verdict.hidden = true;
   setPhase("idle");
+}
+
+/** How many questions were answered (a retake counts once), ``null`` when no interview. */
+export function answersGiven() {
+  return answered?.size ?? null;
 }
 
 /** @param {MediaStream} stream */

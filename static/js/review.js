@@ -56,7 +56,9 @@
     // A line of what was said, or a marked word: reachable by keyboard, announced with its time.
     el.tabIndex = 0;
     el.setAttribute("role", "button");
-    el.setAttribute("aria-label", `${clock(t)}: ${el.textContent?.trim() ?? ""}, play from here`);
+    // (A marked moment on a chart already says its time in its label.)
+    const words = el.getAttribute("aria-label") ?? `${clock(t)}: ${el.textContent?.trim() ?? ""}`;
+    el.setAttribute("aria-label", `${words}, play from here`);
     el.addEventListener("keydown", (event) => {
       if (!(event instanceof KeyboardEvent) || (event.key !== "Enter" && event.key !== " ")) return;
       event.preventDefault();

@@ -144,12 +144,24 @@ async def test_a_person_connects_watches_and_ends(
     await page.screenshot(path=str(artifacts / "browser-live.png"), full_page=True)
     assert len(server.registry) == 1
 
-    # Ending shows the report link; the report page has its charts.
+    # Ending shows what is known at once, then the report in place with its charts.
     await page.get_by_role("button", name="End session").click()
-    await shows(status.filter(has_text="Session ended"), "'Session ended'", 10_000)
+    ending = page.locator("#ending")
+    await shows(ending.filter(has_text="You practised for"), "what is known at once", 5_000)
+    assert "The coach gave you" in await ending.inner_text(), "the 'Speak up' cue is counted"
+    assert await page.locator("#readouts").is_hidden(), "the live readouts make way"
+    assert await page.locator("#preview").is_hidden(), "the blank camera makes way"
+    await page.screenshot(path=str(artifacts / "browser-ending.png"), full_page=True)
+    await shows(status.filter(has_text="Session ended"), "'Session ended'", 40_000)
     assert await cue.get_attribute("data-severity") == "idle", "the cue goes quiet at the end"
+    assert await cue.is_hidden(), "no stale 'All good' beside the ending"
+    frame = page.frame_locator("#report-frame")
+    await frame.get_by_role("heading", name="Your session").wait_for(timeout=40_000)
+    assert await frame.locator("svg").count() >= 5
+    moments = frame.locator("svg.moments")
+    assert "Tips from the coach (1)" in (await moments.text_content() or ""), "the cue marked"
+    await page.screenshot(path=str(artifacts / "browser-report-in-place.png"), full_page=True)
     link = page.get_by_role("link", name="Open your report")
-    await link.wait_for(timeout=40_000)
     report_url = await link.get_attribute("href")
     assert report_url is not None and report_url.endswith("/report?format=html")
     report_page = await page.context.new_page()
@@ -226,7 +238,8 @@ async def test_phone_viewport_and_labelled_controls(
         assert box is not None and box["height"] >= 44 and box["x"] + box["width"] <= 390
     unnamed = await page.evaluate(
         """[...document.querySelectorAll('button, a, video, meter, input, summary')]
-             .filter(el => !(el.getAttribute('aria-label') || el.textContent.trim()))
+             .filter(el => !(el.getAttribute('aria-label') || el.textContent.trim()
+                             || el.labels?.length))
              .map(el => el.outerHTML)"""
     )
     assert unnamed == [], unnamed

@@ -80,15 +80,24 @@ async def test_a_two_question_interview_in_the_browser(
     await shows(page.locator("#question-number", has_text="All done"), "the end", 10_000)
     assert await page.evaluate("document.activeElement.id") == "disconnect"
     await page.get_by_role("button", name="End session").click()
-    verdict = page.locator("#verdict")
-    await verdict.wait_for(state="visible", timeout=40_000)
-    assert await page.locator("#strengths li, #work-on li").count() >= 2
-    link = page.get_by_role("link", name="Open your report")
+    # At once: what is known, the live panel gone.
+    ending = page.locator("#ending")
+    await shows(ending.filter(has_text="You answered 2 questions"), "what is known at once", 5_000)
+    assert await page.locator("#readouts").is_hidden(), "the live readouts make way"
+    await page.screenshot(path=str(artifacts / f"interview-ending-{name}.png"), full_page=True)
+    assert await accessibility_problems(page) == [], "the page as the session ends"
+    # Then the report in place, in this tab, opening with the verdict.
+    frame = page.frame_locator("#report-frame")
+    await frame.get_by_role("heading", name="Your interview", exact=True).wait_for(timeout=40_000)
+    assert await frame.locator(".verdict li").count() >= 2, "strengths and things to work on"
+    await page.wait_for_function("document.getElementById('verdict').hidden", timeout=5_000)
+    link = page.get_by_role("link", name="Open your report on a page of its own")
     assert (await link.get_attribute("href") or "").endswith("/report?format=html")
+    assert await link.get_attribute("target") is None, "the report opens in this tab"
     await page.screenshot(path=str(artifacts / f"interview-verdict-{name}.png"), full_page=True)
     if name == "desktop":
         await page.locator("main").screenshot(path=str(README_IMAGES / "interview-verdict.png"))
-    assert await accessibility_problems(page) == [], "the page with the verdict"
+    assert await accessibility_problems(page) == [], "the page with the report in place"
     report = await page.context.new_page()
     await report.goto(server.url + (await link.get_attribute("href") or ""))
     await report.get_by_role("heading", name="Your interview", exact=True).wait_for()

@@ -71,6 +71,19 @@ async def test_management_needs_the_api_key(secured: RunningServer, key: str | N
         assert headers["WWW-Authenticate"].startswith("Bearer")
 
 
+async def test_a_person_erases_their_own_session_with_its_token(secured: RunningServer) -> None:
+    """The session's token (``report`` scope) may DELETE its session, as the API key may; a
+    token of another session may not, and nothing of it is erased."""
+    mine, other = await new_session(secured), await new_session(secured)
+    path = f"/api/sessions/{mine['session_id']}"
+    status, body, _ = await call(secured, "DELETE", path, other["token"])
+    assert (status, body["error"]["code"]) == (403, "forbidden"), body
+    assert (await call(secured, "GET", path, KEY))[0] == 200, "kept after a refusal"
+    status, _, _ = await call(secured, "DELETE", path, mine["token"])
+    assert status == 204
+    assert (await call(secured, "GET", path, KEY))[0] == 404, "erased"
+
+
 async def test_the_session_token_connects_its_session_and_reads_its_report(
     secured: RunningServer,
 ) -> None:

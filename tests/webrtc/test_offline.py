@@ -7,8 +7,10 @@ import asyncio
 import json
 import os
 import random
+import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import numpy as np
@@ -74,6 +76,97 @@ async def test_cli_writes_the_report(recording: tuple[Path, float], tmp_path: Pa
     assert "Your session" in page and page.count("<svg") >= 5
     # A file stands alone: its stylesheet inside, no link that only a server can answer.
     assert "<style>" in page and "/static/" not in page and "?format=json" not in page
+
+
+def drawn(stderr: str, stage: str) -> list[float]:
+    """The seconds done, in the order the progress bar drew them for ``stage``."""
+    found = []
+    for line in re.split(r"[\r\n]", stderr):
+        match = re.match(rf"{stage}\s.*?(\d+\.\d) / \d", line.strip())
+        if match:
+            found.append(float(match.group(1)))
+    return found
+
+
+async def test_cli_progress_never_goes_back(recording: tuple[Path, float], tmp_path: Path) -> None:
+    """Pins: audio and video frames interleave out of step, and the bar went 3.1 s, then
+    2.6 s. Then the speech is transcribed, on a line of its own."""
+    path, _ = recording
+    code, stderr = await run_cli(
+        "analyze", str(path), "--out", str(tmp_path / "r.json"), env={"LENS_TRANSCRIPT": "on"}
+    )
+    assert code == 0, stderr[-2000:]
+    analysing = drawn(stderr, "analysing")
+    assert len(analysing) >= 2, f"expected the bar drawn as it goes, got {stderr[-600:]!r}"
+    assert analysing == sorted(analysing), f"progress went back: {analysing}"
+    assert analysing[-1] == pytest.approx(20, abs=0.3), analysing
+    transcribing = drawn(stderr, "transcribing")
+    assert transcribing and transcribing == sorted(transcribing), stderr[-600:]
+
+
+async def upload_told(
+    server: RunningServer, name: str, data: bytes, subject: str | None = None
+) -> tuple[int, list[dict[str, Any]], list[float]]:
+    """An upload asking to be told as it goes: the status, each line, and when each came
+    (seconds after the first)."""
+    form = aiohttp.FormData()
+    if subject is not None:
+        form.add_field("subject", subject)
+    form.add_field("file", data, filename=name, content_type="video/mp4")
+    lines, times = [], []
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{server.url}/api/analyze", data=form, headers={"Accept": "application/x-ndjson"}
+        ) as response,
+    ):
+        assert response.headers["Content-Type"].startswith("application/x-ndjson")
+        async for raw in response.content:
+            lines.append(json.loads(raw))
+            times.append(asyncio.get_running_loop().time())
+        return response.status, lines, [t - times[0] for t in times]
+
+
+async def test_an_upload_tells_how_far_it_has_come(
+    start_server: StartServer, recording: tuple[Path, float]
+) -> None:
+    """Pins: ``/api/analyze`` said nothing for 20 s. Asked with ``Accept:
+    application/x-ndjson``, the server says it started, then how far it has come while it
+    decodes and transcribes (as it goes, never backwards), then gives the same report as
+    ``GET /api/sessions/{id}/report``, kept with the person's other sessions."""
+    server = await start_server(transcript=True)
+    path, _ = recording
+    status, lines, times = await upload_told(
+        server, "interview.mp4", path.read_bytes(), subject="p-upload-1"
+    )
+    assert status == 200
+    kinds = [line["type"] for line in lines]
+    assert kinds[0] == "accepted" and kinds[-1] == "report", kinds
+    session_id = lines[0]["session_id"]
+    progress = [line for line in lines if line["type"] == "progress"]
+    analysing = [p["done"] for p in progress if p["stage"] == "analysing"]
+    assert len(analysing) >= 2, f"expected figures as it goes, got {progress}"
+    assert analysing == sorted(analysing), f"progress went back: {analysing}"
+    totals = {p["total"] for p in progress if p["stage"] == "analysing"}
+    assert all(t == pytest.approx(20, abs=0.3) for t in totals), f"the file's length: {totals}"
+    assert {p["stage"] for p in progress} <= {"analysing", "transcribing"}, progress
+    assert times[-1] - times[kinds.index("progress")] > 0.4, "the figures came as it went"
+    final = lines[-1]
+    assert final["report_url"] == f"/api/sessions/{session_id}/report"
+    async with aiohttp.ClientSession() as http:
+        async with http.get(server.url + final["report_url"]) as r:
+            assert r.status == 200 and (await r.json())["summary"] == final["report"]["summary"]
+        async with http.get(f"{server.url}/api/sessions/{session_id}") as r:
+            assert (await r.json())["subject"] == "p-upload-1", "kept as the person's session"
+
+
+async def test_a_bad_file_told_as_it_goes_gets_the_same_error(start_server: StartServer) -> None:
+    server = await start_server()
+    status, lines, _ = await upload_told(server, "junk.mp4", b"not a video at all" * 50)
+    assert status == 200 and [line["type"] for line in lines] == ["accepted", "error"], lines
+    error = lines[-1]["error"]
+    assert error["code"] == "invalid_media", error
+    assert "lens-upload-" not in error["message"] and "/" not in error["message"], error
 
 
 async def test_cli_says_why_a_file_cannot_be_analysed(tmp_path: Path) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, Literal
 
 import av
 
@@ -17,8 +18,28 @@ from webrtc.runtime.config import PipelineConfig
 from webrtc.runtime.frame_queues import MediaClock
 from webrtc.runtime.frames import AvImage, audio_frames, video_stream
 
-Progress = Callable[[float, float | None], None]
-"""Called with the media seconds done and the file's duration (``None`` if unknown)."""
+Stage = Literal["analysing", "transcribing"]
+
+
+@dataclass(frozen=True)
+class AnalysisProgress:
+    """How far the analysis of a file has come: first its media is decoded and analysed
+    (``done`` and ``total`` in media seconds, ``total`` ``None`` when the file does not say),
+    then its speech is transcribed (seconds of speech)."""
+
+    stage: Stage
+    done: float
+    total: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stage": self.stage,
+            "done": round(self.done, 1),
+            "total": self.total and round(self.total, 1),
+        }
+
+
+Progress = Callable[[AnalysisProgress], None]
 
 
 def _reason(exc: BaseException) -> str:
@@ -66,6 +87,9 @@ def analyze_file(
         audio = audio_frames(config) if audio_stream_in is not None else None
         clips: list[SpeechClip] = []
         clocks = {"video": MediaClock(), "audio": MediaClock()}
+        # Audio and video frames interleave a little out of step: the furthest either has
+        # reached is how far the file is, and the figure never goes back.
+        furthest = 0.0
         streams = [s for s in (video_stream_in, audio_stream_in) if s is not None]
         try:
             for frame in container.decode(*streams):
@@ -81,8 +105,9 @@ def analyze_file(
                     continue
                 if max_seconds is not None and t > max_seconds:
                     raise MediaError(f"{path.name} runs past the {max_seconds:.0f} s limit")
-                if progress is not None:
-                    progress(t, duration)
+                if progress is not None and t > furthest:
+                    furthest = t
+                    progress(AnalysisProgress("analysing", t, duration))
             if audio is not None:
                 clips += audio.end().clips
             video_final = video.finish() if video is not None else None
@@ -97,7 +122,14 @@ def analyze_file(
     if audio is not None and config.stream.transcript and config.asr_model_dir is not None:
         recognizer = WhisperRecognizer(config.asr_model_dir)
         language = None if language_choice == "auto" else language_choice
-        transcript = transcribe(recognizer, clips, language)
+        speech = sum(clip.seconds for clip in clips)
+
+        def transcribed(done: float) -> None:
+            if progress is not None:
+                progress(AnalysisProgress("transcribing", done, speech))
+
+        transcribed(0.0)
+        transcript = transcribe(recognizer, clips, language, progress=transcribed)
         missing = unheard_seconds(clips, transcript)
     counters = SessionCounters(
         frames_received=video.frames_offered if video else 0,

@@ -1,0 +1,151 @@
+// How a session ends on the demo page: what is known shows at once, then the report in place
+// (in this tab, where the live panel was); after a failure, the report as soon as the server
+// has it.
+import { endInterview } from "./interview.js";
+
+/**
+ * @param {string} id
+ * @returns {HTMLElement}
+ */
+function el(id) {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`#${id} is missing`);
+  return found;
+}
+const ui = {
+  section: el("ending"),
+  facts: el("ending-facts"),
+  wait: el("ending-wait"),
+  frame: /** @type {HTMLIFrameElement} */ (el("report-frame")),
+  own: el("report"),
+  link: /** @type {HTMLAnchorElement} */ (el("report-link")),
+  verdict: el("verdict"),
+  progress: /** @type {HTMLAnchorElement} */ (el("progress-link")),
+  title: el("ending-title"),
+  readouts: el("readouts"),
+  preview: el("preview"),
+  cue: el("cue"),
+};
+
+/**
+ * What the page knows the moment a session ends, before the server's report.
+ * @typedef {{ seconds: number, tips: number, fillers: number | null, answers: number | null }} Known
+ */
+
+/** @param {number} s */
+function clock(s) {
+  const whole = Math.max(0, Math.round(s));
+  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
+}
+
+/** @param {number} n @param {string} one @param {string} many */
+const count = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+
+/** The live panel and the camera make way for what ends (their readouts are stale). */
+function makeWay() {
+  ui.readouts.hidden = true;
+  ui.preview.hidden = true;
+  ui.cue.hidden = true;
+}
+
+/** Back to nothing shown (a new session starts). */
+export function clearEnding() {
+  ui.readouts.hidden = false;
+  ui.preview.hidden = false;
+  ui.cue.hidden = false;
+  ui.section.hidden = true;
+  ui.facts.replaceChildren();
+  ui.own.hidden = true;
+  ui.frame.hidden = true;
+  ui.frame.removeAttribute("src");
+}
+
+/**
+ * At once, on End: how long, what the coach said, the fillers heard.
+ * @param {Known} known
+ */
+export function showKnown(known) {
+  const lines = [`You practised for ${clock(known.seconds)} (minutes:seconds).`];
+  if (known.answers != null) lines.push(`You answered ${count(known.answers, "question", "questions")}.`);
+  lines.push(known.tips ? `The coach gave you ${count(known.tips, "tip", "tips")}; your report lists each with its time.` : "The coach had no tip for you.");
+  if (known.fillers != null) {
+    lines.push(known.fillers ? `You said "um" or "uh" ${count(known.fillers, "time", "times")}.` : 'You never said "um" or "uh".');
+  }
+  ui.facts.replaceChildren(...lines.map((text) => {
+    const item = document.createElement("li");
+    item.textContent = text;
+    return item;
+  }));
+  ui.wait.textContent = "Your full report is being prepared: it waits for your last words to be written down, up to half a minute.";
+  ui.title.textContent = "Your session has ended";
+  makeWay();
+  ui.section.hidden = false;
+  ui.section.focus();
+}
+
+/**
+ * The report, in place: the interview's verdict first (it comes quickly), then the whole
+ * report in a frame as tall as its page.
+ * @param {string} reportUrl the report's API URL
+ * @param {string} [heading] what the report is of, when not the session that just ended
+ */
+export async function showReportInPlace(reportUrl, heading) {
+  if (heading) {
+    ui.title.textContent = heading;
+    ui.facts.replaceChildren();
+  }
+  makeWay();
+  localStorage.setItem("lens-practice-reports", "yes");
+  ui.progress.hidden = false;
+  ui.section.hidden = false;
+  ui.link.href = `${reportUrl}?format=html`;
+  ui.own.hidden = false;
+  ui.wait.textContent = "Your report is ready, below.";
+  const shown = endInterview(reportUrl);
+  ui.frame.addEventListener("load", () => fitFrame(), { once: true });
+  ui.frame.src = `${reportUrl}?format=html&embed=1`;
+  ui.frame.hidden = false;
+  await shown;
+}
+
+/** The frame as tall as the report, and kept so (its charts and review may grow). */
+function fitFrame() {
+  const doc = ui.frame.contentDocument;
+  if (!doc?.body) return;
+  const fit = () => { ui.frame.style.height = `${doc.documentElement.scrollHeight}px`; };
+  new ResizeObserver(fit).observe(doc.body);
+  fit();
+  // The report opens with the interview's verdict: the page's own copy makes way for it.
+  if (doc.querySelector(".verdict")) ui.verdict.hidden = true;
+}
+
+/**
+ * After a failure: ask for the session's report every 3 s for up to two minutes (a lost
+ * worker's sessions are recovered by another within ``LENS_WORKER_TIMEOUT``), and show it.
+ * @param {string} sessionId
+ * @param {HTMLElement} status where the page says what happened
+ * @param {() => boolean} current whether this session is still the page's latest
+ */
+export async function watchForReport(sessionId, status, current) {
+  const url = `/api/sessions/${sessionId}/report`;
+  status.textContent += " Your session so far is kept: its report will appear here.";
+  for (let i = 0; i < 40; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    if (!current()) return; // a new session started
+    let record;
+    try {
+      // The record first (it answers while the session ends): the report once it has ended.
+      const response = await fetch(`/api/sessions/${sessionId}`);
+      if (response.status === 404) return;
+      if (!response.ok) continue;
+      record = await response.json();
+    } catch {
+      continue; // the server is still away
+    }
+    if (record.state !== "ended") continue;
+    status.textContent = `${status.textContent.split(" Your session")[0]} Your report is ready, below.`;
+    await showReportInPlace(url);
+    return;
+  }
+  status.textContent = `${status.textContent.split(" Your session")[0]} The server has not finished this session's report yet: start again, or come back later through "Your progress".`;
+}
