@@ -58,6 +58,19 @@ let fillerCount = 0;
 let tips = 0; // the coach's cues this session
 let readyAt = 0; // when the session started analysing (ms)
 let transcribing = false;
+let heardAt = 0; // when the server was last heard (ms)
+// Results come several times a second: a silence of 3 s means the server is in trouble, and
+// a frozen "All good" would be a lie. Said at once, while the connection decides.
+const QUIET_MS = 3000;
+setInterval(() => {
+  if (client?.state !== "connected" || !readyAt || Date.now() - heardAt < QUIET_MS) return;
+  const quiet = Math.round((Date.now() - heardAt) / 1000);
+  showCue("Waiting for the server…", "idle");
+  for (const el of [ui.face, ui.speech, ui.eyeContact, ui.posture]) setReadout(el, "–", "unknown");
+  ui.loudness.textContent = "–";
+  ui.status.dataset.state = "connecting";
+  ui.status.textContent = `Waiting for the server: it has not answered for ${quiet} s. Your session so far is kept.`;
+}, 1000);
 const GAZE_PROMPT = ui.gazeStatus.textContent; // the page's own words
 const CAPTION_LINES = 2;
 
@@ -103,9 +116,14 @@ let attempt = 0; // counts sessions started from this page: a watch for an older
 let stream = null;
 let framesAnalysed = 0;
 
-function showStatus(state, message) {
+/**
+ * @param {string} state
+ * @param {string} [message]
+ * @param {string} [title] what went wrong, when not the connection (the camera, say)
+ */
+function showStatus(state, message, title = STATUS_TEXT[state]) {
   ui.status.dataset.state = state;
-  ui.status.textContent = message ? `${STATUS_TEXT[state]}: ${message}` : STATUS_TEXT[state];
+  ui.status.textContent = message ? `${title}: ${message}` : title;
   const busy = state === "camera" || state === "connecting" || state === "connected";
   ui.connect.disabled = busy;
   ui.disconnect.disabled = !busy;
@@ -172,6 +190,11 @@ function showCalibration(message) {
 
 function onMessage(message) {
   const now = Date.now() / 1000;
+  if (client && readyAt && Date.now() - heardAt >= QUIET_MS) {
+    showCue("All good", "calm"); // heard again
+    showStatus("connected");
+  }
+  heardAt = Date.now();
   // Once ended, the page shows the ending: late live messages leave the cleared readouts be.
   if (client === null && message.type !== "session.report") return;
   noteAnswerTime(message);
@@ -297,7 +320,7 @@ async function start() {
   } catch (err) {
     const { name } = /** @type {DOMException} */ (err);
     const denied = name === "NotAllowedError" || name === "SecurityError";
-    showStatus("failed", denied ? CAMERA_DENIED : `no camera or microphone was found (${name}). Plug one in, or close other apps using it, then press Start again.`);
+    showStatus("failed", denied ? CAMERA_DENIED : `no camera or microphone was found (${name}). Plug one in, or close other apps using it, then press Start again.`, "No camera");
     return;
   }
   ui.preview.srcObject = stream;
@@ -339,8 +362,21 @@ async function start() {
   client.addEventListener("voice", (e) => playVoice(/** @type {CustomEvent} */ (e).detail));
   const talking = client;
   startInterview((message) => talking.send(message));
+  // The server may end the session itself (a restart, the longest a session may last): it
+  // says why and sends the report first; that is an ending, not a failure.
+  let closedBy = null;
+  let serverReport = null;
+  client.addEventListener("message", (e) => {
+    const detail = /** @type {CustomEvent} */ (e).detail;
+    if (detail.type === "session.closed") closedBy = detail.reason;
+    if (detail.type === "session.report") serverReport = detail;
+  });
   client.addEventListener("state", (e) => {
     const { state, code, message } = /** @type {CustomEvent} */ (e).detail;
+    if (state === "failed" && closedBy && client === talking) {
+      endedByServer(talking, closedBy, serverReport?.report_url);
+      return;
+    }
     if (state === "failed" || state === "closed") {
       stopCamera();
       resetReadouts(state === "closed" ? "Session ended." : CUE_IDLE); // quiet, not frozen
@@ -373,20 +409,55 @@ function stopCamera() {
   ui.preview.srcObject = null;
 }
 
-async function stop() {
-  const ending = client;
-  client = null;
-  ui.disconnect.disabled = true;
-  // At once: the live panel goes, and what is known already shows.
-  const known = {
+/** What the page knows of the session now, for the ending. */
+function known() {
+  return {
     seconds: readyAt ? (Date.now() - readyAt) / 1000 : 0,
     tips,
     fillers: transcribing ? fillerCount : null,
     answers: answersGiven(),
   };
+}
+
+// Why the server ended a session, in the person's words.
+const CLOSED_TEXT = {
+  server_shutdown: "the server was restarting, so it ended your session. Everything up to then is in your report.",
+  max_duration: "your session reached the longest a session may last.",
+  deleted: "this session was deleted, with everything recorded of it.",
+  heartbeat_timeout: "the server stopped hearing from this page.",
+};
+
+/**
+ * The server ended the session: what is known, then its report in place (or, for a deleted
+ * session, nothing to show).
+ * @param {LensClient} ended
+ * @param {string} reason
+ * @param {string | undefined} reportUrl
+ */
+async function endedByServer(ended, reason, reportUrl) {
+  client = null;
+  const now = known();
+  stopCamera();
+  resetReadouts("Session ended.");
+  showStatus("closed", CLOSED_TEXT[reason] ?? `the server ended the session (${reason.replaceAll("_", " ")}).`);
+  if (reason === "deleted") {
+    await endInterview(null);
+    return;
+  }
+  showKnown(now);
+  const url = reportUrl ?? (ended.sessionId && `/api/sessions/${ended.sessionId}/report`);
+  if (url) await showReportInPlace(url);
+}
+
+async function stop() {
+  const ending = client;
+  client = null;
+  ui.disconnect.disabled = true;
+  // At once: the live panel goes, and what is known already shows.
+  const now = known();
   resetReadouts("Session ended.");
   ui.status.textContent = "Ending: preparing your report…";
-  showKnown(known);
+  showKnown(now);
   const sessionId = ending?.sessionId;
   // The report waits for the last words to be transcribed: give it time, and show it anyway.
   const report = await ending?.end(30_000);

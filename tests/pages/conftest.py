@@ -97,3 +97,23 @@ async def accessibility_problems(page: Any) -> list[str]:
            }"""
     )
     return list(found)
+
+
+WIDTHS = ((1200, 900), (390, 844))
+"""A desktop and a phone: every state of a page is looked at at both."""
+
+
+async def capture(page: Any, artifacts: Path, name: str) -> None:
+    """The page as it is now at desktop and phone width: a screenshot of each
+    (``test-artifacts/{name}-{width}.png``), and at each no sideways scrolling and no serious
+    axe-core finding. The viewport is put back afterwards."""
+    original = page.viewport_size
+    for width, height in WIDTHS:
+        await page.set_viewport_size({"width": width, "height": height})
+        await page.screenshot(path=str(artifacts / f"{name}-{width}.png"), full_page=True)
+        seen = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert seen[0] <= seen[1], f"{name} at {width} px scrolls sideways: {seen}"
+        problems = await accessibility_problems(page)
+        assert problems == [], f"{name} at {width} px, axe-core found: {problems}"
+    if original:
+        await page.set_viewport_size(original)

@@ -7,6 +7,7 @@ Screenshots land in ``test-artifacts/``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 import time
@@ -23,7 +24,7 @@ from loadtest.peer import ClientPeer, StillsTrack
 from signaling.http.app_keys import SERVICE
 from tests.conftest import RunningServer, StartServer
 from tests.media import blank
-from tests.pages.conftest import Launch, accessibility_problems
+from tests.pages.conftest import Launch, accessibility_problems, capture
 from tests.signaling.test_auth import KEY, SECRET
 from tests.webrtc.test_packets import rate
 from tests.webrtc.test_recording import recorded_session, voice  # noqa: F401 (a fixture)
@@ -141,7 +142,7 @@ async def test_a_person_connects_watches_and_ends(
     assert len(caption.split()) >= 2, f"captions read {caption!r}"
     assert await page.locator("#fillers").get_attribute("data-value") is not None
     assert int(await page.locator("#frames").inner_text()) > 0
-    await page.screenshot(path=str(artifacts / "browser-live.png"), full_page=True)
+    await capture(page, artifacts, "browser-live")
     assert len(server.registry) == 1
 
     # Ending shows what is known at once, then the report in place with its charts.
@@ -151,7 +152,7 @@ async def test_a_person_connects_watches_and_ends(
     assert "The coach gave you" in await ending.inner_text(), "the 'Speak up' cue is counted"
     assert await page.locator("#readouts").is_hidden(), "the live readouts make way"
     assert await page.locator("#preview").is_hidden(), "the blank camera makes way"
-    await page.screenshot(path=str(artifacts / "browser-ending.png"), full_page=True)
+    await capture(page, artifacts, "browser-ending")
     await shows(status.filter(has_text="Session ended"), "'Session ended'", 40_000)
     assert await cue.get_attribute("data-severity") == "idle", "the cue goes quiet at the end"
     assert await cue.is_hidden(), "no stale 'All good' beside the ending"
@@ -160,7 +161,7 @@ async def test_a_person_connects_watches_and_ends(
     assert await frame.locator("svg").count() >= 5
     moments = frame.locator("svg.moments")
     assert "Tips from the coach (1)" in (await moments.text_content() or ""), "the cue marked"
-    await page.screenshot(path=str(artifacts / "browser-report-in-place.png"), full_page=True)
+    await capture(page, artifacts, "browser-report-in-place")
     link = page.get_by_role("link", name="Open your report")
     report_url = await link.get_attribute("href")
     assert report_url is not None and report_url.endswith("/report?format=html")
@@ -187,7 +188,7 @@ async def test_camera_denied(server: RunningServer, launch: Launch, artifacts: P
     page, _ = await open_page(await launch(camera_allowed=False), server.url)
     shown = await failure_shown(page, "camera or microphone access was denied")
     assert "allow the camera and microphone for this site" in shown, f"no next step: {shown!r}"
-    await page.screenshot(path=str(artifacts / "browser-camera-denied.png"))
+    await capture(page, artifacts, "browser-camera-denied")
     assert len(server.registry) == 0
 
 
@@ -198,7 +199,7 @@ async def test_server_unreachable(
     page, _ = await open_page(await launch(), server.url)
     await server.runner.cleanup()
     await failure_shown(page, "cannot reach the Interview Lens server")
-    await page.screenshot(path=str(artifacts / "browser-unreachable.png"))
+    await capture(page, artifacts, "browser-unreachable")
 
 
 async def test_server_full(start_server: StartServer, launch: Launch, artifacts: Path) -> None:
@@ -209,7 +210,7 @@ async def test_server_full(start_server: StartServer, launch: Launch, artifacts:
     try:
         page, _ = await open_page(await launch(), server.url)
         await failure_shown(page, "the server is busy with other interviews")
-        await page.screenshot(path=str(artifacts / "browser-server-full.png"))
+        await capture(page, artifacts, "browser-server-full")
     finally:
         await occupant.close()
 
@@ -489,5 +490,36 @@ async def test_a_dropped_connection_keeps_the_report_in_reach(
     await shows(status.filter(has_text="Your report is ready"), "the report offered", 30_000)
     link = page.get_by_role("link", name="Open your report")
     assert (await link.get_attribute("href") or "").endswith(f"{session.id}/report?format=html")
-    await page.screenshot(path=str(artifacts / "browser-dropped-report.png"))
+    await frame_shows_report(page)
+    await capture(page, artifacts, "browser-dropped-report")
+    assert errors == [], errors
+
+
+async def frame_shows_report(page: Any) -> None:
+    """The report in place on the demo page, in its frame."""
+    frame = page.frame_locator("#report-frame")
+    await frame.get_by_role("heading", name="Your session").wait_for(timeout=20_000)
+
+
+async def test_a_restarting_server_ends_the_session_with_its_report(
+    start_server: StartServer, launch: Launch, artifacts: Path
+) -> None:
+    """Pins: on a drain the page said "Connection failed" beside a valid report link. Now the
+    person is told the server is restarting and until when the session may go on; when it
+    ends, the page says why, in words, and shows the report in place."""
+    server = await start_server()
+    page, errors = await open_page(await launch(), server.url)
+    await page.get_by_label("Practise", exact=True).select_option("open")
+    await page.get_by_role("button", name="Start session").click()
+    status = page.get_by_role("status")
+    await shows(status.filter(has_text="Connected"), "'Connected'", 20_000)
+    await readout(page, "#face", "yes")
+    draining = asyncio.ensure_future(server.app[SERVICE].drain(4.0))
+    await shows(status.filter(has_text="the server is restarting"), "the drain told", 10_000)
+    await capture(page, artifacts, "browser-draining")
+    await shows(status.filter(has_text="it ended your session"), "the end explained", 20_000)
+    assert await status.get_attribute("data-state") == "closed", "an ending, not a failure"
+    await frame_shows_report(page)
+    await capture(page, artifacts, "browser-drained-report")
+    await draining
     assert errors == [], errors

@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 
 from tests.conftest import StartServer
-from tests.pages.conftest import Launch, accessibility_problems
+from tests.pages.conftest import Launch, accessibility_problems, capture
 from tests.pages.test_browser import open_page, shows
 from tests.webrtc.test_offline import recording  # noqa: F401 (a fixture)
 
@@ -89,6 +89,5 @@ async def test_a_file_that_is_not_media_gets_a_reason_and_a_next_step(
     said = await status.inner_text()
     assert "could not be analysed" in said and "Try another file" in said, said
     assert await page.get_by_role("button", name="Analyse it").is_enabled(), "can try again"
-    await page.screenshot(path=str(artifacts / "upload-failed.png"), full_page=True)
-    assert await accessibility_problems(page) == [], "the page after a failed upload"
+    await capture(page, artifacts, "upload-failed")
     assert errors == [], errors

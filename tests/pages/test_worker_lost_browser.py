@@ -1,0 +1,42 @@
+"""The server process dies under a live session in real headless Chromium. Pins what a person
+saw: 12 s frozen on "All good", then "the server stopped answering" and no way to the report,
+though the next server had it. Now the page says within seconds that the server is quiet,
+keeps the session, and shows its report in place once the server that takes over has ended it
+(``worker_lost``, from its last checkpoint)."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tests.pages.conftest import Launch, capture
+from tests.pages.test_browser import frame_shows_report, open_page, readout, shows
+from tests.processes import ServerProcess
+from tests.server.test_worker_lost import FAST
+
+
+async def test_a_lost_worker_keeps_the_report_in_reach(
+    server_process: Callable[..., Any], launch: Launch, artifacts: Path
+) -> None:
+    doomed: ServerProcess = await server_process(**FAST)
+    page, _ = await open_page(await launch(), doomed.url)
+    await page.get_by_label("Practise", exact=True).select_option("open")
+    await page.get_by_role("button", name="Start session").click()
+    status = page.get_by_role("status")
+    await shows(status.filter(has_text="Connected"), "'Connected'", 30_000)
+    await readout(page, "#face", "yes")
+    await page.wait_for_timeout(3_000)  # a checkpoint of the analysis is stored
+    doomed.send(signal.SIGKILL)
+    await doomed.wait(10)
+    await shows(status.filter(has_text="has not answered"), "the silence told", 8_000)
+    assert await page.locator("#cue").inner_text() == "Waiting for the server…", "no 'All good'"
+    await capture(page, artifacts, "browser-server-quiet")
+    # The server comes back where the page knows it (a restart, or a balancer's other worker).
+    await server_process(port=doomed.port, **FAST)
+    await shows(status.filter(has_text="Your report is ready"), "the report offered", 60_000)
+    await frame_shows_report(page)
+    frame = page.frame_locator("#report-frame")
+    assert "the server running it stopped" in await frame.locator(".meta").inner_text()
+    await capture(page, artifacts, "browser-worker-lost-report")
