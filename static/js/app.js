@@ -1,5 +1,9 @@
-// The demo page: camera preview, start/end, connection state and live readouts.
+// The demo page: camera preview, start/end, connection state, the coach's cue, and how a
+// session ends (the live readouts are drawn by readouts.js).
 import { LensClient } from "./lens-client.js";
+import {
+  blankLive, clearReadouts, fillersSaid, showResult, showRoundTrip, showSessionId,
+} from "./readouts.js";
 import { clearEnding, showKnown, showReportInPlace, watchForReport } from "./ending.js";
 import {
   answersGiven, endInterview, interviewOptions, noteAnswerTime, onInterviewMessage, playVoice,
@@ -22,17 +26,7 @@ function $(id, Type) {
 const ui = {
   preview: $("preview", HTMLVideoElement), connect: $("connect", HTMLButtonElement),
   disconnect: $("disconnect", HTMLButtonElement), status: $("status"),
-  face: $("face"), faces: $("faces"), speech: $("speech"), loudness: $("loudness"),
-  meter: $("loudness-meter", HTMLMeterElement), latency: $("latency"), rtt: $("rtt"), frames: $("frames"),
-  skipped: $("skipped"), session: $("session"), eyeContact: $("eye-contact"),
-  expression: $("expression"), headPose: $("head-pose"), eyeContactRatio: $("eye-contact-ratio"),
-  headStability: $("head-stability"), blinkRate: $("blink-rate"),
-  dominantExpression: $("dominant-expression"), pitch: $("pitch"), talkRatio: $("talk-ratio"),
-  pauses: $("pauses"), speakingRate: $("speaking-rate"), arousal: $("arousal"),
-  pitchVariation: $("pitch-variation"),
-  captions: $("captions"), fillers: $("fillers"), setup: $("setup"), posture: $("posture"),
-  setupVerdict: $("setup-verdict"), setupAdvice: $("setup-advice"),
-  checkSetup: $("check-setup", HTMLButtonElement),
+  setupVerdict: $("setup-verdict"), checkSetup: $("check-setup", HTMLButtonElement),
   gazeStatus: $("gaze-status"), calibrate: $("calibrate", HTMLButtonElement),
   cue: $("cue"), recordBox: $("record-box"), record: $("record", HTMLInputElement),
 };
@@ -54,7 +48,6 @@ function showNudge(message) {
   showCue(message.text, message.severity, message.kind);
   cueTimer = setTimeout(() => showCue("All good", "calm"), CUE_SECONDS * 1000);
 }
-let fillerCount = 0;
 let tips = 0; // the coach's cues this session
 let readyAt = 0; // when the session started analysing (ms)
 let transcribing = false;
@@ -66,16 +59,10 @@ setInterval(() => {
   if (client?.state !== "connected" || !readyAt || Date.now() - heardAt < QUIET_MS) return;
   const quiet = Math.round((Date.now() - heardAt) / 1000);
   showCue("Waiting for the server…", "idle");
-  for (const el of [ui.face, ui.speech, ui.eyeContact, ui.posture]) setReadout(el, "–", "unknown");
-  ui.loudness.textContent = "–";
+  blankLive();
   ui.status.dataset.state = "connecting";
   ui.status.textContent = `Waiting for the server: it has not answered for ${quiet} s. Your session so far is kept.`;
 }, 1000);
-const GAZE_PROMPT = ui.gazeStatus.textContent; // the page's own words
-const CAPTION_LINES = 2;
-
-const percent = (x) => (x == null ? "–" : `${Math.round(x * 100)} %`);
-const degrees = (x) => `${x > 0 ? "+" : ""}${x.toFixed(0)}°`;
 
 // What a person is told when connecting fails, by error code; other codes show the server's
 // own message.
@@ -114,7 +101,6 @@ progressLink.href = `/api/subjects/${practiceId}/progress?format=html`;
 progressLink.hidden = localStorage.getItem("lens-practice-reports") === null;
 let attempt = 0; // counts sessions started from this page: a watch for an older one stops
 let stream = null;
-let framesAnalysed = 0;
 
 /**
  * @param {string} state
@@ -129,67 +115,13 @@ function showStatus(state, message, title = STATUS_TEXT[state]) {
   ui.disconnect.disabled = !busy;
 }
 
-function setReadout(el, text, value) {
-  el.textContent = text;
-  if (value !== undefined) el.dataset.value = value;
-}
-
+/** The live panel back to empty, and the cue to ``cue``. */
 function resetReadouts(cue = CUE_IDLE) {
   showCue(cue, "idle");
-  for (const el of [ui.face, ui.speech, ui.eyeContact, ui.posture]) setReadout(el, "–", "unknown");
-  for (const el of [ui.faces, ui.loudness, ui.latency, ui.rtt, ui.session, ui.expression,
-    ui.headPose, ui.eyeContactRatio, ui.headStability, ui.blinkRate, ui.dominantExpression,
-    ui.pitch, ui.talkRatio, ui.pauses, ui.speakingRate, ui.arousal, ui.pitchVariation]) {
-    el.textContent = "–";
-  }
-  ui.meter.value = -60;
-  framesAnalysed = 0;
-  ui.frames.textContent = "0";
-  ui.skipped.textContent = "0";
-  fillerCount = 0;
-  ui.fillers.textContent = "–";
-  ui.fillers.dataset.value = "0";
-  ui.captions.replaceChildren();
-  ui.setup.hidden = true;
-  ui.setupAdvice.replaceChildren();
-  ui.gazeStatus.dataset.state = "idle";
-  ui.gazeStatus.textContent = GAZE_PROMPT;
-  ui.calibrate.disabled = false;
-  ui.calibrate.textContent = "Set where I look";
-}
-
-/** Posture comes in its own message every couple of seconds: it stays until the next. */
-function showPosture(p) {
-  // Slumped is judged against the person's own first minute; until then there is no verdict.
-  const state = p.hand_over_face ? "hand" : p.slumped == null ? "learning" : p.slumped ? "slumped" : "upright";
-  const words = { hand: "Hand over your face", learning: "Learning your posture", slumped: "Slumped", upright: "Upright" }[state];
-  setReadout(ui.posture, `${words}, shoulders ${Math.abs(p.shoulder_tilt).toFixed(0)}° off level`, state);
-}
-
-/** The server's setup check: framing and light, before the interview starts and on request. */
-function showSetup(message) {
-  ui.setup.hidden = false;
-  ui.setupVerdict.dataset.ok = String(message.ok);
-  ui.setupVerdict.textContent = message.ok ? "All good: you are framed and lit well." : "Before you start:";
-  ui.setupAdvice.replaceChildren(...message.advice.map(({ code, text }) => {
-    const item = document.createElement("li");
-    item.dataset.code = code;
-    item.textContent = text;
-    return item;
-  }));
-  ui.checkSetup.disabled = false;
-}
-
-/** Where the person looks when looking at the interviewer: the server's words on how it went. */
-function showCalibration(message) {
-  ui.gazeStatus.dataset.state = message.ok ? "done" : "failed";
-  ui.gazeStatus.textContent = message.text;
-  ui.calibrate.disabled = false;
-  ui.calibrate.textContent = message.ok ? "Set it again" : "Try again";
+  clearReadouts();
 }
 
 function onMessage(message) {
-  const now = Date.now() / 1000;
   if (client && readyAt && Date.now() - heardAt >= QUIET_MS) {
     showCue("All good", "calm"); // heard again
     showStatus("connected");
@@ -198,75 +130,21 @@ function onMessage(message) {
   // Once ended, the page shows the ending: late live messages leave the cleared readouts be.
   if (client === null && message.type !== "session.report") return;
   noteAnswerTime(message);
-  if (onInterviewMessage(message)) return;
+  if (onInterviewMessage(message) || showResult(message)) return;
   switch (message.type) {
     case "session.ready":
       readyAt = Date.now();
-      ui.session.textContent = message.session_id.slice(0, 8);
+      showSessionId(message.session_id);
       showCue("All good", "calm");
       // Keyboard and screen-reader users land on the coach (an interview moves focus on to
       // its first question when it comes).
       if (document.activeElement === ui.connect || document.activeElement === document.body) ui.cue.focus();
       break;
-    case "posture":
-      showPosture(message);
-      break;
     case "nudge":
       showNudge(message);
       break;
-    case "video.frame":
-      setReadout(ui.face, message.face ? "In view" : "Not in view", message.face ? "yes" : "no");
-      ui.faces.textContent = String(message.faces);
-      if (message.eye_contact == null) setReadout(ui.eyeContact, "–", "unknown");
-      else setReadout(ui.eyeContact, message.eye_contact ? "Yes" : "Looking away", message.eye_contact ? "yes" : "no");
-      ui.expression.textContent = message.expression?.label ?? "–";
-      ui.headPose.textContent = message.head_pose
-        ? `${degrees(message.head_pose.yaw)} / ${degrees(message.head_pose.pitch)} / ${degrees(message.head_pose.roll)}`
-        : "–";
-      ui.frames.textContent = String(++framesAnalysed);
-      ui.skipped.textContent = String(message.frames_skipped);
-      // received_at is the server's clock: meaningful when page and server share a host.
-      ui.latency.textContent = `${Math.max(0, (now - message.received_at) * 1000).toFixed(0)} ms`;
-      break;
-    case "audio.window":
-      setReadout(ui.speech, message.speech ? "Speaking" : "Quiet", message.speech ? "speaking" : "quiet");
-      // In words, with the level for those who want it (speech is usually -30 to -15 dB).
-      ui.loudness.textContent = `${message.rms_dbfs < -45 ? "silent" : message.rms_dbfs < -35 ? "quiet" : message.rms_dbfs > -10 ? "very loud" : "good"} (${message.rms_dbfs.toFixed(0)} dB)`;
-      ui.meter.value = Math.max(-60, message.rms_dbfs);
-      if (message.pitch_hz != null) ui.pitch.textContent = `${message.pitch_hz.toFixed(0)} Hz`;
-      break;
-    case "summary":
-      ui.eyeContactRatio.textContent = percent(message.eye_contact_ratio);
-      ui.headStability.textContent = percent(message.head_stability);
-      ui.blinkRate.textContent = message.blinks_per_min == null ? "–" : message.blinks_per_min.toFixed(0);
-      ui.dominantExpression.textContent = message.expression?.dominant ?? "–";
-      if (message.talk_ratio != null) ui.talkRatio.textContent = percent(message.talk_ratio);
-      if (message.pauses) {
-        const { count, mean_s: mean } = message.pauses;
-        ui.pauses.textContent = count ? `${count} (avg ${mean.toFixed(1)} s)` : "none";
-      }
-      // Pace says little over a sentence or two: shown once 10 s of turns were heard (what the
-      // coach waits for too).
-      if (message.speaking_rate && message.speaking_rate.turn_seconds >= 10) {
-        // Speech rate over the speaking turns; "≈" when estimated from syllables, not counted.
-        const { wpm, wpm_from: from } = message.speaking_rate;
-        ui.speakingRate.textContent = `${from === "words" ? "" : "≈ "}${wpm.toFixed(0)} wpm`;
-        ui.speakingRate.title = from === "words" ? "words per minute, counted from what you said" : "words per minute, estimated from syllables";
-      }
-      if (message.arousal) ui.arousal.textContent = message.arousal.label;
-      if (message.pitch) ui.pitchVariation.textContent = `${message.pitch.std_semitones.toFixed(1)} semitones`;
-      break;
-    case "transcript":
-      showCaption(message);
-      break;
-    case "setup":
-      showSetup(message);
-      break;
-    case "calibration":
-      showCalibration(message);
-      break;
     case "pong":
-      if (client?.rttMs != null) ui.rtt.textContent = `${client.rttMs.toFixed(0)} ms`;
+      if (client?.rttMs != null) showRoundTrip(client.rttMs);
       break;
     case "session.draining": {
       const until = new Date(message.deadline * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
@@ -277,35 +155,6 @@ function onMessage(message) {
       console.warn("server:", message.code, message.message);
       break;
   }
-}
-
-// The last lines said, fillers marked (filled pauses and discourse fillers alike); a running
-// count of filled pauses: the report's "Filler words (um, uh)", the same number.
-// A partial transcript (the answer still going on) shows as the last line until the next
-// partial or its final replaces it; only finals are counted.
-function showCaption(message) {
-  const last = /** @type {HTMLElement | null} */ (ui.captions.lastElementChild);
-  if (last?.dataset.partial === "true") last.remove();
-  const line = document.createElement("span");
-  line.className = "caption";
-  line.dataset.partial = String(message.final === false);
-  const joiner = message.language?.startsWith("zh") ? "" : " ";
-  message.words.forEach((w, i) => {
-    if (i) line.append(joiner);
-    if (w.filler) {
-      const mark = document.createElement("mark");
-      mark.textContent = w.word;
-      line.append(mark);
-    } else {
-      line.append(w.word);
-    }
-  });
-  ui.captions.append(line);
-  while (ui.captions.children.length > CAPTION_LINES) ui.captions.firstElementChild?.remove();
-  if (message.final === false) return;
-  fillerCount += message.words.filter((w) => w.filler === "filled").length;
-  ui.fillers.textContent = String(fillerCount);
-  ui.fillers.dataset.value = String(fillerCount);
 }
 
 async function start() {
@@ -414,7 +263,7 @@ function known() {
   return {
     seconds: readyAt ? (Date.now() - readyAt) / 1000 : 0,
     tips,
-    fillers: transcribing ? fillerCount : null,
+    fillers: transcribing ? fillersSaid() : null,
     answers: answersGiven(),
   };
 }
