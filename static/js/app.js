@@ -1,5 +1,6 @@
 // The demo page: camera preview, start/end, connection state, the coach's cue, and how a
 // session ends (the live readouts are drawn by readouts.js).
+import { $ } from "./dom.js";
 import { LensClient } from "./lens-client.js";
 import {
   blankLive, clearReadouts, fillersSaid, showResult, showRoundTrip, showSessionId,
@@ -10,19 +11,6 @@ import {
   startInterview,
 } from "./interview.js";
 
-/**
- * The page's element ``id``, checked to be a ``Type`` (an HTML element by default).
- * @template {HTMLElement} T
- * @param {string} id
- * @param {{ new (): T, prototype: T, name: string }} [Type]
- * @returns {T}
- */
-function $(id, Type) {
-  const found = document.getElementById(id);
-  const expected = Type ?? HTMLElement;
-  if (!(found instanceof expected)) throw new Error(`#${id} should be a ${expected.name}`);
-  return /** @type {T} */ (found);
-}
 const ui = {
   preview: $("preview", HTMLVideoElement), connect: $("connect", HTMLButtonElement),
   disconnect: $("disconnect", HTMLButtonElement), status: $("status"),

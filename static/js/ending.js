@@ -1,30 +1,22 @@
 // How a session ends on the demo page: what is known shows at once, then the report in place
 // (in this tab, where the live panel was); after a failure, the report as soon as the server
 // has it.
+import { $ } from "./dom.js";
 import { endInterview } from "./interview.js";
 
-/**
- * @param {string} id
- * @returns {HTMLElement}
- */
-function el(id) {
-  const found = document.getElementById(id);
-  if (!found) throw new Error(`#${id} is missing`);
-  return found;
-}
 const ui = {
-  section: el("ending"),
-  facts: el("ending-facts"),
-  wait: el("ending-wait"),
-  frame: /** @type {HTMLIFrameElement} */ (el("report-frame")),
-  own: el("report"),
-  link: /** @type {HTMLAnchorElement} */ (el("report-link")),
-  verdict: el("verdict"),
-  progress: /** @type {HTMLAnchorElement} */ (el("progress-link")),
-  title: el("ending-title"),
-  readouts: el("readouts"),
-  preview: el("preview"),
-  cue: el("cue"),
+  section: $("ending"),
+  facts: $("ending-facts"),
+  wait: $("ending-wait"),
+  frame: /** @type {HTMLIFrameElement} */ ($("report-frame")),
+  own: $("report"),
+  link: /** @type {HTMLAnchorElement} */ ($("report-link")),
+  verdict: $("verdict"),
+  progress: /** @type {HTMLAnchorElement} */ ($("progress-link")),
+  title: $("ending-title"),
+  readouts: $("readouts"),
+  preview: $("preview"),
+  cue: $("cue"),
 };
 
 /**

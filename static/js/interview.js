@@ -2,40 +2,32 @@
 // starting, then each question with its think and answer clock, the person's controls and
 // each answer's feedback; the verdict when the session ends. Question text, answers and a
 // language model's words are shown as text, never as HTML.
+import { $ } from "./dom.js";
 
 /**
  * @typedef {{ role: string, title: string, questions: number }} RoleSet
  * @typedef {{ text: string, evidence: { question: number } }} Point
  */
 
-/**
- * @param {string} id
- * @returns {HTMLElement}
- */
-function el(id) {
-  const found = document.getElementById(id);
-  if (!found) throw new Error(`#${id} is missing`);
-  return found;
-}
 const ui = {
-  practice: el("practice"),
-  mode: /** @type {HTMLSelectElement} */ (el("mode")),
-  role: /** @type {HTMLSelectElement} */ (el("role")),
-  language: /** @type {HTMLSelectElement} */ (el("language")),
-  count: /** @type {HTMLSelectElement} */ (el("count")),
-  panel: el("interview"),
-  number: el("question-number"),
-  question: el("question"),
-  clock: el("answer-clock"),
-  done: /** @type {HTMLButtonElement} */ (el("answer-done")),
-  next: /** @type {HTMLButtonElement} */ (el("question-next")),
-  retake: /** @type {HTMLButtonElement} */ (el("answer-retake")),
-  repeat: /** @type {HTMLButtonElement} */ (el("question-repeat")),
-  feedback: el("answer-feedback"),
-  verdict: el("verdict"),
-  strengths: el("strengths"),
-  workOn: el("work-on"),
-  voice: /** @type {HTMLAudioElement} */ (el("interviewer")),
+  practice: $("practice"),
+  mode: /** @type {HTMLSelectElement} */ ($("mode")),
+  role: /** @type {HTMLSelectElement} */ ($("role")),
+  language: /** @type {HTMLSelectElement} */ ($("language")),
+  count: /** @type {HTMLSelectElement} */ ($("count")),
+  panel: $("interview"),
+  number: $("question-number"),
+  question: $("question"),
+  clock: $("answer-clock"),
+  done: /** @type {HTMLButtonElement} */ ($("answer-done")),
+  next: /** @type {HTMLButtonElement} */ ($("question-next")),
+  retake: /** @type {HTMLButtonElement} */ ($("answer-retake")),
+  repeat: /** @type {HTMLButtonElement} */ ($("question-repeat")),
+  feedback: $("answer-feedback"),
+  verdict: $("verdict"),
+  strengths: $("strengths"),
+  workOn: $("work-on"),
+  voice: /** @type {HTMLAudioElement} */ ($("interviewer")),
 };
 
 /** @type {Record<string, RoleSet[]>} */

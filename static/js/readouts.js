@@ -1,19 +1,8 @@
 // The demo page's live readouts: what the server measured, as it comes, in plain words (the
 // four steady indicators, then "All the numbers"), the captions, the setup check and the
 // calibration. Each server message of these kinds is drawn here; nothing else is.
+import { $ } from "./dom.js";
 
-/**
- * @param {string} id
- * @param {{ new (): T, prototype: T, name: string }} [Type]
- * @template {HTMLElement} T
- * @returns {T}
- */
-function $(id, Type) {
-  const found = document.getElementById(id);
-  const expected = Type ?? HTMLElement;
-  if (!(found instanceof expected)) throw new Error(`#${id} should be a ${expected.name}`);
-  return /** @type {T} */ (found);
-}
 const ui = {
   face: $("face"), faces: $("faces"), speech: $("speech"), loudness: $("loudness"),
   meter: $("loudness-meter", HTMLMeterElement), latency: $("latency"), rtt: $("rtt"), frames: $("frames"),

@@ -2,19 +2,9 @@
 // is sent (the browser's own count of bytes), then the server says how far its analysis has
 // come, one JSON line at a time (POST /api/analyze, Accept: application/x-ndjson), and the
 // report shows in place as after a live session.
+import { $ } from "./dom.js";
 import { showReportInPlace } from "./ending.js";
 
-/**
- * @template {HTMLElement} T
- * @param {string} id
- * @param {{ new (): T, prototype: T, name: string }} Type
- * @returns {T}
- */
-function $(id, Type) {
-  const found = document.getElementById(id);
-  if (!(found instanceof Type)) throw new Error(`#${id} should be a ${Type.name}`);
-  return found;
-}
 const ui = {
   form: $("upload-form", HTMLFormElement),
   file: $("upload-file", HTMLInputElement),

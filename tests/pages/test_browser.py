@@ -40,6 +40,17 @@ async def open_page(browser: Any, url: str, **context: Any) -> tuple[Any, list[s
     return page, errors
 
 
+async def talk_freely(page: Any, timeout: float = 20_000) -> Any:
+    """Start a session of talking freely (no interview) and wait until it analyses a face;
+    the page's status, to watch."""
+    await page.get_by_label("Practise", exact=True).select_option("open")
+    await page.get_by_role("button", name="Start session").click()
+    status = page.get_by_role("status")
+    await shows(status.filter(has_text="Connected"), "'Connected'", timeout)
+    await readout(page, "#face", "yes")
+    return status
+
+
 async def readout(page: Any, selector: str, value: str, timeout: float = 20_000) -> None:
     """Wait for the readout to show ``value``; failing, say what it showed instead."""
     try:
@@ -478,11 +489,7 @@ async def test_a_dropped_connection_keeps_the_report_in_reach(
     """The media connection drops mid-session (closed under the page): the page says so, and
     offers the report as soon as the server has made it."""
     page, errors = await open_page(await launch(), server.url)
-    await page.get_by_label("Practise", exact=True).select_option("open")
-    await page.get_by_role("button", name="Start session").click()
-    status = page.get_by_role("status")
-    await shows(status.filter(has_text="Connected"), "'Connected'", 20_000)
-    await readout(page, "#face", "yes")
+    status = await talk_freely(page)
     await page.wait_for_timeout(3_000)
     session = next(iter(server.registry))
     await session.pc.close()  # the connection goes, with no goodbye on the channel
@@ -509,11 +516,7 @@ async def test_a_restarting_server_ends_the_session_with_its_report(
     ends, the page says why, in words, and shows the report in place."""
     server = await start_server()
     page, errors = await open_page(await launch(), server.url)
-    await page.get_by_label("Practise", exact=True).select_option("open")
-    await page.get_by_role("button", name="Start session").click()
-    status = page.get_by_role("status")
-    await shows(status.filter(has_text="Connected"), "'Connected'", 20_000)
-    await readout(page, "#face", "yes")
+    status = await talk_freely(page)
     draining = asyncio.ensure_future(server.app[SERVICE].drain(4.0))
     await shows(status.filter(has_text="the server is restarting"), "the drain told", 10_000)
     await capture(page, artifacts, "browser-draining")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.pages.conftest import Launch, capture
-from tests.pages.test_browser import frame_shows_report, open_page, readout, shows
+from tests.pages.test_browser import frame_shows_report, open_page, shows, talk_freely
 from tests.processes import ServerProcess
 from tests.server.test_worker_lost import FAST
 
@@ -22,11 +22,7 @@ async def test_a_lost_worker_keeps_the_report_in_reach(
 ) -> None:
     doomed: ServerProcess = await server_process(**FAST)
     page, _ = await open_page(await launch(), doomed.url)
-    await page.get_by_label("Practise", exact=True).select_option("open")
-    await page.get_by_role("button", name="Start session").click()
-    status = page.get_by_role("status")
-    await shows(status.filter(has_text="Connected"), "'Connected'", 30_000)
-    await readout(page, "#face", "yes")
+    status = await talk_freely(page, timeout=30_000)
     await page.wait_for_timeout(3_000)  # a checkpoint of the analysis is stored
     doomed.send(signal.SIGKILL)
     await doomed.wait(10)
