@@ -266,6 +266,28 @@ def charts(report: Report) -> list[LineChart | Bar | Moments]:
     return [chart for chart in found if chart is not None]
 
 
+def measured(report: Report) -> list[str]:
+    """How well the session was measured, in plain words: what a person should know before
+    trusting its figures (the counters themselves are for developers)."""
+    q = report.quality
+    said = []
+    if q.face_visible_ratio is not None and q.face_visible_ratio < 0.5:
+        said.append(
+            f"Your face was in view {percent(q.face_visible_ratio)} of the time: the figures "
+            "about your face and eyes come from that part only."
+        )
+    if q.transcript_seconds_missing >= 1:
+        said.append(
+            f"{q.transcript_seconds_missing:.0f} s of your speech could not be written down in "
+            "time: words, fillers and pace leave that part out."
+        )
+    if q.audio_frames_dropped or q.messages_dropped or q.analysis_errors:
+        said.append(
+            "The server fell behind for moments, and a little of the session was not analysed."
+        )
+    return said or ["All of the session was measured."]
+
+
 def compared_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each headline figure beside the mean of the person's earlier sessions
     (``analyzers.session.progress.compare``), its change in words."""
@@ -293,6 +315,7 @@ def context(report: Report, compared: Sequence[dict[str, Any]] = ()) -> dict[str
         "interview_answers": [] if report.interview is None else answers(report.interview),
         "compared": compared_rows(compared),
         "compared_sessions": max((row["sessions"] for row in compared), default=0),
+        "measured": measured(report),
         "quality": [
             (k.replace("_", " "), round(v, 2) if isinstance(v, float) else v)
             for k, v in asdict(report.quality).items()

@@ -150,7 +150,7 @@ export function showResult(message) {
       if (message.speaking_rate && message.speaking_rate.turn_seconds >= 10) {
         // Speech rate over the speaking turns; "≈" when estimated from syllables, not counted.
         const { wpm, wpm_from: from } = message.speaking_rate;
-        ui.speakingRate.textContent = `${from === "words" ? "" : "≈ "}${wpm.toFixed(0)} wpm`;
+        ui.speakingRate.textContent = `${from === "words" ? "" : "≈ "}${wpm.toFixed(0)} words/min`;
         ui.speakingRate.title = from === "words" ? "words per minute, counted from what you said" : "words per minute, estimated from syllables";
       }
       if (message.arousal) ui.arousal.textContent = message.arousal.label;

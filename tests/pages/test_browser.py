@@ -140,7 +140,7 @@ async def test_a_person_connects_watches_and_ends(
     await readout(page, "#speech", "speaking")
     await readout(page, "#speech", "quiet", timeout=10_000)
     await readout(page, "#speech", "speaking", timeout=10_000)
-    await shows(page.locator("#speaking-rate", has_text="wpm"), "a speaking rate", 15_000)
+    await shows(page.locator("#speaking-rate", has_text="words/min"), "a speaking rate", 15_000)
     # The coach's one cue: "Speak up", large, then calm again.
     cue = page.locator("#cue")
     await shows(cue.filter(has_text="Speak up"), "the cue 'Speak up'", 20_000)
