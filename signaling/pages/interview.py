@@ -14,7 +14,7 @@ ENDED = {
     "silence": "you finished and paused",
     "time": "the time ran out",
     "done": "you said you were done",
-    "skipped": "skipped",
+    "skipped": "you skipped it",
     "unfinished": "not finished",
 }
 

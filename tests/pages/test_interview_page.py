@@ -58,3 +58,25 @@ def test_the_coachs_cues_are_in_the_report_with_their_time() -> None:
     assert "What the coach said during the session" in page
     assert "<time>1:05</time> Slow down" in page
     assert report.to_dict()["nudges"] == [{"t": 65.2, "kind": "slow_down", "text": "Slow down"}]
+
+
+def test_a_skipped_question_says_so_without_empty_figures() -> None:
+    """Pins: a skipped question read "Answered at (a dash); ended because skipped", over a table of
+    a 0 s answer."""
+    report = interview_report(recorded=False)
+    answered = report.interview.answers[0] if report.interview else None
+    assert answered is not None
+    question = Question("q2", "What did you learn last year?", 60, ())
+    nothing = AnswerFigures(0.0, None, 0, None, 0, 0, None, None, None, None)
+    skipped = AnswerResult(1, question, 1, "skipped", 40.0, None, 41.0, "", nothing, None)
+    page = report_file(
+        live_report(
+            VideoFinal(VIDEO_SUMMARY, [video_point(0.0, True, True, 1.0)]),
+            None,
+            Quality(),
+            interview=[answered, skipped],
+        )
+    )
+    part = page[page.index("What did you learn last year?") :]
+    assert "Not answered: you skipped it." in part, part[:400]
+    assert "Answered at" not in part and "<table" not in part.split("</article>")[0]
