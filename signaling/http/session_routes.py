@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ from signaling.services.errors import ApiError, InvalidRequest, NotFound, Payloa
 from signaling.services.session_options import SessionOptions, check_session_id, check_subject
 from webrtc.lifecycle import new_session_id
 from webrtc.runtime.file_analysis import AnalysisProgress
+
+log = logging.getLogger(__name__)
 
 
 def _int_param(request: web.Request, name: str, default: int, low: int, high: int) -> int:
@@ -248,8 +251,19 @@ async def _analyze_streaming(
         with contextlib.suppress(asyncio.QueueFull):  # a slow reader misses a figure, no more
             lines.put_nowait({"type": "progress", **progress.to_dict()})
 
+    gone = False
+
     async def write(line: dict[str, Any]) -> None:
-        await response.write(json.dumps(line).encode() + b"\n")
+        # A client that goes away loses the lines, not the analysis: it runs to its end and
+        # is kept (the person finds it among their sessions).
+        nonlocal gone
+        if gone:
+            return
+        try:
+            await response.write(json.dumps(line).encode() + b"\n")
+        except ConnectionError:
+            gone = True
+            log.info("upload %s: the client went away; its analysis goes on", session_id)
 
     await write({"type": "accepted", "session_id": session_id})
     analysis = asyncio.ensure_future(
@@ -277,7 +291,10 @@ async def _analyze_streaming(
             }
         )
     finally:
-        if not analysis.done():
+        if not analysis.done():  # the server itself is stopping
             analysis.cancel()
+    if not gone:
+        with contextlib.suppress(ConnectionError):
+            await response.write_eof()
     await response.write_eof()
     return response

@@ -7,9 +7,11 @@ that one upload (``422``, with the reason) and is replaced for the next. The slo
 before the upload's body is read, so a second upload is refused at once rather than after
 sending up to ``LENS_MAX_UPLOAD_BYTES``.
 
-The child tells how far it has come through three numbers in shared memory (stage, done,
-total), which the server reads twice a second while it waits: a number written over is all
-the child ever shares, so nothing it does can block or fill a queue of the server's.
+The child tells how far it has come through four numbers in shared memory (which upload,
+stage, done, total), which the server reads twice a second while it waits: a number written
+over is all the child ever shares, so nothing it does can block or fill a queue of the
+server's. (Which upload: a child still busy with one whose client went away must not pass
+its figures off as the next one's.)
 """
 
 from __future__ import annotations
@@ -44,18 +46,24 @@ def _child_start(shared: Any) -> None:
     _shared = shared
 
 
-def _tell(progress: AnalysisProgress) -> None:
-    """In the child: write ``progress`` where the server reads it (-1: no total known)."""
-    _shared[0] = STAGES.index(progress.stage)
-    _shared[1] = progress.done
-    _shared[2] = -1.0 if progress.total is None else progress.total
+def _tell(job: int, progress: AnalysisProgress) -> None:
+    """In the child: write ``progress`` of upload ``job`` where the server reads it (-1: no
+    total known)."""
+    _shared[1] = STAGES.index(progress.stage)
+    _shared[2] = progress.done
+    _shared[3] = -1.0 if progress.total is None else progress.total
+    _shared[0] = job  # last: the figures above are whole when the server sees its number
 
 
 def _analyze_in_child(
-    path: Path, config: PipelineConfig, max_seconds: float, session_id: str
+    job: int, path: Path, config: PipelineConfig, max_seconds: float, session_id: str
 ) -> tuple[Report, SessionCounters]:
     return analyze_file(
-        path, config, max_seconds=max_seconds, session_id=session_id, progress=_tell
+        path,
+        config,
+        max_seconds=max_seconds,
+        session_id=session_id,
+        progress=functools.partial(_tell, job),
     )
 
 
@@ -65,6 +73,7 @@ class UploadAnalyzer:
         self._max_seconds = max_seconds
         self._pool: ProcessPoolExecutor | None = None
         self._shared: Any = None
+        self._jobs = 0
         self._busy = False
 
     @property
@@ -88,16 +97,16 @@ class UploadAnalyzer:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             context = multiprocessing.get_context("spawn")
-            self._shared = context.Array("d", 3, lock=False)
+            self._shared = context.Array("d", 4, lock=False)
             self._pool = ProcessPoolExecutor(
                 1, mp_context=context, initializer=_child_start, initargs=(self._shared,)
             )
         return self._pool
 
     def _progress(self) -> AnalysisProgress | None:
-        """What the child last wrote; ``None`` before its first figure."""
-        stage, done, total = self._shared[:]
-        if stage < 0:
+        """What the child last wrote of this upload; ``None`` before its first figure."""
+        job, stage, done, total = self._shared[:]
+        if job != self._jobs:
             return None
         return AnalysisProgress(STAGES[int(stage)], done, None if total < 0 else total)
 
@@ -109,11 +118,11 @@ class UploadAnalyzer:
     ) -> tuple[Report, SessionCounters]:
         """The file's report and counters, from the child process; ``progress`` is told how
         far it has come, twice a second, whenever that changed."""
-        job = functools.partial(
-            _analyze_in_child, path, self._config, self._max_seconds, session_id
-        )
         pool = self._executor()
-        self._shared[:] = [-1.0, 0.0, -1.0]  # nothing yet (not the last upload's end)
+        self._jobs += 1
+        job = functools.partial(
+            _analyze_in_child, self._jobs, path, self._config, self._max_seconds, session_id
+        )
         future = asyncio.get_running_loop().run_in_executor(pool, job)
         told: AnalysisProgress | None = None
         try:

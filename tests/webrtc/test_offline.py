@@ -160,6 +160,31 @@ async def test_an_upload_tells_how_far_it_has_come(
             assert (await r.json())["subject"] == "p-upload-1", "kept as the person's session"
 
 
+async def test_an_upload_whose_client_goes_away_is_still_kept(
+    start_server: StartServer, recording: tuple[Path, float]
+) -> None:
+    """The page is closed while its recording is analysed: the analysis runs to its end and
+    the session is kept, for the person to find among their sessions."""
+    server = await start_server()
+    path, _ = recording
+    form = aiohttp.FormData()
+    form.add_field("file", path.read_bytes(), filename="interview.mp4", content_type="video/mp4")
+    async with aiohttp.ClientSession() as http:
+        response = await http.post(
+            f"{server.url}/api/analyze", data=form, headers={"Accept": "application/x-ndjson"}
+        )
+        session_id = json.loads(await response.content.readline())["session_id"]
+        response.close()  # gone, mid-analysis
+    loop = asyncio.get_running_loop()
+    deadline, status = loop.time() + 60, 0
+    async with aiohttp.ClientSession() as http:
+        while loop.time() < deadline and status != 200:
+            await asyncio.sleep(0.5)
+            async with http.get(f"{server.url}/api/sessions/{session_id}/report") as r:
+                status = r.status
+    assert status == 200, f"expected the upload's report kept, the last answer was {status}"
+
+
 async def test_a_bad_file_told_as_it_goes_gets_the_same_error(start_server: StartServer) -> None:
     server = await start_server()
     status, lines, _ = await upload_told(server, "junk.mp4", b"not a video at all" * 50)
