@@ -9,13 +9,13 @@ from dataclasses import replace
 
 import pytest
 
-from analyzers.session.report import NudgeRecord, Quality, Report, build_report
+from analyzers.session.report import NudgeRecord, Quality, Report
 from analyzers.session.stream import AudioFinal
 from analyzers.session.timeline import AudioPoint
 from analyzers.words.language import Utterance, Word
 from signaling.pages.charts import time_ticks
 from signaling.pages.report import charts, marked_moments, measured, report_file
-from tests.analyzers.test_report import AUDIO_SUMMARY
+from tests.analyzers.test_report import AUDIO_SUMMARY, live_report
 
 
 def talk_then_silence() -> Report:
@@ -29,16 +29,10 @@ def talk_then_silence() -> Report:
         Word("um", 20.0, 20.4, 0.9, filler="filled"),
         Word("like", 30.0, 30.3, 0.9, filler="discourse"),
     )
-    return build_report(
-        "f" * 32,
-        source="live",
-        created_at=0.0,
-        started_at=0.0,
-        ended_at=90.0,
-        end_reason="ended",
-        video=None,
-        audio=AudioFinal(AUDIO_SUMMARY, points, 0.5),
-        quality=Quality(audio_seconds=90.0),
+    return live_report(
+        None,
+        AudioFinal(AUDIO_SUMMARY, points, 0.5),
+        Quality(audio_seconds=90.0),
         transcript=[Utterance(19.5, 30.3, "So um like", "en", words)],
         nudges=[NudgeRecord(40.0, "slow_down", "Slow down")],
     )
