@@ -115,15 +115,21 @@ def wants_html(request: web.Request) -> bool:
     return "text/html" in accept and "application/json" not in accept.split(",")[0]
 
 
+def link_authorization(request: web.Request) -> str | None:
+    """The ``Authorization`` header, or else a ``?token=`` in the query: a browser following a
+    link to a page cannot set headers. (Only for reading: nothing is erased by a link.)"""
+    authorization = request.headers.get("Authorization")
+    if authorization is None and "token" in request.query:
+        authorization = f"Bearer {request.query['token']}"
+    return authorization
+
+
 def _reader(request: web.Request) -> str:
     """The session id, once the API key or the session's token (``report`` scope) is
     checked. A browser following a link cannot set headers: it may pass its token in the
     query."""
     session_id = request.match_info["session_id"]
-    authorization = request.headers.get("Authorization")
-    if authorization is None and "token" in request.query:
-        authorization = f"Bearer {request.query['token']}"
-    request.app[AUTH].require_key_or_token(authorization, session_id, "report")
+    request.app[AUTH].require_key_or_token(link_authorization(request), session_id, "report")
     return session_id
 
 
@@ -234,8 +240,8 @@ async def _analyze_streaming(
     request: web.Request, path: Path, subject: str | None
 ) -> web.StreamResponse:
     """The analysis told as it goes, one JSON object a line: ``accepted`` (the session id),
-    ``progress`` (stage, done, total; twice a second at most) and at the end ``report`` or
-    ``error`` (the same code and words a plain upload's 4xx carries)."""
+    ``progress`` (stage, done, total; the latest, twice a second at most) and at the end
+    ``report`` or ``error`` (the same code and words a plain upload's 4xx carries)."""
     session_id = new_session_id()
     response = web.StreamResponse(
         headers={
@@ -245,11 +251,13 @@ async def _analyze_streaming(
         }
     )
     await response.prepare(request)
-    lines: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=8)
+    # Only the latest figure matters: a slow reader gets it when it reads, nothing queues up.
+    latest: list[AnalysisProgress] = []
+    fresh = asyncio.Event()
 
     def told(progress: AnalysisProgress) -> None:
-        with contextlib.suppress(asyncio.QueueFull):  # a slow reader misses a figure, no more
-            lines.put_nowait({"type": "progress", **progress.to_dict()})
+        latest[:] = [progress]
+        fresh.set()
 
     gone = False
 
@@ -273,12 +281,12 @@ async def _analyze_streaming(
     )
     try:
         while not analysis.done():
-            waiting = asyncio.ensure_future(lines.get())
+            waiting = asyncio.ensure_future(fresh.wait())
             await asyncio.wait([analysis, waiting], return_when=asyncio.FIRST_COMPLETED)
-            if waiting.done():
-                await write(waiting.result())
-            else:
-                waiting.cancel()
+            waiting.cancel()
+            if fresh.is_set() and not analysis.done():
+                fresh.clear()
+                await write({"type": "progress", **latest[0].to_dict()})
         report = analysis.result()
     except ApiError as exc:
         await write({"type": "error", **exc.to_json()})

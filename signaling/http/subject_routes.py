@@ -7,7 +7,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from signaling.http.app_keys import AUTH, SUBJECTS
-from signaling.http.session_routes import wants_html
+from signaling.http.session_routes import link_authorization, wants_html
 from signaling.pages import progress as progress_page
 from signaling.services.session_options import check_subject
 
@@ -20,10 +20,7 @@ async def get_progress(request: web.Request) -> web.Response:
     """The platform's key, or a token of one of the subject's sessions (a browser following
     a link may pass it as ``?token=``); JSON, or the progress page with ``?format=html``."""
     subject = _subject(request)
-    authorization = request.headers.get("Authorization")
-    if authorization is None and "token" in request.query:  # a link a browser follows
-        authorization = f"Bearer {request.query['token']}"
-    request.app[AUTH].require_key_or_subject(authorization, subject)
+    request.app[AUTH].require_key_or_subject(link_authorization(request), subject)
     progress = await request.app[SUBJECTS].progress(subject)
     if wants_html(request):
         return aiohttp_jinja2.render_template(

@@ -9,17 +9,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from analyzers.session.progress import HEADLINES, compare
+from signaling.pages import typical
 from signaling.pages.charts import Trend, trend
 from signaling.pages.format import figure
 from signaling.pages.report import compared_rows
 
 TEMPLATE = "progress.html"
 SCALES: dict[str, tuple[float, float, str]] = {
-    "eye_contact": (0.0, 1.0, "speakers look at their listener about 40 % of the time"),
+    "eye_contact": (0.0, 1.0, typical.EYE_CONTACT),
     "face_visible": (0.0, 1.0, "close to 100 %: stay in the picture"),
-    "speech_rate": (60.0, 220.0, "100-165 words a minute is comfortable to follow"),
-    "fillers": (0.0, 12.0, "about 2 a minute is usual in conversation; over 6 is noticed"),
-    "pitch_variation": (0.0, 6.0, "2-4 semitones sounds lively; under 1.5 sounds flat"),
+    "speech_rate": (60.0, 220.0, typical.PACE),
+    "fillers": (0.0, 12.0, f"{typical.FILLERS}; over 6 is noticed"),
+    "pitch_variation": (0.0, 6.0, typical.PITCH_VARIATION),
     "head_stability": (0.0, 1.0, "higher is steadier"),
     "slumped": (0.0, 1.0, "lower is better"),
 }

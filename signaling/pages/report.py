@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from analyzers.session.report import Report
+from signaling.pages import typical
 from signaling.pages.charts import (
     EXPRESSION_COLOURS,
     Bar,
@@ -61,14 +62,13 @@ def cards(report: Report) -> list[Card]:
         Card(
             "Eye contact",
             percent(s.eye_contact_ratio),
-            "of the time your face was in view; people speaking look at their listener about "
-            "40 % of the time, listening about 75 %",
+            f"of the time your face was in view; {typical.EYE_CONTACT}",
         ),
         Card("Head steadiness", percent(s.head_stability), "100 % is perfectly still"),
         Card(
             "Blinks",
             number(s.blinks_per_min, " a minute"),
-            "about 17 a minute is typical at rest, more while talking",
+            typical.BLINKS,
         ),
         Card(
             "Mostly",
@@ -79,20 +79,19 @@ def cards(report: Report) -> list[Card]:
         Card(
             "Pauses",
             MISSING if pauses is None else str(pauses.count),
-            f"{number(pauses.mean_s if pauses else None, ' s', 1)} on average; "
-            "pauses of 0.5-2 s read as thought",
+            f"{number(pauses.mean_s if pauses else None, ' s', 1)} on average; {typical.PAUSES}",
         ),
         Card(
             "Pace",
             number(rate.wpm if rate else None, " words a minute"),
-            "100-165 is comfortable to follow; "
+            f"{typical.PACE}; "
             f"{'counted from your words' if rate and rate.wpm_from == 'words' else 'estimated'}",
         ),
         Card(
             "Voice pitch",
             number(pitch.mean_hz if pitch else None, " Hz"),
             f"varies {number(pitch.std_semitones if pitch else None, ' semitones', 1)}; "
-            "2-4 semitones sounds lively, under 1.5 flat",
+            f"{typical.PITCH_VARIATION}",
         ),
         Card(
             "Voice energy",
@@ -102,7 +101,7 @@ def cards(report: Report) -> list[Card]:
         Card(
             "Loudness",
             number(loudness.mean_dbfs if loudness else None, " dB"),
-            "speech at -30 to -15 dB here reaches a listener well; under -40 is too quiet",
+            typical.LOUDNESS,
         ),
     ]
     if s.framing is not None:
@@ -133,8 +132,7 @@ def cards(report: Report) -> list[Card]:
             Card(
                 "Filler words (um, uh)",
                 number(words.fillers_per_min, " a minute", 1),
-                "about 2 a minute is usual in conversation; "
-                f"{words.fillers} in all"
+                f"{typical.FILLERS}; {words.fillers} in all"
                 + (f": {top}" if words.fillers else "")
                 + f"; discourse fillers (like, you know): {words.discourse_fillers}",
             ),

@@ -23,11 +23,11 @@ class PipelineConfig:
     coach: CoachThresholds = field(default_factory=CoachThresholds)
     """When live ``nudge`` messages fire (``analyzers/session/coach.py``)."""
     interview: InterviewTimes = field(default_factory=InterviewTimes)
+    """Think time, answer time and the silence that ends an answer, for interview sessions
+    (``analyzers/interview/flow.py``)."""
     voice_model: tuple[Path, Path] | None = None
     """The Piper voice's model and configuration (``None``: the interviewer speaks with
     espeak-ng, or not at all)."""
-    """Think time, answer time and the silence that ends an answer, for interview sessions
-    (``analyzers/interview/flow.py``)."""
     min_video_fps: float = 2.0
     """Under load the full-analysis rate of every session is lowered, down to this, to keep
     results on time (``webrtc/runtime/scheduler.py``)."""
