@@ -3,8 +3,8 @@ watchdog that closes it when the peer leaves, fails or goes silent.
 
 Everything a session starts (tasks, analyzers, the peer connection) is released by
 :meth:`AnalysisSession.close`, which is idempotent and safe to call from any of its own tasks.
-Closing builds the end-of-session report first and, when the channel is still open, sends it as
-``session.report``.
+Closing builds the end-of-session report first (:mod:`.session_report`) and, when the channel
+is still open, sends it as ``session.report``.
 """
 
 from __future__ import annotations
@@ -14,21 +14,21 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from aiortc import RTCConfiguration, RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
-from analyzers.session.report import NudgeRecord, Report, build_report
+from analyzers.session.report import NudgeRecord, Report
 from analyzers.video.frame import VideoModels
-from analyzers.words.language import Utterance
 from webrtc.hooks import SessionHooks
 from webrtc.lifecycle import SessionCounters, SessionState
 from webrtc.peer.channel import CHANNEL_LABEL, ResultChannel
 from webrtc.peer.recorder import Recorder, record_track
 from webrtc.peer.rtp import ask_ptime, packets_received
+from webrtc.peer.session_report import session_report
 from webrtc.peer.tracks import TapTrack, drain
 from webrtc.peer.voice_track import VoiceTrack
 from webrtc.protocol import Error, ServerMessage, SessionClosed, SessionReady, SessionReport
@@ -315,7 +315,7 @@ class AnalysisSession:
         while True:
             await asyncio.sleep(self.config.checkpoint_interval)
             try:
-                report = await self._report(self.counters(), final=False)
+                report = await session_report(self, self.counters(), final=False)
             except Exception:
                 log.exception("session %s: could not make a checkpoint", self.id)
                 continue
@@ -335,53 +335,10 @@ class AnalysisSession:
     async def wait_closed(self) -> None:
         await self._closed.wait()
 
-    async def _report(self, counters: SessionCounters, *, final: bool = True) -> Report | None:
-        """The end-of-session report, or ``None`` if no media was ever analysed. Not
-        ``final``: the report so far (a checkpoint), the streams going on."""
-        video = await self.video.finish() if self.video is not None else None
-        audio = None
-        if self.audio is not None:  # the end cuts the last utterance; a checkpoint does not
-            audio = await (self.audio.finish() if final else self.audio.snapshot())
-        if video is None and audio is None:
-            return None
-        transcript: list[Utterance] | None = None
-        if not final and self._transcription is not None:
-            transcript = list(self.transcript.utterances)
-        elif self._transcription is not None and self.audio is not None:
-            missing = await self._transcription.finish(
-                self.id, self.config.transcript_finish_timeout
-            )
-            self.transcript.missing = round(missing, 2)
-            transcript = list(self.transcript.utterances)
-        quality = replace(
-            counters.quality(video.summary.face_visible_ratio if video else None),
-            transcript_seconds_missing=self.transcript.missing,
-        )
-        language = self.transcript.spoken_language()
-        interviewer = self.interviewer
-        answered = None if interviewer is None else interviewer.answered()
-        return await self._loop.run_in_executor(
-            None,
-            lambda: build_report(
-                self.id,
-                source="live",
-                created_at=self.created_at,
-                started_at=self.started_at,
-                ended_at=(self.ended_at or time.time()) if final else time.time(),
-                end_reason=(self.close_reason or "unknown") if final else "worker_lost",
-                video=video,
-                audio=audio,
-                quality=quality,
-                transcript=transcript,
-                language=language,
-                turn_gap=self.config.stream.audio.turn_gap,
-                recording=None if self.recorder is None else self.recorder.to_dict(),
-                interview=None
-                if interviewer is None or answered is None
-                else interviewer.final(answered, transcript or []),
-                nudges=list(self.nudges),
-            ),
-        )
+    @property
+    def transcription(self) -> TranscriptionPool | None:
+        """The speech recognition this session's transcript comes from (``None``: off)."""
+        return self._transcription
 
     async def _close(self, reason: str) -> None:
         self.close_reason = reason
@@ -402,7 +359,9 @@ class AnalysisSession:
                 self.transcript.erase()
             try:
                 # A deleted session is erased: no report is made, kept or sent.
-                report = None if reason == "deleted" else await self._report(self.counters())
+                report = (
+                    None if reason == "deleted" else await session_report(self, self.counters())
+                )
             except Exception:
                 log.exception("session %s: could not build the report", self.id)
             if report is not None:
