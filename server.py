@@ -29,7 +29,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from modelfiles.registry import ASR_MODELS, MODELS, ModelRegistry, ModelUnavailable
-from modelfiles.resolve import voice_model
+from modelfiles.resolve import turn_model, voice_model
 from signaling.http.app import create_app
 from signaling.http.app_keys import SERVICE
 from signaling.http.connections import (
@@ -132,7 +132,7 @@ def analyze(settings: Settings, source: Path, out: Path | None) -> int:
 
     out = out or source.with_suffix(".report.html")
     try:
-        config = settings.pipeline(*settings.model_files())
+        config = settings.pipeline(settings.model_files())
     except ModelUnavailable as exc:
         log.error("%s", exc)
         return 1
@@ -169,6 +169,8 @@ def fetch_models(settings: Settings) -> int:
         voice = voice_model(settings.interview_voice, settings.model_dir)
         if voice is not None:
             log.info("the interviewer's voice ready: %s", voice[0])
+        if settings.interview_turn_model:
+            log.info("the end-of-turn model ready: %s", turn_model(settings.model_dir))
     except ModelUnavailable as exc:
         log.error("%s", exc)
         return 1

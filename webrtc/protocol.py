@@ -12,9 +12,10 @@ import json
 import math
 import time
 from dataclasses import asdict, dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast, get_args
 
 from analyzers.encoding import plain
+from analyzers.interview.flow import Control
 
 PROTOCOL_VERSION = 1
 MAX_CLIENT_MESSAGE_BYTES = 4096
@@ -163,15 +164,17 @@ class CalibrateRequest:
 VideoRequest = SetupRequest | CalibrateRequest
 """What the client asks of the video analysis."""
 
-INTERVIEW_ACTIONS = ("answer.done", "answer.retake", "question.next", "question.repeat")
+INTERVIEW_ACTIONS: tuple[Control, ...] = get_args(Control)
 
 
 @dataclass(frozen=True)
 class InterviewControl:
     """The person drives the interview: ``answer.done``, ``answer.retake``, ``question.next``
-    or ``question.repeat``."""
+    or ``question.repeat``, about question ``index`` (``None``: whichever is current; a
+    control about another question is stale or repeated, and refused)."""
 
-    action: str
+    action: Control
+    index: int | None = None
 
 
 ClientMessage = Ping | End | VideoRequest | InterviewControl
@@ -206,7 +209,12 @@ def parse_client_message(raw: str | bytes) -> ClientMessage:
     if kind == "calibrate":
         return CalibrateRequest()
     if kind in INTERVIEW_ACTIONS:
-        return InterviewControl(str(kind))
+        index = body.get("index")
+        if index is not None and (
+            not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < 1000
+        ):
+            raise ProtocolError("invalid_message", f"{kind} 'index' must be a question's number")
+        return InterviewControl(cast(Control, kind), index)
     if not isinstance(kind, str):
         raise ProtocolError("invalid_message", "a message needs a string 'type'")
     raise ProtocolError("unknown_type", f"unknown message type {kind[:64]!r}")

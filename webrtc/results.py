@@ -17,7 +17,7 @@ from analyzers.video.summary import VideoSummary
 from analyzers.voice.speech_events import SpeechStarted as SpeechStartedResult
 from analyzers.voice.speech_events import SpeechStopped as SpeechStoppedResult
 from analyzers.voice.summary import AudioSummary
-from analyzers.voice.windows import AudioOutput, AudioWindowResult
+from analyzers.voice.windows import AudioWindowResult
 from analyzers.words.language import LanguageSummary, Utterance
 from webrtc.protocol import ServerMessage
 
@@ -278,10 +278,9 @@ class SpeechStopped(ServerMessage):
     sent_at: float = field(default=0.0)
 
 
-def audio_message(
-    session_id: str, output: AudioOutput, *, received_at: float
-) -> ServerMessage | None:
-    """The message for one audio analysis output (pauses only feed the summary)."""
+def audio_message(session_id: str, output: object, *, received_at: float) -> ServerMessage | None:
+    """The message for one audio analysis output (pauses only feed the summary, the end-of-turn
+    model's judgements only the interview)."""
     if isinstance(output, AudioWindowResult):
         return AudioWindow.from_result(session_id, output, received_at=received_at)
     if isinstance(output, SpeechStartedResult):

@@ -33,6 +33,7 @@ from analyzers.video.posture import Posture, shared_pose_model
 from analyzers.video.sampling import VideoSampler
 from analyzers.video.summary import VideoSummary
 from analyzers.voice.summary import AudioSummary
+from analyzers.voice.turn import TurnParams, TurnPrediction, TurnWatcher
 from analyzers.voice.windows import (
     AudioAnalysisOptions,
     AudioAnalyzer,
@@ -56,6 +57,8 @@ class StreamParams:
     """Rate of the cheap eye pass between full analyses (0 = off): blinks last 100-400 ms."""
     audio_batch_ms: int = 100
     """Audio goes through the chain in pushes this long (the chain is vectorised per push)."""
+    turn: TurnParams = field(default_factory=TurnParams)
+    """When the end-of-turn model is asked (interviews), and what it must say."""
     summary_interval: float = 2.0
     """Seconds between rolling summaries sent; they are worked out at most twice as often."""
     transcript: bool = True
@@ -281,7 +284,7 @@ class AudioStep:
     audio of each utterance that ended (when transcripts are on), and the ``partial`` audio of
     the one still going on when a partial transcript is due."""
 
-    outputs: list[AudioOutput]
+    outputs: list[AudioOutput | TurnPrediction]
     summary: AudioSummary | None = None
     clips: list[SpeechClip] = field(default_factory=list)
     partial: SpeechClip | None = None
@@ -324,9 +327,16 @@ class AudioStream:
     A chunk that does not follow the samples held (audio lost or dropped before it) ends the
     batch, so the analyzer sees the gap and re-dates what follows."""
 
-    def __init__(self, params: StreamParams, analyzer: Callable[[], AudioAnalyzer]) -> None:
+    def __init__(
+        self,
+        params: StreamParams,
+        analyzer: Callable[[], AudioAnalyzer],
+        turns: TurnWatcher | None = None,
+    ) -> None:
         self.params = params
         self._build = analyzer
+        self.turns = turns
+        """The end-of-turn model, asked during silences (interviews; ``None``: not asked)."""
         self._analyzer: AudioAnalyzer | None = None
         self._batch_samples = AUDIO_RATE * params.audio_batch_ms // 1000
         self._held: list[np.ndarray] = []
@@ -339,6 +349,8 @@ class AudioStream:
     def prepare(self) -> AudioAnalyzer:
         if self._analyzer is None:
             self._analyzer = self._build()
+            if self.turns is not None:
+                self.turns.model.prepare()
             if self.params.transcript:
                 # Utterances end at the pauses the analyzer counts.
                 gap = self._analyzer.options.min_pause
@@ -372,8 +384,10 @@ class AudioStream:
         analyzer = self.prepare()
         samples = self._held[0] if len(self._held) == 1 else np.concatenate(self._held)
         self._held, self._held_samples = [], 0
-        outputs = analyzer.push(samples, self._held_t)
+        outputs: list[AudioOutput | TurnPrediction] = [*analyzer.push(samples, self._held_t)]
         clips = self._clips.update(samples, self._held_t, outputs) if self._clips else []
+        if self.turns is not None:
+            outputs += self.turns.update(samples, self._held_t, outputs)
         windows = [o for o in outputs if isinstance(o, AudioWindowResult)]
         self.points.extend(AudioPoint.of(w) for w in windows)
         summary = analyzer.summary() if windows and self._summarise(windows[-1].t) else None

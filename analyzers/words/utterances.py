@@ -13,12 +13,12 @@ has got to).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
 from analyzers import AUDIO_RATE
 from analyzers.voice.speech_events import SpeechStarted, SpeechStopped
-from analyzers.voice.windows import AudioOutput
 from analyzers.words.recognition import SpeechClip
 
 
@@ -48,7 +48,7 @@ class ClipCutter:
         self._now = 0.0
         self._partial_at: float | None = None
 
-    def update(self, samples: np.ndarray, t: float, outputs: list[AudioOutput]) -> list[SpeechClip]:
+    def update(self, samples: np.ndarray, t: float, outputs: Sequence[object]) -> list[SpeechClip]:
         self._recent.append((t, samples))
         self._now = t + samples.size / AUDIO_RATE
         clips: list[SpeechClip] = []

@@ -205,17 +205,15 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     store = open_store(settings)
     await store.start()  # first: a data directory that cannot be written fails at once
     try:
-        model_path, asr_dir, voice = await loop.run_in_executor(None, settings.model_files)
+        models = await loop.run_in_executor(None, settings.model_files)
     except BaseException:
         await store.close()
         raise
     service = SessionService(
         settings,
         store,
-        model_path,
+        models,
         observe=lambda kind, seconds: app[METRICS].observe_analysis(kind, seconds),
-        asr_model_dir=asr_dir,
-        voice_model=voice,
     )
     app[STORE] = store
     app[SERVICE] = service

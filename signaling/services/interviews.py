@@ -5,7 +5,8 @@ a live session runs (``webrtc/runtime/interviewer.py``).
 The body::
 
     {"interview": {"role": "software_engineer", "language": "en", "count": 5,
-                   "think_seconds": 20, "answer_seconds": 120, "voice": true}}
+                   "think_seconds": 20, "answer_seconds": 120, "voice": true,
+                   "end_silence_seconds": 5, "auto_advance_seconds": 4}}
 
 or, instead of ``role`` and ``count``, the platform's own ``questions`` (strings, or objects
 with ``text``, ``seconds`` and ``covers``). Every field is optional: ``{"interview": {}}`` is
@@ -24,9 +25,14 @@ from analyzers.interview.questions import Question, QuestionBank, QuestionFileEr
 from signaling.services.errors import InvalidRequest
 from webrtc.runtime.interviewer import InterviewPlan
 
-FIELDS = {
-    "role", "language", "count", "questions", "think_seconds", "answer_seconds", "voice", "llm",
-}  # fmt: skip
+TIMES = {
+    # field: (InterviewTimes' field, lowest, highest)
+    "think_seconds": ("think", 0, 300),
+    "answer_seconds": ("answer", 10, 900),
+    "end_silence_seconds": ("end_silence", 1, 60),
+    "auto_advance_seconds": ("auto_advance", 0, 60),
+}
+FIELDS = {"role", "language", "count", "questions", "voice", "llm", *TIMES}
 MAX_QUESTIONS = 20
 
 
@@ -75,7 +81,7 @@ def resolve(
     except QuestionFileError as exc:
         raise InvalidRequest(str(exc)) from None
     times: dict[str, float] = {}
-    for name, low, high in (("think_seconds", 0, 300), ("answer_seconds", 10, 900)):
+    for name, (_, low, high) in TIMES.items():
         value = data.get(name)
         if value is None:
             continue
@@ -114,8 +120,7 @@ def plan(
     )
     times = replace(
         defaults,
-        think=float(stored.get("think_seconds", defaults.think)),
-        answer=float(stored.get("answer_seconds", defaults.answer)),
+        **{field: float(stored[name]) for name, (field, _, _) in TIMES.items() if name in stored},
     )
     return InterviewPlan(
         questions,

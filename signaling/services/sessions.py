@@ -15,6 +15,7 @@ from typing import Any
 from aiortc import RTCSessionDescription
 
 from analyzers.session.report import Report
+from modelfiles.resolve import ModelPaths
 from signaling.ice import ice_servers, rtc_configuration
 from signaling.offer import Answer, Offer, inspect_sdp, safe_candidates
 from signaling.services.erasure import Erasures
@@ -55,10 +56,8 @@ class SessionService:
         self,
         settings: Settings,
         store: Store,
-        model_path: Path | None = None,
+        models: ModelPaths | None = None,
         observe: Callable[[str, float], None] = lambda kind, seconds: None,
-        asr_model_dir: Path | None = None,
-        voice_model: tuple[Path, Path] | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -68,7 +67,7 @@ class SessionService:
         self.draining_until: float | None = None
         """Unix time by which a draining worker ends its last sessions (``None``: serving)."""
         self.registry = SessionRegistry(
-            settings.pipeline(model_path, asr_model_dir, voice_model),
+            settings.pipeline(models),
             SessionHooks(
                 on_state=self._on_state,
                 on_message=self._on_message,

@@ -14,6 +14,7 @@ import pytest
 from analyzers import AUDIO_RATE, SUMMARY_WINDOW
 from analyzers.session.coach import KINDS, Coach, CoachThresholds, Observations, Signals
 from analyzers.session.stream import RgbImage
+from analyzers.session.summary import SummaryFields
 from analyzers.video.face import FaceAnalyzer
 from analyzers.words.language import Utterance, summarise
 from analyzers.words.recognition import SpeechClip, WhisperRecognizer, transcribe
@@ -22,8 +23,6 @@ from signaling.settings import Settings
 from testmedia.sources import INTERVIEW_SENTENCES as SENTENCES
 from testmedia.sources import WITH_FILLERS, sonnet
 from tests.media import astronaut, blank, look_sideways, phrase, place
-from webrtc.protocol import ServerMessage
-from webrtc.results import Summary, VideoFrameMessage, audio_message
 from webrtc.runtime.config import PipelineConfig
 from webrtc.runtime.frames import audio_stream, video_stream
 from webrtc.runtime.live_coach import LiveCoach, NudgeMessage
@@ -103,9 +102,9 @@ def nudges(
     heard: Sequence[Utterance] = (),
 ) -> list[NudgeMessage]:
     """What the live coach says over ``seconds`` of media: frames at 10 per second and speech
-    in 100 ms pushes through the stream core, their results as the live session sends them,
-    and a ``summary`` every 2 s (as the session's summary task sends them), with the language
-    figures of the utterances ``heard`` (transcribed) over the summary window."""
+    in 100 ms pushes through the stream core, their typed results as the live pipelines hand
+    them on, and a summary every 2 s (as the session's summary task makes them), with the
+    language figures of the utterances ``heard`` (transcribed) over the summary window."""
     coach = LiveCoach("s", config.coach, lambda: "en", 0.6, 3.0)
     video = video_stream(config) if pictures is not None else None
     audio = audio_stream(config) if speech is not None else None
@@ -113,26 +112,24 @@ def nudges(
     said: list[NudgeMessage] = []
     for tick in range(round(seconds * 10)):
         t = tick / 10
-        messages: list[ServerMessage] = []
+        results: list[object] = []
         if video is not None and pictures is not None:
             output = video.feed(t, RgbImage(next(pictures)))
             if output is not None and output.result is not None:
-                messages.append(
-                    VideoFrameMessage.from_result(
-                        "s", output.result, received_at=0.0, analysis_ms=0.0, frames_skipped=0
-                    )
-                )
+                results.append(output.result)
                 video_summary = output.summary or video_summary
         if audio is not None and speech is not None:
             chunk = speech[tick * AUDIO_RATE // 10 : (tick + 1) * AUDIO_RATE // 10]
             step = audio.feed(chunk if chunk.size else np.zeros(AUDIO_RATE // 10, np.float32), t)
-            messages += [m for o in step.outputs if (m := audio_message("s", o, received_at=0.0))]
+            results += step.outputs
             audio_summary = step.summary or audio_summary
+        said += [n for r in results if (n := coach.observe(r))]
         if tick % 20 == 19 and (video_summary or audio_summary):
             recent = [u for u in heard if t - SUMMARY_WINDOW <= u.end <= t]
             language = summarise(recent, "en") if heard else None
-            messages.append(Summary.from_results("s", t, video_summary, audio_summary, language))
-        said += [n for m in messages if (n := coach.observe(m))]
+            fields = SummaryFields.of(video_summary, audio_summary, language)
+            if (nudge := coach.summary(t, fields)) is not None:
+                said.append(nudge)
     for stream in (video, audio):
         if stream is not None:
             stream.close()

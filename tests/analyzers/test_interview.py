@@ -4,89 +4,172 @@ answers whose cues can be stated, the question files, and the verdict."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from analyzers.interview.answers import AnswerFigures, answer_cues
-from analyzers.interview.flow import Interview, InterviewTimes
+from analyzers.interview.flow import Control, Interview, InterviewTimes
+from analyzers.voice.speech_events import SpeechStarted, SpeechStopped
+from analyzers.voice.turn import TurnPrediction
+from analyzers.voice.windows import AudioWindowResult
 from analyzers.interview.questions import Question, QuestionBank, QuestionFileError
 from analyzers.interview.verdict import AnswerResult, InterviewReport, verdict
 from signaling.settings import Settings
 
 ASK = Question("q1", "Tell me about a conflict.", 60, ("the situation", "what you did"))
-TIMES = InterviewTimes(think=10.0, answer=60.0, end_silence=5.0, min_speech=3.0)
+TIMES = InterviewTimes(think=10.0, answer=60.0, end_silence=5.0, complete_silence=1.0)
 
 
 def started(times: InterviewTimes = TIMES, n: int = 2) -> Interview:
     flow = Interview((ASK,) * n, times)
     flow.start(0.0)
     flow.asked(0.0, 3.0)  # the question plays for 3 s
+    flow.tick(3.0)
     return flow
 
 
-def test_an_answer_ends_after_a_long_silence_not_a_thinking_pause() -> None:
+def judged(t: float, probability: float) -> TurnPrediction:
+    """The end-of-turn model's judgement of the silence that began at ``t``."""
+    return TurnPrediction(t, t + 0.4, probability, probability >= 0.5)
+
+
+def at(flow: Interview, index: int | None, *controls: Control) -> list[bool]:
+    return [flow.control(c, index) for c in controls]
+
+
+def test_an_answer_the_model_judges_complete_ends_a_second_into_the_silence() -> None:
+    """A one-sentence answer (2.2 s) ends like any other: no minimum speech length."""
     flow = started()
-    flow.speech_started(1.0)  # over the question: not an answer
-    assert flow.phase == "thinking"
-    flow.speech_started(5.0)
+    flow.speech_started(4.0)
+    flow.speech_stopped(6.2)
+    flow.turn(judged(6.2, 0.9))
+    flow.tick(7.1)
+    assert flow.phase == "answering", "0.9 s of silence: not yet"
+    flow.tick(7.2)
+    answer = flow.answers[0]
+    assert (answer.reason, answer.ended_at, answer.duration) == ("complete", 6.2, 2.2)
+    assert answer.time_to_first_word == 1.0, "from the end of the question"
+
+
+def test_a_thought_cut_mid_sentence_waits_for_the_silence_fallback() -> None:
+    flow = started()
+    flow.speech_started(4.0)
     flow.speech_stopped(9.0)
-    flow.tick(12.0)  # 3 s of thinking pause: goes on
-    assert flow.phase == "answering"
+    flow.turn(judged(9.0, 0.05))  # "and then I..."
+    flow.tick(12.0)
+    assert flow.phase == "answering", "a 3 s pause after an unfinished thought goes on"
     flow.speech_started(12.0)
     flow.speech_stopped(15.0)
     flow.tick(19.9)
     assert flow.phase == "answering", "4.9 s of silence is not the end"
     flow.tick(20.0)
-    events = flow.events()
-    assert [e.kind for e in events] == ["question", "answer.started", "answer.ended"]
-    answer = events[-1].answer
-    assert answer is not None and answer.reason == "silence"
-    assert answer.ended_at == 15.0 and answer.duration == 10.0 and answer.speech == 7.0
-    assert answer.time_to_first_word == 2.0, "from the end of the question"
+    kinds = [e.kind for e in flow.events() if e.kind != "phase"]
+    assert kinds == ["question", "answer.started", "answer.ended"]
+    answer = flow.answers[0]
+    assert answer.reason == "silence" and answer.ended_at == 15.0 and answer.speech == 8.0
 
 
-def test_a_short_answer_is_not_ended_by_silence_but_by_time() -> None:
+def test_speech_after_a_complete_judgement_keeps_the_answer_going() -> None:
     flow = started()
     flow.speech_started(4.0)
-    flow.speech_stopped(5.0)  # one second of speech: too little to be an answer
-    flow.tick(30.0)
+    flow.speech_stopped(6.0)
+    flow.turn(judged(6.0, 0.9))
+    flow.speech_started(6.8)  # "...and one more thing"
+    flow.tick(7.5)
     assert flow.phase == "answering"
-    flow.tick(64.0)
-    answer = flow.events()[-1].answer
-    assert answer is not None and answer.reason == "time"
+    flow.speech_stopped(9.0)
+    flow.turn(judged(8.0, 0.9))  # a judgement of an older silence is ignored
+    flow.tick(10.5)
+    assert flow.phase == "answering"
 
 
-def test_think_time_runs_out_into_the_answer_clock_and_silence_skips() -> None:
+def test_every_phase_is_announced_with_its_deadline() -> None:
     flow = started()
-    flow.tick(13.0)  # 3 s of question + 10 s to think
+    phases = [(e.phase, e.until) for e in flow.events() if e.kind == "phase"]
+    assert phases == [("asking", None), ("asking", 3.0), ("thinking", 13.0)]
+    flow.tick(13.0)  # the think time runs out: the answer clock runs
+    phases = [(e.phase, e.until) for e in flow.events() if e.kind == "phase"]
+    assert phases == [("answering", 73.0)], "60 s answer time from the end of thinking"
+    flow.speech_started(20.0)  # the first word after the think time still starts the answer
+    flow.speech_stopped(22.0)
+    flow.tick(27.0)
+    answer = flow.answers[0]
+    assert answer.started_at == 20.0 and answer.reason == "silence"
+
+
+def test_think_time_and_answer_time_run_out_into_a_skip() -> None:
+    flow = started()
+    flow.tick(13.0)
     assert flow.phase == "answering"
     flow.tick(73.0)
-    answer = flow.events()[-1].answer
-    assert answer is not None and answer.reason == "skipped" and answer.started_at is None
+    answer = flow.answers[0]
+    assert answer.reason == "skipped" and answer.started_at is None
 
 
-def test_done_retake_repeat_and_next() -> None:
-    flow = started()
-    assert flow.repeat(1.0) and flow.phase == "asking"
-    flow.asked(1.0, 3.0)
-    flow.speech_started(5.0)
-    assert flow.done(8.0)
-    first = flow.answers[0]
-    assert first.reason == "done" and first.tries == 1
-    assert flow.retake(9.0)
-    flow.asked(9.0, 3.0)
-    flow.speech_started(13.0)
-    assert flow.done(20.0)
-    assert flow.answers[0].tries == 2 and flow.answers[0].duration == 7.0, "the latest is kept"
-    assert not flow.done(21.0), "no answer is going on"
-    flow.next(22.0)
+def test_the_next_question_comes_by_itself_after_the_feedback() -> None:
+    flow = started(replace(TIMES, auto_advance=4.0))
+    flow.speech_started(4.0)
+    flow.speech_stopped(6.0)
+    flow.turn(judged(6.0, 0.9))
+    flow.tick(7.0)
+    assert flow.phase == "answered" and flow.until is None, "waits for the feedback"
+    flow.tick(30.0)
+    assert flow.phase == "answered"
+    flow.feedback_given(31.0, 0)
+    assert flow.until == 35.0
+    flow.tick(35.0)
     assert flow.index == 1 and flow.phase == "asking"
-    flow.next(23.0)  # skipped before speaking
-    assert flow.answers[1].reason == "skipped" and flow.phase == "finished"
-    kinds = [e.kind for e in flow.events()]
-    assert kinds.count("question") == 4 and kinds[-1] == "finished"
+    question = [e for e in flow.events() if e.kind == "question"][-1]
+    assert question.acknowledge, "it says a word of thanks before moving on"
+
+
+def test_controls_name_their_question_and_stale_ones_are_refused() -> None:
+    """Two question.next 150 ms apart once skipped question 2 as soon as it appeared."""
+    flow = started(n=3)
+    assert at(flow, 0, "question.next", "question.next") == [True, False]
+    assert flow.index == 1 and flow.answers[0].reason == "skipped"
+    assert 1 not in flow.answers, "question 2 was not skipped by the repeated click"
+    assert at(flow, 1, "question.repeat") == [True]
+    assert at(flow, 1, "answer.done") == [False], "nothing is being answered while asking"
+
+
+def test_tries_count_the_attempts_and_times_stay_in_order() -> None:
+    """Controls at 19 a second once left tries 120 for 102 attempts, and an asked_at after the
+    answer's end."""
+    flow = started(n=2)
+    attempts = 0
+    for step in range(200):
+        t = 3.0 + step * 0.05
+        flow.tick(t)
+        action: Control = ("answer.retake", "question.repeat", "answer.done")[step % 3]
+        if flow.control(action, 0) and action == "answer.retake":
+            attempts += 1
+        if step % 7 == 0:
+            flow.asked(t, 1.0)
+        if step % 5 == 0:
+            flow.speech_started(t + 0.01)
+    flow.control("answer.done", 0)
+    flow.control("question.next", 0)
+    flow.control("question.next", 1)
+    assert flow.phase == "finished"
+    answer = flow.answers[0]
+    assert answer.tries == attempts + 1
+    for a in flow.answers.values():
+        assert a.ended_at is not None
+        assert a.asked_at <= (a.started_at if a.started_at is not None else a.asked_at)
+        assert (a.started_at if a.started_at is not None else a.asked_at) <= a.ended_at
+
+
+def test_typed_results_drive_the_flow() -> None:
+    flow = started()
+    flow.observe(SpeechStarted(4.0))
+    flow.observe(SpeechStopped(5.0, 1.0))
+    flow.observe(judged(5.0, 0.8))
+    flow.observe(AudioWindowResult(5.8, 0.2, False, 0.0, -60.0, None, None, None))
+    assert flow.answers[0].reason == "complete"
 
 
 STAR_EN = (
@@ -208,11 +291,12 @@ def test_the_verdict_names_its_evidence() -> None:
 def test_a_follow_up_is_asked_next_only_while_the_person_has_not_moved_on() -> None:
     flow = started()
     flow.speech_started(4.0)
-    flow.done(10.0)
+    flow.tick(10.0)
+    flow.control("answer.done")
     follow = Question("follow-up-1", "What would you do differently?", 90)
     assert flow.follow_up(0, follow), "asked next: the answer is the latest and done"
     assert len(flow.questions) == 3
-    flow.next(11.0)
+    flow.control("question.next")
     assert flow.questions[flow.index] == follow and flow.index == 1
     assert not flow.follow_up(0, follow), "moved on: too late for question 1's follow-up"
     assert len(flow.questions) == 3

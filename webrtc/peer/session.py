@@ -36,7 +36,7 @@ from webrtc.results import Summary
 from webrtc.runtime.answer_review import Reviewer
 from webrtc.runtime.config import PipelineConfig
 from webrtc.runtime.interviewer import Interviewer, InterviewPlan
-from webrtc.runtime.live_coach import LiveCoach
+from webrtc.runtime.live_coach import LiveCoach, NudgeMessage
 from webrtc.runtime.pipeline import AudioPipeline, VideoPipeline
 from webrtc.runtime.scheduler import AnalysisScheduler
 from webrtc.runtime.speech_synthesis import Voice
@@ -122,6 +122,7 @@ class AnalysisSession:
                 reviewer=reviewer,
                 listening=self._listening,
             )
+            self.transcript.on_final = self.interviewer.heard
         self.pc = RTCPeerConnection(rtc_configuration)
         self.pc.on("datachannel", self._on_datachannel)
         self.pc.on("track", self._on_track)
@@ -156,14 +157,22 @@ class AnalysisSession:
         return RTCSessionDescription(ask_ptime(local.sdp, self.config.audio_ptime), local.type)
 
     def send(self, message: ServerMessage) -> None:
+        """A message for the data channel (dropped and counted when none is open)."""
         if self.channel is not None:
             self.channel.send(message)
-            nudge = self.coach.observe(message)  # one cue at most
-            if nudge is not None:
-                self.channel.send(nudge)
-                self.nudges.append(NudgeRecord(nudge.t, nudge.kind, nudge.text))
-            if self.interviewer is not None:
-                self.interviewer.observe(message)
+
+    def _on_result(self, result: object) -> None:
+        """A typed result of the pipelines, for the session's observers (the coach, the
+        interviewer), whether or not a data channel is open."""
+        self._nudge(self.coach.observe(result))
+        if self.interviewer is not None:
+            self.interviewer.observe(result)
+
+    def _nudge(self, nudge: NudgeMessage | None) -> None:
+        """One cue at most at a time: kept for the report, and sent."""
+        if nudge is not None:
+            self.nudges.append(NudgeRecord(nudge.t, nudge.kind, nudge.text))
+            self.send(nudge)
 
     def counters(self) -> SessionCounters:
         """The counters now; once the session's tasks have stopped, the final ones, worked out
@@ -214,7 +223,8 @@ class AnalysisSession:
             on_end=lambda: self.request_close("ended"),
             on_video=lambda request: self.video is not None and self.video.request(request),
             on_interview=lambda control: (
-                self.interviewer is not None and self.interviewer.control(control.action)
+                self.interviewer is not None
+                and self.interviewer.control(control.action, control.index)
             ),
             on_flood=lambda: self.request_close("flooding"),
             max_message_bytes=self.config.max_message_bytes,
@@ -246,14 +256,25 @@ class AnalysisSession:
         tap: MediaStreamTrack = track
         if track.kind == "video" and self.video is None:
             self.video = VideoPipeline(
-                self.id, self.config, self.send, self._scheduler, self.hooks.on_analysis
+                self.id,
+                self.config,
+                self.send,
+                self._scheduler,
+                self.hooks.on_analysis,
+                results=self._on_result,
             )
             tap = TapTrack(track, self.video.slot.put)
             self._spawn(self.video.run(), "video")
             record_track(self.recorder, self.pc, track, "video")
         elif track.kind == "audio" and self.audio is None:
             self.audio = AudioPipeline(
-                self.id, self.config, self.send, self._scheduler, self.hooks.on_analysis
+                self.id,
+                self.config,
+                self.send,
+                self._scheduler,
+                self.hooks.on_analysis,
+                results=self._on_result,
+                turns=self.interviewer is not None,
             )
             if self._transcription is not None:
                 pool = self._transcription
@@ -306,8 +327,11 @@ class AnalysisSession:
             video = self.video.summary if self.video is not None else None
             audio = self.audio.summary if self.audio is not None else None
             if video is not None or audio is not None:
-                heard = self.transcript.summary(self.clock()) if self._transcription else None
-                self.send(Summary.from_results(self.id, self.clock(), video, audio, heard))
+                now = self.clock()
+                heard = self.transcript.summary(now) if self._transcription else None
+                summary = Summary.from_results(self.id, now, video, audio, heard)
+                self.send(summary)
+                self._nudge(self.coach.summary(now, summary))
             self.packets = await packets_received(self.pc)
 
     async def _checkpoints(self, keep: Callable[[AnalysisSession, Report], None]) -> None:

@@ -28,6 +28,9 @@ class PipelineConfig:
     voice_model: tuple[Path, Path] | None = None
     """The Piper voice's model and configuration (``None``: the interviewer speaks with
     espeak-ng, or not at all)."""
+    turn_model_path: Path | None = None
+    """The end-of-turn model's ONNX file (``analyzers/voice/turn.py``); ``None``: interview
+    answers end on silence alone."""
     min_video_fps: float = 2.0
     """Under load the full-analysis rate of every session is lowered, down to this, to keep
     results on time (``webrtc/runtime/scheduler.py``)."""

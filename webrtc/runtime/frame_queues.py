@@ -70,21 +70,33 @@ class BoundedFrameQueue:
         self._frames: deque[StampedFrame] = deque()
         self._capacity = capacity
         self._ready = asyncio.Event()
+        self._seconds = 0.0
         self.dropped = 0
 
     def put(self, frame: StampedFrame) -> None:
         if len(self._frames) >= self._capacity:
-            self._frames.popleft()
+            self._seconds -= _duration(self._frames.popleft().frame)
             self.dropped += 1
         self._frames.append(frame)
+        self._seconds += _duration(frame.frame)
         self._ready.set()
 
-    async def take_all(self, at_least: int = 1) -> list[StampedFrame]:
-        """Every frame queued, once there are ``at_least`` (batches cost one hand-off each)."""
-        while len(self._frames) < at_least:
+    async def take_all(self, at_least: float = 0.0) -> list[StampedFrame]:
+        """Every frame queued, once they hold ``at_least`` seconds of media (or one frame):
+        a hand-off per batch, its length set by duration whatever the packet size (20 or
+        60 ms of audio a frame)."""
+        while not self._frames or self._seconds < at_least - 1e-6:
             self._ready.clear()
             await self._ready.wait()
         self._ready.clear()
         frames = list(self._frames)
         self._frames.clear()
+        self._seconds = 0.0
         return frames
+
+
+def _duration(frame: VideoFrame | AudioFrame) -> float:
+    """Seconds of media in an audio frame (0 for video)."""
+    if isinstance(frame, AudioFrame) and frame.sample_rate:
+        return frame.samples / frame.sample_rate
+    return 0.0

@@ -15,6 +15,7 @@ import numpy as np
 from analyzers import AUDIO_RATE
 from analyzers.session.stream import NOTHING, AudioStep, AudioStream, VideoStream
 from analyzers.video.frame import VideoFrameAnalyzer, VideoModels, build_expression_model
+from analyzers.voice.turn import SmartTurn, TurnWatcher
 from analyzers.voice.windows import AudioAnalyzer, follows
 from webrtc.runtime.config import PipelineConfig
 
@@ -109,8 +110,12 @@ def video_stream(
     return VideoStream(config.stream, build)
 
 
-def audio_stream(config: PipelineConfig) -> AudioStream:
-    return AudioStream(config.stream, lambda: AudioAnalyzer(config.stream.audio))
+def audio_stream(config: PipelineConfig, *, turns: bool = False) -> AudioStream:
+    """The stream core for one audio track; with ``turns`` (an interview) and a turn model
+    configured, the end-of-turn model is asked during silences."""
+    path = config.turn_model_path if turns else None
+    watcher = None if path is None else TurnWatcher(SmartTurn(path), config.stream.turn)
+    return AudioStream(config.stream, lambda: AudioAnalyzer(config.stream.audio), watcher)
 
 
 def audio_frames(config: PipelineConfig) -> AudioFrames:

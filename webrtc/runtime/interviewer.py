@@ -1,12 +1,15 @@
 """The live interviewer of one session: it asks each question (as text on the data channel and,
 with a voice, as speech on the peer connection's outgoing audio track), follows the answer from
-the results the session sends (speech events, audio windows, frames), and answers each answer
-with ``answer.feedback`` once its words are transcribed. The flow itself is pure code
-(:mod:`analyzers.interview.flow`); the messages are in ``docs/protocol.md``."""
+the pipelines' typed results (speech events, the end-of-turn model, audio windows, frames),
+announces every phase with its deadline (``interview.phase``), and answers each answer with
+``answer.feedback`` as soon as its last words are transcribed (the transcript arrives as an
+event). The flow itself is pure code (:mod:`analyzers.interview.flow`); the messages are in
+``docs/protocol.md``."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -19,12 +22,13 @@ from analyzers.interview.answers import (
     answer_figures,
     answer_utterances,
 )
-from analyzers.interview.flow import Answer, Interview, InterviewTimes
+from analyzers.interview.flow import Answer, Control, Event, Interview, InterviewTimes
 from analyzers.interview.questions import Question
 from analyzers.interview.verdict import AnswerResult
+from analyzers.video.frame import VideoFrameResult
+from analyzers.voice.windows import AudioWindowResult
 from analyzers.words.language import Utterance
 from webrtc.protocol import ServerMessage
-from webrtc.results import AudioWindow, SpeechStarted, SpeechStopped, VideoFrameMessage
 from webrtc.runtime.answer_review import Reviewer, ReviewRequest
 from webrtc.runtime.speech_synthesis import Speaker, Voice
 
@@ -36,7 +40,10 @@ way back through the browser and the network."""
 MAX_FOLLOW_UPS = 3
 """Follow-up questions one interview may get from the language model."""
 TRANSCRIPT_WAIT = 12.0
-"""Seconds an answer's feedback waits for its last words to be transcribed."""
+"""Seconds an answer's feedback waits for its last words to be transcribed; words that come
+later send the feedback again, replacing it."""
+ACKNOWLEDGEMENTS = {"en": "Thank you. Next question.", "zh": "谢谢。下一个问题。"}
+"""What the interviewer says before a question it moves on to by itself."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,20 @@ class QuestionMessage(ServerMessage):
 
 
 @dataclass(frozen=True)
+class InterviewPhase(ServerMessage):
+    """The interview entered ``phase`` (``asking``, ``thinking``, ``answering``, ``answered``,
+    ``finished``) for question ``index``; it ends by itself ``ends_in`` seconds from ``t``
+    (``null``: when something happens). The page renders this and keeps no clock of its own."""
+
+    type: ClassVar[str] = "interview.phase"
+    index: int
+    of: int
+    phase: str
+    attempt: int
+    ends_in: float | None
+
+
+@dataclass(frozen=True)
 class AnswerStarted(ServerMessage):
     type: ClassVar[str] = "answer.started"
     index: int
@@ -92,6 +113,9 @@ class AnswerFeedback(ServerMessage):
     figures: AnswerFigures
     cues: Any
     """The content cues (``null`` without a transcript)."""
+    complete: bool = True
+    """Whether every word of the answer was transcribed in time; when not, the feedback is
+    sent again (same ``index`` and ``attempt``) once they are, and replaces this one."""
 
 
 @dataclass(frozen=True)
@@ -154,51 +178,52 @@ class Interviewer:
         self._follow_ups = 0
         self._now = 0.0
         self._seen: dict[int, _Seen] = {}
+        self._heard = asyncio.Event()
+        """Set (and cleared) each time final words arrive."""
+        self._incomplete: dict[int, Answer] = {}
+        """Answers whose feedback went out before their last words: sent again when they come."""
 
     # -- what the session sends -----------------------------------------------------------
 
-    def observe(self, message: ServerMessage) -> None:
+    def observe(self, result: object) -> None:
+        """One typed result of the pipelines, in order."""
         flow = self.flow
-        if isinstance(message, AudioWindow):
-            self._now = max(self._now, message.t + message.duration)
+        if isinstance(result, AudioWindowResult):
+            self._now = max(self._now, result.t + result.duration)
             if flow.phase == "ready":
                 flow.start(self._now)
-            flow.tick(self._now)
-            if flow.phase == "answering" and message.speech and message.pitch_hz:
-                self._current().pitches.append(message.pitch_hz)
-        elif isinstance(message, SpeechStarted):
-            flow.speech_started(message.t)
-        elif isinstance(message, SpeechStopped):
-            flow.speech_stopped(message.t)
-        elif isinstance(message, VideoFrameMessage) and flow.phase == "answering":
-            seen = self._current()
-            if message.face and message.eye_contact is not None:
-                seen.eye.append(message.eye_contact)
-            label = (message.expression or {}).get("label")
-            if isinstance(label, str):
-                seen.expressions.append(label)
-        else:
+            if flow.phase == "answering" and result.speech and result.pitch_hz:
+                self._current().pitches.append(result.pitch_hz)
+        elif isinstance(result, VideoFrameResult):
+            if flow.phase == "answering":
+                seen = self._current()
+                if result.face and result.gaze is not None:
+                    seen.eye.append(result.gaze.eye_contact)
+                if result.expression is not None:
+                    seen.expressions.append(result.expression.label)
             return
+        flow.observe(result)
         self._flush()
 
-    def control(self, action: str) -> bool:
+    def heard(self, utterances: list[Utterance]) -> None:
+        """Final words arrived (the session's transcript): feedback waiting for them goes out,
+        and feedback sent without them is sent again."""
+        self._heard.set()
+        self._heard.clear()
+        for index, answer in list(self._incomplete.items()):
+            if self._has_last_words(answer):
+                del self._incomplete[index]
+                self._send_feedback(answer, complete=True)
+
+    def control(self, action: Control, index: int | None = None) -> bool:
         """The person's ``answer.done``, ``answer.retake``, ``question.next`` or
-        ``question.repeat``; false when it does not apply now."""
-        flow, now = self.flow, self._now
-        if flow.phase == "ready":
-            return False
-        if action == "answer.done":
-            ok = flow.done(now)
-        elif action == "answer.retake":
-            ok = flow.retake(now)
-            if ok:
-                self._seen.pop(flow.index, None)
-        elif action == "question.repeat":
-            ok = flow.repeat(now)
-        else:
-            ok = flow.phase != "finished"
-            if ok:
-                flow.next(now)
+        ``question.repeat`` about question ``index``; false when it does not apply now (or is
+        about another question: stale, or repeated)."""
+        before = self.flow.index
+        ok = self.flow.control(action, index)
+        if ok and action == "answer.retake":
+            self._seen.pop(before, None)
+            self._incomplete.pop(before, None)
         self._flush()
         return ok
 
@@ -209,25 +234,34 @@ class Interviewer:
 
     def _flush(self) -> None:
         for event in self.flow.events():
-            answer = event.answer
-            if event.kind == "question" and answer is not None:
-                self._ask(answer)
-            elif event.kind == "answer.started" and answer is not None:
-                self._send(AnswerStarted(self.id, event.t, answer.index))
-            elif event.kind == "answer.ended" and answer is not None:
-                if self.track is not None:
-                    self.track.stop_playing()
-                self._send(
-                    AnswerEnded(
-                        self.id, event.t, answer.index, answer.reason or "", answer.duration
-                    )
-                )
-                self._spawn(self._feedback(answer), f"feedback-{answer.index}")
-            elif event.kind == "finished":
-                answered = sum(1 for a in self.flow.answers.values() if a.reason != "skipped")
-                self._send(InterviewFinished(self.id, event.t, answered, len(self.flow.questions)))
+            self._announce(event)
 
-    def _ask(self, answer: Answer) -> None:
+    def _announce(self, event: Event) -> None:
+        answer, flow = event.answer, self.flow
+        if event.kind == "phase" and event.phase is not None:
+            ends_in = None if event.until is None else round(max(0.0, event.until - self._now), 2)
+            index = answer.index if answer is not None else flow.index
+            attempt = answer.tries if answer is not None else 1
+            self._send(
+                InterviewPhase(
+                    self.id, event.t, index, len(flow.questions), event.phase, attempt, ends_in
+                )
+            )
+        elif event.kind == "question" and answer is not None:
+            self._ask(answer, acknowledge=event.acknowledge)
+        elif event.kind == "answer.started" and answer is not None:
+            self._send(AnswerStarted(self.id, event.t, answer.index))
+        elif event.kind == "answer.ended" and answer is not None:
+            if self.track is not None:
+                self.track.stop_playing()
+            reason = answer.reason or ""
+            self._send(AnswerEnded(self.id, event.t, answer.index, reason, answer.duration))
+            self._spawn(self._feedback(answer), f"feedback-{answer.index}")
+        elif event.kind == "finished":
+            answered = sum(1 for a in flow.answers.values() if a.reason != "skipped")
+            self._send(InterviewFinished(self.id, event.t, answered, len(flow.questions)))
+
+    def _ask(self, answer: Answer, *, acknowledge: bool = False) -> None:
         if self.track is not None:
             self.track.stop_playing()
             self._listening(0.0)
@@ -235,7 +269,7 @@ class Interviewer:
             self._send(self._question(answer, 0.0))
             self.flow.asked(self._now, 0.0)
             return
-        self._spawn(self._say(answer), f"question-{answer.index}")
+        self._spawn(self._say(answer, acknowledge), f"question-{answer.index}")
 
     def _question(self, answer: Answer, speaking: float) -> QuestionMessage:
         question, times = answer.question, self.plan.times
@@ -254,41 +288,58 @@ class Interviewer:
             round(speaking, 2),
         )
 
-    async def _say(self, answer: Answer) -> None:
+    async def _say(self, answer: Answer, acknowledge: bool) -> None:
         """Synthesise the question (in a child process), then send it and play it together:
-        the page's think countdown starts when the voice ends."""
+        the think time starts when the voice ends. Moving on by itself, the interviewer says a
+        word of thanks first."""
         assert self._voice is not None and self.track is not None
-        pcm = await self._voice.speak(answer.question.text, self.plan.language)
-        if self.flow.index != answer.index or self.flow.phase != "asking":
-            return  # moved on while it was being synthesised
+        text = answer.question.text
+        if acknowledge:
+            text = f"{ACKNOWLEDGEMENTS.get(self.plan.language, ACKNOWLEDGEMENTS['en'])} {text}"
+        pcm = await self._voice.speak(text, self.plan.language)
+        flow = self.flow
+        if flow.index != answer.index or flow.phase != "asking" or flow.until is not None:
+            return  # moved on (or asked again) while it was being synthesised
         playing = 0.0 if pcm is None else self.track.play(pcm)
         self._listening(playing + ECHO_TAIL if playing else 0.0)
         self._send(self._question(answer, playing))
-        self.flow.asked(self._now, playing)
+        flow.asked(self._now, playing)
         self._flush()
 
+    def _has_last_words(self, answer: Answer) -> bool:
+        end = answer.ended_at if answer.ended_at is not None else self._now
+        return any(u.end >= end - 0.5 for u in self._utterances())
+
     async def _feedback(self, answer: Answer) -> None:
-        end = answer.ended_at or self._now
+        """The answer's feedback, once its last words are transcribed (an event, not a poll),
+        or after :data:`TRANSCRIPT_WAIT` without them (then again when they come)."""
+        complete = True
         if self._transcribed and answer.started_at is not None:
-            waited = 0.0
-            while waited < TRANSCRIPT_WAIT and not any(
-                u.end >= end - 0.5 for u in self._utterances()
-            ):
-                await asyncio.sleep(0.25)
-                waited += 0.25
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + TRANSCRIPT_WAIT
+            while not self._has_last_words(answer) and (left := deadline - loop.time()) > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._heard.wait(), left)
+            complete = self._has_last_words(answer)
+            if not complete:
+                self._incomplete[answer.index] = answer
+        if self._send_feedback(answer, complete=complete):
+            self.flow.feedback_given(self._now, answer.index)
+            self._flush()
+
+    def _send_feedback(self, answer: Answer, *, complete: bool) -> bool:
+        if self.flow.answers.get(answer.index) != answer:
+            return False  # retaken since: this attempt's feedback is no longer wanted
         result = self.result(answer, self._utterances())
-        if self._reviewer is not None and result.text:
+        if self._reviewer is not None and result.text and complete:
             self._spawn(self._review(answer, result.text), f"review-{answer.index}")
+        cues = None if result.cues is None else plain(result.cues)
         self._send(
             AnswerFeedback(
-                self.id,
-                self._now,
-                answer.index,
-                answer.tries,
-                result.figures,
-                None if result.cues is None else plain(result.cues),
+                self.id, self._now, answer.index, answer.tries, result.figures, cues, complete
             )
         )
+        return True
 
     async def _review(self, answer: Answer, text: str) -> None:
         assert self._reviewer is not None

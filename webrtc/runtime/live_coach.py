@@ -1,5 +1,6 @@
-"""The live coach of one session: it reads the results the session sends, and at each rolling
-summary may answer with one ``nudge`` (rules in :mod:`analyzers.session.coach`)."""
+"""The live coach of one session: it takes the pipelines' typed results as they come (whether or
+not a data channel is open), and at each analysed frame or rolling summary may answer with one
+``nudge`` (rules in :mod:`analyzers.session.coach`)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from analyzers.session.coach import Coach, CoachThresholds, Nudge, Observations
+from analyzers.session.summary import SummaryFields
+from analyzers.video.frame import VideoFrameResult
+from analyzers.voice.speech_events import SpeechStarted, SpeechStopped
+from analyzers.voice.windows import AudioWindowResult
 from webrtc.protocol import ServerMessage
-from webrtc.results import AudioWindow, SpeechStarted, SpeechStopped, Summary, VideoFrameMessage
 
 MIN_JUDGED_SPEECH = 10.0
 """Seconds of speech (turn time, or talk in the summary's window) before pace and pitch are
@@ -54,27 +58,31 @@ class LiveCoach:
         self.observations = Observations(min_pause=min_pause, turn_gap=turn_gap)
         self._language = language
 
-    def observe(self, message: ServerMessage) -> NudgeMessage | None:
-        """Take in one result being sent; the nudge to send after it, if one is due."""
+    def observe(self, result: object) -> NudgeMessage | None:
+        """Take in one typed result of the pipelines; the nudge to send after it, if one is
+        due."""
         seen = self.observations
-        if isinstance(message, VideoFrameMessage):
-            issues = tuple(message.framing["issues"]) if message.framing else ()
-            seen.frame(message.t, message.face, message.eye_contact, issues)
+        if isinstance(result, VideoFrameResult):
+            issues = result.framing.issues if result.framing else ()
+            eye_contact = None if result.gaze is None else result.gaze.eye_contact
+            seen.frame(result.t, result.face, eye_contact, issues)
             # Judged at each analysed frame too: a face that leaves is told within seconds,
             # not at the next summary.
-            now = message.t if self._clock is None else self._clock()
+            now = result.t if self._clock is None else self._clock()
             return self._nudge(now)
-        elif isinstance(message, AudioWindow):
-            seen.window(message.t, message.duration, message.speech, message.rms_dbfs)
-        elif isinstance(message, SpeechStarted):
-            seen.started(message.t)
-        elif isinstance(message, SpeechStopped):
-            seen.stopped(message.t)
-        elif isinstance(message, Summary):
-            return self._judge(message)
+        elif isinstance(result, AudioWindowResult):
+            seen.window(result.t, result.duration, result.speech, result.rms_dbfs)
+        elif isinstance(result, SpeechStarted):
+            seen.started(result.t)
+        elif isinstance(result, SpeechStopped):
+            seen.stopped(result.t)
         return None
 
-    def _judge(self, summary: Summary) -> NudgeMessage | None:
+    def summary(self, t: float, summary: SummaryFields) -> NudgeMessage | None:
+        """The rolling summary at session time ``t``: pace, fillers and pitch are judged."""
+        return self._judge(t, summary)
+
+    def _judge(self, t: float, summary: SummaryFields) -> NudgeMessage | None:
         rate, language, pitch = summary.speaking_rate, summary.language, summary.pitch
         talked = (summary.talk_ratio or 0.0) * (summary.audio_window or 0.0)
         judged_rate = rate is not None and (rate.turn_seconds or 0.0) >= MIN_JUDGED_SPEECH
@@ -88,7 +96,7 @@ class LiveCoach:
             if pitch is not None and talked >= MIN_JUDGED_SPEECH
             else None,
         )
-        return self._nudge(summary.t)
+        return self._nudge(t)
 
     def _nudge(self, t: float) -> NudgeMessage | None:
         nudge = self.coach.update(t, self.observations.signals())

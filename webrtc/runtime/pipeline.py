@@ -45,6 +45,8 @@ from webrtc.runtime.scheduler import AnalysisScheduler
 log = logging.getLogger(__name__)
 
 Send = Callable[[ServerMessage], None]
+Observe = Callable[[object], None]
+"""Where a pipeline's typed results go as well as the wire (the coach, the interviewer)."""
 T = TypeVar("T")
 
 
@@ -58,10 +60,17 @@ class _Pipeline:
         send: Send,
         scheduler: AnalysisScheduler[VideoModels],
         observe: Callable[[str, float], None] = lambda kind, seconds: None,
+        *,
+        results: Observe = lambda result: None,
+        turns: bool = False,
     ) -> None:
         self.session_id = session_id
         self.config = config
         self._send = send
+        self._results = results
+        """Typed results, in order, whether or not a data channel is open."""
+        self._turns = turns
+        """An interview: the end-of-turn model is asked during silences."""
         self._scheduler = scheduler
         self._observe = observe
         self._lock = threading.Lock()
@@ -174,6 +183,7 @@ class VideoPipeline(_Pipeline):
             return
         self._scheduler.rate.observe(time.time() - item.received_at, time.monotonic())
         self._observe("video", elapsed_ms / 1000)
+        self._results(output.result)
         if output.summary is not None:
             self.summary = output.summary
         self._send(
@@ -247,7 +257,7 @@ class AudioPipeline(_Pipeline):
 
     def _setup(self) -> None:
         self.queue = BoundedFrameQueue(self.config.audio_backlog_frames)
-        self.stream: AudioStream = audio_stream(self.config)
+        self.stream: AudioStream = audio_stream(self.config, turns=self._turns)
         self._resampler = audio_resampler()
         self.summary: AudioSummary | None = None
         self.on_clips: Callable[[list[SpeechClip]], None] | None = None
@@ -268,9 +278,9 @@ class AudioPipeline(_Pipeline):
         return self.stream.windows_analysed
 
     async def run(self) -> None:
-        # 20 ms frames are handed to the analysis threads in batches: one hand-off per frame
-        # would cost more than the analysis of a frame.
-        batch = max(1, round(self.config.stream.audio_batch_ms / 20))
+        # Frames (20-60 ms each) are handed to the analysis threads in batches of a duration:
+        # one hand-off per frame would cost more than the analysis of a frame.
+        batch = self.config.stream.audio_batch_ms / 1000
         await self._prepare()
         while True:
             frames = await self.queue.take_all(at_least=batch)
@@ -283,6 +293,7 @@ class AudioPipeline(_Pipeline):
             self._observe("audio", time.perf_counter() - started)
             received_at = frames[-1].received_at
             for output in step.outputs:
+                self._results(output)
                 message = audio_message(self.session_id, output, received_at=received_at)
                 if message is not None:
                     self._send(message)

@@ -30,6 +30,8 @@ class SessionTranscript:
         """The final transcript so far, in order."""
         self.missing = 0.0
         """Seconds of speech never transcribed (the end did not wait for them)."""
+        self.on_final: Callable[[list[Utterance]], None] = lambda utterances: None
+        """Told of each batch of final utterances, once they are kept (the interviewer)."""
 
     @property
     def requested(self) -> str | None:
@@ -41,6 +43,8 @@ class SessionTranscript:
         for utterance in utterances:
             self.utterances += [utterance] if final else []
             self._send(Transcript.of(self._id, utterance, final=final))
+        if final and utterances:
+            self.on_final(utterances)
 
     def spoken_language(self) -> str:
         if self.language != "auto":
