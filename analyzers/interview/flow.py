@@ -7,7 +7,9 @@ the candidate **thinks** (up to ``think`` seconds; speaking earlier starts the a
 and the answer is **answered**: it ended by
 
 - ``complete``: the end-of-turn model judged the person done (:mod:`analyzers.voice.turn`), and
-  ``complete_silence`` seconds of silence followed;
+  ``complete_silence`` seconds of silence followed (should they speak again within
+  ``resume_within`` seconds, before the next question, the answer is taken up again:
+  ``answer.resumed``);
 - ``silence``: ``end_silence`` seconds of silence (the model was unsure, or is off);
 - ``time``: the answer time ran out;
 - ``done``: the person said they were done (``answer.done``);
@@ -55,6 +57,9 @@ class InterviewTimes:
     auto_advance: float = 0.0
     """Seconds after an answer's feedback before the next question comes by itself (0: it
     waits for ``question.next``)."""
+    resume_within: float = 2.5
+    """Seconds after an answer ended as ``complete`` during which speech takes it up again
+    (the model was wrong: the person had more to say), unless the next question came."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,9 @@ class Answer:
         return max(0.0, self.ended_at - self.started_at)
 
 
-EventKind = Literal["question", "phase", "answer.started", "answer.ended", "finished"]
+EventKind = Literal[
+    "question", "phase", "answer.started", "answer.ended", "answer.resumed", "finished"
+]
 
 
 @dataclass(frozen=True)
@@ -115,6 +122,8 @@ class Interview:
     _complete_at: float | None = None
     """When the silence judged complete ends the answer (``None``: not judged so)."""
     _current: Answer | None = None
+    _answer_until: float | None = None
+    """When the answer going on (or just ended) runs out of time."""
     _now: float = 0.0
     _events: list[Event] = field(default_factory=list)
 
@@ -147,6 +156,8 @@ class Interview:
         self._now = max(self._now, t)
         if self.phase == "asking":
             return  # the interviewer's own voice, or the person over it: not an answer
+        if self._resumable(t):
+            self._resume(t)
         if self.phase == "thinking":
             assert self._current is not None
             self._current = replace(self._current, started_at=max(t, self._current.asked_at))
@@ -247,6 +258,25 @@ class Interview:
 
     # -- inside ---------------------------------------------------------------------------
 
+    def _resumable(self, t: float) -> bool:
+        answer = self._current
+        return (
+            self.phase == "answered"
+            and answer is not None
+            and answer.reason == "complete"
+            and answer.ended_at is not None
+            and t - answer.ended_at <= self.times.resume_within + self.times.complete_silence
+            and self._answer_until is not None
+            and t < self._answer_until
+        )
+
+    def _resume(self, t: float) -> None:
+        """The person spoke again soon after an answer judged complete: it goes on."""
+        assert self._current is not None
+        self._current = replace(self._current, ended_at=None, reason=None)
+        self._events.append(Event("answer.resumed", t, self._current))
+        self._enter("answering", t, until=self._answer_until)
+
     def _next(self, t: float, *, acknowledge: bool) -> None:
         if self.phase in ("asking", "thinking", "answering"):
             self._end(t, "done" if self._current and self._current.started_at else "skipped")
@@ -264,6 +294,7 @@ class Interview:
         self.index = index
         self._current = Answer(index, self.questions[index], asked_at=t, tries=tries)
         self._speaking_since = self._silent_since = self._complete_at = None
+        self._answer_until = None
         self._events.append(Event("question", t, self._current, acknowledge=acknowledge))
         self._enter("asking", t)
 
@@ -276,7 +307,8 @@ class Interview:
         assert self._current is not None
         if started:
             self._events.append(Event("answer.started", t, self._current))
-        self._enter("answering", t, until=t + self.answer_seconds(self._current.question))
+        self._answer_until = t + self.answer_seconds(self._current.question)
+        self._enter("answering", t, until=self._answer_until)
 
     def _end(self, t: float, reason: EndReason) -> None:
         answer = self._current

@@ -98,6 +98,15 @@ class AnswerStarted(ServerMessage):
 
 
 @dataclass(frozen=True)
+class AnswerResumed(ServerMessage):
+    """The person went on speaking soon after an answer ended as ``complete``: the answer
+    goes on, and its next ``answer.ended`` and ``answer.feedback`` replace the last ones."""
+
+    type: ClassVar[str] = "answer.resumed"
+    index: int
+
+
+@dataclass(frozen=True)
 class AnswerEnded(ServerMessage):
     type: ClassVar[str] = "answer.ended"
     index: int
@@ -251,6 +260,9 @@ class Interviewer:
             self._ask(answer, acknowledge=event.acknowledge)
         elif event.kind == "answer.started" and answer is not None:
             self._send(AnswerStarted(self.id, event.t, answer.index))
+        elif event.kind == "answer.resumed" and answer is not None:
+            self._incomplete.pop(answer.index, None)
+            self._send(AnswerResumed(self.id, event.t, answer.index))
         elif event.kind == "answer.ended" and answer is not None:
             if self.track is not None:
                 self.track.stop_playing()
@@ -328,8 +340,11 @@ class Interviewer:
             self._flush()
 
     def _send_feedback(self, answer: Answer, *, complete: bool) -> bool:
-        if self.flow.answers.get(answer.index) != answer:
-            return False  # retaken since: this attempt's feedback is no longer wanted
+        flow = self.flow
+        if flow.answers.get(answer.index) != answer:
+            return False  # retaken or ended again since: this end's feedback is not wanted
+        if flow.index == answer.index and flow.phase == "answering":
+            return False  # taken up again: the next end has the feedback
         result = self.result(answer, self._utterances())
         if self._reviewer is not None and result.text and complete:
             self._spawn(self._review(answer, result.text), f"review-{answer.index}")
