@@ -25,6 +25,7 @@ import argparse
 import json
 import time
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -136,7 +137,7 @@ def cases(registry: ModelRegistry) -> list[Case]:
         first = round(max(0.0, words[0].start - 0.1) * AUDIO_RATE)
         end = round(words[-1].end * AUDIO_RATE)
         found.append(Case(f"mfa {name}", corpus.samples[first:end], True))
-        for word, following in zip(words, words[1:], strict=False):
+        for word, following in pairwise(words):
             if (
                 word.word in CANNOT_END
                 and following.start - word.end < 0.1

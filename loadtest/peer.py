@@ -80,11 +80,34 @@ class SamplesTrack(AudioStreamTrack):
 
 class AnswerTrack(SamplesTrack):
     """Silence until told to :meth:`say` something (mono float32 at 48 kHz), then silence
-    again: a candidate who answers when asked."""
+    again: a candidate who answers when asked; after :meth:`hear_back`, the interviewer's voice
+    comes back into the microphone too, as from a loudspeaker with no echo canceller."""
 
     def __init__(self) -> None:
         super().__init__(np.zeros(AUDIO_FRAME_SAMPLES, np.float32))
         self._queue: list[np.ndarray] = []
+        self._echo: list[np.ndarray] | None = None
+        self._echo_gain = 0.0
+        self._echoed = 0
+        self._echo_pending = np.zeros(0, np.int16)
+
+    def hear_back(self, heard: list[np.ndarray], gain: float = 0.3) -> None:
+        """Mix what the peer hears (``ClientPeer.heard``, filled as it arrives) back into the
+        microphone at ``gain``."""
+        self._echo, self._echo_gain, self._echoed = heard, gain, len(heard)
+
+    def _echo_chunk(self) -> np.ndarray | None:
+        if self._echo is None:
+            return None
+        fresh = self._echo[self._echoed :]
+        self._echoed += len(fresh)
+        if fresh:
+            self._echo_pending = np.concatenate([self._echo_pending, *fresh])
+        chunk = self._echo_pending[:AUDIO_FRAME_SAMPLES]
+        self._echo_pending = self._echo_pending[AUDIO_FRAME_SAMPLES:]
+        if chunk.size < AUDIO_FRAME_SAMPLES:
+            chunk = np.concatenate([chunk, np.zeros(AUDIO_FRAME_SAMPLES - chunk.size, np.int16)])
+        return chunk
 
     def say(self, samples: np.ndarray) -> float:
         """Queue speech; its seconds."""
@@ -94,14 +117,19 @@ class AnswerTrack(SamplesTrack):
 
     async def recv(self) -> av.AudioFrame:
         frame = await super().recv()  # paced silence
-        if self._queue:
-            head = self._queue[0]
+        echo = self._echo_chunk()
+        if self._queue or echo is not None:
             chunk = np.zeros(AUDIO_FRAME_SAMPLES, np.int16)
-            take = min(AUDIO_FRAME_SAMPLES, head.size)
-            chunk[:take] = head[:take]
-            self._queue[0] = head[take:]
-            if not self._queue[0].size:
-                self._queue.pop(0)
+            if self._queue:
+                head = self._queue[0]
+                take = min(AUDIO_FRAME_SAMPLES, head.size)
+                chunk[:take] = head[:take]
+                self._queue[0] = head[take:]
+                if not self._queue[0].size:
+                    self._queue.pop(0)
+            if echo is not None:
+                mixed = chunk.astype(np.int32) + (echo * self._echo_gain).astype(np.int32)
+                chunk = np.clip(mixed, -32768, 32767).astype(np.int16)
             speech = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="s16", layout="mono")
             speech.sample_rate, speech.pts, speech.time_base = (
                 frame.sample_rate,

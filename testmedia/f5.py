@@ -30,7 +30,7 @@ ENGLISH_TEXT = "Some call me nature, others call me mother nature."
 MANDARIN = _member(
     "basic/basic_ref_zh.wav", "96724a113240d1f82c6ded1334122f0176b96c9226ccd3c919e625bcfd2a3ede"
 )
-MANDARIN_TEXT = "对，这就是我，万人敬仰的太乙真人。"
+MANDARIN_TEXT = "对，这就是我，万人敬仰的太乙真人。"  # noqa: RUF001
 
 
 def recording(model: ModelFile, registry: ModelRegistry | None = None) -> np.ndarray:

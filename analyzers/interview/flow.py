@@ -1,7 +1,7 @@
 """The flow of one interview, as a pure state machine over media time.
 
-For each question the interviewer **asks** (its voice plays; speech heard then is never taken
-for the candidate's: the browser's echo canceller removes most of it and the rest is ignored),
+For each question the interviewer **asks** (its voice plays; its echo is never taken for the
+candidate's speech, and the person talking over it, a barge-in, stops it and starts the answer),
 the candidate **thinks** (up to ``think`` seconds; speaking earlier starts the answer), then
 **answers** (up to ``answer`` seconds, from the first word, or from the end of the think time),
 and the answer is **answered**: it ended by
@@ -57,6 +57,9 @@ class InterviewTimes:
     auto_advance: float = 0.0
     """Seconds after an answer's feedback before the next question comes by itself (0: it
     waits for ``question.next``)."""
+    barge_in: bool = True
+    """Speech over the question's voice stops it and starts the answer (the voice's own echo
+    is told apart before: ``analyzers/voice/echo.py``)."""
     resume_within: float = 2.5
     """Seconds after an answer ended as ``complete`` during which speech takes it up again
     (the model was wrong: the person had more to say), unless the next question came."""
@@ -91,7 +94,13 @@ class Answer:
 
 
 EventKind = Literal[
-    "question", "phase", "answer.started", "answer.ended", "answer.resumed", "finished"
+    "question",
+    "phase",
+    "barge_in",
+    "answer.started",
+    "answer.ended",
+    "answer.resumed",
+    "finished",
 ]
 
 
@@ -155,14 +164,19 @@ class Interview:
     def speech_started(self, t: float) -> None:
         self._now = max(self._now, t)
         if self.phase == "asking":
-            return  # the interviewer's own voice, or the person over it: not an answer
+            if not (self.times.barge_in and self.until is not None and self._current):
+                return  # nothing is said yet, or talking over the question is not an answer
+            # The person talks over the question: it stops, and the answer starts.
+            self._current = replace(self._current, asked_at=t, started_at=t)
+            self._events.append(Event("barge_in", t, self._current))
+            self._begin_answering(t, started=True)
         if self._resumable(t):
             self._resume(t)
         if self.phase == "thinking":
             assert self._current is not None
             self._current = replace(self._current, started_at=max(t, self._current.asked_at))
             self._begin_answering(t, started=True)
-        elif self.phase == "answering" and self._current and self._current.started_at is None:
+        if self.phase == "answering" and self._current and self._current.started_at is None:
             # The first word after the think time ran out: the clock already runs.
             self._current = replace(self._current, started_at=max(t, self._current.asked_at))
             self._events.append(Event("answer.started", t, self._current))

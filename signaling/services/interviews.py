@@ -118,10 +118,10 @@ def plan(
         Question(q["id"], q["text"], int(q["seconds"]), tuple(q.get("covers") or ()))
         for q in stored["questions"]
     )
-    times = replace(
-        defaults,
-        **{field: float(stored[name]) for name, (field, _, _) in TIMES.items() if name in stored},
-    )
+    given: dict[str, Any] = {
+        field: float(stored[name]) for name, (field, _, _) in TIMES.items() if name in stored
+    }
+    times = replace(defaults, **given)
     return InterviewPlan(
         questions,
         str(stored["language"]),

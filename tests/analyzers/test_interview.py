@@ -12,11 +12,11 @@ from pydantic import ValidationError
 
 from analyzers.interview.answers import AnswerFigures, answer_cues
 from analyzers.interview.flow import Control, Interview, InterviewTimes
+from analyzers.interview.questions import Question, QuestionBank, QuestionFileError
+from analyzers.interview.verdict import AnswerResult, InterviewReport, verdict
 from analyzers.voice.speech_events import SpeechStarted, SpeechStopped
 from analyzers.voice.turn import TurnPrediction
 from analyzers.voice.windows import AudioWindowResult
-from analyzers.interview.questions import Question, QuestionBank, QuestionFileError
-from analyzers.interview.verdict import AnswerResult, InterviewReport, verdict
 from signaling.settings import Settings
 
 ASK = Question("q1", "Tell me about a conflict.", 60, ("the situation", "what you did"))

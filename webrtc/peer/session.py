@@ -129,9 +129,14 @@ class AnalysisSession:
         self.pc.on("connectionstatechange", self._on_connection_state)
 
     def _listening(self, seconds: float) -> None:
-        """The person listens to the interviewer for ``seconds`` from now."""
+        """The person listens to the interviewer for ``seconds`` from now (0: it stopped)."""
         if self.audio is not None:
-            self.audio.listening_until = time.time() + seconds
+            now = time.time()
+            self.audio.listening_until = now + seconds
+            if seconds > 0:
+                self.audio.playing_since = now
+            if self.voice_track is not None:
+                self.audio.voice_level = self.voice_track.loudest
 
     def clock(self) -> float:
         """Seconds since the session started: ``t`` of messages not tied to a track."""

@@ -1,6 +1,7 @@
 """The interviewer's voice as an outgoing WebRTC audio track: 20 ms frames of 48 kHz mono,
 paced in real time, silence between questions. The browser plays it like any remote audio,
-and its echo canceller removes it from the microphone."""
+and its echo canceller removes it from the microphone; what it leaves is told from the person
+by the level of what was sent (:meth:`VoiceTrack.loudest`, ``analyzers/voice/echo.py``)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,13 @@ import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from av import AudioFrame
 
+from analyzers.voice.loudness import SILENCE_DBFS as SILENCE
 from webrtc.runtime.speech_synthesis import RATE
 
 FRAME = RATE // 50
 """Samples in one 20 ms frame."""
+LEVELS_KEPT = 100
+"""Frames whose level is kept (2 s): longer than any echo's way back."""
 
 
 class VoiceTrack(MediaStreamTrack):
@@ -27,6 +31,12 @@ class VoiceTrack(MediaStreamTrack):
         self._pending: deque[np.ndarray] = deque()
         self._start: float | None = None
         self._timestamp = 0
+        self._levels: deque[tuple[float, float]] = deque(maxlen=LEVELS_KEPT)
+        """(Unix time sent, level in dBFS) of the latest frames."""
+
+    def loudest(self, since: float, until: float) -> float:
+        """The highest level (dBFS) of the voice sent between two Unix times."""
+        return max((level for t, level in self._levels if since <= t <= until), default=SILENCE)
 
     def play(self, pcm: np.ndarray) -> float:
         """Queue ``pcm`` (int16, 48 kHz mono) after what is playing, replacing nothing; the
@@ -63,7 +73,10 @@ class VoiceTrack(MediaStreamTrack):
             wait = self._start + self._timestamp / RATE - time.time()
             if wait > 0:
                 await asyncio.sleep(wait)
-        frame = AudioFrame.from_ndarray(self._next().reshape(1, -1), format="s16", layout="mono")
+        pcm = self._next()
+        power = float(np.mean(np.square(pcm, dtype=np.float64))) / 32768.0**2
+        self._levels.append((time.time(), 10 * np.log10(power) if power > 1e-10 else SILENCE))
+        frame = AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
         frame.pts = self._timestamp
         frame.sample_rate = RATE
         frame.time_base = fractions.Fraction(1, RATE)

@@ -258,6 +258,10 @@ class Interviewer:
             )
         elif event.kind == "question" and answer is not None:
             self._ask(answer, acknowledge=event.acknowledge)
+        elif event.kind == "barge_in":
+            if self.track is not None:
+                self.track.stop_playing()
+            self._listening(0.0)
         elif event.kind == "answer.started" and answer is not None:
             self._send(AnswerStarted(self.id, event.t, answer.index))
         elif event.kind == "answer.resumed" and answer is not None:

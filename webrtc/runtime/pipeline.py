@@ -25,6 +25,8 @@ import numpy as np
 from analyzers.session.stream import AudioFinal, AudioStep, AudioStream, VideoFinal, VideoOutput
 from analyzers.video.frame import VideoModels
 from analyzers.video.summary import VideoSummary
+from analyzers.voice.echo import EchoGate
+from analyzers.voice.loudness import SILENCE_DBFS, rms_dbfs
 from analyzers.voice.summary import AudioSummary
 from analyzers.words.recognition import SpeechClip
 from webrtc.protocol import CalibrateRequest, Error, ServerMessage, VideoRequest
@@ -249,6 +251,10 @@ class VideoPipeline(_Pipeline):
         self.stream.close()
 
 
+def _samples(frame: object) -> int:
+    return frame.samples if isinstance(frame, av.AudioFrame) else 0
+
+
 class AudioPipeline(_Pipeline):
     """Hands decoded audio to the analysis threads in batches; there it is resampled to 16 kHz
     mono float32 and fed to the stream core."""
@@ -265,9 +271,16 @@ class AudioPipeline(_Pipeline):
         self.on_partial: Callable[[SpeechClip], object] | None = None
         """Where the audio of an utterance going on goes, for a partial transcript."""
         self.listening_until = 0.0
-        """Unix time until which the person is listening to the interviewer: audio received
-        before it is analysed as silence (what the echo canceller left of the interviewer's
-        voice, or the person talking over it, is never taken for their answer)."""
+        """Unix time until which the interviewer speaks (and a little after): audio received
+        before it is analysed as silence, unless it is the person talking over the voice
+        (:class:`~analyzers.voice.echo.EchoGate`): what the echo canceller left of the voice is
+        never taken for their answer."""
+        self.playing_since = 0.0
+        """Unix time the interviewer's current playback began."""
+        self.voice_level: Callable[[float, float], float] | None = None
+        """The loudest the interviewer's voice was sent between two Unix times (dBFS);
+        ``None``: no voice, everything heard while it speaks is silence."""
+        self._echo = EchoGate()
 
     @property
     def frames_dropped(self) -> int:
@@ -285,8 +298,9 @@ class AudioPipeline(_Pipeline):
         while True:
             frames = await self.queue.take_all(at_least=batch)
             started = time.perf_counter()
+            voice = self._voice_levels(frames)
             try:
-                step = await self._on_thread(functools.partial(self._process, frames))
+                step = await self._on_thread(functools.partial(self._process, frames, voice))
             except Exception as exc:
                 self._failed(frames[-1].t, exc)
                 continue
@@ -308,14 +322,44 @@ class AudioPipeline(_Pipeline):
     def _build(self) -> None:
         self.stream.prepare()
 
-    def _process(self, frames: list[StampedFrame]) -> AudioStep:
+    def _voice_levels(self, frames: list[StampedFrame]) -> list[float | None]:
+        """For each frame heard while the interviewer speaks, the loudest its voice was in the
+        moments before (read on the loop, where the voice track writes them); ``None`` for the
+        others."""
+        delay, level = self._echo.params.max_delay, self.voice_level
+        levels: list[float | None] = []
+        for item in frames:
+            heard = item.received_at
+            if heard >= self.listening_until:
+                levels.append(None)
+            else:
+                levels.append(SILENCE_DBFS if level is None else level(heard - delay, heard))
+        return levels
+
+    def _process(self, frames: list[StampedFrame], voice: list[float | None]) -> AudioStep:
         decoded = [item.frame for item in frames if isinstance(item.frame, av.AudioFrame)]
         samples = resampled(self._resampler, decoded)
-        quiet = sum(1 for item in frames if item.received_at < self.listening_until)
-        if quiet:
-            samples = samples.copy()
-            samples[: round(samples.size * quiet / len(frames))] = 0.0
+        if any(level is not None for level in voice):
+            samples = self._gate(samples, frames, voice)
         return self.stream.feed(samples, frames[0].t)
+
+    def _gate(
+        self, samples: np.ndarray, frames: list[StampedFrame], voice: list[float | None]
+    ) -> np.ndarray:
+        """Silence the stretches heard while the interviewer spoke that are its echo, not the
+        person over it (a barge-in passes)."""
+        samples = samples.copy()
+        lengths = np.array([_samples(item.frame) for item in frames], np.float64)
+        edges = np.round(np.cumsum(np.concatenate([[0.0], lengths])) / lengths.sum() * samples.size)
+        for item, level, a, b in zip(frames, voice, edges[:-1], edges[1:], strict=True):
+            span = samples[int(a) : int(b)]
+            if level is None or span.size == 0:
+                continue
+            if self.voice_level is None or not self._echo.is_person(
+                item.received_at, rms_dbfs(span), level, self.playing_since
+            ):
+                span[:] = 0.0
+        return samples
 
     async def finish(self) -> AudioFinal | None:
         """The stream ended: an utterance still open goes to transcription; then the
