@@ -87,9 +87,7 @@ def speech_end(samples: np.ndarray) -> float:
     return float((np.flatnonzero(levels > levels.max() - 30.0)[-1] + 1) * hop / AUDIO_RATE)
 
 
-def answer_end(
-    case: Case, model: SmartTurn, times: InterviewTimes, after: float
-) -> Outcome:
+def answer_end(case: Case, model: SmartTurn, times: InterviewTimes, after: float) -> Outcome:
     """Play ``case`` as an answer with ``after`` seconds of silence after its last word."""
     rng = np.random.default_rng(0)
     floor = noise_floor(case.samples)

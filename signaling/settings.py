@@ -180,6 +180,9 @@ class Settings(BaseSettings):
     heartbeat_interval: float = param("heartbeat_interval", gt=0)
     heartbeat_timeout: float = param("heartbeat_timeout", gt=0)
     connect_timeout: float = param("connect_timeout", gt=0)
+    reconnect_grace: float = param("reconnect_grace", ge=0, le=600)
+    """Seconds an interview whose page went away waits for it to come back (a reload: the page
+    offers to continue) before it ends with its report; 0: it ends at once."""
     max_buffered_bytes: int = param("max_buffered_bytes", ge=1024)
 
     transcript: bool = param("stream.transcript")

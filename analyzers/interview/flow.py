@@ -262,6 +262,11 @@ class Interview:
         self.questions = (*self.questions[: after + 1], question, *self.questions[after + 1 :])
         return True
 
+    @property
+    def current(self) -> Answer | None:
+        """The question being asked or answered now (or just answered)."""
+        return self._current
+
     def events(self) -> list[Event]:
         """What happened since the last call."""
         found, self._events = self._events, []

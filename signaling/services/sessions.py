@@ -117,6 +117,9 @@ class SessionService:
     ) -> Answer:
         """Answer ``offer``; ``allowed``: the analyzers its token grants (``None``: auth off)."""
         inspect_sdp(offer.sdp, self.settings.max_tracks)
+        live = None if session_id is None else self.registry.get(session_id)
+        if live is not None and live.interviewer is not None:
+            return await self._reconnect(live, offer)
         if self.draining_until is not None:
             raise Draining(
                 "this server is shutting down and takes no new sessions; another will",
@@ -129,6 +132,19 @@ class SessionService:
             )
         with self._slot(session_id) as release:
             return await self._offer(offer, session_id, allowed, release)
+
+    async def _reconnect(self, session: AnalysisSession, offer: Offer) -> Answer:
+        """A new peer connection into a live interview on this worker (its page came back)."""
+        sdp, _ = safe_candidates(offer.sdp)
+        try:
+            local = await session.reconnect(RTCSessionDescription(sdp=sdp, type="offer"))
+        except RuntimeError as exc:
+            raise SessionConflict(str(exc)) from None
+        except Exception as exc:
+            log.info("reconnection rejected: %s: %s", type(exc).__name__, exc)
+            await session.close("offer_rejected")
+            raise OfferRejected(f"the offer could not be negotiated: {exc}"[:300]) from None
+        return Answer(sdp=local.sdp, session_id=session.id)
 
     @contextlib.contextmanager
     def _slot(self, session_id: str | None) -> Iterator[Callable[[], None]]:

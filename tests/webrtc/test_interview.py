@@ -183,9 +183,7 @@ async def test_the_roles_a_page_can_offer(start_server: StartServer) -> None:
     assert body["spoken"] == ["en"], "tiny.en transcribes no Chinese interview"
 
 
-async def _interview(
-    server_url: str, body: dict[str, Any], mic: AnswerTrack
-) -> ClientPeer:
+async def _interview(server_url: str, body: dict[str, Any], mic: AnswerTrack) -> ClientPeer:
     async with aiohttp.ClientSession() as http:
         async with http.post(f"{server_url}/api/sessions", json=body) as response:
             created = await response.json()
@@ -238,7 +236,7 @@ async def test_the_voice_echoed_into_the_microphone_is_not_speech_but_talking_ov
 async def test_a_one_sentence_answer_ends_and_the_next_question_comes_by_itself(
     start_server: StartServer, tmp_path: Path
 ) -> None:
-    """"I would just write some unit tests." (2 s) once never ended: an answer needed 3 s of
+    """ "I would just write some unit tests." (2 s) once never ended: an answer needed 3 s of
     speech before a silence could end it, and the interviewer waited for a click."""
     server = await start_server(transcript=True, interview_think_seconds=20.0)
     body = {
@@ -264,3 +262,82 @@ async def test_a_one_sentence_answer_ends_and_the_next_question_comes_by_itself(
         assert question["attempt"] == 1
     finally:
         await peer.close()
+
+
+async def test_a_page_that_comes_back_continues_the_same_interview(
+    start_server: StartServer, tmp_path: Path
+) -> None:
+    """A reload mid-interview once lost it: the page came back blank and the server ended the
+    session. Now the session waits for the page; a new peer connection into the same session is
+    told the question it is at, and the interview and its report go on as one."""
+    server = await start_server(transcript=True, interview_think_seconds=20.0)
+    body = {"transcript": True, "interview": {"questions": ["How would you test it?", "Why?"]}}
+    first_mic = AnswerTrack()
+    first = await _interview(server.url, body, first_mic)
+    said = resample(
+        phrase("I would just write some unit tests.", tmp_path / "short.wav"),
+        AUDIO_RATE,
+        AUDIO_SEND_RATE,
+    )
+    try:
+        await first.wait_for(_is("question", 0), 30, "the first question")
+        await _played(first, 0)
+        first_mic.say(said)
+        await first.wait_for(_is("answer.feedback", 0), 30, "the first answer's feedback")
+    finally:
+        await first.close()  # the page reloads: its peer connection goes
+    await asyncio.sleep(1.0)
+    live = server.registry.get(first.session_id or "")
+    assert live is not None, "the interview waits for its page to come back"
+    second_mic = AnswerTrack()
+    second = ClientPeer(
+        server.url,
+        [StillsTrack([place(astronaut())]), second_mic],
+        session_id=first.session_id,
+    )
+    async with aiohttp.ClientSession() as http:
+        await second.connect(http)
+    try:
+        question = await second.wait_for(_is("question", 0), 20, "where the interview is")
+        phase = await second.wait_for(_is("interview.phase", 0), 10, "its phase")
+        assert phase["phase"] == "answered", phase
+        assert question["text"] == "How would you test it?"
+        await second.wait_for(_is("answer.feedback", 0), 10, "that answer's feedback again")
+        second.send({"type": "question.next", "index": 0})
+        await second.wait_for(_is("question", 1), 20, "the next question")
+        await _played(second, 0)
+        second_mic.say(said)
+        await second.wait_for(_is("answer.feedback", 1), 30, "the second answer's feedback")
+        second.send({"type": "end"})
+        await second.wait_for(lambda m: m["type"] == "session.closed", 30, "the end")
+    finally:
+        await second.close()
+    async with aiohttp.ClientSession() as http:
+        url = f"{server.url}/api/sessions/{first.session_id}/report"
+        async with http.get(url) as response:
+            report = await response.json()
+    answers = report["interview"]["answers"]
+    assert [a["reason"] for a in answers] != [] and len(answers) == 2, answers
+    assert all("unit tests" in a["text"].lower() for a in answers), answers
+
+
+async def test_an_interview_whose_page_never_comes_back_ends_with_its_report(
+    start_server: StartServer,
+) -> None:
+    server = await start_server(reconnect_grace=1.0)
+    body = {"interview": {"questions": ["Why?"]}}
+    peer = await _interview(server.url, body, AnswerTrack())
+    await peer.wait_for(_is("question", 0), 30, "the question")
+    await peer.close()
+    session_id = peer.session_id or ""
+    for _ in range(100):
+        if server.registry.get(session_id) is None:
+            break
+        await asyncio.sleep(0.1)
+    assert server.registry.get(session_id) is None, "ended after the grace"
+    async with aiohttp.ClientSession() as http:
+        url = f"{server.url}/api/sessions/{session_id}/report"
+        async with http.get(url) as response:
+            report = await response.json()
+            assert response.status == 200, report
+    assert report["end_reason"] in ("channel_closed", "connection_closed"), report["end_reason"]

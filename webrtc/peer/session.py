@@ -123,10 +123,69 @@ class AnalysisSession:
                 listening=self._listening,
             )
             self.transcript.on_final = self.interviewer.heard
-        self.pc = RTCPeerConnection(rtc_configuration)
-        self.pc.on("datachannel", self._on_datachannel)
-        self.pc.on("track", self._on_track)
-        self.pc.on("connectionstatechange", self._on_connection_state)
+        self._rtc_configuration = rtc_configuration
+        self._connecting_since = self._started
+        self._detached: tuple[str, float] | None = None
+        """Why and when (loop time) the peer went away from an interview that waits for it."""
+        self._offsets: dict[str, float] = {}
+        """Media time each kind's next track starts at (a reconnection goes on from there)."""
+        self._live_kinds: set[str] = set()
+        """The kinds of track the current peer connection has given."""
+        self.reconnections = 0
+        self.pc = self._new_peer_connection()
+
+    def _new_peer_connection(self) -> RTCPeerConnection:
+        pc = RTCPeerConnection(self._rtc_configuration)
+        pc.on("datachannel", self._on_datachannel)
+        pc.on("track", self._on_track)
+        pc.on("connectionstatechange", lambda: self._on_connection_state(pc))
+        return pc
+
+    async def reconnect(self, offer: RTCSessionDescription) -> RTCSessionDescription:
+        """A new peer connection into this live interview (its page was reloaded, or lost its
+        network): the old one is closed; the analysis, the interview and their clock go on,
+        media time continuing from where it had got to."""
+        if self._closing is not None:
+            raise RuntimeError(f"session {self.id} is ending")
+        old, channel = self.pc, self.channel
+        self.channel = None
+        if channel is not None:
+            channel.close()  # its listeners first: its end is not the session's
+        old.remove_all_listeners()
+        await close_peer_connection(old, self.id)
+        now = time.time()
+        for tap in self._taps:
+            self._offsets[tap.kind] = max(self._offsets.get(tap.kind, 0.0), tap.time_now(now))
+        self._live_kinds.clear()
+        self._detached = None
+        self._connecting_since = self._loop.time()
+        self.reconnections += 1
+        log.info("session %s: a new peer connection takes over", self.id)
+        self.pc = self._new_peer_connection()
+        await self.pc.setRemoteDescription(offer)
+        if self.voice_track is not None and self.interviewer is not None:
+            self.voice_track = VoiceTrack()
+            self.interviewer.track = self.voice_track
+            self.pc.addTrack(self.voice_track)
+        await self.pc.setLocalDescription(await self.pc.createAnswer())
+        local = self.pc.localDescription
+        assert local is not None
+        return RTCSessionDescription(ask_ptime(local.sdp, self.config.audio_ptime), local.type)
+
+    def _peer_lost(self, reason: str) -> None:
+        """The peer went away: an interview waits ``reconnect_grace`` seconds for a new one
+        (:meth:`reconnect`) before it ends with ``reason``; any other session ends now."""
+        grace = self.config.reconnect_grace
+        if self.interviewer is None or grace <= 0 or self._closing is not None:
+            self.request_close(reason)
+        elif self._detached is None:
+            log.info(
+                "session %s: peer gone (%s); kept %.0f s for it to come back",
+                self.id,
+                reason,
+                grace,
+            )
+            self._detached = (reason, self._loop.time())
 
     def _listening(self, seconds: float) -> None:
         """The person listens to the interviewer for ``seconds`` from now (0: it stopped)."""
@@ -215,7 +274,7 @@ class AnalysisSession:
             )
 
     def _on_datachannel(self, channel: RTCDataChannel) -> None:
-        if channel.label != CHANNEL_LABEL or self.channel is not None:
+        if channel.label != CHANNEL_LABEL or self.channel is not None or self._closing:
             log.info("session %s: ignoring data channel %r", self.id, channel.label)
             channel.close()
             return
@@ -236,10 +295,10 @@ class AnalysisSession:
             messages_per_second=self.config.channel_messages_per_second,
             on_sent=None if on_message is None else lambda m, wire: on_message(self, m, wire),
         )
-        channel.on("close", lambda: self.request_close("channel_closed"))
+        channel.on("close", lambda: self._peer_lost("channel_closed"))
 
         def opened() -> None:
-            self.started_at = time.time()
+            self.started_at = self.started_at or time.time()
             self._set_state(SessionState.ACTIVE)
             self.send(
                 SessionReady(
@@ -251,6 +310,8 @@ class AnalysisSession:
                     audio_window_ms=self.config.stream.audio.window_ms,
                 )
             )
+            if self.reconnections and self.interviewer is not None:
+                self.interviewer.replay()  # the new page learns where the interview is
 
         if channel.readyState == "open":
             opened()
@@ -259,53 +320,65 @@ class AnalysisSession:
 
     def _on_track(self, track: MediaStreamTrack) -> None:
         tap: MediaStreamTrack = track
-        if track.kind == "video" and self.video is None:
-            self.video = VideoPipeline(
-                self.id,
-                self.config,
-                self.send,
-                self._scheduler,
-                self.hooks.on_analysis,
-                results=self._on_result,
-            )
-            tap = TapTrack(track, self.video.slot.put)
-            self._spawn(self.video.run(), "video")
-            record_track(self.recorder, self.pc, track, "video")
-        elif track.kind == "audio" and self.audio is None:
-            self.audio = AudioPipeline(
-                self.id,
-                self.config,
-                self.send,
-                self._scheduler,
-                self.hooks.on_analysis,
-                results=self._on_result,
-                turns=self.interviewer is not None,
-            )
-            if self._transcription is not None:
-                pool = self._transcription
-                pool.open(self.id, self.transcript.requested, self.transcript.heard)
-                self.audio.on_clips = lambda clips: pool.add(self.id, clips)
-                self.audio.on_partial = lambda clip: pool.add_partial(self.id, clip)
-            tap = TapTrack(track, self.audio.queue.put)
-            self._spawn(self.audio.run(), "audio")
-            record_track(self.recorder, self.pc, track, "audio")
-        else:
+        kind = track.kind
+        if kind in self._live_kinds:
             # Analyse one track of each kind; drain the others so they cannot pile up.
             self.extra_tracks += 1
+        elif kind == "video":
+            first = self.video is None
+            if self.video is None:
+                self.video = VideoPipeline(
+                    self.id,
+                    self.config,
+                    self.send,
+                    self._scheduler,
+                    self.hooks.on_analysis,
+                    results=self._on_result,
+                )
+                self._spawn(self.video.run(), "video")
+            tap = TapTrack(track, self.video.slot.put, self._offsets.get(kind, 0.0))
+            if first:
+                record_track(self.recorder, self.pc, track, "video")
+        elif kind == "audio":
+            first = self.audio is None
+            if self.audio is None:
+                self.audio = AudioPipeline(
+                    self.id,
+                    self.config,
+                    self.send,
+                    self._scheduler,
+                    self.hooks.on_analysis,
+                    results=self._on_result,
+                    turns=self.interviewer is not None,
+                )
+                if self._transcription is not None:
+                    pool = self._transcription
+                    pool.open(self.id, self.transcript.requested, self.transcript.heard)
+                    self.audio.on_clips = lambda clips: pool.add(self.id, clips)
+                    self.audio.on_partial = lambda clip: pool.add_partial(self.id, clip)
+                self._spawn(self.audio.run(), "audio")
+            tap = TapTrack(track, self.audio.queue.put, self._offsets.get(kind, 0.0))
+            if first:
+                record_track(self.recorder, self.pc, track, "audio")
+        else:
+            self.extra_tracks += 1
         if isinstance(tap, TapTrack):
+            self._live_kinds.add(kind)
             self._taps.append(tap)
-        self._spawn(drain(tap), f"drain-{track.kind}-{track.id[:8]}")
+        self._spawn(drain(tap), f"drain-{kind}-{track.id[:8]}")
 
     def _lost(self, message: str) -> None:
         """The recording stopped: the session goes on."""
         log.warning("session %s: recording stopped: %s", self.id, message)
         self.send(Error(self.id, self.clock(), "recording_failed", message))
 
-    def _on_connection_state(self) -> None:
-        state = self.pc.connectionState
+    def _on_connection_state(self, pc: RTCPeerConnection) -> None:
+        if pc is not self.pc:
+            return  # one that a reconnection replaced
+        state = pc.connectionState
         log.info("session %s: connection %s", self.id, state)
         if state in ("failed", "closed"):
-            self.request_close(f"connection_{state}")
+            self._peer_lost(f"connection_{state}")
 
     async def _watch(self) -> None:
         period = min(1.0, self.config.heartbeat_interval / 2)
@@ -313,13 +386,17 @@ class AnalysisSession:
             await asyncio.sleep(period)
             now = self._loop.time()
             channel = self.channel
-            if channel is None or not channel.is_open:
-                if now - self._started > self.config.connect_timeout:
+            if self._detached is not None:
+                reason, since = self._detached
+                if now - since > self.config.reconnect_grace:
+                    self.request_close(reason)
+                    return
+            elif channel is None or not channel.is_open:
+                if now - self._connecting_since > self.config.connect_timeout:
                     self.request_close("connect_timeout")
                     return
             elif now - channel.last_seen > self.config.heartbeat_timeout:
-                self.request_close("heartbeat_timeout")
-                return
+                self._peer_lost("heartbeat_timeout")
             limit = self.config.max_session_seconds
             if limit and now - self._started > limit:
                 self.request_close("max_duration")

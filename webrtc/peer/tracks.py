@@ -22,13 +22,24 @@ log = logging.getLogger(__name__)
 class TapTrack(MediaStreamTrack):
     """A server-side track that observes every frame of a remote track on its way through."""
 
-    def __init__(self, source: MediaStreamTrack, sink: FrameSink) -> None:
+    def __init__(self, source: MediaStreamTrack, sink: FrameSink, offset: float = 0.0) -> None:
         super().__init__()
         self.kind = source.kind
         self._source = source
         self._sink = sink
         self._clock = MediaClock()
+        self._offset = offset
+        """Media time of this track's first frame: a track that takes over from another of the
+        same session (a page reloaded) goes on from where that one's time had got to."""
         self.frames_received = 0
+        self.last_t: float | None = None
+        self.last_received = 0.0
+
+    def time_now(self, now: float) -> float:
+        """Media time at Unix time ``now``, as if the track had gone on (for the next one)."""
+        if self.last_t is None:
+            return self._offset
+        return self.last_t + max(0.0, now - self.last_received)
 
     async def recv(self) -> VideoFrame | AudioFrame:
         frame = await self._source.recv()
@@ -36,7 +47,9 @@ class TapTrack(MediaStreamTrack):
         if not isinstance(frame, VideoFrame | AudioFrame):
             raise MediaStreamError(f"expected decoded frames, got {type(frame).__name__}")
         self.frames_received += 1
-        self._sink(StampedFrame(frame, self._clock.seconds(frame), received_at))
+        t = self._offset + self._clock.seconds(frame)
+        self.last_t, self.last_received = t, received_at
+        self._sink(StampedFrame(frame, t, received_at))
         return frame
 
 

@@ -56,6 +56,9 @@ class PipelineConfig:
     """A session whose channel has been silent this long is closed."""
     connect_timeout: float = 20.0
     """A session whose data channel has not opened after this long is closed."""
+    reconnect_grace: float = 30.0
+    """Seconds an interview whose page went away (a reload, a lost network) waits for a new
+    peer connection into it before it ends with its report (0: it ends at once)."""
     max_message_bytes: int = 1100
     """Messages above this are split into ``chunk`` messages (small-MTU paths)."""
     channel_messages_per_second: float = 20.0

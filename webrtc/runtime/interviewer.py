@@ -189,6 +189,8 @@ class Interviewer:
         self._seen: dict[int, _Seen] = {}
         self._heard = asyncio.Event()
         """Set (and cleared) each time final words arrive."""
+        self._feedback_sent: dict[int, AnswerFeedback] = {}
+        """Each question's latest feedback, for a page that comes back."""
         self._incomplete: dict[int, Answer] = {}
         """Answers whose feedback went out before their last words: sent again when they come."""
 
@@ -235,6 +237,32 @@ class Interviewer:
             self._incomplete.pop(before, None)
         self._flush()
         return ok
+
+    def replay(self) -> None:
+        """A new page took over the session (a reload): it is told where the interview is,
+        the question it is at, the phase and that answer's feedback; a question that was being
+        said is said again."""
+        flow, answer = self.flow, self.flow.current
+        if answer is None:
+            return
+        if flow.phase == "asking":
+            self.control("question.repeat", answer.index)
+            return
+        self._send(self._question(answer, 0.0))
+        if flow.phase == "finished":
+            answered = sum(1 for a in flow.answers.values() if a.reason != "skipped")
+            self._send(InterviewFinished(self.id, self._now, answered, len(flow.questions)))
+            return
+        ends_in = None if flow.until is None else round(max(0.0, flow.until - self._now), 2)
+        self._send(
+            InterviewPhase(
+                self.id, self._now, answer.index, len(flow.questions), flow.phase, answer.tries,
+                ends_in,
+            )
+        )  # fmt: skip
+        feedback = self._feedback_sent.get(answer.index)
+        if flow.phase == "answered" and feedback is not None:
+            self._send(feedback)
 
     # -- inside ---------------------------------------------------------------------------
 
@@ -353,11 +381,11 @@ class Interviewer:
         if self._reviewer is not None and result.text and complete:
             self._spawn(self._review(answer, result.text), f"review-{answer.index}")
         cues = None if result.cues is None else plain(result.cues)
-        self._send(
-            AnswerFeedback(
-                self.id, self._now, answer.index, answer.tries, result.figures, cues, complete
-            )
+        feedback = AnswerFeedback(
+            self.id, self._now, answer.index, answer.tries, result.figures, cues, complete
         )
+        self._feedback_sent[answer.index] = feedback
+        self._send(feedback)
         return True
 
     async def _review(self, answer: Answer, text: str) -> None:
