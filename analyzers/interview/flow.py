@@ -38,7 +38,9 @@ from analyzers.voice.windows import AudioWindowResult
 
 Phase = Literal["ready", "asking", "thinking", "answering", "answered", "finished"]
 EndReason = Literal["complete", "silence", "time", "done", "skipped"]
-Control = Literal["answer.done", "answer.retake", "question.next", "question.repeat"]
+Control = Literal[
+    "interview.begin", "answer.done", "answer.retake", "question.next", "question.repeat"
+]
 
 
 @dataclass(frozen=True)
@@ -230,12 +232,18 @@ class Interview:
             self._enter("answered", t, until=t + self.times.auto_advance)
 
     def control(self, action: Control, index: int | None = None) -> bool:
-        """The person's ``answer.done``, ``answer.retake``, ``question.next`` or
-        ``question.repeat`` about question ``index`` (``None``: the current one); false when it
-        does not apply now, or names another question (stale or repeated)."""
+        """The person's ``interview.begin`` (the first question, when the plan waits for it),
+        ``answer.done``, ``answer.retake``, ``question.next`` or ``question.repeat`` about
+        question ``index`` (``None``: the current one); false when it does not apply now, or
+        names another question (stale or repeated)."""
+        t = self._now
+        if action == "interview.begin":
+            if self.phase != "ready":
+                return False
+            self.start(t)
+            return True
         if self.phase == "ready" or (index is not None and index != self.index):
             return False
-        t = self._now
         if action == "answer.done":
             if self.phase not in ("thinking", "answering"):
                 return False

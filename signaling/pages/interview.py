@@ -11,7 +11,8 @@ from analyzers.interview.verdict import AnswerResult, InterviewReport
 from signaling.pages.format import MISSING, clock, number, percent
 
 ENDED = {
-    "silence": "you finished and paused",
+    "complete": "you finished your answer",
+    "silence": "you paused for a while",
     "time": "the time ran out",
     "done": "you said you were done",
     "skipped": "you skipped it",

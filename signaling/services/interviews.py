@@ -6,7 +6,8 @@ The body::
 
     {"interview": {"role": "software_engineer", "language": "en", "count": 5,
                    "think_seconds": 20, "answer_seconds": 120, "voice": true,
-                   "end_silence_seconds": 5, "auto_advance_seconds": 4}}
+                   "end_silence_seconds": 5, "auto_advance_seconds": 4,
+                   "wait_for_begin": false}}
 
 or, instead of ``role`` and ``count``, the platform's own ``questions`` (strings, or objects
 with ``text``, ``seconds`` and ``covers``). Every field is optional: ``{"interview": {}}`` is
@@ -32,7 +33,7 @@ TIMES = {
     "end_silence_seconds": ("end_silence", 1, 60),
     "auto_advance_seconds": ("auto_advance", 0, 60),
 }
-FIELDS = {"role", "language", "count", "questions", "voice", "llm", *TIMES}
+FIELDS = {"role", "language", "count", "questions", "voice", "llm", "wait_for_begin", *TIMES}
 MAX_QUESTIONS = 20
 
 
@@ -98,6 +99,9 @@ def resolve(
     llm = data.get("llm", False)
     if not isinstance(llm, bool):
         raise InvalidRequest("'interview.llm' must be true or false")
+    wait = data.get("wait_for_begin", False)
+    if not isinstance(wait, bool):
+        raise InvalidRequest("'interview.wait_for_begin' must be true or false")
     if llm and not reviews:
         raise InvalidRequest("this server has no language model for reviews (LENS_LLM_URL)")
     return {
@@ -107,6 +111,7 @@ def resolve(
         **times,
         "voice": voice,
         "llm": llm,
+        "wait_for_begin": wait,
     }
 
 
@@ -128,4 +133,5 @@ def plan(
         times,
         voice=voice_on and bool(stored["voice"]),
         review=reviews and bool(stored.get("llm")),
+        wait_for_begin=bool(stored.get("wait_for_begin", False)),
     )

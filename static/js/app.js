@@ -7,8 +7,8 @@ import {
 } from "./readouts.js";
 import { clearEnding, showKnown, showReportInPlace, watchForReport } from "./ending.js";
 import {
-  answersGiven, endInterview, interviewOptions, noteAnswerTime, onInterviewMessage, playVoice,
-  startInterview,
+  answersGiven, cameraWanted, endInterview, interviewGoing, interviewOptions, onInterviewMessage,
+  playVoice, startInterview,
 } from "./interview.js";
 
 const ui = {
@@ -17,7 +17,12 @@ const ui = {
   setupVerdict: $("setup-verdict"), checkSetup: $("check-setup", HTMLButtonElement),
   gazeStatus: $("gaze-status"), calibrate: $("calibrate", HTMLButtonElement),
   cue: $("cue"), recordBox: $("record-box"), record: $("record", HTMLInputElement),
+  resume: $("resume"), resumeContinue: $("resume-continue", HTMLButtonElement),
+  resumeNew: $("resume-new", HTMLButtonElement),
 };
+// The interview this tab has going, kept for the tab (sessionStorage): after a reload the page
+// offers to continue it (a new connection into the same session), or shows its report.
+const LIVE_KEY = "lens-live-session";
 // One cue at a time (the server sends at most one every 20 s): shown large for a while, then
 // back to calm.
 const CUE_SECONDS = 12;
@@ -117,13 +122,12 @@ function onMessage(message) {
   heardAt = Date.now();
   // Once ended, the page shows the ending: late live messages leave the cleared readouts be.
   if (client === null && message.type !== "session.report") return;
-  noteAnswerTime(message);
   if (onInterviewMessage(message) || showResult(message)) return;
   switch (message.type) {
     case "session.ready":
       readyAt = Date.now();
       showSessionId(message.session_id);
-      showCue("All good", "calm");
+      showCue(ui.preview.hidden ? "Practising with your microphone only: eye contact, expression and framing are not measured." : "All good", "calm");
       // Keyboard and screen-reader users land on the coach (an interview moves focus on to
       // its first question when it comes).
       if (document.activeElement === ui.connect || document.activeElement === document.body) ui.cue.focus();
@@ -145,25 +149,50 @@ function onMessage(message) {
   }
 }
 
-async function start() {
+/**
+ * The camera and microphone, or the microphone alone when the person chose so or the camera
+ * is refused or missing (the figures that need a face then say "not measured").
+ * @returns {Promise<{ media: MediaStream, cameraless: boolean } | null>}
+ */
+async function openMedia() {
+  const wanted = LensClient.mediaConstraints();
+  const voiceOnly = { audio: wanted.audio, video: false };
+  try {
+    if (!cameraWanted()) return { media: await navigator.mediaDevices.getUserMedia(voiceOnly), cameraless: true };
+    return { media: await navigator.mediaDevices.getUserMedia(wanted), cameraless: false };
+  } catch (err) {
+    const { name } = /** @type {DOMException} */ (err);
+    try {
+      if (cameraWanted()) return { media: await navigator.mediaDevices.getUserMedia(voiceOnly), cameraless: true };
+    } catch { /* no microphone either: said below */ }
+    const denied = name === "NotAllowedError" || name === "SecurityError";
+    showStatus("failed", denied ? CAMERA_DENIED : `no camera or microphone was found (${name}). Plug one in, or close other apps using it, then press Start again.`, "No camera");
+    return null;
+  }
+}
+
+/** @param {string | null} [resumeId] a live interview of this tab to continue */
+async function start(resumeId = null) {
   attempt += 1;
+  ui.resume.hidden = true;
   resetReadouts();
   clearEnding();
   tips = 0;
   readyAt = 0;
   showStatus("camera");
-  try {
-    stream = await navigator.mediaDevices.getUserMedia(LensClient.mediaConstraints());
-  } catch (err) {
-    const { name } = /** @type {DOMException} */ (err);
-    const denied = name === "NotAllowedError" || name === "SecurityError";
-    showStatus("failed", denied ? CAMERA_DENIED : `no camera or microphone was found (${name}). Plug one in, or close other apps using it, then press Start again.`, "No camera");
-    return;
-  }
+  const opened = await openMedia();
+  if (opened === null) return;
+  stream = opened.media;
   ui.preview.srcObject = stream;
-  let sessionId = null;
-  const interview = interviewOptions();
-  {
+  ui.preview.hidden = opened.cameraless;
+  let sessionId = resumeId;
+  const interview = resumeId ? { interview: {} } : interviewOptions();
+  if (resumeId) {
+    try {
+      const record = await (await fetch(`/api/sessions/${resumeId}`)).json();
+      transcribing = Boolean(record.transcript);
+    } catch { /* the connection below says what is wrong */ }
+  } else {
     // The session is asked for up front, with the person's practice id; a server with auth on
     // leaves that to the platform.
     const options = {
@@ -198,7 +227,8 @@ async function start() {
   client.addEventListener("message", (e) => onMessage(/** @type {CustomEvent} */ (e).detail));
   client.addEventListener("voice", (e) => playVoice(/** @type {CustomEvent} */ (e).detail));
   const talking = client;
-  startInterview((message) => talking.send(message));
+  startInterview((message) => talking.send(message), interview !== null && !resumeId);
+  if (interview) sessionStorage.setItem(LIVE_KEY, sessionId ?? "");
   // The server may end the session itself (a restart, the longest a session may last): it
   // says why and sends the report first; that is an ending, not a failure.
   let closedBy = null;
@@ -217,7 +247,7 @@ async function start() {
     if (state === "failed" || state === "closed") {
       stopCamera();
       resetReadouts(state === "closed" ? "Session ended." : CUE_IDLE); // quiet, not frozen
-      if (state === "failed") endInterview(null);
+      if (state === "failed") endInterview();
     }
     showStatus(state, FAILURE_TEXT[code] ?? message);
     // A session that had started keeps its report on the server (a lost worker's from its last
@@ -277,8 +307,9 @@ async function endedByServer(ended, reason, reportUrl) {
   stopCamera();
   resetReadouts("Session ended.");
   showStatus("closed", CLOSED_TEXT[reason] ?? `the server ended the session (${reason.replaceAll("_", " ")}).`);
+  sessionStorage.removeItem(LIVE_KEY);
   if (reason === "deleted") {
-    await endInterview(null);
+    endInterview();
     return;
   }
   showKnown(now);
@@ -300,12 +331,13 @@ async function stop() {
   const report = await ending?.end(30_000);
   stopCamera();
   showStatus("closed");
+  sessionStorage.removeItem(LIVE_KEY);
   const url = report?.report_url ?? (sessionId && `/api/sessions/${sessionId}/report`);
   if (url) await showReportInPlace(url);
-  else await endInterview(null);
+  else endInterview();
 }
 
-ui.connect.addEventListener("click", start);
+ui.connect.addEventListener("click", () => start());
 ui.checkSetup.addEventListener("click", () => {
   ui.checkSetup.disabled = true;
   ui.setupVerdict.textContent = "Checking…";
@@ -314,12 +346,47 @@ ui.checkSetup.addEventListener("click", () => {
 ui.calibrate.addEventListener("click", () => {
   ui.calibrate.disabled = true;
   ui.gazeStatus.dataset.state = "looking";
-  ui.gazeStatus.textContent = "Look at the interviewer's picture now, and hold it…";
+  ui.gazeStatus.textContent = "Look straight at your camera now, and hold it…";
   client?.send({ type: "calibrate" });
 });
 ui.disconnect.addEventListener("click", stop);
 window.addEventListener("pagehide", () => client?.close());
+// Leaving mid-interview asks first (the interview waits a little for a reload, not for ever).
+window.addEventListener("beforeunload", (event) => {
+  if (client && interviewGoing()) event.preventDefault();
+});
 showStatus("idle");
+
+/** A reload during an interview: offer to continue it while it is alive, else its report. */
+async function comeBack() {
+  const sessionId = sessionStorage.getItem(LIVE_KEY);
+  if (!sessionId) return;
+  let record;
+  try {
+    const response = await fetch(`/api/sessions/${sessionId}`);
+    if (!response.ok) {
+      sessionStorage.removeItem(LIVE_KEY);
+      return;
+    }
+    record = await response.json();
+  } catch {
+    return;
+  }
+  if (record.state === "ended") {
+    sessionStorage.removeItem(LIVE_KEY);
+    await showReportInPlace(`/api/sessions/${sessionId}/report`, "Your last session's report");
+    return;
+  }
+  if (!["active", "connecting", "created"].includes(record.state)) return;
+  ui.resume.hidden = false;
+  ui.resumeContinue.focus();
+  ui.resumeContinue.onclick = () => start(sessionId);
+  ui.resumeNew.onclick = () => {
+    sessionStorage.removeItem(LIVE_KEY);
+    ui.resume.hidden = true;
+  };
+}
+comeBack();
 
 // The record box shows only where the server records (LENS_RECORDING=allowed, auth off).
 fetch("/health").then((r) => r.json()).then((health) => {

@@ -1,7 +1,8 @@
 // How a session ends on the demo page: what is known shows at once, then the report in place
-// (in this tab, where the live panel was); after a failure, the report as soon as the server
-// has it.
+// (in this tab, where the live panel was, opening with the interview's verdict); after a
+// failure, or while the server restarts, the report as soon as the server has it.
 import { $ } from "./dom.js";
+import { clock } from "./format.js";
 import { endInterview } from "./interview.js";
 
 const ui = {
@@ -11,7 +12,6 @@ const ui = {
   frame: /** @type {HTMLIFrameElement} */ ($("report-frame")),
   own: $("report"),
   link: /** @type {HTMLAnchorElement} */ ($("report-link")),
-  verdict: $("verdict"),
   progress: /** @type {HTMLAnchorElement} */ ($("progress-link")),
   title: $("ending-title"),
   readouts: $("readouts"),
@@ -24,11 +24,6 @@ const ui = {
  * @typedef {{ seconds: number, tips: number, fillers: number | null, answers: number | null }} Known
  */
 
-/** @param {number} s */
-function clock(s) {
-  const whole = Math.max(0, Math.round(s));
-  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
-}
 
 /** @param {number} n @param {string} one @param {string} many */
 const count = (n, one, many) => `${n} ${n === 1 ? one : many}`;
@@ -76,8 +71,8 @@ export function showKnown(known) {
 }
 
 /**
- * The report, in place: the interview's verdict first (it comes quickly), then the whole
- * report in a frame as tall as its page.
+ * The report, in place: a frame as tall as the report page, which opens with the interview's
+ * verdict. A server that is away (restarting) is asked again until it answers.
  * @param {string} reportUrl the report's API URL
  * @param {string} [heading] what the report is of, when not the session that just ended
  */
@@ -86,29 +81,52 @@ export async function showReportInPlace(reportUrl, heading) {
     ui.title.textContent = heading;
     ui.facts.replaceChildren();
   }
+  endInterview();
   makeWay();
   localStorage.setItem("lens-practice-reports", "yes");
   ui.progress.hidden = false;
   ui.section.hidden = false;
   ui.link.href = `${reportUrl}?format=html`;
   ui.own.hidden = false;
+  if (!(await reachable(`${reportUrl}?format=html&embed=1`))) {
+    ui.wait.textContent = "The server has not come back yet: your report is kept. Open it later through \"Your progress\".";
+    return;
+  }
   ui.wait.textContent = "Your report is ready, below.";
-  const shown = endInterview(reportUrl);
   ui.frame.addEventListener("load", () => fitFrame(), { once: true });
   ui.frame.src = `${reportUrl}?format=html&embed=1`;
   ui.frame.hidden = false;
-  await shown;
 }
 
-/** The frame as tall as the report, and kept so (its charts and review may grow). */
+/**
+ * Whether ``url`` answers, asked every 2 s for up to two minutes while the server is away (a
+ * frame pointed at a server that is down shows the browser's error page, and stays so).
+ * @param {string} url
+ */
+async function reachable(url) {
+  for (let i = 0; i < 60; i++) {
+    try {
+      const response = await fetch(url, { method: "HEAD" });
+      if (response.ok) return true;
+      if (response.status === 404) return false;
+    } catch { /* the server is away */ }
+    ui.wait.textContent = "Waiting for the server to come back with your report…";
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+  return false;
+}
+
+/** The frame as tall as the report, and kept so as the report or the window changes (its
+ * charts and review may grow; a wider window makes it shorter). */
 function fitFrame() {
   const doc = ui.frame.contentDocument;
   if (!doc?.body) return;
-  const fit = () => { ui.frame.style.height = `${doc.documentElement.scrollHeight}px`; };
+  const fit = () => {
+    const margin = parseFloat(getComputedStyle(doc.body).marginBottom) || 0;
+    ui.frame.style.height = `${Math.ceil(doc.body.getBoundingClientRect().bottom + margin)}px`;
+  };
   new ResizeObserver(fit).observe(doc.body);
   fit();
-  // The report opens with the interview's verdict: the page's own copy makes way for it.
-  if (doc.querySelector(".verdict")) ui.verdict.hidden = true;
 }
 
 /**

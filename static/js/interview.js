@@ -1,57 +1,56 @@
 // Interview practice on the demo page: the choice of role, language and length before
-// starting, then each question with its think and answer clock, the person's controls and
-// each answer's feedback; the verdict when the session ends. Question text, answers and a
-// language model's words are shown as text, never as HTML.
+// starting, the camera check as a step before the first question, then each question as the
+// server announces it (its phase and deadline: this page keeps no clock or phase of its own),
+// the person's controls (each naming the question it is about) and each answer's feedback.
+// Question text, answers and a language model's words are shown as text, never as HTML.
 import { $ } from "./dom.js";
+import { clock } from "./format.js";
 
 /**
  * @typedef {{ role: string, title: string, questions: number }} RoleSet
- * @typedef {{ text: string, evidence: { question: number } }} Point
  */
 
 const ui = {
   practice: $("practice"),
-  mode: /** @type {HTMLSelectElement} */ ($("mode")),
-  role: /** @type {HTMLSelectElement} */ ($("role")),
-  language: /** @type {HTMLSelectElement} */ ($("language")),
-  count: /** @type {HTMLSelectElement} */ ($("count")),
+  mode: $("mode", HTMLSelectElement),
+  role: $("role", HTMLSelectElement),
+  language: $("language", HTMLSelectElement),
+  count: $("count", HTMLSelectElement),
+  useCamera: $("use-camera", HTMLInputElement),
   panel: $("interview"),
   number: $("question-number"),
   question: $("question"),
   clock: $("answer-clock"),
-  done: /** @type {HTMLButtonElement} */ ($("answer-done")),
-  next: /** @type {HTMLButtonElement} */ ($("question-next")),
-  retake: /** @type {HTMLButtonElement} */ ($("answer-retake")),
-  repeat: /** @type {HTMLButtonElement} */ ($("question-repeat")),
+  done: $("answer-done", HTMLButtonElement),
+  next: $("question-next", HTMLButtonElement),
+  retake: $("answer-retake", HTMLButtonElement),
+  repeat: $("question-repeat", HTMLButtonElement),
   feedback: $("answer-feedback"),
-  verdict: $("verdict"),
-  strengths: $("strengths"),
-  workOn: $("work-on"),
-  voice: /** @type {HTMLAudioElement} */ ($("interviewer")),
+  setup: $("setup"),
+  begin: $("begin", HTMLButtonElement),
+  voice: $("interviewer", HTMLAudioElement),
 };
+
+/** Seconds the interviewer waits after an answer's feedback before its next question. */
+const AUTO_ADVANCE_SECONDS = 4;
 
 /** @type {Record<string, RoleSet[]>} */
 let roles = {};
 /** @type {((message: object) => void) | null} */
 let send = null;
-let clockTimer = 0;
-let phase = "idle";
-let lastIndex = -1;
+let timer = 0;
+/** What the server said last: the question, its phase and when that phase ends. */
+const now = { index: -1, of: 0, phase: "idle", deadline: 0, answerSeconds: 0, reason: "" };
 /** @type {Set<number> | null} the questions answered this session; null while it is no interview */
 let answered = null;
 
 const ENDED = {
+  complete: "That sounded complete.",
   silence: "You paused, so the answer ended.",
   time: "Time is up for this answer.",
   done: "Answer ended.",
   skipped: "Skipped.",
 };
-
-/** @param {number} s */
-function clock(s) {
-  const whole = Math.max(0, Math.round(s));
-  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
-}
 
 function fillRoles() {
   const sets = roles[ui.language.value] ?? [];
@@ -67,50 +66,79 @@ function fillRoles() {
 export function interviewOptions() {
   if (ui.mode.value !== "interview") return null;
   return {
-    interview: { role: ui.role.value || "general", language: ui.language.value, count: Number(ui.count.value) },
+    interview: {
+      role: ui.role.value || "general",
+      language: ui.language.value,
+      count: Number(ui.count.value),
+      auto_advance_seconds: AUTO_ADVANCE_SECONDS,
+      wait_for_begin: true,
+    },
     ...(ui.language.value === "zh" ? { language: "cmn" } : {}),
   };
 }
 
-/** @param {string} name */
-function setPhase(name) {
-  phase = name;
-  const answering = name === "think" || name === "answer";
-  ui.done.disabled = !answering;
-  ui.retake.disabled = !(answering || name === "answered");
-  ui.repeat.disabled = !(name === "listen" || name === "think");
-  ui.next.disabled = name === "idle" || name === "finished";
+/** Whether the person chose to practise with their camera. */
+export function cameraWanted() {
+  return ui.useCamera.checked;
+}
+
+/** Seconds left in the current phase (0 when it ends only when something happens). */
+const left = () => Math.max(0, (now.deadline - performance.now()) / 1000);
+
+/** The clock line of the phase the server announced. */
+function render() {
+  const rest = left();
+  ui.clock.dataset.phase = now.phase;
+  switch (now.phase) {
+    case "asking":
+      ui.clock.textContent = "Listen to the question… (or just start answering)";
+      break;
+    case "thinking":
+      ui.clock.textContent = rest > 0
+        ? `Take a moment to think: ${Math.ceil(rest)} s, or just start talking`
+        : "Start whenever you are ready";
+      break;
+    case "answering": {
+      const gone = now.answerSeconds - rest;
+      ui.clock.dataset.phase = gone > now.answerSeconds * 0.85 ? "late" : "answering";
+      ui.clock.textContent = `Answering ${clock(gone)} of ${clock(now.answerSeconds)}`;
+      break;
+    }
+    case "answered":
+      ui.clock.textContent = `${ENDED[now.reason] ?? "Answer ended."} ${now.deadline
+        ? `Next question in ${Math.ceil(rest)} s.` : "Next question when you are ready."}`;
+      break;
+    default:
+      ui.clock.textContent = "";
+  }
 }
 
 /**
- * A countdown (think) or a count up against the answer time.
- * @param {string} name
- * @param {number} seconds
- * @param {number} [delay] seconds before it starts (the question being said)
+ * The buttons the phase allows; the main one looks it. While the question is said, moving
+ * on is possible but not the main button (one click would skip a question unheard).
+ * @param {string} phase
  */
-function runClock(name, seconds, delay = 0) {
-  clearInterval(clockTimer);
-  const start = performance.now() / 1000 + delay;
-  const tick = () => {
-    const now = performance.now() / 1000;
-    if (now < start) {
-      ui.clock.dataset.phase = "listen";
-      ui.clock.textContent = "Listen to the question…";
-      return;
-    }
-    const gone = now - start;
-    if (name === "think") {
-      ui.clock.dataset.phase = "think";
-      ui.clock.textContent = gone < seconds
-        ? `Take a moment to think: ${Math.ceil(seconds - gone)} s, or just start talking`
-        : "Start whenever you are ready";
-    } else {
-      ui.clock.dataset.phase = gone > seconds * 0.85 ? "late" : "answer";
-      ui.clock.textContent = `Answering ${clock(gone)} of ${clock(seconds)}`;
-    }
-  };
-  tick();
-  clockTimer = window.setInterval(tick, 250);
+function setButtons(phase) {
+  const going = phase === "thinking" || phase === "answering";
+  ui.done.disabled = !going;
+  ui.retake.disabled = !(going || phase === "answered");
+  ui.repeat.disabled = !(phase === "asking" || phase === "thinking");
+  ui.next.disabled = !["asking", "thinking", "answering", "answered"].includes(phase);
+  ui.next.textContent = phase === "answered" ? "Next question" : "Skip this question";
+  ui.next.classList.toggle("secondary", phase !== "answered");
+  ui.done.classList.toggle("secondary", !going);
+}
+
+/** @param {any} m an ``interview.phase`` message */
+function showPhase(m) {
+  now.phase = m.phase;
+  now.index = m.index;
+  now.deadline = m.ends_in == null ? 0 : performance.now() + m.ends_in * 1000;
+  setButtons(m.phase);
+  clearInterval(timer);
+  render();
+  if (now.deadline) timer = window.setInterval(render, 250);
+  if (m.phase === "answered") ui.next.focus();
 }
 
 /** @param {any} m a ``question`` message */
@@ -118,17 +146,17 @@ function showQuestion(m) {
   answered ??= new Set();
   ui.panel.hidden = false;
   ui.practice.hidden = true;
+  ui.setup.hidden = true;
   ui.number.textContent = `Question ${m.index + 1} of ${m.of}${m.attempt > 1 ? ` · try ${m.attempt}` : ""}`;
   ui.question.textContent = m.text;
-  if (m.index !== lastIndex) ui.feedback.replaceChildren();
-  lastIndex = m.index;
-  setPhase(m.speaking_seconds > 0 ? "listen" : "think");
-  runClock("think", m.think_seconds, m.speaking_seconds);
-  window.setTimeout(() => { if (phase === "listen") setPhase("think"); }, m.speaking_seconds * 1000);
+  if (m.index !== now.index) ui.feedback.replaceChildren();
+  now.index = m.index;
+  now.of = m.of;
+  now.answerSeconds = m.answer_seconds;
   ui.question.focus();
 }
 
-/** @param {any} m an ``answer.feedback`` message */
+/** @param {any} m an ``answer.feedback`` message (a later one for the same answer replaces it) */
 function showFeedback(m) {
   const f = m.figures;
   const parts = [`You spoke for ${clock(f.duration)}`];
@@ -148,6 +176,12 @@ function showFeedback(m) {
     cue.textContent = `Story parts heard: ${story.join(", ") || "none"}; numbers given: ${m.cues.numbers}.`;
     lines.push(cue);
   }
+  if (!m.complete) {
+    const note = document.createElement("p");
+    note.className = "note";
+    note.textContent = "Your last words are still being written down: this feedback will update.";
+    lines.push(note);
+  }
   ui.feedback.replaceChildren(...lines);
 }
 
@@ -166,23 +200,20 @@ function showComment(m) {
 export function onInterviewMessage(m) {
   switch (m.type) {
     case "question": showQuestion(m); return true;
+    case "interview.phase": showPhase(m); return true;
     case "answer.started":
-      setPhase("answer");
-      runClock("answer", Number(ui.clock.dataset.limit ?? 120));
-      return true;
+    case "answer.resumed":
+      return true; // the phase that comes with it says what to show
     case "answer.ended":
-      if (m.reason !== "skipped") answered?.add(lastIndex);
-      clearInterval(clockTimer);
-      setPhase("answered");
-      ui.clock.dataset.phase = "done";
-      ui.clock.textContent = `${ENDED[m.reason] ?? "Answer ended."} Next question when you are ready.`;
-      ui.next.focus();
+      if (m.reason !== "skipped") answered?.add(m.index);
+      now.reason = m.reason;
       return true;
     case "answer.feedback": showFeedback(m); return true;
     case "answer.comment": showComment(m); return true;
     case "interview.finished":
-      clearInterval(clockTimer);
-      setPhase("finished");
+      clearInterval(timer);
+      now.phase = "finished";
+      setButtons("finished");
       ui.number.textContent = "All done";
       ui.question.textContent = "That was the last question. End the session to see how it went.";
       ui.clock.textContent = "";
@@ -193,23 +224,27 @@ export function onInterviewMessage(m) {
 }
 
 /**
- * Remember each question's answer time for the clock (the question message carries it).
- * @param {any} m
+ * The session started: the page's way to send control messages. In an interview, the camera
+ * check comes first, as a step of its own; the questions start on "Begin the interview".
+ * @param {(message: object) => void} sender
+ * @param {boolean} interview
  */
-export function noteAnswerTime(m) {
-  if (m.type === "question") ui.clock.dataset.limit = String(m.answer_seconds);
+export function startInterview(sender, interview) {
+  send = sender;
+  now.index = -1;
+  answered = null;
+  setButtons("idle");
+  if (interview) {
+    ui.practice.hidden = true;
+    ui.setup.hidden = false;
+    ui.begin.hidden = false;
+    ui.begin.disabled = false;
+  }
 }
 
-/**
- * The session started: the page's way to send control messages, and where the voice plays.
- * @param {(message: object) => void} sender
- */
-export function startInterview(sender) {
-  send = sender;
-  lastIndex = -1;
-  answered = null;
-  ui.verdict.hidden = true;
-  setPhase("idle");
+/** Whether an interview is going on (leaving the page would interrupt it). */
+export function interviewGoing() {
+  return send !== null && now.phase !== "finished" && now.index >= 0;
 }
 
 /** How many questions were answered (a retake counts once), ``null`` when no interview. */
@@ -223,48 +258,31 @@ export function playVoice(stream) {
   ui.voice.play().catch(() => {});
 }
 
-/**
- * The session ended: clear the live part, and show the verdict of its report (if any).
- * @param {string | null} reportUrl
- */
-export async function endInterview(reportUrl) {
-  clearInterval(clockTimer);
+/** The session ended: the live part of the interview goes. */
+export function endInterview() {
+  clearInterval(timer);
   send = null;
-  setPhase("idle");
+  now.phase = "idle";
+  setButtons("idle");
   ui.panel.hidden = true;
+  ui.setup.hidden = true;
   ui.practice.hidden = false;
   ui.voice.srcObject = null;
-  if (!reportUrl) return;
-  try {
-    const response = await fetch(reportUrl);
-    if (!response.ok) return;
-    const report = await response.json();
-    showVerdict(report.interview?.verdict);
-  } catch { /* the report link is still there */ }
-}
-
-/** @param {{ strengths: Point[], work_on: Point[] } | undefined} verdict */
-function showVerdict(verdict) {
-  if (!verdict) return;
-  /** @param {Point[]} points @param {string} none */
-  const items = (points, none) => (points.length ? points : [{ text: none }]).map((p) => {
-    const li = document.createElement("li");
-    li.textContent = p.text;
-    return li;
-  });
-  ui.strengths.replaceChildren(...items(verdict.strengths, "Nothing stood out yet: answer a few more questions."));
-  ui.workOn.replaceChildren(...items(verdict.work_on, "Nothing to fix in what was measured."));
-  ui.verdict.hidden = false;
-  ui.verdict.focus();
 }
 
 /** @type {[HTMLButtonElement, string][]} */
 const CONTROLS = [[ui.done, "answer.done"], [ui.next, "question.next"],
   [ui.retake, "answer.retake"], [ui.repeat, "question.repeat"]];
-for (const [button, type] of CONTROLS) button.addEventListener("click", () => send?.({ type }));
+for (const [button, type] of CONTROLS) {
+  button.addEventListener("click", () => send?.({ type, index: now.index }));
+}
+ui.begin.addEventListener("click", () => {
+  ui.begin.disabled = true;
+  send?.({ type: "interview.begin" });
+});
 ui.mode.addEventListener("change", () => { ui.practice.dataset.mode = ui.mode.value; });
 ui.language.addEventListener("change", fillRoles);
-setPhase("idle");
+setButtons("idle");
 fetch("/api/interview/roles").then((r) => r.json()).then((body) => {
   roles = body.languages;
   // A language this server cannot transcribe is offered, but not chosen.

@@ -13,6 +13,7 @@ const ui = {
   pauses: $("pauses"), speakingRate: $("speaking-rate"), arousal: $("arousal"),
   pitchVariation: $("pitch-variation"),
   captions: $("captions"), fillers: $("fillers"), setup: $("setup"), posture: $("posture"),
+  interview: $("interview"),
   setupVerdict: $("setup-verdict"), setupAdvice: $("setup-advice"),
   checkSetup: $("check-setup", HTMLButtonElement),
   gazeStatus: $("gaze-status"), calibrate: $("calibrate", HTMLButtonElement),
@@ -84,7 +85,8 @@ function showPosture(p) {
 
 /** The server's setup check: framing and light, before the interview starts and on request. */
 function showSetup(message) {
-  ui.setup.hidden = false;
+  // A step before the questions (and in open practice): never a panel in the way of one.
+  if (ui.interview.hidden) ui.setup.hidden = false;
   ui.setupVerdict.dataset.ok = String(message.ok);
   ui.setupVerdict.textContent = message.ok ? "All good: you are framed and lit well." : "Before you start:";
   ui.setupAdvice.replaceChildren(...message.advice.map(({ code, text }) => {

@@ -1,5 +1,7 @@
 // The report page's review: the recording in step with the timelines (signaling/pages/review.py).
-(() => {
+import { clock as minutes } from "./format.js";
+
+{
   const video = /** @type {HTMLVideoElement} */ (document.getElementById("review"));
   const token = new URLSearchParams(location.search).get("token");
   video.src = video.dataset.src + (token ? `?token=${encodeURIComponent(token)}` : "");
@@ -47,7 +49,7 @@
   video.addEventListener("seeked", place);
   video.addEventListener("loadedmetadata", place);
   /** @param {number} t */
-  const clock = (t) => `${Math.floor(t / 60)}:${String(Math.floor(t % 60)).padStart(2, "0")}`;
+  const clock = (t) => minutes(t, { floor: true });
   for (const el of document.querySelectorAll("[data-t]")) {
     if (!(el instanceof HTMLElement || el instanceof SVGElement)) continue;
     const t = Number(el.dataset.t ?? 0);
@@ -82,4 +84,4 @@
       said.textContent = `Recording at ${clock(video.currentTime)}`;
     });
   }
-})();
+}

@@ -3,6 +3,7 @@
 // come, one JSON line at a time (POST /api/analyze, Accept: application/x-ndjson), and the
 // report shows in place as after a live session.
 import { $ } from "./dom.js";
+import { clock } from "./format.js";
 import { showReportInPlace } from "./ending.js";
 
 const ui = {
@@ -23,11 +24,6 @@ const FAILURE_TEXT = {
   service_unavailable: () => "The server is analysing another recording. Try again in a minute.",
 };
 
-/** @param {number} s */
-function clock(s) {
-  const whole = Math.max(0, Math.round(s));
-  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
-}
 
 /**
  * @param {string} text

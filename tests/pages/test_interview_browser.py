@@ -1,11 +1,15 @@
 """A two-question interview in real headless Chromium, as a person runs it on the demo page:
-choose the practice, hear and read each question, answer (the fake microphone speaks, then
-falls silent, so each answer ends by itself), read the feedback, go on, end, and read the
-verdict in place. Screenshots at desktop and phone width land in ``test-artifacts/``."""
+choose the practice, check the camera as a step of its own, begin, hear and read each question,
+answer (the fake microphone gives a one-sentence answer, then a long one with a pause to think
+in it, each followed by silence, so each answer ends by itself; speech that comes while a
+question is said talks over it), read the feedback, let the interviewer move on by itself, end,
+and read the verdict in place; and a reload mid-interview that continues the same interview.
+Screenshots at desktop and phone width land in ``test-artifacts/``."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -18,16 +22,39 @@ from tests.pages.test_browser import open_page, shows
 
 README_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 """The README's screenshots: the desktop run writes them, so they show the page as it is."""
-ANSWER = "I led a small team that rebuilt our billing system in three months"
+SHORT = "I would just write some unit tests."
+LONG = (
+    "In my last role I led a small team, and then",
+    "we rebuilt our billing system in three months.",
+)
 
 
 @pytest.fixture(scope="module")
 def answering_microphone(media_dir: Path) -> Path:
-    """Speech for about four seconds, then nine seconds of silence, in a loop."""
-    speech = phrase(ANSWER, media_dir / "answer.wav")
-    silence = np.zeros(9 * AUDIO_RATE, np.float32)
-    clip = np.concatenate([speech, silence])
+    """A one-sentence answer, eight seconds of silence, a long answer with a 2.5 s pause to
+    think in the middle of its sentence, eight seconds of silence; in a loop."""
+    short = phrase(SHORT, media_dir / "short.wav")
+    first, second = (phrase(text, media_dir / f"long{i}.wav") for i, text in enumerate(LONG))
+    silence = np.zeros(8 * AUDIO_RATE, np.float32)
+    thinking = np.zeros(int(2.5 * AUDIO_RATE), np.float32)
+    clip = np.concatenate([short, silence, first, thinking, second, silence])
     return write_wav(media_dir / "answer48k.wav", resample(clip, AUDIO_RATE, 48_000), 48_000)
+
+
+async def begin(page: Any, name: str, artifacts: Path) -> None:
+    """Start an interview of two questions: the camera check first, then the questions."""
+    await page.get_by_label("Role", exact=True).select_option("software_engineer")
+    await page.get_by_label("Questions", exact=True).select_option("2")
+    await page.get_by_role("button", name="Start session").click()
+    button = page.get_by_role("button", name="Begin the interview")
+    await shows(button, "the camera check before the questions", 30_000)
+    await shows(
+        page.locator("#setup-verdict[data-ok]:not([data-ok='unknown'])"), "its verdict", 20_000
+    )
+    assert "look straight at your camera" in (await page.locator("#gaze-status").inner_text())
+    await page.screenshot(path=str(artifacts / f"interview-setup-{name}.png"), full_page=True)
+    assert await accessibility_problems(page) == [], "the camera check"
+    await button.click()
 
 
 @pytest.mark.parametrize(
@@ -49,33 +76,48 @@ async def test_a_two_question_interview_in_the_browser(
         viewport={"width": width, "height": height},
     )
     assert await accessibility_problems(page) == [], "the page before starting"
-    await page.get_by_label("Role", exact=True).select_option("software_engineer")
-    await page.get_by_label("Questions", exact=True).select_option("2")
-    await page.get_by_role("button", name="Start session").click()
+    await begin(page, name, artifacts)
     question = page.locator("#question")
     await shows(page.locator("#question-number", has_text="Question 1 of 2"), "question 1", 30_000)
     assert (await question.inner_text()).strip(), "the question is shown"
     assert await page.evaluate("document.activeElement.id") == "question", "focus on the question"
+    assert await page.locator("#setup").is_hidden(), "the camera check is a step before, not in it"
     await page.screenshot(path=str(artifacts / f"interview-question-{name}.png"), full_page=True)
     if name == "desktop":
         README_IMAGES.mkdir(exist_ok=True)
         await page.screenshot(path=str(README_IMAGES / "interview-question.png"))
+        box = await page.locator("#interview").bounding_box()
+        camera = await page.locator("#preview").bounding_box()
+        assert box and camera and box["x"] > camera["x"] + camera["width"] / 2, (
+            f"the question sits beside the camera: {box} against {camera}"
+        )
+        assert box["y"] + box["height"] <= height, f"the question is above the fold: {box}"
     assert await accessibility_problems(page) == [], "the page during a question"
     playing = await page.evaluate("!!document.getElementById('interviewer').srcObject")
     assert playing, "the interviewer's voice is attached to the page's audio element"
+    clock = page.locator("#answer-clock")
     for number in (1, 2):
-        clock = page.locator("#answer-clock")
-        await shows(clock.filter(has_text="Answering"), f"answer {number} started", 40_000)
-        await shows(clock.filter(has_text="You paused"), f"answer {number} ended", 40_000)
+        await shows(
+            page.locator(f"#question-number:has-text('Question {number} of 2')"),
+            f"question {number}",
+            40_000,
+        )
+        await shows(
+            clock.locator("xpath=self::*[@data-phase='answering' or @data-phase='late']"),
+            f"answer {number} started",
+            40_000,
+        )
+        await shows(
+            clock.locator("xpath=self::*[@data-phase='answered']"), f"answer {number} ended", 40_000
+        )
         await shows(page.locator("#answer-feedback p").first, f"feedback {number}", 20_000)
         if number == 1:
             await page.screenshot(
                 path=str(artifacts / f"interview-feedback-{name}.png"), full_page=True
             )
-        await page.get_by_role("button", name="Next question").click()
-        if number == 1:
+            # Nothing is clicked: the interviewer moves on by itself after the feedback.
             await shows(
-                page.locator("#question-number", has_text="Question 2 of 2"), "question 2", 20_000
+                clock.filter(has_text="Next question in"), "the countdown to the next", 10_000
             )
     await shows(page.locator("#question-number", has_text="All done"), "the end", 10_000)
     assert await page.evaluate("document.activeElement.id") == "disconnect"
@@ -90,7 +132,6 @@ async def test_a_two_question_interview_in_the_browser(
     frame = page.frame_locator("#report-frame")
     await frame.get_by_role("heading", name="Your interview", exact=True).wait_for(timeout=40_000)
     assert await frame.locator(".verdict li").count() >= 2, "strengths and things to work on"
-    await page.wait_for_function("document.getElementById('verdict').hidden", timeout=5_000)
     link = page.get_by_role("link", name="Open your report on a page of its own")
     assert (await link.get_attribute("href") or "").endswith("/report?format=html")
     assert await link.get_attribute("target") is None, "the report opens in this tab"
@@ -115,6 +156,49 @@ async def test_a_two_question_interview_in_the_browser(
     assert "1 practice session with a report" in await page.content()
     await page.screenshot(path=str(artifacts / f"progress-{name}.png"), full_page=True)
     assert await accessibility_problems(page) == [], "the progress page"
+    width_seen = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width_seen[0] <= width_seen[1], f"no sideways scrolling: {width_seen}"
+    assert errors == []
+
+
+@pytest.mark.parametrize(("width", "height", "name"), [(1280, 900, "desktop"), (390, 844, "phone")])
+async def test_a_reload_mid_interview_continues_it(
+    start_server: StartServer,
+    launch: Launch,
+    answering_microphone: Path,
+    artifacts: Path,
+    width: int,
+    height: int,
+    name: str,
+) -> None:
+    """A reload mid-interview once came back blank, the role reset and the interview lost.
+    The page offers to continue it: a new connection into the same session, at the question
+    it had got to."""
+    server = await start_server(interview_think_seconds=15.0, transcript=True)
+    page, errors = await open_page(
+        await launch(microphone=answering_microphone),
+        server.url,
+        viewport={"width": width, "height": height},
+    )
+    await begin(page, name, artifacts)
+    await shows(page.locator("#question-number", has_text="Question 1 of 2"), "question 1", 30_000)
+    asked = (await page.locator("#question").inner_text()).strip()
+    session = (await page.locator("#session").inner_text()).strip()
+    page.once("dialog", lambda dialog: dialog.accept())  # "leave the page?": yes
+    await page.reload()
+    resume = page.get_by_role("button", name="Continue your interview")
+    await shows(resume, "the offer to continue", 10_000)
+    await page.screenshot(path=str(artifacts / f"interview-reloaded-{name}.png"), full_page=True)
+    assert await accessibility_problems(page) == [], "the page offering to continue"
+    await resume.click()
+    await shows(page.locator("#question-number", has_text="of 2"), "the interview again", 30_000)
+    assert (await page.locator("#session").inner_text()).strip() == session, "the same session"
+    shown = (await page.locator("#question").inner_text()).strip()
+    assert shown == asked or "Question 2" in await page.locator("#question-number").inner_text()
+    await page.screenshot(path=str(artifacts / f"interview-continued-{name}.png"), full_page=True)
+    await page.get_by_role("button", name="End session").click()
+    frame = page.frame_locator("#report-frame")
+    await frame.get_by_role("heading", name="Your interview", exact=True).wait_for(timeout=40_000)
     width_seen = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert width_seen[0] <= width_seen[1], f"no sideways scrolling: {width_seen}"
     assert errors == []

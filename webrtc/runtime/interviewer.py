@@ -56,6 +56,9 @@ class InterviewPlan:
     voice: bool = True
     review: bool = False
     """Send each answer to the operator's language model (the session allowed it)."""
+    wait_for_begin: bool = False
+    """The first question waits for ``interview.begin`` (a page that checks the camera
+    first); otherwise it comes with the first audio."""
 
 
 @dataclass(frozen=True)
@@ -201,7 +204,7 @@ class Interviewer:
         flow = self.flow
         if isinstance(result, AudioWindowResult):
             self._now = max(self._now, result.t + result.duration)
-            if flow.phase == "ready":
+            if flow.phase == "ready" and not self.plan.wait_for_begin:
                 flow.start(self._now)
             if flow.phase == "answering" and result.speech and result.pitch_hz:
                 self._current().pitches.append(result.pitch_hz)
