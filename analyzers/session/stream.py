@@ -33,7 +33,7 @@ from analyzers.video.posture import Posture, shared_pose_model
 from analyzers.video.sampling import VideoSampler
 from analyzers.video.summary import VideoSummary
 from analyzers.voice.summary import AudioSummary
-from analyzers.voice.turn import TurnParams, TurnPrediction, TurnWatcher
+from analyzers.voice.turn import TurnParams, TurnPrediction, TurnQuestion, TurnWatcher
 from analyzers.voice.windows import (
     AudioAnalysisOptions,
     AudioAnalyzer,
@@ -284,7 +284,7 @@ class AudioStep:
     audio of each utterance that ended (when transcripts are on), and the ``partial`` audio of
     the one still going on when a partial transcript is due."""
 
-    outputs: list[AudioOutput | TurnPrediction]
+    outputs: list[AudioOutput | TurnQuestion | TurnPrediction]
     summary: AudioSummary | None = None
     clips: list[SpeechClip] = field(default_factory=list)
     partial: SpeechClip | None = None
@@ -349,7 +349,7 @@ class AudioStream:
     def prepare(self) -> AudioAnalyzer:
         if self._analyzer is None:
             self._analyzer = self._build()
-            if self.turns is not None:
+            if self.turns is not None and self.turns.model is not None:
                 self.turns.model.prepare()
             if self.params.transcript:
                 # Utterances end at the pauses the analyzer counts.
@@ -384,7 +384,9 @@ class AudioStream:
         analyzer = self.prepare()
         samples = self._held[0] if len(self._held) == 1 else np.concatenate(self._held)
         self._held, self._held_samples = [], 0
-        outputs: list[AudioOutput | TurnPrediction] = [*analyzer.push(samples, self._held_t)]
+        outputs: list[AudioOutput | TurnQuestion | TurnPrediction] = [
+            *analyzer.push(samples, self._held_t)
+        ]
         clips = self._clips.update(samples, self._held_t, outputs) if self._clips else []
         if self.turns is not None:
             outputs += self.turns.update(samples, self._held_t, outputs)

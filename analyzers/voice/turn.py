@@ -62,6 +62,16 @@ class TurnPrediction:
     """CPU time of the call (features and model), for the benchmarks."""
 
 
+@dataclass(frozen=True)
+class TurnQuestion:
+    """A silence the model is due to judge: ``samples`` is the turn's audio up to ``asked_at``
+    (the live server judges it on a thread of its own, :func:`judge` anywhere)."""
+
+    t: float
+    asked_at: float
+    samples: np.ndarray
+
+
 class TurnModel(Protocol):
     def prepare(self) -> None:
         """Load what the model needs (may take a moment)."""
@@ -138,13 +148,25 @@ class SmartTurn:
         return float(np.asarray(output).reshape(-1)[0])
 
 
+def judge(model: TurnModel, question: TurnQuestion, threshold: float) -> TurnPrediction:
+    """The model's judgement of ``question``, with its CPU time."""
+    started = time.process_time()
+    probability = model.complete_probability(question.samples)
+    elapsed = (time.process_time() - started) * 1000.0
+    return TurnPrediction(
+        question.t, question.asked_at, probability, probability >= threshold, elapsed
+    )
+
+
 class TurnWatcher:
-    """Follows one stream's speech events and asks the model once per silence.
+    """Follows one stream's speech events and asks once per silence: with a ``model``, its
+    judgement (:class:`TurnPrediction`), without one the question, for the caller to have it
+    judged elsewhere (:class:`TurnQuestion`).
 
-    A turn's audio starts ``lead`` seconds before its first speech and is kept for at most
-    :data:`CONTEXT_SECONDS`; a complete turn (or :meth:`reset`) starts the next one."""
+    A turn's audio starts ``lead`` seconds before its first speech after a silence of
+    :data:`CONTEXT_SECONDS` or more (or after :meth:`reset`), and is at most that long."""
 
-    def __init__(self, model: TurnModel, params: TurnParams | None = None) -> None:
+    def __init__(self, model: TurnModel | None, params: TurnParams | None = None) -> None:
         self.model = model
         self.params = params or TurnParams()
         self._audio: deque[tuple[float, np.ndarray]] = deque()
@@ -164,13 +186,16 @@ class TurnWatcher:
 
     def update(
         self, samples: np.ndarray, t: float, events: Sequence[object]
-    ) -> list[TurnPrediction]:
+    ) -> list[TurnQuestion | TurnPrediction]:
         """Samples pushed at media time ``t`` with the analysis outputs they completed."""
         self._keep(samples, t)
         end = t + samples.size / AUDIO_RATE
         for event in events:
             if isinstance(event, SpeechStarted):
-                if self._turn_from is None:
+                quiet = self._silent_since
+                if self._turn_from is None or (
+                    quiet is not None and event.t - quiet >= CONTEXT_SECONDS
+                ):
                     self._turn_from = event.t
                 self._silent_since, self._asked = None, False
             elif isinstance(event, SpeechStopped):
@@ -178,22 +203,16 @@ class TurnWatcher:
         since = self._silent_since
         if self._turn_from is None or since is None or self._asked:
             return []
-        if end - since < self.params.ask_after:
+        if end - since < self.params.ask_after - 1e-6:
             return []
         self._asked = True
-        return [self._predict(since, end)]
-
-    def _predict(self, since: float, end: float) -> TurnPrediction:
         assert self._turn_from is not None
         start = max(self._turn_from - self.params.lead, end - CONTEXT_SECONDS)
-        started = time.process_time()
-        probability = self.model.complete_probability(self._between(start, end))
-        elapsed = (time.process_time() - started) * 1000.0
+        question = TurnQuestion(since, end, self._between(start, end))
         self.calls += 1
-        complete = probability >= self.params.threshold
-        if complete:
-            self._turn_from = None  # the next speech is a new turn
-        return TurnPrediction(since, end, probability, complete, elapsed)
+        if self.model is None:
+            return [question]
+        return [judge(self.model, question, self.params.threshold)]
 
     def _keep(self, samples: np.ndarray, t: float) -> None:
         self._audio.append((t, samples))

@@ -11,7 +11,7 @@ from typing import Any
 from analyzers.session.progress import HEADLINES, compare
 from signaling.pages import typical
 from signaling.pages.charts import Trend, trend
-from signaling.pages.format import figure
+from signaling.pages.format import MISSING, clock, figure
 from signaling.pages.report import compared_rows
 
 TEMPLATE = "progress.html"
@@ -25,6 +25,13 @@ SCALES: dict[str, tuple[float, float, str]] = {
     "slumped": (0.0, 1.0, "lower is better"),
 }
 """The axis of each figure's trend, and what is typical (sources in ``docs/analyzers.md``)."""
+
+
+@dataclass(frozen=True)
+class PastSession:
+    when: str
+    length: str
+    report_url: str
 
 
 @dataclass(frozen=True)
@@ -52,9 +59,18 @@ def context(progress: dict[str, Any]) -> dict[str, Any]:
         rows = compared_rows(
             compare(sessions[-1]["figures"], [s["figures"] for s in sessions[:-1]])
         )
+    past = [
+        PastSession(
+            dt.datetime.fromtimestamp(s["created_at"], dt.UTC).strftime("%d %b %Y, %H:%M UTC"),
+            MISSING if s.get("duration") is None else clock(s["duration"]),
+            f"/api/sessions/{s['session_id']}/report?format=html",
+        )
+        for s in reversed(sessions)
+    ]
     return {
         "subject": progress["subject"],
         "count": len(sessions),
+        "past": past,
         "figures": views,
         "compared": rows,
         "compared_sessions": max((r["sessions"] for r in rows), default=0),

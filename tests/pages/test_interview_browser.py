@@ -154,6 +154,9 @@ async def test_a_two_question_interview_in_the_browser(
     await progress.click()
     await page.get_by_role("heading", name="Your progress", exact=True).wait_for()
     assert "1 practice session with a report" in await page.content()
+    sessions = page.get_by_role("region", name="Your sessions").get_by_role("link")
+    assert await sessions.count() == 1, "each past session, with a link to its report"
+    assert (await sessions.first.get_attribute("href") or "").endswith("/report?format=html")
     await page.screenshot(path=str(artifacts / f"progress-{name}.png"), full_page=True)
     assert await accessibility_problems(page) == [], "the progress page"
     width_seen = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")

@@ -15,6 +15,7 @@ from analyzers.session.report import Report
 from analyzers.video.frame import VideoModels, build_video_models
 from analyzers.video.posture import PoseModel
 from analyzers.voice.speaking_rate import SYLLABLES_PER_WORD
+from analyzers.voice.turn import SmartTurn
 from analyzers.words.recognition import WhisperRecognizer
 from webrtc.hooks import SessionHooks
 from webrtc.lifecycle import new_session_id
@@ -28,6 +29,7 @@ from webrtc.runtime.posture_worker import PostureWorker
 from webrtc.runtime.scheduler import AnalysisScheduler, CpuLoad, PerThread, RateController
 from webrtc.runtime.speech_synthesis import EspeakVoice, PiperVoice, Voice
 from webrtc.runtime.transcription import TranscriptionPool
+from webrtc.runtime.turn_worker import TurnWorker
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +46,10 @@ def build_scheduler(config: PipelineConfig) -> AnalysisScheduler[VideoModels]:
         if config.stream.posture_interval > 0
         else None
     )
-    return AnalysisScheduler(rate, models, config.analysis_threads, posture)
+    turns = None
+    if config.turn_model_path is not None:
+        turns = TurnWorker(SmartTurn(config.turn_model_path), config.stream.turn.threshold)
+    return AnalysisScheduler(rate, models, config.analysis_threads, posture, turns)
 
 
 def build_transcription(config: PipelineConfig) -> TranscriptionPool | None:

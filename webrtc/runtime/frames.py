@@ -15,7 +15,7 @@ import numpy as np
 from analyzers import AUDIO_RATE
 from analyzers.session.stream import NOTHING, AudioStep, AudioStream, VideoStream
 from analyzers.video.frame import VideoFrameAnalyzer, VideoModels, build_expression_model
-from analyzers.voice.turn import SmartTurn, TurnWatcher
+from analyzers.voice.turn import TurnWatcher
 from analyzers.voice.windows import AudioAnalyzer, follows
 from webrtc.runtime.config import PipelineConfig
 
@@ -112,9 +112,10 @@ def video_stream(
 
 def audio_stream(config: PipelineConfig, *, turns: bool = False) -> AudioStream:
     """The stream core for one audio track; with ``turns`` (an interview) and a turn model
-    configured, the end-of-turn model is asked during silences."""
-    path = config.turn_model_path if turns else None
-    watcher = None if path is None else TurnWatcher(SmartTurn(path), config.stream.turn)
+    configured, the silences the end-of-turn model is due to judge come out as questions, for
+    the live shell's turn thread (:mod:`webrtc.runtime.turn_worker`)."""
+    wanted = turns and config.turn_model_path is not None
+    watcher = TurnWatcher(None, config.stream.turn) if wanted else None
     return AudioStream(config.stream, lambda: AudioAnalyzer(config.stream.audio), watcher)
 
 

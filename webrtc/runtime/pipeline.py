@@ -28,6 +28,7 @@ from analyzers.video.summary import VideoSummary
 from analyzers.voice.echo import EchoGate
 from analyzers.voice.loudness import SILENCE_DBFS, rms_dbfs
 from analyzers.voice.summary import AudioSummary
+from analyzers.voice.turn import TurnQuestion
 from analyzers.words.recognition import SpeechClip
 from webrtc.protocol import CalibrateRequest, Error, ServerMessage, VideoRequest
 from webrtc.results import (
@@ -281,6 +282,7 @@ class AudioPipeline(_Pipeline):
         """The loudest the interviewer's voice was sent between two Unix times (dBFS);
         ``None``: no voice, everything heard while it speaks is silence."""
         self._echo = EchoGate()
+        self._judging: set[asyncio.Task[None]] = set()
 
     @property
     def frames_dropped(self) -> int:
@@ -307,6 +309,9 @@ class AudioPipeline(_Pipeline):
             self._observe("audio", time.perf_counter() - started)
             received_at = frames[-1].received_at
             for output in step.outputs:
+                if isinstance(output, TurnQuestion):
+                    self._judge(output)
+                    continue
                 self._results(output)
                 message = audio_message(self.session_id, output, received_at=received_at)
                 if message is not None:
@@ -321,6 +326,26 @@ class AudioPipeline(_Pipeline):
 
     def _build(self) -> None:
         self.stream.prepare()
+
+    def _judge(self, question: TurnQuestion) -> None:
+        """Have the end-of-turn model judge a silence on its own thread; its judgement joins
+        the results when it comes (none: the answer ends on the silence rule)."""
+        worker = self._scheduler.turns
+        if worker is None:
+            return
+
+        async def judged() -> None:
+            try:
+                prediction = await worker.judge(question)
+            except Exception as exc:
+                self._failed(question.asked_at, exc)
+                return
+            if prediction is not None:
+                self._results(prediction)
+
+        task = asyncio.create_task(judged(), name=f"lens-{self.session_id}-turn")
+        self._judging.add(task)
+        task.add_done_callback(self._judging.discard)
 
     def _voice_levels(self, frames: list[StampedFrame]) -> list[float | None]:
         """For each frame heard while the interviewer speaks, the loudest its voice was in the
@@ -372,6 +397,11 @@ class AudioPipeline(_Pipeline):
     async def snapshot(self) -> AudioFinal | None:
         """The summary and points so far (a checkpoint); the stream goes on."""
         return await self._on_thread(self.stream.finish)
+
+    async def close(self) -> None:
+        for task in self._judging:
+            task.cancel()
+        await super().close()
 
     def _release(self) -> None:
         self.stream.close()

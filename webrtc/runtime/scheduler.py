@@ -32,6 +32,7 @@ from typing import Generic, TypeVar
 import numpy as np
 
 from webrtc.runtime.posture_worker import PostureWorker
+from webrtc.runtime.turn_worker import TurnWorker
 
 T = TypeVar("T")
 M = TypeVar("M")
@@ -144,7 +145,8 @@ class PerThread(Generic[T]):
 class AnalysisScheduler(Generic[M]):
     """Runs analysis jobs on ``threads`` shared threads (default: one per usable core), each
     holding its own ``video_models`` (see :class:`PerThread`): the face and expression models
-    of the live server; and the ``posture`` thread, when posture is measured."""
+    of the live server; the ``posture`` thread, when posture is measured, and the ``turns``
+    thread, when the end-of-turn model is configured."""
 
     def __init__(
         self,
@@ -152,6 +154,7 @@ class AnalysisScheduler(Generic[M]):
         video_models: Callable[[], M],
         threads: int = 0,
         posture: PostureWorker | None = None,
+        turns: TurnWorker | None = None,
     ) -> None:
         self.threads = threads or usable_cores()
         self.rate = rate
@@ -159,6 +162,8 @@ class AnalysisScheduler(Generic[M]):
         self.video_models = video_models
         """The calling thread's video models (a :class:`PerThread`), for jobs to use."""
         self.posture = posture
+        self.turns = turns
+        """The end-of-turn model's thread, when interviews judge their answers' ends."""
         self._warming: asyncio.Future[list[None]] | None = None
 
     async def warm(self) -> None:
@@ -207,3 +212,5 @@ class AnalysisScheduler(Generic[M]):
         self._executor.shutdown(wait=False, cancel_futures=True)
         if self.posture is not None:
             self.posture.close()
+        if self.turns is not None:
+            self.turns.shutdown()
