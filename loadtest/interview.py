@@ -9,8 +9,9 @@ as its own process on core 0 (``--server-cpu``), the peers here.
 Reported per run: the server's CPU per peer-second and memory, the 95th percentile of frame to
 result (the live analysis under interview load), the time from ``answer.ended`` to
 ``answer.feedback`` (the feedback waits for the answer's last words to be transcribed) and from
-the answer's last word to its feedback (``LENS_INTERVIEW_END_SILENCE`` of it is the silence that
-ends the answer), and how many answers were fed back.
+the answer's last word to its feedback (the answer ends about a second after it when the
+end-of-turn model judges it complete, ``LENS_INTERVIEW_END_SILENCE`` after it when not), and
+how many answers were fed back.
 """
 
 from __future__ import annotations
@@ -144,8 +145,9 @@ async def run_peer(
                 result.feedback_s.append(now - ended[message["index"]])
             if message["index"] in last_word:
                 result.after_last_word_s.append(now - last_word[message["index"]])
-            result.answers += 1
-            peer.send({"type": "question.next"})
+            if message.get("complete", True):
+                result.answers += 1
+                peer.send({"type": "question.next", "index": message["index"]})
 
     peer = ClientPeer(url, [video, mic], on_message=arrived, heartbeat=1.0)
     try:

@@ -67,7 +67,10 @@ def test_the_model_is_asked_once_per_silence_after_it_has_lasted() -> None:
     watcher = TurnWatcher(None, TurnParams(ask_after=0.4))
     push = np.full(AUDIO_RATE // 10, 0.01, np.float32)
     asked: list[TurnQuestion | TurnPrediction] = []
-    events = {0.5: [SpeechStarted(0.5)], 2.0: [SpeechStopped(2.0, 1.5)]}
+    events: dict[float, list[object]] = {
+        0.5: [SpeechStarted(0.5)],
+        2.0: [SpeechStopped(2.0, 1.5)],
+    }
     for step in range(40):
         t = step / 10
         asked += watcher.update(push, t, events.get(round(t, 1), []))

@@ -121,6 +121,7 @@ class AnalysisSession:
                 track=self.voice_track,
                 reviewer=reviewer,
                 listening=self._listening,
+                answering=self._answering,
             )
             self.transcript.on_final = self.interviewer.heard
         self._rtc_configuration = rtc_configuration
@@ -186,6 +187,10 @@ class AnalysisSession:
                 grace,
             )
             self._detached = (reason, self._loop.time())
+
+    def _answering(self, going: bool) -> None:
+        if self.audio is not None:
+            self.audio.judging_turns = going
 
     def _listening(self, seconds: float) -> None:
         """The person listens to the interviewer for ``seconds`` from now (0: it stopped)."""

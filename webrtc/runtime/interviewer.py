@@ -172,6 +172,7 @@ class Interviewer:
         track: Speaker | None,
         reviewer: Reviewer | None = None,
         listening: Callable[[float], None] = lambda seconds: None,
+        answering: Callable[[bool], None] = lambda going: None,
     ) -> None:
         self.id = session_id
         self.plan = plan
@@ -186,6 +187,8 @@ class Interviewer:
         self._listening = listening
         """Told how many seconds from now the interviewer speaks (the microphone is then
         analysed as silence)."""
+        self._answering = answering
+        """Told whether an answer is going on (the end-of-turn model is wanted then only)."""
         self._comments: dict[int, str] = {}
         self._follow_ups = 0
         self._now = 0.0
@@ -279,6 +282,7 @@ class Interviewer:
     def _announce(self, event: Event) -> None:
         answer, flow = event.answer, self.flow
         if event.kind == "phase" and event.phase is not None:
+            self._answering(event.phase == "answering")
             ends_in = None if event.until is None else round(max(0.0, event.until - self._now), 2)
             index = answer.index if answer is not None else flow.index
             attempt = answer.tries if answer is not None else 1

@@ -283,6 +283,9 @@ class AudioPipeline(_Pipeline):
         ``None``: no voice, everything heard while it speaks is silence."""
         self._echo = EchoGate()
         self._judging: set[asyncio.Task[None]] = set()
+        self.judging_turns = False
+        """Whether the end-of-turn model's judgements are wanted now (an answer is going on):
+        a judgement costs a tenth of a second of CPU, none is made for other silences."""
 
     @property
     def frames_dropped(self) -> int:
@@ -331,7 +334,7 @@ class AudioPipeline(_Pipeline):
         """Have the end-of-turn model judge a silence on its own thread; its judgement joins
         the results when it comes (none: the answer ends on the silence rule)."""
         worker = self._scheduler.turns
-        if worker is None:
+        if worker is None or not self.judging_turns:
             return
 
         async def judged() -> None:
