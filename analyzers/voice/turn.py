@@ -82,14 +82,33 @@ class TurnModel(Protocol):
         ...
 
 
+def _hz_to_mel(hz: np.ndarray) -> np.ndarray:
+    """Slaney's mel scale: linear to 1 kHz, logarithmic above."""
+    linear = 3.0 * hz / 200.0
+    log = 15.0 + np.log(np.maximum(hz, 1e-10) / 1000.0) / (np.log(6.4) / 27.0)
+    return np.where(hz >= 1000.0, log, linear)
+
+
+def _mel_to_hz(mel: np.ndarray) -> np.ndarray:
+    linear = 200.0 * mel / 3.0
+    log = 1000.0 * np.exp((np.log(6.4) / 27.0) * (mel - 15.0))
+    return np.where(mel >= 15.0, log, linear)
+
+
 @functools.cache
 def _mel_filters() -> np.ndarray:
-    """Whisper's filterbank: 80 Slaney mel bands over 0-8 kHz for a 400-point FFT."""
-    import librosa
-
-    return np.asarray(
-        librosa.filters.mel(sr=AUDIO_RATE, n_fft=_N_FFT, n_mels=_MELS), dtype=np.float64
+    """Whisper's filterbank (librosa's ``filters.mel`` as Whisper made it): 80 triangular
+    Slaney mel bands over 0-8 kHz for a 400-point FFT, each normalised to unit area. Written
+    here rather than imported: librosa's import alone costs a process hundreds of megabytes."""
+    bins = np.linspace(0.0, AUDIO_RATE / 2, _N_FFT // 2 + 1)
+    edges = _mel_to_hz(
+        np.linspace(_hz_to_mel(np.array(0.0)), _hz_to_mel(np.array(AUDIO_RATE / 2)), _MELS + 2)
     )
+    widths = np.diff(edges)
+    rising = (bins[np.newaxis, :] - edges[:-2, np.newaxis]) / widths[:-1, np.newaxis]
+    falling = (edges[2:, np.newaxis] - bins[np.newaxis, :]) / widths[1:, np.newaxis]
+    weights = np.maximum(0.0, np.minimum(rising, falling))
+    return weights * (2.0 / (edges[2:] - edges[:-2]))[:, np.newaxis]
 
 
 @functools.cache

@@ -117,6 +117,21 @@ class _SessionCollector(Collector):
             samples.add_metric(["measured"], posture.measured)
             samples.add_metric(["dropped"], posture.dropped)
             yield samples
+        turns = self._sessions.scheduler.turns
+        if turns is not None:
+            judged = CounterMetricFamily(
+                "lens_turn_judgements",
+                "End-of-turn judgements of interview answers, by outcome",
+                labels=["outcome"],
+            )
+            judged.add_metric(["judged"], turns.judged)
+            judged.add_metric(["dropped"], turns.dropped)
+            yield judged
+            cost = CounterMetricFamily(
+                "lens_turn_cpu_seconds", "CPU seconds the end-of-turn model has taken"
+            )
+            cost.add_metric([], turns.cpu_seconds)
+            yield cost
         yield from self._transcription()
 
     def _transcription(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:

@@ -23,6 +23,7 @@ class TurnWorker:
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="lens-turn")
         self.judged = 0
         self.dropped = 0
+        self.cpu_seconds = 0.0
 
     async def judge(self, question: TurnQuestion) -> TurnPrediction | None:
         """The model's judgement, or ``None`` when too many wait."""
@@ -38,6 +39,7 @@ class TurnWorker:
         finally:
             self._pending -= 1
         self.judged += 1
+        self.cpu_seconds += found.elapsed_ms / 1000.0
         return found
 
     def shutdown(self) -> None:
