@@ -301,7 +301,10 @@ class AudioPipeline(_Pipeline):
         batch = self.config.stream.audio_batch_ms / 1000
         await self._prepare()
         while True:
-            frames = await self.queue.take_all(at_least=batch)
+            # While the interviewer speaks, each frame at once: a person who talks over it
+            # is heard a batch sooner, and the voice stops that much sooner (a barge-in).
+            barging = time.time() < self.listening_until
+            frames = await self.queue.take_all(at_least=0.0 if barging else batch)
             started = time.perf_counter()
             voice = self._voice_levels(frames)
             try:
@@ -367,9 +370,11 @@ class AudioPipeline(_Pipeline):
     def _process(self, frames: list[StampedFrame], voice: list[float | None]) -> AudioStep:
         decoded = [item.frame for item in frames if isinstance(item.frame, av.AudioFrame)]
         samples = resampled(self._resampler, decoded)
-        if any(level is not None for level in voice):
-            samples = self._gate(samples, frames, voice)
-        return self.stream.feed(samples, frames[0].t)
+        if not any(level is not None for level in voice):
+            return self.stream.feed(samples, frames[0].t)
+        # The interviewer speaks: analysed at once, so that talking over it is heard at once.
+        step = self.stream.feed(self._gate(samples, frames, voice), frames[0].t)
+        return step.then(self.stream.flush())
 
     def _gate(
         self, samples: np.ndarray, frames: list[StampedFrame], voice: list[float | None]
