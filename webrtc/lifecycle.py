@@ -71,6 +71,19 @@ class SessionCounters:
         )
 
 
+@dataclass(frozen=True)
+class SessionSnapshot:
+    """A live session as the rest of the server sees it at one moment (what its hooks are
+    handed: never the session itself)."""
+
+    id: str
+    state: SessionState
+    started_at: float | None
+    ended_at: float | None
+    close_reason: str | None
+    counters: SessionCounters
+
+
 def new_session_id() -> str:
     """A session's id: 32 random hex digits."""
     return uuid.uuid4().hex

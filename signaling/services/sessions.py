@@ -38,7 +38,7 @@ from signaling.services.workers import WorkerWatch, worker_name
 from signaling.settings import Settings
 from signaling.storage import SessionRecord, Store, StoreUnavailable
 from webrtc.hooks import SessionHooks
-from webrtc.lifecycle import SessionState, new_session_id
+from webrtc.lifecycle import SessionSnapshot, SessionState, new_session_id
 from webrtc.peer.registry import SessionRegistry
 from webrtc.peer.session import AnalysisSession
 from webrtc.protocol import ServerMessage
@@ -232,7 +232,7 @@ class SessionService:
 
     # Hooks from live sessions: on the event loop, never blocking.
 
-    def _update(self, session: AnalysisSession) -> SessionRecord | None:
+    def _update(self, session: SessionSnapshot) -> SessionRecord | None:
         record = self._records.get(session.id)
         if record is None:
             return None
@@ -240,19 +240,19 @@ class SessionService:
         record.started_at = session.started_at
         record.ended_at = session.ended_at
         record.end_reason = session.close_reason
-        record.counters = session.counters()
+        record.counters = session.counters
         record.worker = None if session.state == SessionState.ENDED else self.worker
         return record
 
-    def _on_state(self, session: AnalysisSession) -> None:
+    def _on_state(self, session: SessionSnapshot) -> None:
         record = self._update(session)
         if record is not None and session.state in _SYNCED:
             self.store.enqueue_session(record)
 
-    def _on_message(self, session: AnalysisSession, message: ServerMessage, wire: str) -> None:
+    def _on_message(self, session: SessionSnapshot, message: ServerMessage, wire: str) -> None:
         self.store.append_result(session.id, message.type, wire)
 
-    def _on_checkpoint(self, session: AnalysisSession, report: Report) -> None:
+    def _on_checkpoint(self, session: SessionSnapshot, report: Report) -> None:
         self.store.enqueue_checkpoint(session.id, report.to_dict())
 
     def _keep(self, session_id: str, report: Report) -> None:
@@ -260,11 +260,11 @@ class SessionService:
         while len(self._reports) > RECENT_REPORTS:
             self._reports.popitem(last=False)
 
-    def _on_report(self, session: AnalysisSession, report: Report) -> None:
+    def _on_report(self, session: SessionSnapshot, report: Report) -> None:
         if session.close_reason != "deleted":
             self._keep(session.id, report)
 
-    def _on_closed(self, session: AnalysisSession, report: Report | None) -> None:
+    def _on_closed(self, session: SessionSnapshot, report: Report | None) -> None:
         self.store.forget_stream(session.id)
         record = self._update(session)
         self._records.pop(session.id, None)
@@ -281,7 +281,7 @@ class SessionService:
         check_session_id(session_id)
         live = self.registry.get(session_id)
         if live is not None:
-            fresh = self._update(live)
+            fresh = self._update(live.snapshot())
             if fresh is not None:
                 return fresh.to_dict()
         record = await self._stored(session_id)
@@ -297,7 +297,7 @@ class SessionService:
         out = []
         for record in records:
             live = self.registry.get(record.id)
-            fresh = self._update(live) if live is not None else None
+            fresh = self._update(live.snapshot()) if live is not None else None
             out.append((fresh or record).to_dict())
         return out, total
 
@@ -374,7 +374,7 @@ class SessionService:
             except Exception:
                 log.exception("finishing erasures failed")
             for live in self.registry:
-                record = self._update(live)
+                record = self._update(live.snapshot())
                 if record is not None and live.state in _SYNCED:
                     self.store.enqueue_session(record)
 

@@ -18,7 +18,7 @@ from analyzers.voice.speaking_rate import SYLLABLES_PER_WORD
 from analyzers.voice.turn import SmartTurn
 from analyzers.words.recognition import WhisperRecognizer
 from webrtc.hooks import SessionHooks
-from webrtc.lifecycle import new_session_id
+from webrtc.lifecycle import SessionSnapshot, SessionState, new_session_id
 from webrtc.peer import sctp
 from webrtc.peer.session import AnalysisSession
 from webrtc.protocol import SessionDraining
@@ -88,12 +88,13 @@ class SessionRegistry:
         """Counters of the sessions closed so far, summed (for metrics)."""
         on_closed = self.hooks.on_closed
 
-        def forget(session: AnalysisSession, report: Report | None) -> None:
-            if self._sessions.get(session.id) is session:
+        def forget(session: SessionSnapshot, report: Report | None) -> None:
+            live = self._sessions.get(session.id)
+            if live is not None and live.state == SessionState.ENDED:
                 del self._sessions[session.id]
             reason = session.close_reason or "unknown"
             self.closed_by_reason[reason] = self.closed_by_reason.get(reason, 0) + 1
-            for name, value in session.counters().to_dict().items():
+            for name, value in session.counters.to_dict().items():
                 self.closed_totals[name] = self.closed_totals.get(name, 0) + value
             on_closed(session, report)
 

@@ -24,7 +24,7 @@ from aiortc.mediastreams import MediaStreamTrack
 from analyzers.session.report import NudgeRecord, Report
 from analyzers.video.frame import VideoModels
 from webrtc.hooks import SessionHooks
-from webrtc.lifecycle import SessionCounters, SessionState
+from webrtc.lifecycle import SessionCounters, SessionSnapshot, SessionState
 from webrtc.peer.channel import CHANNEL_LABEL, ResultChannel
 from webrtc.peer.recorder import Recorder, record_track
 from webrtc.peer.rtp import ask_ptime, packets_received
@@ -202,13 +202,19 @@ class AnalysisSession:
             if self.voice_track is not None:
                 self.audio.voice_level = self.voice_track.loudest
 
+    def snapshot(self) -> SessionSnapshot:
+        """What the rest of the server may know of the session now."""
+        return SessionSnapshot(
+            self.id, self.state, self.started_at, self.ended_at, self.close_reason, self.counters()
+        )
+
     def clock(self) -> float:
         """Seconds since the session started: ``t`` of messages not tied to a track."""
         return round(self._loop.time() - self._started, 3)
 
     def _set_state(self, state: SessionState) -> None:
         self.state = state
-        self.hooks.on_state(self)
+        self.hooks.on_state(self.snapshot())
 
     async def answer(self, offer: RTCSessionDescription) -> RTCSessionDescription:
         """Apply the client's offer and return the answer with every ICE candidate gathered."""
@@ -298,7 +304,9 @@ class AnalysisSession:
             on_flood=lambda: self.request_close("flooding"),
             max_message_bytes=self.config.max_message_bytes,
             messages_per_second=self.config.channel_messages_per_second,
-            on_sent=None if on_message is None else lambda m, wire: on_message(self, m, wire),
+            on_sent=None
+            if on_message is None
+            else lambda m, wire: on_message(self.snapshot(), m, wire),
         )
         channel.on("close", lambda: self._peer_lost("channel_closed"))
 
@@ -421,7 +429,7 @@ class AnalysisSession:
                 self._nudge(self.coach.summary(now, summary))
             self.packets = await packets_received(self.pc)
 
-    async def _checkpoints(self, keep: Callable[[AnalysisSession, Report], None]) -> None:
+    async def _checkpoints(self, keep: Callable[[SessionSnapshot, Report], None]) -> None:
         """The report so far, every ``checkpoint_interval`` seconds once media is analysed."""
         while True:
             await asyncio.sleep(self.config.checkpoint_interval)
@@ -431,7 +439,7 @@ class AnalysisSession:
                 log.exception("session %s: could not make a checkpoint", self.id)
                 continue
             if report is not None:
-                keep(self, report)
+                keep(self.snapshot(), report)
 
     def request_close(self, reason: str) -> None:
         """Close from a callback or one of the session's own tasks, without waiting."""
@@ -476,7 +484,7 @@ class AnalysisSession:
             except Exception:
                 log.exception("session %s: could not build the report", self.id)
             if report is not None:
-                self.hooks.on_report(self, report)
+                self.hooks.on_report(self.snapshot(), report)
                 self.send(
                     SessionReport(
                         self.id,
@@ -502,7 +510,7 @@ class AnalysisSession:
             self._final_counters = self.counters()
             self._set_state(SessionState.ENDED)
             self._closed.set()
-            self.hooks.on_closed(self, report)
+            self.hooks.on_closed(self.snapshot(), report)
 
 
 async def close_peer_connection(pc: RTCPeerConnection, session_id: str) -> None:
