@@ -183,6 +183,12 @@ async def test_the_roles_a_page_can_offer(start_server: StartServer) -> None:
     assert body["spoken"] == ["en"], "tiny.en transcribes no Chinese interview"
 
 
+def _short_answer(folder: Path) -> np.ndarray:
+    """ "I would just write some unit tests." (about 2 s), for the client's microphone."""
+    spoken = phrase("I would just write some unit tests.", folder / "short.wav")
+    return resample(spoken, AUDIO_RATE, AUDIO_SEND_RATE)
+
+
 async def _interview(server_url: str, body: dict[str, Any], mic: AnswerTrack) -> ClientPeer:
     async with aiohttp.ClientSession() as http:
         async with http.post(f"{server_url}/api/sessions", json=body) as response:
@@ -245,11 +251,7 @@ async def test_a_one_sentence_answer_ends_and_the_next_question_comes_by_itself(
     }
     mic = AnswerTrack()
     peer = await _interview(server.url, body, mic)
-    short = resample(
-        phrase("I would just write some unit tests.", tmp_path / "short.wav"),
-        AUDIO_RATE,
-        AUDIO_SEND_RATE,
-    )
+    short = _short_answer(tmp_path)
     try:
         await peer.wait_for(_is("question", 0), 30, "the question")
         await _played(peer, 0)
@@ -274,11 +276,7 @@ async def test_a_page_that_comes_back_continues_the_same_interview(
     body = {"transcript": True, "interview": {"questions": ["How would you test it?", "Why?"]}}
     first_mic = AnswerTrack()
     first = await _interview(server.url, body, first_mic)
-    said = resample(
-        phrase("I would just write some unit tests.", tmp_path / "short.wav"),
-        AUDIO_RATE,
-        AUDIO_SEND_RATE,
-    )
+    said = _short_answer(tmp_path)
     try:
         await first.wait_for(_is("question", 0), 30, "the first question")
         await _played(first, 0)

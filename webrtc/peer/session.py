@@ -331,6 +331,9 @@ class AnalysisSession:
         else:
             channel.on("open", opened)
 
+    def _pipeline_args(self) -> tuple[Any, ...]:
+        return (self.id, self.config, self.send, self._scheduler, self.hooks.on_analysis)
+
     def _on_track(self, track: MediaStreamTrack) -> None:
         tap: MediaStreamTrack = track
         kind = track.kind
@@ -340,14 +343,7 @@ class AnalysisSession:
         elif kind == "video":
             first = self.video is None
             if self.video is None:
-                self.video = VideoPipeline(
-                    self.id,
-                    self.config,
-                    self.send,
-                    self._scheduler,
-                    self.hooks.on_analysis,
-                    results=self._on_result,
-                )
+                self.video = VideoPipeline(*self._pipeline_args(), results=self._on_result)
                 self._spawn(self.video.run(), "video")
             tap = TapTrack(track, self.video.slot.put, self._offsets.get(kind, 0.0))
             if first:
@@ -356,11 +352,7 @@ class AnalysisSession:
             first = self.audio is None
             if self.audio is None:
                 self.audio = AudioPipeline(
-                    self.id,
-                    self.config,
-                    self.send,
-                    self._scheduler,
-                    self.hooks.on_analysis,
+                    *self._pipeline_args(),
                     results=self._on_result,
                     turns=self.interviewer is not None,
                 )

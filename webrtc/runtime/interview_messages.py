@@ -1,0 +1,100 @@
+"""The interview's data-channel messages (``docs/protocol.md``): what the live interviewer
+(:mod:`webrtc.runtime.interviewer`) sends of each question, phase, answer and review."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from analyzers.interview.answers import AnswerFigures
+from webrtc.protocol import ServerMessage
+
+
+@dataclass(frozen=True)
+class QuestionMessage(ServerMessage):
+    type: ClassVar[str] = "question"
+    id: str
+    index: int
+    of: int
+    text: str
+    think_seconds: float
+    answer_seconds: float
+    recommended_seconds: int
+    attempt: int
+    """1 for the first try, 2 after one retake…"""
+    voice: bool
+    """Whether the question is also heard on the interviewer's audio track."""
+    speaking_seconds: float
+    """How long the interviewer takes to say it (0 without a voice): the think time starts
+    after it."""
+
+
+@dataclass(frozen=True)
+class InterviewPhase(ServerMessage):
+    """The interview entered ``phase`` (``asking``, ``thinking``, ``answering``, ``answered``,
+    ``finished``) for question ``index``; it ends by itself ``ends_in`` seconds from ``t``
+    (``null``: when something happens). The page renders this and keeps no clock of its own."""
+
+    type: ClassVar[str] = "interview.phase"
+    index: int
+    of: int
+    phase: str
+    attempt: int
+    ends_in: float | None
+
+
+@dataclass(frozen=True)
+class AnswerStarted(ServerMessage):
+    type: ClassVar[str] = "answer.started"
+    index: int
+
+
+@dataclass(frozen=True)
+class AnswerResumed(ServerMessage):
+    """The person went on speaking soon after an answer ended as ``complete``: the answer
+    goes on, and its next ``answer.ended`` and ``answer.feedback`` replace the last ones."""
+
+    type: ClassVar[str] = "answer.resumed"
+    index: int
+
+
+@dataclass(frozen=True)
+class AnswerEnded(ServerMessage):
+    type: ClassVar[str] = "answer.ended"
+    index: int
+    reason: str
+    duration: float
+
+
+@dataclass(frozen=True)
+class AnswerFeedback(ServerMessage):
+    type: ClassVar[str] = "answer.feedback"
+    index: int
+    attempt: int
+    figures: AnswerFigures
+    cues: Any
+    """The content cues (``null`` without a transcript)."""
+    complete: bool = True
+    """Whether every word of the answer was transcribed in time; when not, the feedback is
+    sent again (same ``index`` and ``attempt``) once they are, and replaces this one."""
+
+
+@dataclass(frozen=True)
+class AnswerComment(ServerMessage):
+    """The language model's review of an answer (when the operator configured one and the
+    session allowed it): untrusted text, to be shown escaped."""
+
+    type: ClassVar[str] = "answer.comment"
+    index: int
+    attempt: int
+    text: str
+    follow_up: str | None
+    """Asked next, as its own question, when the person had not moved on."""
+    asked: bool
+
+
+@dataclass(frozen=True)
+class InterviewFinished(ServerMessage):
+    type: ClassVar[str] = "interview.finished"
+    answered: int
+    of: int
