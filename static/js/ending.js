@@ -88,14 +88,32 @@ export async function showReportInPlace(reportUrl, heading) {
   ui.section.hidden = false;
   ui.link.href = `${reportUrl}?format=html`;
   ui.own.hidden = false;
-  if (!(await reachable(`${reportUrl}?format=html&embed=1`))) {
-    ui.wait.textContent = "The server has not come back yet: your report is kept. Open it later through \"Your progress\".";
-    return;
+  const page = `${reportUrl}?format=html&embed=1`;
+  // A server that stops between the check and the frame's load leaves the browser's error page
+  // in the frame: then the frame is hidden again, and the report asked for once more.
+  for (let tries = 0; tries < 3; tries++) {
+    if (!(await reachable(page))) break;
+    ui.wait.textContent = "Your report is ready, below.";
+    const loaded = new Promise((resolve) => ui.frame.addEventListener("load", resolve, { once: true }));
+    ui.frame.src = page;
+    ui.frame.hidden = false;
+    await loaded;
+    if (framed()) {
+      fitFrame();
+      return;
+    }
+    ui.frame.hidden = true;
   }
-  ui.wait.textContent = "Your report is ready, below.";
-  ui.frame.addEventListener("load", () => fitFrame(), { once: true });
-  ui.frame.src = `${reportUrl}?format=html&embed=1`;
-  ui.frame.hidden = false;
+  ui.wait.textContent = "The server has not come back yet: your report is kept. Open it later through \"Your progress\".";
+}
+
+/** Whether the frame holds the report (not the browser's page for a server that is down). */
+function framed() {
+  try {
+    return Boolean(ui.frame.contentDocument?.querySelector("main, h1"));
+  } catch {
+    return false; // the browser's own error page, of another origin
+  }
 }
 
 /**

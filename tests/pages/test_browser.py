@@ -426,7 +426,9 @@ async def test_a_person_records_a_session_in_chromium_and_watches_it(
     status = page.get_by_role("status")
     await shows(status.filter(has_text="Connected"), "'Connected'", 20_000)
     await readout(page, "#face", "yes")
-    await page.wait_for_timeout(6_000)
+    # Long enough for the fake camera's face to leave (at 6 s of its loop) for a whole
+    # second of the timeline: the event the review seeks to below.
+    await page.wait_for_timeout(8_000)
     await page.get_by_role("button", name="End session").click()
     link = page.get_by_role("link", name="Open your report")
     await link.wait_for(timeout=15_000)

@@ -136,6 +136,19 @@ async def test_a_two_question_interview_in_the_browser(
     assert (await link.get_attribute("href") or "").endswith("/report?format=html")
     assert await link.get_attribute("target") is None, "the report opens in this tab"
     await page.screenshot(path=str(artifacts / f"interview-verdict-{name}.png"), full_page=True)
+    if name == "phone":  # the window widens: the frame shrinks with its report
+        tall = await page.locator("#report-frame").evaluate("f => f.offsetHeight")
+        await page.set_viewport_size({"width": 1280, "height": 900})
+        await page.wait_for_timeout(1_000)
+        short = await page.locator("#report-frame").evaluate("f => f.offsetHeight")
+        inner = await page.locator("#report-frame").evaluate(
+            "f => Math.ceil(f.contentDocument.body.getBoundingClientRect().bottom)"
+        )
+        assert short < tall * 0.8 and short - inner < 200, (
+            f"the frame should follow its report: {tall} px at 390 wide, {short} px at 1280 "
+            f"for a report {inner} px tall"
+        )
+        await page.set_viewport_size({"width": width, "height": height})
     if name == "desktop":  # the top of the ending: what a person sees first
         await page.locator("#ending").evaluate("e => e.scrollIntoView()")
         await page.screenshot(path=str(README_IMAGES / "interview-verdict.png"))

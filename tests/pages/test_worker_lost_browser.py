@@ -36,3 +36,30 @@ async def test_a_lost_worker_keeps_the_report_in_reach(
     frame = page.frame_locator("#report-frame")
     assert "the server running it stopped" in await frame.locator(".meta").inner_text()
     await capture(page, artifacts, "browser-worker-lost-report")
+
+
+async def test_a_server_stopped_with_ctrl_c_shows_the_report_once_it_is_back(
+    server_process: Callable[..., Any], launch: Launch, artifacts: Path
+) -> None:
+    """Ctrl-C on the server left "Your report is ready, below" above Chromium's "refused to
+    connect", never retried. The page now waits for a server to answer before it frames the
+    report, and shows it when the next server is up."""
+    stopped: ServerProcess = await server_process(**FAST)
+    page, _ = await open_page(await launch(), stopped.url)
+    await talk_freely(page, timeout=30_000)
+    await page.wait_for_timeout(2_000)
+    stopped.send(signal.SIGINT)  # every session ends at once, with its report
+    await stopped.wait(30)
+    await page.wait_for_timeout(3_000)
+    # Either the report was framed before the server went, or the page waits for one to come
+    # back: never the browser's "refused to connect" in the frame.
+    frame = page.locator("#report-frame")
+    if await frame.is_visible():
+        await frame_shows_report(page)
+    else:
+        wait = page.locator("#ending-wait")
+        await shows(wait.filter(has_text="Waiting for the server"), "the wait told", 15_000)
+        await capture(page, artifacts, "browser-server-stopped")
+        await server_process(port=stopped.port, **FAST)
+        await shows(wait.filter(has_text="Your report is ready"), "the report, once back", 60_000)
+        await frame_shows_report(page)
