@@ -18,6 +18,7 @@ const ui = {
   gazeStatus: $("gaze-status"), calibrate: $("calibrate", HTMLButtonElement),
   cue: $("cue"), recordBox: $("record-box"), record: $("record", HTMLInputElement),
   resume: $("resume"), resumeContinue: $("resume-continue", HTMLButtonElement),
+  upload: $("upload"),
   resumeNew: $("resume-new", HTMLButtonElement),
 };
 // The interview this tab has going, kept for the tab (sessionStorage): after a reload the page
@@ -106,6 +107,7 @@ function showStatus(state, message, title = STATUS_TEXT[state]) {
   const busy = state === "camera" || state === "connecting" || state === "connected";
   ui.connect.disabled = busy;
   ui.disconnect.disabled = !busy;
+  ui.upload.hidden = busy; // a recording is analysed between sessions, not during one
 }
 
 /** The live panel back to empty, and the cue to ``cue``. */
