@@ -271,6 +271,11 @@ class Interview:
         return True
 
     @property
+    def now(self) -> float:
+        """The latest media time the flow has been told of."""
+        return self._now
+
+    @property
     def current(self) -> Answer | None:
         """The question being asked or answered now (or just answered)."""
         return self._current

@@ -110,7 +110,6 @@ class Interviewer:
         """Told whether an answer is going on (the end-of-turn model is wanted then only)."""
         self._comments: dict[int, str] = {}
         self._follow_ups = 0
-        self._now = 0.0
         self._seen: dict[int, _Seen] = {}
         self._heard = asyncio.Event()
         """Set (and cleared) each time final words arrive."""
@@ -124,13 +123,7 @@ class Interviewer:
     def observe(self, result: object) -> None:
         """One typed result of the pipelines, in order."""
         flow = self.flow
-        if isinstance(result, AudioWindowResult):
-            self._now = max(self._now, result.t + result.duration)
-            if flow.phase == "ready" and not self.plan.wait_for_begin:
-                flow.start(self._now)
-            if flow.phase == "answering" and result.speech and result.pitch_hz:
-                self._current().pitches.append(result.pitch_hz)
-        elif isinstance(result, VideoFrameResult):
+        if isinstance(result, VideoFrameResult):
             if flow.phase == "answering":
                 seen = self._current()
                 if result.face and result.gaze is not None:
@@ -139,7 +132,16 @@ class Interviewer:
                     seen.expressions.append(result.expression.label)
             return
         flow.observe(result)
+        if isinstance(result, AudioWindowResult):
+            if flow.phase == "ready" and not self.plan.wait_for_begin:
+                flow.start(flow.now)
+            if flow.phase == "answering" and result.speech and result.pitch_hz:
+                self._current().pitches.append(result.pitch_hz)
         self._flush()
+
+    @property
+    def _now(self) -> float:
+        return self.flow.now
 
     def heard(self, utterances: list[Utterance]) -> None:
         """Final words arrived (the session's transcript): feedback waiting for them goes out,
@@ -175,16 +177,9 @@ class Interviewer:
             return
         self._send(self._question(answer, 0.0))
         if flow.phase == "finished":
-            answered = sum(1 for a in flow.answers.values() if a.reason != "skipped")
-            self._send(InterviewFinished(self.id, self._now, answered, len(flow.questions)))
+            self._send(self._finished(self._now))
             return
-        ends_in = None if flow.until is None else round(max(0.0, flow.until - self._now), 2)
-        self._send(
-            InterviewPhase(
-                self.id, self._now, answer.index, len(flow.questions), flow.phase, answer.tries,
-                ends_in,
-            )
-        )  # fmt: skip
+        self._send(self._phase(self._now, flow.phase, flow.until, answer))
         feedback = self._feedback_sent.get(answer.index)
         if flow.phase == "answered" and feedback is not None:
             self._send(feedback)
@@ -199,17 +194,10 @@ class Interviewer:
             self._announce(event)
 
     def _announce(self, event: Event) -> None:
-        answer, flow = event.answer, self.flow
+        answer = event.answer
         if event.kind == "phase" and event.phase is not None:
             self._answering(event.phase == "answering")
-            ends_in = None if event.until is None else round(max(0.0, event.until - self._now), 2)
-            index = answer.index if answer is not None else flow.index
-            attempt = answer.tries if answer is not None else 1
-            self._send(
-                InterviewPhase(
-                    self.id, event.t, index, len(flow.questions), event.phase, attempt, ends_in
-                )
-            )
+            self._send(self._phase(event.t, event.phase, event.until, answer))
         elif event.kind == "question" and answer is not None:
             self._ask(answer, acknowledge=event.acknowledge)
         elif event.kind == "barge_in":
@@ -228,8 +216,19 @@ class Interviewer:
             self._send(AnswerEnded(self.id, event.t, answer.index, reason, answer.duration))
             self._spawn(self._feedback(answer), f"feedback-{answer.index}")
         elif event.kind == "finished":
-            answered = sum(1 for a in flow.answers.values() if a.reason != "skipped")
-            self._send(InterviewFinished(self.id, event.t, answered, len(flow.questions)))
+            self._send(self._finished(event.t))
+
+    def _phase(
+        self, t: float, phase: str, until: float | None, answer: Answer | None
+    ) -> InterviewPhase:
+        flow = self.flow
+        ends_in = None if until is None else round(max(0.0, until - self._now), 2)
+        index, attempt = (flow.index, 1) if answer is None else (answer.index, answer.tries)
+        return InterviewPhase(self.id, t, index, len(flow.questions), phase, attempt, ends_in)
+
+    def _finished(self, t: float) -> InterviewFinished:
+        answered = sum(1 for a in self.flow.answers.values() if a.reason != "skipped")
+        return InterviewFinished(self.id, t, answered, len(self.flow.questions))
 
     def _ask(self, answer: Answer, *, acknowledge: bool = False) -> None:
         if self.track is not None:
