@@ -6,18 +6,30 @@ A file holds one language's sets::
     {"language": "en",
      "sets": [{"role": "general", "title": "General and behavioural",
                "questions": [{"id": "gen-about", "text": "Tell me about yourself.",
-                              "seconds": 90, "covers": ["your current role", "..."]}]}]}
+                              "seconds": 90, "story": false,
+                              "looking_for": "A short, relevant summary of ...",
+                              "covers": [{"point": "why this job now",
+                                          "words": ["this role", "next step", "..."]}],
+                              "outline": ["Present: ...", "Past: ...", "Future: ..."],
+                              "mistakes": ["Reciting your CV from school onwards.", "..."]}]}]}
 
-``seconds`` is the recommended answer length, ``covers`` what a good answer covers (both
-optional). Files are checked when they are read: :class:`QuestionFileError` names the file, the
-place in it and what is wrong. An operator's set with the same language and role as a shipped one
-replaces it. Question text is data the operator controls: every page escapes it.
+Only ``text`` is required. ``seconds`` is the recommended answer length; ``story`` whether the
+question asks for a story (situation, task, action, result: behavioural questions; guessed from
+the wording when not given); the rest is the question's **guide**: what the interviewer is
+looking for, the key points a good answer ``covers`` (each a ``point`` and the ``words`` that
+show it was touched: plain words or phrases, matched on their stems; a bare string is a point
+matched on its own words), the ``outline`` of a strong answer and common ``mistakes``. Files are
+checked when they are read: :class:`QuestionFileError` names the file, the place in it and what
+is wrong. An operator's set with the same language and role as a shipped one replaces it.
+Question and guide text are data the operator controls: every page escapes them.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +38,19 @@ SHIPPED = Path(__file__).with_name("sets")
 LANGUAGES = ("en", "zh")
 MAX_TEXT = 500
 MAX_COVERS = 8
+MAX_WORDS = 40
+MAX_LINES = 6
+MAX_LINE = 300
 DEFAULT_SECONDS = 120
+FIELDS = frozenset(
+    {"id", "text", "seconds", "story", "looking_for", "covers", "outline", "mistakes"}
+)
+STORY_WORDING = re.compile(
+    r"\b(a time|an example|tell me about (a|the|an)|describe (a|the)|walk me through)\b"
+    r"|讲一次|讲讲|经历|例子|介绍一个",
+    re.IGNORECASE,
+)
+"""Wording that asks for a story, for questions that do not say (``story``)."""
 
 
 class QuestionFileError(ValueError):
@@ -35,13 +59,99 @@ class QuestionFileError(ValueError):
 
 
 @dataclass(frozen=True)
+class KeyPoint:
+    point: str
+    """What a good answer covers, in a few words."""
+    words: tuple[str, ...] = ()
+    """Words and phrases that show it was touched (none: the point's own words)."""
+
+
+@dataclass(frozen=True)
 class Question:
     id: str
     text: str
     seconds: int = DEFAULT_SECONDS
     """The recommended answer length."""
-    covers: tuple[str, ...] = ()
+    covers: tuple[KeyPoint, ...] = ()
     """What a good answer covers."""
+    story: bool | None = None
+    """Whether it asks for a story (``None``: guessed from the wording, :attr:`asks_story`)."""
+    looking_for: str = ""
+    """What the interviewer is looking for."""
+    outline: tuple[str, ...] = ()
+    """The shape of a strong answer, step by step."""
+    mistakes: tuple[str, ...] = ()
+    """Common mistakes."""
+
+    @property
+    def asks_story(self) -> bool:
+        return self.story if self.story is not None else bool(STORY_WORDING.search(self.text))
+
+    @property
+    def points(self) -> tuple[str, ...]:
+        return tuple(k.point for k in self.covers)
+
+    @property
+    def has_guide(self) -> bool:
+        return bool(self.looking_for or self.outline or self.mistakes or self.covers)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Question:
+        """A question as :func:`dataclasses.asdict` stored it (reports older than guides
+        included: their ``covers`` are strings)."""
+        return cls(
+            data["id"],
+            data["text"],
+            int(data.get("seconds", DEFAULT_SECONDS)),
+            tuple(_key_point(c) for c in data.get("covers") or ()),
+            data.get("story"),
+            data.get("looking_for", ""),
+            tuple(data.get("outline") or ()),
+            tuple(data.get("mistakes") or ()),
+        )
+
+
+def _key_point(data: Any) -> KeyPoint:
+    if isinstance(data, str):
+        return KeyPoint(data)
+    return KeyPoint(data["point"], tuple(data.get("words") or ()))
+
+
+def _lines(data: Any, where: str, name: str) -> tuple[str, ...]:
+    found = data.get(name, [])
+    if (
+        not isinstance(found, list)
+        or len(found) > MAX_LINES
+        or not all(isinstance(c, str) and 0 < len(c.strip()) <= MAX_LINE for c in found)
+    ):
+        raise QuestionFileError(
+            f"{where}.{name}: at most {MAX_LINES} strings of at most {MAX_LINE} characters"
+        )
+    return tuple(c.strip() for c in found)
+
+
+def _covers(data: Any, where: str) -> tuple[KeyPoint, ...]:
+    covers = data.get("covers", [])
+    if not isinstance(covers, list) or len(covers) > MAX_COVERS:
+        raise QuestionFileError(f"{where}.covers: a list of at most {MAX_COVERS} key points")
+    found = []
+    for i, c in enumerate(covers):
+        at = f"{where}.covers[{i}]"
+        if isinstance(c, str):
+            c = {"point": c}
+        if not isinstance(c, dict) or set(c) - {"point", "words"}:
+            raise QuestionFileError(f"{at}: a string, or an object with 'point' and 'words'")
+        point, words = c.get("point"), c.get("words", [])
+        if not isinstance(point, str) or not 0 < len(point.strip()) <= 200:
+            raise QuestionFileError(f"{at}.point: a string of at most 200 characters")
+        if (
+            not isinstance(words, list)
+            or len(words) > MAX_WORDS
+            or not all(isinstance(w, str) and 0 < len(w.strip()) <= 60 for w in words)
+        ):
+            raise QuestionFileError(f"{at}.words: at most {MAX_WORDS} short words or phrases")
+        found.append(KeyPoint(point.strip(), tuple(w.strip() for w in words)))
+    return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -58,7 +168,7 @@ def question(data: Any, where: str) -> Question:
         data = {"text": data}
     if not isinstance(data, dict):
         raise QuestionFileError(f"{where}: a question is an object with a 'text'")
-    unknown = set(data) - {"id", "text", "seconds", "covers"}
+    unknown = set(data) - FIELDS
     if unknown:
         raise QuestionFileError(f"{where}: unknown field(s) {sorted(unknown)}")
     text = data.get("text")
@@ -67,17 +177,25 @@ def question(data: Any, where: str) -> Question:
     seconds = data.get("seconds", DEFAULT_SECONDS)
     if not isinstance(seconds, int) or isinstance(seconds, bool) or not 10 <= seconds <= 600:
         raise QuestionFileError(f"{where}.seconds: whole seconds from 10 to 600")
-    covers = data.get("covers", [])
-    if (
-        not isinstance(covers, list)
-        or len(covers) > MAX_COVERS
-        or not all(isinstance(c, str) and 0 < len(c) <= 200 for c in covers)
-    ):
-        raise QuestionFileError(f"{where}.covers: at most {MAX_COVERS} short strings")
     qid = data.get("id", "")
     if not isinstance(qid, str) or len(qid) > 64:
         raise QuestionFileError(f"{where}.id: a string of at most 64 characters")
-    return Question(qid or f"q-{abs(hash(text)) % 10**8}", text.strip(), seconds, tuple(covers))
+    story = data.get("story")
+    if story is not None and not isinstance(story, bool):
+        raise QuestionFileError(f"{where}.story: true or false")
+    looking_for = data.get("looking_for", "")
+    if not isinstance(looking_for, str) or len(looking_for) > MAX_LINE:
+        raise QuestionFileError(f"{where}.looking_for: a string of at most {MAX_LINE} chars")
+    return Question(
+        qid or f"q-{zlib.crc32(text.encode()) % 10**8}",  # the same in every process
+        text.strip(),
+        seconds,
+        _covers(data, where),
+        story,
+        looking_for.strip(),
+        _lines(data, where, "outline"),
+        _lines(data, where, "mistakes"),
+    )
 
 
 def parse_file(data: Any, where: str) -> list[QuestionSet]:

@@ -1,17 +1,21 @@
-"""The interview's verdict: each answer as the report keeps it, and three strengths and three
-things to work on, each with its evidence (which answer, when, the figure and its typical
-range). The ranges and their sources are in ``docs/interview.md``."""
+"""The interview's verdict: each answer as the report keeps it (its figures, cues and advice),
+and at most three strengths and three things to work on for the whole interview, each the
+advice that came up in most answers, with its evidence (which answers, when, the figure and its
+typical range) and what to do. The ranges and their sources are in ``docs/interview.md``."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from analyzers.encoding import Digits, plain
+from analyzers.interview.advice import Advice, Evidence, Heard, Tip, advise, tips
+from analyzers.interview.advice_text import say
 from analyzers.interview.answers import AnswerCues, AnswerFigures
 from analyzers.interview.questions import Question
+from analyzers.words.language import language_family
 
 
 @dataclass(frozen=True)
@@ -20,7 +24,7 @@ class AnswerResult:
     question: Question
     tries: int
     reason: str
-    """How the answer ended: ``silence``, ``time``, ``done`` or ``skipped``."""
+    """How the answer ended: ``complete``, ``silence``, ``time``, ``done`` or ``skipped``."""
     asked_at: Annotated[float, Digits(2)]
     started_at: Annotated[float | None, Digits(2)]
     ended_at: Annotated[float | None, Digits(2)]
@@ -31,99 +35,31 @@ class AnswerResult:
     """``None`` without a transcript."""
     feedback: str | None = None
     """A language model's feedback, when one is configured and the session allows it."""
+    language: str = "en"
+    advice: Advice | None = None
+    """What was good and what to change (``None`` for a skipped question)."""
+    advice_by: str = "rules"
+    """``rules``, or ``model`` when a language model's advice passed its checks."""
 
+    def heard(self) -> Heard:
+        return Heard(self.index, self.question, self.started_at, self.figures, self.cues,
+                     self.language)  # fmt: skip
 
-@dataclass(frozen=True)
-class Evidence:
-    question: int
-    """The answer's index (0-based)."""
-    t: Annotated[float | None, Digits(1)]
-    figure: str
-    value: Annotated[float | str | None, Digits(2)]
-    typical: str
+    def advised(self) -> AnswerResult:
+        """This answer with the rule-based advice (none for a skipped question)."""
+        if self.reason == "skipped":
+            return replace(self, advice=None)
+        return replace(self, advice=advise(self.heard()), advice_by="rules")
 
 
 @dataclass(frozen=True)
 class Point:
     kind: str
     text: str
+    do: str
     evidence: Evidence
-
-
-@dataclass(frozen=True)
-class Check:
-    kind: str
-    figure: str
-    typical: str
-    value: Callable[[AnswerResult], float | None]
-    good: Callable[[float], bool]
-    bad: Callable[[float], bool]
-    strength: str
-    work_on: str
-
-
-def _fig(name: str) -> Callable[[AnswerResult], float | None]:
-    def read(answer: AnswerResult) -> float | None:
-        value: Any = getattr(answer.figures, name)
-        return None if value is None else float(value)
-
-    return read
-
-
-STORY_QUESTION = re.compile(
-    r"\b(a time|an example|tell me about (a|the|an)|describe (a|the)|walk me through)\b"
-    r"|讲一次|讲讲|经历|例子|介绍一个",
-    re.IGNORECASE,
-)
-"""Questions that ask for a story (behavioural ones), where STAR structure applies."""
-
-
-def _star(answer: AnswerResult) -> float | None:
-    if answer.cues is None or not STORY_QUESTION.search(answer.question.text):
-        return None
-    return float(sum(answer.cues.star.values()))
-
-
-def _numbers(answer: AnswerResult) -> float | None:
-    return None if answer.cues is None else float(answer.cues.numbers)
-
-
-def _coverage(answer: AnswerResult) -> float | None:
-    cues, covers = answer.cues, answer.question.covers
-    return None if cues is None or not covers else len(cues.covered) / len(covers)
-
-
-def _fillers(answer: AnswerResult) -> float | None:
-    minutes = answer.figures.duration / 60
-    return None if minutes < 0.25 else answer.figures.fillers / minutes
-
-
-CHECKS: tuple[Check, ...] = (
-    Check("pace", "words per minute", "120-160", _fig("words_per_min"),
-          lambda v: 120 <= v <= 165, lambda v: v > 185 or v < 95,
-          "A comfortable pace", "Your pace"),
-    Check("fillers", "filler words per minute", "under 3", _fillers,
-          lambda v: v < 3, lambda v: v > 6,
-          "Few filler words", "Filler words (um, uh)"),
-    Check("eye_contact", "eye contact", "40 % or more while speaking", _fig("eye_contact"),
-          lambda v: v >= 0.5, lambda v: v < 0.25,
-          "Steady eye contact", "Eye contact"),
-    Check("first_word", "seconds before the first word", "5 s or less", _fig("time_to_first_word"),
-          lambda v: v <= 5, lambda v: v > 15,
-          "Started answers promptly", "Starting your answers"),
-    Check("structure", "parts of a story (situation, task, action, result)", "3 or 4 of 4",
-          _star, lambda v: v >= 3, lambda v: v <= 1,
-          "Answers told as stories", "The shape of your answers"),
-    Check("specific", "numbers given", "at least 1", _numbers,
-          lambda v: v >= 2, lambda v: v == 0,
-          "Specific, with figures", "Being specific"),
-    Check("coverage", "share of the key points touched", "half or more", _coverage,
-          lambda v: v >= 0.67, lambda v: v < 0.34,
-          "Covered what the question asked", "Covering the question"),
-    Check("voice", "pitch variation (semitones)", "2-4", _fig("pitch_variation"),
-          lambda v: v >= 2.0, lambda v: v < 1.3,
-          "A lively voice", "Varying your tone"),
-)  # fmt: skip
+    answers: list[int]
+    """Every answer (0-based) where it came up."""
 
 
 @dataclass(frozen=True)
@@ -132,44 +68,61 @@ class Verdict:
     work_on: list[Point]
 
 
-def _text(check: Check, answer: AnswerResult, value: float, good: bool) -> str:
-    if check.kind in ("eye_contact", "coverage"):
-        shown = f"{round(value * 100)} %"
-    elif value.is_integer() or value >= 10:
-        shown = f"{value:.0f}"
+def _where(family: str, answers: list[int]) -> str:
+    if len(answers) == 1:
+        return say(family, "where.one", n=answers[0] + 1)[0]
+    numbers = [str(i + 1) for i in answers]
+    if family == "zh":
+        joined = "、".join(numbers)
     else:
-        shown = f"{value:.1f}"
-    head = check.strength if good else check.work_on
-    return (
-        f"{head}: {shown} {check.figure} in your answer to question {answer.index + 1} "
-        f"(typical: {check.typical})."
+        joined = ", ".join(numbers[:-1]) + " and " + numbers[-1]
+    return say(family, "where.many", ns=joined)[0]
+
+
+CONTENT = ("silent", "coverage", "structure", "specific", "ownership", "length")
+"""Checks of what was said; the rest are of how it was said."""
+
+
+def _points(found: dict[str, list[Tip]], family: str, least: int) -> list[Point]:
+    """At most three, those that came up in most answers first (equal counts keep the checks'
+    own order, content first), and at most two about content when delivery has one too."""
+    ranked = sorted(
+        ((kind, got) for kind, got in found.items() if len(got) >= least),
+        key=lambda item: -len(item[1]),
     )
+    content = [r for r in ranked if r[0].split(".")[0] in CONTENT]
+    delivery = [r for r in ranked if r[0].split(".")[0] not in CONTENT]
+    chosen = {kind for kind, _ in content[: 2 if delivery else 3] + delivery[:3]}
+    points = []
+    for kind, got in [r for r in ranked if r[0] in chosen][:3]:
+        first = got[0]
+        answers = [t.evidence.question for t in got]
+        text = f"{_where(family, answers)}: {first.text}"
+        points.append(Point(kind, text, first.do, first.evidence, answers))
+    return points
 
 
 def verdict(answers: Sequence[AnswerResult]) -> Verdict:
-    """At most three of each: for each check, the answer that shows it best (a strength when
-    most answers are in the good range) or worst (to work on when any is in the bad range)."""
-    strengths: list[Point] = []
-    work_on: list[Point] = []
+    """For each check, the answers where it was a strength and where it needs work: to work on
+    when it came up in any answer (most answers first), a strength when it was good in more
+    than half of the answers it applied to."""
     answered = [a for a in answers if a.reason != "skipped"]
-    for check in CHECKS:
-        seen = [(a, v) for a in answered if (v := check.value(a)) is not None]
-        if not seen:
-            continue
-        bad = [(a, v) for a, v in seen if check.bad(v)]
-        good = [(a, v) for a, v in seen if check.good(v)]
-        if bad:
-            answer, value = bad[0]
-            work_on.append(_point(check, answer, value, False))
-        elif len(good) * 2 > len(seen):
-            answer, value = good[0]
-            strengths.append(_point(check, answer, value, True))
-    return Verdict(strengths[:3], work_on[:3])
-
-
-def _point(check: Check, answer: AnswerResult, value: float, good: bool) -> Point:
-    evidence = Evidence(answer.index, answer.started_at, check.figure, value, check.typical)
-    return Point(check.kind, _text(check, answer, value, good), evidence)
+    if not answered:
+        return Verdict([], [])
+    family = language_family(answered[0].language)
+    good: dict[str, list[Tip]] = defaultdict(list)
+    bad: dict[str, list[Tip]] = defaultdict(list)
+    for answer in answered:
+        well, badly = tips(answer.heard())
+        for tip in well:
+            good[tip.kind].append(tip)
+        for tip in badly:
+            bad[tip.kind].append(tip)
+    work_on = _points(bad, family, 1)
+    worked = {p.kind.split(".")[0] for p in work_on}
+    strong = {k: v for k, v in good.items() if k.split(".")[0] not in worked}
+    least = len(answered) // 2 + 1
+    return Verdict(_points(strong, family, least), work_on)
 
 
 @dataclass(frozen=True)
@@ -181,7 +134,10 @@ class InterviewReport:
 
     @classmethod
     def of(cls, answers: Sequence[AnswerResult]) -> InterviewReport:
-        return cls(list(answers), verdict(answers))
+        """The report of ``answers``; those without advice get the rule-based one."""
+        kept = [a if a.advice is not None or a.reason == "skipped" else a.advised()
+                for a in answers]  # fmt: skip
+        return cls(kept, verdict(kept))
 
     def to_dict(self) -> dict[str, Any]:
         found: dict[str, Any] = plain(self)
@@ -194,14 +150,29 @@ class InterviewReport:
             return AnswerResult(
                 **{
                     **a,
-                    "question": Question(q["id"], q["text"], q["seconds"], tuple(q["covers"])),
+                    "question": Question.from_dict(q),
                     "figures": AnswerFigures(**a["figures"]),
-                    "cues": None if a.get("cues") is None else AnswerCues(**a["cues"]),
+                    "cues": None if a.get("cues") is None else _cues(a["cues"]),
+                    "advice": None if a.get("advice") is None else _advice(a["advice"]),
                 }
             )
 
+        def _tip(t: dict[str, Any]) -> Tip:
+            return Tip(t["kind"], t["text"], t["do"], Evidence(**t["evidence"]))
+
+        def _advice(a: dict[str, Any]) -> Advice:
+            good = a.get("good")
+            return Advice(None if good is None else _tip(good), [_tip(t) for t in a["change"]])
+
+        def _cues(c: dict[str, Any]) -> AnswerCues:
+            if isinstance(c.get("star_found"), list):  # a report from before the quotes
+                c = {**c, "star_found": {}}
+            return AnswerCues(**c)
+
         def point(p: dict[str, Any]) -> Point:
-            return Point(p["kind"], p["text"], Evidence(**p["evidence"]))
+            evidence = Evidence(**p["evidence"])
+            answers = p.get("answers") or [evidence.question]
+            return Point(p["kind"], p["text"], p.get("do", ""), evidence, answers)
 
         v = data["verdict"]
         return cls(

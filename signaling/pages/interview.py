@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from analyzers.interview.advice import Tip
 from analyzers.interview.answers import AnswerCues
+from analyzers.interview.questions import Question
 from analyzers.interview.verdict import AnswerResult, InterviewReport
 from signaling.pages.format import MISSING, clock, number, percent
 
@@ -28,6 +30,23 @@ class Row:
 
 
 @dataclass(frozen=True)
+class TipView:
+    text: str
+    do: str
+    evidence: str
+    """The figure against its typical range."""
+    said: str | None
+
+
+@dataclass(frozen=True)
+class GuideView:
+    looking_for: str
+    points: list[str]
+    outline: list[str]
+    mistakes: list[str]
+
+
+@dataclass(frozen=True)
 class AnswerView:
     number: int
     question: str
@@ -40,6 +59,26 @@ class AnswerView:
     cues: list[Row]
     text: str
     feedback: str | None
+    good: TipView | None
+    change: list[TipView]
+    guide: GuideView | None
+
+
+def tip_view(tip: Tip) -> TipView:
+    e = tip.evidence
+    value = e.value
+    if isinstance(value, float) and tip.kind.startswith("eye_contact"):
+        shown = percent(value)
+    else:
+        shown = str(value)
+    return TipView(tip.text, tip.do, f"{e.figure}: {shown} (typical: {e.typical})", e.said)
+
+
+def guide_view(question: Question) -> GuideView | None:
+    if not question.has_guide:
+        return None
+    return GuideView(question.looking_for, list(question.points), list(question.outline),
+                     list(question.mistakes))  # fmt: skip
 
 
 def _rows(answer: AnswerResult) -> list[Row]:
@@ -91,6 +130,9 @@ def answers(interview: InterviewReport) -> list[AnswerView]:
                 cues=_cues(a.cues),
                 text=a.text,
                 feedback=a.feedback,
+                good=None if a.advice is None or a.advice.good is None else tip_view(a.advice.good),
+                change=[] if a.advice is None else [tip_view(t) for t in a.advice.change],
+                guide=guide_view(a.question),
             )
         )
     return views

@@ -10,10 +10,10 @@ The body::
                    "wait_for_begin": false}}
 
 or, instead of ``role`` and ``count``, the platform's own ``questions`` (strings, or objects
-with ``text``, ``seconds`` and ``covers``). Every field is optional: ``{"interview": {}}`` is
-five general questions in the session's language. ``"llm": true`` lets the answers' transcripts
-go to the operator's language model (``LENS_LLM_URL``) for a review each; it is ``400`` on a
-server without one.
+with ``text`` and any of a question file's fields: ``seconds``, ``story`` and the guide).
+Every field is optional: ``{"interview": {}}`` is five general questions in the session's
+language. ``"llm": true`` lets the answers' transcripts go to the operator's language model
+(``LENS_LLM_URL``) for a review each; it is ``400`` on a server without one.
 """
 
 from __future__ import annotations
@@ -119,10 +119,7 @@ def plan(
     stored: dict[str, Any], defaults: InterviewTimes, voice_on: bool, reviews: bool
 ) -> InterviewPlan:
     """The plan a live session runs, from the stored form."""
-    questions = tuple(
-        Question(q["id"], q["text"], int(q["seconds"]), tuple(q.get("covers") or ()))
-        for q in stored["questions"]
-    )
+    questions = tuple(Question.from_dict(q) for q in stored["questions"])
     given: dict[str, Any] = {
         field: float(stored[name]) for name, (field, _, _) in TIMES.items() if name in stored
     }

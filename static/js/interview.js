@@ -26,6 +26,8 @@ const ui = {
   retake: $("answer-retake", HTMLButtonElement),
   repeat: $("question-repeat", HTMLButtonElement),
   feedback: $("answer-feedback"),
+  guideToggle: $("guide-toggle", HTMLButtonElement),
+  guide: $("guide"),
   setup: $("setup"),
   begin: $("begin", HTMLButtonElement),
   voice: $("interviewer", HTMLAudioElement),
@@ -39,6 +41,8 @@ let roles = {};
 /** @type {((message: object) => void) | null} */
 let send = null;
 let timer = 0;
+/** @type {any} the current question's guide (``null``: its file gives none) */
+let guide = null;
 /** What the server said last: the question, its phase and when that phase ends. */
 const now = { index: -1, of: 0, phase: "idle", deadline: 0, answerSeconds: 0, reason: "" };
 /** @type {Set<number> | null} the questions answered this session; null while it is no interview */
@@ -149,38 +153,103 @@ function showQuestion(m) {
   ui.setup.hidden = true;
   ui.number.textContent = `Question ${m.index + 1} of ${m.of}${m.attempt > 1 ? ` · try ${m.attempt}` : ""}`;
   ui.question.textContent = m.text;
-  if (m.index !== now.index) ui.feedback.replaceChildren();
+  if (m.index !== now.index) {
+    ui.feedback.replaceChildren();
+    showGuide(false);
+  }
+  guide = m.guide ?? null;
+  ui.guideToggle.hidden = guide == null;
   now.index = m.index;
   now.of = m.of;
   now.answerSeconds = m.answer_seconds;
   ui.question.focus();
 }
 
+/**
+ * An element with text (never HTML).
+ * @param {string} tag
+ * @param {string} text
+ * @param {string} [className]
+ */
+function el(tag, text, className) {
+  const node = document.createElement(tag);
+  node.textContent = text;
+  if (className) node.className = className;
+  return node;
+}
+
+/**
+ * A list of lines (text only).
+ * @param {"ul" | "ol"} tag
+ * @param {string[]} lines
+ */
+function list(tag, lines) {
+  const node = document.createElement(tag);
+  node.append(...lines.map((line) => el("li", line)));
+  return node;
+}
+
+/**
+ * One piece of advice: what was heard, what to do, the words said and the figure.
+ * @param {any} tip
+ * @param {boolean} good
+ */
+function tipLine(tip, good) {
+  const line = document.createElement(good ? "p" : "li");
+  if (good) line.className = "advice-good";
+  line.append(el("strong", tip.text));
+  if (tip.do) line.append(" ", tip.do);
+  const e = tip.evidence;
+  if (e.said) line.append(" ", el("q", e.said));
+  const shown = typeof e.value === "number" && tip.kind.startsWith("eye_contact")
+    ? `${Math.round(e.value * 100)} %` : `${e.value}`;
+  line.append(el("span", `${e.figure}: ${shown} (typical: ${e.typical})`, "evidence"));
+  return line;
+}
+
+/**
+ * The guide of the current question, in the panel (``open``) or hidden.
+ * @param {boolean} open
+ */
+function showGuide(open) {
+  ui.guideToggle.setAttribute("aria-expanded", String(open));
+  ui.guide.hidden = !open;
+  if (!open || guide == null) return;
+  const parts = [el("h3", "How to approach this")];
+  if (guide.looking_for) parts.push(el("p", `What the interviewer looks for: ${guide.looking_for}`));
+  if (guide.points.length) parts.push(el("p", "Key points:"), list("ul", guide.points));
+  if (guide.outline.length) parts.push(el("p", "A strong answer:"), list("ol", guide.outline));
+  if (guide.mistakes.length) parts.push(el("p", "Common mistakes:"), list("ul", guide.mistakes));
+  ui.guide.replaceChildren(...parts);
+}
+
 /** @param {any} m an ``answer.feedback`` message (a later one for the same answer replaces it) */
 function showFeedback(m) {
   const f = m.figures;
   const parts = [`You spoke for ${clock(f.duration)}`];
-  if (f.time_to_first_word != null) parts.push(`started after ${Math.round(f.time_to_first_word)} s (5 s or less is typical)`);
+  if (f.time_to_first_word != null) parts.push(`started after ${Math.round(f.time_to_first_word)} s`);
   if (m.cues) {
-    // With a transcript: what the words say.
     parts.push(`${f.words} words`);
-    if (f.words_per_min != null) parts.push(`${Math.round(f.words_per_min)} words a minute (120-160 is conversational)`);
     parts.push(`${f.fillers} filler word${f.fillers === 1 ? "" : "s"} (um, uh)`);
   }
-  const line = document.createElement("p");
-  line.textContent = parts.join(" · ");
-  const lines = [line];
-  if (m.cues) {
-    const story = Object.entries(m.cues.star).filter(([, found]) => found).map(([part]) => part);
-    const cue = document.createElement("p");
-    cue.textContent = `Story parts heard: ${story.join(", ") || "none"}; numbers given: ${m.cues.numbers}.`;
-    lines.push(cue);
+  const lines = [el("p", parts.join(" · "), "figures-line")];
+  const advice = m.advice;
+  if (advice?.good) lines.push(tipLine(advice.good, true));
+  if (advice?.change.length) {
+    const changes = document.createElement("ul");
+    changes.className = "advice-change";
+    changes.append(...advice.change.map((/** @type {any} */ tip) => tipLine(tip, false)));
+    lines.push(el("p", "To change:"), changes);
+  } else if (advice) {
+    lines.push(el("p", "Nothing to change in what was measured."));
+  }
+  if (m.guide?.outline.length) {
+    const details = document.createElement("details");
+    details.append(el("summary", "How a strong answer goes"), list("ol", m.guide.outline));
+    lines.push(details);
   }
   if (!m.complete) {
-    const note = document.createElement("p");
-    note.className = "note";
-    note.textContent = "Your last words are still being written down: this feedback will update.";
-    lines.push(note);
+    lines.push(el("p", "Your last words are still being written down: this feedback will update.", "note"));
   }
   ui.feedback.replaceChildren(...lines);
 }
@@ -267,6 +336,7 @@ export function endInterview() {
   ui.panel.hidden = true;
   ui.setup.hidden = true;
   ui.practice.hidden = false;
+  showGuide(false);
   ui.voice.srcObject = null;
 }
 
@@ -279,6 +349,9 @@ for (const [button, type] of CONTROLS) {
 ui.begin.addEventListener("click", () => {
   ui.begin.disabled = true;
   send?.({ type: "interview.begin" });
+});
+ui.guideToggle.addEventListener("click", () => {
+  showGuide(ui.guideToggle.getAttribute("aria-expanded") !== "true");
 });
 ui.mode.addEventListener("change", () => { ui.practice.dataset.mode = ui.mode.value; });
 ui.language.addEventListener("change", fillRoles);

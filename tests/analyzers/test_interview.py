@@ -12,14 +12,16 @@ from pydantic import ValidationError
 
 from analyzers.interview.answers import AnswerFigures, answer_cues
 from analyzers.interview.flow import Control, Interview, InterviewTimes
-from analyzers.interview.questions import Question, QuestionBank, QuestionFileError
+from analyzers.interview.questions import KeyPoint, Question, QuestionBank, QuestionFileError
 from analyzers.interview.verdict import AnswerResult, InterviewReport, verdict
 from analyzers.voice.speech_events import SpeechStarted, SpeechStopped
 from analyzers.voice.turn import TurnPrediction
 from analyzers.voice.windows import AudioWindowResult
 from signaling.settings import Settings
 
-ASK = Question("q1", "Tell me about a conflict.", 60, ("the situation", "what you did"))
+ASK = Question(
+    "q1", "Tell me about a conflict.", 60, (KeyPoint("the situation"), KeyPoint("what you did"))
+)
 TIMES = InterviewTimes(think=10.0, answer=60.0, end_silence=5.0, complete_silence=1.0)
 
 
@@ -203,7 +205,7 @@ def test_coverage_counts_a_point_whose_words_are_said() -> None:
 
 
 def test_a_chinese_star_answer() -> None:
-    question = Question("z", "讲一次冲突。", 60, ("当时的情况", "结果如何"))
+    question = Question("z", "讲一次冲突。", 60, (KeyPoint("当时的情况"), KeyPoint("结果如何")))
     cues = answer_cues(STAR_ZH, "cmn", question, 20.0)
     assert cues.star == {"situation": True, "task": True, "action": True, "result": True}
     assert cues.numbers == 3 and cues.we_words == 1 and cues.i_words == 2
@@ -274,16 +276,24 @@ def _answer(index: int, wpm: float, fillers: int, eye: float, text: str) -> Answ
     )  # fmt: skip
 
 
-def test_the_verdict_names_its_evidence() -> None:
+def test_the_verdict_names_its_evidence_and_what_to_do() -> None:
     answers = [_answer(0, 140, 1, 0.8, STAR_EN), _answer(1, 200, 9, 0.7, VAGUE_EN)]
     found = verdict(answers)
     work = {p.kind: p for p in found.work_on}
-    assert set(work) >= {"pace", "fillers"}, found
-    assert work["pace"].evidence.question == 1 and work["pace"].evidence.value == 200
-    assert "question 2" in work["pace"].text and "120-160" in work["pace"].text
+    assert list(work) == ["coverage", "structure.none", "fillers"], (
+        "what was said first (the point missed in both answers leads), then at most one "
+        f"more of content before delivery; got {list(work)}"
+    )
+    assert work["coverage"].answers == [0, 1] and work["coverage"].text.startswith(
+        "Questions 1 and 2: You did not cover"
+    ), work["coverage"]
+    assert work["fillers"].evidence.question == 1 and work["fillers"].evidence.value == 9.0
+    assert work["fillers"].evidence.typical == "under 3" and work["fillers"].do
     strengths = {p.kind for p in found.strengths}
-    assert "eye_contact" in strengths and len(found.strengths) <= 3
+    assert {"first_word.quick", "eye_contact.good"} <= strengths, strengths
+    assert len(found.strengths) <= 3 and "coverage.all" not in strengths
     report = InterviewReport.of(answers)
+    assert all(a.advice is not None for a in report.answers), "each answer gets its advice"
     again = InterviewReport.from_dict(json.loads(json.dumps(report.to_dict())))
     assert again.to_dict() == report.to_dict()
 

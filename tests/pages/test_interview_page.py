@@ -4,7 +4,7 @@ answer; the operator's question text and the person's words are escaped."""
 from __future__ import annotations
 
 from analyzers.interview.answers import AnswerFigures, answer_cues
-from analyzers.interview.questions import Question
+from analyzers.interview.questions import KeyPoint, Question
 from analyzers.interview.verdict import AnswerResult
 from analyzers.session.report import Quality, Report
 from analyzers.session.stream import VideoFinal
@@ -12,11 +12,14 @@ from signaling.pages.report import report_file
 from tests.analyzers.test_report import VIDEO_SUMMARY, live_report, video_point
 
 HOSTILE_QUESTION = 'Why us? <img src=x onerror="alert(1)">'
-HOSTILE_ANSWER = "At my last job I fixed 3 bugs </blockquote><script>alert(2)</script>"
+HOSTILE_ANSWER = (
+    "At my last job I fixed 3 bugs in the billing code and shipped the fixes on time "
+    "</blockquote><script>alert(2)</script>"
+)
 
 
 def interview_report(recorded: bool = True) -> Report:
-    question = Question("q1", HOSTILE_QUESTION, 60, ("the bugs",))
+    question = Question("q1", HOSTILE_QUESTION, 60, (KeyPoint("the bugs"),))
     figures = AnswerFigures(30.0, 1.5, 60, 200.0, 9, 1, 1.2, 0.8, "happy", 2.4)
     answer = AnswerResult(
         0, question, 2, "silence", 1.0, 2.5, 32.5, HOSTILE_ANSWER, figures,
@@ -37,7 +40,13 @@ def test_the_verdict_and_each_answer_are_shown_escaped() -> None:
     assert Report.from_dict(report.to_dict()).to_dict() == report.to_dict(), "kept as it is"
     page = report_file(report)
     assert page.index("How your interview went") < page.index("Question by question")
-    assert "Your pace: 200 words per minute in your answer to question 1" in page
+    verdict = page[page.index("How your interview went") : page.index("Question by question")]
+    assert "Question 1: 200 words a minute is fast for an interview." in verdict, verdict
+    assert "Slow down at the key points" in verdict, "each point says what to do"
+    answer = page[page.index("Question by question") :]
+    assert "Done well:</strong> You covered the key points: the bugs." in answer, answer
+    assert "words a minute: 200 (typical: 120-160)" in answer, "the evidence: figure and range"
+    assert "<strong>Key points:</strong> the bugs</p>" in answer, "the question's guide, escaped"
     assert "<img src=x" not in page and "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in page
     assert "<script>alert(2)" not in page and "&lt;script&gt;alert(2)" in page
     assert "2 tries, the last one kept" in page

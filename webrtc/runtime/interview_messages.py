@@ -6,8 +6,33 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from analyzers.interview.advice import Advice
 from analyzers.interview.answers import AnswerFigures
+from analyzers.interview.questions import Question
 from webrtc.protocol import ServerMessage
+
+
+@dataclass(frozen=True)
+class Guide:
+    """How to approach a question: what the interviewer looks for, the key points, the shape
+    of a strong answer and common mistakes (the question file's own words: untrusted text)."""
+
+    looking_for: str
+    points: list[str]
+    outline: list[str]
+    mistakes: list[str]
+    story: bool
+    """Whether the question asks for a story (situation, task, action, result)."""
+
+
+def guide(question: Question) -> Guide | None:
+    """The question's guide (``None``: its file gives none)."""
+    if not question.has_guide:
+        return None
+    return Guide(
+        question.looking_for, list(question.points), list(question.outline),
+        list(question.mistakes), question.asks_story,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -27,6 +52,8 @@ class QuestionMessage(ServerMessage):
     speaking_seconds: float
     """How long the interviewer takes to say it (0 without a voice): the think time starts
     after it."""
+    guide: Guide | None = None
+    """How to approach it, for a page that shows it on request."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +104,10 @@ class AnswerFeedback(ServerMessage):
     complete: bool = True
     """Whether every word of the answer was transcribed in time; when not, the feedback is
     sent again (same ``index`` and ``attempt``) once they are, and replaces this one."""
+    advice: Advice | None = None
+    """At most one thing done well and two to change, each with its evidence and what to do."""
+    guide: Guide | None = None
+    """The question's guide, shown with the advice."""
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from webrtc.runtime.interview_messages import (
     InterviewFinished,
     InterviewPhase,
     QuestionMessage,
+    guide,
 )
 from webrtc.runtime.speech_synthesis import Speaker, Voice
 
@@ -255,6 +256,7 @@ class Interviewer:
             answer.tries,
             speaking > 0,
             round(speaking, 2),
+            guide(question),
         )
 
     async def _say(self, answer: Answer, acknowledge: bool) -> None:
@@ -307,8 +309,9 @@ class Interviewer:
             self._spawn(self._review(answer, result.text), f"review-{answer.index}")
         cues = None if result.cues is None else plain(result.cues)
         feedback = AnswerFeedback(
-            self.id, self._now, answer.index, answer.tries, result.figures, cues, complete
-        )
+            self.id, self._now, answer.index, answer.tries, result.figures, cues, complete,
+            result.advice, guide(answer.question),
+        )  # fmt: skip
         self._feedback_sent[answer.index] = feedback
         self._send(feedback)
         return True
@@ -364,7 +367,8 @@ class Interviewer:
             figures=figures,
             cues=cues,
             feedback=self._comments.get(answer.index),
-        )
+            language=language,
+        ).advised()
 
     def answered(self) -> list[Answer]:
         """Every question's latest answer so far, in order (a copy: the flow goes on)."""

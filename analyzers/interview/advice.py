@@ -1,0 +1,249 @@
+"""Advice on one answer: at most one thing done well and at most two to change, each in plain
+words with its evidence (the words said, the time, the figure and its typical range) and what
+to do instead.
+
+Only checks that apply to the question run: story structure where the question asks for a
+story, length against the question's own recommended length, key points against its guide.
+Content comes before delivery: what you said matters more than how fast you said it. Where a
+figure cannot be measured (no transcript, no face, Mandarin pace until it has its own norm), its
+check says nothing rather than something wrong. The ranges and their sources are in
+``docs/interview.md``; the words are in :mod:`analyzers.interview.advice_text`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from analyzers.encoding import Digits
+from analyzers.interview.advice_text import say
+from analyzers.interview.answers import AnswerCues, AnswerFigures
+from analyzers.interview.questions import Question
+from analyzers.words.language import language_family
+
+MIN_WORDS = 12
+"""Fewer words than this (with a transcript) is no answer to judge."""
+STORY_ORDER = ("result", "action", "situation", "task")
+"""The missing part of a story that costs most first: a story without its result or without
+what you did is no evidence at all; one without its setting is only harder to follow."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    question: int
+    """The answer's index (0-based)."""
+    t: Annotated[float | None, Digits(1)]
+    """When the answer started (media seconds: where a recording replays it)."""
+    figure: str
+    value: Annotated[float | str | None, Digits(2)]
+    typical: str
+    said: str | None = None
+    """The words that show it, as they were transcribed (folded)."""
+
+
+@dataclass(frozen=True)
+class Tip:
+    kind: str
+    """Stable name of the check (``structure.result``, ``coverage``, ``pace.fast``…)."""
+    text: str
+    """What was heard or seen."""
+    do: str
+    """What to do instead (empty for something done well)."""
+    evidence: Evidence
+
+
+@dataclass(frozen=True)
+class Advice:
+    good: Tip | None
+    change: list[Tip]
+    """At most two, the most important first."""
+
+
+@dataclass(frozen=True)
+class Heard:
+    """One answer as the checks see it."""
+
+    index: int
+    question: Question
+    started_at: float | None
+    figures: AnswerFigures
+    cues: AnswerCues | None
+    language: str
+
+    @property
+    def family(self) -> str:
+        return language_family(self.language)
+
+    def tip(
+        self, kind: str, figure: str, value: float | str | None, typical: str,
+        said: str | None = None, **fields: object,
+    ) -> Tip:  # fmt: skip
+        lang = self.family
+        text, do = say(lang, kind, **fields)
+        evidence = Evidence(
+            self.index, self.started_at, say(lang, f"figure.{figure}")[0], value,
+            say(lang, f"typical.{typical}", **fields)[0], said,
+        )  # fmt: skip
+        return Tip(kind, text, do, evidence)
+
+
+def _seconds(value: float) -> str:
+    return f"{round(value)}"
+
+
+def _content(h: Heard) -> tuple[list[Tip], list[Tip]]:
+    """What was said: (good, to change)."""
+    good: list[Tip] = []
+    change: list[Tip] = []
+    cues, f, q = h.cues, h.figures, h.question
+    if cues is None:
+        return good, change
+    if f.words < MIN_WORDS:
+        change.append(h.tip("silent", "words", f.words, "words", words=f.words))
+        return good, change
+    if q.covers:
+        covered, total = len(cues.covered), len(q.covers)
+        if cues.missed:
+            change.append(
+                h.tip(
+                    "coverage", "points", f"{covered}/{total}", "points",
+                    missed=_join(h.family, cues.missed), first=cues.missed[0],
+                )
+            )  # fmt: skip
+        else:
+            said = next(iter(cues.covered_by.values()), None)
+            good.append(h.tip("coverage.all", "points", f"{covered}/{total}", "points",
+                              said=said, covered=_join(h.family, cues.covered)))  # fmt: skip
+    if q.asks_story:
+        missing = [p for p in STORY_ORDER if not cues.star[p]]
+        heard = sum(cues.star.values())
+        if heard <= 1:
+            change.append(h.tip("structure.none", "story", f"{heard}/4", "story"))
+        elif missing:
+            change.append(h.tip(f"structure.{missing[0]}", "story", f"{heard}/4", "story"))
+        else:
+            good.append(h.tip("structure.complete", "story", "4/4", "story",
+                              said=cues.star_found.get("result")))  # fmt: skip
+        if cues.numbers == 0:
+            change.append(h.tip("specific", "numbers", 0, "numbers"))
+        elif cues.star["result"]:
+            result = cues.star_found.get("result")
+            good.append(h.tip("specific.good", "numbers", cues.numbers, "numbers",
+                              said=result, numbers=cues.numbers))  # fmt: skip
+        if cues.ownership is not None and cues.we_words >= 3 and cues.ownership < 0.3:
+            change.append(h.tip("ownership", "ownership", f"{cues.i_words}/{cues.we_words}",
+                                "ownership", i=cues.i_words, we=cues.we_words))  # fmt: skip
+    if cues.length == "short":
+        change.append(h.tip("length.short", "length", round(f.duration), "length",
+                            duration=_seconds(f.duration), seconds=q.seconds,
+                            step=q.outline[-1] if q.outline else ""))  # fmt: skip
+    elif cues.length == "long":
+        change.append(h.tip("length.long", "length", round(f.duration), "length",
+                            duration=_seconds(f.duration), seconds=q.seconds))  # fmt: skip
+    return good, change
+
+
+def _length_ok(h: Heard) -> Tip | None:
+    """A fitting length: praise only when nothing better was found."""
+    if h.cues is None or h.cues.length != "ok" or h.figures.words < MIN_WORDS:
+        return None
+    f, q = h.figures, h.question
+    return h.tip("length.ok", "length", round(f.duration), "length",
+                 duration=_seconds(f.duration), seconds=q.seconds)  # fmt: skip
+
+
+Delivery = Callable[[Heard], tuple[Tip | None, Tip | None]]
+
+
+def _fillers(h: Heard) -> tuple[Tip | None, Tip | None]:
+    f = h.figures
+    minutes = f.duration / 60
+    if h.cues is None or minutes < 0.25:
+        return None, None
+    rate = f.fillers / minutes
+    shown = f"{rate:.1f}"
+    if rate > 6:
+        return None, h.tip("fillers", "fillers", round(rate, 1), "fillers", rate=shown)
+    if rate < 3:
+        return h.tip("fillers.few", "fillers", round(rate, 1), "fillers", rate=shown), None
+    return None, None
+
+
+def _pace(h: Heard) -> tuple[Tip | None, Tip | None]:
+    wpm = h.figures.words_per_min
+    if wpm is None or h.family != "en" or h.figures.words < MIN_WORDS:
+        return None, None  # Mandarin pace has its own norm (characters a minute): not here
+    shown = f"{wpm:.0f}"
+    if wpm > 185:
+        return None, h.tip("pace.fast", "pace", round(wpm), "pace", wpm=shown)
+    if wpm < 95:
+        return None, h.tip("pace.slow", "pace", round(wpm), "pace", wpm=shown)
+    if 120 <= wpm <= 165:
+        return h.tip("pace.ok", "pace", round(wpm), "pace", wpm=shown), None
+    return None, None
+
+
+def _first_word(h: Heard) -> tuple[Tip | None, Tip | None]:
+    s = h.figures.time_to_first_word
+    if s is None:
+        return None, None
+    if s > 15:
+        return None, h.tip("first_word", "first_word", round(s), "first_word", s=round(s))
+    if s <= 5:
+        return h.tip("first_word.quick", "first_word", round(s, 1), "first_word",
+                     s=round(s)), None  # fmt: skip
+    return None, None
+
+
+def _eye(h: Heard) -> tuple[Tip | None, Tip | None]:
+    e = h.figures.eye_contact
+    if e is None:
+        return None, None
+    pct = f"{round(e * 100)} %"
+    if e < 0.25:
+        return None, h.tip("eye_contact", "eye_contact", round(e, 2), "eye_contact", pct=pct)
+    if e >= 0.5:
+        return h.tip("eye_contact.good", "eye_contact", round(e, 2), "eye_contact", pct=pct), None
+    return None, None
+
+
+def _voice(h: Heard) -> tuple[Tip | None, Tip | None]:
+    v = h.figures.pitch_variation
+    if v is None:
+        return None, None
+    if v < 1.3:
+        return None, h.tip("voice", "voice", round(v, 1), "voice", st=f"{v:.1f}")
+    if v >= 2.0:
+        return h.tip("voice.good", "voice", round(v, 1), "voice", st=f"{v:.1f}"), None
+    return None, None
+
+
+DELIVERY: tuple[Delivery, ...] = (_fillers, _pace, _first_word, _eye, _voice)
+
+
+def tips(h: Heard) -> tuple[list[Tip], list[Tip]]:
+    """Every tip that applies, (good, to change), the most important first."""
+    good, change = _content(h)
+    for check in DELIVERY:
+        well, badly = check(h)
+        if well is not None:
+            good.append(well)
+        if badly is not None:
+            change.append(badly)
+    if (fits := _length_ok(h)) is not None:
+        good.append(fits)
+    return good, change
+
+
+def advise(h: Heard) -> Advice:
+    good, change = tips(h)
+    return Advice(good[0] if good else None, change[:2])
+
+
+def _join(family: str, items: list[str]) -> str:
+    if family == "zh":
+        return "、".join(items)
+    if len(items) <= 2:
+        return " and ".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
