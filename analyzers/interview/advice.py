@@ -12,6 +12,7 @@ check says nothing rather than something wrong. The ranges and their sources are
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
@@ -247,3 +248,66 @@ def _join(family: str, items: list[str]) -> str:
     if len(items) <= 2:
         return " and ".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_CLAIMS: dict[str, tuple[tuple[str, re.Pattern[str], Callable[[Heard], bool]], ...]] = {
+    # (what the claim is about, the words that make it, whether the measurement contradicts it)
+    "en": (
+        ("pace",
+         re.compile(r"\b(?:slow down|too fast|speak(?:ing)? (?:more )?slowly|rush(?:ed|ing)?)\b"),
+         lambda h: h.figures.words_per_min is None or h.figures.words_per_min <= 165),
+        ("pace", re.compile(r"\b(?:speed up|too slow(?:ly)?|faster pace)\b"),
+         lambda h: h.figures.words_per_min is None or h.figures.words_per_min >= 120),
+        ("length", re.compile(r"\b(?:too long|shorter|cut (?:it )?down)\b"),
+         lambda h: h.cues is None or h.cues.length == "short"),
+        ("length", re.compile(r"\b(?:too short|longer|say more)\b"),
+         lambda h: h.cues is None or h.cues.length == "long"),
+        ("fillers", re.compile(r"\b(?:filler|fillers|um|uh|umm)\b"),
+         lambda h: (_rate(h) or 0.0) < 3),
+        ("numbers",
+         re.compile(r"\b(?:no|without (?:any )?) ?(?:numbers|figures|metrics)\b"),
+         lambda h: h.cues is None or h.cues.numbers > 0),
+        ("eye_contact", re.compile(r"\b(?:eye contact|look at the camera)\b"),
+         lambda h: h.figures.eye_contact is None or h.figures.eye_contact >= 0.5),
+    ),
+    "zh": (
+        ("pace", re.compile(r"太快|说慢|放慢|太慢|语速"), lambda h: True),
+        ("length", re.compile(r"太长|精简|缩短"),
+         lambda h: h.cues is None or h.cues.length == "short"),
+        ("length", re.compile(r"太短|多说|展开"),
+         lambda h: h.cues is None or h.cues.length == "long"),
+        ("fillers", re.compile(r"语气词|嗯|呃"), lambda h: (_rate(h) or 0.0) < 3),
+        ("numbers", re.compile(r"没有数字|没有数据|缺少数字"),
+         lambda h: h.cues is None or h.cues.numbers > 0),
+        ("eye_contact", re.compile(r"眼神|看镜头"),
+         lambda h: h.figures.eye_contact is None or h.figures.eye_contact >= 0.5),
+    ),
+}  # fmt: skip
+"""Claims a piece of advice to change can make about what Lens measures, and when the
+measurement says otherwise (Mandarin pace is not measured against a norm: any claim about it
+contradicts what Lens can say)."""
+
+
+def _rate(h: Heard) -> float | None:
+    minutes = h.figures.duration / 60
+    return None if minutes < 0.25 else h.figures.fillers / minutes
+
+
+def contradiction(advice: Advice, h: Heard, allowed: str) -> str | None:
+    """Why ``advice`` (a language model's) cannot be shown for the answer ``h``: a figure that
+    is neither in ``allowed`` (the answer and what was measured) nor measured, or a change that
+    the measurements contradict ("slow down" at 130 words a minute). ``None``: it holds up."""
+    figures = set(_NUMBER.findall(allowed))
+    tips = [advice.good] if advice.good is not None else []
+    for tip in [*tips, *advice.change]:
+        written = f"{tip.text} {tip.do} {tip.evidence.said or ''}"
+        unknown = [n for n in _NUMBER.findall(written) if n not in figures]
+        if unknown:
+            return f"a figure that was not measured ({unknown[0]})"
+    for tip in advice.change:
+        written = f"{tip.text} {tip.do}".lower()
+        for about, claim, contradicted in _CLAIMS[h.family]:
+            if claim.search(written) and contradicted(h):
+                return f"a change about {about} that the measurements contradict"
+    return None

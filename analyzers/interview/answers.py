@@ -35,8 +35,11 @@ from analyzers.words.match import is_number, words
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d[\d,.]*%?")
 _SENTENCE_END = re.compile(r"[.!?]\s*$")
 _ZH_DIGITS = re.compile(
-    r"[0-9\uff10-\uff19]+|[一二三四五六七八九十百千万亿两]+[个次年月天倍成%\uff05]"
+    r"[0-9\uff10-\uff19]+(?:\.[0-9]+)?|百分之[一二三四五六七八九十百零两]+|"
+    r"[一二三四五六七八九十百千万亿两半]+(?=[个次年月周天倍成秒分小点块元万千百位张台家种%\uff05])"
 )
+"""Numbers in Chinese: digits, 百分之… and numerals before a measure word; a lone 一 is left
+out (一个, 一次 are mostly "a", "once")."""
 
 Length = Literal["short", "ok", "long"]
 
@@ -75,7 +78,7 @@ def answer_cues(text: str, language: str, question: Question, duration: float) -
     family = language_family(language)
     parts = story_parts(text, family).found
     if family == "zh":
-        numbers = len(_ZH_DIGITS.findall(text))
+        numbers = sum(1 for n in _ZH_DIGITS.findall(text) if n != "一")
         named = 0
         we = text.count("我们")
         i_words = text.count("我") - we
@@ -87,7 +90,7 @@ def answer_cues(text: str, language: str, question: Question, duration: float) -
         we = sum(1 for w in said if w in ("we", "us", "our", "ours"))
     ratio = duration / question.seconds if question.seconds else 0.0
     length: Length = "short" if ratio < 0.5 else "long" if ratio > 1.5 else "ok"
-    shown = touched(question.covers, text, family)
+    shown = touched(question.covers, text, family, story=question.asks_story, parts=parts)
     return AnswerCues(
         star={part: part in parts for part in PARTS},
         star_found=parts,

@@ -42,6 +42,7 @@ MAX_WORDS = 40
 MAX_LINES = 6
 MAX_LINE = 300
 DEFAULT_SECONDS = 120
+STORY_PARTS = ("situation", "task", "action", "result")
 FIELDS = frozenset(
     {"id", "text", "seconds", "story", "looking_for", "covers", "outline", "mistakes"}
 )
@@ -64,6 +65,9 @@ class KeyPoint:
     """What a good answer covers, in a few words."""
     words: tuple[str, ...] = ()
     """Words and phrases that show it was touched (none: the point's own words)."""
+    part: str | None = None
+    """The part of a story it is (``situation``, ``task``, ``action``, ``result``): heard that
+    part, the point is touched too."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,7 @@ class Question:
 def _key_point(data: Any) -> KeyPoint:
     if isinstance(data, str):
         return KeyPoint(data)
-    return KeyPoint(data["point"], tuple(data.get("words") or ()))
+    return KeyPoint(data["point"], tuple(data.get("words") or ()), data.get("part"))
 
 
 def _lines(data: Any, where: str, name: str) -> tuple[str, ...]:
@@ -139,8 +143,11 @@ def _covers(data: Any, where: str) -> tuple[KeyPoint, ...]:
         at = f"{where}.covers[{i}]"
         if isinstance(c, str):
             c = {"point": c}
-        if not isinstance(c, dict) or set(c) - {"point", "words"}:
+        if not isinstance(c, dict) or set(c) - {"point", "words", "part"}:
             raise QuestionFileError(f"{at}: a string, or an object with 'point' and 'words'")
+        part = c.get("part")
+        if part is not None and part not in STORY_PARTS:
+            raise QuestionFileError(f"{at}.part: one of {list(STORY_PARTS)}")
         point, words = c.get("point"), c.get("words", [])
         if not isinstance(point, str) or not 0 < len(point.strip()) <= 200:
             raise QuestionFileError(f"{at}.point: a string of at most 200 characters")
@@ -150,7 +157,7 @@ def _covers(data: Any, where: str) -> tuple[KeyPoint, ...]:
             or not all(isinstance(w, str) and 0 < len(w.strip()) <= 60 for w in words)
         ):
             raise QuestionFileError(f"{at}.words: at most {MAX_WORDS} short words or phrases")
-        found.append(KeyPoint(point.strip(), tuple(w.strip() for w in words)))
+        found.append(KeyPoint(point.strip(), tuple(w.strip() for w in words), part))
     return tuple(found)
 
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import MISSING, asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from typing import Annotated, Any
 
 from analyzers.encoding import Digits, plain
 from analyzers.interview.verdict import AnswerResult, InterviewReport
 from analyzers.session.stream import AudioFinal, VideoFinal
-from analyzers.session.summary import SummaryFields
+from analyzers.session.summary import Pauses, SummaryFields
 from analyzers.session.timeline import (
     AudioTimeline,
     VideoTimeline,
@@ -191,6 +191,21 @@ class Report:
         )
 
 
+def answers_only(
+    summary: SummaryFields, audio: AudioFinal | None, interview: Sequence[AnswerResult] | None
+) -> SummaryFields:
+    """In an interview, pauses are those inside the answers: the silences between questions
+    (the interviewer speaking, the time to think) are not the person's pauses."""
+    if audio is None or interview is None or summary.pauses is None:
+        return summary
+    spans = [(a.started_at, a.ended_at) for a in interview
+             if a.started_at is not None and a.ended_at is not None]  # fmt: skip
+    inside = [p for p in audio.pauses
+              if any(start <= p.t and p.t + p.duration <= end for start, end in spans)]  # fmt: skip
+    mean = sum(p.duration for p in inside) / len(inside) if inside else None
+    return replace(summary, pauses=Pauses(len(inside), mean))
+
+
 def build_report(
     session_id: str,
     *,
@@ -223,10 +238,14 @@ def build_report(
         ended_at=ended_at,
         end_reason=end_reason,
         duration=round(duration, 3),
-        summary=SummaryFields.of(
-            video.summary if video else None,
-            audio.summary if audio else None,
-            None if transcript is None else summarise(transcript, language, turn_gap),
+        summary=answers_only(
+            SummaryFields.of(
+                video.summary if video else None,
+                audio.summary if audio else None,
+                None if transcript is None else summarise(transcript, language, turn_gap),
+            ),
+            audio,
+            interview,
         ),
         timeline=Timeline(
             bin_seconds=width,

@@ -32,6 +32,7 @@ from analyzers.video.framing import SetupCheck, SetupResult
 from analyzers.video.posture import Posture, shared_pose_model
 from analyzers.video.sampling import VideoSampler
 from analyzers.video.summary import VideoSummary
+from analyzers.voice.speech_events import Pause
 from analyzers.voice.summary import AudioSummary
 from analyzers.voice.turn import TurnParams, TurnPrediction, TurnQuestion, TurnWatcher
 from analyzers.voice.windows import (
@@ -309,6 +310,8 @@ class AudioFinal:
     summary: AudioSummary
     points: Sequence[AudioPoint]
     window_seconds: float
+    pauses: Sequence[Pause] = ()
+    """Every pause of the session, when it began and how long it lasted."""
 
     @property
     def seconds(self) -> float:
@@ -412,6 +415,7 @@ class AudioStream:
             self._analyzer.session_summary(),
             list(self.points),
             self._analyzer.window_samples / AUDIO_RATE,
+            self._analyzer.session_pauses(),
         )
 
     def close(self) -> None:

@@ -193,6 +193,10 @@ class AudioSummaryTracker:
     def add_pause(self, pause: Pause) -> None:
         self._pauses.append(pause)
 
+    def pauses(self) -> list[Pause]:
+        """The pauses kept (over the window; all of them for a whole session)."""
+        return list(self._pauses)
+
     def summary(self, t: float, syllables: int) -> AudioSummary:
         while self._window is not None and self._pauses and self._pauses[0].t < t - self._window:
             self._pauses.popleft()

@@ -230,6 +230,10 @@ class AudioAnalyzer:
         """The same summary over the whole session."""
         return self._session.summary(self._t, self._syllables.total)
 
+    def session_pauses(self) -> list[Pause]:
+        """Every pause of the session (silences between speech of ``min_pause`` or more)."""
+        return self._session.pauses()
+
     @property
     def seconds(self) -> float:
         """Seconds of audio analysed."""

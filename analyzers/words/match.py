@@ -89,7 +89,27 @@ def words(text: str) -> list[str]:
     out: list[str] = []
     for raw in text.split():
         out.extend(_fold(w) for w in _spell_out(raw))
-    return [w for w in out if w]
+    out = [w for w in out if w]
+    for i, w in enumerate(out):
+        if w == "would" and i and raw_had(out, i):
+            out[i] = "had"  # "I'd only ever talked": "I had", not "I would"
+    return out
+
+
+_PARTICIPLES = frozenset(
+    "been done gone had made taken given seen known told written built led found sent spent "
+    "got gotten brought thought put set run met heard left lost kept".split()
+)
+_BETWEEN = frozenset("only ever never already just not also always".split())
+
+
+def raw_had(out: list[str], i: int) -> bool:
+    """Whether the "would" at ``i`` was a "'d" before a past participle (so "had")."""
+    j = i + 1
+    while j < len(out) and out[j] in _BETWEEN:
+        j += 1
+    nxt = out[j] if j < len(out) else ""
+    return nxt in _PARTICIPLES or (nxt.endswith("ed") and len(nxt) > 3)
 
 
 def stems(folded: list[str]) -> list[str]:

@@ -262,6 +262,15 @@ class Dot:
     y: float
     label: str
     value: str
+    """Written above the dot (empty: only in its tooltip, where dots are too close)."""
+    anchor: str = "middle"
+    """Where the written value hangs: ``start`` for the first dot and ``end`` for the last,
+    so neither runs off the chart."""
+
+
+LABELLED = 5
+"""Sessions up to which every dot has its value written; beyond, the first, the last and the
+highest and lowest (a phone has room for about five labels side by side)."""
 
 
 @dataclass(frozen=True)
@@ -291,9 +300,11 @@ def trend(
     high: float,
     shown: list[str],
     colour: str = "#2f6fed",
+    written: list[str] | None = None,
 ) -> Trend | None:
     """A dot per session with a value (``shown`` is its value in words, for its tooltip and
     its label), ``None`` with none."""
+    above = written or shown
     kept = [(i, v, labels[i], shown[i]) for i, v in enumerate(values) if v is not None]
     if not kept:
         return None
@@ -303,15 +314,20 @@ def trend(
     def y(v: float) -> float:
         return bottom - (bottom - top) * (min(max(v, low), high) - low) / ((high - low) or 1)
 
+    extremes = {max(kept, key=lambda k: k[1])[0], min(kept, key=lambda k: k[1])[0]}
+    ends = {kept[0][0], kept[-1][0]}
+    labelled = {i for i, *_ in kept} if len(kept) <= LABELLED else ends | extremes
     dots = [
         Dot(
             TREND_PAD + inner * (i / last if len(values) > 1 else 0.5),
             y(v),
             f"{label}: {text}",
-            text,
+            above[i] if i in labelled else "",
+            "start" if i == kept[0][0] and len(kept) > 1 else
+            "end" if i == kept[-1][0] and len(kept) > 1 else "middle",
         )
         for i, v, label, text in kept
-    ]
+    ]  # fmt: skip
     return Trend(
         title=title,
         points=" ".join(f"{d.x:.1f},{d.y:.1f}" for d in dots),

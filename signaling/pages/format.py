@@ -40,6 +40,14 @@ def figure(value: float, unit: str) -> str:
     return f"{value:.1f} {unit}" if abs(value) < 10 else f"{value:.0f} {unit}"
 
 
+def compact(value: float, unit: str) -> str:
+    """A figure written above its dot on a chart whose title names the unit (``share`` keeps
+    its percent sign)."""
+    if unit == "share":
+        return percent(value)
+    return f"{value:.1f}" if abs(value) < 10 else f"{value:.0f}"
+
+
 def change(value: float, unit: str, improved: bool | None, beyond_noise: bool = True) -> str:
     """A change between sessions, signed, with its verdict; "about the same" within the
     figure's noise."""

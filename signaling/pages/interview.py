@@ -62,10 +62,14 @@ class AnswerView:
     good: TipView | None
     change: list[TipView]
     guide: GuideView | None
+    advice_by: str
+    """``rules`` or ``model`` (a language model's advice that held up)."""
 
 
 def tip_view(tip: Tip) -> TipView:
     e = tip.evidence
+    if e.value is None:  # a language model's reading: its words, no figure
+        return TipView(tip.text, tip.do, "", e.said)
     value = e.value
     if isinstance(value, float) and tip.kind.startswith("eye_contact"):
         shown = percent(value)
@@ -133,6 +137,7 @@ def answers(interview: InterviewReport) -> list[AnswerView]:
                 good=None if a.advice is None or a.advice.good is None else tip_view(a.advice.good),
                 change=[] if a.advice is None else [tip_view(t) for t in a.advice.change],
                 guide=guide_view(a.question),
+                advice_by=a.advice_by,
             )
         )
     return views

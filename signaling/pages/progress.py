@@ -11,7 +11,7 @@ from typing import Any
 from analyzers.session.progress import HEADLINES, compare
 from signaling.pages import typical
 from signaling.pages.charts import Trend, trend
-from signaling.pages.format import MISSING, clock, figure
+from signaling.pages.format import MISSING, clock, compact, figure
 from signaling.pages.report import compared_rows
 
 TEMPLATE = "progress.html"
@@ -25,6 +25,8 @@ SCALES: dict[str, tuple[float, float, str]] = {
     "slumped": (0.0, 1.0, "lower is better"),
 }
 """The axis of each figure's trend, and what is typical (sources in ``docs/analyzers.md``)."""
+TITLE_UNITS = {"wpm": ", words a minute", "per min": ", a minute", "semitones": ", semitones"}
+"""The unit in a trend's title, so the values over its dots can be bare numbers."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,9 @@ def context(progress: dict[str, Any]) -> dict[str, Any]:
         values = [s["figures"].get(headline.name) for s in sessions]
         low, high, typical = SCALES[headline.name]
         shown = ["" if v is None else figure(v, headline.unit) for v in values]
-        chart = trend(headline.label, values, labels, low, high, shown)
+        written = ["" if v is None else compact(v, headline.unit) for v in values]
+        title = f"{headline.label}{TITLE_UNITS.get(headline.unit, '')}"
+        chart = trend(title, values, labels, low, high, shown, written=written)
         if chart is not None:
             views.append(FigureView(headline.label, typical, chart))
     rows = []

@@ -4,8 +4,10 @@ or Ollama server, or a hosted one in its compatible mode), asked for each answer
 Asynchronous and bounded: at most ``LENS_LLM_WORKERS`` requests at once and
 ``LENS_LLM_QUEUE`` waiting (the rest are dropped and counted), each cut off after
 ``LENS_LLM_TIMEOUT`` seconds; a failure is one log line and no review, never a delayed result.
-What is sent is the question and the answer's transcript (:func:`~webrtc.runtime.answer_review
-.prompt`), only for sessions created with ``interview.llm: true``; nothing is logged of it.
+The reply is streamed (``"stream": true``, server-sent events), so the page sees the first words
+as the model writes them. What is sent is the question, its guide, what was measured and the
+answer's transcript (:func:`~webrtc.runtime.answer_review.prompt`), only for sessions created
+with ``interview.llm: true``; nothing is logged of it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import json
 import logging
 import time
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from webrtc.runtime.answer_review import Review, ReviewRequest, parse_review, prompt
@@ -23,6 +27,8 @@ from webrtc.runtime.answer_review import Review, ReviewRequest, parse_review, pr
 log = logging.getLogger(__name__)
 
 MAX_REPLY_BYTES = 256 * 1024
+STREAM_EVERY = 0.15
+"""Seconds between two updates of a streaming reply (fewer messages, the same first words)."""
 
 
 class LanguageModel:
@@ -55,17 +61,28 @@ class LanguageModel:
         self.dropped = 0
         self.failed = 0
 
-    async def review(self, request: ReviewRequest) -> Review | None:
+    async def review(
+        self, request: ReviewRequest, on_text: Callable[[str], None] | None = None
+    ) -> Review | None:
         if self._waiting >= self._queue:
             self.dropped += 1
             return None
         self._waiting += 1
         self.asked += 1
         started = time.perf_counter()
+        first: list[float] = []
+        loop = asyncio.get_running_loop()
+
+        def streamed(text: str) -> None:  # on a worker thread
+            if not first:
+                first.append(time.perf_counter() - started)
+            if on_text is not None:
+                loop.call_soon_threadsafe(on_text, text)
+
         try:
-            loop = asyncio.get_running_loop()
             text = await asyncio.wait_for(
-                loop.run_in_executor(self._threads, self._post, request), self._timeout + 1
+                loop.run_in_executor(self._threads, self._post, request, streamed),
+                self._timeout + 1,
             )
         except (TimeoutError, OSError, ValueError, KeyError, IndexError, TypeError) as exc:
             self.failed += 1
@@ -76,27 +93,55 @@ class LanguageModel:
         review = parse_review(text, time.perf_counter() - started)
         if review is None:
             self.failed += 1
-        else:
-            self.answered += 1
-        return review
+            return None
+        self.answered += 1
+        return replace(review, first_words=first[0] if first else None)
 
-    def _post(self, request: ReviewRequest) -> str:
-        """One chat completion (on a worker thread); the reply's text."""
+    def _post(self, request: ReviewRequest, streamed: Callable[[str], None]) -> str:
+        """One chat completion (on a worker thread), streamed: ``streamed`` is told the text
+        so far every :data:`STREAM_EVERY` seconds; the whole reply's text is returned. A server
+        that answers in one piece (no event stream) works too."""
         body: dict[str, Any] = {
             "model": self.model,
             "messages": prompt(request),
             "max_tokens": self._max_tokens,
             "temperature": 0.3,
+            "stream": True,
         }
         sent = urllib.request.Request(
             self.url, json.dumps(body).encode(), self._headers, method="POST"
         )
         with urllib.request.urlopen(sent, timeout=self._timeout) as response:
-            data = json.loads(response.read(MAX_REPLY_BYTES))
-        text = data["choices"][0]["message"]["content"]
-        if not isinstance(text, str):
-            raise TypeError("no text in the reply")
-        return text
+            if "text/event-stream" not in response.headers.get("Content-Type", ""):
+                data = json.loads(response.read(MAX_REPLY_BYTES))
+                text = data["choices"][0]["message"]["content"]
+                if not isinstance(text, str):
+                    raise TypeError("no text in the reply")
+                streamed(text)
+                return text
+            parts: list[str] = []
+            size = 0
+            told = 0.0
+            for raw in response:
+                size += len(raw)
+                if size > MAX_REPLY_BYTES:
+                    break
+                line = raw.strip()
+                if not line.startswith(b"data:"):
+                    continue
+                payload = line[5:].strip()
+                if payload == b"[DONE]":
+                    break
+                delta = json.loads(payload)["choices"][0].get("delta", {}).get("content")
+                if isinstance(delta, str) and delta:
+                    parts.append(delta)
+                    now = time.perf_counter()
+                    if now - told >= STREAM_EVERY:
+                        told = now
+                        streamed("".join(parts))
+            text = "".join(parts)
+            streamed(text)
+            return text
 
     async def close(self) -> None:
         self._threads.shutdown(wait=False, cancel_futures=True)

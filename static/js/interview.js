@@ -201,9 +201,11 @@ function tipLine(tip, good) {
   if (tip.do) line.append(" ", tip.do);
   const e = tip.evidence;
   if (e.said) line.append(" ", el("q", e.said));
-  const shown = typeof e.value === "number" && tip.kind.startsWith("eye_contact")
-    ? `${Math.round(e.value * 100)} %` : `${e.value}`;
-  line.append(el("span", `${e.figure}: ${shown} (typical: ${e.typical})`, "evidence"));
+  if (e.value != null) {
+    const shown = typeof e.value === "number" && tip.kind.startsWith("eye_contact")
+      ? `${Math.round(e.value * 100)} %` : `${e.value}`;
+    line.append(el("span", `${e.figure}: ${shown} (typical: ${e.typical})`, "evidence"));
+  }
   return line;
 }
 
@@ -239,7 +241,7 @@ function showFeedback(m) {
     const changes = document.createElement("ul");
     changes.className = "advice-change";
     changes.append(...advice.change.map((/** @type {any} */ tip) => tipLine(tip, false)));
-    lines.push(el("p", "To change:"), changes);
+    lines.push(el("p", "To change:", "advice-head"), changes);
   } else if (advice) {
     lines.push(el("p", "Nothing to change in what was measured."));
   }
@@ -254,12 +256,35 @@ function showFeedback(m) {
   ui.feedback.replaceChildren(...lines);
 }
 
-/** @param {any} m an ``answer.comment`` message (a language model's words: text only) */
-function showComment(m) {
-  const line = document.createElement("p");
-  line.className = "comment";
+/**
+ * The language model's review being written (``answer.reviewing``: the reply so far) or
+ * finished (``answer.comment``); its advice, when it held up, replaces the rules'.
+ * @param {any} m
+ */
+function showReview(m) {
+  if (m.index !== now.index) return;
+  let line = ui.feedback.querySelector(".comment");
+  if (!line) {
+    line = el("p", "", "comment");
+    ui.feedback.append(line);
+  }
+  if (m.type === "answer.reviewing") {
+    line.textContent = `The coach is writing: ${m.text}`;
+    return;
+  }
   line.textContent = m.text;
-  ui.feedback.append(line);
+  if (m.advice) {
+    ui.feedback.querySelectorAll(".advice-good, .advice-change, .advice-head").forEach((n) => n.remove());
+    const parts = [];
+    if (m.advice.good) parts.push(tipLine(m.advice.good, true));
+    if (m.advice.change.length) {
+      const changes = document.createElement("ul");
+      changes.className = "advice-change";
+      changes.append(...m.advice.change.map((/** @type {any} */ tip) => tipLine(tip, false)));
+      parts.push(el("p", "To change:", "advice-head"), changes);
+    }
+    ui.feedback.querySelector(".figures-line")?.after(...parts);
+  }
 }
 
 /**
@@ -278,7 +303,8 @@ export function onInterviewMessage(m) {
       now.reason = m.reason;
       return true;
     case "answer.feedback": showFeedback(m); return true;
-    case "answer.comment": showComment(m); return true;
+    case "answer.reviewing":
+    case "answer.comment": showReview(m); return true;
     case "interview.finished":
       clearInterval(timer);
       now.phase = "finished";

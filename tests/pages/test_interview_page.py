@@ -3,13 +3,17 @@ answer; the operator's question text and the person's words are escaped."""
 
 from __future__ import annotations
 
+import pytest
+
 from analyzers.interview.answers import AnswerFigures, answer_cues
 from analyzers.interview.questions import KeyPoint, Question
 from analyzers.interview.verdict import AnswerResult
 from analyzers.session.report import Quality, Report
-from analyzers.session.stream import VideoFinal
+from analyzers.session.stream import AudioFinal, VideoFinal
+from analyzers.session.timeline import AudioPoint
+from analyzers.voice.speech_events import Pause
 from signaling.pages.report import report_file
-from tests.analyzers.test_report import VIDEO_SUMMARY, live_report, video_point
+from tests.analyzers.test_report import AUDIO_SUMMARY, VIDEO_SUMMARY, live_report, video_point
 
 HOSTILE_QUESTION = 'Why us? <img src=x onerror="alert(1)">'
 HOSTILE_ANSWER = (
@@ -89,3 +93,18 @@ def test_a_skipped_question_says_so_without_empty_figures() -> None:
     part = page[page.index("What did you learn last year?") :]
     assert "Not answered: you skipped it." in part, part[:400]
     assert "Answered at" not in part and "<table" not in part.split("</article>")[0]
+
+
+def test_an_interviews_pauses_are_those_inside_its_answers() -> None:
+    """Pins: "Pauses: 2, 32 s on average" came from the silences between questions."""
+    report = interview_report(recorded=False)
+    answered = report.interview.answers[0] if report.interview else None
+    assert answered is not None and answered.started_at == 2.5 and answered.ended_at == 32.5
+    pauses = [Pause(0.5, 1.8), Pause(10.0, 1.2), Pause(20.0, 0.8), Pause(33.0, 30.0)]
+    audio = AudioFinal(AUDIO_SUMMARY, [AudioPoint(0.0, True, -20.0, None)], 0.5, pauses)
+    again = live_report(None, audio, Quality(), interview=[answered])
+    assert again.summary.pauses is not None
+    assert (again.summary.pauses.count, again.summary.pauses.mean_s) == (2, pytest.approx(1.0)), (
+        "the two pauses inside the answer (2.5-32.5 s), not the 1.8 s before it or the 30 s "
+        f"after it; got {again.summary.pauses}"
+    )

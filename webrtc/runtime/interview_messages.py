@@ -111,6 +111,17 @@ class AnswerFeedback(ServerMessage):
 
 
 @dataclass(frozen=True)
+class AnswerReviewing(ServerMessage):
+    """The language model's review as it is being written (the reply so far; untrusted text,
+    to be shown escaped). ``answer.comment`` follows with the finished review."""
+
+    type: ClassVar[str] = "answer.reviewing"
+    index: int
+    attempt: int
+    text: str
+
+
+@dataclass(frozen=True)
 class AnswerComment(ServerMessage):
     """The language model's review of an answer (when the operator configured one and the
     session allowed it): untrusted text, to be shown escaped."""
@@ -122,6 +133,14 @@ class AnswerComment(ServerMessage):
     follow_up: str | None
     """Asked next, as its own question, when the person had not moved on."""
     asked: bool
+    advice: Advice | None = None
+    """The model's advice, when it held up against what was measured: it replaces the
+    feedback's (rule-based) advice."""
+    advice_by: str = "rules"
+    """``model`` when ``advice`` replaces the rules', ``rules`` when they stand."""
+    rejected: str | None = None
+    """Why the model's advice was not used (no advice in the reply, a figure not measured, a
+    change the measurements contradict)."""
 
 
 @dataclass(frozen=True)

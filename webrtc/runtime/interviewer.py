@@ -12,10 +12,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from analyzers.encoding import plain
+from analyzers.interview.advice import Advice, contradiction
 from analyzers.interview.answers import (
     answer_cues,
     answer_figures,
@@ -28,12 +29,13 @@ from analyzers.video.frame import VideoFrameResult
 from analyzers.voice.windows import AudioWindowResult
 from analyzers.words.language import Utterance
 from webrtc.protocol import ServerMessage
-from webrtc.runtime.answer_review import Reviewer, ReviewRequest
+from webrtc.runtime.answer_review import Reviewer, ReviewRequest, describe
 from webrtc.runtime.interview_messages import (
     AnswerComment,
     AnswerEnded,
     AnswerFeedback,
     AnswerResumed,
+    AnswerReviewing,
     AnswerStarted,
     InterviewFinished,
     InterviewPhase,
@@ -110,6 +112,8 @@ class Interviewer:
         self._answering = answering
         """Told whether an answer is going on (the end-of-turn model is wanted then only)."""
         self._comments: dict[int, str] = {}
+        self._model_advice: dict[int, Advice] = {}
+        """Advice of the language model that held up, by question (it replaces the rules')."""
         self._follow_ups = 0
         self._seen: dict[int, _Seen] = {}
         self._heard = asyncio.Event()
@@ -163,6 +167,8 @@ class Interviewer:
         if ok and action == "answer.retake":
             self._seen.pop(before, None)
             self._incomplete.pop(before, None)
+            self._model_advice.pop(before, None)
+            self._comments.pop(before, None)
         self._flush()
         return ok
 
@@ -306,7 +312,7 @@ class Interviewer:
             return False  # taken up again: the next end has the feedback
         result = self.result(answer, self._utterances())
         if self._reviewer is not None and result.text and complete:
-            self._spawn(self._review(answer, result.text), f"review-{answer.index}")
+            self._spawn(self._review(answer, result), f"review-{answer.index}")
         cues = None if result.cues is None else plain(result.cues)
         feedback = AnswerFeedback(
             self.id, self._now, answer.index, answer.tries, result.figures, cues, complete,
@@ -316,13 +322,29 @@ class Interviewer:
         self._send(feedback)
         return True
 
-    async def _review(self, answer: Answer, text: str) -> None:
+    async def _review(self, answer: Answer, result: AnswerResult) -> None:
+        """The language model's review, streamed to the page as it is written; its advice
+        replaces the rule-based one only when it holds up against what was measured."""
         assert self._reviewer is not None
-        request = ReviewRequest(answer.question.text, text, self.plan.language)
-        review = await self._reviewer.review(request)
+        guide_text, measured = describe(result)
+        request = ReviewRequest(
+            answer.question.text, result.text, self.plan.language, guide_text, measured
+        )
+
+        def writing(text: str) -> None:
+            self._send(AnswerReviewing(self.id, self._now, answer.index, answer.tries, text))
+
+        review = await self._reviewer.review(request, writing)
         if review is None:
             return
         self._comments[answer.index] = review.feedback
+        rejected: str | None = "no advice in the reply"
+        if review.advice is not None:
+            rejected = contradiction(review.advice, result.heard(), f"{result.text} {measured}")
+            if rejected is None:
+                self._model_advice[answer.index] = review.advice
+        if rejected is not None:
+            log.info("language model advice not shown: %s", rejected)
         asked = False
         if review.follow_up is not None and self._follow_ups < MAX_FOLLOW_UPS:
             self._follow_ups += 1
@@ -332,6 +354,8 @@ class Interviewer:
             AnswerComment(
                 self.id, self._now, answer.index, answer.tries, review.feedback,
                 review.follow_up, asked,
+                review.advice if rejected is None else None,
+                "rules" if rejected is not None else "model", rejected,
             )
         )  # fmt: skip
 
@@ -355,7 +379,7 @@ class Interviewer:
         cues = None
         if self._transcribed:
             cues = answer_cues(text, language, answer.question, figures.duration)
-        return AnswerResult(
+        result = AnswerResult(
             index=answer.index,
             question=answer.question,
             tries=answer.tries,
@@ -369,6 +393,9 @@ class Interviewer:
             feedback=self._comments.get(answer.index),
             language=language,
         ).advised()
+        if (advice := self._model_advice.get(answer.index)) is not None and result.advice:
+            result = replace(result, advice=advice, advice_by="model")
+        return result
 
     def answered(self) -> list[Answer]:
         """Every question's latest answer so far, in order (a copy: the flow goes on)."""
