@@ -13,12 +13,14 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import BodyPartReader, web
 
+from analyzers.interview.questions import Question
 from signaling.http.app_keys import AUTH, SERVICE, SETTINGS, SUBJECTS
 from signaling.http.limits import rate_limit
 from signaling.http.request_bodies import Deadline, read_body
 from signaling.ice import ice_servers
 from signaling.pages import report as report_page
 from signaling.services.errors import ApiError, InvalidRequest, NotFound, PayloadTooLarge
+from signaling.services.interviews import MAX_QUESTIONS_BYTES, given_questions
 from signaling.services.session_options import SessionOptions, check_session_id, check_subject
 from webrtc.lifecycle import new_session_id
 from webrtc.runtime.file_analysis import AnalysisProgress
@@ -188,10 +190,11 @@ def add_routes(app: web.Application) -> None:
 
 async def post_analyze(request: web.Request) -> web.StreamResponse:
     """A recorded file, uploaded as multipart field ``file`` (before it, optionally, a field
-    ``subject``: the person's opaque id, as in ``POST /api/sessions``), analysed like a live
-    session. The answer is the report; or, asked with ``Accept: application/x-ndjson``, one
-    JSON line as the analysis starts, one as it goes on and one with the report
-    (``docs/api.md``)."""
+    ``subject``: the person's opaque id, as in ``POST /api/sessions``; and ``questions``: an
+    interview's questions as JSON, a list as in ``interview.questions``), analysed like a live
+    session, an interview by question. The answer is the report; or, asked with
+    ``Accept: application/x-ndjson``, one JSON line as the analysis starts, one as it goes on
+    and one with the report (``docs/api.md``)."""
     _platform(request)
     settings = request.app[SETTINGS]
     service = request.app[SERVICE]
@@ -202,19 +205,21 @@ async def post_analyze(request: web.Request) -> web.StreamResponse:
     async with service.uploads.slot():
         with tempfile.TemporaryDirectory(prefix="lens-upload-") as tmp:
             path = Path(tmp) / "upload"
-            subject = await _receive(request, path)
+            subject, questions = await _receive(request, path)
             if "application/x-ndjson" in request.headers.get("Accept", ""):
-                return await _analyze_streaming(request, path, subject)
-            report = await service.analyze_upload(path, subject=subject)
+                return await _analyze_streaming(request, path, subject, questions)
+            report = await service.analyze_upload(path, subject=subject, questions=questions)
     return web.json_response(report.to_dict())
 
 
-async def _receive(request: web.Request, path: Path) -> str | None:
-    """The upload's file, written to ``path``; its ``subject`` field, if it has one first."""
+async def _receive(request: web.Request, path: Path) -> tuple[str | None, tuple[Question, ...]]:
+    """The upload's file, written to ``path``; its ``subject`` and ``questions`` fields, if it
+    has them before the file."""
     settings = request.app[SETTINGS]
     deadline = Deadline(settings.body_timeout, settings.min_upload_rate)
     reader = await request.multipart()
     subject: str | None = None
+    questions: tuple[Question, ...] = ()
     while True:
         part = await deadline.within(reader.next())
         if part is None:
@@ -226,6 +231,13 @@ async def _receive(request: web.Request, path: Path) -> str | None:
         if part.name == "subject":
             raw = await deadline.within(part.read_chunk(256))
             subject = check_subject(raw.decode(errors="replace"))
+        if part.name == "questions":
+            raw = b""
+            while chunk := await deadline.within(part.read_chunk(1 << 14)):
+                raw += chunk
+                if len(raw) > MAX_QUESTIONS_BYTES:
+                    raise PayloadTooLarge(f"'questions' is at most {MAX_QUESTIONS_BYTES} bytes")
+            questions = given_questions(raw.decode(errors="replace"))
     size = 0
     with path.open("wb") as out:
         while chunk := await deadline.within(part.read_chunk(1 << 16), size):
@@ -233,11 +245,11 @@ async def _receive(request: web.Request, path: Path) -> str | None:
             if size > settings.max_upload_bytes:
                 raise PayloadTooLarge(f"uploads are at most {settings.max_upload_bytes} bytes")
             await asyncio.to_thread(out.write, chunk)
-    return subject
+    return subject, questions
 
 
 async def _analyze_streaming(
-    request: web.Request, path: Path, subject: str | None
+    request: web.Request, path: Path, subject: str | None, questions: tuple[Question, ...]
 ) -> web.StreamResponse:
     """The analysis told as it goes, one JSON object a line: ``accepted`` (the session id),
     ``progress`` (stage, done, total; the latest, twice a second at most) and at the end
@@ -276,7 +288,7 @@ async def _analyze_streaming(
     await write({"type": "accepted", "session_id": session_id})
     analysis = asyncio.ensure_future(
         request.app[SERVICE].analyze_upload(
-            path, session_id=session_id, subject=subject, progress=told
+            path, session_id=session_id, subject=subject, progress=told, questions=questions
         )
     )
     try:

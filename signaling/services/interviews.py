@@ -18,6 +18,7 @@ language. ``"llm": true`` lets the answers' transcripts go to the operator's lan
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, replace
 from typing import Any
 
@@ -113,6 +114,27 @@ def resolve(
         "llm": llm,
         "wait_for_begin": wait,
     }
+
+
+MAX_QUESTIONS_BYTES = 64 * 1024
+"""The largest ``questions`` field of an upload."""
+
+
+def given_questions(raw: str) -> tuple[Question, ...]:
+    """The ``questions`` field of an upload: a JSON list as in ``interview.questions`` (``400``
+    saying what is wrong)."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise InvalidRequest("'questions' must be a JSON list of questions") from None
+    if not isinstance(data, list) or not 1 <= len(data) <= MAX_QUESTIONS:
+        raise InvalidRequest(f"'questions' must list 1 to {MAX_QUESTIONS} questions")
+    try:
+        found = tuple(question(q, f"questions[{i}]") for i, q in enumerate(data))
+    except QuestionFileError as exc:
+        raise InvalidRequest(str(exc)) from None
+    return tuple(replace(q, id=f"q{i + 1}") if q.id.startswith("q-") else q
+                 for i, q in enumerate(found))  # fmt: skip
 
 
 def plan(

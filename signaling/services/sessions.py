@@ -14,6 +14,7 @@ from typing import Any
 
 from aiortc import RTCSessionDescription
 
+from analyzers.interview.questions import Question
 from analyzers.session.report import Report
 from modelfiles.resolve import ModelPaths
 from signaling.ice import ice_servers, rtc_configuration
@@ -411,12 +412,17 @@ class SessionService:
         session_id: str | None = None,
         subject: str | None = None,
         progress: Callable[[AnalysisProgress], None] | None = None,
+        questions: tuple[Question, ...] = (),
     ) -> Report:
         """Analyse an uploaded recording in the child process (:mod:`signaling.services.uploads`)
-        and keep it as an ended session of source ``upload`` (the person's, with ``subject``).
+        and keep it as an ended session of source ``upload`` (the person's, with ``subject``);
+        an interview's recording by question (its ``questions``, or those heard).
         The caller holds ``self.uploads.slot()``."""
         session_id = session_id or new_session_id()
-        report, counters = await self.uploads.analyze(path, session_id, progress)
+        known = tuple(q for s in self.questions.sets.values() for q in s.questions)
+        report, counters = await self.uploads.analyze(
+            path, session_id, progress, questions=questions, known=known
+        )
         record = SessionRecord(
             id=session_id,
             subject=subject,

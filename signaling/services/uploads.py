@@ -27,6 +27,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from analyzers.interview.questions import Question
 from analyzers.session.report import Report
 from signaling.services.errors import InvalidMedia, ServiceUnavailable
 from webrtc.lifecycle import SessionCounters
@@ -56,7 +57,13 @@ def _tell(job: int, progress: AnalysisProgress) -> None:
 
 
 def _analyze_in_child(
-    job: int, path: Path, config: PipelineConfig, max_seconds: float, session_id: str
+    job: int,
+    path: Path,
+    config: PipelineConfig,
+    max_seconds: float,
+    session_id: str,
+    questions: tuple[Question, ...],
+    known: tuple[Question, ...],
 ) -> tuple[Report, SessionCounters]:
     return analyze_file(
         path,
@@ -64,6 +71,8 @@ def _analyze_in_child(
         max_seconds=max_seconds,
         session_id=session_id,
         progress=functools.partial(_tell, job),
+        questions=questions,
+        known=known,
     )
 
 
@@ -115,14 +124,18 @@ class UploadAnalyzer:
         path: Path,
         session_id: str,
         progress: Callable[[AnalysisProgress], None] | None = None,
+        questions: tuple[Question, ...] = (),
+        known: tuple[Question, ...] = (),
     ) -> tuple[Report, SessionCounters]:
         """The file's report and counters, from the child process; ``progress`` is told how
-        far it has come, twice a second, whenever that changed."""
+        far it has come, twice a second, whenever that changed. ``questions``: the
+        interview's, given with the upload; ``known``: the question bank's."""
         pool = self._executor()
         self._jobs += 1
         job = functools.partial(
-            _analyze_in_child, self._jobs, path, self._config, self._max_seconds, session_id
-        )
+            _analyze_in_child, self._jobs, path, self._config, self._max_seconds, session_id,
+            questions, known,
+        )  # fmt: skip
         future = asyncio.get_running_loop().run_in_executor(pool, job)
         told: AnalysisProgress | None = None
         try:

@@ -9,6 +9,8 @@ import pytest
 from analyzers.interview.advice import Advice, Evidence, Heard, Tip, advise, contradiction
 from analyzers.interview.answers import AnswerFigures, answer_cues
 from analyzers.interview.questions import Question, QuestionBank
+from analyzers.interview.recorded import find_questions
+from analyzers.words.language import Utterance
 from bench.advice_agreement import CUES, agreement, judged
 from webrtc.runtime.answer_review import parse_review
 
@@ -207,3 +209,31 @@ def test_a_hostile_reply_is_read_in_linear_time() -> None:
     hostile = "Feedback: " + "a " * 200_000 + "\nfollow-up " * 5_000
     review = parse_review(hostile, 1.0)
     assert review is not None and len(review.feedback) <= 600
+
+
+def said(start: float, text: str) -> Utterance:
+    return Utterance(start, start + len(text.split()) * 0.4, text, "en", ())
+
+
+def test_a_recordings_questions_are_found_in_what_was_said() -> None:
+    talk = [
+        said(0.0, "Thanks for coming in today."),
+        said(3.0, "So, tell me about a time you disagreed with a colleague."),
+        said(
+            8.0,
+            "At my last job a designer and I disagreed about the sign-up flow and we ran a test.",
+        ),
+        said(20.0, "Why do you want this job?"),
+        said(23.0, "I like the work and your product helps small clinics, which matters to me."),
+        said(30.0, "Great."),
+    ]
+    given = [Question("q1", "Describe a time you disagreed with a colleague. What happened?"),
+             Question("q2", "Why do you want this job?")]  # fmt: skip
+    found = find_questions(talk, "en", given)
+    assert [(a.question.id, a.start) for a in found] == [("q1", 8.0), ("q2", 23.0)], found
+    heard = find_questions(talk, "en", known=[shipped("en", "gen-why-role")])
+    assert [a.question.id for a in heard] == ["heard-1", "gen-why-role"], heard
+    assert heard[1].question.looking_for, (
+        "a heard question that matches a shipped one has its guide"
+    )
+    assert find_questions(talk[:1] + talk[-1:], "en") == [], "no question: delivery figures only"

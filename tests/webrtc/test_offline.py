@@ -299,3 +299,90 @@ async def test_one_upload_at_a_time_refused_before_the_body(
     assert statuses.count(200) >= 1 and statuses.count(503) >= 2, statuses
     refused = next(body for status, body in results if status == 503)
     assert refused["error"]["code"] == "service_unavailable", refused
+
+
+INTERVIEW = (
+    ("Tell me about a time you calmed down an angry customer.", (
+        "A customer called because he had been charged twice for his annual plan. I let him "
+        "finish and told him I understood. Then I checked his account, found the duplicate "
+        "charge and refunded it right away. In the end he thanked me and renewed the next year."
+    )),
+    ("Where do you see yourself in five years?", (
+        "In five years I want to lead a small support team and be the person who fixes the "
+        "causes of tickets, and this role is where that starts."
+    )),
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def interview_recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two questions, each said by one voice and answered by another, with the pauses of a
+    conversation between them; a still face throughout."""
+    folder = tmp_path_factory.mktemp("interview")
+    gap = np.zeros(int(1.5 * AUDIO_RATE), np.float32)
+    parts: list[np.ndarray] = [gap]
+    for n, (question, answer) in enumerate(INTERVIEW):
+        parts += [phrase(question, folder / f"q{n}.wav", voice="en-us+m3"), gap]
+        parts += [phrase(answer, folder / f"a{n}.wav", words_per_minute=150), gap]
+    audio = np.concatenate(parts)
+    frames = [place(astronaut())] * int(audio.size / AUDIO_RATE * 5)
+    return write_recording(folder / "interview.mp4", frames, fps=5, audio=audio)
+
+
+async def analysed(server: RunningServer, data: bytes, questions: str | None) -> dict[str, Any]:
+    form = aiohttp.FormData()
+    if questions is not None:
+        form.add_field("questions", questions)
+    form.add_field("file", data, filename="interview.mp4", content_type="video/mp4")
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{server.url}/api/analyze", data=form) as response,
+    ):
+        body = await response.json()
+        assert response.status == 200, body
+        return dict(body)
+
+
+async def test_a_recorded_interview_is_reported_by_question(
+    start_server: StartServer, interview_recording: Path, recording: tuple[Path, float]
+) -> None:
+    """With its questions given, and without (the questions heard, matched to the shipped
+    ones for their guides), an uploaded interview gets each answer's figures and advice and
+    the verdict; a recording of no interview says it has delivery figures only."""
+    server = await start_server(transcript=True)
+    data = await asyncio.to_thread(interview_recording.read_bytes)
+    given = json.dumps([q for q, _ in INTERVIEW])
+    for questions in (given, None):
+        report = await analysed(server, data, questions)
+        interview = report["interview"]
+        assert interview is not None, f"no interview found (questions given: {bool(questions)})"
+        answers = interview["answers"]
+        assert [a["question"]["text"] for a in answers] == [q for q, _ in INTERVIEW], answers
+        story = answers[0]
+        assert story["cues"]["star"]["action"] and story["cues"]["star"]["result"], story["cues"]
+        assert story["advice"] is not None and story["figures"]["words"] >= 40, story
+        assert 0 < story["figures"]["time_to_first_word"] < 4, story["figures"]
+        if questions is None:
+            assert story["question"]["looking_for"], "matched to the shipped question's guide"
+        assert interview["verdict"]["strengths"] or interview["verdict"]["work_on"]
+    async with aiohttp.ClientSession() as http:
+        url = f"{server.url}/api/sessions/{report['session_id']}/report?format=html"
+        async with http.get(url) as response:
+            page = await response.text()
+    assert "Question by question" in page and "delivery figures only" not in page
+    plain = await analysed(server, await asyncio.to_thread(recording[0].read_bytes), None)
+    assert plain["interview"] is None, "no question in 'Thank you for having me here today'"
+    async with aiohttp.ClientSession() as http:
+        url = f"{server.url}/api/sessions/{plain['session_id']}/report?format=html"
+        async with http.get(url) as response:
+            page = await response.text()
+    assert "This report has delivery figures only" in page, page[:2000]
+    form = aiohttp.FormData()
+    form.add_field("questions", "not json")
+    form.add_field("file", data, filename="interview.mp4", content_type="video/mp4")
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{server.url}/api/analyze", data=form) as response,
+    ):
+        body = await response.json()
+    assert response.status == 400 and "'questions'" in body["error"]["message"], body

@@ -4,13 +4,15 @@ session run on its frames, and the same report comes out."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
 import av
 
+from analyzers.interview.questions import Question
+from analyzers.interview.recorded import find_questions, recorded_answers
 from analyzers.session.report import Report, build_report
 from analyzers.words.recognition import SpeechClip, WhisperRecognizer, transcribe, unheard_seconds
 from webrtc.lifecycle import SessionCounters, new_session_id
@@ -61,9 +63,14 @@ def analyze_file(
     progress: Progress | None = None,
     session_id: str | None = None,
     language: str | None = None,
+    questions: Sequence[Question] = (),
+    known: Sequence[Question] = (),
 ) -> tuple[Report, SessionCounters]:
     """The file's report, and its counters in the shape a live session's record keeps.
-    ``language``: ``en``, ``cmn`` or ``auto`` for the transcript (default: the config's)."""
+    ``language``: ``en``, ``cmn`` or ``auto`` for the transcript (default: the config's). An
+    interview's recording is reported by question: the ``questions`` given, found in what was
+    said, or without them the questions heard (with the guide of a ``known`` one they match);
+    :mod:`analyzers.interview.recorded`."""
     language_choice = language or config.stream.audio.language
     created_at = time.time()
     try:
@@ -138,6 +145,18 @@ def analyze_file(
         eye_passes=video.eye_passes if video else 0,
         audio_seconds=round(audio_final.seconds, 3) if audio_final else 0.0,
     )
+    spoken = transcript[-1].language if transcript else config.stream.audio.language
+    interview = None
+    if transcript:
+        asked = find_questions(transcript, spoken, questions, known)
+        if asked:
+            interview = recorded_answers(
+                asked,
+                transcript,
+                spoken,
+                video_final.points if video_final else (),
+                audio_final.points if audio_final else (),
+            )
     report = build_report(
         session_id or new_session_id(),
         source="upload",
@@ -152,7 +171,8 @@ def analyze_file(
             transcript_seconds_missing=round(missing, 2),
         ),
         transcript=transcript,
-        language=transcript[-1].language if transcript else config.stream.audio.language,
+        language=spoken,
         turn_gap=config.stream.audio.turn_gap,
+        interview=interview,
     )
     return report, counters
