@@ -78,10 +78,11 @@ class Heard:
 
     def tip(
         self, kind: str, figure: str, value: float | str | None, typical: str,
-        said: str | None = None, **fields: object,
+        said: str | None = None, key: str | None = None, **fields: object,
     ) -> Tip:  # fmt: skip
+        """A tip of ``kind``, in words of ``key`` (default: the kind's own)."""
         lang = self.family
-        text, do = say(lang, kind, **fields)
+        text, do = say(lang, key or kind, **fields)
         evidence = Evidence(
             self.index, self.started_at, say(lang, f"figure.{figure}")[0], value,
             say(lang, f"typical.{typical}", **fields)[0], said,
@@ -137,6 +138,7 @@ def _content(h: Heard) -> tuple[list[Tip], list[Tip]]:
                                 "ownership", i=cues.i_words, we=cues.we_words))  # fmt: skip
     if cues.length == "short":
         change.append(h.tip("length.short", "length", round(f.duration), "length",
+                            key="length.short" if q.outline else "length.short.bare",
                             duration=_seconds(f.duration), seconds=q.seconds,
                             step=q.outline[-1] if q.outline else ""))  # fmt: skip
     elif cues.length == "long":

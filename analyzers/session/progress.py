@@ -49,7 +49,7 @@ HEADLINES: tuple[Headline, ...] = (
         lambda s: s.language.fillers_per_min if s.language else None,
         "lower",
         "per min",
-        1.0,
+        3.0,
     ),
     Headline(
         "pitch_variation",
@@ -68,7 +68,7 @@ HEADLINES: tuple[Headline, ...] = (
         lambda s: s.posture.slumped_ratio if s.posture else None,
         "lower",
         "share",
-        0.1,
+        0.4,
     ),
 )
 RECENT = 5

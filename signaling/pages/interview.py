@@ -100,16 +100,19 @@ def _rows(answer: AnswerResult) -> list[Row]:
     ]  # fmt: skip
 
 
-def _cues(cues: AnswerCues | None) -> list[Row]:
+def _cues(cues: AnswerCues | None, story: bool) -> list[Row]:
     if cues is None:
         return []
     parts = [name for name, found in cues.star.items() if found]
-    return [
+    rows = [
         Row(
             "Story (situation, task, action, result)",
             ", ".join(parts) or "none heard",
             "all four make a clear story",
-        ),
+        )
+    ] if story else []  # fmt: skip
+    return [
+        *rows,
         Row("Numbers and names", f"{cues.numbers} numbers, {cues.named_things} names",
             "at least one figure makes it concrete"),
         Row("I and we", f"{cues.i_words} I, {cues.we_words} we",
@@ -131,7 +134,7 @@ def answers(interview: InterviewReport) -> list[AnswerView]:
                 replay=a.started_at,
                 when=MISSING if a.started_at is None else clock(a.started_at),
                 rows=_rows(a),
-                cues=_cues(a.cues),
+                cues=_cues(a.cues, a.question.asks_story),
                 text=a.text,
                 feedback=a.feedback,
                 good=None if a.advice is None or a.advice.good is None else tip_view(a.advice.good),

@@ -201,7 +201,7 @@ function tipLine(tip, good) {
   if (tip.do) line.append(" ", tip.do);
   const e = tip.evidence;
   if (e.said) line.append(" ", el("q", e.said));
-  if (e.value != null) {
+  if (e.value != null && !good) {
     const shown = typeof e.value === "number" && tip.kind.startsWith("eye_contact")
       ? `${Math.round(e.value * 100)} %` : `${e.value}`;
     line.append(el("span", `${e.figure}: ${shown} (typical: ${e.typical})`, "evidence"));

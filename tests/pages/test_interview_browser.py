@@ -93,6 +93,17 @@ async def test_a_two_question_interview_in_the_browser(
         )
         assert box["y"] + box["height"] <= height, f"the question is above the fold: {box}"
     assert await accessibility_problems(page) == [], "the page during a question"
+    # How to approach it, on request, before answering.
+    approach = page.get_by_role("button", name="How to approach this")
+    await approach.click()
+    guide = page.locator("#guide")
+    await shows(guide.filter(has_text="What the interviewer looks for"), "the guide", 5_000)
+    assert await approach.get_attribute("aria-expanded") == "true"
+    assert await guide.locator("ol li").count() >= 3, "the outline of a strong answer"
+    await page.screenshot(path=str(artifacts / f"interview-guide-{name}.png"), full_page=True)
+    assert await accessibility_problems(page) == [], "the page with the guide open"
+    await approach.click()
+    assert await guide.is_hidden(), "the guide closes again"
     playing = await page.evaluate("!!document.getElementById('interviewer').srcObject")
     assert playing, "the interviewer's voice is attached to the page's audio element"
     clock = page.locator("#answer-clock")
@@ -112,9 +123,16 @@ async def test_a_two_question_interview_in_the_browser(
         )
         await shows(page.locator("#answer-feedback p").first, f"feedback {number}", 20_000)
         if number == 1:
+            feedback = page.locator("#answer-feedback")
+            await shows(feedback.locator(".advice-good, .advice-change li").first, "advice", 20_000)
+            assert await feedback.locator("details summary").inner_text() == (
+                "How a strong answer goes"
+            )
             await page.screenshot(
                 path=str(artifacts / f"interview-feedback-{name}.png"), full_page=True
             )
+            wide = await page.evaluate("document.documentElement.scrollWidth")
+            assert wide <= width, f"the advice fits the page: {wide} px wide at {width}"
             # Nothing is clicked: the interviewer moves on by itself after the feedback.
             await shows(
                 clock.filter(has_text="Next question in"), "the countdown to the next", 10_000
