@@ -13,14 +13,13 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import BodyPartReader, web
 
-from analyzers.interview.questions import Question
 from signaling.http.app_keys import AUTH, SERVICE, SETTINGS, SUBJECTS
 from signaling.http.limits import rate_limit
 from signaling.http.request_bodies import Deadline, read_body
 from signaling.ice import ice_servers
 from signaling.pages import report as report_page
 from signaling.services.errors import ApiError, InvalidRequest, NotFound, PayloadTooLarge
-from signaling.services.interviews import MAX_QUESTIONS_BYTES, given_questions
+from signaling.services.interviews import MAX_QUESTIONS_BYTES, GivenQuestions, given_questions
 from signaling.services.session_options import SessionOptions, check_session_id, check_subject
 from webrtc.lifecycle import new_session_id
 from webrtc.runtime.file_analysis import AnalysisProgress
@@ -212,14 +211,14 @@ async def post_analyze(request: web.Request) -> web.StreamResponse:
     return web.json_response(report.to_dict())
 
 
-async def _receive(request: web.Request, path: Path) -> tuple[str | None, tuple[Question, ...]]:
+async def _receive(request: web.Request, path: Path) -> tuple[str | None, GivenQuestions]:
     """The upload's file, written to ``path``; its ``subject`` and ``questions`` fields, if it
     has them before the file."""
     settings = request.app[SETTINGS]
     deadline = Deadline(settings.body_timeout, settings.min_upload_rate)
     reader = await request.multipart()
     subject: str | None = None
-    questions: tuple[Question, ...] = ()
+    questions: GivenQuestions = ()
     while True:
         part = await deadline.within(reader.next())
         if part is None:
@@ -249,7 +248,7 @@ async def _receive(request: web.Request, path: Path) -> tuple[str | None, tuple[
 
 
 async def _analyze_streaming(
-    request: web.Request, path: Path, subject: str | None, questions: tuple[Question, ...]
+    request: web.Request, path: Path, subject: str | None, questions: GivenQuestions
 ) -> web.StreamResponse:
     """The analysis told as it goes, one JSON object a line: ``accepted`` (the session id),
     ``progress`` (stage, done, total; the latest, twice a second at most) and at the end

@@ -118,9 +118,11 @@ def resolve(
 
 MAX_QUESTIONS_BYTES = 64 * 1024
 """The largest ``questions`` field of an upload."""
+GivenQuestions = tuple[Question, ...]
+"""An upload's questions, as the HTTP edge hands them to the service."""
 
 
-def given_questions(raw: str) -> tuple[Question, ...]:
+def given_questions(raw: str) -> GivenQuestions:
     """The ``questions`` field of an upload: a JSON list as in ``interview.questions`` (``400``
     saying what is wrong)."""
     try:
