@@ -77,9 +77,12 @@ async def run(count: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--answers", type=int, default=12)
+    parser.add_argument("--threads", type=int, default=1, help="the model server's threads")
     args = parser.parse_args()
     server = subprocess.Popen(
-        server_command(model_path(), PORT), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        server_command(model_path(), PORT, args.threads),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         for _ in range(600):

@@ -25,7 +25,7 @@ def model_path(registry: ModelRegistry | None = None) -> Path:
     return (registry or ModelRegistry()).path(SMOLLM2)
 
 
-def server_command(model: Path, port: int) -> list[str]:
+def server_command(model: Path, port: int, threads: int = 1) -> list[str]:
     return [
         str(LLM_VENV / "bin" / "python"),
         "-m",
@@ -39,7 +39,7 @@ def server_command(model: Path, port: int) -> list[str]:
         "--n_ctx",
         "2048",
         "--n_threads",
-        "1",
+        str(threads),
         "--model_alias",
         "smollm2",
     ]

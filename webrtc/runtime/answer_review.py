@@ -67,17 +67,16 @@ class Reviewer(Protocol):
 
 
 def describe(result: AnswerResult) -> tuple[str, str]:
-    """(guide, measured) of an answer, in words, for :class:`ReviewRequest`."""
+    """(guide, measured) of an answer, in words, for :class:`ReviewRequest`: the key points and
+    the outline (what the interviewer looks for is left out: the prompt's length is the time to
+    the first words, and the outline says it)."""
     q, f, c = result.question, result.figures, result.cues
     guide = []
-    if q.looking_for:
-        guide.append(f"What the interviewer looks for: {q.looking_for}")
     if q.points:
         guide.append("Key points: " + "; ".join(q.points))
     if q.outline:
         guide.append("A strong answer: " + " ".join(f"({i + 1}) {s}" for i, s in
                                                    enumerate(q.outline)))  # fmt: skip
-    guide.append(f"Asks for a story: {'yes' if q.asks_story else 'no'}")
     measured = [f"length {f.duration:.0f} s (about {q.seconds} s suggested)", f"{f.words} words"]
     if f.words_per_min is not None and language_family(result.language) == "en":
         measured.append(f"{f.words_per_min:.0f} words a minute (120-160 typical)")
