@@ -190,6 +190,19 @@ async def test_a_two_question_interview_in_the_browser(
     assert (await sessions.first.get_attribute("href") or "").endswith("/report?format=html")
     await page.screenshot(path=str(artifacts / f"progress-{name}.png"), full_page=True)
     assert await accessibility_problems(page) == [], "the progress page"
+    labels = await page.evaluate(
+        """() => [...document.querySelectorAll('.trend svg')].flatMap((svg) => {
+            const box = svg.getBoundingClientRect();
+            return [...svg.querySelectorAll('text')].map((t) => {
+                const r = t.getBoundingClientRect();
+                return {text: t.textContent, height: r.height,
+                        inside: r.left >= box.left - 0.5 && r.right <= box.right + 0.5};
+            });
+        })"""
+    )
+    assert labels, "the trends have labels"
+    small = [lab for lab in labels if lab["height"] < 10 or not lab["inside"]]
+    assert small == [], f"every chart label legible (10 px or more) and inside its chart: {small}"
     width_seen = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert width_seen[0] <= width_seen[1], f"no sideways scrolling: {width_seen}"
     assert errors == []

@@ -116,6 +116,12 @@ async def test_an_interview_answer_is_reviewed_and_its_follow_up_asked(
         await peer.wait_for(lambda m: m["type"] == "answer.feedback", 60, "the feedback")
         comment = await peer.wait_for(lambda m: m["type"] == "answer.comment", 90, "a review")
         assert comment["index"] == 0 and comment["text"], comment
+        writing = [m for m in peer.of_type("answer.reviewing") if m["index"] == 0]
+        assert writing and writing[0]["t"] <= comment["t"], "the review streams in before it ends"
+        assert peer.messages.index(writing[0]) < peer.messages.index(comment)
+        assert comment["advice_by"] in ("model", "rules"), comment
+        if comment["advice_by"] == "rules":
+            assert comment["advice"] is None and comment["rejected"], comment
         peer.send({"type": "question.next"})
         if comment["asked"]:
             follow = await peer.wait_for(
