@@ -90,7 +90,8 @@ class LanguageModel:
             return None
         finally:
             self._waiting -= 1
-        review = parse_review(text, time.perf_counter() - started)
+        # Read off the event loop: a reply is up to 256 KB of text from outside.
+        review = await asyncio.to_thread(parse_review, text, time.perf_counter() - started)
         if review is None:
             self.failed += 1
             return None

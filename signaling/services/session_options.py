@@ -106,6 +106,12 @@ def new_record(
         interview = resolve(
             options.interview, found, language, session_id, reviews=settings.llm_url is not None
         )
+        if transcribed and interview["language"] != "en" and not settings.asr_multilingual:
+            raise InvalidRequest(
+                f"an interview in {interview['language']!r} needs a multilingual speech model; "
+                f"this server runs {settings.asr_model} (English only): GET "
+                "/api/interview/roles says which languages it can hold an interview in"
+            )
     return SessionRecord(
         id=session_id,
         state=SessionState.CREATED,

@@ -181,6 +181,12 @@ async def test_the_roles_a_page_can_offer(start_server: StartServer) -> None:
     assert sum(r["questions"] for r in body["languages"]["zh"]) >= 25
     assert body["voice"] is True and body["llm"] is False
     assert body["spoken"] == ["en"], "tiny.en transcribes no Chinese interview"
+    async with aiohttp.ClientSession() as http:
+        created = {"interview": {"language": "zh"}}
+        async with http.post(f"{server.url}/api/sessions", json=created) as response:
+            refused = await response.json()
+    assert response.status == 400, "pins: a Chinese interview was accepted where it cannot be heard"
+    assert "multilingual speech model" in refused["error"]["message"], refused
 
 
 def _short_answer(folder: Path) -> np.ndarray:
