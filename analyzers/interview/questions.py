@@ -115,6 +115,28 @@ class Question:
         )
 
 
+def _not_unicode(data: Any, where: str = "") -> str | None:
+    """Where in ``data`` a string is not text that can be written out (a lone surrogate, which
+    JSON allows and UTF-8 does not), ``None`` when every string is."""
+    if isinstance(data, str):
+        try:
+            data.encode("utf-8")
+        except UnicodeEncodeError:
+            return where or "text"
+        return None
+    if isinstance(data, dict):
+        items: Any = data.items()
+    elif isinstance(data, list):
+        items = enumerate(data)
+    else:
+        return None
+    for key, value in items:
+        name = f"{where}[{key}]" if isinstance(key, int) else f"{where}.{key}".lstrip(".")
+        if (bad := _not_unicode(value, name)) is not None:
+            return bad
+    return None
+
+
 def _key_point(data: Any) -> KeyPoint:
     if isinstance(data, str):
         return KeyPoint(data)
@@ -178,6 +200,8 @@ def question(data: Any, where: str) -> Question:
     unknown = set(data) - FIELDS
     if unknown:
         raise QuestionFileError(f"{where}: unknown field(s) {sorted(unknown)}")
+    if (bad := _not_unicode(data)) is not None:
+        raise QuestionFileError(f"{where}.{bad}: not valid Unicode text (a lone surrogate)")
     text = data.get("text")
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
         raise QuestionFileError(f"{where}.text: a non-empty string of at most {MAX_TEXT} chars")

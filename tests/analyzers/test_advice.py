@@ -8,7 +8,7 @@ import pytest
 
 from analyzers.interview.advice import Advice, Evidence, Heard, Tip, advise, contradiction
 from analyzers.interview.answers import AnswerFigures, answer_cues
-from analyzers.interview.questions import Question, QuestionBank
+from analyzers.interview.questions import Question, QuestionBank, QuestionFileError, question
 from analyzers.interview.recorded import find_questions
 from analyzers.words.language import Utterance
 from bench.advice_agreement import CUES, agreement, judged
@@ -237,3 +237,15 @@ def test_a_recordings_questions_are_found_in_what_was_said() -> None:
         "a heard question that matches a shipped one has its guide"
     )
     assert find_questions(talk[:1] + talk[-1:], "en") == [], "no question: delivery figures only"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{"text": "\ud800 Q?"}, {"text": "Q?", "outline": ["ok", "\udfff"]},
+     {"text": "Q?", "covers": [{"point": "p", "words": ["\ud83d"]}]}],
+)  # fmt: skip
+def test_a_question_that_is_not_unicode_text_is_refused(data: dict[str, object]) -> None:
+    """Pins: a lone surrogate in a custom question was accepted, then broke the voice and the
+    report."""
+    with pytest.raises(QuestionFileError, match="not valid Unicode text"):
+        question(data, "interview.questions[0]")

@@ -64,7 +64,14 @@ class EspeakVoice:
 
     async def speak(self, text: str, language: str) -> np.ndarray | None:
         voice = ESPEAK_VOICES.get(language, "en-us")
+        try:
+            said = text.encode("utf-8")
+        except UnicodeEncodeError:  # checked where questions come in; never start a child for it
+            self.failures += 1
+            log.warning("speech synthesis failed: the text is not valid Unicode")
+            return None
         async with self._slots:
+            process = None
             try:
                 process = await asyncio.create_subprocess_exec(
                     self.binary,
@@ -77,11 +84,15 @@ class EspeakVoice:
                     stdout=asyncio.subprocess.PIPE,
                     stderr=asyncio.subprocess.DEVNULL,
                 )
-                wav, _ = await asyncio.wait_for(process.communicate(text.encode("utf-8")), TIMEOUT)
+                wav, _ = await asyncio.wait_for(process.communicate(said), TIMEOUT)
             except (OSError, TimeoutError) as exc:
                 self.failures += 1
                 log.warning("speech synthesis failed: %s", type(exc).__name__)
                 return None
+            finally:
+                if process is not None and process.returncode is None:
+                    process.kill()  # a child past its deadline is killed, not abandoned
+                    await process.wait()
         if process.returncode != 0 or not wav:
             self.failures += 1
             log.warning("speech synthesis failed: espeak-ng exit %s", process.returncode)
