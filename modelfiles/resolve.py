@@ -27,6 +27,8 @@ class ModelPaths:
     """The FER model file."""
     asr: Path | None = None
     """A CTranslate2 Whisper model directory (``None``: no transcripts)."""
+    asr_zh: Path | None = None
+    """The model for Mandarin sessions when ``asr`` is English only (``None``: ``asr``'s)."""
     voice: tuple[Path, Path] | None = None
     """The Piper voice's model and configuration."""
     turn: Path | None = None

@@ -194,6 +194,9 @@ class Settings(BaseSettings):
     """``tiny.en`` (English only; the cheapest, see ``docs/benchmarks.md``), ``base``
     (multilingual: English, Mandarin, detection), or a directory holding any CTranslate2 Whisper
     model."""
+    asr_model_zh: str = "base"
+    """The model for Mandarin sessions when ``LENS_ASR_MODEL`` is English only (loaded when a
+    Mandarin session first speaks; English sessions keep theirs); empty: no Mandarin."""
     asr_workers: int = param("asr_workers", ge=1, le=16)
     partial_max_load: float = param("partial_max_load", ge=0, le=1)
     """Partial transcripts only while the worker uses less than this share of its cores."""
@@ -272,6 +275,12 @@ class Settings(BaseSettings):
         return not self.asr_model.rstrip("/").endswith(".en")
 
     @property
+    def asr_mandarin(self) -> bool:
+        """Whether Mandarin sessions can be transcribed: by the main model, or by
+        ``LENS_ASR_MODEL_ZH`` beside an English-only one."""
+        return self.asr_multilingual or bool(self.asr_model_zh)
+
+    @property
     def cors_origin_list(self) -> list[str]:
         return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
@@ -312,10 +321,10 @@ class Settings(BaseSettings):
                 f"LENS_VAD_HOLD ({self.vad_hold}) must not exceed LENS_VAD_THRESHOLD "
                 f"({self.vad_threshold}): speech holds at a lower probability than starts it"
             )
-        if self.transcript and self.language != "en" and not self.asr_multilingual:
+        if self.transcript and self.language != "en" and not self.asr_mandarin:
             raise ValueError(
-                f"LENS_LANGUAGE={self.language} needs a multilingual speech model: "
-                f"LENS_ASR_MODEL={self.asr_model} is English only (use base)"
+                f"LENS_LANGUAGE={self.language} needs a Mandarin speech model: LENS_ASR_MODEL="
+                f"{self.asr_model} is English only and LENS_ASR_MODEL_ZH is empty"
             )
         if self.worker_timeout <= 2 * self.session_sync_interval:
             raise ValueError(
@@ -342,6 +351,9 @@ class Settings(BaseSettings):
         return ModelPaths(
             expression=expression_model(self.expression_backend, self.model_dir),
             asr=asr_model(self.asr_model, self.model_dir) if self.transcript else None,
+            asr_zh=asr_model(self.asr_model_zh, self.model_dir)
+            if self.transcript and self.asr_model_zh and not self.asr_multilingual
+            else None,
             voice=voice_model(self.interview_voice, self.model_dir),
             turn=turn_model(self.model_dir) if self.interview_turn_model else None,
         )
@@ -353,6 +365,7 @@ class Settings(BaseSettings):
         config = PipelineConfig(
             expression_model_path=models.expression,
             asr_model_dir=models.asr,
+            asr_model_dir_zh=models.asr_zh,
             voice_model=models.voice,
             turn_model_path=models.turn,
         )

@@ -23,7 +23,7 @@ async def get_roles(request: web.Request) -> web.Response:
     }
     settings = request.app[SETTINGS]
     # A Chinese interview is transcribed only by a multilingual speech model.
-    spoken = ["en", "zh"] if settings.asr_multilingual or not settings.transcript else ["en"]
+    spoken = ["en", "zh"] if settings.asr_mandarin or not settings.transcript else ["en"]
     return web.json_response(
         {
             "languages": languages,

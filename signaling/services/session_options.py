@@ -92,33 +92,41 @@ def new_record(
     do: a language its speech model does not know, a recording where recording is off)."""
     transcribed = settings.transcript if options.transcript is None else options.transcript
     language = options.language or settings.language
-    if transcribed and language != "en" and not settings.asr_multilingual:
+    if transcribed and language == "auto" and not settings.asr_multilingual:
         raise InvalidRequest(
-            f"language {language!r} needs a multilingual speech model; this server runs "
+            f"language 'auto' needs a multilingual speech model; this server runs "
             f"{settings.asr_model} (English only)"
+        )
+    if transcribed and language in ("cmn", "zh") and not settings.asr_mandarin:
+        raise InvalidRequest(
+            f"language {language!r} needs a Mandarin speech model; this server has none "
+            "(LENS_ASR_MODEL_ZH is empty)"
         )
     if options.record and settings.recording != "allowed":
         raise InvalidRequest("this server does not record sessions (LENS_RECORDING=off)")
     session_id = new_session_id()
+    spoken = options.language
     interview = None
     if options.interview is not None:
         found = bank or settings.question_bank()
         interview = resolve(
             options.interview, found, language, session_id, reviews=settings.llm_url is not None
         )
-        if transcribed and interview["language"] != "en" and not settings.asr_multilingual:
+        if transcribed and interview["language"] != "en" and not settings.asr_mandarin:
             raise InvalidRequest(
-                f"an interview in {interview['language']!r} needs a multilingual speech model; "
-                f"this server runs {settings.asr_model} (English only): GET "
-                "/api/interview/roles says which languages it can hold an interview in"
+                f"an interview in {interview['language']!r} needs a Mandarin speech model; this "
+                f"server has none (LENS_ASR_MODEL={settings.asr_model}, LENS_ASR_MODEL_ZH empty): "
+                "GET /api/interview/roles says which languages it can hold an interview in"
             )
+        if spoken is None and interview["language"] == "zh":
+            spoken = "cmn"  # a Chinese interview is heard as Mandarin unless it says otherwise
     return SessionRecord(
         id=session_id,
         state=SessionState.CREATED,
         created_at=now,
         expires_at=now + settings.session_ttl,
         transcript=transcribed,
-        language=options.language,
+        language=spoken,
         subject=options.subject,
         record=options.record,
         interview=interview,

@@ -20,6 +20,7 @@ from analyzers.words.recognition import SpeechClip, WhisperRecognizer, transcrib
 from loadtest.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
 from modelfiles.registry import ASR_MODELS, ModelRegistry
 from signaling.settings import Settings
+from testmedia import f5
 from testmedia.sources import (
     FILLERS_SPOKEN,
     INTERVIEW_SENTENCES,
@@ -250,7 +251,7 @@ async def test_past_the_backlog_transcripts_are_deferred_not_dropped(
     ``max_deferred``, they are counted as missing. Nothing is dropped silently."""
     heard: list[str] = []
     pool = TranscriptionPool(
-        lambda: WhisperRecognizer(model_dir), max_backlog=3.0, max_deferred=8.0
+        lambda family: WhisperRecognizer(model_dir), max_backlog=3.0, max_deferred=8.0
     )
     try:
         pool.open("s", "en", lambda utterances, final: heard.extend(u.text for u in utterances))
@@ -283,7 +284,7 @@ async def test_partial_transcripts_only_when_recognition_is_idle(
         delivered.set()
 
     spare = [False]
-    pool = TranscriptionPool(lambda: WhisperRecognizer(model_dir), spare=lambda: spare[0])
+    pool = TranscriptionPool(lambda family: WhisperRecognizer(model_dir), spare=lambda: spare[0])
     try:
         pool.open("s", "en", deliver)
         assert not pool.add_partial("s", clip(english[1])), "no CPU to spare: no partial"
@@ -338,3 +339,38 @@ async def test_a_long_answer_gets_partial_transcripts_before_its_final(
     ):
         kept = (await response.json())["transcript"]
     assert [u["text"] for u in kept if u["start"] == final["start"]] == [final["text"]], kept
+
+
+async def test_each_session_is_heard_by_its_languages_model(
+    model_dir: Path, english: list[np.ndarray]
+) -> None:
+    """Pins: a Chinese interview needed ``LENS_ASR_MODEL=base`` for every session. An English
+    session keeps ``tiny.en``; a Mandarin one gets ``base``, made when it is first needed (a
+    real Mandarin speaker: F5-TTS's reference recording)."""
+    base = ModelRegistry(Settings().model_dir).bundle(ASR_MODELS["base"])
+    made: list[str] = []
+
+    def recognizer(family: str) -> WhisperRecognizer:
+        made.append(family)
+        return WhisperRecognizer(base if family == "zh" else model_dir)
+
+    heard: dict[str, list[str]] = {"en": [], "zh": []}
+    pool = TranscriptionPool(recognizer)
+    try:
+        pool.open(
+            "en", "en", lambda utterances, final: heard["en"].extend(u.text for u in utterances)
+        )
+        pool.add("en", [clip(english[1])])
+        assert await pool.finish("en", timeout=60) == 0.0
+        assert made == ["en"], "no Mandarin model before a Mandarin session needs it"
+        pool.open(
+            "zh", "cmn", lambda utterances, final: heard["zh"].extend(u.text for u in utterances)
+        )
+        pool.add("zh", [clip(f5.recording(f5.MANDARIN))])
+        assert await pool.finish("zh", timeout=120) == 0.0
+    finally:
+        await pool.close()
+    assert made == ["en", "zh"], made
+    assert "team" in " ".join(heard["en"]).lower(), heard["en"]
+    said = "".join(heard["zh"])
+    assert sum("\u4e00" <= ch <= "\u9fff" for ch in said) >= 8, f"Mandarin heard as {said!r}"

@@ -172,7 +172,13 @@ async def test_bad_interview_bodies_get_a_clear_400(
 
 
 async def test_the_roles_a_page_can_offer(start_server: StartServer) -> None:
-    server = await start_server(transcript=True)  # tiny.en: English only
+    default = await start_server(transcript=True)
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{default.url}/api/interview/roles") as response:
+            assert (await response.json())["spoken"] == ["en", "zh"], (
+                "pins: Chinese needed LENS_ASR_MODEL=base; by default a Mandarin session gets it"
+            )
+    server = await start_server(transcript=True, asr_model_zh="")  # tiny.en alone: English
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{server.url}/api/interview/roles") as response:
             body = await response.json()
@@ -181,13 +187,13 @@ async def test_the_roles_a_page_can_offer(start_server: StartServer) -> None:
     assert roles["software_engineer"]["title"] == "Software engineer"
     assert sum(r["questions"] for r in body["languages"]["zh"]) >= 25
     assert body["voice"] is True and body["llm"] is False
-    assert body["spoken"] == ["en"], "tiny.en transcribes no Chinese interview"
+    assert body["spoken"] == ["en"], "tiny.en alone transcribes no Chinese interview"
     async with aiohttp.ClientSession() as http:
         created = {"interview": {"language": "zh"}}
         async with http.post(f"{server.url}/api/sessions", json=created) as response:
             refused = await response.json()
     assert response.status == 400, "pins: a Chinese interview was accepted where it cannot be heard"
-    assert "multilingual speech model" in refused["error"]["message"], refused
+    assert "Mandarin speech model" in refused["error"]["message"], refused
 
 
 def _short_answer(folder: Path) -> np.ndarray:

@@ -55,12 +55,22 @@ def build_scheduler(config: PipelineConfig) -> AnalysisScheduler[VideoModels]:
 def build_transcription(config: PipelineConfig) -> TranscriptionPool | None:
     """The process's speech recognition, if transcripts are on and a model is configured; the
     model loads on the first utterance, on the pool's own thread."""
-    model_dir = config.asr_model_dir
-    if not config.stream.transcript or model_dir is None:
+    if not config.stream.transcript or config.asr_model_dir is None:
         return None
     load = CpuLoad()
+    made: dict[Path, WhisperRecognizer] = {}
+
+    def recognizer(family: str) -> WhisperRecognizer:
+        """The model for ``family`` (``zh``: LENS_ASR_MODEL_ZH when the main one is English
+        only); one instance per model directory."""
+        folder = config.asr_dir(family)
+        assert folder is not None
+        if folder not in made:
+            made[folder] = WhisperRecognizer(folder, cpu_threads=1)
+        return made[folder]
+
     return TranscriptionPool(
-        lambda: WhisperRecognizer(model_dir, cpu_threads=1),
+        recognizer,
         workers=config.asr_workers,
         max_backlog=config.transcript_backlog,
         max_deferred=config.transcript_deferred_max,

@@ -14,6 +14,7 @@ from pathlib import Path
 from analyzers.interview.flow import InterviewTimes
 from analyzers.session.coach import CoachThresholds
 from analyzers.session.stream import StreamParams
+from analyzers.words.language import language_family
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,16 @@ class PipelineConfig:
     max_buffered_bytes: int = 256 * 1024
     """Results are dropped (and counted) rather than queued beyond this outbound backlog."""
     asr_model_dir: Path | None = None
+    asr_model_dir_zh: Path | None = None
+    """The model Mandarin sessions use when ``asr_model_dir`` is English only (``None``: the
+    same model for every language)."""
+
+    def asr_dir(self, language: str | None) -> Path | None:
+        """The recognition model for a session in ``language``."""
+        if language_family(language or "en") == "zh" and self.asr_model_dir_zh is not None:
+            return self.asr_model_dir_zh
+        return self.asr_model_dir
+
     """A CTranslate2 Whisper model directory; ``None``: no transcripts."""
     asr_workers: int = 1
     """Threads recognising speech for every session (each CTranslate2 with one thread)."""

@@ -126,8 +126,9 @@ def analyze_file(
     audio_final = audio.stream.finish() if audio is not None else None
     transcript = None
     missing = 0.0
-    if audio is not None and config.stream.transcript and config.asr_model_dir is not None:
-        recognizer = WhisperRecognizer(config.asr_model_dir)
+    model_dir = config.asr_dir(None if language_choice == "auto" else language_choice)
+    if audio is not None and config.stream.transcript and model_dir is not None:
+        recognizer = WhisperRecognizer(model_dir)
         language = None if language_choice == "auto" else language_choice
         speech = sum(clip.seconds for clip in clips)
 

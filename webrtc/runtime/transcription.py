@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from analyzers.words.language import Utterance
+from analyzers.words.language import Utterance, language_family
 from analyzers.words.recognition import SpeechClip, SpeechRecognizer, transcribe, unheard_seconds
 
 log = logging.getLogger(__name__)
@@ -63,17 +63,19 @@ class _Session:
 class TranscriptionPool:
     def __init__(
         self,
-        recognizer: Callable[[], SpeechRecognizer],
+        recognizer: Callable[[str], SpeechRecognizer],
         *,
         workers: int = 1,
         max_backlog: float = 90.0,
         max_deferred: float = 1800.0,
         spare: Callable[[], bool] = lambda: True,
     ) -> None:
-        """``spare`` says whether the process has CPU to spare for a partial transcript."""
+        """``recognizer`` makes the model for a language family (``en``, ``zh``: one model may
+        serve both); each is made when a session first needs it, on the pool's own thread.
+        ``spare`` says whether the process has CPU to spare for a partial transcript."""
         self._build = recognizer
         self._spare = spare
-        self._recognizer: SpeechRecognizer | None = None
+        self._recognizers: dict[str, SpeechRecognizer] = {}
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="lens-asr")
         self._workers = workers
         self.max_backlog = max_backlog
@@ -234,15 +236,17 @@ class TranscriptionPool:
         return session_id, session, taken, True
 
     def _recognize(self, clips: list[SpeechClip], language: str | None) -> list[Utterance]:
-        if self._recognizer is None:
-            self._recognizer = self._build()
+        family = language_family(language or "en")
+        recognizer = self._recognizers.get(family)
+        if recognizer is None:
+            recognizer = self._recognizers[family] = self._build(family)
         audio = [
             c
             if c.samples.dtype == np.float32
             else replace(c, samples=c.samples / np.float32(32767))
             for c in clips
         ]
-        return transcribe(self._recognizer, audio, language)
+        return transcribe(recognizer, audio, language)
 
     def lag_p95(self) -> float | None:
         return float(np.percentile(list(self.lags), 95)) if self.lags else None
