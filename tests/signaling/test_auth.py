@@ -180,7 +180,7 @@ async def test_session_options_and_the_token_that_carries_them(
     claims = jwt.decode(body["token"], SECRET, algorithms=["HS256"])
     assert claims["analyzers"] == ["video", "audio", "transcript"], claims
     for options, why in [
-        ({"language": "cmn"}, "multilingual"),  # the default model is English only
+        ({"language": "auto"}, "multilingual"),  # detection needs a multilingual main model
         ({"language": "fr"}, "'language' must be one of"),
         ({"transcript": "yes"}, "true or false"),
         ({"colour": "red"}, "unknown session option"),
