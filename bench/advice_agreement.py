@@ -9,7 +9,7 @@ widened on the others (and then used to widen them again), round 2 after that, n
 change anything. Round 2 is the honest figure for answers Lens has not seen.
 
 ``--spoken`` also says every answer with espeak-ng (English at 160 words a minute, Mandarin with
-its ``cmn`` voice), transcribes it with the server's recogniser (``tiny.en`` for English,
+its pinyin voice), transcribes it with the server's recogniser (``tiny.en`` for English,
 ``base`` for Mandarin, one CTranslate2 thread) and scores the transcript against the same
 judgement: what recognition costs the cues.
 """
@@ -137,7 +137,7 @@ def spoken(answers: list[Judged]) -> dict[str, str]:
             if key not in cache:
                 if model not in recognizers:
                     recognizers[model] = WhisperRecognizer(registry.bundle(ASR_MODELS[model]))
-                voice, language = ("en", "en") if a.language == "en" else ("cmn", "zh")
+                voice, language = ("en", "en") if a.language == "en" else ("cmn-latn-pinyin", "zh")
                 clips, t = [], 0.0
                 for n, sentence in enumerate(s for s in SENTENCE.split(a.text) if s.strip()):
                     samples = phrase(sentence, Path(tmp) / f"{a.id}-{n}.wav", voice=voice)
@@ -164,8 +164,8 @@ def main() -> None:
     parser.add_argument("--spoken", action="store_true", help="also through espeak-ng and ASR")
     parser.add_argument(
         "--spoken-languages", default="en",
-        help="which languages to say (zh: espeak-ng's Mandarin, which Whisper base hears as "
-        "silence: 38 of 39 answers came back empty)",
+        help="which languages to say (zh: espeak-ng's Mandarin, which Whisper base mostly "
+        "hears as silence: 38 of 39 answers came back empty with its cmn voice)",
     )  # fmt: skip
     parser.add_argument("--show", action="store_true", help="list every disagreement")
     args = parser.parse_args()
