@@ -17,7 +17,7 @@ import json
 import logging
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
@@ -112,22 +112,18 @@ class LanguageModel:
         sent = urllib.request.Request(
             self.url, json.dumps(body).encode(), self._headers, method="POST"
         )
+        deadline = time.monotonic() + self._timeout
         with urllib.request.urlopen(sent, timeout=self._timeout) as response:
             if "text/event-stream" not in response.headers.get("Content-Type", ""):
-                data = json.loads(response.read(MAX_REPLY_BYTES))
+                data = json.loads(b"".join(_chunks(response, deadline)))
                 text = data["choices"][0]["message"]["content"]
                 if not isinstance(text, str):
                     raise TypeError("no text in the reply")
                 streamed(text)
                 return text
             parts: list[str] = []
-            size = 0
             told = 0.0
-            for raw in response:
-                size += len(raw)
-                if size > MAX_REPLY_BYTES:
-                    break
-                line = raw.strip()
+            for line in _lines(_chunks(response, deadline)):
                 if not line.startswith(b"data:"):
                     continue
                 payload = line[5:].strip()
@@ -146,3 +142,28 @@ class LanguageModel:
 
     async def close(self) -> None:
         self._threads.shutdown(wait=False, cancel_futures=True)
+
+
+def _chunks(response: Any, deadline: float) -> Iterator[bytes]:
+    """The reply's bytes as they come, at most :data:`MAX_REPLY_BYTES`; past ``deadline``
+    (monotonic) a :class:`TimeoutError`, however slowly the server drips, so the worker thread
+    is freed when the review gives up."""
+    size = 0
+    while chunk := response.read1(16384):
+        size += len(chunk)
+        if size > MAX_REPLY_BYTES:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError("the model's reply went past LENS_LLM_TIMEOUT")
+        yield chunk
+
+
+def _lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """Whole lines of a byte stream, stripped."""
+    rest = b""
+    for chunk in chunks:
+        rest += chunk
+        *whole, rest = rest.split(b"\n")
+        yield from (line.strip() for line in whole)
+    if rest.strip():
+        yield rest.strip()

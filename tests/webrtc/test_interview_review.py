@@ -5,12 +5,14 @@ answer is reviewed, with the follow-up asked as the next question."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
+from aiohttp import web
 
 from analyzers import AUDIO_RATE
 from loadtest.peer import AUDIO_SEND_RATE, AnswerTrack, ClientPeer, StillsTrack
@@ -147,3 +149,42 @@ async def test_asking_for_a_review_without_a_model_is_a_400(start_server: StartS
         async with http.post(f"{server.url}/api/sessions", json=body) as response:
             answer = await response.json()
     assert response.status == 400 and "LENS_LLM_URL" in answer["error"]["message"], answer
+
+
+async def test_a_model_that_drips_frees_its_worker_at_the_timeout() -> None:
+    """Pins: a model that sent one byte every 2 s kept the one ``lens-llm`` thread past
+    ``LENS_LLM_TIMEOUT``, so the next reviews failed with a healthy model."""
+    asked = 0
+
+    async def chat(request: web.Request) -> web.StreamResponse:
+        nonlocal asked
+        asked += 1
+        if asked == 1:  # the first reply drips, forever
+            response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+            await response.prepare(request)
+            with contextlib.suppress(ConnectionError):
+                for _ in range(60):
+                    await response.write(b"d")
+                    await asyncio.sleep(0.5)
+            return response
+        reply = "Good: A clear story || dropped by half\nFollow-up: What came next?"
+        return web.json_response({"choices": [{"message": {"content": reply}}]})
+
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", chat)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    model = LanguageModel(f"http://127.0.0.1:{port}/v1", "m", timeout=2, workers=1)
+    try:
+        started = asyncio.get_running_loop().time()
+        assert await model.review(ReviewRequest("Q?", "A.", "en")) is None
+        assert asyncio.get_running_loop().time() - started < 5, "given up at the timeout"
+        review = await model.review(ReviewRequest("Q?", "A.", "en"))
+        assert review is not None and review.follow_up == "What came next?", (
+            "the one worker thread was freed for the next review"
+        )
+    finally:
+        await model.close()
+        await runner.cleanup()
