@@ -151,6 +151,16 @@ async def test_a_person_connects_watches_and_ends(
     await shows(page.locator("#captions .caption").first, "a caption", 40_000)
     caption = await page.locator("#captions").inner_text()
     assert len(caption.split()) >= 2, f"captions read {caption!r}"
+    # A long run without spaces (a URL, an unbroken Latin or CJK run) wraps inside the captions.
+    # Pins: one widened the page to 1952 px at 1280.
+    await page.evaluate(
+        """() => { const line = document.createElement('span'); line.className = 'caption';
+        line.textContent = 'x'.repeat(400) + '\u4e2d'.repeat(200);
+        document.getElementById('captions').append(line); }"""
+    )
+    wide = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert wide[0] <= wide[1], f"a long caption made the page {wide[0]} px wide at {wide[1]}"
+    await page.evaluate("document.querySelector('#captions .caption:last-child').remove()")
     assert await page.locator("#fillers").get_attribute("data-value") is not None
     assert int(await page.locator("#frames").inner_text()) > 0
     await capture(page, artifacts, "browser-live")
