@@ -26,16 +26,11 @@ from analyzers.interview.questions import DEFAULT_SECONDS, Question
 from analyzers.interview.verdict import AnswerResult
 from analyzers.session.timeline import AudioPoint, VideoPoint
 from analyzers.words.language import Utterance, language_family
-from analyzers.words.match import chinese, stems, words
+from analyzers.words.match import STOP_WORDS, chinese, stems, words
 
 MIN_ANSWER_WORDS = 5
 MATCH = 0.5
 """Share of a question's content words an utterance must say to be that question."""
-_STOP = frozenset(
-    "a an and are as at be but by can could did do does for from had has have how i in is it "
-    "me my of on or our so that the their them then there they this to us was we were what "
-    "when where which who why will with would you your".split()
-)
 
 
 @dataclass(frozen=True)
@@ -55,7 +50,7 @@ def _content(text: str, family: str) -> set[str]:
     if family == "zh":
         folded = chinese(text)
         return {folded[i : i + 2] for i in range(max(0, len(folded) - 1))}
-    return {w for w in stems(words(text)) if w not in _STOP}
+    return {w for w in stems(words(text)) if w not in STOP_WORDS}
 
 
 def _share(question: str, said: str, family: str) -> float:

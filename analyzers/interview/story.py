@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 
 from analyzers.interview.questions import STORY_PARTS, KeyPoint
-from analyzers.words.match import chinese, find_phrase, stems, words
+from analyzers.words.match import STOP_WORDS, chinese, find_phrase, stems, words
 
 PARTS = STORY_PARTS
 QUOTE_WORDS = 12
@@ -276,15 +276,7 @@ def story_parts(text: str, family: str) -> StoryParts:
 def _point_words(point: KeyPoint) -> list[str]:
     if point.words:
         return list(point.words)
-    return [w for w in words(point.point) if len(w) > 3 and w not in _STOP]
-
-
-_STOP = frozenset(
-    "about after also and any are because been being but can could did does doing for from "
-    "had has have how into its just like more most not one only other our out over own same "
-    "should some such than that the their them then there these they this those through very "
-    "was were what when where which while who why will with would your you".split()
-)
+    return [w for w in words(point.point) if len(w) > 3 and w not in STOP_WORDS]
 
 
 CHANGE_OVER_TIME = re.compile(r"\b(?:now|since then|ever since|these days|today)\b")

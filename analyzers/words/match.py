@@ -36,6 +36,14 @@ NUMBER_WORDS = frozenset(
     "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty "
     "ninety hundred thousand million billion half double twice triple dozen percent".split()
 )
+STOP_WORDS = frozenset(
+    "a about after also an and any are as at be because been being but by can could did do "
+    "does doing for from had has have how i in into is it its just like me more most my not of "
+    "on one only or other our out over own same should so some such than that the their them "
+    "then there these they this those through to us very was we were what when where which "
+    "while who why will with would you your".split()
+)
+"""Words that say nothing of what a point or a question is about (folded)."""
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _PERCENT = re.compile(r"%|\bper cent\b")
