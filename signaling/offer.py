@@ -52,16 +52,20 @@ def parse_offer(body: bytes, *, max_sdp_bytes: int) -> Offer:
     try:
         data = json.loads(body)
     except (ValueError, RecursionError) as exc:
-        raise InvalidJson(f"request body is not JSON: {exc}") from None
+        raise InvalidJson("request body is not JSON: {exc}", exc=exc) from None
     if not isinstance(data, dict):
         raise InvalidOffer('expected a JSON object {"sdp": "...", "type": "offer"}')
     if data.get("type") != "offer":
-        raise InvalidOffer(f'"type" must be "offer", got {str(data.get("type"))[:40]!r}')
+        raise InvalidOffer(
+            '"type" must be "offer", got {str}', str=repr(str(data.get("type"))[:40])
+        )
     sdp = data.get("sdp")
     if not isinstance(sdp, str) or not sdp.strip():
         raise InvalidOffer('"sdp" must be a non-empty string')
     if len(sdp.encode("utf-8", "surrogatepass")) > max_sdp_bytes:
-        raise PayloadTooLarge(f"the SDP is over the {max_sdp_bytes}-byte limit")
+        raise PayloadTooLarge(
+            "the SDP is over the {max_sdp_bytes}-byte limit", max_sdp_bytes=max_sdp_bytes
+        )
     session_id = data.get("session_id")
     if session_id is not None and not isinstance(session_id, str):
         raise InvalidOffer('"session_id" must be a string')
@@ -81,7 +85,9 @@ def inspect_sdp(sdp: str, max_tracks: int | None = None) -> OfferMedia:
         raise NoMedia("the offer has neither audio nor video to analyse")
     if max_tracks is not None and media.tracks > max_tracks:
         raise TooManyTracks(
-            f"the offer has {media.tracks} audio and video tracks; at most {max_tracks} are taken"
+            "the offer has {tracks} audio and video tracks; at most {max_tracks} are taken",
+            tracks=media.tracks,
+            max_tracks=max_tracks,
         )
     if "application" not in media.kinds:
         raise MissingDataChannel(

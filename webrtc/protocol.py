@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import asdict, dataclass
-from typing import Any, ClassVar, cast, get_args
+from dataclasses import asdict, dataclass, replace
+from typing import Any, ClassVar, Protocol, cast, get_args, runtime_checkable
 
 from analyzers.encoding import plain
 from analyzers.interview.flow import Control
+from locales import Translator
 
 PROTOCOL_VERSION = 1
 MAX_CLIENT_MESSAGE_BYTES = 4096
@@ -70,6 +71,22 @@ class Error(ServerMessage):
     type: ClassVar[str] = "error"
     code: str
     message: str
+
+    def in_words(self, words: Translator) -> Error:
+        return replace(self, message=words(self.message))
+
+
+@runtime_checkable
+class Worded(Protocol):
+    """A message with words for a person: made in English (the catalogs' source language) and
+    put into the session's language as it is sent."""
+
+    def in_words(self, words: Translator) -> ServerMessage: ...
+
+
+def in_words(message: ServerMessage, words: Translator) -> ServerMessage:
+    """``message`` in the words of ``words``' locale (unchanged when it has no words)."""
+    return message.in_words(words) if isinstance(message, Worded) else message
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ and the rolling summary (whose fields the end-of-session report reuses)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 from analyzers.session.report import utterance_dict
@@ -19,6 +19,7 @@ from analyzers.voice.speech_events import SpeechStopped as SpeechStoppedResult
 from analyzers.voice.summary import AudioSummary
 from analyzers.voice.windows import AudioWindowResult
 from analyzers.words.language import LanguageSummary, Utterance
+from locales import N_, Translator
 from webrtc.protocol import ServerMessage
 
 
@@ -143,6 +144,10 @@ class Setup(ServerMessage):
             framing=None if result.framing is None else result.framing.to_dict(),
         )
 
+    def in_words(self, words: Translator) -> Setup:
+        advice = [{**item, "text": words(item["text"])} for item in self.advice]
+        return replace(self, advice=advice)
+
 
 @dataclass(frozen=True)
 class CalibrationMessage(ServerMessage):
@@ -169,14 +174,21 @@ class CalibrationMessage(ServerMessage):
             text=CALIBRATION_TEXT[result.reason or "ok"],
         )
 
+    def in_words(self, words: Translator) -> CalibrationMessage:
+        return replace(self, text=words(self.text))
+
 
 CALIBRATION_TEXT = {
-    "ok": "Got it: eye contact now means looking where you just looked.",
-    "no_face": "Your face was not in view long enough. Face the camera and try again.",
-    "too_far": "That was too far from the camera. Look at the interviewer's picture or the "
-    "camera itself and try again.",
-    "unsteady": "Your eyes were moving. Rest them on the interviewer's picture for two seconds "
-    "and try again.",
+    "ok": N_("Got it: eye contact now means looking where you just looked."),
+    "no_face": N_("Your face was not in view long enough. Face the camera and try again."),
+    "too_far": N_(
+        "That was too far from the camera. Look at the interviewer's picture or the "
+        "camera itself and try again."
+    ),
+    "unsteady": N_(
+        "Your eyes were moving. Rest them on the interviewer's picture for two seconds "
+        "and try again."
+    ),
 }
 
 

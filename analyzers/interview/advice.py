@@ -21,6 +21,7 @@ from analyzers.encoding import Digits
 from analyzers.interview.advice_text import say
 from analyzers.interview.answers import AnswerCues, AnswerFigures
 from analyzers.interview.questions import Question
+from analyzers.voice.speaking_rate import as_english_pace, pace_range
 from analyzers.words.language import language_family
 
 MIN_WORDS = 12
@@ -175,15 +176,19 @@ def _fillers(h: Heard) -> tuple[Tip | None, Tip | None]:
 
 def _pace(h: Heard) -> tuple[Tip | None, Tip | None]:
     wpm = h.figures.words_per_min
-    if wpm is None or h.family != "en" or h.figures.words < MIN_WORDS:
-        return None, None  # Mandarin pace has its own norm (characters a minute): not here
+    if wpm is None or h.figures.words < MIN_WORDS:
+        return None, None
+    # Mandarin is counted in characters a minute: judged on the English thresholds carried
+    # over by the languages' measured syllable rates (PACE_SCALE).
+    english = as_english_pace(wpm, h.family)
+    low, high = pace_range(120, 165, h.family)
     shown = f"{wpm:.0f}"
-    if wpm > 185:
-        return None, h.tip("pace.fast", "pace", round(wpm), "pace", wpm=shown)
-    if wpm < 95:
-        return None, h.tip("pace.slow", "pace", round(wpm), "pace", wpm=shown)
-    if 120 <= wpm <= 165:
-        return h.tip("pace.ok", "pace", round(wpm), "pace", wpm=shown), None
+    if english > 185:
+        return None, h.tip("pace.fast", "pace", round(wpm), "pace", wpm=shown, low=low, high=high)
+    if english < 95:
+        return None, h.tip("pace.slow", "pace", round(wpm), "pace", wpm=shown, low=low, high=high)
+    if 120 <= english <= 165:
+        return h.tip("pace.ok", "pace", round(wpm), "pace", wpm=shown, low=low, high=high), None
     return None, None
 
 
@@ -252,6 +257,10 @@ def _join(family: str, items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def _english_pace(h: Heard) -> float:
+    return as_english_pace(h.figures.words_per_min or 0.0, h.family)
+
+
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _CLAIMS: dict[str, tuple[tuple[str, re.Pattern[str], Callable[[Heard], bool]], ...]] = {
     # (what the claim is about, the words that make it, whether the measurement contradicts it)
@@ -274,7 +283,10 @@ _CLAIMS: dict[str, tuple[tuple[str, re.Pattern[str], Callable[[Heard], bool]], .
          lambda h: h.figures.eye_contact is None or h.figures.eye_contact >= 0.5),
     ),
     "zh": (
-        ("pace", re.compile(r"太快|说慢|放慢|太慢|语速"), lambda h: True),
+        ("pace", re.compile(r"太快|说慢|放慢"),
+         lambda h: h.figures.words_per_min is None or _english_pace(h) <= 165),
+        ("pace", re.compile(r"太慢|说快|加快"),
+         lambda h: h.figures.words_per_min is None or _english_pace(h) >= 120),
         ("length", re.compile(r"太长|精简|缩短"),
          lambda h: h.cues is None or h.cues.length == "short"),
         ("length", re.compile(r"太短|多说|展开"),

@@ -1,153 +1,88 @@
 # ruff: noqa: E501  (sentences read better whole than wrapped)
-"""The words of the advice, in English and Simplified Chinese: for each check what was heard and
-what to do instead, and the names of the figures and their typical ranges. Fields in braces are
-filled from the answer (``{missed}``, ``{wpm}``…); quotes of what the person said are added by
+"""The words of the advice, written in English and translated by the catalogs (``locales``):
+for each check what was heard and what to do instead, and the names of the figures and their
+typical ranges. Fields in braces are filled from the answer (``{missed}``, ``{wpm}``…); quotes of what the person said are added by
 the page, escaped.
 """
 
 from __future__ import annotations
 
-TEXTS: dict[str, dict[str, tuple[str, str]]] = {
-    "en": {
-        # to change: (what was heard, what to do instead)
-        "silent": ("Only {words} words were heard in this answer.",
-                   "Answer out loud in full sentences: even a rough first try shows what to work on."),
-        "coverage": ("You did not cover {missed}.",
-                     "Add a sentence on {first}."),
-        "structure.none": ("This was not told as a story.",
-                           "Tell one real example: where and when, what you had to do, what you did, and what changed."),
-        "structure.result": ("Your story had no clear result.",
-                             "End with what changed, with a figure if you can: \"As a result, … dropped by …\"."),
-        "structure.action": ("It was not clear what you did yourself.",
-                             "Say the steps you took: \"I built…\", \"I talked to…\", \"I changed…\"."),
-        "structure.situation": ("The story had no setting.",
-                                "Open with one sentence on where and when: \"At my last job, …\"."),
-        "structure.task": ("Your goal or responsibility was not said.",
-                           "Say what you had to achieve: \"My job was to…\", \"The goal was…\"."),
-        "specific": ("There were no figures in this answer.",
-                     "Give one number: how much, how many, how long, or how much faster."),
-        "ownership": ("You said \"we\" {we} times and \"I\" {i} times.",
-                      "Say what you did yourself: \"I proposed…\", \"I wrote…\"."),
-        "length.short": ("Your answer lasted {duration} s; about {seconds} s is suggested.",
-                         "Go through each step of a strong answer (\"How a strong answer goes\"), ending with: {step}"),
-        "length.short.bare": ("Your answer lasted {duration} s; about {seconds} s is suggested.",
-                              "Add an example: what happened, what you did and what came of it."),
-        "length.long": ("Your answer lasted {duration} s, well over the {seconds} s suggested.",
-                        "Lead with your main point, keep one example and stop after its result."),
-        "fillers": ("{rate} filler words (um, uh) a minute.",
-                    "Pause silently instead: a short silence sounds thoughtful, a filler sounds unsure."),
-        "pace.fast": ("{wpm} words a minute is fast for an interview.",
-                      "Slow down at the key points and let each sentence land."),
-        "pace.slow": ("{wpm} words a minute is slow.",
-                      "Know your outline before you start, so the words come readily; use shorter sentences."),
-        "first_word": ("You started {s} s after the question.",
-                       "Buy time out loud while you think: \"Let me think of a good example…\"."),
-        "eye_contact": ("You looked at the camera {pct} of the time.",
-                        "Look at the lens, not at your own picture, at least at the start and end of each point."),
-        "voice": ("Your voice varied by only {st} semitones, which can sound flat.",
-                  "Stress the key word of each sentence and let your voice rise and fall."),
-        # done well: (what was heard, "")
-        "coverage.all": ("You covered the key points: {covered}.", ""),
-        "structure.complete": ("You told it as a full story: situation, task, action and result.", ""),
-        "specific.good": ("You made it concrete with {numbers} figures.", ""),
-        "length.ok": ("A good length: {duration} s, with about {seconds} s suggested.", ""),
-        "fillers.few": ("Few filler words: {rate} a minute.", ""),
-        "pace.ok": ("A comfortable pace: {wpm} words a minute.", ""),
-        "first_word.quick": ("You started promptly, {s} s after the question.", ""),
-        "eye_contact.good": ("Steady eye contact: {pct} of the time.", ""),
-        "voice.good": ("A lively voice: {st} semitones of variation.", ""),
-        # the figures and their typical ranges
-        "figure.words": ("words", ""),
-        "figure.points": ("key points covered", ""),
-        "figure.story": ("parts of a story (situation, task, action, result)", ""),
-        "figure.numbers": ("numbers given", ""),
-        "figure.ownership": ("\"I\" against \"we\"", ""),
-        "figure.length": ("seconds", ""),
-        "figure.fillers": ("filler words a minute", ""),
-        "figure.pace": ("words a minute", ""),
-        "figure.first_word": ("seconds before the first word", ""),
-        "figure.eye_contact": ("share of time looking at the camera", ""),
-        "figure.voice": ("pitch variation (semitones)", ""),
-        "typical.words": ("a full answer has 100 words or more", ""),
-        "typical.points": ("a strong answer covers all of them", ""),
-        "typical.story": ("all four make a clear story", ""),
-        "typical.numbers": ("at least one", ""),
-        "typical.ownership": ("say what you did yourself", ""),
-        "typical.length": ("about {seconds} s suggested", ""),
-        "typical.fillers": ("under 3", ""),
-        "typical.pace": ("120-160", ""),
-        "typical.first_word": ("5 s or less", ""),
-        "typical.eye_contact": ("40 % or more while speaking", ""),
-        "typical.voice": ("2-4", ""),
-        # the verdict
-        "where.one": ("Question {n}", ""),
-        "where.many": ("Questions {ns}", ""),
-    },
-    "zh": {
-        "silent": ("这个回答只听到了 {words} 个字。",
-                   "用完整的句子大声回答: 即使第一次说得不好, 也能看出要改进什么。"),
-        "coverage": ("你没有讲到: {missed}。",
-                     "加一句关于「{first}」的话。"),
-        "structure.none": ("这个回答没有讲成一个故事。",
-                           "讲一个真实的例子: 什么时候在哪里, 你要做什么, 你做了什么, 结果改变了什么。"),
-        "structure.result": ("你的故事没有明确的结果。",
-                             "最后说清改变了什么, 最好有数字: \"结果, ……降低了……\"。"),
-        "structure.action": ("没有听出你自己做了什么。",
-                             "说出你采取的步骤: \"我搭建了……\"、\"我找了……\"、\"我改了……\"。"),
-        "structure.situation": ("故事没有交代背景。",
-                                "先用一句话说时间和地点: \"在上一家公司的时候, ……\"。"),
-        "structure.task": ("没有说你的目标或职责。",
-                           "说出你要达成什么: \"我负责……\"、\"目标是……\"。"),
-        "specific": ("这个回答里没有数字。",
-                     "给出一个数字: 多少、几个、多久, 或者快了多少。"),
-        "ownership": ("你说了 {we} 次 \"我们\", {i} 次 \"我\"。",
-                      "说出你自己做了什么: \"我提出……\"、\"我写了……\"。"),
-        "length.short": ("你的回答用了 {duration} 秒, 建议大约 {seconds} 秒。",
-                         "按照好的回答的每一步来讲, 最后讲到: {step}"),
-        "length.short.bare": ("你的回答用了 {duration} 秒, 建议大约 {seconds} 秒。",
-                              "加一个例子: 发生了什么, 你做了什么, 结果如何。"),
-        "length.long": ("你的回答用了 {duration} 秒, 远超建议的 {seconds} 秒。",
-                        "先说要点, 只保留一个例子, 讲完结果就停。"),
-        "fillers": ("每分钟 {rate} 个语气词 (嗯、呃)。",
-                    "用短暂的停顿代替: 停顿显得在思考, 语气词显得没把握。"),
-        "first_word": ("问题结束 {s} 秒后你才开口。",
-                       "边想边说一句过渡的话: \"让我想一个合适的例子……\"。"),
-        "eye_contact": ("你看镜头的时间只有 {pct}。",
-                        "看摄像头, 而不是自己的画面, 至少在每个要点的开头和结尾。"),
-        "voice": ("你的声音只变化了 {st} 个半音, 听起来可能比较平。",
-                  "每句话强调一个关键词, 让语调有起伏。"),
-        "coverage.all": ("你讲到了所有要点: {covered}。", ""),
-        "structure.complete": ("你讲了一个完整的故事: 情境、任务、行动和结果。", ""),
-        "specific.good": ("你用 {numbers} 个数字让回答更具体。", ""),
-        "length.ok": ("长度合适: {duration} 秒, 建议大约 {seconds} 秒。", ""),
-        "fillers.few": ("语气词很少: 每分钟 {rate} 个。", ""),
-        "first_word.quick": ("你开口很快: 问题结束 {s} 秒后。", ""),
-        "eye_contact.good": ("眼神交流稳定: {pct} 的时间看着镜头。", ""),
-        "voice.good": ("声音生动: 有 {st} 个半音的变化。", ""),
-        "figure.words": ("字数", ""),
-        "figure.points": ("讲到的要点", ""),
-        "figure.story": ("故事的部分 (情境、任务、行动、结果)", ""),
-        "figure.numbers": ("给出的数字", ""),
-        "figure.ownership": ("\"我\" 和 \"我们\"", ""),
-        "figure.length": ("秒", ""),
-        "figure.fillers": ("每分钟语气词", ""),
-        "figure.pace": ("每分钟字数", ""),
-        "figure.first_word": ("开口前的秒数", ""),
-        "figure.eye_contact": ("看镜头的时间比例", ""),
-        "figure.voice": ("音高变化 (半音)", ""),
-        "typical.words": ("完整的回答一般有 150 字以上", ""),
-        "typical.points": ("好的回答全部讲到", ""),
-        "typical.story": ("四部分都有, 故事才清楚", ""),
-        "typical.numbers": ("至少一个", ""),
-        "typical.ownership": ("说出你自己做了什么", ""),
-        "typical.length": ("建议大约 {seconds} 秒", ""),
-        "typical.fillers": ("少于 3 个", ""),
-        "typical.first_word": ("5 秒以内", ""),
-        "typical.eye_contact": ("说话时 40 % 以上", ""),
-        "typical.voice": ("2-4", ""),
-        "where.one": ("第 {n} 题", ""),
-        "where.many": ("第 {ns} 题", ""),
-    },
+from locales import N_, locale_of_language, translator
+
+TEXTS: dict[str, tuple[str, str]] = {
+    # to change: (what was heard, what to do instead)
+    "silent": (N_("Only {words} words were heard in this answer."),
+               N_("Answer out loud in full sentences: even a rough first try shows what to work on.")),
+    "coverage": (N_("You did not cover {missed}."),
+                 N_("Add a sentence on {first}.")),
+    "structure.none": (N_("This was not told as a story."),
+                       N_("Tell one real example: where and when, what you had to do, what you did, and what changed.")),
+    "structure.result": (N_("Your story had no clear result."),
+                         N_("End with what changed, with a figure if you can: \"As a result, … dropped by …\".")),
+    "structure.action": (N_("It was not clear what you did yourself."),
+                         N_("Say the steps you took: \"I built…\", \"I talked to…\", \"I changed…\".")),
+    "structure.situation": (N_("The story had no setting."),
+                            N_("Open with one sentence on where and when: \"At my last job, …\".")),
+    "structure.task": (N_("Your goal or responsibility was not said."),
+                       N_("Say what you had to achieve: \"My job was to…\", \"The goal was…\".")),
+    "specific": (N_("There were no figures in this answer."),
+                 N_("Give one number: how much, how many, how long, or how much faster.")),
+    "ownership": (N_("You said \"we\" {we} times and \"I\" {i} times."),
+                  N_("Say what you did yourself: \"I proposed…\", \"I wrote…\".")),
+    "length.short": (N_("Your answer lasted {duration} s; about {seconds} s is suggested."),
+                     N_("Go through each step of a strong answer (\"How a strong answer goes\"), ending with: {step}")),
+    "length.short.bare": (N_("Your answer lasted {duration} s; about {seconds} s is suggested."),
+                          N_("Add an example: what happened, what you did and what came of it.")),
+    "length.long": (N_("Your answer lasted {duration} s, well over the {seconds} s suggested."),
+                    N_("Lead with your main point, keep one example and stop after its result.")),
+    "fillers": (N_("{rate} filler words (um, uh) a minute."),
+                N_("Pause silently instead: a short silence sounds thoughtful, a filler sounds unsure.")),
+    "pace.fast": (N_("{wpm} words a minute is fast for an interview."),
+                  N_("Slow down at the key points and let each sentence land.")),
+    "pace.slow": (N_("{wpm} words a minute is slow."),
+                  N_("Know your outline before you start, so the words come readily; use shorter sentences.")),
+    "first_word": (N_("You started {s} s after the question."),
+                   N_("Buy time out loud while you think: \"Let me think of a good example…\".")),
+    "eye_contact": (N_("You looked at the camera {pct} of the time."),
+                    N_("Look at the lens, not at your own picture, at least at the start and end of each point.")),
+    "voice": (N_("Your voice varied by only {st} semitones, which can sound flat."),
+              N_("Stress the key word of each sentence and let your voice rise and fall.")),
+    # done well: (what was heard, "")
+    "coverage.all": (N_("You covered the key points: {covered}."), ""),
+    "structure.complete": (N_("You told it as a full story: situation, task, action and result."), ""),
+    "specific.good": (N_("You made it concrete with {numbers} figures."), ""),
+    "length.ok": (N_("A good length: {duration} s, with about {seconds} s suggested."), ""),
+    "fillers.few": (N_("Few filler words: {rate} a minute."), ""),
+    "pace.ok": (N_("A comfortable pace: {wpm} words a minute."), ""),
+    "first_word.quick": (N_("You started promptly, {s} s after the question."), ""),
+    "eye_contact.good": (N_("Steady eye contact: {pct} of the time."), ""),
+    "voice.good": (N_("A lively voice: {st} semitones of variation."), ""),
+    # the figures and their typical ranges
+    "figure.words": (N_("words"), ""),
+    "figure.points": (N_("key points covered"), ""),
+    "figure.story": (N_("parts of a story (situation, task, action, result)"), ""),
+    "figure.numbers": (N_("numbers given"), ""),
+    "figure.ownership": (N_("\"I\" against \"we\""), ""),
+    "figure.length": (N_("seconds"), ""),
+    "figure.fillers": (N_("filler words a minute"), ""),
+    "figure.pace": (N_("words a minute"), ""),
+    "figure.first_word": (N_("seconds before the first word"), ""),
+    "figure.eye_contact": (N_("share of time looking at the camera"), ""),
+    "figure.voice": (N_("pitch variation (semitones)"), ""),
+    "typical.words": (N_("a full answer has {full} words or more"), ""),
+    "typical.points": (N_("a strong answer covers all of them"), ""),
+    "typical.story": (N_("all four make a clear story"), ""),
+    "typical.numbers": (N_("at least one"), ""),
+    "typical.ownership": (N_("say what you did yourself"), ""),
+    "typical.length": (N_("about {seconds} s suggested"), ""),
+    "typical.fillers": (N_("under 3"), ""),
+    "typical.pace": (N_("{low}-{high}"), ""),
+    "typical.first_word": (N_("5 s or less"), ""),
+    "typical.eye_contact": (N_("40 % or more while speaking"), ""),
+    "typical.voice": (N_("2-4"), ""),
+    # the verdict
+    "where.one": (N_("Question {n}"), ""),
+    "where.many": (N_("Questions {ns}"), ""),
 }  # fmt: skip
 
 
@@ -156,9 +91,14 @@ class _Fields(dict[str, object]):
         return ""
 
 
+FULL_ANSWER = {"en": 100, "zh": 150}
+"""Words (English) or characters (Chinese) of a full answer."""
+
+
 def say(language: str, key: str, **fields: object) -> tuple[str, str]:
-    """(text, what to do) of ``key`` in ``language`` (``en`` or ``zh``), fields filled in."""
-    table = TEXTS.get(language, TEXTS["en"])
-    text, do = table.get(key) or TEXTS["en"][key]
-    values = _Fields(fields)
-    return text.format_map(values), do.format_map(values)
+    """(text, what to do) of ``key`` in ``language`` (``en``, ``zh``; its catalog in
+    ``locales``), fields filled in."""
+    words = translator(locale_of_language(language))
+    text, do = TEXTS[key]
+    values = _Fields({"full": FULL_ANSWER.get(words.locale, 100), **fields})
+    return words.gettext(text).format_map(values), words.gettext(do).format_map(values)

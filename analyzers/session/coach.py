@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from statistics import median
 from typing import Literal
 
+from locales import N_
+
 Severity = Literal["high", "medium", "low"]
 
 LIGHT_ISSUES = ("too_dark", "backlit", "washed_out")
@@ -79,7 +81,7 @@ class Rule:
     """A problem above ``on`` (else below it); cleared past ``clear`` the other way."""
     min_seconds: float
     severity: Severity
-    text: dict[str, str]
+    text: str
 
 
 RULES: tuple[Rule, ...] = (
@@ -92,7 +94,7 @@ RULES: tuple[Rule, ...] = (
         False,
         1.0,
         "high",
-        {"en": "Move back into the picture", "zh": "请回到画面中"},
+        N_("Move back into the picture"),
     ),
     Rule(
         "lighting",
@@ -102,7 +104,7 @@ RULES: tuple[Rule, ...] = (
         True,
         10.0,
         "medium",
-        {"en": "Light your face from the front", "zh": "让光线从正面照亮你的脸"},
+        N_("Light your face from the front"),
     ),
     Rule(
         "speak_up",
@@ -112,7 +114,7 @@ RULES: tuple[Rule, ...] = (
         False,
         5.0,
         "high",
-        {"en": "Speak up", "zh": "请大声一点"},
+        N_("Speak up"),
     ),
     Rule(
         "look_at_camera",
@@ -122,7 +124,7 @@ RULES: tuple[Rule, ...] = (
         False,
         10.0,
         "medium",
-        {"en": "Look at the camera", "zh": "请看着摄像头"},
+        N_("Look at the camera"),
     ),
     Rule(
         "slow_down",
@@ -132,7 +134,7 @@ RULES: tuple[Rule, ...] = (
         True,
         10.0,
         "medium",
-        {"en": "Slow down", "zh": "请放慢语速"},
+        N_("Slow down"),
     ),
     Rule(
         "too_many_fillers",
@@ -142,7 +144,7 @@ RULES: tuple[Rule, ...] = (
         True,
         10.0,
         "medium",
-        {"en": "Pause instead of saying um", "zh": "用停顿代替“嗯”“呃”"},
+        N_("Pause instead of saying um"),
     ),
     Rule(
         "long_answer",
@@ -152,7 +154,7 @@ RULES: tuple[Rule, ...] = (
         True,
         0.0,
         "low",
-        {"en": "Wrap up this answer", "zh": "请总结这个回答"},
+        N_("Wrap up this answer"),
     ),
     Rule(
         "pause_more",
@@ -162,7 +164,7 @@ RULES: tuple[Rule, ...] = (
         True,
         0.0,
         "low",
-        {"en": "Take a breath and pause", "zh": "停一下, 喘口气"},
+        N_("Take a breath and pause"),
     ),
     Rule(
         "vary_your_pitch",
@@ -172,7 +174,7 @@ RULES: tuple[Rule, ...] = (
         False,
         15.0,
         "low",
-        {"en": "Vary your tone", "zh": "让语调更有起伏"},
+        N_("Vary your tone"),
     ),
 )
 KINDS = tuple(rule.kind for rule in RULES)
@@ -182,8 +184,8 @@ KINDS = tuple(rule.kind for rule in RULES)
 class Nudge:
     t: float
     kind: str
-    text: dict[str, str]
-    """The cue in English (``en``) and Chinese (``zh``)."""
+    text: str
+    """The cue, in English: the catalogs (``locales``) put it in the person's language."""
     severity: Severity
     figures: dict[str, float]
     """The figure that triggered it and its threshold."""

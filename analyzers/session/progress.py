@@ -12,6 +12,9 @@ from statistics import mean
 from typing import Any, Literal
 
 from analyzers.session.summary import SummaryFields
+from analyzers.voice.speaking_rate import PACE_SCALE
+from analyzers.words.language import language_family
+from locales import N_
 
 Better = Literal["higher", "lower", "band"]
 
@@ -28,24 +31,39 @@ class Headline:
     noise: float
     """A change smaller than this is "about the same": what the figure moves between two
     sessions of a person who did not change (``docs/analyzers.md``, "Progress")."""
+    languages: frozenset[str] = frozenset({"en", "zh"})
+    """The spoken languages whose sessions have the figure: pace is words a minute in English
+    and characters a minute in Mandarin, two figures that never share a chart."""
 
 
 HEADLINES: tuple[Headline, ...] = (
-    Headline("eye_contact", "Eye contact", lambda s: s.eye_contact_ratio, "higher", "share", 0.05),
     Headline(
-        "face_visible", "Face in view", lambda s: s.face_visible_ratio, "higher", "share", 0.05
+        "eye_contact", N_("Eye contact"), lambda s: s.eye_contact_ratio, "higher", "share", 0.05
+    ),
+    Headline(
+        "face_visible", N_("Face in view"), lambda s: s.face_visible_ratio, "higher", "share", 0.05
     ),
     Headline(
         "speech_rate",
-        "Speech rate",
+        N_("Speech rate"),
         lambda s: s.speaking_rate.wpm if s.speaking_rate else None,
         "band",
         "wpm",
         15.0,
+        frozenset({"en"}),
+    ),
+    Headline(
+        "speech_rate_zh",
+        N_("Speech rate in Chinese"),
+        lambda s: s.speaking_rate.wpm if s.speaking_rate else None,
+        "band",
+        "cpm",
+        round(15.0 * PACE_SCALE["zh"]),
+        frozenset({"zh"}),
     ),
     Headline(
         "fillers",
-        "Filler words (um, uh)",
+        N_("Filler words (um, uh)"),
         lambda s: s.language.fillers_per_min if s.language else None,
         "lower",
         "per min",
@@ -53,18 +71,18 @@ HEADLINES: tuple[Headline, ...] = (
     ),
     Headline(
         "pitch_variation",
-        "Pitch variation",
+        N_("Pitch variation"),
         lambda s: s.pitch.std_semitones if s.pitch else None,
         "higher",
         "semitones",
         0.8,
     ),
     Headline(
-        "head_stability", "Head stability", lambda s: s.head_stability, "higher", "share", 0.03
+        "head_stability", N_("Head stability"), lambda s: s.head_stability, "higher", "share", 0.03
     ),
     Headline(
         "slumped",
-        "Time slumped",
+        N_("Time slumped"),
         lambda s: s.posture.slumped_ratio if s.posture else None,
         "lower",
         "share",
@@ -75,11 +93,15 @@ RECENT = 5
 """How many earlier sessions a report is compared with."""
 
 
-def headline_figures(summary: SummaryFields) -> dict[str, float | None]:
-    """The headline figures of one report's summary (``None`` where it has none)."""
+def headline_figures(
+    summary: SummaryFields, language: str | None = None
+) -> dict[str, float | None]:
+    """The headline figures of one report's summary (``None`` where it has none, or where the
+    figure is not of the session's spoken ``language``)."""
     figures: dict[str, float | None] = {}
+    family = language_family(language or "en")
     for headline in HEADLINES:
-        value = headline.figure(summary)
+        value = headline.figure(summary) if family in headline.languages else None
         figures[headline.name] = None if value is None else float(value)
     return figures
 

@@ -140,6 +140,9 @@ class Report:
     """Each question's answer and the verdict, when the session was an interview."""
     nudges: tuple[NudgeRecord, ...] = ()
     """What the live coach said, in order (none for a recorded file)."""
+    language: str = "en"
+    """The spoken language (``en``, ``cmn``…): pace is words a minute in English and
+    characters a minute in Mandarin."""
     v: int = field(default=REPORT_VERSION)
 
     def to_dict(self) -> dict[str, Any]:
@@ -162,6 +165,7 @@ class Report:
             "recording": self.recording,
             "interview": None if self.interview is None else self.interview.to_dict(),
             "nudges": [plain(n) for n in self.nudges],
+            "language": self.language,
         }
 
     @classmethod
@@ -187,6 +191,7 @@ class Report:
             if data.get("interview") is None
             else InterviewReport.from_dict(data["interview"]),
             nudges=tuple(NudgeRecord(**n) for n in data.get("nudges") or ()),
+            language=data.get("language") or "en",
             v=data.get("v", REPORT_VERSION),
         )
 
@@ -266,4 +271,5 @@ def build_report(
         recording=recording,
         interview=None if interview is None else InterviewReport.of(interview),
         nudges=tuple(nudges),
+        language=language,
     )

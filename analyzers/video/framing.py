@@ -28,23 +28,26 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from locales import N_
+
 SHARPNESS_HEIGHT = 128
 """The inner face is scaled down to at most this many pixels tall before the blur metric, so a
 face close to a sharp HD camera and one further away read alike."""
 
 ADVICE: dict[str, str] = {
     # Most important first: the setup check lists them in this order.
-    "no_face": "We cannot see your face: sit in front of the camera.",
-    "cut_off": "Part of your face is outside the picture: move back to the middle.",
-    "too_dark": "Your face is too dark: add light in front of you.",
-    "backlit": "The light is behind you: move the light in front of you, or turn away from "
-    "the window.",
-    "washed_out": "The light on your face is too strong: move it further away or soften it.",
-    "blurry": "Your face looks blurred: clean the lens, check the focus, or hold still.",
-    "too_close": "You are very close to the camera: sit a little further back.",
-    "too_far": "You are far from the camera: move a little closer.",
-    "off_centre": "Move so that you are in the middle of the picture.",
-    "too_low": "Your face is low in the picture: raise the camera or sit higher.",
+    "no_face": N_("We cannot see your face: sit in front of the camera."),
+    "cut_off": N_("Part of your face is outside the picture: move back to the middle."),
+    "too_dark": N_("Your face is too dark: add light in front of you."),
+    "backlit": N_(
+        "The light is behind you: move the light in front of you, or turn away from the window."
+    ),
+    "washed_out": N_("The light on your face is too strong: move it further away or soften it."),
+    "blurry": N_("Your face looks blurred: clean the lens, check the focus, or hold still."),
+    "too_close": N_("You are very close to the camera: sit a little further back."),
+    "too_far": N_("You are far from the camera: move a little closer."),
+    "off_centre": N_("Move so that you are in the middle of the picture."),
+    "too_low": N_("Your face is low in the picture: raise the camera or sit higher."),
 }
 ISSUES = tuple(ADVICE)
 

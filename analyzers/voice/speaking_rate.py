@@ -35,6 +35,26 @@ SYLLABLES_PER_WORD = {
     "zh": 1.0,
 }
 
+PACE_SCALE = {"en": 1.0, "zh": round(1.47 * 5.18 / 6.19, 2)}
+"""Units of a language's pace (English words, Mandarin characters) a minute that go as fast as
+one English word a minute. Pellegrino, Coupé & Marsico (2011, *Language* 87(3):539-558) timed
+the same texts read in seven languages: Mandarin 5.18 syllables a second, English 6.19. At
+1.47 syllables an English word, one English word a minute is 1.47 * 5.18 / 6.19 ≈ 1.23
+Mandarin syllables (characters) a minute: English's 120-165 words a minute are 150-200
+characters in Mandarin (``docs/analyzers.md``, "Pace in Mandarin")."""
+
+
+def pace_range(low: float, high: float, family: str) -> tuple[int, int]:
+    """An English range of words a minute in ``family``'s units, rounded to fives."""
+    scale = PACE_SCALE.get(family, 1.0)
+    return round(low * scale / 5) * 5, round(high * scale / 5) * 5
+
+
+def as_english_pace(rate: float, family: str) -> float:
+    """A pace in ``family``'s units a minute as English words a minute, so one set of
+    thresholds judges every language."""
+    return rate / PACE_SCALE.get(family, 1.0)
+
 
 class SyllableCounter:
     def __init__(

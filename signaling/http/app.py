@@ -11,6 +11,7 @@ from pathlib import Path
 import aiohttp_jinja2
 from aiohttp import web
 
+import locales
 from signaling.http import interview_routes, session_routes, subject_routes
 from signaling.http.app_keys import (
     AUTH,
@@ -28,6 +29,7 @@ from signaling.http.app_keys import (
 from signaling.http.auth import Auth, Unauthorized, bearer
 from signaling.http.connections import ConnectionGuard
 from signaling.http.limits import client_address, cors, rate_limit
+from signaling.http.locale import request_locale
 from signaling.http.metrics import CONTENT_TYPE, Metrics
 from signaling.http.ratelimit import KeyedLimiter
 from signaling.http.request_bodies import read_body
@@ -82,16 +84,16 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return _error(exc.status, code, exc.text or exc.reason)
     except Exception:
         log.exception("unhandled error in %s %s", request.method, request.path)
-        return _error(500, "internal", "internal server error")
+        return _error(500, "internal", locales._("internal server error"))
 
 
 ERROR_TITLES = {
-    401: "Sign-in needed",
-    403: "Not yours to see",
-    404: "Not found",
-    409: "Not ready yet",
-    429: "Too many tries",
-    503: "Try again in a moment",
+    401: locales.N_("Sign-in needed"),
+    403: locales.N_("Not yours to see"),
+    404: locales.N_("Not found"),
+    409: locales.N_("Not ready yet"),
+    429: locales.N_("Too many tries"),
+    503: locales.N_("Try again in a moment"),
 }
 
 
@@ -111,8 +113,8 @@ def _error_page(request: web.Request, exc: ApiError) -> web.StreamResponse:
         "error.html",
         request,
         {
-            "title": ERROR_TITLES.get(exc.status, "Something went wrong"),
-            "message": exc.message,
+            "title": locales._(ERROR_TITLES.get(exc.status, locales.N_("Something went wrong"))),
+            "message": exc.localised(),
             "status": exc.status,
             "code": exc.code,
             "inline_css": None,
@@ -186,8 +188,18 @@ async def get_metrics(request: web.Request) -> web.Response:
     return web.Response(body=request.app[METRICS].render(), headers={"Content-Type": CONTENT_TYPE})
 
 
-async def get_index(request: web.Request) -> web.FileResponse:
-    return web.FileResponse(STATIC_DIR / "index.html")
+async def get_index(request: web.Request) -> web.Response:
+    """The demo page, in the request's locale, with the page scripts' catalog inside it."""
+    locale = locales.current()
+    return aiohttp_jinja2.render_template(
+        "index.html",
+        request,
+        {"catalog": locales.page_catalog(locale), "locales": LOCALE_NAMES},
+    )
+
+
+LOCALE_NAMES = {"en": "English", "zh": "中文"}
+"""Each locale in its own words, for the page's language menu."""
 
 
 async def _close_peers(app: web.Application) -> None:
@@ -243,7 +255,9 @@ def create_app(
     how many workers the supervisor has replaced (both for metrics)."""
     # CORS outermost: error answers carry its headers too, or a browser on an allowed origin
     # sees a network failure instead of the 4xx/503 and its Retry-After.
-    app = web.Application(middlewares=[cors, json_errors], client_max_size=settings.max_body_bytes)
+    app = web.Application(
+        middlewares=[cors, request_locale, json_errors], client_max_size=settings.max_body_bytes
+    )
     app[SETTINGS] = settings
     app[GUARD] = guard
     app[RESTARTS] = restarts

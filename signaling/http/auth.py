@@ -115,7 +115,7 @@ class Auth:
         except jwt.ExpiredSignatureError:
             raise Unauthorized("the session token has expired") from None
         except jwt.InvalidTokenError as exc:
-            raise Unauthorized(f"the session token is not valid: {exc}") from None
+            raise Unauthorized("the session token is not valid: {exc}", exc=exc) from None
         scope, analyzers = claims["scope"], claims["analyzers"]
         if not isinstance(scope, list) or not isinstance(analyzers, list):
             raise Unauthorized("the session token is not valid: malformed claims")
@@ -147,12 +147,16 @@ class Auth:
         if session_id is None:
             raise Forbidden("name the session the token was issued for (session_id)")
         if grant.session_id != session_id:
-            raise Forbidden(f"this token is for another session, not {session_id}")
+            raise Forbidden(
+                "this token is for another session, not {session_id}", session_id=session_id
+            )
         if scope not in grant.scope:
-            raise Forbidden(f"this token does not allow {scope!r}")
+            raise Forbidden("this token does not allow {scope}", scope=repr(scope))
         refused = [k for k in kinds if k not in grant.analyzers]
         if refused:
-            raise Forbidden(f"this token does not allow {' and '.join(refused)} analysis")
+            raise Forbidden(
+                "this token does not allow {refused} analysis", refused=" and ".join(refused)
+            )
         return grant
 
     def _is_api_key(self, authorization: str | None) -> bool:

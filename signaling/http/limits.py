@@ -39,7 +39,7 @@ async def cors(request: web.Request, handler: Handler) -> web.StreamResponse:
     permitted = origin is not None and ("*" in allowed or origin in allowed)
     if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
         if not permitted:
-            refused = CorsForbidden(f"origin {origin!r} may not call this API")
+            refused = CorsForbidden("origin {origin} may not call this API", origin=repr(origin))
             return web.json_response(refused.to_json(), status=refused.status)
         response: web.StreamResponse = web.Response(status=204)
         response.headers.update(

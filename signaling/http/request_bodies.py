@@ -35,15 +35,17 @@ class Deadline:
         except TimeoutError:
             rate = f" (and {self.min_rate / 1024:.0f} KiB/s after it)" if self.min_rate else ""
             raise RequestTimeout(
-                f"the request body did not arrive within {self.timeout:g} s{rate}",
+                "the request body did not arrive within {timeout} s{rate}",
+                timeout=format(self.timeout, "g"),
+                rate=rate,
                 headers={"Connection": "close"},
             ) from None
 
 
 async def read_body(request: web.Request, limit: int, timeout: float) -> bytes:
     if request.content_length is not None and request.content_length > limit:
-        raise PayloadTooLarge(f"request body is over the {limit}-byte limit")
+        raise PayloadTooLarge("request body is over the {limit}-byte limit", limit=limit)
     try:
         return await Deadline(timeout).within(request.read())
     except web.HTTPRequestEntityTooLarge:
-        raise PayloadTooLarge(f"request body is over the {limit}-byte limit") from None
+        raise PayloadTooLarge("request body is over the {limit}-byte limit", limit=limit) from None

@@ -34,9 +34,14 @@ def _int_param(request: web.Request, name: str, default: int, low: int, high: in
     try:
         value = int(raw)
     except ValueError:
-        raise InvalidRequest(f"query parameter {name!r} must be an integer") from None
+        raise InvalidRequest("query parameter {name} must be an integer", name=repr(name)) from None
     if not low <= value <= high:
-        raise InvalidRequest(f"query parameter {name!r} must be between {low} and {high}")
+        raise InvalidRequest(
+            "query parameter {name} must be between {low} and {high}",
+            name=repr(name),
+            low=low,
+            high=high,
+        )
     return value
 
 
@@ -139,7 +144,7 @@ async def get_recording(request: web.Request) -> web.StreamResponse:
     session_id = check_session_id(_reader(request))
     path = request.app[SERVICE].recordings.path(session_id)
     if not await asyncio.to_thread(path.is_file):
-        raise NotFound(f"session {session_id} has no recording")
+        raise NotFound("session {session_id} has no recording", session_id=session_id)
     return web.FileResponse(path, headers={"Content-Type": "video/webm"})
 
 
@@ -200,7 +205,10 @@ async def post_analyze(request: web.Request) -> web.StreamResponse:
     if not request.content_type.startswith("multipart/"):
         raise InvalidRequest("upload the recording as multipart/form-data, field 'file'")
     if request.content_length is not None and request.content_length > settings.max_upload_bytes:
-        raise PayloadTooLarge(f"uploads are at most {settings.max_upload_bytes} bytes")
+        raise PayloadTooLarge(
+            "uploads are at most {max_upload_bytes} bytes",
+            max_upload_bytes=settings.max_upload_bytes,
+        )
     async with service.uploads.slot():
         with tempfile.TemporaryDirectory(prefix="lens-upload-") as tmp:
             path = Path(tmp) / "upload"
@@ -235,14 +243,20 @@ async def _receive(request: web.Request, path: Path) -> tuple[str | None, GivenQ
             while chunk := await deadline.within(part.read_chunk(1 << 14)):
                 raw += chunk
                 if len(raw) > MAX_QUESTIONS_BYTES:
-                    raise PayloadTooLarge(f"'questions' is at most {MAX_QUESTIONS_BYTES} bytes")
+                    raise PayloadTooLarge(
+                        "'questions' is at most {MAX_QUESTIONS_BYTES} bytes",
+                        MAX_QUESTIONS_BYTES=MAX_QUESTIONS_BYTES,
+                    )
             questions = given_questions(raw.decode(errors="replace"))
     size = 0
     with path.open("wb") as out:
         while chunk := await deadline.within(part.read_chunk(1 << 16), size):
             size += len(chunk)
             if size > settings.max_upload_bytes:
-                raise PayloadTooLarge(f"uploads are at most {settings.max_upload_bytes} bytes")
+                raise PayloadTooLarge(
+                    "uploads are at most {max_upload_bytes} bytes",
+                    max_upload_bytes=settings.max_upload_bytes,
+                )
             await asyncio.to_thread(out.write, chunk)
     return subject, questions
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from locales import N_, _
 from signaling.pages.format import clock, percent
 
 WIDTH, PAD = 760, 40
@@ -34,19 +35,32 @@ EXPRESSION_COLOURS = {
 
 
 LABELS = {
-    "face_visible": "face in view",
-    "eye_contact": "eye contact",
-    "talk": "speaking",
-    "rms_dbfs": "loudness",
-    "pitch_hz": "voice pitch",
-    "yaw": "turned left or right",
-    "pitch": "tilted up or down",
-    "roll": "tilted sideways",
-    "brightness": "light on your face",
-    "face_height": "your size in the picture",
-    "shoulder_tilt": "shoulders off level",
+    "face_visible": N_("face in view"),
+    "eye_contact": N_("eye contact"),
+    "talk": N_("speaking"),
+    "rms_dbfs": N_("loudness"),
+    "pitch_hz": N_("voice pitch"),
+    "yaw": N_("turned left or right"),
+    "pitch": N_("tilted up or down"),
+    "roll": N_("tilted sideways"),
+    "brightness": N_("light on your face"),
+    "face_height": N_("your size in the picture"),
+    "shoulder_tilt": N_("shoulders off level"),
 }
 """Each series in the words its legend uses."""
+
+SEGMENT_NAMES = {
+    "talking": N_("talking"),
+    "silent": N_("silent"),
+    "angry": N_("angry"),
+    "disgust": N_("disgust"),
+    "fear": N_("fear"),
+    "happy": N_("happy"),
+    "sad": N_("sad"),
+    "surprise": N_("surprise"),
+    "neutral": N_("neutral"),
+}
+"""Each share of a bar in words."""
 
 TICK_STEPS = (5, 10, 15, 20, 30, 60, 120, 180, 300, 600, 900, 1200, 1800, 3600)
 """Seconds between the marks on a time axis: the first that needs at most six of them."""
@@ -150,7 +164,7 @@ def line_chart(
         high_label=scale_label(high, unit),
         low_label=scale_label(low, unit),
         shapes=shapes,
-        legend=[LegendEntry(LABELS.get(n, n), COLOURS.get(n, "#333")) for n in series]
+        legend=[LegendEntry(_(LABELS.get(n, n)), COLOURS.get(n, "#333")) for n in series]
         if len(series) > 1
         else [],  # one series: the title names it
         ticks=time_ticks(span, x),
@@ -247,7 +261,8 @@ def bar(title: str, shares: dict[str, float], colours: dict[str, str]) -> Bar:
     for name, share in shares.items():
         if share <= 0:
             continue
-        segments.append(Segment(name, share, x, inner * share, colours.get(name, "#8a94a6")))
+        shown = _(SEGMENT_NAMES.get(name, name))
+        segments.append(Segment(shown, share, x, inner * share, colours.get(name, "#8a94a6")))
         x += inner * share
     return Bar(title, segments)
 

@@ -5,7 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+from locales import N_, _
+
 MISSING = "\u2013"  # an en dash, for figures the session did not produce
+
+
+UNITS = {
+    "wpm": N_("{n} words a minute"),
+    "cpm": N_("{n} characters a minute"),
+    "per min": N_("{n} a minute"),
+    "semitones": N_("{n} semitones"),
+}
+"""Each unit of a headline figure, in words."""
 
 
 def percent(value: float | None) -> str:
@@ -16,6 +27,12 @@ def percent(value: float | None) -> str:
 def number(value: float | None, unit: str = "", digits: int = 0) -> str:
     """``number(152.4, " wpm")`` → ``152 wpm``."""
     return MISSING if value is None else f"{value:.{digits}f}{unit}"
+
+
+def amount(value: float | None, message: str, digits: int = 0) -> str:
+    """A figure in the words of the active locale: ``amount(152.4, "{n} words a minute")`` →
+    ``152 words a minute``; a dash when the session did not produce it."""
+    return MISSING if value is None else _(message, n=f"{value:.{digits}f}")
 
 
 def clock(seconds: float, tenths: bool = False) -> str:
@@ -30,14 +47,15 @@ def when(ts: float | None) -> str:
     """A Unix time as a UTC date and time."""
     if ts is None:
         return MISSING
-    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M:%S") + " UTC"
 
 
 def figure(value: float, unit: str) -> str:
     """A headline figure of the progress comparison (``share`` as a percentage)."""
     if unit == "share":
         return percent(value)
-    return f"{value:.1f} {unit}" if abs(value) < 10 else f"{value:.0f} {unit}"
+    shown = f"{value:.1f}" if abs(value) < 10 else f"{value:.0f}"
+    return _(UNITS[unit], n=shown) if unit in UNITS else f"{shown} {unit}"
 
 
 def compact(value: float, unit: str) -> str:
@@ -52,11 +70,18 @@ def change(value: float, unit: str, improved: bool | None, beyond_noise: bool = 
     """A change between sessions, signed, with its verdict; "about the same" within the
     figure's noise."""
     if not beyond_noise:
-        return "about the same"
+        return _("about the same")
     sign = "+" if value > 0 else "-" if value < 0 else "±"
-    amount = f"{abs(value) * 100:.0f} points" if unit == "share" else figure(abs(value), unit)
-    verdict = {True: " (better)", False: " (worse)", None: ""}[improved]
-    return f"{sign}{amount}{verdict}"
+    size = (
+        _("{n} points", n=f"{abs(value) * 100:.0f}")
+        if unit == "share"
+        else figure(abs(value), unit)
+    )
+    if improved is None:
+        return f"{sign}{size}"
+    return (_("{change} (better)") if improved else _("{change} (worse)")).format(
+        change=f"{sign}{size}"
+    )
 
 
 FILTERS = {

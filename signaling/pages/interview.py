@@ -10,15 +10,24 @@ from analyzers.interview.advice import Tip
 from analyzers.interview.answers import AnswerCues
 from analyzers.interview.questions import Question
 from analyzers.interview.verdict import AnswerResult, InterviewReport
-from signaling.pages.format import MISSING, clock, number, percent
+from analyzers.voice.speaking_rate import pace_range
+from analyzers.words.language import language_family
+from locales import N_, _
+from signaling.pages.format import MISSING, amount, clock, percent
 
 ENDED = {
-    "complete": "you finished your answer",
-    "silence": "you paused for a while",
-    "time": "the time ran out",
-    "done": "you said you were done",
-    "skipped": "you skipped it",
-    "unfinished": "not finished",
+    "complete": N_("you finished your answer"),
+    "silence": N_("you paused for a while"),
+    "time": N_("the time ran out"),
+    "done": N_("you said you were done"),
+    "skipped": N_("you skipped it"),
+    "unfinished": N_("not finished"),
+}
+STORY_PARTS = {
+    "situation": N_("situation"),
+    "task": N_("task"),
+    "action": N_("action"),
+    "result": N_("result"),
 }
 
 
@@ -75,7 +84,9 @@ def tip_view(tip: Tip) -> TipView:
         shown = percent(value)
     else:
         shown = str(value)
-    return TipView(tip.text, tip.do, f"{e.figure}: {shown} (typical: {e.typical})", e.said)
+    evidence = _("{figure}: {value} (typical: {typical})", figure=e.figure, value=shown,
+                 typical=e.typical)  # fmt: skip
+    return TipView(tip.text, tip.do, evidence, e.said)
 
 
 def guide_view(question: Question) -> GuideView | None:
@@ -87,38 +98,54 @@ def guide_view(question: Question) -> GuideView | None:
 
 def _rows(answer: AnswerResult) -> list[Row]:
     f = answer.figures
+    chinese = language_family(answer.language) == "zh"
+    low, high = pace_range(120, 165, "zh" if chinese else "en")
+    pace = (
+        Row(_("Pace"), amount(f.words_per_min, "{n} characters a minute"),
+            _("{low}-{high} is conversational", low=low, high=high))
+        if chinese
+        else Row(_("Pace"), amount(f.words_per_min, "{n} words a minute"),
+                 _("{low}-{high} is conversational", low=low, high=high))
+    )  # fmt: skip
     return [
-        Row("Length", number(f.duration, " s"), f"about {answer.question.seconds} s suggested"),
-        Row("Before your first word", number(f.time_to_first_word, " s", 1), "5 s or less"),
-        Row("Pace", number(f.words_per_min, " words/min"), "120-160 is conversational"),
-        Row("Filler words (um, uh)", str(f.fillers), "a few per minute is normal"),
-        Row("Softeners (I think, maybe)", str(f.hedges), "a few are natural"),
-        Row("Longest pause", number(f.longest_pause, " s", 1), "pauses of 1-2 s read as thought"),
-        Row("Eye contact", percent(f.eye_contact), "40 % or more while speaking"),
-        Row("Tone", number(f.pitch_variation, " semitones", 1) if f.pitch_variation else MISSING,
-            "2-4 semitones of variation sounds lively"),
+        Row(_("Length"), amount(f.duration, "{n} s"),
+            _("about {n} s suggested", n=answer.question.seconds)),
+        Row(_("Before your first word"), amount(f.time_to_first_word, "{n} s", 1),
+            _("5 s or less")),
+        pace,
+        Row(_("Filler words (嗯, 呃)") if chinese else _("Filler words (um, uh)"), str(f.fillers),
+            _("a few per minute is normal")),
+        Row(_("Softeners (我觉得, 可能)") if chinese else _("Softeners (I think, maybe)"),
+            str(f.hedges), _("a few are natural")),
+        Row(_("Longest pause"), amount(f.longest_pause, "{n} s", 1),
+            _("pauses of 1-2 s read as thought")),
+        Row(_("Eye contact"), percent(f.eye_contact), _("40 % or more while speaking")),
+        Row(_("Tone"),
+            amount(f.pitch_variation, "{n} semitones", 1) if f.pitch_variation else MISSING,
+            _("2-4 semitones of variation sounds lively")),
     ]  # fmt: skip
 
 
 def _cues(cues: AnswerCues | None, story: bool) -> list[Row]:
     if cues is None:
         return []
-    parts = [name for name, found in cues.star.items() if found]
+    parts = [_(STORY_PARTS.get(name, name)) for name, found in cues.star.items() if found]
     rows = [
         Row(
-            "Story (situation, task, action, result)",
-            ", ".join(parts) or "none heard",
-            "all four make a clear story",
+            _("Story (situation, task, action, result)"),
+            _(", ").join(parts) or _("none heard"),
+            _("all four make a clear story"),
         )
     ] if story else []  # fmt: skip
     return [
         *rows,
-        Row("Numbers and names", f"{cues.numbers} numbers, {cues.named_things} names",
-            "at least one figure makes it concrete"),
-        Row("I and we", f"{cues.i_words} I, {cues.we_words} we",
-            "say what you did yourself"),
-        Row("Key points touched", ", ".join(cues.covered) or "none",
-            "missed: " + (", ".join(cues.missed) or "nothing")),
+        Row(_("Numbers and names"),
+            _("{numbers} numbers, {names} names", numbers=cues.numbers, names=cues.named_things),
+            _("at least one figure makes it concrete")),
+        Row(_("I and we"), _("{i} I, {we} we", i=cues.i_words, we=cues.we_words),
+            _("say what you did yourself")),
+        Row(_("Key points touched"), _(", ").join(cues.covered) or _("none"),
+            _("missed: {points}", points=_(", ").join(cues.missed) or _("nothing"))),
     ]  # fmt: skip
 
 
@@ -130,7 +157,7 @@ def answers(interview: InterviewReport) -> list[AnswerView]:
                 number=a.index + 1,
                 question=a.question.text,
                 tries=a.tries,
-                ended=ENDED.get(a.reason, a.reason),
+                ended=_(ENDED[a.reason]) if a.reason in ENDED else a.reason,
                 replay=a.started_at,
                 when=MISSING if a.started_at is None else clock(a.started_at),
                 rows=_rows(a),

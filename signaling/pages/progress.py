@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from analyzers.session.progress import HEADLINES, compare
+from analyzers.voice.speaking_rate import pace_range
+from locales import N_, _
 from signaling.pages import typical
 from signaling.pages.charts import Trend, trend
 from signaling.pages.format import MISSING, clock, compact, figure
@@ -17,15 +19,21 @@ from signaling.pages.report import compared_rows
 TEMPLATE = "progress.html"
 SCALES: dict[str, tuple[float, float, str]] = {
     "eye_contact": (0.0, 1.0, typical.EYE_CONTACT),
-    "face_visible": (0.0, 1.0, "close to 100 %: stay in the picture"),
+    "face_visible": (0.0, 1.0, N_("close to 100 %: stay in the picture")),
     "speech_rate": (60.0, 220.0, typical.PACE),
-    "fillers": (0.0, 12.0, f"{typical.FILLERS}; over 6 is noticed"),
+    "speech_rate_zh": (75.0, 270.0, typical.PACE_MANDARIN),
+    "fillers": (0.0, 12.0, N_("about 2 a minute is usual in conversation; over 6 is noticed")),
     "pitch_variation": (0.0, 6.0, typical.PITCH_VARIATION),
-    "head_stability": (0.0, 1.0, "higher is steadier"),
-    "slumped": (0.0, 1.0, "lower is better"),
+    "head_stability": (0.0, 1.0, N_("higher is steadier")),
+    "slumped": (0.0, 1.0, N_("lower is better")),
 }
 """The axis of each figure's trend, and what is typical (sources in ``docs/analyzers.md``)."""
-TITLE_UNITS = {"wpm": ", words a minute", "per min": ", a minute", "semitones": ", semitones"}
+TITLE_UNITS = {
+    "wpm": N_("{figure}, words a minute"),
+    "cpm": N_("{figure}, characters a minute"),
+    "per min": N_("{figure}, a minute"),
+    "semitones": N_("{figure}, semitones"),
+}
 """The unit in a trend's title, so the values over its dots can be bare numbers."""
 
 
@@ -46,18 +54,21 @@ class FigureView:
 def context(progress: dict[str, Any]) -> dict[str, Any]:
     sessions = progress["sessions"]
     labels = [
-        dt.datetime.fromtimestamp(s["created_at"], dt.UTC).strftime("%d %b") for s in sessions
+        dt.datetime.fromtimestamp(s["created_at"], dt.UTC).strftime("%m-%d") for s in sessions
     ]
     views = []
     for headline in HEADLINES:
         values = [s["figures"].get(headline.name) for s in sessions]
-        low, high, typical = SCALES[headline.name]
+        low, high, usual = SCALES[headline.name]
+        low_pace, high_pace = pace_range(120, 165, "zh")
+        usual = _(usual, low=low_pace, high=high_pace)
+        label = _(headline.label)
         shown = ["" if v is None else figure(v, headline.unit) for v in values]
         written = ["" if v is None else compact(v, headline.unit) for v in values]
-        title = f"{headline.label}{TITLE_UNITS.get(headline.unit, '')}"
+        title = _(TITLE_UNITS.get(headline.unit, "{figure}"), figure=label)
         chart = trend(title, values, labels, low, high, shown, written=written)
         if chart is not None:
-            views.append(FigureView(headline.label, typical, chart))
+            views.append(FigureView(label, usual, chart))
     rows = []
     if len(sessions) >= 2:
         rows = compared_rows(
@@ -65,7 +76,7 @@ def context(progress: dict[str, Any]) -> dict[str, Any]:
         )
     past = [
         PastSession(
-            dt.datetime.fromtimestamp(s["created_at"], dt.UTC).strftime("%d %b %Y, %H:%M UTC"),
+            dt.datetime.fromtimestamp(s["created_at"], dt.UTC).strftime("%Y-%m-%d %H:%M") + " UTC",
             MISSING if s.get("duration") is None else clock(s["duration"]),
             f"/api/sessions/{s['session_id']}/report?format=html",
         )

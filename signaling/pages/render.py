@@ -9,16 +9,20 @@ from typing import Any
 
 import jinja2
 
+import locales
 from signaling.pages.format import FILTERS
 
 TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).resolve().parents[2] / "static"
 STYLESHEET = Path(__file__).resolve().parents[2] / "static" / "css" / "report.css"
 
 
 def environment_options() -> dict[str, Any]:
     """What ``jinja2.Environment`` (or ``aiohttp_jinja2.setup``) is given."""
     return {
-        "loader": jinja2.FileSystemLoader(TEMPLATES),
+        # the templates, and the demo page (static/index.html), which is translated too
+        "loader": jinja2.FileSystemLoader([TEMPLATES, STATIC]),
+        "extensions": ["jinja2.ext.i18n"],
         "autoescape": jinja2.select_autoescape(["html"]),
         "undefined": jinja2.StrictUndefined,
         "trim_blocks": True,
@@ -27,7 +31,17 @@ def environment_options() -> dict[str, Any]:
 
 
 def setup(environment: jinja2.Environment) -> jinja2.Environment:
+    """Filters, and the catalogs of :mod:`locales`: ``{{ _("Pace") }}`` writes in the active
+    locale (a request's, set by ``signaling.http.app.locale_of_request``), fields as keywords:
+    ``{{ _("{n} s long", n=seconds) }}``."""
     environment.filters.update(FILTERS)
+    environment.globals.update(
+        _=locales._,
+        gettext=locales._,
+        locale=locales.current,
+        page_catalog=lambda: locales.page_catalog(locales.current()),
+    )
+    environment.policies["ext.i18n.trimmed"] = True
     return environment
 
 
@@ -36,12 +50,13 @@ def environment() -> jinja2.Environment:
     return setup(jinja2.Environment(**environment_options()))
 
 
-def standalone(template: str, context: dict[str, Any]) -> str:
+def standalone(template: str, context: dict[str, Any], locale: str | None = None) -> str:
     """A page that stands alone, as a file: its stylesheet inline, no scripts that need the
-    server."""
+    server; in ``locale`` (else the active one)."""
     css = STYLESHEET.read_text()
-    return (
-        environment()
-        .get_template(template)
-        .render({**context, "inline_css": css, "standalone": True})
-    )
+    with locales.activate(locale or locales.current()):
+        return (
+            environment()
+            .get_template(template)
+            .render({**context, "inline_css": css, "standalone": True})
+        )

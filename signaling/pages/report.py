@@ -10,6 +10,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from analyzers.session.report import Report
+from analyzers.voice.speaking_rate import pace_range
+from analyzers.words.language import language_family
+from locales import N_, _, activate, locale_of_language
 from signaling.pages import typical
 from signaling.pages.charts import (
     EXPRESSION_COLOURS,
@@ -20,30 +23,32 @@ from signaling.pages.charts import (
     line_chart,
     moments,
 )
-from signaling.pages.format import MISSING, change, number, percent
+from signaling.pages.format import MISSING, amount, change, percent
 from signaling.pages.interview import answers
 from signaling.pages.render import standalone
 from signaling.pages.review import LONG_PAUSE_S, long_pauses, review
 
 TEMPLATE = "report.html"
 ENDINGS = {
-    "ended": "you ended it",
-    "max_duration": "it reached the longest a session may last",
-    "server_shutdown": "the server was restarting; everything up to then is here",
-    "worker_lost": "the server running it stopped; everything up to its last save is here",
-    "heartbeat_timeout": "the connection was lost",
-    "channel_closed": "the page was closed",
-    "connection_closed": "the connection closed",
-    "connection_failed": "the connection failed",
-    "upload": "a recorded file",
+    "ended": N_("you ended it"),
+    "max_duration": N_("it reached the longest a session may last"),
+    "server_shutdown": N_("the server was restarting; everything up to then is here"),
+    "worker_lost": N_("the server running it stopped; everything up to its last save is here"),
+    "heartbeat_timeout": N_("the connection was lost"),
+    "channel_closed": N_("the page was closed"),
+    "connection_closed": N_("the connection closed"),
+    "connection_failed": N_("the connection failed"),
+    "upload": N_("a recorded file"),
 }
 
 
 def ending(report: Report) -> str:
     """How the session ended, in words."""
     if report.source == "upload":
-        return ENDINGS["upload"]
-    return ENDINGS.get(report.end_reason, f"it ended ({report.end_reason.replace('_', ' ')})")
+        return _(ENDINGS["upload"])
+    if report.end_reason in ENDINGS:
+        return _(ENDINGS[report.end_reason])
+    return _("it ended ({reason})", reason=report.end_reason.replace("_", " "))
 
 
 @dataclass(frozen=True)
@@ -53,55 +58,67 @@ class Card:
     note: str
 
 
+def _pace(report: Report) -> Card:
+    """Pace in the spoken language's units: words a minute, or characters in Mandarin."""
+    rate = report.summary.speaking_rate
+    family = language_family(report.language)
+    wpm = rate.wpm if rate else None
+    how = _("counted from your words") if rate and rate.wpm_from == "words" else _("estimated")
+    if family == "zh":
+        low, high = pace_range(120, 165, family)
+        typical_pace = _(typical.PACE_MANDARIN, low=low, high=high)
+        return Card(_("Pace"), amount(wpm, "{n} characters a minute"), f"{typical_pace}; {how}")
+    return Card(_("Pace"), amount(wpm, "{n} words a minute"), f"{_(typical.PACE)}; {how}")
+
+
 def cards(report: Report) -> list[Card]:
     """The headline figures, each with a word on what it means."""
     s = report.summary
-    pauses, rate, pitch = s.pauses, s.speaking_rate, s.pitch
+    pauses, pitch = s.pauses, s.pitch
     loudness = s.loudness
+    expression = (s.expression.dominant if s.expression else None) or None
     found = [
         Card(
-            "Eye contact",
+            _("Eye contact"),
             percent(s.eye_contact_ratio),
-            f"of the time your face was in view; {typical.EYE_CONTACT}",
+            _("of the time your face was in view; {typical}", typical=_(typical.EYE_CONTACT)),
         ),
-        Card("Head steadiness", percent(s.head_stability), "100 % is perfectly still"),
+        Card(_("Head steadiness"), percent(s.head_stability), _("100 % is perfectly still")),
+        Card(_("Blinks"), amount(s.blinks_per_min, "{n} a minute"), _(typical.BLINKS)),
         Card(
-            "Blinks",
-            number(s.blinks_per_min, " a minute"),
-            typical.BLINKS,
+            _("Mostly"),
+            _(EXPRESSION_NAMES.get(expression, expression)) if expression else MISSING,
+            _("facial expression"),
         ),
+        Card(_("Talking"), percent(s.talk_ratio), _("of the session")),
         Card(
-            "Mostly",
-            (s.expression.dominant if s.expression else None) or MISSING,
-            "facial expression",
-        ),
-        Card("Talking", percent(s.talk_ratio), "of the session"),
-        Card(
-            "Pauses",
+            _("Pauses"),
             MISSING if pauses is None else str(pauses.count),
-            f"{number(pauses.mean_s if pauses else None, ' s', 1)} on average; {typical.PAUSES}",
+            _(
+                "{mean} on average; {typical}",
+                mean=amount(pauses.mean_s if pauses else None, "{n} s", 1),
+                typical=_(typical.PAUSES),
+            ),
+        ),
+        _pace(report),
+        Card(
+            _("Voice pitch"),
+            amount(pitch.mean_hz if pitch else None, "{n} Hz"),
+            _(
+                "varies {semitones}; {typical}",
+                semitones=amount(pitch.std_semitones if pitch else None, "{n} semitones", 1),
+                typical=_(typical.PITCH_VARIATION),
+            ),
         ),
         Card(
-            "Pace",
-            number(rate.wpm if rate else None, " words a minute"),
-            f"{typical.PACE}; "
-            f"{'counted from your words' if rate and rate.wpm_from == 'words' else 'estimated'}",
+            _("Voice energy"),
+            _(AROUSAL_NAMES.get(s.arousal.label, s.arousal.label)) if s.arousal else MISSING,
+            _("how much your pitch and loudness vary: calm, neutral or animated"),
         ),
         Card(
-            "Voice pitch",
-            number(pitch.mean_hz if pitch else None, " Hz"),
-            f"varies {number(pitch.std_semitones if pitch else None, ' semitones', 1)}; "
-            f"{typical.PITCH_VARIATION}",
-        ),
-        Card(
-            "Voice energy",
-            s.arousal.label if s.arousal else MISSING,
-            "how much your pitch and loudness vary: calm, neutral or animated",
-        ),
-        Card(
-            "Loudness",
-            number(loudness.mean_dbfs if loudness else None, " dB"),
-            typical.LOUDNESS,
+            _("Loudness"),
+            amount(loudness.mean_dbfs if loudness else None, "{n} dB"),
+            _(typical.LOUDNESS),
         ),
     ]
     if s.framing is not None:
@@ -109,45 +126,92 @@ def cards(report: Report) -> list[Card]:
         worst = sorted(issues.items(), key=lambda kv: -kv[1])[:2]
         found.append(
             Card(
-                "Camera and light",
-                "good" if not worst else worst[0][0].replace("_", " "),
-                ", ".join(f"{k.replace('_', ' ')} {percent(v)} of the time" for k, v in worst)
-                or "framed and lit well",
+                _("Camera and light"),
+                _("good") if not worst else _(FRAMING_NAMES.get(worst[0][0], worst[0][0])),
+                _("; ").join(
+                    _(
+                        "{issue} {share} of the time",
+                        issue=_(FRAMING_NAMES.get(k, k)),
+                        share=percent(v),
+                    )
+                    for k, v in worst
+                )
+                or _("framed and lit well"),
             )
         )
     if s.posture is not None:
         p = s.posture
         found.append(
             Card(
-                "Posture",
-                f"slumped {percent(p.slumped_ratio)}" if p.slumped_ratio else "upright",
-                f"shoulders tilted {number(p.shoulder_tilt, '°', 1)} on average; hand over the "
-                f"face {p.hand_over_face_episodes} time(s)",
+                _("Posture"),
+                _("slumped {share}", share=percent(p.slumped_ratio))
+                if p.slumped_ratio
+                else _("upright"),
+                _(
+                    "shoulders tilted {degrees} on average; hand over the face {n} time(s)",
+                    degrees=amount(p.shoulder_tilt, "{n}°", 1),
+                    n=p.hand_over_face_episodes,
+                ),
             )
         )
     if s.language is not None:
         words = s.language
-        top = ", ".join(f"{w} ({n})" for w, n in words.top_fillers) or "none"
+        top = _(", ").join(f"{w} ({n})" for w, n in words.top_fillers) or _("none")
+        chinese = language_family(report.language) == "zh"
         found += [
             Card(
-                "Filler words (um, uh)",
-                number(words.fillers_per_min, " a minute", 1),
-                f"{typical.FILLERS}; {words.fillers} in all"
+                _("Filler words (嗯, 呃)") if chinese else _("Filler words (um, uh)"),
+                amount(words.fillers_per_min, "{n} a minute", 1),
+                _(
+                    "{typical}; {n} in all",
+                    typical=_(typical.FILLERS),
+                    n=words.fillers,
+                )
                 + (f": {top}" if words.fillers else "")
-                + f"; discourse fillers (like, you know): {words.discourse_fillers}",
+                + (
+                    ""
+                    if chinese
+                    else _("; discourse fillers (like, you know): {n}", n=words.discourse_fillers)
+                ),
             ),
             Card(
-                "Hedges",
+                _("Hedges"),
                 str(words.hedges),
-                ", ".join(f"{w} ({n})" for w, n in words.top_hedges) or "none",
+                _(", ").join(f"{w} ({n})" for w, n in words.top_hedges) or _("none"),
             ),
             Card(
-                "Longest answer",
-                number(words.longest_monologue_s, " s"),
-                f"{words.words} words in all",
+                _("Longest answer"),
+                amount(words.longest_monologue_s, "{n} s"),
+                _("{n} characters in all", n=words.words)
+                if chinese
+                else _("{n} words in all", n=words.words),
             ),
         ]
     return found
+
+
+EXPRESSION_NAMES = {
+    "angry": N_("angry"),
+    "disgust": N_("disgust"),
+    "fear": N_("fear"),
+    "happy": N_("happy"),
+    "sad": N_("sad"),
+    "surprise": N_("surprise"),
+    "neutral": N_("neutral"),
+}
+AROUSAL_NAMES = {"calm": N_("calm"), "neutral": N_("neutral"), "animated": N_("animated")}
+FRAMING_NAMES = {
+    "no_face": N_("no face"),
+    "cut_off": N_("cut off"),
+    "too_dark": N_("too dark"),
+    "backlit": N_("backlit"),
+    "washed_out": N_("washed out"),
+    "blurry": N_("blurry"),
+    "too_close": N_("too close"),
+    "too_far": N_("too far"),
+    "off_centre": N_("off centre"),
+    "too_low": N_("too low"),
+}
 
 
 def marked_moments(report: Report) -> Moments | None:
@@ -155,24 +219,24 @@ def marked_moments(report: Report) -> Moments | None:
     pauses, along the session; only the kinds this session could have."""
     lanes: dict[str, list[tuple[float, float, str]]] = {}
     if report.source == "live":
-        lanes["Tips from the coach"] = [(n.t, 0.0, n.text) for n in report.nudges]
+        lanes[_("Tips from the coach")] = [(n.t, 0.0, _(n.text)) for n in report.nudges]
     if report.transcript is not None:
-        lanes["Filler words"] = [
+        lanes[_("Filler words")] = [
             (w.start, max(0.0, w.end - w.start), w.word)
             for u in report.transcript
             for w in u.words
             if w.filler == "filled"
         ]
     if report.timeline.audio is not None:
-        lanes[f"Pauses of {LONG_PAUSE_S:g} s or more"] = [
-            (start, seconds, f"a pause of {seconds:.0f} s")
+        lanes[_("Pauses of {n} s or more", n=f"{LONG_PAUSE_S:g}")] = [
+            (start, seconds, _("a pause of {n} s", n=f"{seconds:.0f}"))
             for start, seconds in long_pauses(report)
         ]
     t = report.timeline.t
     if not lanes or not t:
         return None
     span = t[-1] + report.timeline.bin_seconds
-    return moments("Moments to look at", span, lanes)
+    return moments(_("Moments to look at"), span, lanes)
 
 
 def charts(report: Report) -> list[LineChart | Bar | Moments]:
@@ -184,7 +248,7 @@ def charts(report: Report) -> list[LineChart | Bar | Moments]:
         video = tl.video
         found.append(
             line_chart(
-                "Face in view and eye contact",
+                _("Face in view and eye contact"),
                 t,
                 {"face_visible": video.face_visible, "eye_contact": video.eye_contact},
                 0,
@@ -195,7 +259,7 @@ def charts(report: Report) -> list[LineChart | Bar | Moments]:
         )
         found.append(
             line_chart(
-                "Which way your head faced (degrees)",
+                _("Which way your head faced (degrees)"),
                 t,
                 {"yaw": video.yaw, "pitch": video.pitch, "roll": video.roll},
                 -45,
@@ -206,7 +270,7 @@ def charts(report: Report) -> list[LineChart | Bar | Moments]:
         if any(v is not None for v in video.brightness):
             found.append(
                 line_chart(
-                    "Light on your face and your size in the picture",
+                    _("Light on your face and your size in the picture"),
                     t,
                     {"brightness": video.brightness, "face_height": video.face_height},
                     0,
@@ -217,7 +281,7 @@ def charts(report: Report) -> list[LineChart | Bar | Moments]:
         if any(v is not None for v in video.shoulder_tilt):
             found.append(
                 line_chart(
-                    "How far your shoulders were off level (degrees)",
+                    _("How far your shoulders were off level (degrees)"),
                     t,
                     {"shoulder_tilt": video.shoulder_tilt},
                     -20,
@@ -229,7 +293,7 @@ def charts(report: Report) -> list[LineChart | Bar | Moments]:
         audio = tl.audio
         found.append(
             line_chart(
-                "Speaking (share of each moment)",
+                _("Speaking (share of each moment)"),
                 t,
                 {"talk": audio.talk},
                 0,
@@ -240,7 +304,7 @@ def charts(report: Report) -> list[LineChart | Bar | Moments]:
         )
         found.append(
             line_chart(
-                "Loudness (dB; speech is usually -30 to -15)",
+                _("Loudness (dB; speech is usually -30 to -15)"),
                 t,
                 {"rms_dbfs": audio.rms_dbfs},
                 -60,
@@ -249,14 +313,14 @@ def charts(report: Report) -> list[LineChart | Bar | Moments]:
             )
         )
         found.append(
-            line_chart("Voice pitch (Hz)", t, {"pitch_hz": audio.pitch_hz}, 50, 400, " Hz")
+            line_chart(_("Voice pitch (Hz)"), t, {"pitch_hz": audio.pitch_hz}, 50, 400, " Hz")
         )
     if s.expression is not None and s.expression.distribution:
-        found.append(bar("Expression", s.expression.distribution, EXPRESSION_COLOURS))
+        found.append(bar(_("Expression"), s.expression.distribution, EXPRESSION_COLOURS))
     if s.talk_ratio is not None:
         found.append(
             bar(
-                "Talking and silence",
+                _("Talking and silence"),
                 {"talking": s.talk_ratio, "silent": 1 - s.talk_ratio},
                 {"talking": "#2f6fed", "silent": "#d5dae3"},
             )
@@ -271,19 +335,25 @@ def measured(report: Report) -> list[str]:
     said = []
     if q.face_visible_ratio is not None and q.face_visible_ratio < 0.5:
         said.append(
-            f"Your face was in view {percent(q.face_visible_ratio)} of the time: the figures "
-            "about your face and eyes come from that part only."
+            _(
+                "Your face was in view {share} of the time: the figures about your face and "
+                "eyes come from that part only.",
+                share=percent(q.face_visible_ratio),
+            )
         )
     if q.transcript_seconds_missing >= 1:
         said.append(
-            f"{q.transcript_seconds_missing:.0f} s of your speech could not be written down in "
-            "time: words, fillers and pace leave that part out."
+            _(
+                "{n} s of your speech could not be written down in time: words, fillers and "
+                "pace leave that part out.",
+                n=f"{q.transcript_seconds_missing:.0f}",
+            )
         )
     if q.audio_frames_dropped or q.messages_dropped or q.analysis_errors:
         said.append(
-            "The server fell behind for moments, and a little of the session was not analysed."
+            _("The server fell behind for moments, and a little of the session was not analysed.")
         )
-    return said or ["All of the session was measured."]
+    return said or [_("All of the session was measured.")]
 
 
 def compared_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -327,6 +397,16 @@ def context(report: Report, compared: Sequence[dict[str, Any]] = ()) -> dict[str
     }
 
 
-def report_file(report: Report) -> str:
-    """The page as a file that stands alone (``server.py analyze``)."""
-    return standalone(TEMPLATE, context(report))
+def words_locale(report: Report) -> str:
+    """The language a report is shown in when no one chose: its interview's, else the spoken
+    language's."""
+    answers = report.interview.answers if report.interview else []
+    return locale_of_language(answers[0].language if answers else report.language)
+
+
+def report_file(report: Report, locale: str | None = None) -> str:
+    """The page as a file that stands alone (``server.py analyze``), in ``locale`` (default:
+    the language of the interview, else English)."""
+    chosen = locale or words_locale(report)
+    with activate(chosen):
+        return standalone(TEMPLATE, context(report))

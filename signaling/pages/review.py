@@ -8,11 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from analyzers.session.report import Report
+from locales import N_, _
 
 EVENT_TEXT = {
-    "face_out_of_view": "face out of view",
-    "eye_contact_lost": "looking away",
-    "pause": "long pause",
+    "face_out_of_view": N_("face out of view"),
+    "eye_contact_lost": N_("looking away"),
+    "pause": N_("long pause"),
 }
 
 
@@ -75,7 +76,7 @@ def review(report: Report) -> Review | None:
     blinks = report.timeline.video.blinks if report.timeline.video is not None else []
     return Review(
         source=f"/api/sessions/{report.session_id}/recording",
-        events=[(t, EVENT_TEXT[code]) for t, code in events(report)],
+        events=[(t, _(EVENT_TEXT[code])) for t, code in events(report)],
         blinks=list(blinks),
         error=recording.get("error") if recording.get("state") == "failed" else None,
     )

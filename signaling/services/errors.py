@@ -1,20 +1,33 @@
 """Errors the API answers with: each has an HTTP status, a stable code and a message that
-carries the state explaining it."""
+carries the state explaining it. The message is written in English with ``{fields}`` and
+translated where it is answered (``locales``): the code never changes, the words do."""
 
 from __future__ import annotations
+
+from typing import Any
+
+import locales
 
 
 class ApiError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, headers: dict[str, str] | None = None, **fields: Any) -> None:
+        english = message.format(**fields) if fields else message
+        super().__init__(english)
+        self.message = english
+        """In English, for logs and for code that reads it."""
+        self.template = message
+        self.fields = fields
         self.headers = headers or {}
 
+    def localised(self) -> str:
+        """The message in the active locale (the request's)."""
+        return locales._(self.template, **self.fields)
+
     def to_json(self) -> dict[str, dict[str, str]]:
-        return {"error": {"code": self.code, "message": self.message}}
+        return {"error": {"code": self.code, "message": self.localised()}}
 
 
 class InvalidJson(ApiError):

@@ -59,11 +59,16 @@ def resolve(
         raise InvalidRequest("'interview' must be an object (see docs/interview.md)")
     unknown = set(data) - FIELDS
     if unknown:
-        raise InvalidRequest(f"unknown interview field(s): {', '.join(sorted(unknown))}")
+        raise InvalidRequest(
+            "unknown interview field(s): {names}", names=", ".join(sorted(unknown))
+        )
     language = interview_language(session_language, data.get("language"))
     count = data.get("count", 5)
     if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_QUESTIONS:
-        raise InvalidRequest(f"'interview.count' must be a whole number from 1 to {MAX_QUESTIONS}")
+        raise InvalidRequest(
+            "'interview.count' must be a whole number from 1 to {MAX_QUESTIONS}",
+            MAX_QUESTIONS=MAX_QUESTIONS,
+        )
     role = data.get("role", "general")
     if not isinstance(role, str) or len(role) > 64:
         raise InvalidRequest(
@@ -73,7 +78,10 @@ def resolve(
     try:
         if explicit is not None:
             if not isinstance(explicit, list) or not 1 <= len(explicit) <= MAX_QUESTIONS:
-                raise InvalidRequest(f"'interview.questions' must list 1 to {MAX_QUESTIONS}")
+                raise InvalidRequest(
+                    "'interview.questions' must list 1 to {MAX_QUESTIONS}",
+                    MAX_QUESTIONS=MAX_QUESTIONS,
+                )
             chosen = tuple(question(q, f"interview.questions[{i}]") for i, q in enumerate(explicit))
             chosen = tuple(replace(q, id=f"q{i + 1}") if q.id.startswith("q-") else q
                            for i, q in enumerate(chosen))  # fmt: skip
@@ -92,7 +100,12 @@ def resolve(
             or isinstance(value, bool)
             or not low <= value <= high
         ):
-            raise InvalidRequest(f"'interview.{name}' must be a number from {low} to {high}")
+            raise InvalidRequest(
+                "'interview.{name}' must be a number from {low} to {high}",
+                name=name,
+                low=low,
+                high=high,
+            )
         times[name] = float(value)
     voice = data.get("voice", True)
     if not isinstance(voice, bool):
@@ -130,7 +143,9 @@ def given_questions(raw: str) -> GivenQuestions:
     except ValueError:
         raise InvalidRequest("'questions' must be a JSON list of questions") from None
     if not isinstance(data, list) or not 1 <= len(data) <= MAX_QUESTIONS:
-        raise InvalidRequest(f"'questions' must list 1 to {MAX_QUESTIONS} questions")
+        raise InvalidRequest(
+            "'questions' must list 1 to {MAX_QUESTIONS} questions", MAX_QUESTIONS=MAX_QUESTIONS
+        )
     try:
         found = tuple(question(q, f"questions[{i}]") for i, q in enumerate(data))
     except QuestionFileError as exc:

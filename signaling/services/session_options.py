@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import locales
 from analyzers.interview.questions import QuestionBank
 from signaling.services.errors import InvalidRequest, NotFound
 from signaling.services.interviews import resolve
@@ -31,6 +32,9 @@ class SessionOptions:
     """Record the session for review (only where ``LENS_RECORDING=allowed``)."""
     interview: dict[str, Any] | None = None
     """Run an interview (``signaling/services/interviews.py``), checked in :func:`new_record`."""
+    locale: str | None = None
+    """The language of the words shown (``en``, ``zh``); ``None``: the interview's, else the
+    spoken language's."""
 
     @classmethod
     def parse(cls, body: bytes) -> SessionOptions:
@@ -43,15 +47,19 @@ class SessionOptions:
             raise InvalidRequest("the body must be JSON (or empty)") from None
         if not isinstance(data, dict):
             raise InvalidRequest("the body must be a JSON object")
-        unknown = set(data) - {"transcript", "language", "subject", "record", "interview"}
+        unknown = set(data) - {"transcript", "language", "subject", "record", "interview", "locale"}
         if unknown:
-            raise InvalidRequest(f"unknown session option(s): {', '.join(sorted(unknown))}")
+            raise InvalidRequest(
+                "unknown session option(s): {names}", names=", ".join(sorted(unknown))
+            )
         transcript = data.get("transcript")
         if transcript is not None and not isinstance(transcript, bool):
             raise InvalidRequest("'transcript' must be true or false")
         language = data.get("language")
         if language is not None and language not in LANGUAGES:
-            raise InvalidRequest(f"'language' must be one of {', '.join(LANGUAGES)}")
+            raise InvalidRequest(
+                "'language' must be one of {LANGUAGES}", LANGUAGES=", ".join(LANGUAGES)
+            )
         subject = data.get("subject")
         if subject is not None and not (isinstance(subject, str) and SUBJECT.fullmatch(subject)):
             raise InvalidRequest(SUBJECT_RULE)
@@ -61,7 +69,12 @@ class SessionOptions:
         interview = data.get("interview")
         if interview is not None and not isinstance(interview, dict):
             raise InvalidRequest("'interview' must be an object (see docs/interview.md)")
-        return cls(transcript, language, subject, record, interview)
+        locale = data.get("locale")
+        if locale is not None and (not isinstance(locale, str) or locales.pick(locale) is None):
+            raise InvalidRequest(
+                "'locale' must be one of {choices}", choices=", ".join(locales.LOCALES)
+            )
+        return cls(transcript, language, subject, record, interview, locales.pick(locale))
 
 
 LANGUAGES = ("en", "cmn", "auto")
@@ -81,7 +94,9 @@ def check_subject(subject: str) -> str:
 
 def check_session_id(session_id: str) -> str:
     if not SESSION_ID.fullmatch(session_id):
-        raise NotFound(f"no session {session_id[:40]!r}: ids are 32 hex digits")
+        raise NotFound(
+            "no session {session_id}: ids are 32 hex digits", session_id=repr(session_id[:40])
+        )
     return session_id
 
 
@@ -94,13 +109,15 @@ def new_record(
     language = options.language or settings.language
     if transcribed and language == "auto" and not settings.asr_multilingual:
         raise InvalidRequest(
-            f"language 'auto' needs a multilingual speech model; this server runs "
-            f"{settings.asr_model} (English only)"
+            "language 'auto' needs a multilingual speech model; this server runs {asr_model} "
+            "(English only)",
+            asr_model=settings.asr_model,
         )
     if transcribed and language in ("cmn", "zh") and not settings.asr_mandarin:
         raise InvalidRequest(
-            f"language {language!r} needs a Mandarin speech model; this server has none "
-            "(LENS_ASR_MODEL_ZH is empty)"
+            "language {language} needs a Mandarin speech model; this server has none "
+            "(LENS_ASR_MODEL_ZH is empty)",
+            language=repr(language),
         )
     if options.record and settings.recording != "allowed":
         raise InvalidRequest("this server does not record sessions (LENS_RECORDING=off)")
@@ -114,9 +131,11 @@ def new_record(
         )
         if transcribed and interview["language"] != "en" and not settings.asr_mandarin:
             raise InvalidRequest(
-                f"an interview in {interview['language']!r} needs a Mandarin speech model; this "
-                f"server has none (LENS_ASR_MODEL={settings.asr_model}, LENS_ASR_MODEL_ZH empty): "
-                "GET /api/interview/roles says which languages it can hold an interview in"
+                "an interview in {interview} needs a Mandarin speech model; this server has none "
+                "(LENS_ASR_MODEL={asr_model}, LENS_ASR_MODEL_ZH empty): GET /api/interview/roles "
+                "says which languages it can hold an interview in",
+                interview=repr(interview["language"]),
+                asr_model=settings.asr_model,
             )
         if spoken is None and interview["language"] == "zh":
             spoken = "cmn"  # a Chinese interview is heard as Mandarin unless it says otherwise
@@ -130,4 +149,5 @@ def new_record(
         subject=options.subject,
         record=options.record,
         interview=interview,
+        locale=options.locale,
     )

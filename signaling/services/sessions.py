@@ -155,12 +155,15 @@ class SessionService:
         limit = self.settings.session_limit
         if len(self.registry) + len(self._offering) >= limit:
             raise ServerFull(
-                f"this server is analysing its maximum of {limit} sessions",
+                "this server is analysing its maximum of {limit} sessions",
+                limit=limit,
                 headers={"Retry-After": "30"},
             )
         key = session_id or object()
         if key in self._offering:
-            raise SessionConflict(f"session {session_id} is already being connected")
+            raise SessionConflict(
+                "session {session_id} is already being connected", session_id=session_id
+            )
         self._offering.add(key)
         try:
             yield lambda: self._offering.discard(key)
@@ -189,15 +192,21 @@ class SessionService:
             check_session_id(session_id)
             found = await self._stored(session_id)
             if found is None:
-                raise NotFound(f"no session {session_id}")
+                raise NotFound("no session {session_id}", session_id=session_id)
             if found.state != SessionState.CREATED or self.registry.get(session_id) is not None:
                 raise SessionConflict(
-                    f"session {session_id} is {found.state}: an offer needs a new session"
+                    "session {session_id} is {state}: an offer needs a new session",
+                    session_id=session_id,
+                    state=found.state,
                 )
             if found.expires_at < now:
                 found.state = SessionState.EXPIRED
                 self.store.enqueue_session(found)
-                raise SessionExpired(f"session {session_id} expired at {found.expires_at:.0f}")
+                raise SessionExpired(
+                    "session {session_id} expired at {expires_at}",
+                    session_id=session_id,
+                    expires_at=format(found.expires_at, ".0f"),
+                )
             record = found
         self._records[record.id] = record
         session = self.registry.create(
@@ -206,6 +215,7 @@ class SessionService:
             rtc_configuration=rtc_configuration(ice_servers(self.settings, record.id)),
             transcript=record.transcript and (allowed is None or "transcript" in allowed),
             language=record.language,
+            locale=record.locale,
             recording=self.recordings.for_session(record, allowed),
             interview=None
             if record.interview is None
@@ -287,7 +297,7 @@ class SessionService:
                 return fresh.to_dict()
         record = await self._stored(session_id)
         if record is None:
-            raise NotFound(f"no session {session_id}")
+            raise NotFound("no session {session_id}", session_id=session_id)
         return record.to_dict()
 
     async def list(self, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
@@ -316,7 +326,7 @@ class SessionService:
             record = await self._stored(session_id)
             recorded = await asyncio.to_thread(self.recordings.path(session_id).is_file)
             if record is None and not recorded:
-                raise NotFound(f"no session {session_id}")
+                raise NotFound("no session {session_id}", session_id=session_id)
         await self.erasures.mark(session_id)
         self._reports.pop(session_id, None)
         if live is not None:
@@ -385,7 +395,8 @@ class SessionService:
             return self._reports[session_id]
         if self.registry.get(session_id) is not None:
             raise ReportNotReady(
-                f"session {session_id} is in progress: the report comes at its end"
+                "session {session_id} is in progress: the report comes at its end",
+                session_id=session_id,
             )
         try:
             report = await self.store.get_report(session_id)
@@ -394,15 +405,22 @@ class SessionService:
         if report is None:
             record = await self._stored(session_id)
             if record is None:
-                raise NotFound(f"no session {session_id}")
+                raise NotFound("no session {session_id}", session_id=session_id)
             if record.state == SessionState.CREATED or record.state.live:
-                raise ReportNotReady(f"session {session_id} is {record.state}: no report yet")
+                raise ReportNotReady(
+                    "session {session_id} is {state}: no report yet",
+                    session_id=session_id,
+                    state=record.state,
+                )
             if record.end_reason == "worker_lost":
                 raise NotFound(
-                    f"session {session_id} has no report: its worker was lost before the "
-                    "first checkpoint of its analysis was stored"
+                    "session {session_id} has no report: its worker was lost before the first "
+                    "checkpoint of its analysis was stored",
+                    session_id=session_id,
                 )
-            raise NotFound(f"session {session_id} has no report: no media was analysed")
+            raise NotFound(
+                "session {session_id} has no report: no media was analysed", session_id=session_id
+            )
         return Report.from_dict(report)
 
     async def analyze_upload(

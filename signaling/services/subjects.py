@@ -121,4 +121,4 @@ class SubjectService:
 
 def _figures(report: dict[str, Any]) -> dict[str, float | None]:
     """The headline figures of a stored report."""
-    return headline_figures(SummaryFields.from_dict(report["summary"]))
+    return headline_figures(SummaryFields.from_dict(report["summary"]), report.get("language"))

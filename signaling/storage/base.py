@@ -52,6 +52,9 @@ class SessionRecord:
     """The platform asked for the session to be recorded (and the server allows it)."""
     interview: dict[str, Any] | None = None
     """The interview it runs, questions chosen (``signaling/services/interviews.py``)."""
+    locale: str | None = None
+    """The language of the words the person reads (``en``, ``zh``); ``None``: the interview's,
+    else the spoken language's."""
 
     def __post_init__(self) -> None:
         self.state = SessionState(self.state)

@@ -1,9 +1,10 @@
 // The demo page: camera preview, start/end, connection state, the coach's cue, and how a
 // session ends (the live readouts are drawn by readouts.js).
 import { $ } from "./dom.js";
+import { locale, t } from "./i18n.js";
 import { LensClient } from "./lens-client.js";
 import {
-  blankLive, clearReadouts, fillersSaid, showResult, showRoundTrip, showSessionId,
+  blankLive, clearReadouts, fillersSaid, setSpokenLanguage, showResult, showRoundTrip, showSessionId,
 } from "./readouts.js";
 import { clearEnding, showKnown, showReportInPlace, watchForReport } from "./ending.js";
 import {
@@ -27,7 +28,7 @@ const LIVE_KEY = "lens-live-session";
 // One cue at a time (the server sends at most one every 20 s): shown large for a while, then
 // back to calm.
 const CUE_SECONDS = 12;
-const CUE_IDLE = "Your coach speaks up here, one tip at a time.";
+const CUE_IDLE = t("Your coach speaks up here, one tip at a time.");
 let cueTimer = null;
 
 function showCue(text, severity, kind = "") {
@@ -40,7 +41,7 @@ function showCue(text, severity, kind = "") {
 function showNudge(message) {
   tips += 1;
   showCue(message.text, message.severity, message.kind);
-  cueTimer = setTimeout(() => showCue("All good", "calm"), CUE_SECONDS * 1000);
+  cueTimer = setTimeout(() => showCue(t("All good"), "calm"), CUE_SECONDS * 1000);
 }
 let tips = 0; // the coach's cues this session
 let readyAt = 0; // when the session started analysing (ms)
@@ -52,36 +53,38 @@ const QUIET_MS = 3000;
 setInterval(() => {
   if (client?.state !== "connected" || !readyAt || Date.now() - heardAt < QUIET_MS) return;
   const quiet = Math.round((Date.now() - heardAt) / 1000);
-  showCue("Waiting for the server…", "idle");
+  showCue(t("Waiting for the server…"), "idle");
   blankLive();
   ui.status.dataset.state = "connecting";
-  ui.status.textContent = `Waiting for the server: it has not answered for ${quiet} s. Your session so far is kept.`;
+  ui.status.textContent = t("Waiting for the server: it has not answered for {s} s. Your session so far is kept.", { s: quiet });
 }, 1000);
 
 // What a person is told when connecting fails, by error code; other codes show the server's
 // own message.
 const FAILURE_TEXT = {
-  server_full: "the server is busy with other interviews. Try again in a minute.",
-  server_unreachable: "cannot reach the Interview Lens server. Check your connection and retry.",
-  ice_failed: "the media connection was blocked (a firewall or VPN?). Try another network.",
-  connect_timeout: "the server did not answer in time. Retry in a moment.",
-  server_silent: "the server stopped answering.",
-  channel_closed: "the server ended the session.",
+  server_full: t("the server is busy with other interviews. Try again in a minute."),
+  server_unreachable: t("cannot reach the Interview Lens server. Check your connection and retry."),
+  ice_failed: t("the media connection was blocked (a firewall or VPN?). Try another network."),
+  connect_timeout: t("the server did not answer in time. Retry in a moment."),
+  server_silent: t("the server stopped answering."),
+  channel_closed: t("the server ended the session."),
+  connection_failed: t("the media connection to the server failed. Check your connection and retry."),
+  offer_failed: t("this browser could not start the media connection. Reload the page and retry."),
+  already_connected: t("a session is already running on this page."),
 };
 
 // What to do about a denied camera: the browser remembers the refusal until the person changes it.
-const CAMERA_DENIED = "camera or microphone access was denied. Click the camera icon (or the padlock) "
-  + "at the left of the address bar, allow the camera and microphone for this site, then press Start again. "
+const CAMERA_DENIED = t("camera or microphone access was denied. Click the camera icon (or the padlock) at the left of the address bar, allow the camera and microphone for this site, then press Start again.")
   + (location.protocol === "https:" || ["localhost", "127.0.0.1"].includes(location.hostname)
-    ? "" : "Browsers only allow cameras on https:// pages or on localhost.");
+    ? "" : " " + t("Browsers only allow cameras on https:// pages or on localhost."));
 
 const STATUS_TEXT = {
-  idle: "Not connected",
-  camera: "Asking for camera and microphone…",
-  connecting: "Connecting…",
-  connected: "Connected: analysing",
-  closed: "Session ended",
-  failed: "Connection failed",
+  idle: t("Not connected"),
+  camera: t("Asking for camera and microphone…"),
+  connecting: t("Connecting…"),
+  connected: t("Connected: analysing"),
+  closed: t("Session ended"),
+  failed: t("Connection failed"),
 };
 
 let client = null;
@@ -103,7 +106,7 @@ let stream = null;
  */
 function showStatus(state, message, title = STATUS_TEXT[state]) {
   ui.status.dataset.state = state;
-  ui.status.textContent = message ? `${title}: ${message}` : title;
+  ui.status.textContent = message ? t("{title}: {message}", { title, message }) : title;
   const busy = state === "camera" || state === "connecting" || state === "connected";
   ui.connect.disabled = busy;
   ui.disconnect.disabled = !busy;
@@ -129,7 +132,7 @@ function onMessage(message) {
     case "session.ready":
       readyAt = Date.now();
       showSessionId(message.session_id);
-      showCue(ui.preview.hidden ? "Practising with your microphone only: eye contact, expression and framing are not measured." : "All good", "calm");
+      showCue(ui.preview.hidden ? t("Practising with your microphone only: eye contact, expression and framing are not measured.") : t("All good"), "calm");
       // Keyboard and screen-reader users land on the coach (an interview moves focus on to
       // its first question when it comes).
       if (document.activeElement === ui.connect || document.activeElement === document.body) ui.cue.focus();
@@ -142,7 +145,7 @@ function onMessage(message) {
       break;
     case "session.draining": {
       const until = new Date(message.deadline * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-      showStatus("connected", `the server is restarting; this session can go on until ${until}`);
+      showStatus("connected", t("the server is restarting; this session can go on until {until}", { until }));
       break;
     }
     case "error":
@@ -168,7 +171,7 @@ async function openMedia() {
       if (cameraWanted()) return { media: await navigator.mediaDevices.getUserMedia(voiceOnly), cameraless: true };
     } catch { /* no microphone either: said below */ }
     const denied = name === "NotAllowedError" || name === "SecurityError";
-    showStatus("failed", denied ? CAMERA_DENIED : `no camera or microphone was found (${name}). Plug one in, or close other apps using it, then press Start again.`, "No camera");
+    showStatus("failed", denied ? CAMERA_DENIED : t("no camera or microphone was found ({name}). Plug one in, or close other apps using it, then press Start again.", { name }), t("No camera"));
     return null;
   }
 }
@@ -193,13 +196,15 @@ async function start(resumeId = null) {
     try {
       const record = await (await fetch(`/api/sessions/${resumeId}`)).json();
       transcribing = Boolean(record.transcript);
+      setSpokenLanguage(record.language ?? "en");
     } catch { /* the connection below says what is wrong */ }
   } else {
     // The session is asked for up front, with the person's practice id; a server with auth on
     // leaves that to the platform.
     const options = {
-      subject: practiceId, ...(ui.record.checked ? { record: true } : {}), ...(interview ?? {}),
+      subject: practiceId, locale, ...(ui.record.checked ? { record: true } : {}), ...(interview ?? {}),
     };
+    setSpokenLanguage(interview?.language ?? "en");
     let response, body;
     try {
       response = await fetch("/api/sessions", {
@@ -213,7 +218,7 @@ async function start(resumeId = null) {
     }
     if (!response.ok) {
       stopCamera();
-      showStatus("failed", body.error?.message ?? `the server answered ${response.status}`);
+      showStatus("failed", body.error?.message ?? t("the server answered {status}", { status: response.status }));
       return;
     }
     sessionId = body.session_id;
@@ -248,7 +253,7 @@ async function start(resumeId = null) {
     }
     if (state === "failed" || state === "closed") {
       stopCamera();
-      resetReadouts(state === "closed" ? "Session ended." : CUE_IDLE); // quiet, not frozen
+      resetReadouts(state === "closed" ? t("Session ended.") : CUE_IDLE); // quiet, not frozen
       if (state === "failed") endInterview();
     }
     showStatus(state, FAILURE_TEXT[code] ?? message);
@@ -290,10 +295,10 @@ function known() {
 
 // Why the server ended a session, in the person's words.
 const CLOSED_TEXT = {
-  server_shutdown: "the server was restarting, so it ended your session. Everything up to then is in your report.",
-  max_duration: "your session reached the longest a session may last.",
-  deleted: "this session was deleted, with everything recorded of it.",
-  heartbeat_timeout: "the server stopped hearing from this page.",
+  server_shutdown: t("the server was restarting, so it ended your session. Everything up to then is in your report."),
+  max_duration: t("your session reached the longest a session may last."),
+  deleted: t("this session was deleted, with everything recorded of it."),
+  heartbeat_timeout: t("the server stopped hearing from this page."),
 };
 
 /**
@@ -307,8 +312,8 @@ async function endedByServer(ended, reason, reportUrl) {
   client = null;
   const now = known();
   stopCamera();
-  resetReadouts("Session ended.");
-  showStatus("closed", CLOSED_TEXT[reason] ?? `the server ended the session (${reason.replaceAll("_", " ")}).`);
+  resetReadouts(t("Session ended."));
+  showStatus("closed", CLOSED_TEXT[reason] ?? t("the server ended the session ({reason}).", { reason: reason.replaceAll("_", " ") }));
   sessionStorage.removeItem(LIVE_KEY);
   if (reason === "deleted") {
     endInterview();
@@ -325,8 +330,8 @@ async function stop() {
   ui.disconnect.disabled = true;
   // At once: the live panel goes, and what is known already shows.
   const now = known();
-  resetReadouts("Session ended.");
-  ui.status.textContent = "Ending: preparing your report…";
+  resetReadouts(t("Session ended."));
+  ui.status.textContent = t("Ending: preparing your report…");
   showKnown(now);
   const sessionId = ending?.sessionId;
   // The report waits for the last words to be transcribed: give it time, and show it anyway.
@@ -342,13 +347,13 @@ async function stop() {
 ui.connect.addEventListener("click", () => start());
 ui.checkSetup.addEventListener("click", () => {
   ui.checkSetup.disabled = true;
-  ui.setupVerdict.textContent = "Checking…";
+  ui.setupVerdict.textContent = t("Checking…");
   client?.send({ type: "setup" });
 });
 ui.calibrate.addEventListener("click", () => {
   ui.calibrate.disabled = true;
   ui.gazeStatus.dataset.state = "looking";
-  ui.gazeStatus.textContent = "Look straight at your camera now, and hold it…";
+  ui.gazeStatus.textContent = t("Look straight at your camera now, and hold it…");
   client?.send({ type: "calibrate" });
 });
 ui.disconnect.addEventListener("click", stop);
@@ -376,7 +381,7 @@ async function comeBack() {
   }
   if (record.state === "ended") {
     sessionStorage.removeItem(LIVE_KEY);
-    await showReportInPlace(`/api/sessions/${sessionId}/report`, "Your last session's report");
+    await showReportInPlace(`/api/sessions/${sessionId}/report`, t("Your last session's report"));
     return;
   }
   if (!["active", "connecting", "created"].includes(record.state)) return;

@@ -3,6 +3,7 @@
 // failure, or while the server restarts, the report as soon as the server has it.
 import { $ } from "./dom.js";
 import { clock } from "./format.js";
+import { t } from "./i18n.js";
 import { endInterview } from "./interview.js";
 
 const ui = {
@@ -26,7 +27,6 @@ const ui = {
 
 
 /** @param {number} n @param {string} one @param {string} many */
-const count = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 
 /** The live panel and the camera make way for what ends (their readouts are stale). */
 function makeWay() {
@@ -52,19 +52,24 @@ export function clearEnding() {
  * @param {Known} known
  */
 export function showKnown(known) {
-  const lines = [`You practised for ${clock(known.seconds)} (minutes:seconds).`];
-  if (known.answers != null) lines.push(`You answered ${count(known.answers, "question", "questions")}.`);
-  lines.push(known.tips ? `The coach gave you ${count(known.tips, "tip", "tips")}; your report lists each with its time.` : "The coach had no tip for you.");
+  const lines = [t("You practised for {time} (minutes:seconds).", { time: clock(known.seconds) })];
+  if (known.answers != null) {
+    lines.push(known.answers === 1 ? t("You answered 1 question.") : t("You answered {n} questions.", { n: known.answers }));
+  }
+  lines.push(known.tips === 1 ? t("The coach gave you 1 tip; your report lists it with its time.")
+    : known.tips ? t("The coach gave you {n} tips; your report lists each with its time.", { n: known.tips })
+      : t("The coach had no tip for you."));
   if (known.fillers != null) {
-    lines.push(known.fillers ? `You said "um" or "uh" ${count(known.fillers, "time", "times")}.` : 'You never said "um" or "uh".');
+    lines.push(known.fillers === 1 ? t("You said \"um\" or \"uh\" once.")
+      : known.fillers ? t("You said \"um\" or \"uh\" {n} times.", { n: known.fillers }) : t("You never said \"um\" or \"uh\"."));
   }
   ui.facts.replaceChildren(...lines.map((text) => {
     const item = document.createElement("li");
     item.textContent = text;
     return item;
   }));
-  ui.wait.textContent = "Your full report is being prepared: it waits for your last words to be written down, up to half a minute.";
-  ui.title.textContent = "Your session has ended";
+  ui.wait.textContent = t("Your full report is being prepared: it waits for your last words to be written down, up to half a minute.");
+  ui.title.textContent = t("Your session has ended");
   makeWay();
   ui.section.hidden = false;
   ui.section.focus();
@@ -93,7 +98,7 @@ export async function showReportInPlace(reportUrl, heading) {
   // in the frame: then the frame is hidden again, and the report asked for once more.
   for (let tries = 0; tries < 3; tries++) {
     if (!(await reachable(page))) break;
-    ui.wait.textContent = "Your report is ready, below.";
+    ui.wait.textContent = t("Your report is ready, below.");
     const loaded = new Promise((resolve) => ui.frame.addEventListener("load", resolve, { once: true }));
     ui.frame.src = page;
     ui.frame.hidden = false;
@@ -104,7 +109,7 @@ export async function showReportInPlace(reportUrl, heading) {
     }
     ui.frame.hidden = true;
   }
-  ui.wait.textContent = "The server has not come back yet: your report is kept. Open it later through \"Your progress\".";
+  ui.wait.textContent = t("The server has not come back yet: your report is kept. Open it later through \"Your progress\".");
 }
 
 /** Whether the frame holds the report (not the browser's page for a server that is down). */
@@ -128,7 +133,7 @@ async function reachable(url) {
       if (response.ok) return true;
       if (response.status === 404) return false;
     } catch { /* the server is away */ }
-    ui.wait.textContent = "Waiting for the server to come back with your report…";
+    ui.wait.textContent = t("Waiting for the server to come back with your report…");
     await new Promise((resolve) => setTimeout(resolve, 2000));
   }
   return false;
@@ -156,7 +161,8 @@ function fitFrame() {
  */
 export async function watchForReport(sessionId, status, current) {
   const url = `/api/sessions/${sessionId}/report`;
-  status.textContent += " Your session so far is kept: its report will appear here.";
+  const said = status.textContent ?? "";
+  status.textContent = said + " " + t("Your session so far is kept: its report will appear here.");
   for (let i = 0; i < 40; i++) {
     await new Promise((resolve) => setTimeout(resolve, 3000));
     if (!current()) return; // a new session started
@@ -171,9 +177,9 @@ export async function watchForReport(sessionId, status, current) {
       continue; // the server is still away
     }
     if (record.state !== "ended") continue;
-    status.textContent = `${status.textContent.split(" Your session")[0]} Your report is ready, below.`;
+    status.textContent = said + " " + t("Your report is ready, below.");
     await showReportInPlace(url);
     return;
   }
-  status.textContent = `${status.textContent.split(" Your session")[0]} The server has not finished this session's report yet: start again, or come back later through "Your progress".`;
+  status.textContent = said + " " + t("The server has not finished this session's report yet: start again, or come back later through \"Your progress\".");
 }

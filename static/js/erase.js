@@ -1,5 +1,7 @@
 // The report page's "Delete this session": asked twice, then DELETE with the session's own
 // token (from the link that opened the page), and the page says what happened.
+import { t } from "./i18n.js";
+
 (() => {
   const ask = /** @type {HTMLButtonElement} */ (document.getElementById("erase"));
   const sure = /** @type {HTMLButtonElement} */ (document.getElementById("erase-sure"));
@@ -18,14 +20,14 @@
   keep.addEventListener("click", () => asking(false));
   sure.addEventListener("click", async () => {
     sure.disabled = true;
-    said.textContent = "Deleting…";
+    said.textContent = t("Deleting…");
     let response;
     try {
       response = await fetch(`/api/sessions/${data.session_id}`, {
         method: "DELETE", headers: token ? { Authorization: `Bearer ${token}` } : {},
       });
     } catch {
-      said.textContent = "The server could not be reached: nothing was deleted. Try again.";
+      said.textContent = t("The server could not be reached: nothing was deleted. Try again.");
       sure.disabled = false;
       return;
     }
@@ -34,16 +36,22 @@
       const done = document.createElement("p");
       done.setAttribute("role", "status");
       done.textContent = response.status === 204
-        ? "This session is deleted: its report, transcript and any recording are erased."
-        : "This session is deleted: no one can open it any more, and its data is erased as soon as the server's storage is back.";
+        ? t("This session is deleted: its report, transcript and any recording are erased.")
+        : t("This session is deleted: no one can open it any more, and its data is erased as soon as the server's storage is back.");
       const back = document.createElement("a");
       back.href = "/";
-      back.textContent = "Practise again";
+      back.textContent = t("Practise again");
       main?.replaceChildren(done, back);
       return;
     }
     const body = await response.json().catch(() => null);
-    said.textContent = `Nothing was deleted: ${body?.error?.message ?? `the server answered ${response.status}`}. Try again in a moment.`;
+    // A store that stays locked past the server's retries answers 503: nothing changed, and a
+    // retry a moment later erases.
+    said.textContent = response.status === 503
+      ? t("Nothing was deleted: the server is busy. Try again in a moment.")
+      : t("Nothing was deleted: {reason}. Try again in a moment.", {
+        reason: body?.error?.message ?? t("the server answered {status}", { status: response.status }),
+      });
     sure.disabled = false;
   });
 })();

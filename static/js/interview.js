@@ -5,6 +5,7 @@
 // Question text, answers and a language model's words are shown as text, never as HTML.
 import { $ } from "./dom.js";
 import { clock } from "./format.js";
+import { t } from "./i18n.js";
 
 /**
  * @typedef {{ role: string, title: string, questions: number }} RoleSet
@@ -44,16 +45,16 @@ let timer = 0;
 /** @type {any} the current question's guide (``null``: its file gives none) */
 let guide = null;
 /** What the server said last: the question, its phase and when that phase ends. */
-const now = { index: -1, of: 0, phase: "idle", deadline: 0, answerSeconds: 0, reason: "" };
+const now = { index: -1, of: 0, phase: "idle", deadline: 0, answerSeconds: 0, reason: "", language: "en" };
 /** @type {Set<number> | null} the questions answered this session; null while it is no interview */
 let answered = null;
 
 const ENDED = {
-  complete: "That sounded complete.",
-  silence: "You paused, so the answer ended.",
-  time: "Time is up for this answer.",
-  done: "Answer ended.",
-  skipped: "Skipped.",
+  complete: t("That sounded complete."),
+  silence: t("You paused, so the answer ended."),
+  time: t("Time is up for this answer."),
+  done: t("Answer ended."),
+  skipped: t("Skipped."),
 };
 
 function fillRoles() {
@@ -61,7 +62,7 @@ function fillRoles() {
   ui.role.replaceChildren(...sets.map((set) => {
     const option = document.createElement("option");
     option.value = set.role;
-    option.textContent = set.role === "general" ? "General questions" : set.title;
+    option.textContent = set.role === "general" ? t("General questions") : set.title;
     return option;
   }));
 }
@@ -95,22 +96,22 @@ function render() {
   ui.clock.dataset.phase = now.phase;
   switch (now.phase) {
     case "asking":
-      ui.clock.textContent = "Listen to the question… (or just start answering)";
+      ui.clock.textContent = t("Listen to the question… (or just start answering)");
       break;
     case "thinking":
       ui.clock.textContent = rest > 0
-        ? `Take a moment to think: ${Math.ceil(rest)} s, or just start talking`
-        : "Start whenever you are ready";
+        ? t("Take a moment to think: {s} s, or just start talking", { s: Math.ceil(rest) })
+        : t("Start whenever you are ready");
       break;
     case "answering": {
       const gone = now.answerSeconds - rest;
       ui.clock.dataset.phase = gone > now.answerSeconds * 0.85 ? "late" : "answering";
-      ui.clock.textContent = `Answering ${clock(gone)} of ${clock(now.answerSeconds)}`;
+      ui.clock.textContent = t("Answering {gone} of {all}", { gone: clock(gone), all: clock(now.answerSeconds) });
       break;
     }
     case "answered":
-      ui.clock.textContent = `${ENDED[now.reason] ?? "Answer ended."} ${now.deadline
-        ? `Next question in ${Math.ceil(rest)} s.` : "Next question when you are ready."}`;
+      ui.clock.textContent = (ENDED[now.reason] ?? t("Answer ended.")) + " " + (now.deadline
+        ? t("Next question in {s} s.", { s: Math.ceil(rest) }) : t("Next question when you are ready."));
       break;
     default:
       ui.clock.textContent = "";
@@ -128,7 +129,7 @@ function setButtons(phase) {
   ui.retake.disabled = !(going || phase === "answered");
   ui.repeat.disabled = !(phase === "asking" || phase === "thinking");
   ui.next.disabled = !["asking", "thinking", "answering", "answered"].includes(phase);
-  ui.next.textContent = phase === "answered" ? "Next question" : "Skip this question";
+  ui.next.textContent = phase === "answered" ? t("Next question") : t("Skip this question");
   ui.next.classList.toggle("secondary", phase !== "answered");
   ui.done.classList.toggle("secondary", !going);
 }
@@ -151,8 +152,10 @@ function showQuestion(m) {
   ui.panel.hidden = false;
   ui.practice.hidden = true;
   ui.setup.hidden = true;
-  ui.number.textContent = `Question ${m.index + 1} of ${m.of}${m.attempt > 1 ? ` · try ${m.attempt}` : ""}`;
+  ui.number.textContent = t("Question {n} of {of}", { n: m.index + 1, of: m.of })
+    + (m.attempt > 1 ? " · " + t("try {n}", { n: m.attempt }) : "");
   ui.question.textContent = m.text;
+  now.language = m.language ?? ui.language.value;
   if (m.index !== now.index) {
     ui.feedback.replaceChildren();
     showGuide(false);
@@ -204,7 +207,7 @@ function tipLine(tip, good) {
   if (e.value != null && !good) {
     const shown = typeof e.value === "number" && tip.kind.startsWith("eye_contact")
       ? `${Math.round(e.value * 100)} %` : `${e.value}`;
-    line.append(el("span", `${e.figure}: ${shown} (typical: ${e.typical})`, "evidence"));
+    line.append(el("span", t("{figure}: {value} (typical: {typical})", { figure: e.figure, value: shown, typical: e.typical }), "evidence"));
   }
   return line;
 }
@@ -217,22 +220,24 @@ function showGuide(open) {
   ui.guideToggle.setAttribute("aria-expanded", String(open));
   ui.guide.hidden = !open;
   if (!open || guide == null) return;
-  const parts = [el("h3", "How to approach this")];
-  if (guide.looking_for) parts.push(el("p", `What the interviewer looks for: ${guide.looking_for}`));
-  if (guide.points.length) parts.push(el("p", "Key points:"), list("ul", guide.points));
-  if (guide.outline.length) parts.push(el("p", "A strong answer:"), list("ol", guide.outline));
-  if (guide.mistakes.length) parts.push(el("p", "Common mistakes:"), list("ul", guide.mistakes));
+  const parts = [el("h3", t("How to approach this"))];
+  if (guide.looking_for) parts.push(el("p", t("What the interviewer looks for: {what}", { what: guide.looking_for })));
+  if (guide.points.length) parts.push(el("p", t("Key points:")), list("ul", guide.points));
+  if (guide.outline.length) parts.push(el("p", t("A strong answer:")), list("ol", guide.outline));
+  if (guide.mistakes.length) parts.push(el("p", t("Common mistakes:")), list("ul", guide.mistakes));
   ui.guide.replaceChildren(...parts);
 }
 
 /** @param {any} m an ``answer.feedback`` message (a later one for the same answer replaces it) */
 function showFeedback(m) {
   const f = m.figures;
-  const parts = [`You spoke for ${clock(f.duration)}`];
-  if (f.time_to_first_word != null) parts.push(`started after ${Math.round(f.time_to_first_word)} s`);
+  const parts = [t("You spoke for {time}", { time: clock(f.duration) })];
+  if (f.time_to_first_word != null) parts.push(t("started after {s} s", { s: Math.round(f.time_to_first_word) }));
   if (m.cues) {
-    parts.push(`${f.words} words`);
-    parts.push(`${f.fillers} filler word${f.fillers === 1 ? "" : "s"} (um, uh)`);
+    const chinese = now.language === "zh";
+    parts.push(chinese ? t("{n} characters", { n: f.words }) : f.words === 1 ? t("1 word") : t("{n} words", { n: f.words }));
+    parts.push(chinese ? t("{n} filler words (嗯, 呃)", { n: f.fillers })
+      : f.fillers === 1 ? t("1 filler word (um, uh)") : t("{n} filler words (um, uh)", { n: f.fillers }));
   }
   const lines = [el("p", parts.join(" · "), "figures-line")];
   const advice = m.advice;
@@ -241,17 +246,17 @@ function showFeedback(m) {
     const changes = document.createElement("ul");
     changes.className = "advice-change";
     changes.append(...advice.change.map((/** @type {any} */ tip) => tipLine(tip, false)));
-    lines.push(el("p", "To change:", "advice-head"), changes);
+    lines.push(el("p", t("To change:"), "advice-head"), changes);
   } else if (advice) {
-    lines.push(el("p", "Nothing to change in what was measured."));
+    lines.push(el("p", t("Nothing to change in what was measured.")));
   }
   if (m.guide?.outline.length) {
     const details = document.createElement("details");
-    details.append(el("summary", "How a strong answer goes"), list("ol", m.guide.outline));
+    details.append(el("summary", t("How a strong answer goes")), list("ol", m.guide.outline));
     lines.push(details);
   }
   if (!m.complete) {
-    lines.push(el("p", "Your last words are still being written down: this feedback will update.", "note"));
+    lines.push(el("p", t("Your last words are still being written down: this feedback will update."), "note"));
   }
   ui.feedback.replaceChildren(...lines);
 }
@@ -269,7 +274,7 @@ function showReview(m) {
     ui.feedback.append(line);
   }
   if (m.type === "answer.reviewing") {
-    line.textContent = `The coach is writing: ${m.text}`;
+    line.textContent = t("The coach is writing: {text}", { text: m.text });
     return;
   }
   line.textContent = m.text;
@@ -281,7 +286,7 @@ function showReview(m) {
       const changes = document.createElement("ul");
       changes.className = "advice-change";
       changes.append(...m.advice.change.map((/** @type {any} */ tip) => tipLine(tip, false)));
-      parts.push(el("p", "To change:", "advice-head"), changes);
+      parts.push(el("p", t("To change:"), "advice-head"), changes);
     }
     ui.feedback.querySelector(".figures-line")?.after(...parts);
   }
@@ -309,8 +314,8 @@ export function onInterviewMessage(m) {
       clearInterval(timer);
       now.phase = "finished";
       setButtons("finished");
-      ui.number.textContent = "All done";
-      ui.question.textContent = "That was the last question. End the session to see how it went.";
+      ui.number.textContent = t("All done");
+      ui.question.textContent = t("That was the last question. End the session to see how it went.");
       ui.clock.textContent = "";
       document.getElementById("disconnect")?.focus();
       return true;

@@ -2,6 +2,27 @@
 // four steady indicators, then "All the numbers"), the captions, the setup check and the
 // calibration. Each server message of these kinds is drawn here; nothing else is.
 import { $ } from "./dom.js";
+import { t } from "./i18n.js";
+
+/** The expression and voice-energy labels the server sends, in words. */
+const LABELS = {
+  angry: t("angry"), disgust: t("disgust"), fear: t("fear"), happy: t("happy"), sad: t("sad"),
+  surprise: t("surprise"), neutral: t("neutral"), calm: t("calm"), animated: t("animated"),
+};
+/** @param {string | null | undefined} label */
+const label = (label) => (label ? LABELS[label] ?? label : "–");
+
+/** Pace is counted in words in English and in characters (syllables) in Chinese. */
+let paceUnit = "words";
+/** @param {string} language the session's spoken language (`en`, `cmn`, `zh`) */
+export function setSpokenLanguage(language) {
+  paceUnit = /^(zh|cmn)/.test(language) ? "characters" : "words";
+  const typical = document.querySelector("#speaking-rate")?.closest(".readout")?.querySelector(".typical");
+  if (typical) {
+    typical.textContent = paceUnit === "words" ? t("conversation is usually 120-160 words/min")
+      : t("conversation is usually 150-200 characters/min");
+  }
+}
 
 const ui = {
   face: $("face"), faces: $("faces"), speech: $("speech"), loudness: $("loudness"),
@@ -72,15 +93,15 @@ export function clearReadouts() {
   ui.gazeStatus.dataset.state = "idle";
   ui.gazeStatus.textContent = GAZE_PROMPT;
   ui.calibrate.disabled = false;
-  ui.calibrate.textContent = "Set where I look";
+  ui.calibrate.textContent = t("Set where I look");
 }
 
 /** Posture comes in its own message every couple of seconds: it stays until the next. */
 function showPosture(p) {
   // Slumped is judged against the person's own first minute; until then there is no verdict.
   const state = p.hand_over_face ? "hand" : p.slumped == null ? "learning" : p.slumped ? "slumped" : "upright";
-  const words = { hand: "Hand over your face", learning: "Learning your posture", slumped: "Slumped", upright: "Upright" }[state];
-  setReadout(ui.posture, `${words}, shoulders ${Math.abs(p.shoulder_tilt).toFixed(0)}° off level`, state);
+  const words = { hand: t("Hand over your face"), learning: t("Learning your posture"), slumped: t("Slumped"), upright: t("Upright") }[state];
+  setReadout(ui.posture, t("{posture}, shoulders {degrees}° off level", { posture: words, degrees: Math.abs(p.shoulder_tilt).toFixed(0) }), state);
 }
 
 /** The server's setup check: framing and light, before the interview starts and on request. */
@@ -88,7 +109,7 @@ function showSetup(message) {
   // A step before the questions (and in open practice): never a panel in the way of one.
   if (ui.interview.hidden) ui.setup.hidden = false;
   ui.setupVerdict.dataset.ok = String(message.ok);
-  ui.setupVerdict.textContent = message.ok ? "All good: you are framed and lit well." : "Before you start:";
+  ui.setupVerdict.textContent = message.ok ? t("All good: you are framed and lit well.") : t("Before you start:");
   ui.setupAdvice.replaceChildren(...message.advice.map(({ code, text }) => {
     const item = document.createElement("li");
     item.dataset.code = code;
@@ -103,7 +124,7 @@ function showCalibration(message) {
   ui.gazeStatus.dataset.state = message.ok ? "done" : "failed";
   ui.gazeStatus.textContent = message.text;
   ui.calibrate.disabled = false;
-  ui.calibrate.textContent = message.ok ? "Set it again" : "Try again";
+  ui.calibrate.textContent = message.ok ? t("Set it again") : t("Try again");
 }
 
 /**
@@ -117,11 +138,11 @@ export function showResult(message) {
       showPosture(message);
       return true;
     case "video.frame":
-      setReadout(ui.face, message.face ? "In view" : "Not in view", message.face ? "yes" : "no");
+      setReadout(ui.face, message.face ? t("In view") : t("Not in view"), message.face ? "yes" : "no");
       ui.faces.textContent = String(message.faces);
       if (message.eye_contact == null) setReadout(ui.eyeContact, "–", "unknown");
-      else setReadout(ui.eyeContact, message.eye_contact ? "Yes" : "Looking away", message.eye_contact ? "yes" : "no");
-      ui.expression.textContent = message.expression?.label ?? "–";
+      else setReadout(ui.eyeContact, message.eye_contact ? t("Yes") : t("Looking away"), message.eye_contact ? "yes" : "no");
+      ui.expression.textContent = label(message.expression?.label);
       ui.headPose.textContent = message.head_pose
         ? `${degrees(message.head_pose.yaw)} / ${degrees(message.head_pose.pitch)} / ${degrees(message.head_pose.roll)}`
         : "–";
@@ -131,9 +152,11 @@ export function showResult(message) {
       ui.latency.textContent = `${Math.max(0, (now - message.received_at) * 1000).toFixed(0)} ms`;
       return true;
     case "audio.window":
-      setReadout(ui.speech, message.speech ? "Speaking" : "Quiet", message.speech ? "speaking" : "quiet");
+      setReadout(ui.speech, message.speech ? t("Speaking") : t("Quiet"), message.speech ? "speaking" : "quiet");
       // In words, with the level for those who want it (speech is usually -30 to -15 dB).
-      ui.loudness.textContent = `${message.rms_dbfs < -45 ? "silent" : message.rms_dbfs < -35 ? "quiet" : message.rms_dbfs > -10 ? "very loud" : "good"} (${message.rms_dbfs.toFixed(0)} dB)`;
+      const level = message.rms_dbfs < -45 ? t("silent") : message.rms_dbfs < -35 ? t("quiet")
+        : message.rms_dbfs > -10 ? t("very loud") : t("good");
+      ui.loudness.textContent = level + ` (${message.rms_dbfs.toFixed(0)} dB)`;
       ui.meter.value = Math.max(-60, message.rms_dbfs);
       if (message.pitch_hz != null) ui.pitch.textContent = `${message.pitch_hz.toFixed(0)} Hz`;
       return true;
@@ -141,22 +164,23 @@ export function showResult(message) {
       ui.eyeContactRatio.textContent = percent(message.eye_contact_ratio);
       ui.headStability.textContent = percent(message.head_stability);
       ui.blinkRate.textContent = message.blinks_per_min == null ? "–" : message.blinks_per_min.toFixed(0);
-      ui.dominantExpression.textContent = message.expression?.dominant ?? "–";
+      ui.dominantExpression.textContent = label(message.expression?.dominant);
       if (message.talk_ratio != null) ui.talkRatio.textContent = percent(message.talk_ratio);
       if (message.pauses) {
         const { count, mean_s: mean } = message.pauses;
-        ui.pauses.textContent = count ? `${count} (avg ${mean.toFixed(1)} s)` : "none";
+        ui.pauses.textContent = count ? t("{n} (avg {s} s)", { n: count, s: mean.toFixed(1) }) : t("none");
       }
       // Pace says little over a sentence or two: shown once 10 s of turns were heard (what the
       // coach waits for too).
       if (message.speaking_rate && message.speaking_rate.turn_seconds >= 10) {
         // Speech rate over the speaking turns; "≈" when estimated from syllables, not counted.
         const { wpm, wpm_from: from } = message.speaking_rate;
-        ui.speakingRate.textContent = `${from === "words" ? "" : "≈ "}${wpm.toFixed(0)} words/min`;
-        ui.speakingRate.title = from === "words" ? "words per minute, counted from what you said" : "words per minute, estimated from syllables";
+        const rate = paceUnit === "words" ? t("{n} words/min", { n: wpm.toFixed(0) }) : t("{n} characters/min", { n: wpm.toFixed(0) });
+        ui.speakingRate.textContent = `${from === "words" ? "" : "≈ "}${rate}`;
+        ui.speakingRate.title = from === "words" ? t("counted from what you said") : t("estimated from syllables");
       }
-      if (message.arousal) ui.arousal.textContent = message.arousal.label;
-      if (message.pitch) ui.pitchVariation.textContent = `${message.pitch.std_semitones.toFixed(1)} semitones`;
+      if (message.arousal) ui.arousal.textContent = label(message.arousal.label);
+      if (message.pitch) ui.pitchVariation.textContent = t("{n} semitones", { n: message.pitch.std_semitones.toFixed(1) });
       return true;
     case "transcript":
       showCaption(message);

@@ -1,5 +1,6 @@
 // The report page's review: the recording in step with the timelines (signaling/pages/review.py).
 import { clock as minutes } from "./format.js";
+import { t } from "./i18n.js";
 
 {
   const video = /** @type {HTMLVideoElement} */ (document.getElementById("review"));
@@ -75,13 +76,13 @@ import { clock as minutes } from "./format.js";
   video.after(said);
   for (const svg of svgs) {
     svg.tabIndex = 0;
-    svg.setAttribute("aria-label", `${svg.getAttribute("aria-label") ?? "Chart"}: left and right arrows move the recording 5 seconds`);
+    svg.setAttribute("aria-label", t("{chart}: left and right arrows move the recording 5 seconds", { chart: svg.getAttribute("aria-label") ?? t("Chart") }));
     svg.addEventListener("keydown", (/** @type {KeyboardEvent} */ event) => {
       const step = { ArrowLeft: -5, ArrowRight: 5 }[event.key];
       if (step === undefined) return;
       event.preventDefault();
       seek(video.currentTime + step);
-      said.textContent = `Recording at ${clock(video.currentTime)}`;
+      said.textContent = t("Recording at {time}", { time: clock(video.currentTime) });
     });
   }
 }

@@ -4,6 +4,7 @@
 // report shows in place as after a live session.
 import { $ } from "./dom.js";
 import { clock } from "./format.js";
+import { t } from "./i18n.js";
 import { showReportInPlace } from "./ending.js";
 
 const ui = {
@@ -16,12 +17,12 @@ const ui = {
   connect: $("connect", HTMLButtonElement),
 };
 
-const TRY_ANOTHER = "Try another file: a video or audio recording such as MP4, WebM, MOV, M4A or WAV.";
+const TRY_ANOTHER = t("Try another file: a video or audio recording such as MP4, WebM, MOV, M4A or WAV.");
 // What a person is told when an upload fails, by error code; other codes show the server's words.
 const FAILURE_TEXT = {
-  invalid_media: (/** @type {string} */ message) => `This file could not be analysed: ${message}. ${TRY_ANOTHER}`,
-  payload_too_large: (/** @type {string} */ message) => `The file is too large (${message}). Cut it shorter, or export it at a lower quality.`,
-  service_unavailable: () => "The server is analysing another recording. Try again in a minute.",
+  invalid_media: (/** @type {string} */ message) => t("This file could not be analysed: {reason}.", { reason: message }) + " " + TRY_ANOTHER,
+  payload_too_large: (/** @type {string} */ message) => t("The file is too large ({reason}). Cut it shorter, or export it at a lower quality.", { reason: message }),
+  service_unavailable: () => t("The server is analysing another recording. Try again in a minute."),
 };
 
 
@@ -47,20 +48,20 @@ function fill(share) {
  */
 function onLine(line) {
   if (line.type === "accepted") {
-    say("Received. The analysis is starting…", "working");
+    say(t("Received. The analysis is starting…"), "working");
     fill(0);
   } else if (line.type === "progress") {
-    const of = line.total ? ` of ${clock(line.total)}` : "";
+    const done = line.total ? t("{done} of {total}", { done: clock(line.done), total: clock(line.total) }) : clock(line.done);
     say(line.stage === "transcribing"
-      ? `Writing down what you said: ${clock(line.done)}${of} of speech (minutes:seconds)`
-      : `Watching and listening: ${clock(line.done)}${of} (minutes:seconds)`, "working");
+      ? t("Writing down what you said: {done} of speech (minutes:seconds)", { done })
+      : t("Watching and listening: {done} (minutes:seconds)", { done }), "working");
     // Two stages, in turn: the first fills the bar to 80 %, the words the rest.
     const share = line.total ? line.done / line.total : null;
     fill(share == null ? null : line.stage === "transcribing" ? 0.8 + 0.2 * share : 0.8 * share);
   } else if (line.type === "report") {
     fill(1);
-    say(`Done: your ${clock(line.report.duration)} recording is analysed. Your report is below.`, "done");
-    showReportInPlace(line.report_url, "Your recording");
+    say(t("Done: your {time} recording is analysed. Your report is below.", { time: clock(line.report.duration) }), "done");
+    showReportInPlace(line.report_url, t("Your recording"));
   } else if (line.type === "error") {
     fail(line.error);
   }
@@ -69,7 +70,7 @@ function onLine(line) {
 /** @param {{ code?: string, message?: string } | undefined} error */
 function fail(error) {
   const words = FAILURE_TEXT[error?.code ?? ""];
-  say(words ? words(error?.message ?? "") : `The server could not analyse it: ${error?.message ?? "no reason given"}. ${TRY_ANOTHER}`, "failed");
+  say(words ? words(error?.message ?? "") : t("The server could not analyse it: {reason}.", { reason: error?.message ?? t("no reason given") }) + " " + TRY_ANOTHER, "failed");
   ui.bar.hidden = true;
 }
 
@@ -87,10 +88,10 @@ function upload(event) {
   ui.start.disabled = true;
   ui.connect.disabled = true;
   fill(0);
-  say("Sending your file…", "working");
+  say(t("Sending your file…"), "working");
   request.upload.addEventListener("progress", (e) => {
     if (!e.lengthComputable) return;
-    say(`Sending your file: ${Math.round((100 * e.loaded) / e.total)} %`, "working");
+    say(t("Sending your file: {pct} %", { pct: Math.round((100 * e.loaded) / e.total) }), "working");
   });
   let read = 0; // how much of the answer has been taken as lines
   const take = () => {
@@ -108,13 +109,13 @@ function upload(event) {
     if (request.status !== 200) {
       let body;
       try { body = JSON.parse(request.responseText); } catch { body = null; }
-      fail(body?.error ?? { message: `the server answered ${request.status}` });
+      fail(body?.error ?? { message: t("the server answered {status}", { status: request.status }) });
     } else if (ui.status.dataset.state === "working") {
-      fail({ message: "the server stopped before the report" });
+      fail({ message: t("the server stopped before the report") });
     }
   });
   request.addEventListener("error", () => {
-    say("The connection broke while your file was sent or analysed. Check your connection, then press Analyse it again.", "failed");
+    say(t("The connection broke while your file was sent or analysed. Check your connection, then press Analyse it again."), "failed");
     ui.bar.hidden = true;
   });
   request.addEventListener("loadend", () => {
@@ -128,5 +129,6 @@ ui.form.addEventListener("submit", upload);
 fetch("/health").then((r) => r.json()).then((health) => {
   const limits = health.uploads;
   if (!limits) return;
-  ui.limits.textContent = `Up to ${Math.round(limits.max_bytes / 1e6)} MB and ${Math.round(limits.max_seconds / 60)} minutes. ${ui.limits.textContent}`;
+  ui.limits.textContent = t("Up to {mb} MB and {minutes} minutes.", { mb: Math.round(limits.max_bytes / 1e6), minutes: Math.round(limits.max_seconds / 60) })
+    + " " + ui.limits.textContent;
 }).catch(() => {});

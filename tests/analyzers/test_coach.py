@@ -18,6 +18,7 @@ from analyzers.session.summary import SummaryFields
 from analyzers.video.face import FaceAnalyzer
 from analyzers.words.language import Utterance, summarise
 from analyzers.words.recognition import SpeechClip, WhisperRecognizer, transcribe
+from locales import translator
 from modelfiles.registry import ASR_MODELS, ModelRegistry
 from signaling.settings import Settings
 from testmedia.sources import INTERVIEW_SENTENCES as SENTENCES
@@ -58,7 +59,8 @@ def test_one_nudge_per_interval_the_most_important_first() -> None:
     ], fired
     assert fired[0].severity == "high"
     assert fired[0].figures == {"face_visible": 0.0, "threshold": 0.2}
-    assert fired[0].text["en"] and fired[0].text["zh"]
+    assert fired[0].text == "Move back into the picture"
+    assert translator("zh")(fired[0].text) == "请回到画面中", "no Chinese in the catalog"
 
 
 def test_no_nudges_when_turned_off_and_none_without_figures() -> None:

@@ -157,7 +157,8 @@ def test_report_of_hand_made_streams() -> None:
         "recording",
         "interview",
         "nudges",
-    ], "today's keys in today's order; transcript, recording, interview, nudges: additions"
+        "language",
+    ], "today's keys in today's order; transcript, recording, interview, nudges, language: added"
     assert data["transcript"] is None, "no transcript was asked for"
     assert list(data["timeline"]) == [
         "bin_seconds",

@@ -49,7 +49,7 @@ def test_the_verdict_and_each_answer_are_shown_escaped() -> None:
     assert "Slow down at the key points" in verdict, "each point says what to do"
     answer = page[page.index("Question by question") :]
     assert "Done well:</strong> You covered the key points: the bugs." in answer, answer
-    assert "words a minute: 200 (typical: 120-160)" in answer, "the evidence: figure and range"
+    assert "words a minute: 200 (typical: 120-165)" in answer, "the evidence: figure and range"
     assert "<strong>Key points:</strong> the bugs</p>" in answer, "the question's guide, escaped"
     assert "<img src=x" not in page and "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in page
     assert "<script>alert(2)" not in page and "&lt;script&gt;alert(2)" in page

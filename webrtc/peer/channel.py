@@ -172,29 +172,18 @@ class ResultChannel:
                 self.send(Error(self._session_id, self._clock(), "no_video", "no video to check"))
         elif isinstance(message, InterviewControl):
             if self._on_interview is None or not self._on_interview(message):
-                self.send(
-                    Error(
-                        self._session_id,
-                        self._clock(),
-                        "not_now",
-                        f"{message.action} does not apply now (no interview, or not at "
-                        "this point of it)",
-                    )
-                )
+                refused = f"{message.action} does not apply now (no interview, or not here)"
+                self.send(Error(self._session_id, self._clock(), "not_now", refused))
 
     def _flooding(self) -> None:
         """Past the flood limit: say why, stop reading, and end the session."""
         self.flooded = True
         log.warning("session %s: the client floods its data channel; ending it", self._session_id)
-        self.send(
-            Error(
-                self._session_id,
-                self._clock(),
-                "flooding",
-                f"over {FLOOD_FACTOR:g}x the allowed {self._inbound.rate:g} messages a second: "
-                "the session is ended",
-            )
+        limit = self._inbound.rate
+        why = (
+            f"over {FLOOD_FACTOR:g}x the allowed {limit:g} messages a second: the session is ended"
         )
+        self.send(Error(self._session_id, self._clock(), "flooding", why))
         self._on_flood()
 
     def close(self) -> None:

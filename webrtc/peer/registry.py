@@ -128,10 +128,12 @@ class SessionRegistry:
         language: str | None = None,
         recording: Path | None = None,
         interview: InterviewPlan | None = None,
+        locale: str | None = None,
     ) -> AnalysisSession:
         """A session; ``transcript`` asks for a transcript (given only when the process has
         speech recognition), ``language`` is ``en``, ``cmn`` or ``auto``; ``recording`` is
-        where to record what the browser sends (``None``: nowhere)."""
+        where to record what the browser sends (``None``: nowhere); ``locale`` is the language of
+        the words it sends (``None``: the interview's or the spoken language's)."""
         session_id = session_id or new_session_id()
         if session_id in self._sessions:
             raise KeyError(f"session {session_id} already has a peer connection")
@@ -151,6 +153,7 @@ class SessionRegistry:
             language=language,
             recording=recording,
             interview=interview,
+            locale=locale,
             voice=self.voice() if interview is not None and interview.voice else None,
             reviewer=self.reviewer,
         )

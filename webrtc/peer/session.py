@@ -21,6 +21,7 @@ from typing import Any
 from aiortc import RTCConfiguration, RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
+import locales
 from analyzers.session.report import NudgeRecord, Report
 from analyzers.video.frame import VideoModels
 from webrtc.hooks import SessionHooks
@@ -31,7 +32,14 @@ from webrtc.peer.rtp import ask_ptime, packets_received
 from webrtc.peer.session_report import session_report
 from webrtc.peer.tracks import TapTrack, drain
 from webrtc.peer.voice_track import VoiceTrack
-from webrtc.protocol import Error, ServerMessage, SessionClosed, SessionReady, SessionReport
+from webrtc.protocol import (
+    Error,
+    ServerMessage,
+    SessionClosed,
+    SessionReady,
+    SessionReport,
+    in_words,
+)
 from webrtc.results import Summary
 from webrtc.runtime.answer_review import Reviewer
 from webrtc.runtime.config import PipelineConfig
@@ -62,6 +70,7 @@ class AnalysisSession:
         language: str | None = None,
         recording: Path | None = None,
         interview: InterviewPlan | None = None,
+        locale: str | None = None,
         voice: Voice | None = None,
         reviewer: Reviewer | None = None,
     ) -> None:
@@ -80,6 +89,13 @@ class AnalysisSession:
         self._closing: asyncio.Task[None] | None = None
         self._closed = asyncio.Event()
         self.channel: ResultChannel | None = None
+        self.locale = locales.pick(locale) or locales.locale_of_language(
+            interview.language
+            if interview is not None
+            else language or config.stream.audio.language
+        )
+        """The language of the words the session sends (nudges, setup advice, errors)."""
+        self.words = locales.translator(self.locale)
         self.video: VideoPipeline | None = None
         self.audio: AudioPipeline | None = None
         self._taps: list[TapTrack] = []
@@ -234,7 +250,7 @@ class AnalysisSession:
     def send(self, message: ServerMessage) -> None:
         """A message for the data channel (dropped and counted when none is open)."""
         if self.channel is not None:
-            self.channel.send(message)
+            self.channel.send(in_words(message, self.words))
 
     def _on_result(self, result: object) -> None:
         """A typed result of the pipelines, for the session's observers (the coach, the

@@ -54,6 +54,8 @@ class QuestionMessage(ServerMessage):
     after it."""
     guide: Guide | None = None
     """How to approach it, for a page that shows it on request."""
+    language: str = "en"
+    """The interview's language (``en``, ``zh``): Chinese answers are counted in characters."""
 
 
 @dataclass(frozen=True)

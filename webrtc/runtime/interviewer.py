@@ -28,6 +28,7 @@ from analyzers.interview.verdict import AnswerResult
 from analyzers.video.frame import VideoFrameResult
 from analyzers.voice.windows import AudioWindowResult
 from analyzers.words.language import Utterance
+from locales import N_, locale_of_language, translator
 from webrtc.protocol import ServerMessage
 from webrtc.runtime.answer_review import Reviewer, ReviewRequest, describe
 from webrtc.runtime.interview_messages import (
@@ -54,7 +55,7 @@ MAX_FOLLOW_UPS = 3
 TRANSCRIPT_WAIT = 12.0
 """Seconds an answer's feedback waits for its last words to be transcribed; words that come
 later send the feedback again, replacing it."""
-ACKNOWLEDGEMENTS = {"en": "Thank you. Next question.", "zh": "谢谢。下一个问题。"}
+ACKNOWLEDGEMENT = N_("Thank you. Next question.")
 """What the interviewer says before a question it moves on to by itself."""
 
 
@@ -263,6 +264,7 @@ class Interviewer:
             speaking > 0,
             round(speaking, 2),
             guide(question),
+            self.plan.language,
         )
 
     async def _say(self, answer: Answer, acknowledge: bool) -> None:
@@ -272,7 +274,8 @@ class Interviewer:
         assert self._voice is not None and self.track is not None
         text = answer.question.text
         if acknowledge:
-            text = f"{ACKNOWLEDGEMENTS.get(self.plan.language, ACKNOWLEDGEMENTS['en'])} {text}"
+            thanks = translator(locale_of_language(self.plan.language))(ACKNOWLEDGEMENT)
+            text = f"{thanks} {text}"
         pcm = await self._voice.speak(text, self.plan.language)
         flow = self.flow
         if flow.index != answer.index or flow.phase != "asking" or flow.until is not None:

@@ -5,14 +5,17 @@ not a data channel is open), and at each analysed frame or rolling summary may a
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from analyzers.session.coach import Coach, CoachThresholds, Nudge, Observations
 from analyzers.session.summary import SummaryFields
 from analyzers.video.frame import VideoFrameResult
+from analyzers.voice.speaking_rate import as_english_pace
 from analyzers.voice.speech_events import SpeechStarted, SpeechStopped
 from analyzers.voice.windows import AudioWindowResult
+from analyzers.words.language import language_family
+from locales import LOCALES, Translator, translator
 from webrtc.protocol import ServerMessage
 
 MIN_JUDGED_SPEECH = 10.0
@@ -29,16 +32,20 @@ class NudgeMessage(ServerMessage):
     type: ClassVar[str] = "nudge"
     kind: str
     text: str
-    """In the session's language (Chinese for Mandarin sessions, else English)."""
+    """In the session's words (``in_words``, as it is sent); English until then."""
     texts: dict[str, str]
+    """The cue in every language Lens has."""
     severity: str
     figures: dict[str, float]
 
     @classmethod
-    def of(cls, session_id: str, nudge: Nudge, language: str) -> NudgeMessage:
-        text = nudge.text["zh" if language in ("cmn", "zh") else "en"]
+    def of(cls, session_id: str, nudge: Nudge) -> NudgeMessage:
+        texts = {locale: translator(locale)(nudge.text) for locale in LOCALES}
         figures = {k: round(v, 3) for k, v in nudge.figures.items()}
-        return cls(session_id, nudge.t, nudge.kind, text, nudge.text, nudge.severity, figures)
+        return cls(session_id, nudge.t, nudge.kind, nudge.text, texts, nudge.severity, figures)
+
+    def in_words(self, words: Translator) -> NudgeMessage:
+        return replace(self, text=words(self.text))
 
 
 class LiveCoach:
@@ -88,7 +95,9 @@ class LiveCoach:
         judged_rate = rate is not None and (rate.turn_seconds or 0.0) >= MIN_JUDGED_SPEECH
         judged_words = language is not None and language.words >= MIN_JUDGED_WORDS
         self.observations.summary(
-            wpm=rate.wpm if rate is not None and judged_rate else None,
+            wpm=as_english_pace(rate.wpm, language_family(self._language()))
+            if rate is not None and judged_rate
+            else None,
             fillers_per_min=language.fillers_per_min
             if language is not None and judged_words
             else None,
@@ -100,4 +109,4 @@ class LiveCoach:
 
     def _nudge(self, t: float) -> NudgeMessage | None:
         nudge = self.coach.update(t, self.observations.signals())
-        return None if nudge is None else NudgeMessage.of(self.session_id, nudge, self._language())
+        return None if nudge is None else NudgeMessage.of(self.session_id, nudge)
