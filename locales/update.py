@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 import sys
 from pathlib import Path
 
@@ -78,19 +79,21 @@ def _write(catalog: Catalog, path: Path) -> bytes:
     return out.getvalue()
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--check", action="store_true", help="change nothing; fail if behind")
-    parser.add_argument("--add", metavar="LOCALE", help="start a catalog for a new language")
-    args = parser.parse_args()
+FIELD = re.compile(r"\{(\w*)\}")
+
+
+def update(check: bool, add: str | None = None) -> list[str]:
+    """Bring every catalog up to the code (``check``: change nothing); what is wrong, in
+    words: a catalog behind the code, a message without a translation, or a translation whose
+    ``{fields}`` differ from its message's."""
     locales = sorted(p.name for p in HERE.iterdir() if (p / "LC_MESSAGES").is_dir())
-    if args.add:
-        locales.append(args.add)
+    if add:
+        locales.append(add)
     problems = []
     for domain in ("lens", "page"):
         template = extract(domain)
         pot = _write(template, HERE / f"{domain}.pot")
-        if not args.check:
+        if not check:
             (HERE / f"{domain}.pot").write_bytes(pot)
         for locale in locales:
             if locale == DEFAULT:
@@ -99,15 +102,31 @@ def main() -> int:
             catalog = _po(path, locale, domain)
             catalog.update(template, no_fuzzy_matching=True)
             catalog.obsolete.clear()
-            missing = [m.id for m in catalog if m.id and not m.string]
-            problems += [f"{locale}/{domain}: no translation for {m!r}" for m in missing]
+            for m in catalog:
+                if not m.id:
+                    continue
+                if not m.string:
+                    problems.append(f"{locale}/{domain}: no translation for {m.id!r}")
+                elif sorted(FIELD.findall(str(m.id))) != sorted(FIELD.findall(str(m.string))):
+                    problems.append(
+                        f"{locale}/{domain}: the fields of {m.string!r} differ from {m.id!r}"
+                    )
             text = _write(catalog, path)
-            if args.check:
+            if check:
                 before = path.read_bytes() if path.is_file() else b""
                 if _body(before) != _body(text):
                     problems.append(f"{path.relative_to(ROOT)} is behind the code: make catalogs")
             else:
                 path.write_bytes(text)
+    return problems
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--check", action="store_true", help="change nothing; fail if behind")
+    parser.add_argument("--add", metavar="LOCALE", help="start a catalog for a new language")
+    args = parser.parse_args()
+    problems = update(args.check, args.add)
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems and args.check else 0

@@ -28,6 +28,8 @@ FORBIDDEN = {
         "modelfiles",
     },
     "modelfiles": {"asyncio", "aiortc", "aiohttp", "webrtc", "signaling"},
+    # The catalogs: words, nothing else.
+    "locales": {"asyncio", "aiortc", "aiohttp", "analyzers", "webrtc", "signaling", "modelfiles"},
     # The analysis runtime moves frames and results; it knows no WebRTC and no HTTP.
     "webrtc/runtime": {"aiortc", "aioice", "aiohttp", "signaling", "webrtc.peer"},
     "webrtc": {"aiohttp", "signaling", "redis"},

@@ -82,6 +82,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "typical.voice": (N_("2-4"), ""),
     # the verdict
     "where.one": (N_("Question {n}"), ""),
+    "where.point": (N_("{where}: {text}"), ""),
     "where.many": (N_("Questions {ns}"), ""),
 }  # fmt: skip
 

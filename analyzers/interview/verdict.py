@@ -97,7 +97,7 @@ def _points(found: dict[str, list[Tip]], family: str, least: int) -> list[Point]
     for kind, got in [r for r in ranked if r[0] in chosen][:3]:
         first = got[0]
         answers = [t.evidence.question for t in got]
-        text = f"{_where(family, answers)}: {first.text}"
+        text = say(family, "where.point", where=_where(family, answers), text=first.text)[0]
         points.append(Point(kind, text, first.do, first.evidence, answers))
     return points
 

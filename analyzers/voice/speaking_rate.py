@@ -45,9 +45,12 @@ characters in Mandarin (``docs/analyzers.md``, "Pace in Mandarin")."""
 
 
 def pace_range(low: float, high: float, family: str) -> tuple[int, int]:
-    """An English range of words a minute in ``family``'s units, rounded to fives."""
+    """An English range of words a minute in ``family``'s units (carried over ranges rounded
+    to tens: the scale is not that precise)."""
     scale = PACE_SCALE.get(family, 1.0)
-    return round(low * scale / 5) * 5, round(high * scale / 5) * 5
+    if scale == 1.0:
+        return round(low), round(high)
+    return int(round(low * scale, -1)), int(round(high * scale, -1))
 
 
 def as_english_pace(rate: float, family: str) -> float:

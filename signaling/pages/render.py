@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 
 import locales
 from signaling.pages.format import FILTERS
@@ -36,13 +37,19 @@ def setup(environment: jinja2.Environment) -> jinja2.Environment:
     ``{{ _("{n} s long", n=seconds) }}``."""
     environment.filters.update(FILTERS)
     environment.globals.update(
-        _=locales._,
-        gettext=locales._,
+        _=translate,
+        gettext=translate,
         locale=locales.current,
         page_catalog=lambda: locales.page_catalog(locales.current()),
     )
     environment.policies["ext.i18n.trimmed"] = True
     return environment
+
+
+def translate(message: str, **fields: Any) -> Markup:
+    """A message in the active locale for a template: the translation is escaped, and so is
+    every field but markup the template made itself (``{% set name %}<code>…</code>{% endset %}``)."""
+    return Markup(escape(locales.translator(locales.current()).gettext(message))).format(**fields)
 
 
 def environment() -> jinja2.Environment:
