@@ -392,7 +392,7 @@ fetch("/api/interview/roles").then((r) => r.json()).then((body) => {
   // A language this server cannot transcribe is offered, but not chosen.
   for (const option of ui.language.options) {
     option.disabled = !body.spoken.includes(option.value);
-    if (option.disabled) option.textContent += " (not on this server)";
+    if (option.disabled) option.textContent += " (" + t("not on this server") + ")";
   }
   fillRoles();
 }).catch(() => { ui.mode.value = "open"; ui.practice.dataset.mode = "open"; });

@@ -33,9 +33,11 @@ from signaling.pages.report import TEMPLATE, compared_rows, context, report_file
 from tests.analyzers.test_report import AUDIO_SUMMARY, VIDEO_SUMMARY, video_point
 from tests.conftest import RunningServer
 
-ALLOWED = {"Interview", "Lens", "Hz", "dB", "JSON", "UTC"}
-"""Latin words a Chinese page may show: the product's name and units written the same in
-Chinese."""
+ALLOWED = {"Interview", "Lens", "Hz", "dB", "ms", "MB", "JSON", "UTC"} | {
+    "MP4", "WebM", "MOV", "M4A", "WAV"
+}
+"""Latin words a Chinese page may show: the product's name, units and file formats, written
+the same in Chinese."""
 DATA = {"script", "style", "code", "q", "blockquote", "time"}
 """Elements whose text is data: what was said, code, times."""
 ENGLISH = re.compile(r"[A-Za-z]{2,}")

@@ -316,10 +316,13 @@ class Interviewer:
         result = self.result(answer, self._utterances())
         if self._reviewer is not None and result.text and complete:
             self._spawn(self._review(answer, result), f"review-{answer.index}")
-        cues = None if result.cues is None else plain(result.cues)
+        # Until the last words are written down, what was said is not known: no cues and no
+        # advice (they would count words not yet heard), only the timing; they follow.
+        cues = None if result.cues is None or not complete else plain(result.cues)
+        advice = result.advice if complete else None
         feedback = AnswerFeedback(
             self.id, self._now, answer.index, answer.tries, result.figures, cues, complete,
-            result.advice, guide(answer.question),
+            advice, guide(answer.question),
         )  # fmt: skip
         self._feedback_sent[answer.index] = feedback
         self._send(feedback)
