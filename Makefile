@@ -9,7 +9,7 @@ PYTHON ?= $(shell for p in python3 python3.11 python3.12; do \
 	$$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 12))' >/dev/null 2>&1 \
 	&& { echo $$p; break; }; done)
 
-.PHONY: run test lint setup clean models
+.PHONY: run test lint setup clean models catalogs
 
 $(VENV)/.runtime: requirements.lock
 	@test -n "$(PYTHON)" || { echo "error: Python 3.11 or 3.12 is needed (set PYTHON=...)" >&2; exit 1; }
@@ -49,6 +49,11 @@ setup: $(VENV)/.test models $(LLM_VENV)/.installed
 
 run: $(VENV)/.runtime models
 	$(PY) server.py
+
+# The message catalogs (locales/): every message in the code into the .pot files, and merged into
+# each language's .po for its translator (docs/translating.md).
+catalogs: $(VENV)/.runtime
+	$(PY) -m locales.update
 
 # The page scripts' type checker (TypeScript, checkJs over JSDoc), from the npm registry.
 node_modules/.installed: package.json package-lock.json

@@ -42,10 +42,16 @@ from analyzers.voice.windows import (
     AudioWindowResult,
     follows,
 )
+from analyzers.words.language import language_family
 from analyzers.words.recognition import SpeechClip
 from analyzers.words.utterances import ClipCutter
 
 Step = Literal["full", "eyes"]
+
+
+JOIN_SHORT = 2.0
+"""Seconds of silence a Mandarin utterance with under a second of speech waits for more
+(``ClipCutter.join``): a lone syllable before a comma is heard with what follows it."""
 
 
 @dataclass(frozen=True)
@@ -356,8 +362,11 @@ class AudioStream:
                 self.turns.model.prepare()
             if self.params.transcript:
                 # Utterances end at the pauses the analyzer counts.
-                gap = self._analyzer.options.min_pause
-                self._clips = ClipCutter(self.params.max_utterance, gap)
+                # In Mandarin a lone syllable before a comma waits for what follows it.
+                options = self._analyzer.options
+                gap = options.min_pause
+                join = JOIN_SHORT if language_family(options.language) == "zh" else None
+                self._clips = ClipCutter(self.params.max_utterance, gap, join)
         return self._analyzer
 
     @property

@@ -214,7 +214,12 @@ def tidy(words: Sequence[Word], language: str) -> list[Word]:
     """Words as a person would write them: full-width Latin letters and digits as ordinary
     ones (Whisper mixes both in Chinese text), empty words dropped, and in Chinese a lone
     number ending the utterance dropped (Whisper ``base`` ends Mandarin utterances with a stray
-    full-width zero that nobody said)."""
+    full-width zero that nobody said), as is an unlikely full-width number inside one."""
+    if language_family(language) == "zh":
+        # Whisper ``base`` writes a full-width digit nobody said across a pause in Mandarin
+        # (U+FF10 at a comma), with a low probability: left out.
+        words = [w for w in words if not (_FULL_WIDTH_NUMBER.fullmatch(w.word.strip())
+                                          and w.probability < 0.5)]  # fmt: skip
     out = [replace(w, word=_halfwidth(w.word)) for w in words]
     out = [w for w in out if w.word.strip()]
     if language_family(language) == "zh":
@@ -225,6 +230,9 @@ def tidy(words: Sequence[Word], language: str) -> list[Word]:
                 break
             out.pop()
     return out
+
+
+_FULL_WIDTH_NUMBER = re.compile(r"[\uff10-\uff19]+")
 
 
 def _halfwidth(text: str) -> str:

@@ -4,7 +4,10 @@
 An utterance runs from a speech start to the speech stop after which the silence lasts ``gap``
 seconds: the analyzer's ``min_pause``, so utterances are separated exactly by the pauses the
 pause statistics count, and shorter silences (a breath, a comma) stay inside. Where an answer is
-cut therefore depends on the audio alone, never on how busy recognition is. Clips never overlap:
+cut therefore depends on the audio alone, never on how busy recognition is. An utterance with
+less than ``SHORT`` seconds of speech (a lone "对" before a comma) can be given ``join``
+seconds of silence before it ends: alone, the recogniser often hears nothing in it, and with
+what follows it is heard (Mandarin sessions, ``bench/mandarin_cer.py``). Clips never overlap:
 each begins no earlier than the previous one ended, so no word can be heard twice. A monologue
 longer than ``longest`` seconds is cut at its latest silence inside (or, with none, where it
 has got to).
@@ -31,11 +34,16 @@ class ClipCutter:
     TAIL = 0.25
     """Seconds kept after a speech stop (a trailing consonant)."""
 
-    def __init__(self, longest: float, gap: float = 0.6) -> None:
+    SHORT = 1.0
+    """Seconds of speech under which an utterance waits ``join`` seconds for more."""
+
+    def __init__(self, longest: float, gap: float = 0.6, join: float | None = None) -> None:
         if longest <= 2 * gap:
             raise ValueError(f"an utterance of at most {longest} s cannot hold a {gap} s gap")
         self.longest = longest
         self.gap = gap
+        self.join = gap if join is None else max(gap, join)
+        """Silence that ends an utterance shorter than ``SHORT`` (``gap``: no different)."""
         self._recent: list[tuple[float, np.ndarray]] = []
         self._open: float | None = None
         """When the open utterance's speech began."""
@@ -54,7 +62,7 @@ class ClipCutter:
         clips: list[SpeechClip] = []
         for event in outputs:
             if isinstance(event, SpeechStarted):
-                if self._stopped is not None and event.t - self._stopped >= self.gap:
+                if self._stopped is not None and event.t - self._stopped >= self._ending():
                     clips.append(self._end())
                 if self._open is None:
                     self._open = event.t
@@ -63,13 +71,22 @@ class ClipCutter:
                 self._stopped = None
             elif isinstance(event, SpeechStopped) and self._open is not None:
                 self._stopped = event.t
-        if self._stopped is not None and self._now - self._stopped >= self.gap:
+        if self._stopped is not None and self._now - self._stopped >= self._ending():
             clips.append(self._end())
         elif self._open is not None and self._now - self._open >= self.longest:
             clips.append(self._split())
         keep_from = (self._open if self._open is not None else self._now) - self.LEAD - 1.0
         self._recent = [(s, x) for s, x in self._recent if s + x.size / AUDIO_RATE >= keep_from]
         return clips
+
+    def _ending(self) -> float:
+        """The silence that ends the open utterance now."""
+        short = (
+            self._open is not None
+            and self._stopped is not None
+            and self._stopped - self._open < self.SHORT
+        )
+        return self.join if short else self.gap
 
     def _end(self) -> SpeechClip:
         """The open utterance, which ended at its latest speech stop."""

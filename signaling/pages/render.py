@@ -48,7 +48,8 @@ def setup(environment: jinja2.Environment) -> jinja2.Environment:
 
 def translate(message: str, **fields: Any) -> Markup:
     """A message in the active locale for a template: the translation is escaped, and so is
-    every field but markup the template made itself (``{% set name %}<code>…</code>{% endset %}``)."""
+    every field but markup the template made itself
+    (``{% set name %}<code>…</code>{% endset %}``)."""
     return Markup(escape(locales.translator(locales.current()).gettext(message))).format(**fields)
 
 

@@ -34,7 +34,11 @@ from tests.analyzers.test_report import AUDIO_SUMMARY, VIDEO_SUMMARY, video_poin
 from tests.conftest import RunningServer
 
 ALLOWED = {"Interview", "Lens", "Hz", "dB", "ms", "MB", "JSON", "UTC"} | {
-    "MP4", "WebM", "MOV", "M4A", "WAV"
+    "MP4",
+    "WebM",
+    "MOV",
+    "M4A",
+    "WAV",
 }
 """Latin words a Chinese page may show: the product's name, units and file formats, written
 the same in Chinese."""
@@ -170,8 +174,10 @@ def test_the_served_report_page_with_a_comparison_has_no_english() -> None:
     earlier = headline_figures(report.summary, "cmn")
     rows = compared_rows(compare(earlier, [earlier, earlier]))
     with locales.activate("zh"):
-        page = render.environment().get_template(TEMPLATE).render(
-            {**context(report, rows), "retention_days": 30}
+        page = (
+            render.environment()
+            .get_template(TEMPLATE)
+            .render({**context(report, rows), "retention_days": 30})
         )
     assert english_words(page) == []
     assert "差不多" in page, "the comparison in words"
@@ -195,12 +201,16 @@ def test_the_progress_page_has_no_english_and_keeps_pace_units_apart() -> None:
         for i, report in enumerate([english, chinese, chinese])
     ]
     with locales.activate("zh"):
-        page = render.environment().get_template(progress_page.TEMPLATE).render(
-            progress_page.context({"subject": "p1", "sessions": sessions})
+        page = (
+            render.environment()
+            .get_template(progress_page.TEMPLATE)
+            .render(progress_page.context({"subject": "p1", "sessions": sessions}))
         )
     assert english_words(page) == []
-    pace = [figure for figure in re.findall(r'class="chart-title">([^<]+)<', page) if "语速" in figure]
-    assert pace == ["语速，每分钟词数", "中文语速，每分钟字数"], (
+    pace = [
+        figure for figure in re.findall(r'class="chart-title">([^<]+)<', page) if "语速" in figure
+    ]
+    assert pace == ["语速，每分钟词数", "中文语速，每分钟字数"], (  # noqa: RUF001
         f"words and characters a minute on separate charts: {pace}"
     )
 
@@ -224,7 +234,7 @@ async def test_the_demo_page_and_api_messages_in_chinese(server: RunningServer) 
         assert kept is not None and kept.value == "zh", "the choice is kept"
         catalog = re.search(r'id="page-catalog">(.*?)</script>', page, re.S)
         assert catalog, "the page scripts' catalog is in the page"
-        assert json.loads(catalog.group(1))["Question {n} of {of}"] == "第 {n} 题，共 {of} 题"
+        assert json.loads(catalog.group(1))["Question {n} of {of}"] == "第 {n} 题，共 {of} 题"  # noqa: RUF001
         async with http.get(f"{server.url}/", headers={"Accept-Language": "zh-CN,zh;q=0.9"}) as r:
             assert '<html lang="zh">' in await r.text(), "Accept-Language when nothing was chosen"
         async with http.get(f"{server.url}/", cookies={"lens_lang": "en"},

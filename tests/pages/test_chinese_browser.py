@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 
 from analyzers import AUDIO_RATE
+from testmedia.f5 import MANDARIN, recording
 from tests.conftest import StartServer
 from tests.media import resample, write_wav
 from tests.pages.conftest import Launch
 from tests.pages.test_browser import open_page, shows
 from tests.pages.test_chinese import ALLOWED, ENGLISH
-from testmedia.f5 import MANDARIN, recording
 
 VISIBLE_WORDS = """() => {
   // Text a person sees, leaving out data: what was said, the question, code, and anything
@@ -103,7 +103,7 @@ async def test_a_chinese_interview_has_no_english_at_any_state(
     )
     await check(page, "setup", artifacts)
     await begin.click()
-    await shows(page.locator("#question-number", has_text="第 1 题，共 2 题"), "question 1", 30_000)
+    await shows(page.locator("#question-number", has_text="第 1 题，共 2 题"), "question 1", 30_000)  # noqa: RUF001
     await page.get_by_role("button", name="如何回答这道题").click()
     await shows(page.locator("#guide h3"), "the guide", 5_000)
     await check(page, "question", artifacts)

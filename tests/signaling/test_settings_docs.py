@@ -1,4 +1,4 @@
-"""The README's settings table and the code agree: every setting is in the table, every row is a
+"""The settings table (``docs/configuration.md``) and the code agree: every setting is in the table, every row is a
 setting, and each default written there is the code's (one source: the code)."""
 
 from __future__ import annotations
@@ -15,10 +15,14 @@ COMPUTED = {"LENS_MODEL_DIR": "`~/.cache/interview-lens/models`"}
 
 
 def documented() -> dict[str, str]:
-    readme = (ROOT / "README.md").read_text()
-    table = readme[readme.index("## Configuration") : readme.index("## Model files")]
-    rows = re.findall(r"^\| `(LENS_[A-Z0-9_]+)` \| ([^|]*) \|", table, re.M)
-    return {name: default.strip() for name, default in rows}
+    text = (ROOT / "docs" / "configuration.md").read_text()
+    table = text[text.index("## Configuration") : text.index("## Model files")]
+    rows = re.findall(r"^\| `(LENS_[A-Z0-9_]+)`([^|]*)\| ([^|]*) \|", table, re.M)
+    named = [name for name, _, _ in rows]
+    twice = sorted({name for name in named if named.count(name) > 1})
+    assert twice == [], f"settings with more than one row: {twice}"
+    assert all(not more.strip() for _, more, _ in rows), "one setting a row"
+    return {name: default.strip() for name, _, default in rows}
 
 
 def written(default: object) -> str:
@@ -41,14 +45,14 @@ def test_every_setting_is_documented_with_its_default() -> None:
         or written(field.get_default(call_default_factory=False))
         for name, field in Settings.model_fields.items()
     }
-    assert sorted(set(code) - set(docs)) == [], "settings missing from README's table"
-    assert sorted(set(docs) - set(code)) == [], "rows of README's table that are no setting"
+    assert sorted(set(code) - set(docs)) == [], "settings missing from the table"
+    assert sorted(set(docs) - set(code)) == [], "rows of the table that are no setting"
     differ = {
         name: (docs[name], code[name])
         for name in code
         if docs[name] != code[name] and docs[name] != f"`{code[name].strip('`')}.0`"
     }
-    assert differ == {}, f"README's default against the code's: {differ}"
+    assert differ == {}, f"the table's default against the code's: {differ}"
 
 
 def test_every_component_setting_reaches_its_parameter() -> None:
