@@ -27,8 +27,9 @@ class Unauthorized(ApiError):
     status = 401
     code = "unauthorized"
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, headers={"WWW-Authenticate": 'Bearer realm="interview-lens"'})
+    def __init__(self, message: str, **fields: Any) -> None:
+        headers = {"WWW-Authenticate": 'Bearer realm="interview-lens"'}
+        super().__init__(message, headers=headers, **fields)
 
 
 class Forbidden(ApiError):

@@ -204,7 +204,7 @@ async function start(resumeId = null) {
     const options = {
       subject: practiceId, locale, ...(ui.record.checked ? { record: true } : {}), ...(interview ?? {}),
     };
-    setSpokenLanguage(interview?.language ?? "en");
+    setSpokenLanguage("language" in options ? String(options.language) : "en");
     let response, body;
     try {
       response = await fetch("/api/sessions", {

@@ -1,5 +1,6 @@
-"""The settings table (``docs/configuration.md``) and the code agree: every setting is in the table, every row is a
-setting, and each default written there is the code's (one source: the code)."""
+"""The settings table (``docs/configuration.md``) and the code agree: every setting is in the
+table once, every row is a setting, and each default written there is the code's (one source:
+the code)."""
 
 from __future__ import annotations
 

@@ -96,7 +96,7 @@ class LiveCoach:
         judged_words = language is not None and language.words >= MIN_JUDGED_WORDS
         self.observations.summary(
             wpm=as_english_pace(rate.wpm, language_family(self._language()))
-            if rate is not None and judged_rate
+            if rate is not None and rate.wpm is not None and judged_rate
             else None,
             fillers_per_min=language.fillers_per_min
             if language is not None and judged_words
