@@ -11,7 +11,11 @@ result (the live analysis under interview load), the time from ``answer.ended`` 
 ``answer.feedback`` (the feedback waits for the answer's last words to be transcribed) and from
 the answer's last word to its feedback (the answer ends about a second after it when the
 end-of-turn model judges it complete, ``LENS_INTERVIEW_END_SILENCE`` after it when not), and
-how many answers were fed back.
+how many answers were fed back, and of them how many came with their words (``complete``) and
+how many first without them (the words came after ``TRANSCRIPT_WAIT``).
+
+``--language zh``: a Chinese interview (Chinese questions, heard as Mandarin by
+``LENS_ASR_MODEL_ZH``), each answer F5-TTS's real Mandarin speaker (its one sentence, twice).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import av
 import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from analyzers import AUDIO_RATE
 from loadtest.capacity import cpu_seconds, rss_mb, start_server, wait_ready
 from loadtest.encoded_media import (
     AUDIO_TIME_BASE,
@@ -40,12 +45,16 @@ from loadtest.encoded_media import (
 )
 from loadtest.peer import ClientPeer
 from loadtest.run import percentile
+from testmedia import f5
 
-QUESTIONS = [
-    "Tell me about yourself.",
-    "Tell me about a project you are proud of.",
-    "Why do you want this job?",
-]
+QUESTIONS = {
+    "en": [
+        "Tell me about yourself.",
+        "Tell me about a project you are proud of.",
+        "Why do you want this job?",
+    ],
+    "zh": ["请简单介绍一下你自己。", "请讲一个你引以为豪的项目。", "你为什么想要这份工作？"],  # noqa: RUF001
+}
 PTIME = 60
 
 
@@ -114,13 +123,20 @@ class InterviewResult:
     after_last_word_s: list[float] = field(default_factory=list)
     """From the answer's last word (its end, on the peer's own audio clock) to the feedback."""
     answers: int = 0
+    incomplete: int = 0
+    """Feedback sent before the answer's last words were transcribed."""
 
 
 Packets = list[tuple[bytes, int]]
 
 
 async def run_peer(
-    url: str, media: EncodedMedia, answer: Packets, silence: Packets, duration: float
+    url: str,
+    media: EncodedMedia,
+    answer: Packets,
+    silence: Packets,
+    duration: float,
+    language: str = "en",
 ) -> InterviewResult:
     result = InterviewResult()
     video = ReplayTrack("video", media.video, VIDEO_TIME_BASE)
@@ -145,14 +161,17 @@ async def run_peer(
                 result.feedback_s.append(now - ended[message["index"]])
             if message["index"] in last_word:
                 result.after_last_word_s.append(now - last_word[message["index"]])
-            if message.get("complete", True):
+            if not message.get("complete", True):
+                result.incomplete += 1
+            else:
                 result.answers += 1
                 peer.send({"type": "question.next", "index": message["index"]})
 
     peer = ClientPeer(url, [video, mic], on_message=arrived, heartbeat=1.0)
     try:
         async with aiohttp.ClientSession() as http:
-            body = {"interview": {"questions": QUESTIONS, "think_seconds": 10}}
+            interview = {"questions": QUESTIONS[language], "think_seconds": 10}
+            body = {"interview": {**interview, "language": language}}
             async with http.post(f"{url}/api/sessions", json=body) as response:
                 created = await response.json()
                 if response.status != 201:
@@ -169,8 +188,17 @@ async def run_peer(
     return result
 
 
+def answer_samples(language: str) -> np.ndarray:
+    """An answer at 48 kHz: espeak-ng's English (7 s), or a real Mandarin speaker."""
+    if language == "en":
+        return speech_samples(8.0)[: 48_000 * 7]
+    said = f5.recording(f5.MANDARIN)
+    twice = np.concatenate([said, np.zeros(AUDIO_RATE // 2, np.float32), said])
+    return np.interp(np.arange(twice.size * 3) / 3, np.arange(twice.size), twice).astype(np.float32)
+
+
 async def one_run(peers: int, args: argparse.Namespace, media: EncodedMedia) -> dict[str, Any]:
-    answer = opus_packets(speech_samples(8.0)[: 48_000 * 7])
+    answer = opus_packets(answer_samples(args.language))
     silence = opus_packets(np.zeros(48_000, np.float32))
     with tempfile.TemporaryDirectory() as data_dir:
         server = start_server("lens", args.port, args.server_cpu, data_dir)
@@ -181,7 +209,9 @@ async def one_run(peers: int, args: argparse.Namespace, media: EncodedMedia) -> 
             tasks = []
             for _ in range(peers):
                 tasks.append(
-                    asyncio.create_task(run_peer(url, media, answer, silence, args.duration))
+                    asyncio.create_task(
+                        run_peer(url, media, answer, silence, args.duration, args.language)
+                    )
                 )
                 await asyncio.sleep(args.ramp / max(1, peers))
             await asyncio.sleep(10.0)
@@ -205,7 +235,9 @@ async def one_run(peers: int, args: argparse.Namespace, media: EncodedMedia) -> 
         "rss_idle_mb": round(idle, 1),
         "rss_per_peer_mb": round((loaded - idle) / peers, 1),
         "frame_to_result_p95_ms": percentile(latencies, 95),
+        "language": args.language,
         "answers": sum(r.answers for r in results),
+        "fed_back_before_the_words": sum(r.incomplete for r in results),
         "feedback_p50_s": percentile(delays, 50),
         "feedback_p95_s": percentile(delays, 95),
         "after_last_word_p50_s": percentile(after, 50),
@@ -220,6 +252,7 @@ def main() -> None:
     parser.add_argument("--ramp", type=float, default=6.0)
     parser.add_argument("--port", type=int, default=8190)
     parser.add_argument("--server-cpu", default="0")
+    parser.add_argument("--language", choices=sorted(QUESTIONS), default="en")
     args = parser.parse_args()
     media = encode(seconds=12, ptime=PTIME)
     for peers in (int(p) for p in args.peers.split(",")):

@@ -49,9 +49,7 @@ LABELS = {
 }
 """Each series in the words its legend uses."""
 
-SEGMENT_NAMES = {
-    "talking": N_("talking"),
-    "silent": N_("silent"),
+EXPRESSION_NAMES = {
     "angry": N_("angry"),
     "disgust": N_("disgust"),
     "fear": N_("fear"),
@@ -60,6 +58,8 @@ SEGMENT_NAMES = {
     "surprise": N_("surprise"),
     "neutral": N_("neutral"),
 }
+"""Each expression in words (the report's cards and its bar)."""
+SEGMENT_NAMES = {"talking": N_("talking"), "silent": N_("silent"), **EXPRESSION_NAMES}
 """Each share of a bar in words."""
 
 TICK_STEPS = (5, 10, 15, 20, 30, 60, 120, 180, 300, 600, 900, 1200, 1800, 3600)

@@ -16,6 +16,7 @@ from locales import N_, _, activate, locale_of_language
 from signaling.pages import typical
 from signaling.pages.charts import (
     EXPRESSION_COLOURS,
+    EXPRESSION_NAMES,
     Bar,
     LineChart,
     Moments,
@@ -190,15 +191,6 @@ def cards(report: Report) -> list[Card]:
     return found
 
 
-EXPRESSION_NAMES = {
-    "angry": N_("angry"),
-    "disgust": N_("disgust"),
-    "fear": N_("fear"),
-    "happy": N_("happy"),
-    "sad": N_("sad"),
-    "surprise": N_("surprise"),
-    "neutral": N_("neutral"),
-}
 AROUSAL_NAMES = {"calm": N_("calm"), "neutral": N_("neutral"), "animated": N_("animated")}
 FRAMING_NAMES = {
     "no_face": N_("no face"),

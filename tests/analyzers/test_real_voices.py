@@ -8,12 +8,14 @@ made: ``docs/analyzers.md`` ("Validated on real recordings")."""
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from analyzers import AUDIO_RATE
+from analyzers.voice.windows import AudioAnalysisOptions
 from analyzers.words.language import Word, label_words, summarise, word_error_rate
 from analyzers.words.recognition import (
     SpeechClip,
@@ -26,7 +28,7 @@ from bench.asr_real import conversation as assembled_conversation
 from bench.asr_real import doubled, filled_pauses, heard_text, listen, misplaced, total
 from modelfiles.registry import ASR_MODELS, ModelRegistry
 from signaling.settings import Settings
-from testmedia import mfa
+from testmedia import f5, mfa
 from testmedia.sources import FILLERS_SPOKEN, INTERVIEW_SENTENCES, WITH_FILLERS
 from tests.media import phrase
 
@@ -218,3 +220,34 @@ def test_speech_that_got_no_words_is_counted_missing(recognizer: WhisperRecogniz
     clips = [SpeechClip(5.0, 7.0, noise)]
     utterances = transcribe(recognizer, clips, "en")
     assert utterances == [] and unheard_seconds(clips, utterances) == pytest.approx(2.0)
+
+
+def test_an_unlikely_full_width_number_inside_a_mandarin_utterance_is_left_out() -> None:
+    """Whisper ``base`` writes a full-width zero across the pause at a comma (probability 0.09
+    on F5-TTS's Mandarin speaker): nobody said it."""
+    words = [
+        Word("对", 0.0, 0.46, 0.16),
+        Word("\uff10", 0.46, 1.02, 0.09),
+        Word("这", 1.02, 1.26, 0.76),
+        Word("\uff15", 1.3, 1.4, 0.9),
+        Word("个人", 1.4, 1.7, 0.9),
+    ]
+    assert [w.word for w in tidy(words, "zh")] == ["对", "这", "5", "个人"], "a likely one stays"
+
+
+def test_a_real_mandarin_sentence_keeps_its_first_syllable_and_has_no_stray_digits(
+    registry: ModelRegistry,
+) -> None:
+    """F5-TTS's real Mandarin speaker says "对" and pauses before the rest: through the live
+    path (the stream core's utterances, then ``base``) the lone "对" is heard with what
+    follows, and the pause gets no invented digit (``bench/mandarin_cer.py`` measures the
+    character error rate)."""
+    samples = f5.recording(f5.MANDARIN, registry)
+    clips = listen(samples, AudioAnalysisOptions(language="cmn")).clips
+    assert len(clips) == 1, f"the lone syllable waits for the rest: {[c.start for c in clips]}"
+    base = WhisperRecognizer(registry.bundle(ASR_MODELS["base"]))
+    heard = "".join(u.text for u in transcribe(base, clips, "cmn"))
+    assert heard.startswith("对"), f"the first syllable is kept: heard {heard!r}"
+    assert not re.search(r"[0-9\uff10-\uff19]", heard), f"no digit was said: heard {heard!r}"
+    english = listen(samples, AudioAnalysisOptions(language="en")).clips
+    assert len(english) == 2, "English sessions still cut at every pause the analyzer counts"
