@@ -26,6 +26,7 @@ CPU instead of 3.6 s for that window and nothing for windows that decode cleanly
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import unicodedata
@@ -99,6 +100,19 @@ class SpeechRecognizer(Protocol):
         ...
 
 
+TOKENS_PER_SECOND = 15
+"""The most tokens a call may write per second of its audio: about twice the fastest speech
+(7 Mandarin characters or 5 English words a second, a token or two each). A decoding that
+fails its checks is retried at rising temperatures (``TEMPERATURES``), and a failing one writes
+until Whisper's own limit each time: on a 2.2 s clip of real Mandarin that cost 34 CPU
+seconds (``docs/analyzers.md``, "Mandarin recognition"). Bounded, a call costs what its audio
+can hold."""
+
+
+def max_tokens(seconds: float) -> int:
+    return min(224, 10 + math.ceil(TOKENS_PER_SECOND * seconds))
+
+
 class WhisperRecognizer:
     """faster-whisper on the CPU: one model, ``cpu_threads`` threads, calls serialised (one
     CTranslate2 model runs one call at a time here; the pool around it decides concurrency)."""
@@ -146,6 +160,7 @@ class WhisperRecognizer:
                 word_timestamps=True,
                 vad_filter=False,
                 without_timestamps=False,
+                max_new_tokens=max_tokens(samples.size / AUDIO_RATE),
             )
             words = tuple(
                 RecognizedWord(w.word, float(w.start), float(w.end), float(w.probability))
@@ -223,12 +238,46 @@ def tidy(words: Sequence[Word], language: str) -> list[Word]:
     out = [replace(w, word=_halfwidth(w.word)) for w in words]
     out = [w for w in out if w.word.strip()]
     if language_family(language) == "zh":
+        out = _without_loops(out)
         while out and re.fullmatch(r"[\d\W_]+", out[-1].word) and re.search(r"\d", out[-1].word):
             rest = re.sub(r"\d", "", out[-1].word).strip()
             if rest:  # the punctuation the number came with stays
                 out[-1] = replace(out[-1], word=rest)
                 break
             out.pop()
+    return out
+
+
+LOOP = 3
+"""The same word or phrase (up to four words) this many times in a row in Mandarin is a
+decoding loop, not speech (a clip cut mid-word gave "轻轻轻轻…" and "这些东西,这些东西,…"): it is
+kept once."""
+
+
+_MARKS = "\uff0c\u3002\u3001,. "
+"""Punctuation a repeated word may come with."""
+
+
+def _without_loops(words: list[Word]) -> list[Word]:
+    out = [replace(w, word=w.word.replace("\ufffd", "")) for w in words]  # a cut character
+    out = [w for w in out if w.word.strip()]
+    for size in (1, 2, 3, 4):
+        kept: list[Word] = []
+        i = 0
+        while i < len(out):
+            phrase = [w.word.strip(_MARKS) for w in out[i : i + size]]
+            repeats = 1
+            while [w.word.strip(_MARKS) for w in out[
+                i + repeats * size : i + (repeats + 1) * size
+            ]] == phrase:  # fmt: skip
+                repeats += 1
+            if repeats >= LOOP:
+                kept += out[i : i + size]
+                i += size * repeats
+            else:
+                kept.append(out[i])
+                i += 1
+        out = kept
     return out
 
 

@@ -20,6 +20,7 @@ from analyzers.words.language import Word, label_words, summarise, word_error_ra
 from analyzers.words.recognition import (
     SpeechClip,
     WhisperRecognizer,
+    max_tokens,
     tidy,
     transcribe,
     unheard_seconds,
@@ -251,3 +252,21 @@ def test_a_real_mandarin_sentence_keeps_its_first_syllable_and_has_no_stray_digi
     assert not re.search(r"[0-9\uff10-\uff19]", heard), f"no digit was said: heard {heard!r}"
     english = listen(samples, AudioAnalysisOptions(language="en")).clips
     assert len(english) == 2, "English sessions still cut at every pause the analyzer counts"
+
+
+def test_a_mandarin_decoding_loop_is_kept_once_and_a_cut_character_dropped() -> None:
+    """A clip cut mid-word made ``base`` loop ("这些东西,这些东西,…", "轻轻轻轻…") and end on half
+    a character: speech is kept, each loop once."""
+    spans = [("对", 0.0, 0.2), ("这些", 0.2, 0.4), ("东西,", 0.4, 0.6)]
+    spans += [("这些", 0.6 + i, 0.7 + i) if i % 2 == 0 else ("东西,", 0.6 + i, 0.7 + i)
+              for i in range(6)]  # fmt: skip
+    spans += [("轻", 7.0 + i / 10, 7.05 + i / 10) for i in range(5)] + [("人\ufffd", 8.0, 8.1)]
+    assert [w.word for w in tidy(_words(*spans), "zh")] == ["对", "这些", "东西,", "轻", "人"]
+    said = _words(("no", 0.0, 0.2), ("no", 0.2, 0.4), ("no", 0.4, 0.6))
+    assert len(tidy(said, "en")) == 3, "English is left as it was said"
+
+
+def test_a_call_writes_at_most_what_its_audio_can_hold() -> None:
+    """A decoding that fails its checks is retried at rising temperatures: bounded by the
+    clip's length, a 2.2 s clip's call is no longer 34 CPU seconds."""
+    assert max_tokens(2.2) == 43 and max_tokens(25.0) == 224

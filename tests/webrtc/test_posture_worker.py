@@ -16,10 +16,14 @@ from webrtc.runtime.posture_worker import LOWEST_PRIORITY, Dropped, PostureWorke
 
 
 def niceness_of_threads() -> list[int]:
-    """The nice value of every thread of this process (field 19 of ``/proc/…/stat``)."""
+    """The nice value of every thread of this process (field 19 of ``/proc/…/stat``); a thread
+    that ends between the listing and the reading is not counted."""
     values = []
     for task in Path("/proc/self/task").iterdir():
-        stat = (task / "stat").read_text()
+        try:
+            stat = (task / "stat").read_text()
+        except FileNotFoundError:
+            continue
         values.append(int(stat[stat.rindex(")") + 2 :].split()[16]))
     return values
 

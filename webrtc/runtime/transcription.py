@@ -198,6 +198,7 @@ class TranscriptionPool:
             session_id, session, taken, final = picked
             session.busy = True
             clips = [clip for clip, _ in taken]
+            began = time.monotonic()
             try:
                 utterances = await loop.run_in_executor(
                     self._executor, self._recognize, clips, session.language
@@ -210,6 +211,11 @@ class TranscriptionPool:
                 session.busy = False
             self.calls += 1
             self.partial_calls += not final
+            log.debug(
+                "session %s: %s of %.1f s of speech recognised in %.1f s",
+                session_id, "final" if final else "partial", sum(c.seconds for c in clips),
+                time.monotonic() - began,
+            )  # fmt: skip
             now = time.monotonic()
             if final:
                 self.lags.extend(now - ended for _, ended in taken)
