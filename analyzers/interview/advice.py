@@ -174,6 +174,23 @@ def _fillers(h: Heard) -> tuple[Tip | None, Tip | None]:
     return None, None
 
 
+HEDGES_MIN, HEDGES_PER_MIN = 3, 4.0
+"""Softening words (I think, maybe; 我觉得, 可能, 应该) in one answer past which it sounds unsure:
+at least three, and more than four a minute. A judgement, as the report's "a few are natural":
+no published norm for interview answers was found (``docs/interview.md``)."""
+
+
+def _hedges(h: Heard) -> tuple[Tip | None, Tip | None]:
+    f = h.figures
+    minutes = f.duration / 60
+    if h.cues is None or minutes < 0.25:
+        return None, None
+    rate = f.hedges / minutes
+    if f.hedges >= HEDGES_MIN and rate > HEDGES_PER_MIN:
+        return None, h.tip("hedges", "hedges", f.hedges, "hedges", n=f.hedges)
+    return None, None
+
+
 def _pace(h: Heard) -> tuple[Tip | None, Tip | None]:
     wpm = h.figures.words_per_min
     if wpm is None or h.figures.words < MIN_WORDS:
@@ -227,7 +244,7 @@ def _voice(h: Heard) -> tuple[Tip | None, Tip | None]:
     return None, None
 
 
-DELIVERY: tuple[Delivery, ...] = (_fillers, _pace, _first_word, _eye, _voice)
+DELIVERY: tuple[Delivery, ...] = (_fillers, _hedges, _pace, _first_word, _eye, _voice)
 
 
 def tips(h: Heard) -> tuple[list[Tip], list[Tip]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from analyzers.interview.advice import Advice, Evidence, Heard, Tip, advise, contradiction
+from analyzers.interview.advice import Advice, Evidence, Heard, Tip, advise, contradiction, tips
 from analyzers.interview.answers import AnswerFigures, answer_cues
 from analyzers.interview.questions import Question, QuestionBank, QuestionFileError, question
 from analyzers.interview.recorded import find_questions
@@ -146,13 +146,37 @@ def test_an_off_topic_answer_is_told_what_it_missed_first() -> None:
     assert [t.kind for t in advice.change][:2] == ["coverage", "structure.none"], advice.change
 
 
-def test_chinese_advice_is_in_chinese_and_pace_is_not_judged_on_english_norms() -> None:
+def test_chinese_advice_is_in_chinese_and_pace_is_judged_in_characters() -> None:
+    """Mandarin pace is characters a minute against Mandarin's range (150-200, carried over from
+    English's by the languages' measured syllable rates): 190 is comfortable, where English's
+    words-a-minute thresholds would call it fast; 300 is fast."""
     question = shipped("zh", "gen-conflict")
     text = "我觉得和同事有分歧很正常, 大家多沟通就好了。我一般会尊重别人的意见。"
     advice = advise(heard(question, text, 20.0, words_per_min=260.0))
     assert advice.change and all("\u4e00" <= t.text[0] <= "\u9fff" or t.text[0] in "你这故"
                                  for t in advice.change), advice.change  # fmt: skip
-    assert not any(t.kind.startswith("pace") for t in advice.change), advice.change
+    long = "我" * 120
+    good, _ = tips(heard(question, long, 40.0, words_per_min=190.0))
+    assert "pace.ok" in [t.kind for t in good], "190 characters a minute is comfortable"
+    _, change = tips(heard(question, long, 40.0, words_per_min=300.0))
+    fast = next(t for t in change if t.kind == "pace.fast")
+    assert fast.text == "每分钟 300 个字，对面试来说偏快。", fast.text  # noqa: RUF001
+    assert fast.evidence.typical == "150-200", fast.evidence
+
+
+def test_many_softening_words_are_advice_in_the_answers_language() -> None:
+    """我觉得, 可能, 应该 are hedges as "I think" and "maybe" are: past three in an answer and four
+    a minute, the person is told to say it plainly; one or two are natural."""
+    question = shipped("zh", "gen-conflict")
+    text = "我觉得可能是沟通的问题，应该多聊聊，我觉得大概就好了。" * 3  # noqa: RUF001
+    unsure = tips(heard(question, text, 40.0, hedges=6))[1]
+    hedged = next((t for t in unsure if t.kind == "hedges"), None)
+    assert hedged is not None and hedged.text.startswith("你有 6 次把话说得含糊"), unsure
+    assert "直接说出" in hedged.do
+    natural = tips(heard(question, text, 40.0, hedges=2))[1]
+    assert not any(t.kind == "hedges" for t in natural), natural
+    english = tips(heard(shipped("en", "cs-angry"), "I think maybe I could. " * 8, 40.0, hedges=5))
+    assert any(t.text.startswith("You softened what you said 5 times") for t in english[1])
 
 
 def tip(text: str, do: str = "", said: str | None = None) -> Tip:
