@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from analyzers.interview.questions import QuestionBank
@@ -57,7 +58,8 @@ MIN_KEY_CHARS = 16
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="LENS_", extra="ignore")
+    # No setting is infinite or not a number: "inf" seconds would be a limit that never holds.
+    model_config = SettingsConfigDict(env_prefix="LENS_", extra="ignore", allow_inf_nan=False)
 
     secret: SecretStr | None = None
     """Signs session tokens (HS256). Unset: the server is open, for development only."""
@@ -247,7 +249,18 @@ class Settings(BaseSettings):
     espeak-ng), or text only."""
     llm_url: str | None = None
     """An OpenAI-compatible chat endpoint's base URL (``http://127.0.0.1:8081/v1``) that
-    reviews each answer of interviews created with ``interview.llm: true``; unset: none."""
+    reviews each answer of interviews created with ``interview.llm: true``; unset or empty:
+    none. Anything but an ``http(s)://`` URL with a host stops the server at start."""
+
+    @field_validator("llm_url")
+    @classmethod
+    def _an_http_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parsed = urlsplit(value.strip())
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ValueError(f"LENS_LLM_URL must be an http:// or https:// URL, not {value!r}")
+        return value.strip()
     llm_model: str = "default"
     """The model name sent to it."""
     llm_api_key: SecretStr | None = None

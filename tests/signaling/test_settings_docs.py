@@ -8,6 +8,9 @@ import re
 from pathlib import Path
 from typing import cast
 
+import pydantic
+import pytest
+
 from signaling.settings import INTO, Settings, _get
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,3 +104,33 @@ CONSTRAINED: dict[str, object] = {
     "asr_workers": 2,
 }
 """Settings whose values a plain shift would put out of range, set by hand."""
+
+
+@pytest.mark.parametrize(
+    "value", ["notaurl", "file:///etc/passwd", "ftp://models.example/v1", "http://"]
+)
+def test_a_language_model_url_that_is_no_http_url_stops_the_server(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``LENS_LLM_URL=notaurl`` was taken, turned ``llm: true`` on, and every review failed."""
+    monkeypatch.setenv("LENS_LLM_URL", value)
+    with pytest.raises(pydantic.ValidationError, match="must be an http:// or https:// URL"):
+        Settings()
+
+
+def test_an_empty_language_model_url_means_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LENS_LLM_URL", "")
+    assert Settings().llm_url is None
+    monkeypatch.setenv("LENS_LLM_URL", "http://127.0.0.1:8081/v1")
+    assert Settings().llm_url == "http://127.0.0.1:8081/v1"
+
+
+@pytest.mark.parametrize(
+    "name", ["DRAIN_TIMEOUT", "BODY_TIMEOUT", "SESSION_TTL", "MAX_UPLOAD_SECONDS", "LLM_TIMEOUT"]
+)
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan"])
+def test_no_setting_is_infinite(name: str, value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``LENS_MAX_UPLOAD_SECONDS=inf`` was taken: a limit that never holds."""
+    monkeypatch.setenv(f"LENS_{name}", value)
+    with pytest.raises(pydantic.ValidationError, match="finite number"):
+        Settings()
