@@ -85,6 +85,13 @@ def resolve(
             chosen = tuple(question(q, f"interview.questions[{i}]") for i, q in enumerate(explicit))
             chosen = tuple(replace(q, id=f"q{i + 1}") if q.id.startswith("q-") else q
                            for i, q in enumerate(chosen))  # fmt: skip
+            ids = [q.id for q in chosen]
+            twice = sorted({i for i in ids if ids.count(i) > 1})
+            if twice:
+                # A question's answers, feedback and report are found by its id.
+                raise InvalidRequest(
+                    "'interview.questions' names an id more than once: {ids}", ids=", ".join(twice)
+                )
             role = "custom"
         else:
             chosen = bank.pick(language, role, count, seed)

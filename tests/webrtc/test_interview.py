@@ -158,6 +158,10 @@ async def test_an_interview_is_heard_answered_and_reported(
         ({"questions": ["ok"], "think_seconds": -1}, "'interview.think_seconds'"),
         ({"wat": 1}, "unknown interview field(s): wat"),
         ({"questions": ["\ud800 Q?"]}, "not valid Unicode text"),
+        (
+            {"questions": [{"id": "a", "text": "One?"}, {"id": "a", "text": "Two?"}]},
+            "names an id more than once: a",
+        ),
     ],
 )
 async def test_bad_interview_bodies_get_a_clear_400(
