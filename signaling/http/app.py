@@ -185,6 +185,10 @@ async def get_health(request: web.Request) -> web.Response:
 
 
 async def get_metrics(request: web.Request) -> web.Response:
+    """The Prometheus metrics: counts of sessions, errors and load, no personal data, but a
+    map of the service; with auth on, for the platform's API key only (a scraper sends it as a
+    Bearer token)."""
+    request.app[AUTH].require_api_key(request.headers.get("Authorization"))
     return web.Response(body=request.app[METRICS].render(), headers={"Content-Type": CONTENT_TYPE})
 
 

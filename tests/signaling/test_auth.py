@@ -325,3 +325,15 @@ def test_a_failed_start_never_prints_a_secret(tmp_path: Path) -> None:
         assert name in output, f"the error should name {name}: {output}"
         for start in range(len(value) - 3):
             assert value[start : start + 4] not in output, f"{name} shows in: {output}"
+
+
+async def test_metrics_are_for_the_platform_key_when_auth_is_on(secured: RunningServer) -> None:
+    """``/metrics`` answered anyone while auth was on: a map of the service for the asking."""
+    status, body, headers = await call(secured, "GET", "/metrics")
+    assert status == 401 and body["error"]["code"] == "unauthorized", body
+    assert headers.get("WWW-Authenticate", "").startswith("Bearer")
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(secured.url + "/metrics", headers={"Authorization": f"Bearer {KEY}"}) as r,
+    ):
+        assert r.status == 200 and "lens_sessions" in await r.text()
