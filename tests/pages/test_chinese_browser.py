@@ -60,7 +60,7 @@ async def english_on(page: Any) -> list[str]:
 def mandarin_microphone(media_dir: Path) -> Path:
     """A real Mandarin sentence, then ten seconds of silence, in a loop."""
     said = recording(MANDARIN)
-    clip = np.concatenate([said, said, np.zeros(10 * AUDIO_RATE, np.float32)])
+    clip = np.concatenate([said, np.zeros(10 * AUDIO_RATE, np.float32)])
     return write_wav(media_dir / "mandarin48k.wav", resample(clip, AUDIO_RATE, 48_000), 48_000)
 
 
@@ -81,7 +81,7 @@ async def check(page: Any, state: str, artifacts: Path) -> None:
 async def test_a_chinese_interview_has_no_english_at_any_state(
     start_server: StartServer, launch: Launch, mandarin_microphone: Path, artifacts: Path
 ) -> None:
-    server = await start_server(interview_think_seconds=5.0, transcript=True)
+    server = await start_server(interview_think_seconds=3.0, transcript=True)
     page, errors = await open_page(
         await launch(microphone=mandarin_microphone),
         server.url + "/?lang=zh",
@@ -113,6 +113,7 @@ async def test_a_chinese_interview_has_no_english_at_any_state(
     await shows(clock.locator("xpath=self::*[@data-phase='answered']"), "answer 1 ended", 60_000)
     await shows(page.locator("#answer-feedback p").first, "feedback", 30_000)
     await check(page, "feedback", artifacts)
+    await page.get_by_role("button", name="下一题").click()
     await shows(page.locator("#question-number", has_text="第 2 题"), "question 2", 40_000)
     await page.get_by_role("button", name="跳过这道题").click()
     await shows(page.locator("#question-number", has_text="全部完成"), "the end", 30_000)
