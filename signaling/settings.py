@@ -261,6 +261,7 @@ class Settings(BaseSettings):
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise ValueError(f"LENS_LLM_URL must be an http:// or https:// URL, not {value!r}")
         return value.strip()
+
     llm_model: str = "default"
     """The model name sent to it."""
     llm_api_key: SecretStr | None = None
