@@ -160,12 +160,16 @@ def _length_ok(h: Heard) -> Tip | None:
 Delivery = Callable[[Heard], tuple[Tip | None, Tip | None]]
 
 
+def _a_minute(h: Heard, count: int) -> float | None:
+    """``count`` words of a kind a minute of the answer, once it was heard (15 s or more)."""
+    minutes = h.figures.duration / 60
+    return None if h.cues is None or minutes < 0.25 else count / minutes
+
+
 def _fillers(h: Heard) -> tuple[Tip | None, Tip | None]:
-    f = h.figures
-    minutes = f.duration / 60
-    if h.cues is None or minutes < 0.25:
+    rate = _a_minute(h, h.figures.fillers)
+    if rate is None:
         return None, None
-    rate = f.fillers / minutes
     shown = f"{rate:.1f}"
     if rate > 6:
         return None, h.tip("fillers", "fillers", round(rate, 1), "fillers", rate=shown)
@@ -181,13 +185,10 @@ no published norm for interview answers was found (``docs/interview.md``)."""
 
 
 def _hedges(h: Heard) -> tuple[Tip | None, Tip | None]:
-    f = h.figures
-    minutes = f.duration / 60
-    if h.cues is None or minutes < 0.25:
-        return None, None
-    rate = f.hedges / minutes
-    if f.hedges >= HEDGES_MIN and rate > HEDGES_PER_MIN:
-        return None, h.tip("hedges", "hedges", f.hedges, "hedges", n=f.hedges)
+    hedges = h.figures.hedges
+    rate = _a_minute(h, hedges)
+    if rate is not None and hedges >= HEDGES_MIN and rate > HEDGES_PER_MIN:
+        return None, h.tip("hedges", "hedges", hedges, "hedges", n=hedges)
     return None, None
 
 
