@@ -1,5 +1,6 @@
-"""The HTML a person reads: the report (:mod:`.report`), its review beside the recording
-(:mod:`.review`) and the comparison with their last sessions (:mod:`.progress`).
+"""The HTML a person reads: the report (:mod:`.report`, its headline figures in
+:mod:`.cards`), its review beside the recording (:mod:`.review`) and the comparison with their
+last sessions (:mod:`.progress`), in the request's language (:mod:`locales`).
 """
 
 from analyzers.exports import lazy
