@@ -44,7 +44,6 @@ __all__ = [
 ]
 
 HERE = Path(__file__).parent
-DOMAINS = ("lens", "page")
 DEFAULT = "en"
 
 
@@ -85,10 +84,6 @@ class Translator:
 
     def gettext(self, message: str) -> str:
         return _compiled(self.locale, "lens").gettext(message) if message else message
-
-    def ngettext(self, singular: str, plural: str, n: int, **fields: Any) -> str:
-        text = _compiled(self.locale, "lens").ngettext(singular, plural, n)
-        return text.format(n=n, **fields)
 
     def __call__(self, message: str, **fields: Any) -> str:
         text = self.gettext(message)
