@@ -19,7 +19,7 @@ from loadtest.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
 from tests.conftest import RunningServer, StartServer
 from tests.media import astronaut, place
 from webrtc.peer.channel import ResultChannel
-from webrtc.protocol import Pong
+from webrtc.protocol import Pong, SessionClosed
 
 
 async def post(
@@ -93,10 +93,13 @@ async def _still_answers(peer: ClientPeer, tag: str) -> None:
     await peer.wait_for(lambda m: m["type"] == "pong" and m["id"] == tag, 10, f"pong {tag!r}")
 
 
-async def test_a_peer_that_keeps_flooding_is_ended_and_told_why(server: RunningServer) -> None:
+async def test_a_peer_that_keeps_flooding_is_ended_and_told_why(start_server: StartServer) -> None:
     """Pins: a 10 s flood of 66,000 messages cost a core and slowed everyone else; the flooder
     was only ever rate limited. Past ten times its rate for two seconds' worth, it is ended
-    (reason ``flooding``), and another session goes on."""
+    (reason ``flooding``), told why and told the end, and another session goes on. (The allowed
+    rate is low here so that a loaded machine's loopback, which may carry fewer than ten times
+    the default rate, still floods.)"""
+    server = await start_server(channel_messages_per_second=4)
     other = await _connected(server)
     flooder = await _connected(server)
     try:
@@ -221,6 +224,23 @@ async def test_a_stalled_client_costs_no_memory() -> None:
     assert stalled.sent == [] and channel.dropped == 1000
     stalled.bufferedAmount = 0
     assert channel.send(Pong("s", 0.0, "ok")) and json.loads(stalled.sent[0])["id"] == "ok"
+
+
+async def test_why_a_session_ends_is_sent_past_a_full_buffer() -> None:
+    """Pins: a peer ended for flooding, its buffer full of answers, never heard why: the error
+    was dropped with the rest. The messages that end a session are queued whatever the buffer
+    holds (each once, so they cannot grow it)."""
+    stalled = _StalledChannel()
+    channel = ResultChannel(
+        stalled,  # type: ignore[arg-type]
+        "s",
+        max_buffered_bytes=256 * 1024,
+        clock=lambda: 0.0,
+        on_end=lambda: None,
+    )
+    assert channel.send(Pong("s", 0.0, 1)) is False
+    assert channel.send(SessionClosed("s", 0.0, "flooding"), essential=True)
+    assert [json.loads(wire)["type"] for wire in stalled.sent] == ["session.closed"]
 
 
 @pytest.mark.parametrize(

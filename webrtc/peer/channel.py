@@ -36,12 +36,25 @@ FLOOD_FACTOR = 10.0
 """A client sending over this many times its allowed message rate, sustained, is flooding."""
 
 
+ACK_POLL_SECONDS = 0.02
+
+
+def unacknowledged(channel: RTCDataChannel) -> int:
+    """Chunks the SCTP association has yet to send or to see acknowledged (aiortc keeps them
+    in two private queues; 0 when those are not there)."""
+    transport = channel.transport
+    waiting = getattr(transport, "_outbound_queue", ())
+    in_flight = getattr(transport, "_sent_queue", ())
+    return len(waiting) + len(in_flight)
+
+
 class ResultChannel:
     """Wraps the client's ``analysis`` channel.
 
     Outbound messages are dropped (and counted) rather than queued without bound when the
     channel's ``bufferedAmount`` passes ``max_buffered_bytes``: a slow or stalled client must
-    not grow the server's memory.
+    not grow the server's memory. The few *essential* messages (why a session ends, its report,
+    its end) are queued whatever the buffer holds: each is sent once, so they cannot grow it.
     """
 
     def __init__(
@@ -93,11 +106,11 @@ class ResultChannel:
     def is_open(self) -> bool:
         return self._channel.readyState == "open"
 
-    def send(self, message: ServerMessage) -> bool:
+    def send(self, message: ServerMessage, *, essential: bool = False) -> bool:
         if not self.is_open:
             self.dropped += 1
             return False
-        if self._channel.bufferedAmount > self._max_buffered_bytes:
+        if not essential and self._channel.bufferedAmount > self._max_buffered_bytes:
             self.dropped += 1
             return False
         wire = encode(message)
@@ -116,15 +129,23 @@ class ResultChannel:
             self._on_sent(message, wire)
         return True
 
-    async def drain(self, timeout: float = 1.0) -> None:
-        """Wait (a little) until what was sent has left the channel's buffer."""
-        if not self.is_open or self._channel.bufferedAmount <= 0:
+    async def drain(self, timeout: float = 2.0) -> None:
+        """Wait (at most ``timeout`` seconds) until what was sent has reached the client: the
+        channel's buffer is empty and the association has no chunk left unacknowledged. Closing
+        the peer connection sooner would abort the association and lose the last messages."""
+        if not self.is_open:
             return
-        emptied = asyncio.Event()
-        self._channel.bufferedAmountLowThreshold = 0
-        self._channel.once("bufferedamountlow", emptied.set)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(emptied.wait(), timeout)
+            await asyncio.wait_for(self._delivered(), timeout)
+
+    async def _delivered(self) -> None:
+        if self._channel.bufferedAmount > 0:
+            emptied = asyncio.Event()
+            self._channel.bufferedAmountLowThreshold = 0
+            self._channel.once("bufferedamountlow", emptied.set)
+            await emptied.wait()
+        while unacknowledged(self._channel) and self.is_open:
+            await asyncio.sleep(ACK_POLL_SECONDS)
 
     def _on_message(self, raw: str | bytes) -> None:
         now = asyncio.get_running_loop().time()
@@ -183,7 +204,7 @@ class ResultChannel:
         why = (
             f"over {FLOOD_FACTOR:g}x the allowed {limit:g} messages a second: the session is ended"
         )
-        self.send(Error(self._session_id, self._clock(), "flooding", why))
+        self.send(Error(self._session_id, self._clock(), "flooding", why), essential=True)
         self._on_flood()
 
     def close(self) -> None:

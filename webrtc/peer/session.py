@@ -247,10 +247,11 @@ class AnalysisSession:
         assert local is not None
         return RTCSessionDescription(ask_ptime(local.sdp, self.config.audio_ptime), local.type)
 
-    def send(self, message: ServerMessage) -> None:
-        """A message for the data channel (dropped and counted when none is open)."""
+    def send(self, message: ServerMessage, *, essential: bool = False) -> None:
+        """A message for the data channel (dropped and counted when none is open; an
+        ``essential`` one is queued even past the channel's buffer limit)."""
         if self.channel is not None:
-            self.channel.send(in_words(message, self.words))
+            self.channel.send(in_words(message, self.words), essential=essential)
 
     def _on_result(self, result: object) -> None:
         """A typed result of the pipelines, for the session's observers (the coach, the
@@ -500,9 +501,10 @@ class AnalysisSession:
                         summary=report.summary.to_dict(),
                         quality=asdict(report.quality),
                         report_url=self.hooks.report_url(self.id),
-                    )
+                    ),
+                    essential=True,
                 )
-            self.send(SessionClosed(self.id, self.clock(), reason))
+            self.send(SessionClosed(self.id, self.clock(), reason), essential=True)
             if self.channel is not None:
                 await self.channel.drain()
                 self.channel.close()
