@@ -144,7 +144,8 @@ class ResultChannel:
             self._channel.bufferedAmountLowThreshold = 0
             self._channel.once("bufferedamountlow", emptied.set)
             await emptied.wait()
-        while unacknowledged(self._channel) and self.is_open:
+        # aiortc has no event for "all acknowledged": poll its queues.
+        while unacknowledged(self._channel) and self.is_open:  # noqa: ASYNC110
             await asyncio.sleep(ACK_POLL_SECONDS)
 
     def _on_message(self, raw: str | bytes) -> None:
