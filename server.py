@@ -25,7 +25,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from aiohttp import web
 from pydantic import ValidationError
 
 from modelfiles.registry import ASR_MODELS, MODELS, ModelRegistry, ModelUnavailable
@@ -38,6 +37,7 @@ from signaling.http.connections import (
     connection_cap,
     raise_open_file_limit,
 )
+from signaling.http.malformed import LensRunner
 from signaling.settings import Settings
 from signaling.storage import ReadOnlyDataDir
 from webrtc.peer.loops import loop_name, new_event_loop
@@ -218,7 +218,7 @@ async def run(
         settings.cors_origin_list,
     )
     app = create_app(settings, guard, restarts)
-    runner = web.AppRunner(
+    runner = LensRunner(
         app,
         handle_signals=False,
         access_log=None,

@@ -306,18 +306,20 @@ def phrase(
 def write_recording(
     path: Path, frames: list[np.ndarray], fps: int, audio: np.ndarray | None = None
 ) -> Path:
-    """An MP4 (MPEG-4 Part 2 video, AAC audio at 48 kHz) made with PyAV from RGB frames and
-    16 kHz mono float32 samples: a recording as a user would upload it."""
+    """An MP4, MOV or MKV (MPEG-4 Part 2 video, AAC audio at 48 kHz) or a WebM (VP8, Opus) made
+    with PyAV from RGB frames and 16 kHz mono float32 samples: a recording as a user would
+    upload it."""
     import av
 
+    webm = path.suffix == ".webm"
     with av.open(str(path), "w") as container:
-        video = container.add_stream("mpeg4", rate=fps)
+        video = container.add_stream("libvpx" if webm else "mpeg4", rate=fps)
         video.width, video.height = frames[0].shape[1], frames[0].shape[0]
         video.pix_fmt = "yuv420p"
         video.bit_rate = 2_000_000
         sound = None
         if audio is not None:
-            sound = container.add_stream("aac", rate=48_000)
+            sound = container.add_stream("libopus" if webm else "aac", rate=48_000)
             sound.layout = "mono"
         for image in frames:
             container.mux(video.encode(av.VideoFrame.from_ndarray(image, format="rgb24")))

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from signaling.http.app import create_app
 from signaling.http.app_keys import REGISTRY
+from signaling.http.malformed import LensRunner
 from signaling.settings import Settings
 from tests.media import SPEECH_TEXT, read_wav, speak
 from tests.processes import server_process  # noqa: F401  (a fixture for every test module)
@@ -53,7 +54,7 @@ async def start_server(tmp_path: Path) -> AsyncIterator[StartServer]:
 
     async def start(**overrides: Any) -> RunningServer:
         app = create_app(Settings(**{"port": 0, "data_dir": tmp_path / "data", **overrides}))
-        runner = web.AppRunner(app, access_log=None)
+        runner = LensRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()

@@ -82,6 +82,11 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
             raise
         code = exc.reason.lower().replace(" ", "_")
         return _error(exc.status, code, exc.text or exc.reason)
+    except ConnectionResetError:
+        # The client went away mid-request (an upload cut short): nothing is wrong here, and
+        # nobody is left to answer.
+        log.info("%s %s: the client went away", request.method, request.path)
+        return _error(400, "client_gone", locales._("the client went away"))
     except Exception:
         log.exception("unhandled error in %s %s", request.method, request.path)
         return _error(500, "internal", locales._("internal server error"))

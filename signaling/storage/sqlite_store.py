@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sqlite3
 import time
 from collections.abc import Callable, Collection
@@ -25,6 +26,8 @@ from signaling.storage.base import (
     lost,
 )
 from signaling.storage.buffer import Op, WriteBuffer
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -101,6 +104,8 @@ class SqliteStore:
             db = sqlite3.connect(self.path, check_same_thread=False, timeout=10)
             try:
                 db.execute("PRAGMA journal_mode=WAL")
+                # What is deleted is overwritten with zeros, not left in free pages.
+                db.execute("PRAGMA secure_delete=ON")
                 db.executescript(SCHEMA)
                 with db:  # a write, so that a read-only file or folder shows now, not later
                     db.execute("INSERT OR REPLACE INTO workers VALUES ('-', 0)")
@@ -234,7 +239,25 @@ class SqliteStore:
             )
             return gone > 0
 
-        return await self._run(erase)
+        erased = await self._run(erase)
+        await self._forget_old_pages()
+        return erased
+
+    async def _forget_old_pages(self) -> None:
+        """Copies of erased rows stay in the write-ahead log until a checkpoint writes the log
+        back and empties it: one is done now. Another worker reading at this moment keeps the
+        log from being emptied; the next erasure or SQLite's own checkpoint does it then."""
+
+        def checkpoint() -> None:
+            assert self._db is not None
+            busy, _, _ = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if busy:
+                log.info("the write-ahead log is in use; erased rows leave it later")
+
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._executor, checkpoint)
+        except sqlite3.Error as exc:
+            log.info("could not empty the write-ahead log after an erasure: %s", exc)
 
     async def unerased(self) -> list[str]:
         rows = await self._run(

@@ -379,3 +379,33 @@ async def test_a_delete_on_a_full_disk_changes_nothing_or_erases(
     for path in (f"/api/sessions/{session_id}", f"/api/sessions/{session_id}/report"):
         status, body = await call(restarted.url + path)
         assert status == 404, f"{path} after a restart: {status} {body}"
+
+
+async def test_a_deleted_session_leaves_nothing_on_disk(
+    start_server: StartServer, tmp_path: Path
+) -> None:
+    """Pins: after a 204 DELETE, the question's text was in the SQLite write-ahead log 9 times
+    and the subject's id 18 times, until a checkpoint. Nothing of it is left in any of the
+    database's files."""
+    server = await start_server()
+    question = "Tell me about the zebra-crossing incident of Tuesday?"
+    body = {"subject": "subject-4be7d1c9", "interview": {"questions": [question]}}
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{server.url}/api/sessions", json=body) as response:
+            created = await response.json()
+            assert response.status == 201, created
+    traces = (b"zebra-crossing", b"subject-4be7d1c9")
+
+    def on_disk() -> list[bytes]:
+        files = sorted((tmp_path / "data").glob("lens.sqlite3*"))
+        held = b"".join(f.read_bytes() for f in files)
+        return [trace for trace in traces if trace in held]
+
+    async def written() -> bool:
+        return len(await asyncio.to_thread(on_disk)) == len(traces)
+
+    await until(written, 10, "the session's record on disk")
+    status, _ = await call(f"{server.url}/api/sessions/{created['session_id']}", "DELETE")
+    assert status == 204, status
+    left = await asyncio.to_thread(on_disk)
+    assert not left, f"erased data still in the database's files: {left}"

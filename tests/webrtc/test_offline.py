@@ -10,7 +10,7 @@ import random
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 import numpy as np
@@ -386,3 +386,57 @@ async def test_a_recorded_interview_is_reported_by_question(
     ):
         body = await response.json()
     assert response.status == 400 and "'questions'" in body["error"]["message"], body
+
+
+def standing_still(path: Path, seconds: float) -> Path:
+    """Opus in Matroska with every packet at timestamp 0: the container says it lasts no
+    time at all, whatever it holds."""
+    import av
+
+    with av.open(str(path), "w") as container:
+        sound = container.add_stream("libopus", rate=48_000)
+        sound.layout = "mono"
+        samples = white_noise(seconds, -30.0, rate=48_000)
+        frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="flt", layout="mono")
+        frame.sample_rate = 48_000
+        for packet in [*sound.encode(frame), *sound.encode()]:
+            packet.pts = packet.dts = 0
+            container.mux(packet)
+    return path
+
+
+def large_pictures(path: Path, codec: str, width: int, height: int) -> Path:
+    """Two black frames of ``width`` x ``height``: a small file of very large pictures."""
+    import av
+
+    with av.open(str(path), "w") as container:
+        video = cast(av.VideoStream, container.add_stream(codec, rate=2))
+        video.width, video.height = width, height
+        video.pix_fmt = "rgb24" if codec == "png" else "yuv420p"
+        image = np.zeros((height, width, 3), np.uint8)
+        for _ in range(2):
+            container.mux(video.encode(av.VideoFrame.from_ndarray(image, format="rgb24")))
+        container.mux(video.encode())
+    return path
+
+
+async def test_upload_limits_count_what_is_decoded(
+    start_server: StartServer, tmp_path: Path
+) -> None:
+    """Pins: 40 minutes of Opus with every packet at timestamp 0 passed the 30-minute limit
+    (it counted timestamps), and three 16000x16000 PNG frames in a 2.4 MB file took the decoder
+    to 2 GB. The length is counted in decoded samples and frames; a picture over 4K's size is
+    refused before it is decoded."""
+    server = await start_server(max_upload_seconds=5)
+    still = await asyncio.to_thread(standing_still, tmp_path / "still.mkv", 12.0)
+    status, body = await upload(server, "still.mkv", still.read_bytes())
+    assert (status, body["error"]["code"]) == (422, "invalid_media"), body
+    assert "runs past the 5 s limit" in body["error"]["message"], body
+    for name, codec, size in (
+        ("big.mp4", "libx264", (4800, 2700)),
+        ("big.mov", "png", (3500, 3500)),
+    ):
+        made = await asyncio.to_thread(large_pictures, tmp_path / name, codec, *size)
+        status, body = await upload(server, name, made.read_bytes())
+        assert (status, body["error"]["code"]) == (422, "invalid_media"), (name, body)
+        assert "pixels" in body["error"]["message"], (name, body)

@@ -55,6 +55,45 @@ class MediaError(ValueError):
     """The file cannot be analysed: not media PyAV can decode, no audio or video, too long."""
 
 
+MAX_FRAME_PIXELS = 4096 * 2304
+"""The largest picture decoded (a little over 4K UHD). FFmpeg's decoders refuse a frame past
+it before allocating it, whatever the container declares: a 16000x16000 PNG in a 2.4 MB file
+would otherwise take 1.5 GB."""
+MAX_FRAME_RATE = 120.0
+"""Video frames decoded per second of the length limit: a file whose timestamps stand still
+cannot pass the limit with frames."""
+DECODER_OPTIONS = {"max_pixels": str(MAX_FRAME_PIXELS)}
+
+
+class Decoded:
+    """How much of a file was decoded, counted from the frames themselves (samples and
+    frames), not from the timestamps or duration the container declares."""
+
+    def __init__(self) -> None:
+        self.audio_seconds = 0.0
+        self.video_frames = 0
+
+    def add(self, frame: object) -> None:
+        if isinstance(frame, av.AudioFrame):
+            self.audio_seconds += frame.samples / (frame.sample_rate or 1)
+        elif isinstance(frame, av.VideoFrame):
+            self.video_frames += 1
+            if frame.width * frame.height > MAX_FRAME_PIXELS:
+                raise MediaError(_too_large(frame.width, frame.height))
+
+    def seconds(self) -> float:
+        """Media seconds decoded, at least: audio by its samples, video at the highest frame
+        rate counted."""
+        return max(self.audio_seconds, self.video_frames / MAX_FRAME_RATE)
+
+
+def _too_large(width: int, height: int) -> str:
+    return (
+        f"its pictures ({width}x{height}) are larger than the {MAX_FRAME_PIXELS:,} pixels "
+        "analysed; export the recording at 4K or less"
+    )
+
+
 def analyze_file(
     path: Path,
     config: PipelineConfig,
@@ -74,7 +113,8 @@ def analyze_file(
     language_choice = language or config.stream.audio.language
     created_at = time.time()
     try:
-        container = av.open(str(path))
+        # The options bound the frames FFmpeg decodes while it probes the streams.
+        container = av.open(str(path), options=DECODER_OPTIONS)
     # A damaged file's metadata may not even be text (PyAV decodes it as UTF-8).
     except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
         raise MediaError(f"cannot read {path.name} as audio or video: {_reason(exc)}") from None
@@ -85,6 +125,11 @@ def analyze_file(
         audio_stream_in = next((s for s in container.streams.audio if s.codec_context), None)
         if video_stream_in is None and audio_stream_in is None:
             raise MediaError(f"{path.name} has neither an audio nor a video stream")
+        if video_stream_in is not None:
+            declared = video_stream_in.codec_context
+            if declared.width * declared.height > MAX_FRAME_PIXELS:
+                raise MediaError(f"{path.name}: {_too_large(declared.width, declared.height)}")
+            declared.options = DECODER_OPTIONS  # and while it decodes them
         duration = container.duration / av.time_base if container.duration else None
         if duration is not None and max_seconds is not None and duration > max_seconds:
             raise MediaError(
@@ -97,9 +142,13 @@ def analyze_file(
         # Audio and video frames interleave a little out of step: the furthest either has
         # reached is how far the file is, and the figure never goes back.
         furthest = 0.0
+        decoded = Decoded()
         streams = [s for s in (video_stream_in, audio_stream_in) if s is not None]
         try:
             for frame in container.decode(*streams):
+                decoded.add(frame)
+                if max_seconds is not None and decoded.seconds() > max_seconds:
+                    raise MediaError(f"{path.name} runs past the {max_seconds:.0f} s limit")
                 if frame.pts is None:
                     continue
                 if isinstance(frame, av.VideoFrame) and video is not None:
@@ -112,13 +161,20 @@ def analyze_file(
                     continue
                 if max_seconds is not None and t > max_seconds:
                     raise MediaError(f"{path.name} runs past the {max_seconds:.0f} s limit")
-                if progress is not None and t > furthest:
-                    furthest = t
-                    progress(AnalysisProgress("analysing", t, duration))
+                reached = max(t, decoded.seconds())
+                if progress is not None and reached > furthest:
+                    furthest = reached
+                    progress(AnalysisProgress("analysing", reached, duration))
             if audio is not None:
                 clips += audio.end().clips
             video_final = video.finish() if video is not None else None
         except (av.FFmpegError, UnicodeDecodeError) as exc:
+            if video_stream_in is not None and not video_stream_in.codec_context.width:
+                # Probing found no picture size: a picture past the limit, or a damaged one.
+                raise MediaError(
+                    f"{path.name} could not be decoded: {_reason(exc)} (pictures over "
+                    f"{MAX_FRAME_PIXELS:,} pixels are not analysed)"
+                ) from None
             raise MediaError(f"{path.name} could not be decoded: {_reason(exc)}") from None
         finally:
             if video is not None:
