@@ -137,6 +137,8 @@ async def run_peer(
     silence: Packets,
     duration: float,
     language: str = "en",
+    *,
+    llm: bool = False,
 ) -> InterviewResult:
     result = InterviewResult()
     video = ReplayTrack("video", media.video, VIDEO_TIME_BASE)
@@ -171,7 +173,7 @@ async def run_peer(
     try:
         async with aiohttp.ClientSession() as http:
             interview = {"questions": QUESTIONS[language], "think_seconds": 10}
-            body = {"interview": {**interview, "language": language}}
+            body = {"interview": {**interview, "language": language, "llm": llm}}
             async with http.post(f"{url}/api/sessions", json=body) as response:
                 created = await response.json()
                 if response.status != 201:

@@ -9,6 +9,7 @@ Each app has its own registry (no process globals), so several apps can live in 
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Histogram, ProcessCollector, generate_latest
@@ -184,6 +185,21 @@ def _threads() -> int | None:
     return None
 
 
+def _children() -> int | None:
+    """Live child processes of this worker (espeak-ng, the upload decoder, recognisers…), from
+    ``/proc`` (Linux)."""
+    if not os.path.isdir("/proc/self/task"):
+        return None
+    children: set[str] = set()
+    for task in os.listdir("/proc/self/task"):  # a child belongs to the thread that started it
+        try:
+            with open(f"/proc/self/task/{task}/children") as listed:
+                children.update(listed.read().split())
+        except OSError:
+            continue  # a thread that ended while it was read
+    return len(children)
+
+
 class _WorkerCollector(Collector):
     """The worker's own state: draining, sessions of lost workers it ended, HTTP connections."""
 
@@ -204,6 +220,13 @@ class _WorkerCollector(Collector):
                 "lens_process_threads", "Threads of this worker, native ones included"
             )
             gauge.add_metric([], threads)
+            yield gauge
+        children = _children()
+        if children is not None:
+            gauge = GaugeMetricFamily(
+                "lens_child_processes", "Live child processes of this worker (espeak-ng, decoders)"
+            )
+            gauge.add_metric([], children)
             yield gauge
         draining = GaugeMetricFamily("lens_draining", "1 while this worker is draining")
         draining.add_metric([], float(self._service.draining_until is not None))

@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 
 STAGES: tuple[Stage, ...] = ("analysing", "transcribing")
 POLL_SECONDS = 0.5
+MIN_DEADLINE_SECONDS = 60.0
+KILL_WAIT_SECONDS = 5.0
 _shared: Any = None
 """In the child: the shared numbers its progress is written to."""
 
@@ -80,6 +82,9 @@ class UploadAnalyzer:
     def __init__(self, config: PipelineConfig, max_seconds: float) -> None:
         self._config = config
         self._max_seconds = max_seconds
+        self.deadline = max(MIN_DEADLINE_SECONDS, max_seconds)
+        """Seconds an upload's analysis may take (as long as the longest file lasts, at least
+        a minute): then its child is killed and the upload refused."""
         self._pool: ProcessPoolExecutor | None = None
         self._shared: Any = None
         self._jobs = 0
@@ -136,13 +141,23 @@ class UploadAnalyzer:
             _analyze_in_child, self._jobs, path, self._config, self._max_seconds, session_id,
             questions, known,
         )  # fmt: skip
-        future = asyncio.get_running_loop().run_in_executor(pool, job)
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(pool, job)
+        deadline = loop.time() + self.deadline
         told: AnalysisProgress | None = None
         try:
-            while progress is not None and not future.done():
+            while not future.done():
                 await asyncio.wait([future], timeout=POLL_SECONDS)
+                if not future.done() and loop.time() > deadline:
+                    future.add_done_callback(lambda done: done.exception())  # it is known
+                    await self._kill(pool)
+                    log.warning("upload %s: analysis past its deadline; child killed", session_id)
+                    raise InvalidMedia(
+                        "the analysis took longer than {seconds:.0f} s and was stopped",
+                        seconds=self.deadline,
+                    )
                 now = self._progress()
-                if now is not None and now != told and not future.done():
+                if progress is not None and now is not None and now != told and not future.done():
                     progress(now)
                     told = now
             return await future
@@ -154,6 +169,17 @@ class UploadAnalyzer:
             raise InvalidMedia(
                 "the file crashed the media decoder: it is damaged or not a supported recording"
             ) from None
+
+    async def _kill(self, pool: ProcessPoolExecutor) -> None:
+        """Kill the decoder child and reap it (a pool has no way to stop a task it started);
+        the next upload gets a new one."""
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        for process in processes:
+            process.kill()
+        for process in processes:
+            await asyncio.to_thread(process.join, KILL_WAIT_SECONDS)
+        pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = None
 
     def close(self) -> None:
         if self._pool is not None:

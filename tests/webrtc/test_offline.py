@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
 import os
 import random
 import re
@@ -18,6 +19,7 @@ import pytest
 
 from analyzers import AUDIO_RATE
 from loadtest.peer import ClientPeer, StillsTrack
+from signaling.http.app_keys import SERVICE
 from tests.conftest import RunningServer, StartServer
 from tests.media import astronaut, blank, phrase, place, white_noise, write_recording
 
@@ -440,3 +442,23 @@ async def test_upload_limits_count_what_is_decoded(
         status, body = await upload(server, name, made.read_bytes())
         assert (status, body["error"]["code"]) == (422, "invalid_media"), (name, body)
         assert "pixels" in body["error"]["message"], (name, body)
+
+
+async def test_an_analysis_past_its_deadline_is_killed_not_abandoned(
+    start_server: StartServer, recording: tuple[Path, float]
+) -> None:
+    """An upload's analysis has a deadline (as long as the longest file lasts, at least a
+    minute; one second here): past it the decoder child is killed, the upload refused with
+    422, and the next upload gets a new child."""
+    server = await start_server()
+    uploads = server.app[SERVICE].uploads
+    uploads.deadline = 1.0
+    data = recording[0].read_bytes()
+    status, body = await upload(server, "slow.mp4", data)
+    assert (status, body["error"]["code"]) == (422, "invalid_media"), body
+    assert "took longer than 1 s" in body["error"]["message"], body
+    children = multiprocessing.active_children()
+    assert not any(child.is_alive() for child in children if "Process" in child.name), children
+    uploads.deadline = 600.0
+    status, body = await upload(server, "again.mp4", data)
+    assert status == 200, body
