@@ -26,6 +26,7 @@ CPU instead of 3.6 s for that window and nothing for windows that decode cleanly
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import threading
@@ -38,6 +39,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from analyzers import AUDIO_RATE
+from analyzers.words.batching import BatchingWhisper, Rendezvous
 from analyzers.words.language import Utterance, Word, label_words, language_family
 
 PROMPTS = {
@@ -113,9 +115,22 @@ def max_tokens(seconds: float) -> int:
     return min(224, 10 + math.ceil(TOKENS_PER_SECOND * seconds))
 
 
+FRAMES_PER_SECOND = 100
+"""Whisper's feature frames a second (10 ms hop)."""
+
+
+def fitted_frames(seconds: float, shortest: float | None) -> int | None:
+    """The encoder window for ``seconds`` of audio, in feature frames: a second past the
+    audio, at least ``shortest`` seconds, at most Whisper's 30 (``None``: always 30)."""
+    if shortest is None:
+        return None
+    return round(min(30.0, max(shortest, seconds + 1.0)) * FRAMES_PER_SECOND)
+
+
 class WhisperRecognizer:
-    """faster-whisper on the CPU: one model, ``cpu_threads`` threads, calls serialised (one
-    CTranslate2 model runs one call at a time here; the pool around it decides concurrency)."""
+    """faster-whisper on the CPU: one model, ``cpu_threads`` threads. Calls are serialised;
+    or, with a ``rendezvous``, run at once from several threads with their model calls batched
+    (:mod:`analyzers.words.batching`): the same words, one batch at a time."""
 
     def __init__(
         self,
@@ -124,10 +139,14 @@ class WhisperRecognizer:
         cpu_threads: int = 1,
         name: str | None = None,
         prompts: dict[str, str] | None = None,
+        rendezvous: Rendezvous | None = None,
+        window: float | None = None,
     ) -> None:
         from faster_whisper import WhisperModel
 
         self.name = name or model_dir.name
+        self.window = window
+        """Shortest encoder window (s) a call is fitted to; ``None``: Whisper's 30 s always."""
         self.prompts = PROMPTS if prompts is None else prompts
         """Initial prompt per language family (see the module's docstring)."""
         self._model = WhisperModel(
@@ -137,7 +156,16 @@ class WhisperRecognizer:
         import ctranslate2
 
         self._seed = ctranslate2.set_random_seed
-        self._lock = threading.Lock()
+        self._lock: contextlib.AbstractContextManager[object] = threading.Lock()
+        self._fit: Callable[[float], None] = lambda seconds: None
+        if rendezvous is not None or window is not None:
+            proxy = BatchingWhisper(self._model.model, rendezvous, self._seed)
+            self._model.model = proxy
+            self._fit = lambda seconds: proxy.begin(fitted_frames(seconds, window))
+            if rendezvous is not None:
+                # Seeded where it samples, alone (batching.py); no lock: batches serialise.
+                self._lock = contextlib.nullcontext()
+                self._seed = lambda _: None
 
     def recognize(self, samples: np.ndarray, language: str | None) -> Recognition:
         if not self.multilingual:
@@ -147,6 +175,7 @@ class WhisperRecognizer:
             # The temperature fallback samples: seeded per call, the same audio always gives
             # the same words (CTranslate2's generators are process-wide; calls are serialised).
             self._seed(0)
+            self._fit(samples.size / AUDIO_RATE)
             segments, info = self._model.transcribe(
                 samples.astype(np.float32, copy=False),
                 language=None if language is None else ("zh" if family == "zh" else "en"),
