@@ -5,6 +5,8 @@
     python server.py fetch-models              download and verify model files into the cache
     python server.py analyze FILE [--out report.html|report.json]
                                                analyse a recorded file, write its report
+    python server.py recognizer [--host H] [--port P]
+                                               serve speech recognition (OpenAI's API)
 
 Settings come from ``LENS_*`` environment variables (see ``signaling/settings.py``); the
 command-line flags override them.
@@ -35,9 +37,11 @@ from signaling.http.connections import (
     ConnectionGuard,
     GuardedSite,
     connection_cap,
+    free_loopback_port,
     raise_open_file_limit,
 )
 from signaling.http.malformed import LensRunner
+from signaling.recognizer import serve_recognizer
 from signaling.settings import Settings
 from signaling.storage import ReadOnlyDataDir
 from webrtc.peer.loops import loop_name, new_event_loop
@@ -57,7 +61,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         epilog=__doc__,
     )
     parser.add_argument(
-        "command", nargs="?", default="serve", choices=["serve", "fetch-models", "analyze"]
+        "command",
+        nargs="?",
+        default="serve",
+        choices=["serve", "fetch-models", "analyze", "recognizer"],
     )
     parser.add_argument("file", nargs="?", type=Path, help="the recording to analyse")
     parser.add_argument("--host", help="address to listen on (LENS_HOST)")
@@ -288,6 +295,16 @@ def load_settings(overrides: dict[str, object]) -> Settings:
         raise SystemExit("error: invalid settings:\n  " + "\n  ".join(lines)) from None
 
 
+RECOGNIZER_PORT = 8181
+
+
+def _recognizer(overrides: dict[str, object], port: int) -> None:
+    """The machine's shared recogniser, on loopback (``run_workers``)."""
+    settings = load_settings(overrides)
+    setup_logging(settings)
+    sys.exit(serve_recognizer(settings.pipeline(settings.model_files()), "127.0.0.1", port))
+
+
 def _worker(overrides: dict[str, object], restarts: Any) -> None:
     """One worker; ``restarts`` is the supervisor's shared count of workers it replaced."""
     # The environment (every LENS_* setting) is inherited; only the flags travel as arguments.
@@ -313,15 +330,26 @@ def run_workers(overrides: dict[str, object], workers: int) -> int:
     exit code."""
     context = multiprocessing.get_context("spawn")
     restarts = context.Value("i", 0, lock=False)  # every worker's /metrics shows it
+    settings = load_settings(overrides)
+    shared = settings.transcript and settings.asr_url is None and settings.asr_shared
+    port = free_loopback_port() if shared else 0
+    to_workers = {**overrides, "asr_url": f"http://127.0.0.1:{port}/v1"} if shared else overrides
 
     def start(slot: int) -> multiprocessing.process.BaseProcess:
-        process = context.Process(
-            target=_worker, args=(overrides, restarts), name=f"lens-worker-{slot}"
-        )
+        if slot == workers:  # the recogniser's slot
+            process = context.Process(
+                target=_recognizer, args=(overrides, port), name="lens-recognizer"
+            )
+        else:
+            process = context.Process(
+                target=_worker, args=(to_workers, restarts), name=f"lens-worker-{slot}"
+            )
         process.start()
         return process
 
-    processes = [start(i) for i in range(workers)]
+    processes = [start(i) for i in range(workers + shared)]
+    if shared:
+        log.info("the machine's recogniser: pid %s on 127.0.0.1:%d", processes[-1].pid, port)
     log.info("started %d workers: %s", workers, ", ".join(str(p.pid) for p in processes))
     stopping: list[int] = []
 
@@ -343,8 +371,8 @@ def run_workers(overrides: dict[str, object], workers: int) -> int:
             deaths[:] = [d for d in deaths if now - d < RESTART_WINDOW] + [now]
             if len(deaths) > RESTARTS_ALLOWED:
                 log.error(
-                    "worker %d died (exit code %s); %d deaths in %.0f s: giving up",
-                    slot,
+                    "%s died (exit code %s); %d deaths in %.0f s: giving up",
+                    process.name,
                     process.exitcode,
                     len(deaths),
                     RESTART_WINDOW,
@@ -355,8 +383,8 @@ def run_workers(overrides: dict[str, object], workers: int) -> int:
                 return 1
             delay = min(30.0, 2.0 ** (len(deaths) - 1))
             log.error(
-                "worker %d (pid %s) died with exit code %s; restarting it in %.0f s",
-                slot,
+                "%s (pid %s) died with exit code %s; restarting it in %.0f s",
+                process.name,
                 process.pid,
                 process.exitcode,
                 delay,
@@ -367,7 +395,7 @@ def run_workers(overrides: dict[str, object], workers: int) -> int:
             if not stopping:
                 restarts.value += 1
                 processes[slot] = start(slot)
-                log.info("worker %d restarted as pid %s", slot, processes[slot].pid)
+                log.info("%s restarted as pid %s", process.name, processes[slot].pid)
         time.sleep(0.2)
     for process in processes:
         process.join()
@@ -383,6 +411,12 @@ def main(argv: list[str] | None = None) -> int:
         return fetch_models(settings)
     if args.command == "analyze":
         return analyze(settings, args.file, args.out)
+    if args.command == "recognizer":
+        return serve_recognizer(
+            settings.pipeline(settings.model_files()),
+            args.host or "127.0.0.1",
+            args.port or RECOGNIZER_PORT,
+        )
     if args.workers > 1:
         return run_workers(overrides, args.workers)
     return serve(settings)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import socket
 import tempfile
 import time
 from statistics import median
@@ -26,6 +25,7 @@ import aiohttp
 
 from loadtest.capacity import cpu_seconds, start_server, wait_ready
 from loadtest.peer import ClientPeer, StillsTrack
+from signaling.http.connections import free_loopback_port
 from testmedia.sources import astronaut, place
 
 
@@ -108,14 +108,8 @@ async def phase(url: str, pid: int, name: str, seconds: float) -> None:
         await ordinary.close()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 async def main_async(seconds: float, cpu: str) -> None:
-    port = free_port()
+    port = free_loopback_port()
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as directory:
         server = start_server("lens-no-transcript", port, cpu, directory)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from analyzers.interview.questions import QuestionBank
@@ -200,6 +200,18 @@ class Settings(BaseSettings):
     """The model for Mandarin sessions when ``LENS_ASR_MODEL`` is English only (loaded when a
     Mandarin session first speaks; English sessions keep theirs); empty: no Mandarin."""
     asr_workers: int = param("asr_workers", ge=1, le=16)
+    asr_batch: int = param("asr_batch", ge=1, le=32)
+    asr_window: float | None = param("asr_window", ge=5, le=30)
+    asr_url: str | None = param("asr_url")
+    """An OpenAI-compatible transcription server's base URL (``http://10.0.0.5:8000/v1``: vLLM,
+    speaches, or another machine's ``python server.py recognizer``) that recognises every
+    utterance, the local model answering when it fails or is slow; unset: the local model
+    (with ``--workers N``, the machine's shared recogniser)."""
+    asr_remote_model: str = param("asr_remote_model")
+    asr_timeout: float = param("asr_timeout", gt=0, le=120)
+    asr_shared: bool = True
+    """With ``--workers N`` and no ``LENS_ASR_URL``: one recogniser process for the machine
+    (one copy of each model, one queue), started and supervised with the workers."""
     partial_max_load: float = param("partial_max_load", ge=0, le=1)
     """Partial transcripts only while the worker uses less than this share of its cores."""
     transcript_backlog: float = param("transcript_backlog", gt=0)
@@ -252,14 +264,15 @@ class Settings(BaseSettings):
     reviews each answer of interviews created with ``interview.llm: true``; unset or empty:
     none. Anything but an ``http(s)://`` URL with a host stops the server at start."""
 
-    @field_validator("llm_url")
+    @field_validator("llm_url", "asr_url")
     @classmethod
-    def _an_http_url(cls, value: str | None) -> str | None:
+    def _an_http_url(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None or not value.strip():
             return None
         parsed = urlsplit(value.strip())
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            raise ValueError(f"LENS_LLM_URL must be an http:// or https:// URL, not {value!r}")
+            name = f"LENS_{str(info.field_name).upper()}"
+            raise ValueError(f"{name} must be an http:// or https:// URL, not {value!r}")
         return value.strip()
 
     llm_model: str = "default"

@@ -5,18 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 from pathlib import Path
 
 import redis.asyncio as aioredis
 
+from signaling.http.connections import free_loopback_port
 from tests.media import require_tool
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+free_port = free_loopback_port
 
 
 class RedisServer:

@@ -35,6 +35,24 @@ import numpy as np
 Batch = Callable[[list[Any]], list[Any]]
 """Runs several calls' arguments as one batch; one result per call, in order."""
 
+_priority = threading.local()
+
+
+@contextlib.contextmanager
+def priority(value: int) -> Iterator[None]:
+    """How urgent the recognition this thread runs is: 0 a final an interview waits on, 1
+    another final, 2 a partial. Batches (and a remote recogniser's queue) take it into account."""
+    before = getattr(_priority, "value", 1)
+    _priority.value = value
+    try:
+        yield
+    finally:
+        _priority.value = before
+
+
+def current_priority() -> int:
+    return int(getattr(_priority, "value", 1))
+
 
 @dataclass
 class _Call:
@@ -73,16 +91,14 @@ class Rendezvous:
         self._active = 0
         self._running = False
         self._order = itertools.count()
-        self._local = threading.local()
         self.stats = BatchStats()
 
     @contextlib.contextmanager
-    def taking_part(self, priority: int = 0) -> Iterator[None]:
+    def taking_part(self) -> Iterator[None]:
         """The calling thread decodes an utterance for a while: the rendezvous waits for its
         calls before it runs a batch early."""
         with self._lock:
             self._active += 1
-        self._local.priority = priority
         try:
             yield
         finally:
@@ -92,17 +108,27 @@ class Rendezvous:
 
     @property
     def active(self) -> int:
+        """Threads decoding an utterance now."""
         return self._active
+
+    @property
+    def waiting(self) -> int:
+        """Calls waiting for their batch."""
+        return len(self._waiting)
+
+    @property
+    def running(self) -> bool:
+        return self._running
 
     def call(self, kind: str, key: Any, args: Any, run: Batch, *, alone: bool = False) -> Any:
         """``run([args])`` for this thread, batched with the other threads' calls of the same
         ``kind`` and ``key`` (or run alone, ``alone``: still one model call at a time).
         ``run`` must serve any batch of that kind and key."""
-        priority = getattr(self._local, "priority", 0)
+        urgency = current_priority()
         order = next(self._order)
         if alone:
             key = ("alone", order)  # a group of its own
-        call = _Call(kind, key, args, run, priority, time.monotonic(), order)
+        call = _Call(kind, key, args, run, urgency, time.monotonic(), order)
         with self._lock:
             self._waiting.append(call)
             self._lock.notify_all()
@@ -252,16 +278,12 @@ class BatchingWhisper:
             results = self._model.generate(stacked, everyone, max_length=longest, **options)
             return _split_list(results, [len(ps) for _, ps, _ in calls])
 
-        results = self._call(
-            "generate", key, (rows, prompts, own_length), run, alone=sampling
-        )
+        results = self._call("generate", key, (rows, prompts, own_length), run, alone=sampling)
         if any(
             len(result.sequences_ids[0]) + len(prompt) >= own_length
             for result, prompt in zip(results, prompts, strict=True)
         ):
-            results = self._call(
-                "generate", key, (rows, prompts, own_length), run, alone=True
-            )
+            results = self._call("generate", key, (rows, prompts, own_length), run, alone=True)
         return results
 
     def align(

@@ -18,6 +18,7 @@ import ipaddress
 import json
 import logging
 import resource
+import socket
 from collections import Counter
 from collections.abc import Callable, Collection
 from typing import Any, cast
@@ -274,3 +275,10 @@ def connection_cap(configured: int, open_files: int) -> int:
     """Connections to accept at most: as configured, but never more than half the open-file
     limit, so peers' sockets, the store and the model files always find a descriptor."""
     return max(1, min(configured, open_files // 2))
+
+
+def free_loopback_port() -> int:
+    """A TCP port free on 127.0.0.1 now (the kernel's choice)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

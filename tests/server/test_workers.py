@@ -90,9 +90,13 @@ async def test_a_killed_worker_is_replaced_and_the_service_stops_cleanly(
     server_process: Callable[..., Any],
 ) -> None:
     """Pins: with ``--workers 2`` a SIGKILLed worker stayed a zombie, the service ran on one
-    worker for good, and the supervisor exited 0 regardless."""
-    server = await server_process("--workers", "2")
+    worker for good, and the supervisor exited 0 regardless. With transcripts on, the workers
+    share the machine's one recogniser, which stops with them."""
+    server = await server_process("--workers", "2", LENS_TRANSCRIPT="true")
     url = str(server.url)
+    shared = re.search(r"the machine's recogniser: pid (\d+) on (127\.0\.0\.1:\d+)", server.log())
+    assert shared, f"no shared recogniser started: {server.log()}"
+    assert (await fresh_get(f"http://{shared[2]}/health"))["status"] == "ok"
     loop = asyncio.get_running_loop()
 
     async def workers_seen(seconds: float) -> set[str]:
@@ -121,6 +125,7 @@ async def test_a_killed_worker_is_replaced_and_the_service_stops_cleanly(
     assert "lens_worker_restarts_total 1.0" in metrics, "the restart is counted in /metrics"
     server.send(signal.SIGTERM)
     assert await server.wait(60) == 0, server.log()
+    assert not Path(f"/proc/{shared[1]}").exists(), "the recogniser outlived the service"
 
 
 async def test_the_supervisor_gives_up_on_workers_that_die_at_once(tmp_path: Path) -> None:

@@ -16,7 +16,6 @@ from analyzers.video.frame import VideoModels, build_video_models
 from analyzers.video.posture import PoseModel
 from analyzers.voice.speaking_rate import SYLLABLES_PER_WORD
 from analyzers.voice.turn import SmartTurn
-from analyzers.words.recognition import WhisperRecognizer
 from webrtc.hooks import SessionHooks
 from webrtc.lifecycle import SessionSnapshot, SessionState, new_session_id
 from webrtc.peer import sctp
@@ -26,6 +25,7 @@ from webrtc.runtime.answer_review import Reviewer
 from webrtc.runtime.config import PipelineConfig
 from webrtc.runtime.interviewer import InterviewPlan
 from webrtc.runtime.posture_worker import PostureWorker
+from webrtc.runtime.recognizers import recognizers
 from webrtc.runtime.scheduler import AnalysisScheduler, CpuLoad, PerThread, RateController
 from webrtc.runtime.speech_synthesis import EspeakVoice, PiperVoice, Voice
 from webrtc.runtime.transcription import TranscriptionPool
@@ -58,20 +58,11 @@ def build_transcription(config: PipelineConfig) -> TranscriptionPool | None:
     if not config.stream.transcript or config.asr_model_dir is None:
         return None
     load = CpuLoad()
-    made: dict[Path, WhisperRecognizer] = {}
-
-    def recognizer(family: str) -> WhisperRecognizer:
-        """The model for ``family`` (``zh``: LENS_ASR_MODEL_ZH when the main one is English
-        only); one instance per model directory."""
-        folder = config.asr_dir(family)
-        assert folder is not None
-        if folder not in made:
-            made[folder] = WhisperRecognizer(folder, cpu_threads=1)
-        return made[folder]
-
+    recognizer, rendezvous = recognizers(config)
     return TranscriptionPool(
         recognizer,
-        workers=config.asr_workers,
+        workers=max(config.asr_workers, config.asr_batch),
+        rendezvous=rendezvous,
         max_backlog=config.transcript_backlog,
         max_deferred=config.transcript_deferred_max,
         spare=lambda: load.now() < config.partial_max_load,

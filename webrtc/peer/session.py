@@ -375,7 +375,14 @@ class AnalysisSession:
                 )
                 if self._transcription is not None:
                     pool = self._transcription
-                    pool.open(self.id, self.transcript.requested, self.transcript.heard)
+                    pool.open(
+                        self.id,
+                        self.transcript.requested,
+                        self.transcript.heard,
+                        urgent=lambda: bool(
+                            self.interviewer and self.interviewer.waiting_for_words
+                        ),
+                    )
                     self.audio.on_clips = lambda clips: pool.add(self.id, clips)
                     self.audio.on_partial = lambda clip: pool.add_partial(self.id, clip)
                 self._spawn(self.audio.run(), "audio")

@@ -84,7 +84,20 @@ class PipelineConfig:
 
     """A CTranslate2 Whisper model directory; ``None``: no transcripts."""
     asr_workers: int = 1
-    """Threads recognising speech for every session (each CTranslate2 with one thread)."""
+    """Threads recognising speech for every session (each CTranslate2 with one thread); with
+    ``asr_url``, the calls in flight to it."""
+    asr_batch: int = 1
+    """Utterances decoded at once, their model calls batched (``analyzers/words/batching.py``);
+    1: one call at a time."""
+    asr_window: float | None = None
+    """Shortest encoder window (seconds) a call is fitted to; ``None``: Whisper's 30 s."""
+    asr_url: str | None = None
+    """An OpenAI-compatible ``/v1/audio/transcriptions`` server that recognises the utterances
+    (the local model answers when it fails); ``None``: the local model only."""
+    asr_remote_model: str = ""
+    """The model name sent to ``asr_url`` (empty: the local model's name)."""
+    asr_timeout: float = 20.0
+    """Seconds a call to ``asr_url`` may take before the local model answers instead."""
     partial_max_load: float = 0.5
     """Partial transcripts are made only while the process uses less than this share of its
     cores (a partial call costs as much as a final one)."""

@@ -123,6 +123,8 @@ class Interviewer:
         """Each question's latest feedback, for a page that comes back."""
         self._incomplete: dict[int, Answer] = {}
         """Answers whose feedback went out before their last words: sent again when they come."""
+        self.waiting_for_words = 0
+        """Answers whose feedback waits for their last words now (their recognition goes first)."""
 
     # -- what the session sends -----------------------------------------------------------
 
@@ -297,9 +299,13 @@ class Interviewer:
         if self._transcribed and answer.started_at is not None:
             loop = asyncio.get_running_loop()
             deadline = loop.time() + TRANSCRIPT_WAIT
-            while not self._has_last_words(answer) and (left := deadline - loop.time()) > 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._heard.wait(), left)
+            self.waiting_for_words += 1
+            try:
+                while not self._has_last_words(answer) and (left := deadline - loop.time()) > 0:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._heard.wait(), left)
+            finally:
+                self.waiting_for_words -= 1
             complete = self._has_last_words(answer)
             if not complete:
                 self._incomplete[answer.index] = answer

@@ -24,7 +24,9 @@ How it degrades, by the backlog (seconds of speech waiting, all sessions togethe
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -33,6 +35,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from analyzers.words.batching import Rendezvous, priority
 from analyzers.words.language import Utterance, language_family
 from analyzers.words.recognition import SpeechClip, SpeechRecognizer, transcribe, unheard_seconds
 
@@ -46,6 +49,7 @@ Deliver = Callable[[list[Utterance], bool], None]
 class _Session:
     language: str | None
     deliver: Deliver
+    urgent: Callable[[], bool]
     queue: deque[tuple[SpeechClip, float]] = field(default_factory=deque)
     """Clips waiting, with the monotonic time each utterance ended (for the lag)."""
     deferred: list[tuple[float, float, np.ndarray]] = field(default_factory=list)
@@ -66,6 +70,7 @@ class TranscriptionPool:
         recognizer: Callable[[str], SpeechRecognizer],
         *,
         workers: int = 1,
+        rendezvous: Rendezvous | None = None,
         max_backlog: float = 90.0,
         max_deferred: float = 1800.0,
         spare: Callable[[], bool] = lambda: True,
@@ -75,7 +80,10 @@ class TranscriptionPool:
         ``spare`` says whether the process has CPU to spare for a partial transcript."""
         self._build = recognizer
         self._spare = spare
+        self.rendezvous = rendezvous
+        """Batches the model calls of the utterances recognised at once (``None``: none are)."""
         self._recognizers: dict[str, SpeechRecognizer] = {}
+        self._building = threading.Lock()
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="lens-asr")
         self._workers = workers
         self.max_backlog = max_backlog
@@ -107,8 +115,16 @@ class TranscriptionPool:
     def mode(self) -> str:
         return "deferred" if self.deferring else "live"
 
-    def open(self, session_id: str, language: str | None, deliver: Deliver) -> None:
-        self._sessions[session_id] = _Session(language, deliver)
+    def open(
+        self,
+        session_id: str,
+        language: str | None,
+        deliver: Deliver,
+        urgent: Callable[[], bool] = lambda: False,
+    ) -> None:
+        """``urgent``: whether the session waits on its transcript now (an interview's answer
+        waiting for its feedback): its finals go first."""
+        self._sessions[session_id] = _Session(language, deliver, urgent)
         self._sessions[session_id].idle.set()
         if not self._tasks:
             for n in range(self._workers):
@@ -199,9 +215,10 @@ class TranscriptionPool:
             session.busy = True
             clips = [clip for clip, _ in taken]
             began = time.monotonic()
+            urgency = 2 if not final else (0 if session.urgent() else 1)
             try:
                 utterances = await loop.run_in_executor(
-                    self._executor, self._recognize, clips, session.language
+                    self._executor, self._recognize, clips, session.language, urgency
                 )
             except Exception:
                 self.failures += 1
@@ -229,30 +246,40 @@ class TranscriptionPool:
     def _next(self) -> tuple[str, _Session, list[tuple[SpeechClip, float]], bool] | None:
         """The session whose oldest clip waited longest, that clip, and ``True`` (final); with
         no clip waiting, a partial asked for (``False``)."""
-        waiting = [(s.queue[0][1], sid, s) for sid, s in self._sessions.items() if s.queue]
+        # One call at a time per session: its utterances are delivered in order.
+        waiting = [
+            (not s.urgent(), s.queue[0][1], sid, s)
+            for sid, s in self._sessions.items()
+            if s.queue and not s.busy
+        ]
         if not waiting:
             for sid, s in self._sessions.items():
-                if s.partial is not None:
+                if s.partial is not None and not s.busy:
                     clip, s.partial = s.partial, None
                     return sid, s, [(clip, time.monotonic())], False
             return None
-        _, session_id, session = min(waiting, key=lambda w: w[0])
+        *_, session_id, session = min(waiting, key=lambda w: w[:2])
         taken = [session.queue.popleft()]
         session.partial = None  # its final is coming
         return session_id, session, taken, True
 
-    def _recognize(self, clips: list[SpeechClip], language: str | None) -> list[Utterance]:
+    def _recognize(
+        self, clips: list[SpeechClip], language: str | None, urgency: int = 1
+    ) -> list[Utterance]:
         family = language_family(language or "en")
-        recognizer = self._recognizers.get(family)
-        if recognizer is None:
-            recognizer = self._recognizers[family] = self._build(family)
+        with self._building:  # two threads asking at once must not load the model twice
+            recognizer = self._recognizers.get(family)
+            if recognizer is None:
+                recognizer = self._recognizers[family] = self._build(family)
         audio = [
             c
             if c.samples.dtype == np.float32
             else replace(c, samples=c.samples / np.float32(32767))
             for c in clips
         ]
-        return transcribe(recognizer, audio, language)
+        taking_part = self.rendezvous.taking_part() if self.rendezvous else contextlib.nullcontext()
+        with priority(urgency), taking_part:
+            return transcribe(recognizer, audio, language)
 
     def lag_p95(self) -> float | None:
         return float(np.percentile(list(self.lags), 95)) if self.lags else None
