@@ -125,7 +125,8 @@ async def test_a_killed_worker_is_replaced_and_the_service_stops_cleanly(
     assert "lens_worker_restarts_total 1.0" in metrics, "the restart is counted in /metrics"
     server.send(signal.SIGTERM)
     assert await server.wait(60) == 0, server.log()
-    assert not Path(f"/proc/{shared[1]}").exists(), "the recogniser outlived the service"
+    gone = not await asyncio.to_thread(Path(f"/proc/{shared[1]}").exists)
+    assert gone, "the recogniser outlived the service"
 
 
 async def test_the_supervisor_gives_up_on_workers_that_die_at_once(tmp_path: Path) -> None:
