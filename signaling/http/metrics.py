@@ -171,6 +171,19 @@ class _SessionCollector(Collector):
             "Seconds of speech left without a transcript (set aside past the per-session cap)",
             value=pool.dropped_seconds,
         )
+        yield C(
+            "lens_transcript_remote_failures",
+            "Calls to LENS_ASR_URL the local model answered instead",
+            value=pool.remote_failures,
+        )
+        if pool.rendezvous is not None:
+            stats = pool.rendezvous.stats
+            yield C("lens_transcript_batches", "Batched model calls run", value=stats.batches)
+            yield C(
+                "lens_transcript_batched_calls",
+                "Model calls run in those batches (divided by batches: the mean batch size)",
+                value=stats.calls,
+            )
 
 
 def _threads() -> int | None:
@@ -228,6 +241,12 @@ class _WorkerCollector(Collector):
             )
             gauge.add_metric([], children)
             yield gauge
+        held = GaugeMetricFamily(
+            "lens_admission_cost",
+            "What the live sessions cost, in camera-only sessions (admission.py)",
+        )
+        held.add_metric([], self._service.admission.held)
+        yield held
         draining = GaugeMetricFamily("lens_draining", "1 while this worker is draining")
         draining.add_metric([], float(self._service.draining_until is not None))
         yield draining

@@ -4,11 +4,10 @@ erase, report. Keeps the store in step with the live sessions of this process.""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from analyzers.session.report import Report
 from modelfiles.resolve import ModelPaths
 from signaling.ice import ice_servers, rtc_configuration
 from signaling.offer import Answer, Offer, inspect_sdp, safe_candidates
+from signaling.services.admission import Admission, session_cost
 from signaling.services.erasure import Erasures
 from signaling.services.errors import (
     Draining,
@@ -95,8 +95,8 @@ class SessionService:
         self.uploads = UploadAnalyzer(self.registry.config, settings.max_upload_seconds)
         self.recordings = Recordings(settings)
         self.erasures = Erasures(store, self.recordings)
-        self._offering: set[object] = set()
-        """Offers between the session count's check and their session's creation."""
+        self.admission = Admission(self.settings, self.registry)
+        """Who may connect: sessions weighed by what they cost (admission.py)."""
 
     async def _stored(self, session_id: str) -> SessionRecord | None:
         try:
@@ -131,8 +131,8 @@ class SessionService:
                 "this server's analysis is saturated: results would be late for every session",
                 headers={"Retry-After": "10"},
             )
-        with self._slot(session_id) as release:
-            return await self._offer(offer, session_id, allowed, release)
+        with self.admission.slot(session_id) as key:
+            return await self._offer(offer, session_id, allowed, key)
 
     async def _reconnect(self, session: AnalysisSession, offer: Offer) -> Answer:
         """A new peer connection into a live interview on this worker (its page came back)."""
@@ -147,37 +147,14 @@ class SessionService:
             raise OfferRejected(f"the offer could not be negotiated: {exc}"[:300]) from None
         return Answer(sdp=local.sdp, session_id=session.id)
 
-    @contextlib.contextmanager
-    def _slot(self, session_id: str | None) -> Iterator[Callable[[], None]]:
-        """A place for one more live session, taken before the first ``await`` so that offers
-        arriving together cannot all pass the count (and one session id cannot be offered
-        twice at once); given back once the session exists (or the offer failed)."""
-        limit = self.settings.session_limit
-        if len(self.registry) + len(self._offering) >= limit:
-            raise ServerFull(
-                "this server is analysing its maximum of {limit} sessions",
-                limit=limit,
-                headers={"Retry-After": "30"},
-            )
-        key = session_id or object()
-        if key in self._offering:
-            raise SessionConflict(
-                "session {session_id} is already being connected", session_id=session_id
-            )
-        self._offering.add(key)
-        try:
-            yield lambda: self._offering.discard(key)
-        finally:
-            self._offering.discard(key)
-
     async def _offer(
         self,
         offer: Offer,
         session_id: str | None,
         allowed: tuple[str, ...] | None,
-        created: Callable[[], None],
+        key: object,
     ) -> Answer:
-        """The offer, its slot held; ``created`` is called once the session counts itself."""
+        """The offer, its slot (``key``) held."""
         now = time.time()
         if session_id is None:
             record = SessionRecord(
@@ -208,12 +185,19 @@ class SessionService:
                     expires_at=format(found.expires_at, ".0f"),
                 )
             record = found
+        transcribed = record.transcript and (allowed is None or "transcript" in allowed)
+        cost = session_cost(
+            transcribed=transcribed and self.registry.transcription is not None,
+            language=record.language,
+            recognised_here=self.registry.config.asr_url is None,
+        )
+        self.admission.weigh(key, cost)
         self._records[record.id] = record
         session = self.registry.create(
             record.id,
             created_at=record.created_at,
             rtc_configuration=rtc_configuration(ice_servers(self.settings, record.id)),
-            transcript=record.transcript and (allowed is None or "transcript" in allowed),
+            transcript=transcribed,
             language=record.language,
             locale=record.locale,
             recording=self.recordings.for_session(record, allowed),
@@ -226,7 +210,7 @@ class SessionService:
                 self.registry.reviewer is not None,
             ),
         )
-        created()
+        self.admission.admitted(key, record.id, cost)
         sdp, dropped = safe_candidates(offer.sdp)
         if dropped:
             log.info("session %s: remote candidates left out: %s", record.id, dict(dropped))

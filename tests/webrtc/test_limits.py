@@ -16,10 +16,12 @@ from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
 from aiortc.rtcsctptransport import WEBRTC_STRING
 
 from loadtest.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
+from signaling.services.admission import TRANSCRIBED, UNITS_PER_CORE
 from tests.conftest import RunningServer, StartServer
 from tests.media import astronaut, place
 from webrtc.peer.channel import ResultChannel
 from webrtc.protocol import Pong, SessionClosed
+from webrtc.runtime.scheduler import usable_cores
 
 
 async def post(
@@ -304,3 +306,30 @@ def test_the_session_limit_defaults_to_one_cores_capacity_per_core() -> None:
     cores = len(os.sched_getaffinity(0))
     assert Settings(max_sessions=0).session_limit == SESSIONS_PER_CORE * cores
     assert Settings(max_sessions=3).session_limit == 3, "a set limit is kept as it is"
+
+
+async def test_admission_weighs_what_each_session_costs(start_server: StartServer) -> None:
+    """A transcribed session costs a sixth of a core, a camera-only one a tenth: the worker
+    takes six transcribed sessions a core, then answers ``503 server_full`` before the core
+    saturates, and ``/metrics`` shows what the sessions hold."""
+    server = await start_server(transcript=True)
+    fits = round(UNITS_PER_CORE * usable_cores() / TRANSCRIBED)
+    peers: list[ClientPeer] = []
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(fits):
+                peer = ClientPeer(server.url, [], heartbeat=None)
+                await peer.connect(http, receive_only=True)
+                peers.append(peer)
+            refused = ClientPeer(server.url, [], heartbeat=None)
+            with pytest.raises(RuntimeError, match="server_full") as raised:
+                await refused.connect(http, receive_only=True)
+            await refused.close()
+            assert "already take its cores" in str(raised.value), raised.value
+            async with http.get(f"{server.url}/metrics") as response:
+                metrics = await response.text()
+        held = next(line for line in metrics.splitlines() if line.startswith("lens_admission_cost"))
+        assert float(held.split()[-1]) == pytest.approx(fits * TRANSCRIBED), held
+    finally:
+        for peer in peers:
+            await peer.close()

@@ -281,6 +281,11 @@ class TranscriptionPool:
         with priority(urgency), taking_part:
             return transcribe(recognizer, audio, language)
 
+    @property
+    def remote_failures(self) -> int:
+        """Calls to a remote recogniser the local model answered instead."""
+        return sum(int(getattr(r, "failures", 0)) for r in self._recognizers.values())
+
     def lag_p95(self) -> float | None:
         return float(np.percentile(list(self.lags), 95)) if self.lags else None
 
