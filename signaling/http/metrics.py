@@ -227,20 +227,18 @@ class _WorkerCollector(Collector):
         self._restarts = restarts
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
-        threads = _threads()
-        if threads is not None:
-            gauge = GaugeMetricFamily(
-                "lens_process_threads", "Threads of this worker, native ones included"
-            )
-            gauge.add_metric([], threads)
-            yield gauge
-        children = _children()
-        if children is not None:
-            gauge = GaugeMetricFamily(
-                "lens_child_processes", "Live child processes of this worker (espeak-ng, decoders)"
-            )
-            gauge.add_metric([], children)
-            yield gauge
+        for name, words, value in (
+            ("lens_process_threads", "Threads of this worker, native ones included", _threads()),
+            (
+                "lens_child_processes",
+                "Live child processes of this worker (espeak-ng, decoders)",
+                _children(),
+            ),
+        ):
+            if value is not None:
+                gauge = GaugeMetricFamily(name, words)
+                gauge.add_metric([], value)
+                yield gauge
         held = GaugeMetricFamily(
             "lens_admission_cost",
             "What the live sessions cost, in camera-only sessions (admission.py)",

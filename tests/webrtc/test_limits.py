@@ -211,8 +211,7 @@ class _StalledChannel:
         self.sent.append(data)
 
 
-async def test_a_stalled_client_costs_no_memory() -> None:
-    """Results are dropped and counted, not queued, past the outbound cap."""
+def _stalled() -> tuple[_StalledChannel, ResultChannel]:
     stalled = _StalledChannel()
     channel = ResultChannel(
         stalled,  # type: ignore[arg-type]
@@ -221,6 +220,12 @@ async def test_a_stalled_client_costs_no_memory() -> None:
         clock=lambda: 0.0,
         on_end=lambda: None,
     )
+    return stalled, channel
+
+
+async def test_a_stalled_client_costs_no_memory() -> None:
+    """Results are dropped and counted, not queued, past the outbound cap."""
+    stalled, channel = _stalled()
     for n in range(1000):
         assert channel.send(Pong("s", 0.0, n)) is False
     assert stalled.sent == [] and channel.dropped == 1000
@@ -232,14 +237,7 @@ async def test_why_a_session_ends_is_sent_past_a_full_buffer() -> None:
     """Pins: a peer ended for flooding, its buffer full of answers, never heard why: the error
     was dropped with the rest. The messages that end a session are queued whatever the buffer
     holds (each once, so they cannot grow it)."""
-    stalled = _StalledChannel()
-    channel = ResultChannel(
-        stalled,  # type: ignore[arg-type]
-        "s",
-        max_buffered_bytes=256 * 1024,
-        clock=lambda: 0.0,
-        on_end=lambda: None,
-    )
+    stalled, channel = _stalled()
     assert channel.send(Pong("s", 0.0, 1)) is False
     assert channel.send(SessionClosed("s", 0.0, "flooding"), essential=True)
     assert [json.loads(wire)["type"] for wire in stalled.sent] == ["session.closed"]
