@@ -17,11 +17,12 @@ import pytest
 from analyzers import AUDIO_RATE
 from tests.conftest import StartServer
 from tests.media import phrase, resample, write_wav
-from tests.pages.conftest import Launch, accessibility_problems
+from tests.pages.conftest import Launch, accessibility_problems, capture
 from tests.pages.test_browser import open_page, shows
 
 README_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
-"""The README's screenshots: the desktop run writes them, so they show the page as it is."""
+"""The README's screenshots: the walk writes them at desktop width, so they show the page as
+it is."""
 SHORT = "I would just write some unit tests."
 LONG = (
     "In my last role I led a small team, and then",
@@ -52,23 +53,19 @@ async def begin(page: Any, name: str, artifacts: Path) -> None:
         page.locator("#setup-verdict[data-ok]:not([data-ok='unknown'])"), "its verdict", 20_000
     )
     assert "look straight at your camera" in (await page.locator("#gaze-status").inner_text())
-    await page.screenshot(path=str(artifacts / f"interview-setup-{name}.png"), full_page=True)
-    assert await accessibility_problems(page) == [], "the camera check"
+    await capture(page, artifacts, f"interview-setup-{name}")
     await button.click()
 
 
-@pytest.mark.parametrize(
-    ("width", "height", "name"), [(1200, 1000, "desktop"), (390, 844, "phone")]
-)
 async def test_a_two_question_interview_in_the_browser(
     start_server: StartServer,
     launch: Launch,
     answering_microphone: Path,
     artifacts: Path,
-    width: int,
-    height: int,
-    name: str,
 ) -> None:
+    """One walk at desktop width; every state is also looked at at phone width (screenshots,
+    sideways scrolling, axe-core: ``capture``)."""
+    width, height, name = 1200, 1000, "walk"
     server = await start_server(interview_think_seconds=15.0, transcript=True)
     page, errors = await open_page(
         await launch(microphone=answering_microphone),
@@ -82,17 +79,15 @@ async def test_a_two_question_interview_in_the_browser(
     assert (await question.inner_text()).strip(), "the question is shown"
     assert await page.evaluate("document.activeElement.id") == "question", "focus on the question"
     assert await page.locator("#setup").is_hidden(), "the camera check is a step before, not in it"
-    await page.screenshot(path=str(artifacts / f"interview-question-{name}.png"), full_page=True)
-    if name == "desktop":
-        README_IMAGES.mkdir(exist_ok=True)
-        await page.screenshot(path=str(README_IMAGES / "interview-question.png"))
-        box = await page.locator("#interview").bounding_box()
-        camera = await page.locator("#preview").bounding_box()
-        assert box and camera and box["x"] > camera["x"] + camera["width"] / 2, (
-            f"the question sits beside the camera: {box} against {camera}"
-        )
-        assert box["y"] + box["height"] <= height, f"the question is above the fold: {box}"
-    assert await accessibility_problems(page) == [], "the page during a question"
+    README_IMAGES.mkdir(exist_ok=True)
+    await page.screenshot(path=str(README_IMAGES / "interview-question.png"))
+    box = await page.locator("#interview").bounding_box()
+    camera = await page.locator("#preview").bounding_box()
+    assert box and camera and box["x"] > camera["x"] + camera["width"] / 2, (
+        f"the question sits beside the camera: {box} against {camera}"
+    )
+    assert box["y"] + box["height"] <= height, f"the question is above the fold: {box}"
+    await capture(page, artifacts, "interview-question")
     # How to approach it, on request, before answering.
     approach = page.get_by_role("button", name="How to approach this")
     await approach.click()
@@ -100,8 +95,7 @@ async def test_a_two_question_interview_in_the_browser(
     await shows(guide.filter(has_text="What the interviewer looks for"), "the guide", 5_000)
     assert await approach.get_attribute("aria-expanded") == "true"
     assert await guide.locator("ol li").count() >= 3, "the outline of a strong answer"
-    await page.screenshot(path=str(artifacts / f"interview-guide-{name}.png"), full_page=True)
-    assert await accessibility_problems(page) == [], "the page with the guide open"
+    await capture(page, artifacts, "interview-guide")
     await approach.click()
     assert await guide.is_hidden(), "the guide closes again"
     playing = await page.evaluate("!!document.getElementById('interviewer').srcObject")
@@ -128,11 +122,7 @@ async def test_a_two_question_interview_in_the_browser(
             assert await feedback.locator("details summary").inner_text() == (
                 "How a strong answer goes"
             )
-            await page.screenshot(
-                path=str(artifacts / f"interview-feedback-{name}.png"), full_page=True
-            )
-            wide = await page.evaluate("document.documentElement.scrollWidth")
-            assert wide <= width, f"the advice fits the page: {wide} px wide at {width}"
+            await capture(page, artifacts, "interview-feedback")  # the advice fits both
             # Nothing is clicked: the interviewer moves on by itself after the feedback.
             await shows(
                 clock.filter(has_text="Next question in"), "the countdown to the next", 10_000
@@ -144,8 +134,7 @@ async def test_a_two_question_interview_in_the_browser(
     ending = page.locator("#ending")
     await shows(ending.filter(has_text="You answered 2 questions"), "what is known at once", 5_000)
     assert await page.locator("#readouts").is_hidden(), "the live readouts make way"
-    await page.screenshot(path=str(artifacts / f"interview-ending-{name}.png"), full_page=True)
-    assert await accessibility_problems(page) == [], "the page as the session ends"
+    await capture(page, artifacts, "interview-ending")
     # Then the report in place, in this tab, opening with the verdict.
     frame = page.frame_locator("#report-frame")
     await frame.get_by_role("heading", name="Your interview", exact=True).wait_for(timeout=40_000)
@@ -153,29 +142,28 @@ async def test_a_two_question_interview_in_the_browser(
     link = page.get_by_role("link", name="Open your report on a page of its own")
     assert (await link.get_attribute("href") or "").endswith("/report?format=html")
     assert await link.get_attribute("target") is None, "the report opens in this tab"
-    await page.screenshot(path=str(artifacts / f"interview-verdict-{name}.png"), full_page=True)
-    if name == "phone":  # the window widens: the frame shrinks with its report
-        tall = await page.locator("#report-frame").evaluate("f => f.offsetHeight")
-        await page.set_viewport_size({"width": 1280, "height": 900})
-        await page.wait_for_timeout(1_000)
-        short = await page.locator("#report-frame").evaluate("f => f.offsetHeight")
-        inner = await page.locator("#report-frame").evaluate(
-            "f => Math.ceil(f.contentDocument.body.getBoundingClientRect().bottom)"
-        )
-        assert short < tall * 0.8 and short - inner < 200, (
-            f"the frame should follow its report: {tall} px at 390 wide, {short} px at 1280 "
-            f"for a report {inner} px tall"
-        )
-        await page.set_viewport_size({"width": width, "height": height})
-    if name == "desktop":  # the top of the ending: what a person sees first
-        await page.locator("#ending").evaluate("e => e.scrollIntoView()")
-        await page.screenshot(path=str(README_IMAGES / "interview-verdict.png"))
-    assert await accessibility_problems(page) == [], "the page with the report in place"
+    # A phone turned to a wide window: the frame shrinks with its report.
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await page.wait_for_timeout(1_000)
+    tall = await page.locator("#report-frame").evaluate("f => f.offsetHeight")
+    await page.set_viewport_size({"width": 1280, "height": 900})
+    await page.wait_for_timeout(1_000)
+    short = await page.locator("#report-frame").evaluate("f => f.offsetHeight")
+    inner = await page.locator("#report-frame").evaluate(
+        "f => Math.ceil(f.contentDocument.body.getBoundingClientRect().bottom)"
+    )
+    assert short < tall * 0.8 and short - inner < 200, (
+        f"the frame should follow its report: {tall} px at 390 wide, {short} px at 1280 "
+        f"for a report {inner} px tall"
+    )
+    await page.set_viewport_size({"width": width, "height": height})
+    await capture(page, artifacts, "interview-verdict")
+    await page.locator("#ending").evaluate("e => e.scrollIntoView()")  # what a person sees first
+    await page.screenshot(path=str(README_IMAGES / "interview-verdict.png"))
     report = await page.context.new_page()
     await report.goto(server.url + (await link.get_attribute("href") or ""))
     await report.get_by_role("heading", name="Your interview", exact=True).wait_for()
-    await report.screenshot(path=str(artifacts / f"interview-report-{name}.png"), full_page=True)
-    assert await accessibility_problems(report) == [], "the interview's report"
+    await capture(report, artifacts, "interview-report")
     await report.close()
     width_seen = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert width_seen[0] <= width_seen[1], f"no sideways scrolling: {width_seen}"
@@ -188,8 +176,6 @@ async def test_a_two_question_interview_in_the_browser(
     sessions = page.get_by_role("region", name="Your sessions").get_by_role("link")
     assert await sessions.count() == 1, "each past session, with a link to its report"
     assert (await sessions.first.get_attribute("href") or "").endswith("/report?format=html")
-    await page.screenshot(path=str(artifacts / f"progress-{name}.png"), full_page=True)
-    assert await accessibility_problems(page) == [], "the progress page"
     labels = await page.evaluate(
         """() => [...document.querySelectorAll('.trend svg')].flatMap((svg) => {
             const box = svg.getBoundingClientRect();
@@ -203,8 +189,7 @@ async def test_a_two_question_interview_in_the_browser(
     assert labels, "the trends have labels"
     small = [lab for lab in labels if lab["height"] < 10 or not lab["inside"]]
     assert small == [], f"every chart label legible (10 px or more) and inside its chart: {small}"
-    width_seen = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert width_seen[0] <= width_seen[1], f"no sideways scrolling: {width_seen}"
+    await capture(page, artifacts, "progress")
     assert errors == []
 
 

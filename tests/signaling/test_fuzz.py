@@ -432,7 +432,7 @@ def containers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     }
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=24, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     name=st.sampled_from(["a.mp4", "a.mkv", "a.webm", "a.mov"]),
     seed=st.integers(0, 2**32 - 1),
