@@ -93,11 +93,23 @@ async def test_soak_churns_sessions_and_watches_memory(start_server: StartServer
     # Churn and memory, not admission: a loaded test machine must not make the server refuse.
     server = await start_server(max_sessions=4, latency_target=5.0)
     args = argparse.Namespace(
-        url=server.url, minutes=0.25, peers=2, session=4.0, every=2.0, api_key=None
+        url=server.url,
+        minutes=0.25,
+        peers=2,
+        session=4.0,
+        every=2.0,
+        api_key=None,
+        interviews=1,
+        llm=False,
+        upload_every=6.0,
     )
     result = await soak.soak(args)
-    assert result["sessions"] >= 3 and result["failed"] == 0, result
+    assert result["sessions"] >= 2 and result["interviews"] >= 1, result
+    assert result["uploads"] >= 1 and result["failed"] == 0, result
     assert len(result["rss_mb"]) >= 5 and all(mb > 50 for _, mb in result["rss_mb"])
+    stretch = result["by_five_minutes"][0]
+    assert stretch["threads_max"] > 0 and stretch["fds_max"] > 0, stretch
+    assert result["after"]["children"] >= 0, result["after"]
 
 
 def test_profile_shares_leave_out_waiting_threads() -> None:
