@@ -5,7 +5,9 @@ speaches or others.
 It is called on the transcription pool's threads, so it blocks, within ``timeout``. An answer
 that does not come in time, or comes wrong, costs nothing but time: that utterance is
 recognised by the local model instead (loaded when first needed), and the failure is counted
-and logged (once a minute at most).
+and logged (once a minute at most). After a failure the endpoint is left alone for
+:data:`RETRY_AFTER` seconds (the local model answers at once), so a recogniser that hangs costs
+one timeout every half minute, not one per utterance.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from webrtc.recognition.wire import PATH, PRIORITY_HEADER, WireError, form, reco
 
 log = logging.getLogger(__name__)
 
+RETRY_AFTER = 30.0
 MAX_ANSWER_BYTES = 1 << 20
 """The most of an answer read: a 30 s utterance's words are a few KB."""
 LOG_EVERY = 60.0
@@ -51,16 +54,20 @@ class RemoteRecognizer:
         self._api_key = api_key
         self._lock = threading.Lock()
         self._logged_at = -LOG_EVERY
+        self._resting_until = -RETRY_AFTER
         self.calls = 0
         self.failures = 0
         """Calls answered by the local model instead."""
 
     def recognize(self, samples: np.ndarray, language: str | None) -> Recognition:
         self.calls += 1
-        try:
-            return self._ask(samples, language)
-        except (OSError, http.client.HTTPException, WireError) as exc:
-            self._failed(exc)
+        if time.monotonic() >= self._resting_until:
+            try:
+                return self._ask(samples, language)
+            except (OSError, http.client.HTTPException, WireError) as exc:
+                self._failed(exc)
+        else:
+            self.failures += 1  # not asked: it failed a moment ago
         return self._fallback().recognize(samples, language)
 
     def _ask(self, samples: np.ndarray, language: str | None) -> Recognition:
@@ -83,6 +90,7 @@ class RemoteRecognizer:
         with self._lock:
             self.failures += 1
             now = time.monotonic()
+            self._resting_until = now + RETRY_AFTER
             if now - self._logged_at < LOG_EVERY:
                 return
             self._logged_at = now
