@@ -80,8 +80,7 @@ class RemoteRecognizer:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 answer = response.read(MAX_ANSWER_BYTES + 1)
         except urllib.error.HTTPError as exc:
-            detail = exc.read(300).decode(errors="replace")
-            raise WireError(f"{exc.code} {exc.reason}: {detail}") from None
+            raise WireError(f"{exc.code} {exc.reason}") from None
         if len(answer) > MAX_ANSWER_BYTES:
             raise WireError(f"the answer is over {MAX_ANSWER_BYTES} bytes")
         return recognition_of(answer, language)

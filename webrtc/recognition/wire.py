@@ -143,7 +143,8 @@ def recognition_of(body: bytes, asked: str | None) -> Recognition:
             start, end = float(item["start"]), float(item["end"])
             probability = float(item.get("probability", 1.0))
         except (KeyError, TypeError, ValueError):
-            raise WireError(f"a word of the answer is malformed: {str(item)[:80]}") from None
+            # What was said is personal data: the error (which is logged) does not quote it.
+            raise WireError(f"word {len(words)} of the answer is malformed") from None
         if not all(math.isfinite(x) for x in (start, end, probability)):
             raise WireError("a word of the answer has a time that is not a number")
         # Some servers strip the space Whisper puts before a word: Lens's words carry it.
