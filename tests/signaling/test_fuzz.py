@@ -36,7 +36,7 @@ T = TypeVar("T")
 # aiortc and aioice draw from `random` on the server thread while hypothesis generates inputs on
 # this one; hypothesis cannot tell the two apart and warns.
 pytestmark = pytest.mark.filterwarnings("ignore:Do not use the `random` module inside strategies")
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
@@ -432,7 +432,7 @@ def containers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     }
 
 
-@settings(max_examples=24, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=16, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     name=st.sampled_from(["a.mp4", "a.mkv", "a.webm", "a.mov"]),
     seed=st.integers(0, 2**32 - 1),
