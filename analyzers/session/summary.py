@@ -64,6 +64,9 @@ class SummaryFields:
     eye_contact_ratio: Annotated[float | None, Digits(3)] = None
     head_stability: Annotated[float | None, Digits(3)] = None
     blinks_per_min: Annotated[float | None, Digits(1)] = None
+    blinks_not_measured: str | None = None
+    """Why there is no blink rate: ``face_too_small``, ``eyes_lowered``, ``eyes_unsteady`` or
+    ``too_short`` (``analyzers/video/blinks.py``)."""
     expression: Expression | None = None
     audio_window: Annotated[float | None, Digits(3)] = None
     talk_ratio: Annotated[float | None, Digits(3)] = None
@@ -108,6 +111,7 @@ class SummaryFields:
                 eye_contact_ratio=video.eye_contact_ratio,
                 head_stability=video.head_stability,
                 blinks_per_min=video.blinks_per_min,
+                blinks_not_measured=video.blinks_not_measured,
                 expression=expression,
                 framing=video.framing,
                 posture=video.posture,

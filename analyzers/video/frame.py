@@ -179,7 +179,7 @@ class VideoFrameAnalyzer:
         )
         calibration = self._reference.add(t, gaze, pose.pitch)
         eyes = eye_openness(landmarks)
-        blink = self._blinks.update("ear", eyes.ear, t)
+        blink = self._blinks.update("ear", eyes.ear, t, eye_width=framing.eye_width)
         self._eye_boxes = eye_boxes(landmarks)
         self._head_stability = self._stability.update(pose, t)
         expression = None
@@ -238,7 +238,9 @@ class VideoFrameAnalyzer:
 
     def summary(self, t: float) -> VideoSummary:
         return self._summary.summary(
-            head_stability=self._head_stability, blinks_per_min=self._blinks.blinks_per_min(t)
+            head_stability=self._head_stability,
+            blinks_per_min=self._blinks.blinks_per_min(t),
+            blinks_not_measured=self._blinks.not_measured(),
         )
 
     def session_summary(self) -> VideoSummary:
@@ -246,7 +248,9 @@ class VideoFrameAnalyzer:
         score over every frame that had one."""
         stability = float(np.mean(self._stabilities)) if self._stabilities else None
         return self._session.summary(
-            head_stability=stability, blinks_per_min=self._blinks.session_blinks_per_min()
+            head_stability=stability,
+            blinks_per_min=self._blinks.session_blinks_per_min(),
+            blinks_not_measured=self._blinks.session_not_measured(),
         )
 
     def reset(self) -> None:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analyzers.video.blinks import BlinkGate, eye_width
 from locales import N_
 
 SHARPNESS_HEIGHT = 128
@@ -46,6 +47,9 @@ ADVICE: dict[str, str] = {
     "blurry": N_("Your face looks blurred: clean the lens, check the focus, or hold still."),
     "too_close": N_("You are very close to the camera: sit a little further back."),
     "too_far": N_("You are far from the camera: move a little closer."),
+    "eyes_too_small": N_(
+        "Your face is too small in the picture to count your blinks: move closer to the camera."
+    ),
     "off_centre": N_("Move so that you are in the middle of the picture."),
     "too_low": N_("Your face is low in the picture: raise the camera or sit higher."),
 }
@@ -59,6 +63,8 @@ class FramingThresholds:
     longer fit."""
     too_far: float = 0.15
     """Face height below this share of the frame: too small to read an expression."""
+    eyes_too_small: float = BlinkGate.min_eye_width
+    """The eye narrower than this many pixels: blinks are not counted (``blinks.py``)."""
     off_centre: float = 0.2
     """Face centre further than this share of the frame width from the middle."""
     too_low: float = 0.15
@@ -98,6 +104,8 @@ class Framing:
     """Share of inner-face pixels clipped to white."""
     blur: float | None
     """0 sharp .. 1 blurred; ``None`` for a face too small to tell."""
+    eye_width: float | None = None
+    """The eyes' width in pixels, corner to corner."""
     issues: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
@@ -110,6 +118,7 @@ class Framing:
             "background": None if self.background is None else round(self.background, 3),
             "clipped": round(self.clipped, 3),
             "blur": None if self.blur is None else round(self.blur, 3),
+            "eye_width": None if self.eye_width is None else round(self.eye_width, 1),
             "issues": list(self.issues),
         }
 
@@ -204,6 +213,7 @@ def measure_framing(
         background=background,
         clipped=float((inner >= 250 / 255).mean()) if inner.size else 0.0,
         blur=blur,
+        eye_width=eye_width(landmarks),
     )
     return Framing(**{**framing.__dict__, "issues": framing_issues(framing, thresholds)})
 
@@ -221,11 +231,14 @@ def framing_issues(f: Framing, thresholds: FramingThresholds | None = None) -> t
         "blurry": f.blur is not None and f.blur > th.blurry,
         "too_close": f.face_height > th.too_close,
         "too_far": f.face_height < th.too_far,
+        "eyes_too_small": f.eye_width is not None and f.eye_width < th.eyes_too_small,
         "off_centre": abs(f.face_x) > th.off_centre,
         "too_low": f.face_y > th.too_low,
     }
     if found["backlit"]:
         found["too_dark"] = False  # one cause, one piece of advice
+    if found["too_far"]:
+        found["eyes_too_small"] = False
     return tuple(code for code in ISSUES if found.get(code))
 
 

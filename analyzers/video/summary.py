@@ -49,6 +49,8 @@ class VideoSummary:
     framing: FramingSummary | None = None
     posture: PostureSummary | None = None
     """Posture over the samples taken (``analyzers/video/posture.py``, :func:`posture_summary`)."""
+    blinks_not_measured: str | None = None
+    """Why there is no blink rate (``analyzers/video/blinks.py``, ``NOT_MEASURED``)."""
 
 
 class VideoSummaryTracker:
@@ -74,7 +76,11 @@ class VideoSummaryTracker:
                 samples.popleft()
 
     def summary(
-        self, *, head_stability: float | None, blinks_per_min: float | None
+        self,
+        *,
+        head_stability: float | None,
+        blinks_per_min: float | None,
+        blinks_not_measured: str | None = None,
     ) -> VideoSummary:
         frames = list(self._frames)
         span = frames[-1].t - frames[0].t if frames else 0.0
@@ -91,6 +97,7 @@ class VideoSummaryTracker:
             eye_contact_ratio=sum(contact) / len(contact) if contact else None,
             head_stability=head_stability,
             blinks_per_min=blinks_per_min,
+            blinks_not_measured=blinks_not_measured,
             expression_distribution=distribution,
             dominant_expression=labels.most_common(1)[0][0] if total else None,
         )

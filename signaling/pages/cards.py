@@ -34,6 +34,23 @@ def _pace(report: Report) -> Card:
     return Card(_("Pace"), amount(wpm, "{n} words a minute"), f"{_(typical.PACE)}; {how}")
 
 
+BLINKS_NOT_MEASURED = {
+    "face_too_small": N_("your face is too small in the picture (move closer)"),
+    "eyes_lowered": N_("your eyes were lowered much of the time (look up at the screen)"),
+    "eyes_unsteady": N_("the picture of your eyes was too grainy (light in front of you helps)"),
+    "too_short": N_("your eyes were in view too briefly"),
+}
+"""Why blinks were not counted (``analyzers/video/blinks.py``, ``NOT_MEASURED``)."""
+
+
+def _blinks(rate: float | None, not_measured: str | None) -> Card:
+    """Blinks a minute, or that they were not measured and why: a wrong count is worse than
+    none."""
+    if rate is None and not_measured in BLINKS_NOT_MEASURED:
+        return Card(_("Blinks"), _("not measured"), _(BLINKS_NOT_MEASURED[not_measured]))
+    return Card(_("Blinks"), amount(rate, "{n} a minute"), _(typical.BLINKS))
+
+
 def cards(report: Report) -> list[Card]:
     """The headline figures, each with a word on what it means."""
     s = report.summary
@@ -47,7 +64,7 @@ def cards(report: Report) -> list[Card]:
             _("of the time your face was in view; {typical}", typical=_(typical.EYE_CONTACT)),
         ),
         Card(_("Head steadiness"), percent(s.head_stability), _("100 % is perfectly still")),
-        Card(_("Blinks"), amount(s.blinks_per_min, "{n} a minute"), _(typical.BLINKS)),
+        _blinks(s.blinks_per_min, s.blinks_not_measured),
         Card(
             _("Mostly"),
             _(EXPRESSION_NAMES.get(expression, expression)) if expression else MISSING,
@@ -163,6 +180,7 @@ FRAMING_NAMES = {
     "blurry": N_("blurry"),
     "too_close": N_("too close"),
     "too_far": N_("too far"),
+    "eyes_too_small": N_("too small to count blinks"),
     "off_centre": N_("off centre"),
     "too_low": N_("too low"),
 }

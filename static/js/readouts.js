@@ -9,6 +9,13 @@ const LABELS = {
   angry: t("angry"), disgust: t("disgust"), fear: t("fear"), happy: t("happy"), sad: t("sad"),
   surprise: t("surprise"), neutral: t("neutral"), calm: t("calm"), animated: t("animated"),
 };
+/** Why blinks are not counted (the server's `blinks_not_measured`), short enough for a readout.
+ * @type {Record<string, string>} */
+const BLINKS_NOT_MEASURED = {
+  face_too_small: t("not measured: move closer"),
+  eyes_lowered: t("not measured: eyes lowered"),
+  eyes_unsteady: t("not measured: picture too grainy"),
+};
 /** @param {string | null | undefined} label */
 const label = (label) => (label ? LABELS[label] ?? label : "–");
 
@@ -163,7 +170,8 @@ export function showResult(message) {
     case "summary":
       ui.eyeContactRatio.textContent = percent(message.eye_contact_ratio);
       ui.headStability.textContent = percent(message.head_stability);
-      ui.blinkRate.textContent = message.blinks_per_min == null ? "–" : message.blinks_per_min.toFixed(0);
+      ui.blinkRate.textContent = message.blinks_per_min != null ? message.blinks_per_min.toFixed(0)
+        : BLINKS_NOT_MEASURED[message.blinks_not_measured] ?? "–";
       ui.dominantExpression.textContent = label(message.expression?.dominant);
       if (message.talk_ratio != null) ui.talkRatio.textContent = percent(message.talk_ratio);
       if (message.pauses) {

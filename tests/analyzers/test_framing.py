@@ -49,6 +49,15 @@ def close_up() -> np.ndarray:
     return place(astronaut(), scale=3.0, centre=(0.5, 0.5 + 3.0 * 0.28))
 
 
+def low_resolution(rgb: np.ndarray, width: int = 320) -> np.ndarray:
+    """The same framing from a camera of ``width`` pixels: the face fills as much of the
+    picture, but the eye is 8 px wide, too small to count blinks."""
+    from PIL import Image
+
+    height = width * rgb.shape[0] // rgb.shape[1]
+    return np.asarray(Image.fromarray(rgb).resize((width, height), Image.Resampling.BILINEAR))
+
+
 CASES: dict[str, tuple[Callable[[FaceModels], np.ndarray], set[str]]] = {
     "as photographed": (lambda m: place(astronaut()), set()),
     "dark (x0.2)": (lambda m: scaled(place(astronaut()), 0.2), {"too_dark"}),
@@ -61,6 +70,7 @@ CASES: dict[str, tuple[Callable[[FaceModels], np.ndarray], set[str]]] = {
     "low in the picture": (lambda m: place(astronaut(), centre=(0.5, 1.05)), {"too_low"}),
     "far (x0.35)": (lambda m: place(astronaut(), scale=0.35), {"too_far"}),
     "close (x3)": (lambda m: close_up(), {"too_close"}),
+    "low resolution (320x240)": (lambda m: low_resolution(place(astronaut())), {"eyes_too_small"}),
     "cut off at the top": (lambda m: place(astronaut(), scale=1.4), {"cut_off"}),
 }
 

@@ -3,7 +3,7 @@ ways whose answer is known: rotated, mirrored, eyes shut, irises moved, face rem
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import cv2
 import numpy as np
@@ -269,6 +269,65 @@ def test_blink_rate_counts_per_minute_of_eyes_in_view() -> None:
     assert blinks == 5
     assert detector.blinks_per_min(t) == pytest.approx(15.0, rel=0.05)
     assert BlinkDetector().blinks_per_min(0.0) is None
+
+
+def _blinking(
+    detector: BlinkDetector,
+    seconds: float,
+    *,
+    open_ear: Callable[[float], float] = lambda t: 0.33,
+    eye_width: float = 30.0,
+) -> int:
+    """One 200 ms closure every 4 s at 15 fps (``open_ear`` the open eye's EAR at ``t``); the
+    number of blinks the detector counted."""
+    t, blinks = 0.0, 0
+    while t < seconds:
+        closed = 1.0 <= (t % 4.0) < 1.2
+        value = 0.1 if closed else open_ear(t)
+        blinks += detector.update("ear", value, t, eye_width=eye_width) is not None
+        t = round(t + 1 / 15, 6)
+    return blinks
+
+
+def test_blinks_are_not_counted_where_the_eye_is_too_small() -> None:
+    """An eye 6 px wide: a lid travels 2 px, too little to tell a blink from jitter. The
+    same closures at 30 px are counted."""
+    small, large = BlinkDetector(), BlinkDetector()
+    assert _blinking(small, 30.0, eye_width=6.0) <= 1, "at most one before the gate has judged"
+    assert small.blinks_per_min(30.0) is None and small.session_blinks_per_min() is None
+    assert small.not_measured() == small.session_not_measured() == "face_too_small"
+    assert _blinking(large, 30.0) == 8
+    assert large.not_measured() is None and large.session_blinks_per_min() == pytest.approx(
+        15.0, rel=0.1
+    )
+
+
+def test_blinks_are_not_counted_while_the_eyes_are_lowered() -> None:
+    """Looking down 3 s of every 4 (reading notes): the open-eye baseline is gone and a look
+    down reads as a closure, so the rate is not measured, and says why."""
+    detector = BlinkDetector()
+    _blinking(detector, 40.0, open_ear=lambda t: 0.08 if (t % 4.0) >= 1.0 else 0.33)
+    assert detector.session_blinks_per_min() is None
+    assert detector.session_not_measured() == "eyes_lowered"
+
+
+def test_a_grainy_eye_signal_is_not_counted() -> None:
+    """The probe jumping by a fifth from sample to sample on open eyes is noise, not lids."""
+    detector = BlinkDetector()
+    t = 0.0
+    while t < 30.0:
+        step = round(t * 15)
+        detector.update("probe", 0.3 if step % 2 else 0.24, t)
+        t = round(t + 1 / 15, 6)
+    assert detector.session_blinks_per_min() is None
+    assert detector.session_not_measured() == "eyes_unsteady"
+
+
+def test_a_glimpse_is_too_short_for_a_rate() -> None:
+    detector = BlinkDetector()
+    _blinking(detector, 5.0)
+    assert detector.session_blinks_per_min() is None
+    assert detector.session_not_measured() == "too_short"
 
 
 # Expression --------------------------------------------------------------------------------

@@ -257,3 +257,22 @@ def test_every_nudge_and_setup_advice_reads_in_each_language(locale: str) -> Non
         shown = words(text)
         if locale == "zh":
             assert english_words(shown) == [], f"{text!r} is {shown!r} in Chinese"
+
+
+@pytest.mark.parametrize(
+    ("locale", "said", "why"),
+    [
+        ("en", "not measured", "your face is too small in the picture (move closer)"),
+        ("zh", "未测量", "画面中你的脸太小（请靠近一些）"),  # noqa: RUF001
+    ],
+)
+def test_blinks_that_could_not_be_counted_say_so_and_why(locale: str, said: str, why: str) -> None:
+    """A wrong count is worse than none: where the eyes were too small to see a blink, the
+    report's card says it was not measured and what to do, never a number."""
+    report = chinese_interview_report()
+    summary = replace(report.summary, blinks_per_min=None, blinks_not_measured="face_too_small")
+    page = report_file(replace(report, summary=summary), locale)
+    card = page[page.index(locales.translator(locale)("Blinks")) :][:400]
+    assert said in card and why in card, f"the blinks card: {card!r}"
+    if locale == "zh":
+        assert english_words(page) == []
