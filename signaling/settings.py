@@ -18,7 +18,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from analyzers.interview.questions import QuestionBank
 from analyzers.voice.activity import VadModel
 from modelfiles.registry import default_cache_dir
-from modelfiles.resolve import ModelPaths, asr_model, expression_model, turn_model, voice_model
+from modelfiles.resolve import (
+    ModelPaths,
+    asr_model,
+    expression_model,
+    speakers_model,
+    turn_model,
+    voice_model,
+)
 from webrtc.peer.udp_ports import parse_port_range
 from webrtc.runtime.config import PipelineConfig
 from webrtc.runtime.scheduler import usable_cores
@@ -383,6 +390,7 @@ class Settings(BaseSettings):
             else None,
             voice=voice_model(self.interview_voice, self.model_dir),
             turn=turn_model(self.model_dir) if self.interview_turn_model else None,
+            speakers=speakers_model(self.model_dir) if self.transcript else None,
         )
 
     def pipeline(self, models: ModelPaths | None = None) -> PipelineConfig:
@@ -395,6 +403,7 @@ class Settings(BaseSettings):
             asr_model_dir_zh=models.asr_zh,
             voice_model=models.voice,
             turn_model_path=models.turn,
+            speakers_model_path=models.speakers,
         )
         for name, info in type(self).model_fields.items():
             extra = info.json_schema_extra

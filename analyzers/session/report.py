@@ -56,6 +56,7 @@ def utterance_dict(utterance: Utterance) -> dict[str, Any]:
         "end": utterance.end,
         "text": utterance.text,
         "language": utterance.language,
+        "other_voice": utterance.other_voice,
         "words": [
             {
                 "word": w.word,
@@ -77,6 +78,7 @@ def utterance_from_dict(data: dict[str, Any]) -> Utterance:
         text=data["text"],
         language=data["language"],
         words=tuple(Word(**w) for w in data["words"]),
+        other_voice=bool(data.get("other_voice", False)),
     )
 
 
@@ -110,6 +112,20 @@ class Timeline:
 
 
 @dataclass(frozen=True)
+class VoicesHeard:
+    """A recording in which two voices were heard (:func:`analyzers.voice.speakers.voices`):
+    which is the person's, and how much each said."""
+
+    count: int
+    candidate: str
+    """How the person's voice was chosen: ``most`` (the voice heard most) or ``least``."""
+    candidate_share: Annotated[float, Digits(3)]
+    """The person's share of the seconds of speech."""
+    similarity: Annotated[float, Digits(3)]
+    """Cosine between the two voices' centres (below 0.75: two voices)."""
+
+
+@dataclass(frozen=True)
 class NudgeRecord:
     """A cue the live coach gave: when (session seconds), which, and its words."""
 
@@ -140,6 +156,9 @@ class Report:
     """Each question's answer and the verdict, when the session was an interview."""
     nudges: tuple[NudgeRecord, ...] = ()
     """What the live coach said, in order (none for a recorded file)."""
+    voices: VoicesHeard | None = None
+    """Set when a recording held two voices: the transcript's figures are the person's alone,
+    the voice figures (talk ratio, pauses, pitch, loudness) mix both."""
     language: str = "en"
     """The spoken language (``en``, ``cmn``…): pace is words a minute in English and
     characters a minute in Mandarin."""
@@ -166,6 +185,7 @@ class Report:
             "interview": None if self.interview is None else self.interview.to_dict(),
             "nudges": [plain(n) for n in self.nudges],
             "language": self.language,
+            "voices": None if self.voices is None else plain(self.voices),
         }
 
     @classmethod
@@ -192,6 +212,7 @@ class Report:
             else InterviewReport.from_dict(data["interview"]),
             nudges=tuple(NudgeRecord(**n) for n in data.get("nudges") or ()),
             language=data.get("language") or "en",
+            voices=None if data.get("voices") is None else VoicesHeard(**data["voices"]),
             v=data.get("v", REPORT_VERSION),
         )
 
@@ -229,6 +250,7 @@ def build_report(
     recording: dict[str, Any] | None = None,
     interview: Sequence[AnswerResult] | None = None,
     nudges: Sequence[NudgeRecord] = (),
+    voices: VoicesHeard | None = None,
 ) -> Report:
     """The report of a session whose streams gave ``video`` and ``audio``, and, when
     transcripts were on, what was said (and its ``recording``, when it was recorded)."""
@@ -247,7 +269,9 @@ def build_report(
             SummaryFields.of(
                 video.summary if video else None,
                 audio.summary if audio else None,
-                None if transcript is None else summarise(transcript, language, turn_gap),
+                None
+                if transcript is None
+                else summarise([u for u in transcript if not u.other_voice], language, turn_gap),
             ),
             audio,
             interview,
@@ -272,4 +296,5 @@ def build_report(
         interview=None if interview is None else InterviewReport.of(interview),
         nudges=tuple(nudges),
         language=language,
+        voices=voices,
     )

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from analyzers import AUDIO_RATE
+from analyzers.voice.mel import power_mel
 from analyzers.voice.speech_events import SpeechStarted, SpeechStopped
 
 CONTEXT_SECONDS = 8.0
@@ -82,40 +83,6 @@ class TurnModel(Protocol):
         ...
 
 
-def _hz_to_mel(hz: np.ndarray) -> np.ndarray:
-    """Slaney's mel scale: linear to 1 kHz, logarithmic above."""
-    linear = 3.0 * hz / 200.0
-    log = 15.0 + np.log(np.maximum(hz, 1e-10) / 1000.0) / (np.log(6.4) / 27.0)
-    return np.where(hz >= 1000.0, log, linear)
-
-
-def _mel_to_hz(mel: np.ndarray) -> np.ndarray:
-    linear = 200.0 * mel / 3.0
-    log = 1000.0 * np.exp((np.log(6.4) / 27.0) * (mel - 15.0))
-    return np.where(mel >= 15.0, log, linear)
-
-
-@functools.cache
-def _mel_filters() -> np.ndarray:
-    """Whisper's filterbank (librosa's ``filters.mel`` as Whisper made it): 80 triangular
-    Slaney mel bands over 0-8 kHz for a 400-point FFT, each normalised to unit area. Written
-    here rather than imported: librosa's import alone costs a process hundreds of megabytes."""
-    bins = np.linspace(0.0, AUDIO_RATE / 2, _N_FFT // 2 + 1)
-    edges = _mel_to_hz(
-        np.linspace(_hz_to_mel(np.array(0.0)), _hz_to_mel(np.array(AUDIO_RATE / 2)), _MELS + 2)
-    )
-    widths = np.diff(edges)
-    rising = (bins[np.newaxis, :] - edges[:-2, np.newaxis]) / widths[:-1, np.newaxis]
-    falling = (edges[2:, np.newaxis] - bins[np.newaxis, :]) / widths[1:, np.newaxis]
-    weights = np.maximum(0.0, np.minimum(rising, falling))
-    return weights * (2.0 / (edges[2:] - edges[:-2]))[:, np.newaxis]
-
-
-@functools.cache
-def _window() -> np.ndarray:
-    return np.hanning(_N_FFT + 1)[:-1]  # periodic, as Whisper's torch.hann_window
-
-
 def whisper_log_mel(samples: np.ndarray, seconds: float = CONTEXT_SECONDS) -> np.ndarray:
     """The model's input for the last ``seconds`` of ``samples``: ``(80, seconds x 100)``
     float32. The audio is left-padded with zeros (or cut to its end), normalised to zero mean and
@@ -126,10 +93,8 @@ def whisper_log_mel(samples: np.ndarray, seconds: float = CONTEXT_SECONDS) -> np
     if audio.size < size:
         audio = np.concatenate([np.zeros(size - audio.size, np.float32), audio])
     audio = (audio - audio.mean()) / np.sqrt(audio.var() + 1e-7)
-    padded = np.pad(audio.astype(np.float64), _N_FFT // 2, mode="reflect")
-    frames = np.lib.stride_tricks.sliding_window_view(padded, _N_FFT)[::_HOP]
-    power = np.abs(np.fft.rfft(frames * _window(), axis=-1)) ** 2
-    mel = np.log10(np.maximum(_mel_filters() @ power.T, 1e-10))[:, :-1]
+    power = power_mel(audio, _MELS, _N_FFT, _HOP).T
+    mel = np.log10(np.maximum(power, 1e-10))[:, :-1]
     mel = np.maximum(mel, mel.max() - 8.0)
     return ((mel + 4.0) / 4.0).astype(np.float32)
 

@@ -91,6 +91,9 @@ class Utterance:
     text: str
     language: str
     words: tuple[Word, ...]
+    other_voice: bool = False
+    """Said by a voice other than the person's (a recording with two voices:
+    :mod:`analyzers.voice.speakers`)."""
 
 
 def _tokens(words: Sequence[Word]) -> list[str]:

@@ -40,6 +40,7 @@ import numpy as np
 
 from analyzers import AUDIO_RATE
 from analyzers.words.batching import BatchingWhisper, Rendezvous
+from analyzers.words.coverage import recheck
 from analyzers.words.language import Utterance, Word, label_words, language_family
 
 PROMPTS = {
@@ -333,14 +334,33 @@ def transcribe(
     *,
     strategy: Strategy = "single",
     progress: Callable[[float], None] | None = None,
+    rechecked: Callable[[float], None] | None = None,
+    check: bool = True,
 ) -> list[Utterance]:
     """``clips`` recognised, in order (see :data:`Strategy`); ``progress`` is told the seconds
-    of speech recognised so far after each call."""
+    of speech recognised so far after each call. With one clip a call, a call whose words
+    leave a stretch of the clip's speech out is re-cut there and that stretch recognised again
+    (:mod:`analyzers.words.coverage`; ``check`` false for audio cut mid-speech, a partial
+    transcript); ``rechecked`` is told the seconds recognised again."""
     out: list[Utterance] = []
     done = 0.0
+    spoken = language or "en"
+
+    def recognise(at: float, samples: np.ndarray) -> list[Utterance]:
+        clip = SpeechClip(at, at + samples.size / AUDIO_RATE, samples)
+        return utterances_of(recognizer.recognize(samples, language), [(0.0, clip)], spoken)
+
     for batch in batches(clips) if strategy == "merged" else [[clip] for clip in clips]:
         samples, placed = merge(batch)
-        out += utterances_of(recognizer.recognize(samples, language), placed, language or "en")
+        heard = utterances_of(recognizer.recognize(samples, language), placed, spoken)
+        if strategy == "single" and check:
+            clip = batch[0]
+            whole, again = recheck(heard[0] if heard else None, clip.start, clip.samples,
+                                   recognise, heard[0].language if heard else spoken)  # fmt: skip
+            heard = [whole] if whole is not None else []
+            if again and rechecked is not None:
+                rechecked(again)
+        out += heard
         done += sum(clip.seconds for clip in batch)
         if progress is not None:
             progress(done)

@@ -172,6 +172,16 @@ class _SessionCollector(Collector):
             value=pool.dropped_seconds,
         )
         yield C(
+            "lens_transcript_rechecks",
+            "Final calls whose words left a stretch of speech out, that stretch recognised again",
+            value=pool.rechecks,
+        )
+        yield C(
+            "lens_transcript_recheck_seconds",
+            "Seconds of audio recognised again where a call's words had left speech out",
+            value=pool.recheck_seconds,
+        )
+        yield C(
             "lens_transcript_remote_failures",
             "Calls to LENS_ASR_URL the local model answered instead",
             value=pool.remote_failures,

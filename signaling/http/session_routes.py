@@ -7,12 +7,14 @@ import contextlib
 import json
 import logging
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import BodyPartReader, web
 
+from analyzers.session.voices import CANDIDATE_VOICES
 from signaling.http.app_keys import AUTH, SERVICE, SETTINGS, SUBJECTS
 from signaling.http.limits import rate_limit
 from signaling.http.request_bodies import Deadline, read_body
@@ -194,8 +196,9 @@ def add_routes(app: web.Application) -> None:
 
 async def post_analyze(request: web.Request) -> web.StreamResponse:
     """A recorded file, uploaded as multipart field ``file`` (before it, optionally, a field
-    ``subject``: the person's opaque id, as in ``POST /api/sessions``; and ``questions``: an
-    interview's questions as JSON, a list as in ``interview.questions``), analysed like a live
+    ``subject``: the person's opaque id, as in ``POST /api/sessions``; ``questions``: an
+    interview's questions as JSON, a list as in ``interview.questions``; and ``candidate``:
+    which of two voices is the person's, ``most`` (default) or ``least``), analysed like a live
     session, an interview by question. The answer is the report; or, asked with
     ``Accept: application/x-ndjson``, one JSON line as the analysis starts, one as it goes on
     and one with the report (``docs/api.md``)."""
@@ -212,21 +215,34 @@ async def post_analyze(request: web.Request) -> web.StreamResponse:
     async with service.uploads.slot():
         with tempfile.TemporaryDirectory(prefix="lens-upload-") as tmp:
             path = Path(tmp) / "upload"
-            subject, questions = await _receive(request, path)
+            fields = await _receive(request, path)
             if "application/x-ndjson" in request.headers.get("Accept", ""):
-                return await _analyze_streaming(request, path, subject, questions)
-            report = await service.analyze_upload(path, subject=subject, questions=questions)
+                return await _analyze_streaming(request, path, fields)
+            report = await service.analyze_upload(
+                path, subject=fields.subject, questions=fields.questions,
+                candidate_voice=fields.candidate,
+            )  # fmt: skip
     return web.json_response(report.to_dict())
 
 
-async def _receive(request: web.Request, path: Path) -> tuple[str | None, GivenQuestions]:
-    """The upload's file, written to ``path``; its ``subject`` and ``questions`` fields, if it
-    has them before the file."""
+@dataclass(frozen=True)
+class UploadFields:
+    """The fields sent before an upload's file."""
+
+    subject: str | None = None
+    questions: GivenQuestions = ()
+    candidate: str = "most"
+
+
+async def _receive(request: web.Request, path: Path) -> UploadFields:
+    """The upload's file, written to ``path``; its ``subject``, ``questions`` and ``candidate``
+    fields, if it has them before the file."""
     settings = request.app[SETTINGS]
     deadline = Deadline(settings.body_timeout, settings.min_upload_rate)
     reader = await request.multipart()
     subject: str | None = None
     questions: GivenQuestions = ()
+    candidate = "most"
     while True:
         part = await deadline.within(reader.next())
         if part is None:
@@ -248,6 +264,13 @@ async def _receive(request: web.Request, path: Path) -> tuple[str | None, GivenQ
                         MAX_QUESTIONS_BYTES=MAX_QUESTIONS_BYTES,
                     )
             questions = given_questions(raw.decode(errors="replace"))
+        if part.name == "candidate":
+            raw = await deadline.within(part.read_chunk(64))
+            candidate = raw.decode(errors="replace").strip()
+            if candidate not in CANDIDATE_VOICES:
+                raise InvalidRequest(
+                    "'candidate' is one of {choices}", choices=", ".join(CANDIDATE_VOICES)
+                )
     size = 0
     with path.open("wb") as out:
         while chunk := await deadline.within(part.read_chunk(1 << 16), size):
@@ -258,11 +281,11 @@ async def _receive(request: web.Request, path: Path) -> tuple[str | None, GivenQ
                     max_upload_bytes=settings.max_upload_bytes,
                 )
             await asyncio.to_thread(out.write, chunk)
-    return subject, questions
+    return UploadFields(subject, questions, candidate)
 
 
 async def _analyze_streaming(
-    request: web.Request, path: Path, subject: str | None, questions: GivenQuestions
+    request: web.Request, path: Path, fields: UploadFields
 ) -> web.StreamResponse:
     """The analysis told as it goes, one JSON object a line: ``accepted`` (the session id),
     ``progress`` (stage, done, total; the latest, twice a second at most) and at the end
@@ -301,7 +324,12 @@ async def _analyze_streaming(
     await write({"type": "accepted", "session_id": session_id})
     analysis = asyncio.ensure_future(
         request.app[SERVICE].analyze_upload(
-            path, session_id=session_id, subject=subject, progress=told, questions=questions
+            path,
+            session_id=session_id,
+            subject=fields.subject,
+            progress=told,
+            questions=fields.questions,
+            candidate_voice=fields.candidate,
         )
     )
     try:

@@ -184,6 +184,16 @@ def measured(report: Report) -> list[str]:
                 n=f"{q.transcript_seconds_missing:.0f}",
             )
         )
+    if report.voices is not None:
+        said.append(
+            _(
+                "Two voices were heard. Words, pace, fillers and softening words are yours: "
+                "the voice heard {which} ({share} of the speech), the other's lines are marked "
+                "in the transcript. Talking time, pauses, pitch and loudness mix both voices.",
+                which=_("most") if report.voices.candidate == "most" else _("least"),
+                share=percent(report.voices.candidate_share),
+            )
+        )
     if q.audio_frames_dropped or q.messages_dropped or q.analysis_errors:
         said.append(
             _("The server fell behind for moments, and a little of the session was not analysed.")

@@ -415,16 +415,19 @@ class SessionService:
         subject: str | None = None,
         progress: Callable[[AnalysisProgress], None] | None = None,
         questions: tuple[Question, ...] = (),
+        candidate_voice: str = "most",
     ) -> Report:
         """Analyse an uploaded recording in the child process (:mod:`signaling.services.uploads`)
         and keep it as an ended session of source ``upload`` (the person's, with ``subject``);
-        an interview's recording by question (its ``questions``, or those heard).
+        an interview's recording by question (its ``questions``, or those heard); of two voices, the
+        person's is ``candidate_voice`` (``most`` or ``least``).
         The caller holds ``self.uploads.slot()``."""
         session_id = session_id or new_session_id()
         known = tuple(q for s in self.questions.sets.values() for q in s.questions)
         report, counters = await self.uploads.analyze(
-            path, session_id, progress, questions=questions, known=known
-        )
+            path, session_id, progress, questions=questions, known=known,
+            candidate_voice=candidate_voice,
+        )  # fmt: skip
         record = SessionRecord(
             id=session_id,
             subject=subject,

@@ -66,6 +66,7 @@ def _analyze_in_child(
     session_id: str,
     questions: tuple[Question, ...],
     known: tuple[Question, ...],
+    candidate_voice: str,
 ) -> tuple[Report, SessionCounters]:
     return analyze_file(
         path,
@@ -75,6 +76,7 @@ def _analyze_in_child(
         progress=functools.partial(_tell, job),
         questions=questions,
         known=known,
+        candidate_voice=candidate_voice,
     )
 
 
@@ -131,15 +133,17 @@ class UploadAnalyzer:
         progress: Callable[[AnalysisProgress], None] | None = None,
         questions: tuple[Question, ...] = (),
         known: tuple[Question, ...] = (),
+        candidate_voice: str = "most",
     ) -> tuple[Report, SessionCounters]:
         """The file's report and counters, from the child process; ``progress`` is told how
         far it has come, twice a second, whenever that changed. ``questions``: the
-        interview's, given with the upload; ``known``: the question bank's."""
+        interview's, given with the upload; ``known``: the question bank's;
+        ``candidate_voice``: which of two voices is the person's."""
         pool = self._executor()
         self._jobs += 1
         job = functools.partial(
             _analyze_in_child, self._jobs, path, self._config, self._max_seconds, session_id,
-            questions, known,
+            questions, known, candidate_voice,
         )  # fmt: skip
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(pool, job)

@@ -11,6 +11,7 @@ import pytest
 
 from analyzers import AUDIO_RATE
 from analyzers.session.stream import AudioStream, StreamParams
+from analyzers.voice.speech_events import SpeechStarted
 from analyzers.voice.windows import AudioAnalyzer
 from analyzers.words.language import Utterance, Word, label_words, repetitions, summarise
 from analyzers.words.recognition import (
@@ -22,6 +23,7 @@ from analyzers.words.recognition import (
     merge,
     utterances_of,
 )
+from analyzers.words.utterances import ClipCutter
 from tests.media import phrase, white_noise
 
 
@@ -162,9 +164,43 @@ def test_a_monologue_is_cut_every_25_seconds(tmp_path: Path) -> None:
     for i in range(0, talk.size, 1600):
         clips += stream.feed(talk[i : i + 1600], i / AUDIO_RATE).clips
     clips += stream.end().clips
-    longest = max(c.end - c.start for c in clips)
-    assert 20.0 <= longest <= 25.5, [(round(c.start, 1), round(c.end, 1)) for c in clips]
+    spans = [(round(c.start, 1), round(c.end, 1)) for c in clips]
+    assert all(12.0 <= c.end - c.start <= 25.5 for c in clips[:-1]), spans
     assert sum(c.seconds for c in clips) >= 0.9 * talk.size / AUDIO_RATE, "nothing lost"
+
+
+def test_a_monologue_is_cut_at_its_best_pause(tmp_path: Path) -> None:
+    """Breaths of 0.2 s between sentences and one pause of 0.5 s in the second half: the cut
+    falls in that pause, not at the latest breath before 25 s (which may be in mid-thought)."""
+    voice = phrase("Thank you for having me here today", tmp_path / "v.wav")
+    parts, t, pause_at = [], 0.0, None
+    while t < 40.0:
+        parts.append(voice)
+        t += voice.size / AUDIO_RATE
+        gap = 0.5 if pause_at is None and t > 16.0 else 0.2
+        if gap == 0.5:
+            pause_at = t
+        parts.append(np.zeros(round(gap * AUDIO_RATE), np.float32))
+        t += gap
+    clips = cut(np.concatenate(parts), StreamParams(max_utterance=25.0))
+    assert pause_at is not None
+    assert abs(clips[0].end - pause_at) < 0.15, (pause_at, [(c.start, c.end) for c in clips])
+
+
+def test_a_monologue_without_a_breath_is_cut_where_it_is_quietest() -> None:
+    """No silence at all: the cut falls in the quietest 100 ms of the second half (here a dip
+    to a tenth of the level), not wherever the 25 s ran out."""
+    rng = np.random.default_rng(0)
+    talk = (0.1 * rng.standard_normal(40 * AUDIO_RATE)).astype(np.float32)
+    talk *= 1 + 0.5 * np.sin(np.arange(talk.size) / AUDIO_RATE * 2 * np.pi * 3)  # syllables
+    dip = round(19.0 * AUDIO_RATE)
+    talk[dip : dip + AUDIO_RATE // 5] *= 0.1
+    cutter = ClipCutter(longest=25.0)
+    cutter.update(talk[:1600], 0.0, [SpeechStarted(0.0)])
+    clips = []
+    for i in range(1600, talk.size, 1600):
+        clips += cutter.update(talk[i : i + 1600], i / AUDIO_RATE, [])
+    assert clips and 18.95 <= clips[0].end <= 19.25, [(c.start, c.end) for c in clips]
 
 
 def cut(samples: np.ndarray, params: StreamParams | None = None) -> list[SpeechClip]:

@@ -25,6 +25,7 @@ from analyzers.words.recognition import (
     transcribe,
     unheard_seconds,
 )
+from bench.asr_coverage import compared, joined
 from bench.asr_real import conversation as assembled_conversation
 from bench.asr_real import doubled, filled_pauses, heard_text, listen, misplaced, total
 from modelfiles.registry import ASR_MODELS, ModelRegistry
@@ -270,3 +271,15 @@ def test_a_call_writes_at_most_what_its_audio_can_hold() -> None:
     """A decoding that fails its checks is retried at rising temperatures: bounded by the
     clip's length, a 2.2 s clip's call is no longer 34 CPU seconds."""
     assert max_tokens(2.2) == 43 and max_tokens(25.0) == 224
+
+
+def test_a_second_voice_a_call_left_out_is_recognised_again(
+    recognizer: WhisperRecognizer, registry: ModelRegistry
+) -> None:
+    """A recorded call: real turns back to back, every other one over a telephone line 6 dB
+    down. Whisper wrote words for the first 2.6 s of an 8.2 s utterance and nothing for the
+    rest; the coverage check finds the stretch, recognises it again, and the words come back."""
+    samples, said = joined(1, -6.0, registry)
+    plain, checked, again = compared(recognizer, samples, said)
+    assert again > 1.0, f"no stretch recognised again (WER {plain:.0%})"
+    assert checked <= plain - 0.04, f"WER {plain:.0%} without the check, {checked:.0%} with it"

@@ -158,7 +158,8 @@ def test_report_of_hand_made_streams() -> None:
         "interview",
         "nudges",
         "language",
-    ], "today's keys in today's order; transcript, recording, interview, nudges, language: added"
+        "voices",
+    ], "today's keys in today's order; transcript … language, voices: added later"
     assert data["transcript"] is None, "no transcript was asked for"
     assert list(data["timeline"]) == [
         "bin_seconds",

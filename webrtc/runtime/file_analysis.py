@@ -14,6 +14,8 @@ import av
 from analyzers.interview.questions import Question
 from analyzers.interview.recorded import find_questions, recorded_answers
 from analyzers.session.report import Report, build_report
+from analyzers.session.voices import keep_apart
+from analyzers.voice.speakers import VoiceEncoder
 from analyzers.words.recognition import SpeechClip, WhisperRecognizer, transcribe, unheard_seconds
 from webrtc.lifecycle import SessionCounters, new_session_id
 from webrtc.runtime.config import PipelineConfig
@@ -104,12 +106,15 @@ def analyze_file(
     language: str | None = None,
     questions: Sequence[Question] = (),
     known: Sequence[Question] = (),
+    candidate_voice: str = "most",
 ) -> tuple[Report, SessionCounters]:
     """The file's report, and its counters in the shape a live session's record keeps.
     ``language``: ``en``, ``cmn`` or ``auto`` for the transcript (default: the config's). An
     interview's recording is reported by question: the ``questions`` given, found in what was
     said, or without them the questions heard (with the guide of a ``known`` one they match);
-    :mod:`analyzers.interview.recorded`."""
+    :mod:`analyzers.interview.recorded`. A recording with two voices has the person's words apart
+    from the other's: ``candidate_voice`` (``most`` or ``least``) says which is the person's;
+    :mod:`analyzers.session.voices`."""
     language_choice = language or config.stream.audio.language
     created_at = time.time()
     try:
@@ -181,6 +186,7 @@ def analyze_file(
                 video.close()
     audio_final = audio.stream.finish() if audio is not None else None
     transcript = None
+    heard_voices = None
     missing = 0.0
     model_dir = config.asr_dir(None if language_choice == "auto" else language_choice)
     if audio is not None and config.stream.transcript and model_dir is not None:
@@ -195,6 +201,9 @@ def analyze_file(
         transcribed(0.0)
         transcript = transcribe(recognizer, clips, language, progress=transcribed)
         missing = unheard_seconds(clips, transcript)
+        if config.speakers_model_path is not None and clips:
+            encoder = VoiceEncoder(config.speakers_model_path)
+            transcript, heard_voices = keep_apart(clips, transcript, encoder, candidate_voice)
     counters = SessionCounters(
         frames_received=video.frames_offered if video else 0,
         frames_analysed=video.frames_analysed if video else 0,
@@ -231,5 +240,6 @@ def analyze_file(
         language=spoken,
         turn_gap=config.stream.audio.turn_gap,
         interview=interview,
+        voices=heard_voices,
     )
     return report, counters

@@ -99,6 +99,9 @@ class TranscriptionPool:
         self.partials_skipped = 0
         self.failures = 0
         self.dropped_seconds = 0.0
+        self.rechecks = 0
+        """Final calls whose words left a stretch of speech out, recognised again there."""
+        self.recheck_seconds = 0.0
 
     # The loop side.
 
@@ -216,9 +219,10 @@ class TranscriptionPool:
             clips = [clip for clip, _ in taken]
             began = time.monotonic()
             urgency = 2 if not final else (0 if session.urgent() else 1)
+            again: list[float] = []
             try:
                 utterances = await loop.run_in_executor(
-                    self._executor, self._recognize, clips, session.language, urgency
+                    self._executor, self._recognize, clips, session.language, urgency, again.append
                 )
             except Exception:
                 self.failures += 1
@@ -226,6 +230,8 @@ class TranscriptionPool:
                 utterances = []
             finally:
                 session.busy = False
+            self.rechecks += len(again)
+            self.recheck_seconds += sum(again)
             self.calls += 1
             self.partial_calls += not final
             log.debug(
@@ -264,7 +270,11 @@ class TranscriptionPool:
         return session_id, session, taken, True
 
     def _recognize(
-        self, clips: list[SpeechClip], language: str | None, urgency: int = 1
+        self,
+        clips: list[SpeechClip],
+        language: str | None,
+        urgency: int = 1,
+        rechecked: Callable[[float], None] | None = None,
     ) -> list[Utterance]:
         family = language_family(language or "en")
         with self._building:  # two threads asking at once must not load the model twice
@@ -279,7 +289,9 @@ class TranscriptionPool:
         ]
         taking_part = self.rendezvous.taking_part() if self.rendezvous else contextlib.nullcontext()
         with priority(urgency), taking_part:
-            return transcribe(recognizer, audio, language)
+            # A partial's audio stops mid-word: only a final's words are checked for gaps.
+            final = urgency != 2
+            return transcribe(recognizer, audio, language, check=final, rechecked=rechecked)
 
     @property
     def remote_failures(self) -> int:
