@@ -344,20 +344,11 @@ def transcribe(
     transcript); ``rechecked`` is told the seconds recognised again."""
     out: list[Utterance] = []
     done = 0.0
-    spoken = language or "en"
-
-    def recognise(at: float, samples: np.ndarray) -> list[Utterance]:
-        clip = SpeechClip(at, at + samples.size / AUDIO_RATE, samples)
-        return utterances_of(recognizer.recognize(samples, language), [(0.0, clip)], spoken)
-
     for batch in batches(clips) if strategy == "merged" else [[clip] for clip in clips]:
         samples, placed = merge(batch)
-        heard = utterances_of(recognizer.recognize(samples, language), placed, spoken)
+        heard = utterances_of(recognizer.recognize(samples, language), placed, language or "en")
         if strategy == "single" and check:
-            clip = batch[0]
-            whole, again = recheck(heard[0] if heard else None, clip.start, clip.samples,
-                                   recognise, heard[0].language if heard else spoken)  # fmt: skip
-            heard = [whole] if whole is not None else []
+            heard, again = recheck_clip(recognizer, batch[0], heard, language)
             if again and rechecked is not None:
                 rechecked(again)
         out += heard
@@ -365,6 +356,25 @@ def transcribe(
         if progress is not None:
             progress(done)
     return out
+
+
+def recheck_clip(
+    recognizer: SpeechRecognizer,
+    clip: SpeechClip,
+    heard: Sequence[Utterance],
+    language: str | None,
+) -> tuple[list[Utterance], float]:
+    """``heard`` (what one call gave for ``clip``) with each stretch of speech its words left
+    out recognised again and put in place (:func:`analyzers.words.coverage.recheck`), and the
+    seconds recognised again."""
+    spoken = heard[0].language if heard else (language or "en")
+
+    def recognise(at: float, samples: np.ndarray) -> list[Utterance]:
+        part = SpeechClip(at, at + samples.size / AUDIO_RATE, samples)
+        return utterances_of(recognizer.recognize(samples, language), [(0.0, part)], spoken)
+
+    whole, again = recheck(heard[0] if heard else None, clip.start, clip.samples, recognise, spoken)
+    return ([whole] if whole is not None else []), again
 
 
 def unheard_seconds(clips: Sequence[SpeechClip], utterances: Sequence[Utterance]) -> float:

@@ -121,7 +121,7 @@ def test_a_hand_over_the_face_is_seen_and_the_mood_change_still_found(
 def test_blinks_on_a_face_too_small_are_not_measured(
     registry: ModelRegistry, config: PipelineConfig, franck_report: Report
 ) -> None:
-    """franck's first 40 s from a camera of a third the resolution (his eye 8 px wide): no
+    """franck's first 20 s from a camera of a third the resolution (his eye 8 px wide): no
     count, and the reason; at full size (24 px) a rate and no reason."""
     video = video_stream(config)
     clock = MediaClock()
@@ -129,7 +129,7 @@ def test_blinks_on_a_face_too_small_are_not_measured(
         with av.open(str(franck(registry))) as container:
             for frame in container.decode(video=0):
                 t = clock.seconds(frame)
-                if t > 40.0:
+                if t > 20.0:
                     break
                 small = frame.reformat(width=frame.width // 3, height=frame.height // 3)
                 video.feed(t, AvImage(small, config.max_analysis_width))

@@ -11,8 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from analyzers.session.voices import keep_apart
 from analyzers.voice.speakers import VoiceEncoder, read_checkpoint
-from bench.voices_real import Assembled, heard, interview, people, pieces
+from analyzers.words.language import Utterance
+from bench.asr_real import listen
+from bench.voices_real import Assembled, heard, interview, people, pieces, truth_of
 from modelfiles.registry import VOICE_ENCODER, ModelRegistry
 
 
@@ -41,6 +44,31 @@ def test_one_person_is_one_voice_and_an_interview_two(
     assert two.voices.count == 2, f"two people heard as one voice: {two.voices}"
     assert two.right >= 0.9 and two.candidate_most, two
     assert two.voices.similarity < 0.75 < one.voices.similarity
+
+
+def test_the_person_is_the_voice_chosen(registry: ModelRegistry, encoder: VoiceEncoder) -> None:
+    """``most`` marks the interviewer's lines; ``least`` the candidate's, the same lines
+    turned around; one voice marks none."""
+    p = people(registry)
+    asked = interview("asked", p["quiet room"][: 16 * 16000], pieces(p["sonnet"], 4.0))
+    clips = listen(asked.samples).clips
+    transcript = [Utterance(round(c.start, 3), c.end, "w", "en", ()) for c in clips]
+    most, heard = keep_apart(clips, transcript, encoder, "most")
+    least, turned = keep_apart(clips, transcript, encoder, "least")
+    assert heard is not None and turned is not None
+    assert heard.candidate_share > 0.5 > turned.candidate_share
+    assert [u.other_voice for u in most] == [not u.other_voice for u in least]
+    assert any(u.other_voice for u in most) and not all(u.other_voice for u in most)
+    for utterance in most:
+        assert utterance.other_voice != truth_of(
+            next(c for c in clips if round(c.start, 3) == utterance.start), asked.turns
+        ), "the reader's lines, and only those, are the other voice's"
+    alone = listen(p["sonnet"][: 20 * 16000]).clips
+    same, none = keep_apart(alone, [Utterance(round(c.start, 3), c.end, "w", "en", ())
+                                    for c in alone], encoder)  # fmt: skip
+    assert none is None and not any(u.other_voice for u in same)
+    with pytest.raises(ValueError, match="most"):
+        keep_apart(clips, transcript, encoder, "loudest")
 
 
 def test_a_checkpoint_that_names_anything_but_arrays_is_refused(tmp_path: Path) -> None:
