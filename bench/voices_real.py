@@ -12,6 +12,7 @@ second of speech.
 
 from __future__ import annotations
 
+import argparse
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import numpy as np
 
 from analyzers import AUDIO_RATE
 from analyzers.voice.speakers import VoiceEncoder, Voices, voices
+from analyzers.voice.windows import AudioAnalysisOptions
 from analyzers.words.recognition import SpeechClip
 from bench.asr_real import listen
 from modelfiles.registry import VOICE_ENCODER, ModelRegistry
@@ -108,11 +110,18 @@ class Heard:
     apart, whichever is called the candidate)."""
     candidate_most: bool
     """The voice heard most is the candidate's."""
+    candidate_heard: float
+    """Share of the candidate's turns inside the utterances the voice activity cut."""
     cpu_per_second: float
 
 
-def heard(recording: Assembled, encoder: VoiceEncoder) -> Heard:
-    clips = listen(recording.samples).clips
+def heard(
+    recording: Assembled, encoder: VoiceEncoder, options: AudioAnalysisOptions | None = None
+) -> Heard:
+    clips = listen(recording.samples, options).clips
+    turns = [(s, e) for s, e, mine in recording.turns if mine]
+    inside = sum(max(0.0, min(e, c.end) - max(s, c.start)) for s, e in turns for c in clips)
+    candidate_heard = inside / max(sum(e - s for s, e in turns), 1e-9)
     started = time.process_time()
     found = voices([c.samples for c in clips], encoder)
     cpu = time.process_time() - started
@@ -129,23 +138,31 @@ def heard(recording: Assembled, encoder: VoiceEncoder) -> Heard:
     right = agree if found.count == 2 else (1.0 if all(truth_of(c, recording.turns)
                                                         for c in clips) else agree)  # fmt: skip
     return Heard(found, max(right, 1 - right) if found.count == 2 else right, agree >= 0.5,
-                 cpu / total)  # fmt: skip
+                 candidate_heard, cpu / total)  # fmt: skip
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--vad-fresh-after", type=float, default=AudioAnalysisOptions.vad_fresh_after,
+        help="seconds below the hold before Silero's state starts afresh (0: never)",
+    )  # fmt: skip
+    args = parser.parse_args()
+    options = AudioAnalysisOptions(vad_fresh_after=args.vad_fresh_after)
     registry = ModelRegistry()
     encoder = VoiceEncoder(registry.path(VOICE_ENCODER))
     print(
-        "| recording | voices | heard | speech put with the right voice | the candidate heard "
-        "most | centres' cosine | CPU s per s of speech |\n|---|---|---|---|---|---|---|"
+        "| recording | voices | heard | the candidate's turns heard as speech | speech put with "
+        "the right voice | the candidate heard most | centres' cosine | CPU s per s of speech "
+        "|\n|---|---|---|---|---|---|---|---|"
     )
     for recording in recordings(registry):
         truth = 1 if all(c for *_, c in recording.turns) else 2
-        result = heard(recording, encoder)
+        result = heard(recording, encoder, options)
         print(
-            f"| {recording.name} | {truth} | {result.voices.count} | {result.right:.0%} "
-            f"| {'yes' if result.candidate_most else 'no'} | {result.voices.similarity:.2f} "
-            f"| {result.cpu_per_second:.3f} |",
+            f"| {recording.name} | {truth} | {result.voices.count} | {result.candidate_heard:.0%} "
+            f"| {result.right:.0%} | {'yes' if result.candidate_most else 'no'} "
+            f"| {result.voices.similarity:.2f} | {result.cpu_per_second:.3f} |",
             flush=True,
         )
 

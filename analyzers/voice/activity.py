@@ -10,6 +10,10 @@ CPU per second of audio to the audio chain) holds on both voices; the figures ar
 ``docs/analyzers.md`` ("Voice activity", made by ``python -m bench.vad``), and it calls music
 (a sustained chord) silence, where webrtcvad calls it speech.
 
+After ``fresh_after`` seconds below the hold, Silero's recurrent state starts afresh: what it
+learnt of the voice before a silence dulled the next voice (a hoarse man answering after
+another speaker scored a third of his frames as speech; ``docs/analyzers.md``).
+
 Silero decides per 32 ms chunk; each 20 ms frame takes the probability of the latest chunk
 complete by its end (so decisions never depend on how audio is batched, and lag the audio by at
 most 32 ms), with hysteresis: speech starts at ``threshold`` (0.5, Silero's own default) and
@@ -112,13 +116,18 @@ def _silero_session() -> Any:
 class SileroVoice:
     """Silero VAD streamed over 20 ms frames (see the module's docstring)."""
 
-    def __init__(self, threshold: float = 0.5, hold: float = 0.25) -> None:
+    def __init__(
+        self, threshold: float = 0.5, hold: float = 0.25, fresh_after: float = 0.0
+    ) -> None:
         if not 0.0 < hold <= threshold < 1.0:
             raise ValueError(
                 f"Silero needs 0 < hold <= threshold < 1, got hold {hold}, threshold {threshold}"
             )
         self.threshold = threshold
         self.hold = hold
+        self.fresh_chunks = round(fresh_after * AUDIO_RATE / SILERO_CHUNK)
+        """After this many chunks in a row below ``hold`` (0: never), the recurrent state starts
+        afresh: what it learnt of the voice before the silence does not carry into the next."""
         self._session = _silero_session()
         self.reset()
 
@@ -131,6 +140,8 @@ class SileroVoice:
         self._probs = np.zeros(1, np.float32)  # chunk k's probability at [k - self._base + 1]
         self._base = 0  # the index of the first chunk held
         self._speaking = False
+        self._low = 0  # chunks in a row below the hold
+        self.freshened = 0
 
     def probabilities(self, frames: np.ndarray) -> np.ndarray:
         """Silero's speech probability for each frame: the latest chunk complete by the frame's
@@ -142,16 +153,43 @@ class SileroVoice:
             self._buffer = self._buffer[count * SILERO_CHUNK :]
             before = np.vstack([self._context, chunks[:-1, -SILERO_CONTEXT:]])
             self._context = chunks[-1, -SILERO_CONTEXT:].copy()
-            probs, self._h, self._c = self._session.run(
-                None, {"input": np.hstack([before, chunks]), "h": self._h, "c": self._c}
-            )
-            self._probs = np.concatenate([self._probs, np.asarray(probs, np.float32).ravel()])
+            self._probs = np.concatenate([self._probs, self._run(np.hstack([before, chunks]))])
         ends = self._seen + FRAME_SAMPLES * np.arange(1, frames.shape[0] + 1)
         out = self._probs[ends // SILERO_CHUNK - self._base]
         self._seen = int(ends[-1]) if ends.size else self._seen
         keep = self._seen // SILERO_CHUNK - self._base  # the latest complete chunk stays
         self._probs, self._base = self._probs[keep:], self._base + keep
         return out
+
+    def _run(self, inputs: np.ndarray) -> np.ndarray:
+        """Each chunk's probability, the state carried from chunk to chunk, and started afresh
+        after ``fresh_chunks`` below the hold (the chunks after it run again from there)."""
+        out: list[np.ndarray] = []
+        while inputs.shape[0]:
+            probs, h, c = self._session.run(None, {"input": inputs, "h": self._h, "c": self._c})
+            probs = np.asarray(probs, np.float32).ravel()
+            fresh = self._fresh_at(probs)
+            if fresh is None:
+                self._h, self._c = h, c
+                out.append(probs)
+                break
+            out.append(probs[: fresh + 1])
+            self._h = np.zeros_like(self._h)
+            self._c = np.zeros_like(self._c)
+            self.freshened += 1
+            inputs = inputs[fresh + 1 :]
+        return np.concatenate(out) if out else np.zeros(0, np.float32)
+
+    def _fresh_at(self, probs: np.ndarray) -> int | None:
+        """The chunk after which the state starts afresh, if one of ``probs`` completes a run of
+        ``fresh_chunks`` below the hold (counted across calls)."""
+        if not self.fresh_chunks:
+            return None
+        for i, p in enumerate(probs.tolist()):
+            self._low = self._low + 1 if p < self.hold else 0
+            if self._low == self.fresh_chunks:
+                return i
+        return None
 
     def classify(self, frames: np.ndarray) -> np.ndarray:
         said = np.zeros(frames.shape[0], bool)
@@ -173,11 +211,13 @@ class VoiceActivityDetector:
         aggressiveness: int = 3,
         threshold: float = 0.5,
         hold: float = 0.25,
+        fresh_after: float = 0.0,
         min_dbfs: float = -50.0,
         max_flatness: float = 0.3,
     ) -> None:
-        """``aggressiveness`` applies to webrtcvad, ``threshold`` and ``hold`` to Silero."""
-        self._silero = SileroVoice(threshold, hold) if model == "silero" else None
+        """``aggressiveness`` applies to webrtcvad, ``threshold``, ``hold`` and
+        ``fresh_after`` to Silero."""
+        self._silero = SileroVoice(threshold, hold, fresh_after) if model == "silero" else None
         self._edges = WebRtcVoice(aggressiveness)
         self._min_dbfs = min_dbfs
         self._max_flatness = max_flatness

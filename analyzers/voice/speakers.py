@@ -8,11 +8,13 @@ bands of 1.6 s of audio, whose last hidden state goes through a linear layer and
 come out of the ``Resemblyzer`` wheel through the model registry and run here in numpy: the
 checkpoint is read by a restricted unpickler that builds nothing but arrays (no torch).
 
-**Voices** (:func:`voices`): every 1.6 s window of speech (a step of 0.8 s) is embedded; two
-centres are found by k-means on the cosine (started from the two least alike windows), and a
-second voice is heard when the centres are less alike than :data:`SAME_VOICE` and the smaller
-holds at least :data:`MIN_SHARE` and :data:`MIN_SECONDS` of the speech. Each stretch's voice
-is the one most of its windows are nearest; the voice heard most has the most seconds.
+**Voices** (:func:`voices`): each stretch of speech (an utterance) is the mean of the
+embeddings of its 1.6 s windows (0.8 s apart). Two centres are found by 2-means on the cosine
+over the stretches of at least 1.6 s, weighted by their length and started from the two least
+alike (a short stretch's embedding is too noisy to steer them); each stretch then goes to its
+nearest centre. A second voice is heard when the centres are less alike than
+:data:`SAME_VOICE` and the smaller holds at least :data:`MIN_SHARE` and :data:`MIN_SECONDS` of
+the speech; the voice heard most has the most seconds.
 """
 
 from __future__ import annotations
@@ -207,51 +209,52 @@ class Voices:
     """Cosine between the two centres (1.0 with one window)."""
 
 
-def _two_means(embeddings: np.ndarray, rounds: int = 20) -> np.ndarray:
-    """Each embedding's side (0 or 1) by 2-means on the cosine, from the least alike pair."""
+def _two_means(embeddings: np.ndarray, weights: np.ndarray, rounds: int = 20) -> np.ndarray:
+    """Two centres by 2-means on the cosine (each embedding weighted), started from the two
+    least alike embeddings: ``(2, 256)`` unit rows."""
     similarity = embeddings @ embeddings.T
     a, b = np.unravel_index(int(np.argmin(similarity)), similarity.shape)
-    centres = embeddings[[a, b]]
-    side = np.zeros(len(embeddings), int)
+    centres = embeddings[[a, b]].copy()
+    side: np.ndarray | None = None
     for _ in range(rounds):
         new = np.argmax(embeddings @ centres.T, axis=1)
-        if _ > 0 and np.array_equal(new, side):
+        if side is not None and np.array_equal(new, side):
             break
         side = new
         for k in (0, 1):
             if np.any(side == k):
-                mean = embeddings[side == k].mean(axis=0)
-                centres[k] = mean / np.linalg.norm(mean)
-    return side
+                total = (embeddings[side == k] * weights[side == k, None]).sum(axis=0)
+                centres[k] = total / np.linalg.norm(total)
+    return centres
 
 
 def voices(stretches: Sequence[np.ndarray], encoder: VoiceEncoder) -> Voices:
     """How many voices speak in ``stretches`` (each a stretch of speech, 16 kHz), and whose
-    each stretch is: the voice of most of its windows. The voice heard most is the one with
-    the most seconds of speech."""
+    each stretch is. The voice heard most is the one with the most seconds of speech."""
     one = Voices(1, tuple(0 for _ in stretches), (1.0,), 1.0)
     kept = [i for i, s in enumerate(stretches) if s.size]
-    embedded = [encoder.partials(stretches[i])[0] for i in kept]
-    if sum(len(e) for e in embedded) < 2:
+    if not kept:
         return one
-    owner = np.concatenate([np.full(len(e), k) for k, e in enumerate(embedded)])
-    windows = np.concatenate(embedded)
-    side = _two_means(windows)
-    centres = [windows[side == k].mean(axis=0) for k in (0, 1) if np.any(side == k)]
-    if len(centres) < 2:
+    embeddings = np.array([_mean(encoder.partials(stretches[i])[0]) for i in kept])
+    seconds = np.array([stretches[i].size / AUDIO_RATE for i in kept])
+    long = seconds >= PARTIAL_FRAMES * HOP / AUDIO_RATE
+    if long.sum() < 2:
         return one
-    centres = [c / np.linalg.norm(c) for c in centres]
+    centres = _two_means(embeddings[long], seconds[long])
     similarity = float(centres[0] @ centres[1])
-    voice = [int(np.mean(side[owner == k]) >= 0.5) for k in range(len(kept))]
-    seconds = np.zeros(2)
-    for k, index in enumerate(kept):
-        seconds[voice[k]] += stretches[index].size / AUDIO_RATE
-    most = int(np.argmax(seconds))
-    minor = float(seconds[1 - most])
-    if similarity >= SAME_VOICE or minor < MIN_SECONDS or minor < MIN_SHARE * seconds.sum():
+    side = np.argmax(embeddings @ centres.T, axis=1)
+    heard = np.array([seconds[side == k].sum() for k in (0, 1)])
+    most = int(np.argmax(heard))
+    minor = float(heard[1 - most])
+    if similarity >= SAME_VOICE or minor < MIN_SECONDS or minor < MIN_SHARE * heard.sum():
         return Voices(1, one.labels, (1.0,), similarity)
     labels = [0] * len(stretches)
     for k, index in enumerate(kept):
-        labels[index] = 0 if voice[k] == most else 1
-    shares = (float(seconds[most] / seconds.sum()), minor / float(seconds.sum()))
+        labels[index] = 0 if side[k] == most else 1
+    shares = (float(heard[most] / heard.sum()), minor / float(heard.sum()))
     return Voices(2, tuple(labels), shares, similarity)
+
+
+def _mean(embeddings: np.ndarray) -> np.ndarray:
+    total = embeddings.mean(axis=0)
+    return total / max(float(np.linalg.norm(total)), 1e-9)

@@ -69,6 +69,9 @@ class AudioAnalysisOptions:
     """Silero's speech probability that starts speech."""
     vad_hold: float = 0.25
     """Silero's speech probability that keeps speech going once started."""
+    vad_fresh_after: float = 1.2
+    """Seconds below the hold after which Silero's recurrent state starts afresh (0: never):
+    the voice before a silence does not dull the one after it (:mod:`..activity`)."""
     vad_aggressiveness: int = 3
     """webrtcvad's, when it is the model."""
     min_pause: float = 0.6
@@ -99,6 +102,7 @@ class AudioAnalyzer:
             aggressiveness=self.options.vad_aggressiveness,
             threshold=self.options.vad_threshold,
             hold=self.options.vad_hold,
+            fresh_after=self.options.vad_fresh_after,
         )
         self._speech = SpeechTracker(min_pause=self.options.min_pause)
         self._syllables = SyllableCounter()

@@ -59,6 +59,15 @@ class _SessionCollector(Collector):
         opened = CounterMetricFamily("lens_sessions_opened", "Sessions opened by this worker")
         opened.add_metric([], self._sessions.opened)
         yield opened
+        memory = self._sessions.memory
+        yield CounterMetricFamily(
+            "lens_memory_trims", "malloc_trim runs after sessions ended", value=memory.trims
+        )
+        yield CounterMetricFamily(
+            "lens_memory_released_bytes",
+            "Resident bytes those trims gave back to the system",
+            value=memory.released_bytes,
+        )
         closed = CounterMetricFamily(
             "lens_sessions_closed", "Sessions closed, by reason", labels=["reason"]
         )

@@ -88,6 +88,25 @@ def test_pushing_in_batches_changes_nothing(speech16k: np.ndarray) -> None:
     assert analyse(samples, chunk=4410) == analyse(samples), "pushes need not align to frames"
 
 
+def test_silero_starts_afresh_after_a_silence_whatever_the_batches(speech16k: np.ndarray) -> None:
+    """After 1.2 s below the hold the recurrent state starts afresh, at the same chunk and with
+    the same decisions however the audio is pushed (frame by frame, all at once, in sevens)."""
+    quiet = np.zeros(3 * AUDIO_RATE // 2, np.float32)
+    samples = np.concatenate([speech16k, quiet, speech16k, quiet[: AUDIO_RATE // 4], speech16k])
+    frames = samples[: samples.size // FRAME_SAMPLES * FRAME_SAMPLES].reshape(-1, FRAME_SAMPLES)
+    detectors = [VoiceActivityDetector(fresh_after=1.2) for _ in range(3)]
+    alone = [detectors[0].frame_is_speech(frame) for frame in frames]
+    together = detectors[1].frames_are_speech(frames).tolist()
+    sevens = [
+        d
+        for i in range(0, len(frames), 7)
+        for d in detectors[2].frames_are_speech(frames[i : i + 7])
+    ]
+    assert together == alone == sevens, "batching changed the decisions"
+    freshened = [d._silero.freshened for d in detectors if d._silero is not None]
+    assert freshened == [1, 1, 1], f"one silence of 1.5 s, one fresh start each: {freshened}"
+
+
 def test_music_is_not_speech() -> None:
     """A sustained chord is harmonic, as voiced speech is, so the flatness gate lets it through;
     webrtcvad calls it speech, Silero does not."""

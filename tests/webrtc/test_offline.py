@@ -331,18 +331,26 @@ def interview_recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_recording(folder / "interview.mp4", frames, fps=5, audio=audio)
 
 
-async def analysed(server: RunningServer, data: bytes, questions: str | None) -> dict[str, Any]:
+async def posted(
+    server: RunningServer, data: bytes, name: str, content_type: str, **fields: str | None
+) -> tuple[int, dict[str, Any]]:
+    """``POST /api/analyze`` of ``data`` with ``fields`` before the file: status and body."""
     form = aiohttp.FormData()
-    if questions is not None:
-        form.add_field("questions", questions)
-    form.add_field("file", data, filename="interview.mp4", content_type="video/mp4")
+    for field, value in fields.items():
+        if value is not None:
+            form.add_field(field, value)
+    form.add_field("file", data, filename=name, content_type=content_type)
     async with (
         aiohttp.ClientSession() as http,
         http.post(f"{server.url}/api/analyze", data=form) as response,
     ):
-        body = await response.json()
-        assert response.status == 200, body
-        return dict(body)
+        return response.status, dict(await response.json())
+
+
+async def analysed(server: RunningServer, data: bytes, questions: str | None) -> dict[str, Any]:
+    status, body = await posted(server, data, "interview.mp4", "video/mp4", questions=questions)
+    assert status == 200, body
+    return body
 
 
 async def test_a_recorded_interview_is_reported_by_question(
@@ -379,15 +387,8 @@ async def test_a_recorded_interview_is_reported_by_question(
         async with http.get(url) as response:
             page = await response.text()
     assert "This report has delivery figures only" in page, page[:2000]
-    form = aiohttp.FormData()
-    form.add_field("questions", "not json")
-    form.add_field("file", data, filename="interview.mp4", content_type="video/mp4")
-    async with (
-        aiohttp.ClientSession() as http,
-        http.post(f"{server.url}/api/analyze", data=form) as response,
-    ):
-        body = await response.json()
-    assert response.status == 400 and "'questions'" in body["error"]["message"], body
+    status, body = await posted(server, data, "interview.mp4", "video/mp4", questions="not json")
+    assert status == 400 and "'questions'" in body["error"]["message"], body
 
 
 async def test_a_recorded_interview_with_two_real_voices_keeps_the_person_apart(
@@ -407,16 +408,8 @@ async def test_a_recorded_interview_with_two_real_voices_keeps_the_person_apart(
     data = await asyncio.to_thread(path.read_bytes)
     server = await start_server(transcript=True)
 
-    async def upload(candidate: str | None) -> tuple[int, dict[str, Any]]:
-        form = aiohttp.FormData()
-        if candidate is not None:
-            form.add_field("candidate", candidate)
-        form.add_field("file", data, filename="call.wav", content_type="audio/wav")
-        async with (
-            aiohttp.ClientSession() as http,
-            http.post(f"{server.url}/api/analyze", data=form) as response,
-        ):
-            return response.status, await response.json()
+    async def upload(candidate: str) -> tuple[int, dict[str, Any]]:
+        return await posted(server, data, "call.wav", "audio/wav", candidate=candidate)
 
     status, refused = await upload("loudest")
     assert status == 400 and "'candidate'" in refused["error"]["message"], refused

@@ -24,6 +24,7 @@ from webrtc.protocol import SessionDraining
 from webrtc.runtime.answer_review import Reviewer
 from webrtc.runtime.config import PipelineConfig
 from webrtc.runtime.interviewer import InterviewPlan
+from webrtc.runtime.memory import MemoryTrimmer
 from webrtc.runtime.posture_worker import PostureWorker
 from webrtc.runtime.recognizers import recognizers
 from webrtc.runtime.scheduler import AnalysisScheduler, CpuLoad, PerThread, RateController
@@ -89,10 +90,14 @@ class SessionRegistry:
         """Counters of the sessions closed so far, summed (for metrics)."""
         on_closed = self.hooks.on_closed
 
+        self.memory = MemoryTrimmer()
+        """Gives what ended sessions freed back to the system (``webrtc/runtime/memory.py``)."""
+
         def forget(session: SessionSnapshot, report: Report | None) -> None:
             live = self._sessions.get(session.id)
             if live is not None and live.state == SessionState.ENDED:
                 del self._sessions[session.id]
+            self.memory.after_session()
             reason = session.close_reason or "unknown"
             self.closed_by_reason[reason] = self.closed_by_reason.get(reason, 0) + 1
             for name, value in session.counters.to_dict().items():
