@@ -14,7 +14,6 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import BodyPartReader, web
 
-from analyzers.session.voices import CANDIDATE_VOICES
 from signaling.http.app_keys import AUTH, SERVICE, SETTINGS, SUBJECTS
 from signaling.http.limits import rate_limit
 from signaling.http.request_bodies import Deadline, read_body
@@ -22,7 +21,12 @@ from signaling.ice import ice_servers
 from signaling.pages import report as report_page
 from signaling.services.errors import ApiError, InvalidRequest, NotFound, PayloadTooLarge
 from signaling.services.interviews import MAX_QUESTIONS_BYTES, GivenQuestions, given_questions
-from signaling.services.session_options import SessionOptions, check_session_id, check_subject
+from signaling.services.session_options import (
+    SessionOptions,
+    check_candidate,
+    check_session_id,
+    check_subject,
+)
 from webrtc.lifecycle import new_session_id
 from webrtc.runtime.file_analysis import AnalysisProgress
 
@@ -266,11 +270,7 @@ async def _receive(request: web.Request, path: Path) -> UploadFields:
             questions = given_questions(raw.decode(errors="replace"))
         if part.name == "candidate":
             raw = await deadline.within(part.read_chunk(64))
-            candidate = raw.decode(errors="replace").strip()
-            if candidate not in CANDIDATE_VOICES:
-                raise InvalidRequest(
-                    "'candidate' is one of {choices}", choices=", ".join(CANDIDATE_VOICES)
-                )
+            candidate = check_candidate(raw.decode(errors="replace").strip())
     size = 0
     with path.open("wb") as out:
         while chunk := await deadline.within(part.read_chunk(1 << 16), size):

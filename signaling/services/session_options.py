@@ -10,6 +10,7 @@ from typing import Any
 
 import locales
 from analyzers.interview.questions import QuestionBank
+from analyzers.session.voices import CANDIDATE_VOICES
 from signaling.services.errors import InvalidRequest, NotFound
 from signaling.services.interviews import resolve
 from signaling.settings import Settings
@@ -90,6 +91,13 @@ def check_subject(subject: str) -> str:
     if not SUBJECT.fullmatch(subject):
         raise InvalidRequest(SUBJECT_RULE)
     return subject
+
+
+def check_candidate(value: str) -> str:
+    """Which of an upload's two voices is the person's (:data:`CANDIDATE_VOICES`)."""
+    if value not in CANDIDATE_VOICES:
+        raise InvalidRequest("'candidate' is one of {choices}", choices=", ".join(CANDIDATE_VOICES))
+    return value
 
 
 def check_session_id(session_id: str) -> str:
