@@ -12,10 +12,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     LENS_DATA_DIR=/app/data \
     LENS_UDP_PORTS=50000-50099
 
-# OpenCV (pulled in by MediaPipe) loads libGL and GLib; espeak-ng is the interviewer's voice.
+# OpenCV (pulled in by MediaPipe) loads libGL and GLib; espeak-ng is the interviewer's voice;
+# fonts-noto-cjk draws the Chinese pages where they are rendered on the server's machine (a
+# platform's headless browser or PDF export beside it).
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libgl1 libglib2.0-0 espeak-ng \
+    && apt-get install -y --no-install-recommends libgl1 libglib2.0-0 espeak-ng fonts-noto-cjk \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
