@@ -135,10 +135,9 @@ def heard(
         )
         / total
     )
-    right = agree if found.count == 2 else (1.0 if all(truth_of(c, recording.turns)
-                                                        for c in clips) else agree)  # fmt: skip
-    return Heard(found, max(right, 1 - right) if found.count == 2 else right, agree >= 0.5,
-                 candidate_heard, cpu / total)  # fmt: skip
+    # Two voices may come out either way round: the right person is whichever matches better.
+    right = max(agree, 1 - agree) if found.count == 2 else agree
+    return Heard(found, right, agree >= 0.5, candidate_heard, cpu / total)
 
 
 def main() -> None:
