@@ -237,7 +237,7 @@ class Transcript(ServerMessage):
     @classmethod
     def of(cls, session_id: str, utterance: Utterance, *, final: bool = True) -> Transcript:
         body = utterance_dict(utterance)
-        del body["other_voice"]  # a live session's voices are not told apart
+        del body["other_voice"]  # a live session's voices are told apart at its report
         return cls(session_id, utterance.start, final=final, **body)
 
 

@@ -90,8 +90,11 @@ def find_questions(
 ) -> list[Asked]:
     """The questions of a recording and their answers: those ``given`` found in order, or
     without any, the utterances that are questions (with the guide of a ``known`` one they
-    match)."""
+    match). With two voices told apart (``other_voice``), a question heard is the other
+    voice's (the person's own questions are part of an answer), and an answer is the
+    person's lines alone."""
     family = language_family(language)
+    two_voices = any(u.other_voice for u in utterances)
     starts: list[tuple[int, Question]] = []
     if given:
         at = 0
@@ -106,7 +109,7 @@ def find_questions(
                 at = best[1] + 1
     else:
         for i, u in enumerate(utterances):
-            if not _is_question(u, family):
+            if not _is_question(u, family) or (two_voices and not u.other_voice):
                 continue
             match = max(((_share(k.text, u.text, family), k) for k in known),
                         default=(0.0, None), key=lambda m: m[0])  # fmt: skip
@@ -118,7 +121,7 @@ def find_questions(
     found = []
     for n, (i, question) in enumerate(starts):
         stop = starts[n + 1][0] if n + 1 < len(starts) else len(utterances)
-        answer = utterances[i + 1 : stop]
+        answer = [u for u in utterances[i + 1 : stop] if not u.other_voice]
         spoken = sum(len(u.words) or len(u.text.split()) for u in answer)
         if not answer or spoken < MIN_ANSWER_WORDS:
             continue
@@ -134,7 +137,9 @@ def recorded_answers(
     audio: Sequence[AudioPoint] = (),
 ) -> list[AnswerResult]:
     """Each question's answer as a live interview's report keeps it (figures, cues, advice),
-    from the recording's transcript and its timelines."""
+    from the recording's transcript (the person's lines: not the other voice's) and its
+    timelines."""
+    utterances = [u for u in utterances if not u.other_voice]
     results = []
     for index, a in enumerate(asked):
         seen = [p for p in video if a.start <= p.t <= a.end]

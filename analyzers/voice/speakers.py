@@ -38,6 +38,10 @@ HOP = 160
 PARTIAL_FRAMES = 160
 """1.6 s of 10 ms frames: what the encoder was trained on."""
 STEP_FRAMES = 80
+EMBEDDING = 256
+MAX_WINDOWS = 4
+"""An utterance's voice is the mean of at most this many windows, spread over it: the encoder
+costs ~35 ms of CPU a window, and a longer utterance says no more about whose voice it is."""
 TARGET_DBFS = -30.0
 """Quiet audio is raised to this level before embedding, as in training."""
 
@@ -159,9 +163,12 @@ class VoiceEncoder:
         ]
         self._linear = state["linear.weight"].T.astype(np.float32), state["linear.bias"]
 
-    def partials(self, samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def partials(
+        self, samples: np.ndarray, most: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Each 1.6 s window of ``samples`` (0.8 s apart; a clip shorter than one window is
-        one, padded): their embeddings ``(n, 256)`` and their centres in seconds."""
+        one, padded), or ``most`` of them spread evenly: their embeddings ``(n, 256)`` and
+        their centres in seconds."""
         audio = np.asarray(samples, np.float32)
         level = 10 * np.log10(max(float(np.mean(audio.astype(np.float64) ** 2)), 1e-12))
         if level < TARGET_DBFS:
@@ -169,7 +176,9 @@ class VoiceEncoder:
         frames = power_mel(audio, BANDS, N_FFT, HOP).astype(np.float32)
         if frames.shape[0] < PARTIAL_FRAMES:
             frames = np.pad(frames, ((0, PARTIAL_FRAMES - frames.shape[0]), (0, 0)))
-        starts = range(0, frames.shape[0] - PARTIAL_FRAMES + 1, STEP_FRAMES)
+        starts = list(range(0, frames.shape[0] - PARTIAL_FRAMES + 1, STEP_FRAMES))
+        if most is not None and len(starts) > most:
+            starts = [starts[round(i)] for i in np.linspace(0, len(starts) - 1, most)]
         batch = np.stack([frames[s : s + PARTIAL_FRAMES] for s in starts])
         centres = np.array([(s + PARTIAL_FRAMES / 2) * HOP / AUDIO_RATE for s in starts])
         return self.embed(batch), centres
@@ -228,15 +237,30 @@ def _two_means(embeddings: np.ndarray, weights: np.ndarray, rounds: int = 20) ->
     return centres
 
 
+def voice_of(samples: np.ndarray, encoder: VoiceEncoder) -> np.ndarray:
+    """One stretch of speech's voice: the mean of its windows' embeddings (at most
+    :data:`MAX_WINDOWS`), of unit length."""
+    return _mean(encoder.partials(samples, MAX_WINDOWS)[0])
+
+
 def voices(stretches: Sequence[np.ndarray], encoder: VoiceEncoder) -> Voices:
     """How many voices speak in ``stretches`` (each a stretch of speech, 16 kHz), and whose
     each stretch is. The voice heard most is the one with the most seconds of speech."""
-    one = Voices(1, tuple(0 for _ in stretches), (1.0,), 1.0)
-    kept = [i for i, s in enumerate(stretches) if s.size]
-    if not kept:
+    embeddings = np.zeros((len(stretches), EMBEDDING), np.float32)
+    for i, stretch in enumerate(stretches):
+        if stretch.size:
+            embeddings[i] = voice_of(stretch, encoder)
+    return cluster(embeddings, np.array([s.size / AUDIO_RATE for s in stretches]))
+
+
+def cluster(embeddings: np.ndarray, seconds: np.ndarray) -> Voices:
+    """:func:`voices` from each stretch's voice (:func:`voice_of`, ``(n, 256)``) and its
+    length in seconds (0: no speech, always the voice heard most)."""
+    one = Voices(1, tuple(0 for _ in seconds), (1.0,), 1.0)
+    kept = np.flatnonzero(np.asarray(seconds) > 0)
+    if not kept.size:
         return one
-    embeddings = np.array([_mean(encoder.partials(stretches[i])[0]) for i in kept])
-    seconds = np.array([stretches[i].size / AUDIO_RATE for i in kept])
+    embeddings, seconds = np.asarray(embeddings)[kept], np.asarray(seconds, np.float64)[kept]
     long = seconds >= PARTIAL_FRAMES * HOP / AUDIO_RATE
     if long.sum() < 2:
         return one
@@ -248,7 +272,7 @@ def voices(stretches: Sequence[np.ndarray], encoder: VoiceEncoder) -> Voices:
     minor = float(heard[1 - most])
     if similarity >= SAME_VOICE or minor < MIN_SECONDS or minor < MIN_SHARE * heard.sum():
         return Voices(1, one.labels, (1.0,), similarity)
-    labels = [0] * len(stretches)
+    labels = list(one.labels)
     for k, index in enumerate(kept):
         labels[index] = 0 if side[k] == most else 1
     shares = (float(heard[most] / heard.sum()), minor / float(heard.sum()))

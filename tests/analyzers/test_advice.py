@@ -4,13 +4,15 @@ model's advice must pass before it replaces the rules'."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from analyzers.interview.advice import Advice, Evidence, Heard, Tip, advise, contradiction, tips
 from analyzers.interview.answers import AnswerFigures, answer_cues
 from analyzers.interview.questions import Question, QuestionBank, QuestionFileError, question
-from analyzers.interview.recorded import find_questions
-from analyzers.words.language import Utterance
+from analyzers.interview.recorded import find_questions, recorded_answers
+from analyzers.words.language import Utterance, Word
 from bench.advice_agreement import CUES, agreement, judged
 from webrtc.runtime.answer_review import parse_review
 
@@ -261,6 +263,42 @@ def test_a_recordings_questions_are_found_in_what_was_said() -> None:
         "a heard question that matches a shipped one has its guide"
     )
     assert find_questions(talk[:1] + talk[-1:], "en") == [], "no question: delivery figures only"
+
+
+def test_a_recording_with_the_interviewer_s_voice_has_answers_of_the_person_alone() -> None:
+    """Two voices told apart: a question is the interviewer's, the candidate's own question is
+    part of an answer, and an answer is the candidate's lines, not the interviewer's between."""
+    interviewer = {0.0, 3.0, 14.0, 20.0}
+    talk = [
+        replace(
+            u,
+            other_voice=u.start in interviewer,
+            words=tuple(
+                Word(w, u.start + 0.4 * i, u.start + 0.4 * i + 0.3, 0.9)
+                for i, w in enumerate(u.text.split())
+            ),
+        )
+        for u in [
+            said(0.0, "Thanks for coming in today."),
+            said(3.0, "So, tell me about a time you disagreed with a colleague."),
+            said(8.0, "A designer and I disagreed about the sign-up flow, so we ran a test."),
+            said(14.0, "Mm, right, I see."),
+            said(17.0, "The test settled it and we shipped her version."),
+            said(20.0, "Why do you want this job?"),
+            said(23.0, "Your product helps small clinics. What does a typical day look like?"),
+            said(30.0, "I like the work and the people I met today."),
+        ]
+    ]
+    found = find_questions(talk, "en")
+    assert [(a.question.text, a.start, a.end) for a in found] == [
+        (talk[1].text, 8.0, talk[4].end),
+        (talk[5].text, 23.0, talk[7].end),
+    ], found
+    results = recorded_answers(found, talk, "en")
+    assert "I see" not in results[0].text and "shipped" in results[0].text
+    assert "typical day" in results[1].text, "the candidate's own question is their answer"
+    mine = sum(len(talk[i].text.split()) for i in (2, 4))
+    assert results[0].figures.words == mine, (results[0].figures, mine)
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from aiortc import RTCConfiguration
 from analyzers.session.report import Report
 from analyzers.video.frame import VideoModels, build_video_models
 from analyzers.video.posture import PoseModel
+from analyzers.voice.speakers import VoiceEncoder
 from analyzers.voice.speaking_rate import SYLLABLES_PER_WORD
 from analyzers.voice.turn import SmartTurn
 from webrtc.hooks import SessionHooks
@@ -59,6 +60,7 @@ def build_transcription(config: PipelineConfig) -> TranscriptionPool | None:
     if not config.stream.transcript or config.asr_model_dir is None:
         return None
     load = CpuLoad()
+    speakers = config.speakers_model_path
     recognizer, rendezvous = recognizers(config)
     return TranscriptionPool(
         recognizer,
@@ -67,6 +69,7 @@ def build_transcription(config: PipelineConfig) -> TranscriptionPool | None:
         max_backlog=config.transcript_backlog,
         max_deferred=config.transcript_deferred_max,
         spare=lambda: load.now() < config.partial_max_load,
+        voices=None if speakers is None else lambda: VoiceEncoder(speakers),
     )
 
 

@@ -382,6 +382,7 @@ class AnalysisSession:
                         urgent=lambda: bool(
                             self.interviewer and self.interviewer.waiting_for_words
                         ),
+                        voiced=self.transcript.voiced,
                     )
                     self.audio.on_clips = lambda clips: pool.add(self.id, clips)
                     self.audio.on_partial = lambda clip: pool.add_partial(self.id, clip)

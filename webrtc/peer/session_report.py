@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from analyzers.session.report import Report, build_report
+from analyzers.session.voices import mark
 from analyzers.words.language import Utterance
 from webrtc.lifecycle import SessionCounters
 
@@ -44,9 +45,12 @@ async def session_report(
     language = session.transcript.spoken_language()
     interviewer = session.interviewer
     answered = None if interviewer is None else interviewer.answered()
-    return await asyncio.get_running_loop().run_in_executor(
-        None,
-        lambda: build_report(
+    stretches = list(session.transcript.voices)
+
+    def build() -> Report:
+        # A second voice (an interviewer in the room): its lines are kept out of the figures.
+        said, voices = mark(stretches, transcript or [])
+        return build_report(
             session.id,
             source="live",
             created_at=session.created_at,
@@ -56,13 +60,15 @@ async def session_report(
             video=video,
             audio=audio,
             quality=quality,
-            transcript=transcript,
+            transcript=said if transcript is not None else None,
             language=language,
             turn_gap=session.config.stream.audio.turn_gap,
             recording=None if session.recorder is None else session.recorder.to_dict(),
             interview=None
             if interviewer is None or answered is None
-            else interviewer.final(answered, transcript or []),
+            else interviewer.final(answered, [u for u in said if not u.other_voice]),
             nudges=list(session.nudges),
-        ),
-    )
+            voices=voices,
+        )
+
+    return await asyncio.get_running_loop().run_in_executor(None, build)

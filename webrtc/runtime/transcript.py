@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from analyzers.session.voices import VoiceStretch
 from analyzers.words.language import LanguageSummary, Utterance, summarise
 from webrtc.protocol import ServerMessage
 from webrtc.results import Transcript
@@ -28,6 +29,9 @@ class SessionTranscript:
         self._send = send
         self.utterances: list[Utterance] = []
         """The final transcript so far, in order."""
+        self.voices: list[VoiceStretch] = []
+        """Each final utterance's voice, to tell a second voice apart at the report. Kept in
+        memory only, erased with the transcript."""
         self.missing = 0.0
         """Seconds of speech never transcribed (the end did not wait for them)."""
         self.on_final: Callable[[list[Utterance]], None] = lambda utterances: None
@@ -46,6 +50,10 @@ class SessionTranscript:
         if final and utterances:
             self.on_final(utterances)
 
+    def voiced(self, stretches: list[VoiceStretch]) -> None:
+        """Voices of final utterances, from the transcription pool (on the loop)."""
+        self.voices += stretches
+
     def spoken_language(self) -> str:
         if self.language != "auto":
             return self.language
@@ -58,3 +66,4 @@ class SessionTranscript:
 
     def erase(self) -> None:
         self.utterances.clear()
+        self.voices.clear()

@@ -35,6 +35,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from analyzers.session.voices import VoiceStretch, stretch_of
+from analyzers.voice.speakers import VoiceEncoder
 from analyzers.words.batching import Rendezvous, priority
 from analyzers.words.language import Utterance, language_family
 from analyzers.words.recognition import SpeechClip, SpeechRecognizer, transcribe, unheard_seconds
@@ -43,6 +45,8 @@ log = logging.getLogger(__name__)
 
 Deliver = Callable[[list[Utterance], bool], None]
 """Utterances transcribed for a session, and whether they are final."""
+Voiced = Callable[[list[VoiceStretch]], None]
+"""The voices of a session's utterances, once their final transcript is delivered."""
 
 
 @dataclass
@@ -50,6 +54,7 @@ class _Session:
     language: str | None
     deliver: Deliver
     urgent: Callable[[], bool]
+    voiced: Voiced | None = None
     queue: deque[tuple[SpeechClip, float]] = field(default_factory=deque)
     """Clips waiting, with the monotonic time each utterance ended (for the lag)."""
     deferred: list[tuple[float, float, np.ndarray]] = field(default_factory=list)
@@ -74,11 +79,16 @@ class TranscriptionPool:
         max_backlog: float = 90.0,
         max_deferred: float = 1800.0,
         spare: Callable[[], bool] = lambda: True,
+        voices: Callable[[], VoiceEncoder] | None = None,
     ) -> None:
         """``recognizer`` makes the model for a language family (``en``, ``zh``: one model may
         serve both); each is made when a session first needs it, on the pool's own thread.
-        ``spare`` says whether the process has CPU to spare for a partial transcript."""
+        ``spare`` says whether the process has CPU to spare for a partial transcript.
+        ``voices`` makes the voice encoder: each final utterance's voice is then found, on the
+        pool's thread after its transcript is delivered, for sessions that ask (``voiced``)."""
         self._build = recognizer
+        self._build_encoder = voices
+        self._encoder: VoiceEncoder | None = None
         self._spare = spare
         self.rendezvous = rendezvous
         """Batches the model calls of the utterances recognised at once (``None``: none are)."""
@@ -124,10 +134,12 @@ class TranscriptionPool:
         language: str | None,
         deliver: Deliver,
         urgent: Callable[[], bool] = lambda: False,
+        voiced: Voiced | None = None,
     ) -> None:
         """``urgent``: whether the session waits on its transcript now (an interview's answer
-        waiting for its feedback): its finals go first."""
-        self._sessions[session_id] = _Session(language, deliver, urgent)
+        waiting for its feedback): its finals go first. ``voiced``: told each final
+        utterance's voice (when the pool has a voice encoder)."""
+        self._sessions[session_id] = _Session(language, deliver, urgent, voiced)
         self._sessions[session_id].idle.set()
         if not self._tasks:
             for n in range(self._workers):
@@ -216,38 +228,61 @@ class TranscriptionPool:
                 continue
             session_id, session, taken, final = picked
             session.busy = True
-            clips = [clip for clip, _ in taken]
-            began = time.monotonic()
-            urgency = 2 if not final else (0 if session.urgent() else 1)
-            again: list[float] = []
             try:
-                utterances = await loop.run_in_executor(
-                    self._executor, self._recognize, clips, session.language, urgency, again.append
-                )
-            except Exception:
-                self.failures += 1
-                log.exception("session %s: speech recognition failed", session_id)
-                utterances = []
+                await self._serve(loop, session_id, session, taken, final)
             finally:
                 session.busy = False
-            self.rechecks += len(again)
-            self.recheck_seconds += sum(again)
-            self.calls += 1
-            self.partial_calls += not final
-            log.debug(
-                "session %s: %s of %.1f s of speech recognised in %.1f s",
-                session_id, "final" if final else "partial", sum(c.seconds for c in clips),
-                time.monotonic() - began,
-            )  # fmt: skip
-            now = time.monotonic()
-            if final:
-                self.lags.extend(now - ended for _, ended in taken)
-                session.unheard_seconds += unheard_seconds(clips, utterances)
-            if self._sessions.get(session_id) is session:
-                if utterances:
-                    session.deliver(utterances, final)
                 if not session.queue:
                     session.idle.set()
+
+    async def _serve(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        session_id: str,
+        session: _Session,
+        taken: list[tuple[SpeechClip, float]],
+        final: bool,
+    ) -> None:
+        """Recognise ``taken`` and deliver its words, then (a final) its voices."""
+        clips = [clip for clip, _ in taken]
+        began = time.monotonic()
+        urgency = 2 if not final else (0 if session.urgent() else 1)
+        again: list[float] = []
+        try:
+            utterances = await loop.run_in_executor(
+                self._executor, self._recognize, clips, session.language, urgency, again.append
+            )
+        except Exception:
+            self.failures += 1
+            log.exception("session %s: speech recognition failed", session_id)
+            utterances = []
+        self.rechecks += len(again)
+        self.recheck_seconds += sum(again)
+        self.calls += 1
+        self.partial_calls += not final
+        log.debug(
+            "session %s: %s of %.1f s of speech recognised in %.1f s",
+            session_id, "final" if final else "partial", sum(c.seconds for c in clips),
+            time.monotonic() - began,
+        )  # fmt: skip
+        now = time.monotonic()
+        if final:
+            self.lags.extend(now - ended for _, ended in taken)
+            session.unheard_seconds += unheard_seconds(clips, utterances)
+        if self._sessions.get(session_id) is not session:
+            return
+        if utterances:
+            session.deliver(utterances, final)
+        if final and session.voiced is not None and self._build_encoder is not None:
+            # After the words, so a transcript never waits for its voice; before the session
+            # is idle, so its report has every voice.
+            try:
+                found = await loop.run_in_executor(self._executor, self._voices, clips)
+            except Exception:
+                log.exception("session %s: voices not found", session_id)
+            else:
+                if self._sessions.get(session_id) is session:
+                    session.voiced(found)
 
     def _next(self) -> tuple[str, _Session, list[tuple[SpeechClip, float]], bool] | None:
         """The session whose oldest clip waited longest, that clip, and ``True`` (final); with
@@ -281,17 +316,19 @@ class TranscriptionPool:
             recognizer = self._recognizers.get(family)
             if recognizer is None:
                 recognizer = self._recognizers[family] = self._build(family)
-        audio = [
-            c
-            if c.samples.dtype == np.float32
-            else replace(c, samples=c.samples / np.float32(32767))
-            for c in clips
-        ]
+        audio = [_float(c) for c in clips]
         taking_part = self.rendezvous.taking_part() if self.rendezvous else contextlib.nullcontext()
         with priority(urgency), taking_part:
             # A partial's audio stops mid-word: only a final's words are checked for gaps.
             final = urgency != 2
             return transcribe(recognizer, audio, language, check=final, rechecked=rechecked)
+
+    def _voices(self, clips: list[SpeechClip]) -> list[VoiceStretch]:
+        assert self._build_encoder is not None
+        with self._building:
+            if self._encoder is None:
+                self._encoder = self._build_encoder()
+        return [stretch_of(_float(c), self._encoder) for c in clips]
 
     @property
     def remote_failures(self) -> int:
@@ -306,3 +343,10 @@ class TranscriptionPool:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _float(clip: SpeechClip) -> SpeechClip:
+    """A clip set aside as 16-bit (deferred) back as float32."""
+    if clip.samples.dtype == np.float32:
+        return clip
+    return replace(clip, samples=clip.samples / np.float32(32767))
