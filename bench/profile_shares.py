@@ -25,7 +25,7 @@ IDLE_LEAVES = (
 )
 THREAD = re.compile(r"thread \(\w+\): (.*)")
 RECEIVE_PATH = ("rtcdtlstransport", "rtcrtpreceiver", "jitterbuffer", "rtp.py")
-AUDIO_CHAIN = ("analyzers/audio", "AudioStream.", "AudioPipeline.")
+AUDIO_CHAIN = ("analyzers/voice", "AudioStream.", "AudioPipeline.")
 
 
 def part(thread: str, stack: str) -> str:

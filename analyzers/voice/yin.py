@@ -30,7 +30,10 @@ def yin(
         return np.zeros(0)
     min_period = int(np.floor(sr / fmax))
     max_period = min(int(np.ceil(sr / fmin)), length - 1)
-    size = 1 << (2 * length - 2).bit_length()  # a power of two, room for every lag
+    # Room for every lag searched and no more: a circular autocorrelation of n points equals
+    # the linear one at every lag up to n - length, so n needs only length + max_period (a
+    # size made of 2s, 3s and 5s, which the FFT takes fast), not twice the frame.
+    size = _fast_size(length + max_period)
     spectrum = np.fft.rfft(frames, n=size, axis=1)
     power = spectrum.real**2 + spectrum.imag**2
     acf = np.fft.irfft(power, n=size, axis=1)[:, : max_period + 1]
@@ -42,15 +45,26 @@ def yin(
     curve = difference[:, min_period - 1 :] / (
         cumulative_mean[:, min_period - 1 : max_period] + _TINY
     )
-    shifts = _parabolic_shifts(curve)
     trough = np.zeros(curve.shape, bool)
     trough[:, 1:-1] = (curve[:, 1:-1] < curve[:, :-2]) & (curve[:, 1:-1] <= curve[:, 2:])
     trough[:, 0] = curve[:, 0] < curve[:, 1]
     trough[:, -1] = curve[:, -1] < curve[:, -2]
     below = trough & (curve < trough_threshold)
     period = np.where(below.any(axis=1), np.argmax(below, axis=1), np.argmin(curve, axis=1))
-    refined = min_period + period + shifts[np.arange(n), period]
+    refined = min_period + period + _parabolic_shifts(curve, period)
     return np.asarray(sr / refined)
+
+
+def _fast_size(n: int) -> int:
+    """The smallest number at least ``n`` with no prime factor above 5."""
+    while True:
+        m = n
+        for p in (2, 3, 5):
+            while m % p == 0:
+                m //= p
+        if m == 1:
+            return n
+        n += 1
 
 
 def search_bounds(*, sr: int, fmin: float, fmax: float, length: int) -> tuple[float, float]:
@@ -62,12 +76,14 @@ def search_bounds(*, sr: int, fmin: float, fmax: float, length: int) -> tuple[fl
     return sr / max_period, sr / min_period
 
 
-def _parabolic_shifts(curve: np.ndarray) -> np.ndarray:
-    """Where the parabola through each point and its neighbours has its optimum, relative to
-    the point; 0 where that is more than one bin away, and at both ends."""
-    a = curve[:, 2:] + curve[:, :-2] - 2 * curve[:, 1:-1]
-    b = (curve[:, 2:] - curve[:, :-2]) / 2
-    near = np.abs(b) < np.abs(a)
-    shifts = np.zeros_like(curve)
-    shifts[:, 1:-1] = np.divide(-b, a, out=np.zeros_like(b), where=near)
-    return shifts
+def _parabolic_shifts(curve: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Where the parabola through each row's point ``at`` and its neighbours has its optimum,
+    relative to the point; 0 where that is more than one bin away, and at both ends."""
+    rows = np.arange(curve.shape[0])
+    inner = (at > 0) & (at < curve.shape[1] - 1)
+    here = np.clip(at, 1, curve.shape[1] - 2)
+    before, middle, after = curve[rows, here - 1], curve[rows, here], curve[rows, here + 1]
+    a = after + before - 2 * middle
+    b = (after - before) / 2
+    near = inner & (np.abs(b) < np.abs(a))
+    return np.divide(-b, a, out=np.zeros_like(b), where=near)
