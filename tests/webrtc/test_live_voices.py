@@ -12,10 +12,11 @@ import pytest
 
 from analyzers import AUDIO_RATE
 from bench.voices_real import Assembled, interview, people, pieces
-from loadtest.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
+from loadtest.peer import AUDIO_SEND_RATE
 from modelfiles.registry import ModelRegistry
 from tests.conftest import RunningServer, StartServer
 from tests.media import astronaut, place, resample
+from tests.webrtc.test_session_e2e import connect
 
 
 @pytest.fixture(scope="module")
@@ -29,15 +30,10 @@ def asked() -> Assembled:
 async def report_of(server: RunningServer, audio: np.ndarray) -> dict:
     """The report of a live session that played ``audio`` once (then two quiet seconds)."""
     played = np.concatenate([audio, np.zeros(2 * AUDIO_RATE, np.float32)])
-    peer = ClientPeer(
-        server.url,
-        [
-            StillsTrack([place(astronaut())]),
-            SamplesTrack(resample(played, AUDIO_RATE, AUDIO_SEND_RATE)),
-        ],
+    peer = await connect(
+        server, [place(astronaut())], resample(played, AUDIO_RATE, AUDIO_SEND_RATE)
     )
     async with aiohttp.ClientSession() as http:
-        await peer.connect(http)
         try:
             await peer.wait_for(
                 lambda m: m["type"] == "audio.window" and m["t"] >= played.size / AUDIO_RATE - 0.2,

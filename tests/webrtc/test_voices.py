@@ -3,8 +3,11 @@ neural ``en_US-joe-medium`` out of its wheel (English; Chinese falls back to esp
 
 from __future__ import annotations
 
+import asyncio
+
 import numpy as np
 import pytest
+from aiortc.mediastreams import MediaStreamError
 
 from analyzers import AUDIO_RATE
 from analyzers.words.language import word_error_rate
@@ -13,6 +16,8 @@ from modelfiles.registry import ASR_MODELS, ModelRegistry
 from modelfiles.resolve import voice_model
 from signaling.settings import Settings
 from tests.media import require_tool, resample
+from webrtc.peer.voice_track import FRAME as TRACK_FRAME
+from webrtc.peer.voice_track import VoiceTrack
 from webrtc.runtime.speech_synthesis import RATE, EspeakVoice, PiperVoice, Voice
 
 QUESTION = "Tell me about a project you are proud of, and what you learned from it."
@@ -77,3 +82,31 @@ async def test_a_piper_worker_that_dies_is_started_again() -> None:
         assert second_try.size > RATE // 2, "the next question is said by a new worker"
     finally:
         await voice.close()
+
+
+async def test_the_interviewer_s_track_goes_quiet_between_questions() -> None:
+    """After its hangover of silence the track sends nothing until the next question plays;
+    that question's frames then carry on at the time they are due (the RTP timestamps jump by
+    the quiet), and a track stopped while quiet ends."""
+    track = VoiceTrack(hangover=0.1)
+    first = await track.recv()
+    assert first.pts == 0
+    for _ in range(5):  # 0.1 s of silence: the hangover
+        await track.recv()
+    waiting = asyncio.ensure_future(track.recv())
+    await asyncio.sleep(0.5)
+    assert not waiting.done(), "a quiet track sent a frame with nothing to play"
+    track.play(np.full(TRACK_FRAME * 3, 8000, np.int16))
+    frame = await asyncio.wait_for(waiting, 1.0)
+    assert frame.pts >= round(0.55 * RATE), f"resumed at {frame.pts / RATE:.2f} s, not at now"
+    assert np.abs(frame.to_ndarray()).max() == 8000, "the question's first frame"
+    assert track.quiet_seconds >= 0.4
+    for _ in range(2):
+        assert (await track.recv()).pts > frame.pts
+    for _ in range(6):
+        await track.recv()  # the question's end, then its hangover
+    waiting = asyncio.ensure_future(track.recv())
+    await asyncio.sleep(0.2)
+    track.stop()
+    with pytest.raises(MediaStreamError):
+        await asyncio.wait_for(waiting, 1.0)
