@@ -89,8 +89,7 @@ async def test_the_interviewer_s_track_goes_quiet_between_questions() -> None:
     that question's frames then carry on at the time they are due (the RTP timestamps jump by
     the quiet), and a track stopped while quiet ends."""
     track = VoiceTrack(hangover=0.1)
-    first = await track.recv()
-    assert first.pts == 0
+    assert (await track.recv()).pts == 0
     for _ in range(5):  # 0.1 s of silence: the hangover
         await track.recv()
     waiting = asyncio.ensure_future(track.recv())
@@ -98,11 +97,12 @@ async def test_the_interviewer_s_track_goes_quiet_between_questions() -> None:
     assert not waiting.done(), "a quiet track sent a frame with nothing to play"
     track.play(np.full(TRACK_FRAME * 3, 8000, np.int16))
     frame = await asyncio.wait_for(waiting, 1.0)
-    assert frame.pts >= round(0.55 * RATE), f"resumed at {frame.pts / RATE:.2f} s, not at now"
+    resumed = frame.pts or 0
+    assert resumed >= round(0.55 * RATE), f"resumed at {resumed / RATE:.2f} s, not at now"
     assert np.abs(frame.to_ndarray()).max() == 8000, "the question's first frame"
     assert track.quiet_seconds >= 0.4
     for _ in range(2):
-        assert (await track.recv()).pts > frame.pts
+        assert ((await track.recv()).pts or 0) > resumed
     for _ in range(6):
         await track.recv()  # the question's end, then its hangover
     waiting = asyncio.ensure_future(track.recv())
