@@ -39,6 +39,19 @@ async def fresh_get(url: str) -> dict:
         return await response.json()
 
 
+async def up(url: str, seconds: float) -> dict:
+    """``fresh_get`` once the process behind ``url`` listens: a process is logged as started
+    when it is spawned, before it has loaded what it serves."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        try:
+            return await fresh_get(url)
+        except aiohttp.ClientConnectorError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.2)
+
+
 async def test_workers_share_sessions_and_reports(start_cli: Callable[..., object]) -> None:
     url = await start_cli("--workers", "2")  # type: ignore[misc]
     workers: set[str] = set()
@@ -96,7 +109,7 @@ async def test_a_killed_worker_is_replaced_and_the_service_stops_cleanly(
     url = str(server.url)
     shared = re.search(r"the machine's recogniser: pid (\d+) on (127\.0\.0\.1:\d+)", server.log())
     assert shared, f"no shared recogniser started: {server.log()}"
-    assert (await fresh_get(f"http://{shared[2]}/health"))["status"] == "ok"
+    assert (await up(f"http://{shared[2]}/health", 60))["status"] == "ok"
     loop = asyncio.get_running_loop()
 
     async def workers_seen(seconds: float) -> set[str]:
