@@ -56,8 +56,9 @@ def _put(config: Any, path: list[str], value: object) -> Any:
 
 
 SESSIONS_PER_CORE = 10
-"""Interviews one core holds with every analyzer on and the 95th percentile of frame-to-result
-under 150 ms, by the median of five runs (``docs/benchmarks.md``, "Capacity II")."""
+"""Camera-only sessions one core holds with every analyzer on and the 95th percentile of
+frame-to-result under 150 ms, by the median of runs (``docs/benchmarks.md``, "Capacity II" and
+"Capacity III"): the unit of admission (:mod:`signaling.services.admission`)."""
 
 
 MIN_KEY_CHARS = 16

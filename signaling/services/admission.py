@@ -1,15 +1,14 @@
 """Admission by cost: a worker takes a new session only while the sessions it runs, each
 weighed by what it costs, leave room for it on the cores it may use.
 
-The unit is a camera-only session: one core holds ten (``docs/deploy.md``, "Sizing": 10-12 by
-the median of five runs, 8 in every run). A session heard by the local speech model costs a
-sixth of a core (six interviews a core with their feedback on time, "Interview practice";
-three continuous talkers, so six people talking half the time), one heard in Mandarin by
-``base`` half a core (one or two Chinese interviews a core, "Chinese interviews"). Recognised
-elsewhere (``LENS_ASR_URL``, the machine's shared recogniser), speech costs the worker only the
-camera's unit. The room is :data:`UNITS_PER_CORE` for each core the worker may use; past it,
-``503 server_full`` before the core saturates (the run-time check of late results stays, for
-what the weights miss).
+The unit is a camera-only session: one core holds :data:`~signaling.settings.SESSIONS_PER_CORE`
+(``docs/deploy.md``, "Sizing"). A session heard by the local speech model costs a quarter of a
+core: four interviews a core hold their live results in every run measured, six saturate it
+(``docs/benchmarks.md``, "Capacity III"); one heard in Mandarin by ``base`` half a core (one or
+two Chinese interviews a core, "Chinese interviews"). Recognised elsewhere (``LENS_ASR_URL``,
+the machine's shared recogniser), speech costs the worker only the camera's unit. The room is
+:data:`UNITS_PER_CORE` for each core the worker may use; past it, ``503 server_full`` before the
+core saturates (the run-time check of late results stays, for what the weights miss).
 """
 
 from __future__ import annotations
@@ -19,13 +18,13 @@ from collections.abc import Iterator
 
 from analyzers.words.language import language_family
 from signaling.services.errors import ServerFull, SessionConflict
-from signaling.settings import Settings
+from signaling.settings import SESSIONS_PER_CORE, Settings
 from webrtc.peer.registry import SessionRegistry
 from webrtc.runtime.scheduler import usable_cores
 
-UNITS_PER_CORE = 10.0
+UNITS_PER_CORE = float(SESSIONS_PER_CORE)
 CAMERA = 1.0
-TRANSCRIBED = UNITS_PER_CORE / 6
+TRANSCRIBED = UNITS_PER_CORE / 4
 MANDARIN = UNITS_PER_CORE / 2
 
 

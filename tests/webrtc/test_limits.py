@@ -307,8 +307,8 @@ def test_the_session_limit_defaults_to_one_cores_capacity_per_core() -> None:
 
 
 async def test_admission_weighs_what_each_session_costs(start_server: StartServer) -> None:
-    """A transcribed session costs a sixth of a core, a camera-only one a tenth: the worker
-    takes six transcribed sessions a core, then answers ``503 server_full`` before the core
+    """A transcribed session costs a quarter of a core, a camera-only one a tenth: the worker
+    takes four transcribed sessions a core, then answers ``503 server_full`` before the core
     saturates, and ``/metrics`` shows what the sessions hold."""
     server = await start_server(transcript=True)
     fits = round(UNITS_PER_CORE * usable_cores() / TRANSCRIBED)
