@@ -11,7 +11,7 @@ import numpy as np
 
 from analyzers import AUDIO_RATE
 from analyzers.session.report import VoicesHeard
-from analyzers.voice.speakers import EMBEDDING, VoiceEncoder, cluster, voice_of
+from analyzers.voice.speakers import VoiceEncoder, cluster, voice_of
 from analyzers.words.language import Utterance
 from analyzers.words.recognition import SpeechClip
 
@@ -32,8 +32,6 @@ class VoiceStretch:
 
 def stretch_of(clip: SpeechClip, encoder: VoiceEncoder) -> VoiceStretch:
     """``clip``'s voice (a clip without samples: no speech, no voice)."""
-    if not clip.samples.size:
-        return VoiceStretch(clip.start, 0.0, np.zeros(EMBEDDING, np.float32))
     return VoiceStretch(clip.start, clip.samples.size / AUDIO_RATE, voice_of(clip.samples, encoder))
 
 

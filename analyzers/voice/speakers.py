@@ -239,7 +239,9 @@ def _two_means(embeddings: np.ndarray, weights: np.ndarray, rounds: int = 20) ->
 
 def voice_of(samples: np.ndarray, encoder: VoiceEncoder) -> np.ndarray:
     """One stretch of speech's voice: the mean of its windows' embeddings (at most
-    :data:`MAX_WINDOWS`), of unit length."""
+    :data:`MAX_WINDOWS`), of unit length; no samples, no voice (zeros)."""
+    if not samples.size:
+        return np.zeros(EMBEDDING, np.float32)
     return _mean(encoder.partials(samples, MAX_WINDOWS)[0])
 
 
@@ -248,8 +250,7 @@ def voices(stretches: Sequence[np.ndarray], encoder: VoiceEncoder) -> Voices:
     each stretch is. The voice heard most is the one with the most seconds of speech."""
     embeddings = np.zeros((len(stretches), EMBEDDING), np.float32)
     for i, stretch in enumerate(stretches):
-        if stretch.size:
-            embeddings[i] = voice_of(stretch, encoder)
+        embeddings[i] = voice_of(stretch, encoder)
     return cluster(embeddings, np.array([s.size / AUDIO_RATE for s in stretches]))
 
 

@@ -111,7 +111,6 @@ async def test_the_interviewer_s_track_goes_quiet_between_questions() -> None:
     resumed = frame.pts or 0
     assert resumed >= round(0.3 * RATE), f"resumed at {resumed / RATE:.2f} s, not at now"
     assert np.abs(frame.to_ndarray()).max() == 8000, "the question's first frame"
-    assert track.quiet_seconds >= 0.25
     for _ in range(2):
         assert ((await track.recv()).pts or 0) > resumed
     _, waiting = await until_quiet(track)

@@ -10,7 +10,6 @@ is still open, sends it as ``session.report``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Coroutine
@@ -27,8 +26,10 @@ from analyzers.video.frame import VideoModels
 from webrtc.hooks import SessionHooks
 from webrtc.lifecycle import SessionCounters, SessionSnapshot, SessionState
 from webrtc.peer.channel import CHANNEL_LABEL, ResultChannel
+from webrtc.peer.connection import answer_offer, close_peer_connection
+from webrtc.peer.liveness import Liveness
 from webrtc.peer.recorder import Recorder, record_track
-from webrtc.peer.rtp import ask_ptime, packets_received
+from webrtc.peer.rtp import packets_received
 from webrtc.peer.session_report import session_report
 from webrtc.peer.tracks import TapTrack, drain
 from webrtc.peer.voice_track import VoiceTrack
@@ -52,8 +53,6 @@ from webrtc.runtime.transcript import SessionTranscript
 from webrtc.runtime.transcription import TranscriptionPool
 
 log = logging.getLogger(__name__)
-
-PC_CLOSE_TIMEOUT = 5.0
 
 
 class AnalysisSession:
@@ -141,9 +140,13 @@ class AnalysisSession:
             )
             self.transcript.on_final = self.interviewer.heard
         self._rtc_configuration = rtc_configuration
-        self._connecting_since = self._started
-        self._detached: tuple[str, float] | None = None
-        """Why and when (loop time) the peer went away from an interview that waits for it."""
+        self.liveness = Liveness(
+            session_id,
+            config,
+            waits=self.interviewer is not None,
+            started=self._started,
+            close=self.request_close,
+        )
         self._offsets: dict[str, float] = {}
         """Media time each kind's next track starts at (a reconnection goes on from there)."""
         self._live_kinds: set[str] = set()
@@ -174,35 +177,20 @@ class AnalysisSession:
         for tap in self._taps:
             self._offsets[tap.kind] = max(self._offsets.get(tap.kind, 0.0), tap.time_now(now))
         self._live_kinds.clear()
-        self._detached = None
-        self._connecting_since = self._loop.time()
+        self.liveness.connecting()
         self.reconnections += 1
         log.info("session %s: a new peer connection takes over", self.id)
         self.pc = self._new_peer_connection()
-        await self.pc.setRemoteDescription(offer)
         if self.voice_track is not None and self.interviewer is not None:
             self.voice_track = VoiceTrack()
             self.interviewer.track = self.voice_track
-            self.pc.addTrack(self.voice_track)
-        await self.pc.setLocalDescription(await self.pc.createAnswer())
-        local = self.pc.localDescription
-        assert local is not None
-        return RTCSessionDescription(ask_ptime(local.sdp, self.config.audio_ptime), local.type)
+        return await answer_offer(self.pc, offer, self.config.audio_ptime, self.voice_track)
 
     def _peer_lost(self, reason: str) -> None:
         """The peer went away: an interview waits ``reconnect_grace`` seconds for a new one
         (:meth:`reconnect`) before it ends with ``reason``; any other session ends now."""
-        grace = self.config.reconnect_grace
-        if self.interviewer is None or grace <= 0 or self._closing is not None:
-            self.request_close(reason)
-        elif self._detached is None:
-            log.info(
-                "session %s: peer gone (%s); kept %.0f s for it to come back",
-                self.id,
-                reason,
-                grace,
-            )
-            self._detached = (reason, self._loop.time())
+        if self._closing is None:
+            self.liveness.lost(reason)
 
     def _answering(self, going: bool) -> None:
         if self.audio is not None:
@@ -235,17 +223,11 @@ class AnalysisSession:
     async def answer(self, offer: RTCSessionDescription) -> RTCSessionDescription:
         """Apply the client's offer and return the answer with every ICE candidate gathered."""
         self._set_state(SessionState.CONNECTING)
-        self._spawn(self._watch(), "watchdog")
+        self._spawn(self.liveness.watch(lambda: self.channel), "watchdog")
         self._spawn(self._summaries(), "summaries")
         if self.hooks.on_checkpoint is not None and self.config.checkpoint_interval > 0:
             self._spawn(self._checkpoints(self.hooks.on_checkpoint), "checkpoints")
-        await self.pc.setRemoteDescription(offer)
-        if self.voice_track is not None:  # the interviewer speaks on the audio m-section
-            self.pc.addTrack(self.voice_track)
-        await self.pc.setLocalDescription(await self.pc.createAnswer())
-        local = self.pc.localDescription
-        assert local is not None
-        return RTCSessionDescription(ask_ptime(local.sdp, self.config.audio_ptime), local.type)
+        return await answer_offer(self.pc, offer, self.config.audio_ptime, self.voice_track)
 
     def send(self, message: ServerMessage, *, essential: bool = False) -> None:
         """A message for the data channel (dropped and counted when none is open; an
@@ -410,28 +392,6 @@ class AnalysisSession:
         if state in ("failed", "closed"):
             self._peer_lost(f"connection_{state}")
 
-    async def _watch(self) -> None:
-        period = min(1.0, self.config.heartbeat_interval / 2)
-        while True:
-            await asyncio.sleep(period)
-            now = self._loop.time()
-            channel = self.channel
-            if self._detached is not None:
-                reason, since = self._detached
-                if now - since > self.config.reconnect_grace:
-                    self.request_close(reason)
-                    return
-            elif channel is None or not channel.is_open:
-                if now - self._connecting_since > self.config.connect_timeout:
-                    self.request_close("connect_timeout")
-                    return
-            elif now - channel.last_seen > self.config.heartbeat_timeout:
-                self._peer_lost("heartbeat_timeout")
-            limit = self.config.max_session_seconds
-            if limit and now - self._started > limit:
-                self.request_close("max_duration")
-                return
-
     async def _summaries(self) -> None:
         """A ``summary`` every ``summary_interval`` seconds once there is something to sum up."""
         while True:
@@ -529,26 +489,3 @@ class AnalysisSession:
             self._set_state(SessionState.ENDED)
             self._closed.set()
             self.hooks.on_closed(self.snapshot(), report)
-
-
-async def close_peer_connection(pc: RTCPeerConnection, session_id: str) -> None:
-    """aiortc's close, bounded (a TURN server that went away makes aioice retry its
-    deallocation). A connection whose negotiation failed half-way (a malformed offer: a
-    transceiver without its transport) makes aiortc's close fail before it stops the ICE
-    transports; those are then stopped here, so no socket or task outlives the session."""
-    try:
-        await asyncio.wait_for(pc.close(), PC_CLOSE_TIMEOUT)
-        return
-    except TimeoutError:
-        log.warning("session %s: peer connection close timed out", session_id)
-    except Exception as exc:
-        log.info(
-            "session %s: peer connection close failed half-way (%s: %s); stopping its transports",
-            session_id,
-            type(exc).__name__,
-            exc,
-        )
-    transports: set[Any] = getattr(pc, "_RTCPeerConnection__iceTransports", set())
-    for transport in list(transports):
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(transport.stop(), PC_CLOSE_TIMEOUT)

@@ -48,8 +48,6 @@ class VoiceTrack(MediaStreamTrack):
         self._voiced_at = 0.0
         """Unix time of the last frame that carried the voice (or of the first frame)."""
         self._woken: asyncio.Event | None = None
-        self.quiet_seconds = 0.0
-        """Seconds the track sent nothing (between questions)."""
 
     def loudest(self, since: float, until: float) -> float:
         """The highest level (dBFS) of the voice sent between two Unix times."""
@@ -120,8 +118,6 @@ class VoiceTrack(MediaStreamTrack):
         if self._woken is None:
             self._woken = asyncio.Event()
         self._woken.clear()
-        began = time.time()
         await self._woken.wait()
-        self.quiet_seconds += time.time() - began
         due = (time.time() - self._start) * RATE
         self._timestamp = max(self._timestamp, int(due // FRAME) * FRAME)
