@@ -11,11 +11,23 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from typing import Protocol
 
-from webrtc.peer.channel import ResultChannel
 from webrtc.runtime.config import PipelineConfig
 
 log = logging.getLogger(__name__)
+
+
+class Heard(Protocol):
+    """What liveness reads of a data channel (:class:`~webrtc.peer.channel.ResultChannel`)."""
+
+    @property
+    def is_open(self) -> bool: ...
+
+    @property
+    def last_seen(self) -> float:
+        """Loop time the peer was last heard from."""
+        ...
 
 
 class Liveness:
@@ -39,12 +51,14 @@ class Liveness:
         self._detached: tuple[str, float] | None = None
         """Why and when (loop time) the peer went away from a session that waits for it."""
 
-    def lost(self, reason: str) -> None:
-        """The peer went away: the session ends with ``reason`` now, or after the grace."""
+    def lost(self, reason: str) -> bool:
+        """The peer went away: the session ends with ``reason`` now (``True``), or after the
+        grace."""
         grace = self.config.reconnect_grace
         if not self.waits or grace <= 0:
             self._close(reason)
-        elif self._detached is None:
+            return True
+        if self._detached is None:
             log.info(
                 "session %s: peer gone (%s); kept %.0f s for it to come back",
                 self.session_id,
@@ -52,13 +66,14 @@ class Liveness:
                 grace,
             )
             self._detached = (reason, self._loop.time())
+        return False
 
     def connecting(self) -> None:
         """A new peer connection takes over: it has ``connect_timeout`` to open its channel."""
         self._detached = None
         self._connecting_since = self._loop.time()
 
-    async def watch(self, channel: Callable[[], ResultChannel | None]) -> None:
+    async def watch(self, channel: Callable[[], Heard | None]) -> None:
         """Check the peer (its data channel: ``channel()``) until the session must end."""
         config = self.config
         period = min(1.0, config.heartbeat_interval / 2)
@@ -76,7 +91,8 @@ class Liveness:
                     self._close("connect_timeout")
                     return
             elif now - current.last_seen > config.heartbeat_timeout:
-                self.lost("heartbeat_timeout")
+                if self.lost("heartbeat_timeout"):
+                    return
             limit = config.max_session_seconds
             if limit and now - self._started > limit:
                 self._close("max_duration")
