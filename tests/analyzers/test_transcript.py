@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +15,10 @@ import numpy as np
 import pytest
 
 from analyzers import AUDIO_RATE
-from analyzers.voice.speakers import VoiceEncoder
 from analyzers.words.language import word_error_rate
 from analyzers.words.recognition import SpeechClip, WhisperRecognizer, transcribe
 from loadtest.peer import AUDIO_SEND_RATE, ClientPeer, SamplesTrack, StillsTrack
-from modelfiles.registry import ASR_MODELS, VOICE_ENCODER, ModelRegistry
+from modelfiles.registry import ASR_MODELS, ModelRegistry
 from signaling.settings import Settings
 from testmedia import f5
 from testmedia.sources import (
@@ -302,33 +300,6 @@ async def test_partial_transcripts_only_when_recognition_is_idle(
         assert pool.partials_skipped == 2
         await asyncio.wait_for(delivered.wait(), 60)
         assert heard[-1][0] is True and pool.partial_calls == 1, heard
-    finally:
-        await pool.close()
-
-
-async def test_finding_a_voice_never_delays_another_session_s_words(
-    model_dir: Path, english: list[np.ndarray]
-) -> None:
-    """Each final utterance's voice is found after its words, and only once no other final
-    waits: a session whose utterance came second gets its words before the first session's
-    voice is found, and each session is idle (its report can be made) only with its voices."""
-    events: list[str] = []
-    pool = TranscriptionPool(
-        lambda family: WhisperRecognizer(model_dir),
-        voices=lambda: VoiceEncoder(ModelRegistry().path(VOICE_ENCODER)),
-    )
-    try:
-
-        def told(what: str) -> Callable[..., None]:
-            return lambda *_: events.append(what)
-
-        for name in ("first", "second"):
-            pool.open(name, "en", told(f"{name} words"), voiced=told(f"{name} voice"))
-        pool.add("first", [clip(english[0])])
-        pool.add("second", [clip(english[1])])
-        for name in ("first", "second"):
-            assert await pool.finish(name, timeout=120) == 0.0
-        assert events == ["first words", "second words", "first voice", "second voice"], events
     finally:
         await pool.close()
 

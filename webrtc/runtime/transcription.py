@@ -9,10 +9,7 @@ How it degrades, by the backlog (seconds of speech waiting, all sessions togethe
 - ``live``: a worker takes the oldest waiting utterance, recognises it alone (merging
   utterances into one call is cheaper but invents filled pauses and has lost words:
   :mod:`analyzers.words.recognition`), and
-  the session gets its final ``transcript``. Two sessions' audio never share a call. An
-  urgent session's utterance (an interview waiting for the words of an answer) goes first.
-- voices: a final utterance's voice (when the pool has a voice encoder) is found once no final
-  waits, so finding a voice never delays anybody's words; the session is idle only once it has.
+  the session gets its final ``transcript``. Two sessions' audio never share a call.
 - partial transcripts (``final`` false) of an utterance still going on are taken only when the
   pool has nothing else to do (no clip waiting, no worker busy, not deferring) and the process
   has CPU to spare (``spare``). A final never waits for more than one partial call, and a busy
@@ -35,7 +32,6 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Literal
 
 import numpy as np
 
@@ -71,17 +67,6 @@ class _Session:
     idle: asyncio.Event = field(default_factory=asyncio.Event)
     partial: SpeechClip | None = None
     """The audio of the utterance going on, when a partial transcript was asked for."""
-    unvoiced: deque[tuple[float, list[SpeechClip]]] = field(default_factory=deque)
-    """Final utterances whose words are delivered (monotonic time) and whose voices are still
-    to be found."""
-
-    @property
-    def waiting(self) -> bool:
-        """Whether anything of the session's is left to do (a final, a voice)."""
-        return self.busy or bool(self.queue) or bool(self.unvoiced)
-
-
-Job = Literal["final", "partial", "voices"]
 
 
 class TranscriptionPool:
@@ -187,7 +172,7 @@ class TranscriptionPool:
         taken only when nothing else waits and no worker is busy (spare capacity); whether it
         was. Never blocks."""
         session = self._sessions.get(session_id)
-        busy = any(s.waiting or s.partial for s in self._sessions.values())
+        busy = any(s.busy or s.queue or s.partial for s in self._sessions.values())
         if session is None or self.deferring or busy or not self._spare():
             self.partials_skipped += 1
             return False
@@ -217,7 +202,7 @@ class TranscriptionPool:
         session.deferred.clear()
         self._wake.set()
         deadline = time.monotonic() + timeout
-        while session.waiting:
+        while session.queue or session.busy:
             session.idle.clear()
             self._wake.set()
             try:
@@ -241,16 +226,13 @@ class TranscriptionPool:
                 self._wake.clear()
                 await self._wake.wait()
                 continue
-            session_id, session, taken, job = picked
+            session_id, session, taken, final = picked
             session.busy = True
             try:
-                if job == "voices":
-                    await self._voice(loop, session_id, session, [clip for clip, _ in taken])
-                else:
-                    await self._serve(loop, session_id, session, taken, job == "final")
+                await self._serve(loop, session_id, session, taken, final)
             finally:
                 session.busy = False
-                if not session.waiting:
+                if not session.queue:
                     session.idle.set()
 
     async def _serve(
@@ -261,8 +243,7 @@ class TranscriptionPool:
         taken: list[tuple[SpeechClip, float]],
         final: bool,
     ) -> None:
-        """Recognise ``taken`` and deliver its words; a final's voices are then found when
-        no other final waits (:meth:`_next`), so a voice never delays anybody's words."""
+        """Recognise ``taken`` and deliver its words, then (a final) its voices."""
         clips = [clip for clip, _ in taken]
         began = time.monotonic()
         urgency = 2 if not final else (0 if session.urgent() else 1)
@@ -293,46 +274,35 @@ class TranscriptionPool:
         if utterances:
             session.deliver(utterances, final)
         if final and session.voiced is not None and self._build_encoder is not None:
-            # Before the session is idle, so its report has every voice.
-            session.unvoiced.append((time.monotonic(), clips))
-            self._wake.set()
+            # After the words, so a transcript never waits for its voice; before the session
+            # is idle, so its report has every voice.
+            try:
+                found = await loop.run_in_executor(self._executor, self._voices, clips)
+            except Exception:
+                log.exception("session %s: voices not found", session_id)
+            else:
+                if self._sessions.get(session_id) is session:
+                    session.voiced(found)
 
-    async def _voice(
-        self,
-        loop: asyncio.AbstractEventLoop,
-        session_id: str,
-        session: _Session,
-        clips: list[SpeechClip],
-    ) -> None:
-        try:
-            found = await loop.run_in_executor(self._executor, self._voices, clips)
-        except Exception:
-            log.exception("session %s: voices not found", session_id)
-            return
-        if self._sessions.get(session_id) is session and session.voiced is not None:
-            session.voiced(found)
-
-    def _next(self) -> tuple[str, _Session, list[tuple[SpeechClip, float]], Job] | None:
-        """The session whose oldest clip waited longest (an urgent one first) and that clip;
-        with no clip waiting, the oldest voices to find; then a partial asked for."""
-        # One job at a time per session: its utterances and voices are delivered in order.
-        free = [(sid, s) for sid, s in self._sessions.items() if not s.busy]
-        waiting = [(not s.urgent(), s.queue[0][1], sid, s) for sid, s in free if s.queue]
-        if waiting:
-            *_, session_id, session = min(waiting, key=lambda w: w[:2])
-            taken = [session.queue.popleft()]
-            session.partial = None  # its final is coming
-            return session_id, session, taken, "final"
-        unvoiced = [(s.unvoiced[0][0], sid, s) for sid, s in free if s.unvoiced]
-        if unvoiced:
-            _, session_id, session = min(unvoiced, key=lambda w: w[0])
-            delivered, clips = session.unvoiced.popleft()
-            return session_id, session, [(clip, delivered) for clip in clips], "voices"
-        for sid, s in free:
-            if s.partial is not None:
-                clip, s.partial = s.partial, None
-                return sid, s, [(clip, time.monotonic())], "partial"
-        return None
+    def _next(self) -> tuple[str, _Session, list[tuple[SpeechClip, float]], bool] | None:
+        """The session whose oldest clip waited longest, that clip, and ``True`` (final); with
+        no clip waiting, a partial asked for (``False``)."""
+        # One call at a time per session: its utterances are delivered in order.
+        waiting = [
+            (not s.urgent(), s.queue[0][1], sid, s)
+            for sid, s in self._sessions.items()
+            if s.queue and not s.busy
+        ]
+        if not waiting:
+            for sid, s in self._sessions.items():
+                if s.partial is not None and not s.busy:
+                    clip, s.partial = s.partial, None
+                    return sid, s, [(clip, time.monotonic())], False
+            return None
+        *_, session_id, session = min(waiting, key=lambda w: w[:2])
+        taken = [session.queue.popleft()]
+        session.partial = None  # its final is coming
+        return session_id, session, taken, True
 
     def _recognize(
         self,
