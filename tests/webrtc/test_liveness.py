@@ -51,9 +51,7 @@ class Watched:
         return self.closed[0]
 
 
-async def test_a_peer_that_never_opens_its_channel_ends_the_session_at_the_connect_timeout() -> (
-    None
-):
+async def test_a_channel_never_opened_ends_the_session_at_the_connect_timeout() -> None:
     watched = Watched(QUICK, waits=True)
     reason, after = await watched.ended(within=2.0)
     assert reason == "connect_timeout"
